@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the build and test dependencies (Debian packages only) and builds
+# everything into ./build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache
+  libprotobuf-dev protobuf-compiler     # events, requests, JSON mapping
+  libabsl-dev                            # Status, Time, strings, hash maps
+  librocksdb-dev                         # event log, state and views
+  librdkafka-dev                         # Kafka log and the mock cluster
+  libssl-dev                             # libcrypto: SHA-256 hash chain
+  libcli11-dev                           # subcommands with --help
+  catch2                                 # tests
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build --parallel "$(nproc)"
