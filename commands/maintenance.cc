@@ -1,1 +1,198 @@
-// placeholder: being written
+// ledger replay [--until TIME] | verify [--views] | schema [FILE]
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "commands/cli.h"
+#include "commands/output.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "ledger/dates.h"
+#include "ledger/hash_chain.h"
+#include "xueji/v1/events.pb.h"
+#include "xueji/v1/requests.pb.h"
+#include "xueji/v1/views.pb.h"
+
+namespace xueji {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Builds fresh views of `log` at `dir` (removed first); returns their digest.
+absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
+                                       const CatchUpOptions& options,
+                                       int64_t* applied) {
+  if (absl::Status s = Views::Destroy(dir); !s.ok()) return s;
+  auto views = Views::Open(dir, ViewsOptions{});
+  if (!views.ok()) return views.status();
+  Progress progress("replay: events");
+  auto n = (*views)->CatchUp(
+      log, [&](const CatchUpProgress& p) { progress.Update(p.applied); },
+      options);
+  if (!n.ok()) return n.status();
+  progress.Done(*n);
+  *applied = *n;
+  return (*views)->Digest();
+}
+
+int RunReplay(const GlobalOptions& g, const std::string& until_text) {
+  CatchUpOptions options;
+  if (!until_text.empty()) {
+    auto until = ParseRfc3339(until_text);
+    if (!until.ok()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--until ", until_text, ": not an RFC 3339 time")));
+    }
+    options.until = *until;
+  }
+  DataDir dir{g.data_dir};
+  if (!fs::exists(dir.log())) {
+    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  }
+  auto lock = WriterLock::Acquire(dir, absl::Seconds(10));
+  if (!lock.ok()) return Fail(lock.status());
+  auto log = OpenEmbeddedLog(dir.log(), EmbeddedLogOptions{});
+  if (!log.ok()) return Fail(log.status());
+
+  std::optional<std::string> before;
+  if (fs::exists(dir.views())) {
+    auto old = Views::Open(dir.views(), ViewsOptions{});
+    if (old.ok()) {
+      auto d = (*old)->Digest();
+      if (d.ok()) before = *d;
+    }
+  }
+  // Build beside the live views, then swap: a failed replay leaves the old
+  // views in place.
+  const std::string fresh = dir.root + "/views.rebuild";
+  int64_t applied = 0;
+  auto digest = BuildViews(**log, fresh, options, &applied);
+  if (!digest.ok()) return Fail(digest.status());
+  const std::string old_dir = dir.root + "/views.old";
+  std::error_code ec;
+  fs::remove_all(old_dir, ec);
+  if (fs::exists(dir.views())) fs::rename(dir.views(), old_dir, ec);
+  if (!ec) fs::rename(fresh, dir.views(), ec);
+  if (ec) {
+    return Fail(absl::InternalError(
+        absl::StrCat("cannot swap rebuilt views into place: ", ec.message())));
+  }
+  fs::remove_all(old_dir, ec);
+  std::cout << "replayed " << applied << " events"
+            << (until_text.empty() ? "" : " up to " + until_text)
+            << "; views digest " << *digest;
+  if (before.has_value() && until_text.empty()) {
+    std::cout << (*before == *digest ? " (identical to the incremental views)"
+                                     : " (DIFFERENT from the previous views)");
+  }
+  std::cout << "\n";
+  return kExitOk;
+}
+
+int RunVerify(const GlobalOptions& g, bool check_views) {
+  DataDir dir{g.data_dir};
+  if (!fs::exists(dir.log())) {
+    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  }
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(dir.log(), options);
+  if (!log.ok()) return Fail(log.status());
+  auto report = VerifyLog(**log);
+  if (!report.ok()) return Fail(report.status());
+  auto heads = (*log)->HeadOffsets();
+  Table t({"partition", "events", "head hash (SHA-256)"});
+  for (size_t p = 0; p < report->head_hashes.size(); ++p) {
+    t.Add({absl::StrCat(p), heads.ok() ? absl::StrCat((*heads)[p]) : "?",
+           report->head_hashes[p]});
+  }
+  t.Print(std::cout);
+  std::cout << report->events_checked << " events checked\n";
+  for (const auto& b : report->breaks) {
+    std::cout << "BREAK at partition " << b.partition << " offset " << b.offset
+              << ": " << b.problem << "\n";
+  }
+  if (!report->breaks.empty()) {
+    std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
+              << " place(s): the log was altered\n";
+    return kExitStorage;
+  }
+  std::cout << "hash chains intact\n";
+  if (!check_views) return kExitOk;
+  auto views = Views::Open(dir.views(), ViewsOptions{.read_only = true, .create_if_missing = false});
+  if (!views.ok()) return Fail(views.status());
+  auto live = (*views)->Digest();
+  if (!live.ok()) return Fail(live.status());
+  const std::string scratch =
+      (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid())).string();
+  int64_t applied = 0;
+  auto rebuilt = BuildViews(**log, scratch, CatchUpOptions{}, &applied);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (!rebuilt.ok()) return Fail(rebuilt.status());
+  if (*rebuilt != *live) {
+    std::cerr << "ledger: the views differ from a rebuild of the log "
+                 "(run `ledger replay`)\n";
+    return kExitStorage;
+  }
+  std::cout << "views identical to a rebuild from the log (" << applied
+            << " events)\n";
+  return kExitOk;
+}
+
+void AddFile(const google::protobuf::FileDescriptor* file,
+             std::set<std::string>& seen,
+             google::protobuf::FileDescriptorSet& set) {
+  if (!seen.insert(file->name()).second) return;
+  for (int i = 0; i < file->dependency_count(); ++i)
+    AddFile(file->dependency(i), seen, set);
+  file->CopyTo(set.add_file());
+}
+
+int RunSchema(const std::string& path) {
+  google::protobuf::FileDescriptorSet set;
+  std::set<std::string> seen;
+  AddFile(xueji::v1::Event::descriptor()->file(), seen, set);
+  AddFile(xueji::v1::Request::descriptor()->file(), seen, set);
+  AddFile(xueji::v1::AnomalyReport::descriptor()->file(), seen, set);
+  std::string bytes = set.SerializeAsString();
+  if (path.empty() || path == "-") {
+    std::cout.write(bytes.data(), bytes.size());
+    return kExitOk;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), bytes.size());
+  if (!out) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat("cannot write ", path)));
+  }
+  std::cerr << "wrote FileDescriptorSet of " << set.file_size()
+            << " files to " << path << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
+  auto until = std::make_shared<std::string>();
+  auto replay = app.add_subcommand(
+      "replay", "Rebuild every view from the log (beside the old views, then swapped in).");
+  replay->add_option("--until", *until, "RFC 3339 time: only events recorded up to it");
+  replay->callback([&g, &run, until] { run = [&g, until] { return RunReplay(g, *until); }; });
+
+  auto views = std::make_shared<bool>(false);
+  auto verify = app.add_subcommand(
+      "verify", "Check every partition's hash chain; non-zero exit (3) on a break.");
+  verify->add_flag("--views", *views, "also rebuild the views in a scratch directory and compare");
+  verify->callback([&g, &run, views] { run = [&g, views] { return RunVerify(g, *views); }; });
+
+  auto path = std::make_shared<std::string>();
+  auto schema = app.add_subcommand(
+      "schema", "Write the FileDescriptorSet of the event, request and view messages "
+                "(for protoc --decode and other consumers).");
+  schema->add_option("FILE", *path, "output file (default: standard output)");
+  schema->callback([&run, path] { run = [path] { return RunSchema(*path); }; });
+}
+
+}  // namespace xueji

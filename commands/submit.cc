@@ -1,1 +1,87 @@
-// placeholder: being written
+// ledger submit FILE|-   and   ledger status REQUEST_ID
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "commands/cli.h"
+#include "commands/jsonl_batch.h"
+#include "commands/output.h"
+#include "ledger/identity.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Request;
+using xueji::v1::Result;
+
+// Refuses what the processor cannot key: no usable requestId.
+bool ValidateEnvelope(const Request& r, int64_t line_no, Result* early) {
+  std::string problem;
+  if (r.request_id().empty()) {
+    problem = "requestId is missing";
+  } else if (r.request_id().size() > 128 || !IsValidUtf8(r.request_id()) ||
+             r.request_id().find_first_of(" \t\r\n") != std::string::npos) {
+    problem = "requestId must be 1-128 characters without spaces";
+  } else if (r.request_id().starts_with("registry:")) {
+    problem = "requestId prefix 'registry:' is reserved";
+  }
+  if (problem.empty()) return true;
+  early->set_request_id(r.request_id().size() <= 128 ? r.request_id() : "");
+  early->set_status(xueji::v1::REJECTED);
+  early->set_code(xueji::v1::MALFORMED_REQUEST);
+  early->set_message(absl::StrCat("line ", line_no, ": ", problem));
+  return false;
+}
+
+int RunSubmit(const GlobalOptions& g, const std::string& path) {
+  auto input = OpenInput(path);
+  if (!input.ok()) return Fail(input.status());
+  auto session = WriteSession::Open(g);
+  if (!session.ok()) return Fail(session.status());
+  WriteSession& s = **session;
+  Progress progress("submit: requests");
+  JsonlPipeline<Request> pipeline;
+  pipeline.validate = ValidateEnvelope;
+  pipeline.submit = [&](const std::vector<Request>& batch) {
+    return s.processor().Submit(batch);
+  };
+  pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
+  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
+  if (!outcome.status.ok()) return Fail(outcome.status);
+  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+}
+
+int RunStatus(const GlobalOptions& g, const std::string& request_id) {
+  auto session = WriteSession::Open(g);
+  if (!session.ok()) return Fail(session.status());
+  auto result = (*session)->processor().Status(request_id);
+  if (!result.ok()) return Fail(result.status());
+  if (!result->has_value()) {
+    return Fail(absl::NotFoundError(
+        absl::StrCat("no request ", request_id, " in the ledger")));
+  }
+  std::cout << ToJsonLine(**result) << "\n";
+  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+}
+
+}  // namespace
+
+void AddSubmitCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
+  auto* submit = app.add_subcommand(
+      "submit",
+      "Submit change requests: JSONL in (one request per line, protobuf JSON "
+      "of xueji.v1.Request), one JSONL result per request out, in order.\n"
+      "Exit 0 all applied or pending, 1 any rejected, 2 unusable input, "
+      "3 storage error or ledger busy.");
+  auto path = std::make_shared<std::string>();
+  submit->add_option("FILE", *path, "request file, or - for standard input")
+      ->required();
+  submit->callback([&g, &run, path] { run = [&g, path] { return RunSubmit(g, *path); }; });
+
+  auto* status = app.add_subcommand(
+      "status", "The answer a request got, by its requestId (JSON line).");
+  auto id = std::make_shared<std::string>();
+  status->add_option("REQUEST_ID", *id, "the request's requestId")->required();
+  status->callback([&g, &run, id] { run = [&g, id] { return RunStatus(g, *id); }; });
+}
+
+}  // namespace xueji

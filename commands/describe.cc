@@ -1,0 +1,121 @@
+#include "commands/describe.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace xueji {
+
+using xueji::v1::Event;
+
+std::string EventType(const Event& event) {
+  const auto* oneof = Event::descriptor()->FindOneofByName("payload");
+  const auto* field =
+      Event::GetReflection()->GetOneofFieldDescriptor(event, oneof);
+  return field == nullptr ? "?" : field->message_type()->name();
+}
+
+std::string EventSummary(const Event& e) {
+  switch (e.payload_case()) {
+    case Event::kRecordRequested: {
+      const auto& p = e.record_requested();
+      return absl::StrCat(p.readmission() ? "readmission" : "admission",
+                          " at ", p.kindergarten(), ", entry ", p.entry_date(),
+                          ", ", p.child().name());
+    }
+    case Event::kRecordEstablished:
+      return absl::StrCat("established at ", e.record_established().kindergarten(),
+                          " (approves ", e.record_established().approved_request_id(), ")");
+    case Event::kRecordRejected:
+      return absl::StrCat("admission rejected: ", e.record_rejected().reason());
+    case Event::kTemporaryNumberAssigned:
+      return absl::StrCat("temporary number ",
+                          e.temporary_number_assigned().student_no());
+    case Event::kNumberConverted:
+      return absl::StrCat(e.number_converted().from_student_no(), " -> ",
+                          e.number_converted().to_student_no());
+    case Event::kTransferRequested:
+      return absl::StrCat("transfer ", e.transfer_requested().from_kindergarten(),
+                          " -> ", e.transfer_requested().to_kindergarten());
+    case Event::kTransferredOut:
+      return absl::StrCat("out of ", e.transferred_out().from_kindergarten(),
+                          " to ", e.transferred_out().to_kindergarten());
+    case Event::kTransferredIn:
+      return absl::StrCat("into ", e.transferred_in().to_kindergarten(),
+                          " from ", e.transferred_in().from_kindergarten());
+    case Event::kLeft:
+      return absl::StrCat("left ", e.left().kindergarten(), ": ", e.left().reason());
+    case Event::kGraduated:
+      return absl::StrCat("graduated from ", e.graduated().kindergarten());
+    case Event::kDeferralRequested:
+      return absl::StrCat("deferral until ", e.deferral_requested().until_date());
+    case Event::kDeferralApproved:
+      return absl::StrCat("deferred until ", e.deferral_approved().until_date());
+    case Event::kCancellationRequested:
+      return absl::StrCat("cancellation: ", e.cancellation_requested().reason());
+    case Event::kCancelled:
+      return absl::StrCat("cancelled: ", e.cancelled().reason());
+    case Event::kKeyInfoEditRequested:
+      return absl::StrCat("key-info edit: ", e.key_info_edit_requested().evidence());
+    case Event::kKeyInfoEditApproved:
+      return "key information changed";
+    case Event::kChangeRejected:
+      return absl::StrCat("rejected ", e.change_rejected().rejected_request_id(),
+                          ": ", e.change_rejected().reason());
+    case Event::kRecordMoved:
+      return absl::StrCat("moved ", e.record_moved().from_kindergarten(), " -> ",
+                          e.record_moved().to_kindergarten(), " (merger)");
+    case Event::kVerificationRecorded: {
+      const auto& v = e.verification_recorded();
+      return absl::StrCat(v.kindergarten(), " ", v.term(), ": ",
+                          v.present_student_nos_size(), " present, ",
+                          v.missing_student_nos_size(), " missing, ",
+                          v.unknown_student_nos_size(), " unknown");
+    }
+    case Event::kKindergartenRegistered:
+      return absl::StrCat(e.kindergarten_registered().code(), " ",
+                          e.kindergarten_registered().name());
+    case Event::kKindergartenMerged:
+      return absl::StrCat(e.kindergarten_merged().from(), " merged into ",
+                          e.kindergarten_merged().into());
+    case Event::kKindergartenClosed:
+      return absl::StrCat(e.kindergarten_closed().kindergarten(), " closed",
+                          e.kindergarten_closed().forced() ? " (forced)" : "");
+    case Event::kOperatorRegistered:
+      return absl::StrCat(e.operator_registered().id(), " ",
+                          xueji::v1::Role_Name(e.operator_registered().role()),
+                          " ", e.operator_registered().org());
+    case Event::kOperatorSealed:
+      return absl::StrCat(e.operator_sealed().id(), " sealed (last active ",
+                          e.operator_sealed().last_active(), ")");
+    case Event::kRequestRejected:
+      return absl::StrCat(e.request_rejected().action(), " refused: ",
+                          xueji::v1::ReasonCode_Name(e.request_rejected().code()),
+                          " — ", e.request_rejected().message());
+    case Event::PAYLOAD_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+std::string StatusText(const xueji::v1::RecordState& r) {
+  std::string text = xueji::v1::RecordStatus_Name(r.status());
+  std::vector<std::string> notes;
+  if (!r.deferred_until().empty())
+    notes.push_back(absl::StrCat("deferred until ", r.deferred_until()));
+  if (r.status() == xueji::v1::TRANSFERRING)
+    notes.push_back(absl::StrCat(r.transferred_out() ? "out, awaiting " : "to ",
+                                 r.transfer_to()));
+  if (r.admission_rejected()) notes.push_back("admission rejected");
+  if (r.has_pending())
+    notes.push_back(absl::StrCat("pending ", r.pending().request_id()));
+  if (!notes.empty()) absl::StrAppend(&text, " (", absl::StrJoin(notes, "; "), ")");
+  return text;
+}
+
+std::string ActorText(const xueji::v1::Actor& a) {
+  if (a.role() == xueji::v1::ROLE_UNSPECIFIED) return a.operator_id();
+  return absl::StrCat(xueji::v1::Role_Name(a.role()), " ", a.operator_id(),
+                      a.org().empty() ? "" : absl::StrCat(" @", a.org()));
+}
+
+}  // namespace xueji

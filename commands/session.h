@@ -1,0 +1,97 @@
+// What every `ledger` subcommand shares: global options, exit codes, opening
+// the data directory for writing (lock, log, state, processor, views) or for
+// reading (views only, read-only, no lock), and input line reading.
+//
+// Exit codes (the CLI's contract): 0 all applied or pending, 1 one or more
+// requests rejected, 2 usage or input error, 3 storage error (busy included).
+//
+// Thread-safety: single-threaded CLI.
+#ifndef XUEJI_COMMANDS_SESSION_H_
+#define XUEJI_COMMANDS_SESSION_H_
+
+#include <functional>
+#include <istream>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/data_dir.h"
+#include "ledger/event_log.h"
+#include "ledger/kv.h"
+#include "ledger/policy.h"
+#include "ledger/processor.h"
+#include "projections/views.h"
+
+namespace xueji {
+
+enum ExitCode { kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitStorage = 3 };
+
+struct GlobalOptions {
+  std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
+  std::string policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
+  std::string as_operator;  // --as: limit reads to this operator's region
+  bool json = false;        // --json where the subcommand has it
+};
+
+// Prints "ledger: <message>" to stderr and returns the exit code for it:
+// InvalidArgument / NotFound / FailedPrecondition -> 2, anything else -> 3.
+int Fail(const absl::Status& status);
+
+// Progress on stderr for long work: at most one line every 2 seconds.
+class Progress {
+ public:
+  explicit Progress(std::string what) : what_(std::move(what)) {}
+  void Update(int64_t done);
+  void Done(int64_t done);
+
+ private:
+  std::string what_;
+  int64_t started_ms_ = -1;
+  int64_t last_ms_ = 0;
+};
+
+// A data directory opened for writing.
+class WriteSession {
+ public:
+  // Waits for the lock up to $LEDGER_LOCK_TIMEOUT (default 10s).
+  static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
+      const GlobalOptions& options);
+  static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
+      const GlobalOptions& options, absl::Duration lock_timeout);
+  RequestProcessor& processor() { return *processor_; }
+  EventLog& log() { return *log_; }
+  Views& views() { return *views_; }
+  const PolicyBook& policy() const { return policy_; }
+  // Brings the views up to the log's head.
+  absl::Status CatchUpViews(Progress* progress);
+
+ private:
+  WriteSession() = default;
+  std::unique_ptr<WriterLock> lock_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<RocksKv> state_kv_;
+  std::unique_ptr<RequestProcessor> processor_;
+  std::unique_ptr<Views> views_;
+  PolicyBook policy_;
+};
+
+// Views for a query command. If no writer holds the directory, the views are
+// caught up with the log first; otherwise they are read as they are.
+absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
+    const GlobalOptions& options);
+
+absl::StatusOr<PolicyBook> LoadPolicy(const GlobalOptions& options);
+
+// Opens FILE, or standard input for "-". NotFound / InvalidArgument naming
+// the file when it cannot be read.
+absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(const std::string& path);
+
+// Reads one line (without the newline). Lines longer than `max_bytes` are
+// consumed and returned truncated with *too_long set. False at end of input.
+bool ReadLine(std::istream& in, size_t max_bytes, std::string* line,
+              bool* too_long);
+
+}  // namespace xueji
+
+#endif  // XUEJI_COMMANDS_SESSION_H_
