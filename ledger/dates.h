@@ -29,6 +29,8 @@ absl::CivilDay AddMonths(absl::CivilDay day, int months);
 int AgeInYears(absl::CivilDay birth, absl::CivilDay on);
 
 // The ledger clock: LEDGER_NOW (RFC 3339) when set, else the system clock.
+// A plain YYYY-MM-DD in LEDGER_NOW is taken as that day's midnight UTC; any
+// other value is InvalidArgument naming LEDGER_NOW.
 absl::StatusOr<absl::Time> LedgerNow();
 
 }  // namespace xueji

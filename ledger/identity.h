@@ -19,7 +19,8 @@
 
 namespace xueji {
 
-// MOD 11-2 check character ('0'-'9' or 'X') of the first 17 digits.
+// MOD 11-2 check character ('0'-'9' or 'X') of the first 17 digits; '\0'
+// if `first17` is not exactly 17 digits.
 char Mod112CheckChar(std::string_view first17);
 
 // Upper-cases and trims the number (a lower-case 'x' is accepted).

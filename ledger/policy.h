@@ -4,6 +4,10 @@
 // Fields (all optional in the file): establishMonths (2), transferWorkingDays
 // (10), approveWorkingDays (5), admissionMinAgeYears (2), primaryEntryAge (6),
 // primaryEntryCutoff ("08-31"), sealAfterMonths (6), cancelWorkingDays (30).
+// A province block starts from the national block. A top-level "_comment"
+// string is allowed; any other unknown key, a wrong type, a fraction or an
+// unknown province code is InvalidArgument naming it (e.g. "provinces.35.x").
+// deploy/policy.example.json spells out every field.
 //
 // Thread-safety: immutable after Load; safe to share.
 #ifndef XUEJI_LEDGER_POLICY_H_
