@@ -1,1 +1,207 @@
-// placeholder: being written
+// Views: opening the store, catching up with the log, checkpoints, digest.
+#include "projections/views.h"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/dates.h"
+#include "ledger/hash_chain.h"
+#include "projections/rows.h"
+
+namespace xueji {
+
+using views_internal::CheckpointKey;
+
+absl::StatusOr<std::unique_ptr<Views>> Views::Open(
+    const std::string& dir, const ViewsOptions& options) {
+  RocksKv::Options kv_options;
+  kv_options.create_if_missing = options.create_if_missing && !options.read_only;
+  kv_options.read_only = options.read_only;
+  absl::StatusOr<std::unique_ptr<RocksKv>> kv = RocksKv::Open(dir, kv_options);
+  if (!kv.ok()) return kv.status();
+  return std::unique_ptr<Views>(new Views(*std::move(kv), options));
+}
+
+absl::Status Views::Destroy(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::remove_all(dir, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("cannot remove views at ", dir, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+Views::Views(KvStore* kv, const ViewsOptions& options)
+    : kv_(kv), rocks_(dynamic_cast<RocksKv*>(kv)), options_(options) {}
+
+Views::Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options)
+    : owned_(std::move(owned)),
+      kv_(owned_.get()),
+      rocks_(owned_.get()),
+      options_(options) {}
+
+Views::~Views() = default;
+
+absl::StatusOr<int64_t> Views::Checkpoint(int32_t partition) const {
+  absl::StatusOr<std::optional<std::string>> value =
+      kv_->Get(CheckpointKey(partition));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return 0;
+  return static_cast<int64_t>(DecodeFixed64BE(**value));
+}
+
+absl::Status Views::Commit(bool sync) {
+  uncommitted_events_ = 0;
+  if (rocks_ == nullptr) return absl::OkStatus();
+  return rocks_->Commit(sync);
+}
+
+absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("views are open read-only");
+  }
+  const xueji::v1::Event& event = stored.event;
+  const int32_t partition = event.partition();
+  const int64_t offset = event.offset();
+  if (event.payload_case() == xueji::v1::Event::PAYLOAD_NOT_SET) {
+    return absl::DataLossError(absl::StrCat(
+        "views: event at partition ", partition, " offset ", offset,
+        " has no payload this build knows; upgrade before catching up"));
+  }
+  absl::StatusOr<int64_t> next = Checkpoint(partition);
+  if (!next.ok()) return next.status();
+  if (offset < *next) return false;  // applied before
+  if (offset > *next) {
+    return absl::DataLossError(absl::StrCat(
+        "views: gap in partition ", partition, ": expected offset ", *next,
+        ", got ", offset));
+  }
+  if (absl::Status s = views_internal::ApplyAudit(kv_, stored); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = views_internal::ApplyEnrollment(kv_, event); !s.ok()) {
+    return s;
+  }
+  kv_->Put(CheckpointKey(partition),
+           EncodeFixed64BE(static_cast<uint64_t>(offset + 1)));
+  ++uncommitted_events_;
+  return true;
+}
+
+absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
+                                       const CatchUpProgressFn& progress,
+                                       const CatchUpOptions& options) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("views are open read-only");
+  }
+  absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  int64_t applied = 0;
+  for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
+    absl::StatusOr<int64_t> done =
+        CatchUpPartition(log, p, (*heads)[p], options, progress, &applied);
+    if (!done.ok()) {
+      if (rocks_ != nullptr) rocks_->Discard();
+      uncommitted_events_ = 0;
+      return done.status();
+    }
+  }
+  // A checkpoint for a partition the log does not have: a different log.
+  absl::StatusOr<int64_t> extra =
+      Checkpoint(static_cast<int32_t>(heads->size()));
+  if (!extra.ok()) return extra.status();
+  if (*extra != 0) {
+    return absl::FailedPreconditionError(
+        "views have more partitions than the log; run `ledger replay`");
+  }
+  return applied;
+}
+
+absl::StatusOr<int64_t> Views::CatchUpPartition(
+    EventLog& log, int32_t partition, int64_t head,
+    const CatchUpOptions& options, const CatchUpProgressFn& progress,
+    int64_t* applied) {
+  absl::StatusOr<int64_t> next = Checkpoint(partition);
+  if (!next.ok()) return next.status();
+  if (*next > head) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "views are ahead of the log in partition ", partition, " (", *next,
+        " > ", head, "); run `ledger replay`"));
+  }
+  auto commit = [&]() -> absl::Status {
+    if (absl::Status s = Commit(/*sync=*/false); !s.ok()) return s;
+    if (progress) progress({partition, *next, head, *applied});
+    return absl::OkStatus();
+  };
+  while (*next < head) {
+    absl::StatusOr<std::vector<StoredEvent>> chunk =
+        log.Read(partition, *next, options_.read_chunk);
+    if (!chunk.ok()) return chunk.status();
+    if (chunk->empty()) break;
+    for (StoredEvent& stored : *chunk) {
+      if (stored.event.partition() != partition ||
+          stored.event.offset() != *next) {
+        return absl::DataLossError(absl::StrCat(
+            "views: log returned partition ", stored.event.partition(),
+            " offset ", stored.event.offset(), " when reading partition ",
+            partition, " at ", *next));
+      }
+      if (options.until.has_value()) {
+        absl::StatusOr<absl::Time> at =
+            ParseRfc3339(stored.event.recorded_at());
+        if (at.ok() && *at > *options.until) {
+          if (absl::Status s = commit(); !s.ok()) return s;
+          return *next;
+        }
+      }
+      absl::StatusOr<bool> done = Apply(stored);
+      if (!done.ok()) return done.status();
+      ++*next;
+      ++*applied;
+      if (uncommitted_events_ >= options_.batch_events ||
+          (rocks_ != nullptr && rocks_->PendingBytes() >= options_.batch_bytes)) {
+        if (absl::Status s = commit(); !s.ok()) return s;
+      }
+    }
+  }
+  if (absl::Status s = commit(); !s.ok()) return s;
+  return *next;
+}
+
+absl::Status Views::Dump(const KvStore::Visitor& visit) const {
+  return kv_->ScanPrefix("", visit);
+}
+
+absl::StatusOr<std::string> Views::Digest() const {
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                              EVP_MD_CTX_free);
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return absl::InternalError("SHA-256 unavailable");
+  }
+  auto update = [&](std::string_view part) {
+    std::string length = EncodeFixed64BE(part.size());
+    EVP_DigestUpdate(ctx.get(), length.data(), length.size());
+    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+  };
+  absl::Status scanned = Dump([&](std::string_view key, std::string_view value) {
+    update(key);
+    update(value);
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
+    return absl::InternalError("SHA-256 failed");
+  }
+  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), size));
+}
+
+}  // namespace xueji

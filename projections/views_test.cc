@@ -1,1 +1,520 @@
-// placeholder: being written
+// Views over a real embedded log fed by the real decider: enrollment queries,
+// stats, audit history, StateAsOf, checkpoints and rebuild == incremental.
+#include "projections/views.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/util/json_util.h"
+#include "ledger/areas.h"
+#include "ledger/calendar.h"
+#include "ledger/dates.h"
+#include "ledger/decider.h"
+#include "ledger/ledger_state.h"
+#include "ledger/policy.h"
+#include "projections/test_support.h"
+
+namespace xueji {
+namespace {
+
+using testing::ResidentId;
+using testing::TempDir;
+
+// Runs requests through Decide + LedgerState (on a MemoryKv) and appends each
+// decision's events to the log.
+class Term {
+ public:
+  explicit Term(EventLog* log) : log_(log), state_(&state_kv_) {
+    ctx_.policy = &policy_;
+    ctx_.calendar = &WorkingCalendar::Default();
+    ctx_.areas = &AreaTable::Default();
+  }
+
+  void Registry(const std::string& json) {
+    xueji::v1::RegistryLine line;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(json, &line).ok());
+    ctx_.now = *ParseRfc3339("2025-08-01T02:00:00Z");
+    absl::StatusOr<Decision> d = DecideRegistry(line, state_, ctx_);
+    REQUIRE(d.ok());
+    Store(d->events);
+  }
+
+  // Decides the request at 08:00 UTC of its occurredOn (plus a second per
+  // request, so recorded_at grows).
+  Decision Submit(const std::string& json) {
+    xueji::v1::Request request;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(json, &request).ok());
+    absl::StatusOr<absl::Time> day =
+        ParseRfc3339(request.occurred_on() + "T08:00:00Z");
+    REQUIRE(day.ok());
+    ctx_.now = *day + absl::Seconds(++tick_);
+    absl::StatusOr<Decision> d = Decide(request, state_, ctx_);
+    REQUIRE(d.ok());
+    Store(d->events);
+    return *std::move(d);
+  }
+
+  absl::Time now() const { return ctx_.now; }
+
+ private:
+  void Store(std::vector<xueji::v1::Event> events) {
+    absl::StatusOr<std::vector<xueji::v1::Event>> stored =
+        log_->Append(std::move(events));
+    REQUIRE(stored.ok());
+    for (const auto& e : *stored) REQUIRE(state_.Apply(e).ok());
+  }
+
+  EventLog* log_;
+  MemoryKv state_kv_;
+  LedgerState state_;
+  PolicyBook policy_;
+  DecideContext ctx_;
+  int tick_ = 0;
+};
+
+const char* const kRegistry[] = {
+    R"({"kindergarten":{"code":"350502001","name":"鲤城一幼","county":"350502"}})",
+    R"({"kindergarten":{"code":"350502002","name":"鲤城二幼","county":"350502"}})",
+    R"({"kindergarten":{"code":"350503001","name":"丰泽一幼","county":"350503"}})",
+    R"({"operator":{"id":"op-k1","role":"REGISTRAR","org":"350502001"}})",
+    R"({"operator":{"id":"op-k2","role":"REGISTRAR","org":"350502002"}})",
+    R"({"operator":{"id":"op-k3","role":"REGISTRAR","org":"350503001"}})",
+    R"({"operator":{"id":"op-c1","role":"APPROVER","org":"350502"}})",
+    R"({"operator":{"id":"op-c2","role":"APPROVER","org":"350503"}})",
+};
+
+std::string Admit(const std::string& id, const std::string& op,
+                  const std::string& date, const std::string& kg,
+                  const std::string& child_json) {
+  return R"({"requestId":")" + id + R"(","actor":")" + op +
+         R"(","occurredOn":")" + date + R"(","admit":{"kindergarten":")" + kg +
+         R"(","child":)" + child_json + "}}";
+}
+
+std::string Action(const std::string& id, const std::string& op,
+                   const std::string& date, const std::string& action) {
+  return R"({"requestId":")" + id + R"(","actor":")" + op +
+         R"(","occurredOn":")" + date + R"(",)" + action + "}";
+}
+
+struct Numbers {
+  std::string a, b_temporary, b_formal, c;
+  std::vector<std::string> more;  // eight more children at K2
+  std::string id_a;
+  absl::Time before_transfer_in;
+};
+
+// One term: three admissions in two counties, a transfer across the National
+// Day holiday, a leave, a refused duplicate admission, a number conversion.
+// `after_each` runs after every request (incremental catch-up).
+template <typename F>
+Numbers RunTerm(Term& term, F after_each) {
+  Numbers n;
+  for (const char* line : kRegistry) term.Registry(line);
+  after_each();
+  n.id_a = ResidentId("350502", "20210506", 123);
+  std::string child_a = R"({"name":"王小明","gender":"MALE","birthDate":"2021-05-06","idType":"RESIDENT_ID","idNumber":")" + n.id_a + R"("})";
+  std::string child_b = R"({"name":"李小红","gender":"FEMALE","birthDate":"2021-07-08","idType":"NONE"})";
+  std::string child_c = R"({"name":"陈小花","gender":"FEMALE","birthDate":"2021-09-10","idType":"RESIDENT_ID","idNumber":")" + ResidentId("350503", "20210910", 246) + R"("})";
+  auto submit = [&](const std::string& json, xueji::v1::ResultStatus want) {
+    Decision d = term.Submit(json);
+    CHECK(d.status == want);
+    after_each();
+    return d;
+  };
+  n.a = submit(Admit("r-1", "op-k1", "2025-09-01", "350502001", child_a),
+               xueji::v1::PENDING_APPROVAL).student_no;
+  submit(Action("r-2", "op-c1", "2025-09-03", R"("approve":{"requestId":"r-1"})"),
+         xueji::v1::APPLIED);
+  n.b_temporary = submit(Admit("r-3", "op-k1", "2025-09-01", "350502001", child_b),
+                         xueji::v1::PENDING_APPROVAL).student_no;
+  submit(Action("r-4", "op-c1", "2025-09-04", R"("approve":{"requestId":"r-3"})"),
+         xueji::v1::APPLIED);
+  n.c = submit(Admit("r-5", "op-k3", "2025-09-02", "350503001", child_c),
+               xueji::v1::PENDING_APPROVAL).student_no;
+  submit(Action("r-6", "op-c2", "2025-09-05", R"("approve":{"requestId":"r-5"})"),
+         xueji::v1::APPLIED);
+  submit(Action("r-7", "op-k1", "2025-09-25",
+                R"("transferOut":{"studentNo":")" + n.a + R"(","toKindergarten":"350502002"})"),
+         xueji::v1::PENDING_APPROVAL);
+  submit(Action("r-8", "op-c1", "2025-09-26", R"("approve":{"requestId":"r-7"})"),
+         xueji::v1::APPLIED);
+  n.before_transfer_in = term.now();
+  submit(Action("r-9", "op-k2", "2025-10-09",
+                R"("transferIn":{"studentNo":")" + n.a + R"("})"),
+         xueji::v1::APPLIED);
+  submit(Action("r-10", "op-k3", "2025-10-10",
+                R"("leave":{"studentNo":")" + n.c + R"(","reason":"moved"})"),
+         xueji::v1::APPLIED);
+  submit(Admit("r-11", "op-k3", "2025-10-11", "350503001", child_a),
+         xueji::v1::REJECTED);
+  // More children at K2, approved in reverse order, so that records spread
+  // over several partitions and interleave with kindergarten events.
+  std::vector<std::string> extra;
+  for (int i = 0; i < 8; ++i) {
+    std::string birth = "2021030" + std::to_string(i + 1);
+    std::string child = R"({"name":"孩子)" + std::to_string(i) +
+                        R"(","gender":"MALE","birthDate":"2021-03-0)" +
+                        std::to_string(i + 1) +
+                        R"(","idType":"RESIDENT_ID","idNumber":")" +
+                        ResidentId("350502", birth, 301 + 2 * i) + R"("})";
+    std::string id = "x-" + std::to_string(i);
+    extra.push_back(id);
+    n.more.push_back(submit(Admit(id, "op-k2", "2025-09-02", "350502002", child),
+                            xueji::v1::PENDING_APPROVAL).student_no);
+  }
+  for (int i = 7; i >= 0; --i) {
+    submit(Action("a-" + extra[i], "op-c1", "2025-09-08",
+                  R"("approve":{"requestId":")" + extra[i] + R"("})"),
+           xueji::v1::APPLIED);
+  }
+  submit(Action("v-1", "op-k2", "2025-10-20",
+                R"("verify":{"kindergarten":"350502002","term":"2025-autumn","presentStudentNos":[")" +
+                    n.more[0] + R"("]})"),
+         xueji::v1::APPLIED);
+  std::string id_b = ResidentId("350502", "20210708", 222);
+  n.b_formal = submit(Action("r-12", "op-k1", "2025-10-12",
+                             R"("convertNumber":{"studentNo":")" + n.b_temporary +
+                                 R"(","idType":"RESIDENT_ID","idNumber":")" + id_b + R"("})"),
+                      xueji::v1::APPLIED).student_no;
+  return n;
+}
+
+std::string Digest(const Views& views) {
+  absl::StatusOr<std::string> d = views.Digest();
+  REQUIRE(d.ok());
+  return *d;
+}
+
+TEST_CASE("a full rebuild equals the incrementally built views, byte for byte") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  auto incremental = Views::Open(dir.Sub("views"));
+  REQUIRE(incremental.ok());
+  Term term(log->get());
+  int catch_ups = 0;
+  RunTerm(term, [&] {
+    REQUIRE((*incremental)->CatchUp(**log).ok());
+    ++catch_ups;
+  });
+  REQUIRE(catch_ups > 20);
+  // The records really are spread over partitions.
+  std::set<int32_t> record_partitions;
+  auto heads = (*log)->HeadOffsets();
+  REQUIRE(heads.ok());
+  for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
+    auto events = (*log)->Read(p, 0, 1000);
+    REQUIRE(events.ok());
+    for (const auto& e : *events) {
+      if (e.event.subject().starts_with("stu:")) record_partitions.insert(p);
+    }
+  }
+  REQUIRE(record_partitions.size() >= 3);
+
+  auto rebuilt = Views::Open(dir.Sub("rebuilt"));
+  REQUIRE(rebuilt.ok());
+  absl::StatusOr<int64_t> applied = (*rebuilt)->CatchUp(**log);
+  REQUIRE(applied.ok());
+  CHECK(*applied > 20);
+  CHECK(Digest(**rebuilt) == Digest(**incremental));
+
+  // The same rows in memory, committed in batches of 3: same digest.
+  MemoryKv memory;
+  ViewsOptions small;
+  small.batch_events = 3;
+  small.read_chunk = 2;
+  Views in_memory(&memory, small);
+  REQUIRE(in_memory.CatchUp(**log).ok());
+  CHECK(Digest(in_memory) == Digest(**incremental));
+
+  // Partitions applied last to first: the same store.
+  MemoryKv reversed_kv;
+  Views reversed(&reversed_kv);
+  for (int32_t p = static_cast<int32_t>(heads->size()) - 1; p >= 0; --p) {
+    auto events = (*log)->Read(p, 0, 1000);
+    REQUIRE(events.ok());
+    for (const auto& e : *events) REQUIRE(reversed.Apply(e).ok());
+  }
+  CHECK(Digest(reversed) == Digest(**incremental));
+
+  // A store that differs by one row has a different digest.
+  memory.Put("Zextra", "");
+  CHECK(Digest(in_memory) != Digest(**incremental));
+}
+
+TEST_CASE("enrollment: by number, former number, identity, kindergarten, stats") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  Numbers n = RunTerm(term, [] {});
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  REQUIRE((*views)->CatchUp(**log).ok());
+  Views& v = **views;
+
+  auto a = v.RecordByNumber(n.a);
+  REQUIRE(a.ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->status() == xueji::v1::ENROLLED);
+  CHECK((*a)->kindergarten() == "350502002");
+
+  // The former L number finds the converted record.
+  REQUIRE(n.b_temporary.starts_with("L"));
+  REQUIRE(n.b_formal.starts_with("G"));
+  auto b = v.RecordByNumber(n.b_temporary);
+  REQUIRE(b.ok());
+  REQUIRE(b->has_value());
+  CHECK((*b)->student_no() == n.b_formal);
+  REQUIRE((*b)->former_numbers_size() == 1);
+  CHECK((*b)->former_numbers(0) == n.b_temporary);
+  auto none = v.RecordByNumber("G000000000000000000");
+  REQUIRE(none.ok());
+  CHECK(!none->has_value());
+
+  auto by_id = v.RecordsByIdentity(xueji::v1::RESIDENT_ID, n.id_a);
+  REQUIRE(by_id.ok());
+  REQUIRE(by_id->size() == 1);
+  CHECK(by_id->front().student_no() == n.a);
+
+  auto k1 = v.RecordsAtKindergarten("350502001", false);
+  REQUIRE(k1.ok());
+  REQUIRE(k1->size() == 1);
+  CHECK(k1->front().student_no() == n.b_formal);
+  auto k3_live = v.RecordsAtKindergarten("350503001", false);
+  auto k3_all = v.RecordsAtKindergarten("350503001", true);
+  REQUIRE(k3_live.ok());
+  REQUIRE(k3_all.ok());
+  CHECK(k3_live->empty());
+  REQUIRE(k3_all->size() == 1);
+  CHECK(k3_all->front().status() == xueji::v1::LEFT);
+
+  auto kgs = v.Kindergartens("350502");
+  REQUIRE(kgs.ok());
+  CHECK(kgs->size() == 2);
+  auto op = v.Operator("op-k1");
+  REQUIRE(op.ok());
+  REQUIRE(op->has_value());
+  CHECK((*op)->last_active() == "2025-10-12");  // its conversion request
+
+  auto stats = v.ComputeStats("350502", absl::CivilDay(2025, 12, 1));
+  REQUIRE(stats.ok());
+  CHECK(stats->live_records() == 10);
+  REQUIRE(stats->by_kindergarten_size() == 2);
+  CHECK(stats->by_kindergarten(0).key() == "350502001");
+  CHECK(stats->by_kindergarten(0).count() == 1);
+  CHECK(stats->by_kindergarten(1).count() == 9);
+  REQUIRE(stats->by_county_size() == 1);
+  CHECK(stats->by_county(0).count() == 10);
+  REQUIRE(stats->by_age_size() == 1);
+  CHECK(stats->by_age(0).key() == "4");
+  auto other = v.ComputeStats("350503", absl::CivilDay(2025, 12, 1));
+  REQUIRE(other.ok());
+  CHECK(other->live_records() == 0);
+  REQUIRE(other->by_status_size() == 1);
+  CHECK(other->by_status(0).key() == "LEFT");
+  auto all = v.ComputeStats("", absl::CivilDay(2025, 12, 1));
+  REQUIRE(all.ok());
+  CHECK(all->live_records() == 10);
+  CHECK(all->by_county_size() == 1);
+}
+
+TEST_CASE("audit: history per student, operator and request; state as of") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  Numbers n = RunTerm(term, [] {});
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  REQUIRE((*views)->CatchUp(**log).ok());
+  Views& v = **views;
+
+  auto history = v.HistoryOfStudent(n.a);
+  REQUIRE(history.ok());
+  std::vector<xueji::v1::Event::PayloadCase> cases;
+  for (size_t i = 0; i < history->size(); ++i) {
+    const auto& e = (*history)[i].event;
+    cases.push_back(e.payload_case());
+    if (i > 0) CHECK(e.offset() > (*history)[i - 1].event.offset());
+    xueji::v1::Event reparsed;
+    REQUIRE(reparsed.ParseFromString((*history)[i].bytes));
+    CHECK(reparsed.hash() == e.hash());
+  }
+  using E = xueji::v1::Event;
+  std::vector<E::PayloadCase> want = {
+      E::kRecordRequested, E::kRecordEstablished, E::kTransferRequested,
+      E::kTransferredOut, E::kTransferredIn, E::kRequestRejected};
+  CHECK(cases == want);
+  CHECK(history->back().event.request_rejected().code() ==
+        xueji::v1::DUPLICATE_REGISTRATION);
+  CHECK(absl::IsNotFound(v.HistoryOfStudent("G000000000000000000").status()));
+
+  auto by_op = v.HistoryOfOperator("op-c1");
+  REQUIRE(by_op.ok());
+  REQUIRE(by_op->size() == 11);  // approvals r-2, r-4, r-8 and eight a-x-N
+  for (const auto& e : *by_op) CHECK(e.event.actor().operator_id() == "op-c1");
+  CHECK(by_op->front().event.request_id() == "r-2");
+
+  auto by_request = v.HistoryOfRequest("r-7");
+  REQUIRE(by_request.ok());
+  REQUIRE(by_request->size() == 2);  // the request and its approval r-8
+  CHECK(by_request->at(0).event.has_transfer_requested());
+  CHECK(by_request->at(1).event.has_transferred_out());
+
+  auto mid = v.StateAsOf(n.a, n.before_transfer_in);
+  REQUIRE(mid.ok());
+  REQUIRE(mid->has_value());
+  CHECK((*mid)->status() == xueji::v1::TRANSFERRING);
+  CHECK((*mid)->transferred_out());
+  CHECK((*mid)->kindergarten() == "350502001");
+  auto before = v.StateAsOf(n.a, *ParseRfc3339("2025-08-31T00:00:00Z"));
+  REQUIRE(before.ok());
+  CHECK(!before->has_value());
+  auto now = v.StateAsOf(n.a, absl::InfiniteFuture());
+  REQUIRE(now.ok());
+  REQUIRE(now->has_value());
+  CHECK((*now)->status() == xueji::v1::ENROLLED);
+  CHECK((*now)->kindergarten() == "350502002");
+}
+
+TEST_CASE("checkpoints survive reopening and nothing is applied twice") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  RunTerm(term, [] {});
+  auto heads = (*log)->HeadOffsets();
+  REQUIRE(heads.ok());
+
+  std::string digest;
+  {
+    auto views = Views::Open(dir.Sub("views"));
+    REQUIRE(views.ok());
+    REQUIRE((*views)->CatchUp(**log).ok());
+    digest = Digest(**views);
+  }
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
+    auto cp = (*views)->Checkpoint(p);
+    REQUIRE(cp.ok());
+    CHECK(*cp == (*heads)[p]);
+  }
+  auto again = (*views)->CatchUp(**log);
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+  CHECK(Digest(**views) == digest);
+
+  // Re-applying an old event is a no-op.
+  int32_t p = 0;
+  while ((*heads)[p] == 0) ++p;
+  auto first = (*log)->Read(p, 0, 1);
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 1);
+  auto applied = (*views)->Apply(first->front());
+  REQUIRE(applied.ok());
+  CHECK(!*applied);
+  REQUIRE((*views)->Commit(true).ok());
+  CHECK(Digest(**views) == digest);
+
+  // A read-only view sees the same store.
+  ViewsOptions read_only;
+  read_only.read_only = true;
+  auto reader = Views::Open(dir.Sub("views"), read_only);
+  REQUIRE(reader.ok());
+  CHECK(Digest(**reader) == digest);
+  CHECK(!(*reader)->CatchUp(**log).ok());
+}
+
+TEST_CASE("uncommitted work is lost whole and caught up again") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  RunTerm(term, [] {});
+  std::string full;
+  {
+    auto rebuilt = Views::Open(dir.Sub("full"));
+    REQUIRE(rebuilt.ok());
+    REQUIRE((*rebuilt)->CatchUp(**log).ok());
+    full = Digest(**rebuilt);
+  }
+  {
+    // Apply some events of partition-by-partition reading, never commit:
+    // a crash before the commit.
+    auto views = Views::Open(dir.Sub("views"));
+    REQUIRE(views.ok());
+    auto heads = (*log)->HeadOffsets();
+    REQUIRE(heads.ok());
+    for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
+      auto events = (*log)->Read(p, 0, 2);
+      REQUIRE(events.ok());
+      for (const auto& e : *events) REQUIRE((*views)->Apply(e).ok());
+    }
+  }
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  auto cp = (*views)->Checkpoint(0);
+  REQUIRE(cp.ok());
+  CHECK(*cp == 0);
+  REQUIRE((*views)->CatchUp(**log).ok());
+  CHECK(Digest(**views) == full);
+}
+
+TEST_CASE("an event with an unknown payload stops the catch-up with DataLoss") {
+  MemoryKv kv;
+  Views views(&kv);
+  StoredEvent stored;
+  stored.event.set_partition(2);
+  stored.event.set_offset(0);
+  stored.event.set_subject("stu:G1");
+  stored.bytes = stored.event.SerializeAsString();
+  auto applied = views.Apply(stored);
+  REQUIRE(!applied.ok());
+  CHECK(absl::IsDataLoss(applied.status()));
+  std::string message(applied.status().message());
+  CHECK(message.find("partition 2") != std::string::npos);
+  CHECK(message.find("offset 0") != std::string::npos);
+  CHECK(kv.contents().empty());
+
+  // A gap is DataLoss too, never a silent skip.
+  stored.event.mutable_left()->set_kindergarten("k");
+  stored.event.set_offset(5);
+  auto gap = views.Apply(stored);
+  REQUIRE(!gap.ok());
+  CHECK(absl::IsDataLoss(gap.status()));
+}
+
+TEST_CASE("replay --until stops each partition at the first later event") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  Numbers n = RunTerm(term, [] {});
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  CatchUpOptions until;
+  until.until = n.before_transfer_in;
+  REQUIRE((*views)->CatchUp(**log, nullptr, until).ok());
+  auto a = (*views)->RecordByNumber(n.a);
+  REQUIRE(a.ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->status() == xueji::v1::TRANSFERRING);
+  // Continuing without a limit reaches the full state.
+  int progress_calls = 0;
+  REQUIRE((*views)->CatchUp(**log, [&](const CatchUpProgress&) {
+                      ++progress_calls;
+                    }).ok());
+  CHECK(progress_calls > 0);
+  a = (*views)->RecordByNumber(n.a);
+  REQUIRE(a.ok());
+  CHECK((*a)->status() == xueji::v1::ENROLLED);
+}
+
+}  // namespace
+}  // namespace xueji

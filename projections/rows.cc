@@ -1,0 +1,145 @@
+// Key layout and row helpers of the views store (see rows.h).
+#include "projections/rows.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace xueji::views_internal {
+namespace {
+
+// prefix + part + '\0'
+std::string Terminated(char prefix, std::string_view part) {
+  std::string key(1, prefix);
+  key.append(part);
+  key.push_back('\0');
+  return key;
+}
+
+}  // namespace
+
+std::string CheckpointKey(int32_t partition) {
+  return "C" + EncodeFixed32BE(static_cast<uint32_t>(partition));
+}
+std::string RecordKey(std::string_view subject) {
+  return std::string("R").append(subject);
+}
+std::string RecordExtraKey(std::string_view subject) {
+  return std::string("X").append(subject);
+}
+std::string NumberKey(std::string_view student_no) {
+  return std::string("N").append(student_no);
+}
+std::string IdentityPrefix(std::string_view identity_key) {
+  return Terminated('I', identity_key);
+}
+std::string ProbablePrefix(std::string_view probable_key) {
+  return Terminated('P', probable_key);
+}
+std::string KgIndexPrefix(std::string_view kg) { return Terminated('K', kg); }
+std::string CounterKey(std::string_view kg, int status,
+                       std::string_view birth_date) {
+  std::string key = Terminated('c', kg);
+  key.append(absl::StrFormat("%02d", status));
+  key.push_back('\0');
+  key.append(birth_date);
+  return key;
+}
+std::string KindergartenKey(std::string_view code) {
+  return std::string("G").append(code);
+}
+std::string VerificationKey(std::string_view code) {
+  return std::string("V").append(code);
+}
+std::string OperatorKey(std::string_view id) { return std::string("O").append(id); }
+std::string ActivityKey(std::string_view id) { return std::string("A").append(id); }
+std::string HistoryPrefix(std::string_view subject) {
+  return Terminated('H', subject);
+}
+std::string HistoryKey(std::string_view subject, int64_t offset) {
+  return HistoryPrefix(subject) + EncodeFixed64BE(static_cast<uint64_t>(offset));
+}
+std::string OperatorIndexPrefix(std::string_view operator_id) {
+  return Terminated('Q', operator_id);
+}
+std::string RequestIndexPrefix(std::string_view request_id) {
+  return Terminated('Y', request_id);
+}
+std::string PositionSuffix(int32_t partition, int64_t offset) {
+  return EncodeFixed32BE(static_cast<uint32_t>(partition)) +
+         EncodeFixed64BE(static_cast<uint64_t>(offset));
+}
+
+bool IsRecordSubject(std::string_view subject) {
+  return subject.starts_with("stu:");
+}
+bool IsKindergartenSubject(std::string_view subject) {
+  return subject.starts_with("kg:");
+}
+bool IsOperatorSubject(std::string_view subject) {
+  return subject.starts_with("op:");
+}
+
+std::string Serialize(const google::protobuf::MessageLite& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+void PutMessage(KvStore* kv, std::string_view key,
+                const google::protobuf::MessageLite& message) {
+  kv->Put(key, Serialize(message));
+}
+
+absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,
+                                google::protobuf::MessageLite* out) {
+  absl::StatusOr<std::optional<std::string>> value = kv.Get(key);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return false;
+  if (!out->ParseFromString(**value)) {
+    return absl::DataLossError(
+        absl::StrCat("views: unparseable ", out->GetTypeName(), " row"));
+  }
+  return true;
+}
+
+RecordExtra ParseExtra(std::string_view value) {
+  RecordExtra extra;
+  std::vector<std::string> parts =
+      absl::StrSplit(absl::string_view(value.data(), value.size()), '|');
+  if (!parts.empty()) extra.arrived_on = std::string(parts[0]);
+  if (parts.size() > 1) extra.temp_assigned_on = std::string(parts[1]);
+  return extra;
+}
+
+std::string FormatExtra(const RecordExtra& extra) {
+  return absl::StrCat(extra.arrived_on, "|", extra.temp_assigned_on);
+}
+
+absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta) {
+  absl::StatusOr<std::optional<std::string>> value = kv->Get(key);
+  if (!value.ok()) return value.status();
+  int64_t count = value->has_value()
+                      ? static_cast<int64_t>(DecodeFixed64BE(**value))
+                      : 0;
+  count += delta;
+  if (count < 0) {
+    return absl::DataLossError("views: a counter went below zero");
+  }
+  if (count == 0) {
+    kv->Delete(key);
+  } else {
+    kv->Put(key, EncodeFixed64BE(static_cast<uint64_t>(count)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace xueji::views_internal

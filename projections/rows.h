@@ -1,0 +1,104 @@
+// Private to xueji_projections: the key layout of the views store and the
+// per-module apply functions that views.cc dispatches to.
+//
+// Every row depends only on the events of one subject (records, kindergartens,
+// operators, subject history) or is a commutative set/counter/max over events
+// (the indexes, the (kg, status, birth date) counters, operator activity), so
+// the store's contents do not depend on how partitions interleave. Variable
+// parts of a key end with '\0' so that a prefix scan of "x" + id + '\0' never
+// matches a longer id.
+//
+// Key namespaces (first byte):
+//   C <p:BE32>                       next offset to apply (BE64)
+//   R <subject>                      RecordState
+//   X <subject>                      record extras (RecordExtra)
+//   N <student_no>                   subject, for every number ever held
+//   I <identity key>\0<subject>      "" (record's current document)
+//   P <probable key>\0<subject>      "" (record's name+gender+birth date)
+//   K <kg>\0<subject>                "" (record's current kindergarten)
+//   c <kg>\0<status:2 digits>\0<birth date>   count (BE64), absent when 0
+//   G <kg code>                      KindergartenState
+//   V <kg code>                      latest VerificationRecorded + date
+//   O <operator id>                  OperatorState (op: subject events only)
+//   A <operator id>                  max business date of the actor's events
+//   H <subject>\0<offset:BE64>       the event's stored bytes
+//   Q <operator id>\0<p:BE32><o:BE64>  subject (points into H)
+//   Y <request id>\0<p:BE32><o:BE64>   subject (request_id or correlation_id)
+//
+// Thread-safety: pure helpers; the apply functions write a caller's KvStore.
+#ifndef XUEJI_PROJECTIONS_ROWS_H_
+#define XUEJI_PROJECTIONS_ROWS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+#include "ledger/event_log.h"
+#include "ledger/kv.h"
+#include "xueji/v1/events.pb.h"
+
+namespace xueji::views_internal {
+
+// abseil here is built with its own string_view: convert at the boundary.
+inline absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
+
+std::string CheckpointKey(int32_t partition);
+std::string RecordKey(std::string_view subject);
+std::string RecordExtraKey(std::string_view subject);
+std::string NumberKey(std::string_view student_no);
+std::string IdentityPrefix(std::string_view identity_key);
+std::string ProbablePrefix(std::string_view probable_key);
+std::string KgIndexPrefix(std::string_view kg);
+std::string CounterKey(std::string_view kg, int status,
+                       std::string_view birth_date);
+std::string KindergartenKey(std::string_view code);
+std::string VerificationKey(std::string_view code);
+std::string OperatorKey(std::string_view id);
+std::string ActivityKey(std::string_view id);
+std::string HistoryPrefix(std::string_view subject);
+std::string HistoryKey(std::string_view subject, int64_t offset);
+std::string OperatorIndexPrefix(std::string_view operator_id);
+std::string RequestIndexPrefix(std::string_view request_id);
+// Position suffix <p:BE32><o:BE64> of Q and Y keys.
+std::string PositionSuffix(int32_t partition, int64_t offset);
+
+// Subject kinds by their prefix ("stu:", "kg:", "op:").
+bool IsRecordSubject(std::string_view subject);
+bool IsKindergartenSubject(std::string_view subject);
+bool IsOperatorSubject(std::string_view subject);
+
+// Deterministic serialization, so equal rows are equal bytes.
+std::string Serialize(const google::protobuf::MessageLite& message);
+void PutMessage(KvStore* kv, std::string_view key,
+                const google::protobuf::MessageLite& message);
+// Parses the row at `key` into `out`; false when absent; DataLoss when
+// unparseable.
+absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,
+                                google::protobuf::MessageLite* out);
+
+// Facts about a record the RecordState does not keep.
+struct RecordExtra {
+  std::string arrived_on;        // business date it became live at its kg
+  std::string temp_assigned_on;  // business date of its L number
+};
+RecordExtra ParseExtra(std::string_view value);
+std::string FormatExtra(const RecordExtra& extra);
+
+// Adds `delta` to the counter at `key`, deleting it when it reaches 0.
+absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta);
+
+// Enrollment rows (enrollment.cc): records, their indexes and counters,
+// kindergartens, verifications, operators and operator activity.
+absl::Status ApplyEnrollment(KvStore* kv, const xueji::v1::Event& event);
+
+// Audit rows (audit.cc): subject history and the operator/request indexes.
+absl::Status ApplyAudit(KvStore* kv, const StoredEvent& stored);
+
+}  // namespace xueji::views_internal
+
+#endif  // XUEJI_PROJECTIONS_ROWS_H_

@@ -1,0 +1,192 @@
+// Views: the ledger's read models, projected from the event log into a
+// KvStore (RocksDB on disk under DATA/views, or a MemoryKv in tests).
+//
+//   - enrollment: RecordState by any student number the record ever had, by
+//     identity document, by kindergarten; kindergartens and operators; counts
+//     for `stats`;
+//   - audit: every event of a subject in offset order, events by operator and
+//     by request id, and the state of a record as of a past instant;
+//   - anomalies: the problem records of docs/design.md, evaluated at query
+//     time (as of a date, under a PolicyBook and a WorkingCalendar) from rows
+//     that depend only on events.
+//
+// CatchUp applies each partition from its checkpoint (the next offset to
+// apply) to the head; the checkpoint is written in the same RocksKv Commit as
+// the rows it covers, so a crash never applies an event twice or loses one.
+// Rows are per subject, or commutative indexes and counters, so the store is
+// byte-for-byte the same however partitions interleave: Digest() over a full
+// rebuild from offset 0 equals Digest() over an incrementally built store.
+// The key layout is in projections/rows.h and projections/README.md.
+//
+// Ownership: a Views opened with Open owns its RocksKv; one built on a
+// caller's KvStore borrows it. Thread-safety: none; one owner at a time. A
+// read-only Views may be open in one process while another writes.
+#ifndef XUEJI_PROJECTIONS_VIEWS_H_
+#define XUEJI_PROJECTIONS_VIEWS_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "ledger/calendar.h"
+#include "ledger/event_log.h"
+#include "ledger/kv.h"
+#include "ledger/policy.h"
+#include "xueji/v1/common.pb.h"
+#include "xueji/v1/state.pb.h"
+#include "xueji/v1/views.pb.h"
+
+namespace xueji {
+
+struct ViewsOptions {
+  bool read_only = false;          // queries only; CatchUp fails
+  bool create_if_missing = true;
+  size_t batch_events = 10000;     // commit after this many events ...
+  size_t batch_bytes = 32 << 20;   // ... or this many pending bytes
+  size_t read_chunk = 1000;        // events per EventLog::Read
+};
+
+struct CatchUpOptions {
+  // Stop each partition before its first event recorded after `until`
+  // (`ledger replay --until`). The checkpoint stays at that event.
+  std::optional<absl::Time> until;
+};
+
+// Reported after every commit of CatchUp.
+struct CatchUpProgress {
+  int32_t partition = 0;
+  int64_t next_offset = 0;  // checkpoint of `partition` after the commit
+  int64_t head = 0;         // head offset of `partition`
+  int64_t applied = 0;      // events applied so far by this CatchUp
+};
+using CatchUpProgressFn = std::function<void(const CatchUpProgress&)>;
+
+// What Anomalies() evaluates.
+struct AnomalyQuery {
+  std::string region;  // "" or "00" = all; else a 2/4/6-digit prefix
+  std::optional<xueji::v1::Anomaly::Kind> kind;  // only this kind
+  absl::CivilDay as_of;
+  const PolicyBook* policy = nullptr;            // required
+  const WorkingCalendar* calendar = nullptr;     // required
+};
+
+class Views {
+ public:
+  // Opens (creating if allowed) the views store in directory `dir`.
+  static absl::StatusOr<std::unique_ptr<Views>> Open(
+      const std::string& dir, const ViewsOptions& options = {});
+  // Removes the store at `dir` (for `ledger replay`). OK if absent.
+  static absl::Status Destroy(const std::string& dir);
+
+  // Views over a caller-owned store (e.g. a MemoryKv). If `kv` is a RocksKv
+  // its overlay is committed in batches; otherwise writes are immediate.
+  explicit Views(KvStore* kv, const ViewsOptions& options = {});
+  ~Views();
+  Views(const Views&) = delete;
+  Views& operator=(const Views&) = delete;
+
+  // --- projection -------------------------------------------------------------
+  // Applies every partition of `log` from its checkpoint to the head, in
+  // bounded commits. Returns the number of events applied. On error the
+  // uncommitted overlay is dropped; committed batches stay (and are
+  // consistent with their checkpoints).
+  absl::StatusOr<int64_t> CatchUp(EventLog& log,
+                                  const CatchUpProgressFn& progress = nullptr,
+                                  const CatchUpOptions& options = {});
+  // Applies one event at its partition's checkpoint: an event below it is
+  // skipped (returns false), one above it is a gap (DataLoss), one with no
+  // known payload is DataLoss naming partition and offset. Writes go to the
+  // overlay; the caller commits (Commit()).
+  absl::StatusOr<bool> Apply(const StoredEvent& stored);
+  absl::Status Commit(bool sync);
+
+  // Next offset to apply, per partition (0 when none applied).
+  absl::StatusOr<int64_t> Checkpoint(int32_t partition) const;
+
+  // --- enrollment -------------------------------------------------------------
+  // By any number the record has had (current, or a former L/J number).
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByNumber(
+      std::string_view student_no) const;
+  // Records whose current document is (type, number), in subject order.
+  absl::StatusOr<std::vector<xueji::v1::RecordState>> RecordsByIdentity(
+      xueji::v1::IdType type, std::string_view number) const;
+  // Records whose current kindergarten is `kg` (while transferring: the
+  // sending one), live only unless `include_inactive`; in subject order.
+  absl::StatusOr<std::vector<xueji::v1::RecordState>> RecordsAtKindergarten(
+      std::string_view kg, bool include_inactive) const;
+  absl::StatusOr<std::optional<xueji::v1::KindergartenState>> Kindergarten(
+      std::string_view code) const;
+  // Kindergartens whose county lies in `region` ("" = all), in code order.
+  absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Kindergartens(
+      std::string_view region) const;
+  // last_active includes the operator's activity on every subject.
+  absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
+      std::string_view id) const;
+  // Live records of `region` by county, kindergarten and age on `as_of`;
+  // by_status counts every record of the region, live or not.
+  absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
+                                                absl::CivilDay as_of) const;
+
+  // --- audit ------------------------------------------------------------------
+  // Every event of the record with this number, in offset order (refusals
+  // on the record included). NotFound for an unknown number.
+  absl::StatusOr<std::vector<StoredEvent>> HistoryOfStudent(
+      std::string_view student_no) const;
+  absl::StatusOr<std::vector<StoredEvent>> HistoryOfSubject(
+      std::string_view subject) const;
+  // Events whose actor is `operator_id`; ordered by recorded_at, then
+  // (partition, offset).
+  absl::StatusOr<std::vector<StoredEvent>> HistoryOfOperator(
+      std::string_view operator_id) const;
+  // Events whose request_id or correlation_id is `request_id`; same order.
+  absl::StatusOr<std::vector<StoredEvent>> HistoryOfRequest(
+      std::string_view request_id) const;
+  // The record folded from its events recorded at or before `at`; nullopt if
+  // it had none then. NotFound for an unknown number.
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> StateAsOf(
+      std::string_view student_no, absl::Time at) const;
+
+  // --- anomalies --------------------------------------------------------------
+  // Sorted by (kind, county, kindergarten, student_no, since, detail).
+  absl::StatusOr<xueji::v1::AnomalyReport> Anomalies(
+      const AnomalyQuery& query) const;
+
+  // --- whole store ------------------------------------------------------------
+  // Visits every key/value pair in key order.
+  absl::Status Dump(const KvStore::Visitor& visit) const;
+  // Hex SHA-256 over every (key, value) pair in key order, each part
+  // length-prefixed: equal digests mean equal stores.
+  absl::StatusOr<std::string> Digest() const;
+
+ private:
+  Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options);
+  absl::StatusOr<int64_t> CatchUpPartition(EventLog& log, int32_t partition,
+                                           int64_t head,
+                                           const CatchUpOptions& options,
+                                           const CatchUpProgressFn& progress,
+                                           int64_t* applied);
+  absl::StatusOr<xueji::v1::RecordState> LoadRecordOfSubject(
+      std::string_view subject) const;
+  absl::StatusOr<std::string> SubjectOfNumber(
+      std::string_view student_no) const;
+  absl::StatusOr<std::vector<StoredEvent>> EventsAt(
+      std::string_view prefix) const;
+
+  std::unique_ptr<RocksKv> owned_;
+  KvStore* kv_;
+  RocksKv* rocks_;  // kv_ as a RocksKv, or null
+  ViewsOptions options_;
+  size_t uncommitted_events_ = 0;
+};
+
+}  // namespace xueji
+
+#endif  // XUEJI_PROJECTIONS_VIEWS_H_
