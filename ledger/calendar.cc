@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "ledger/dates.h"
+#include "ledger/embedded_data.h"
 
 namespace xueji::data {
 extern const char kCalendarTsv[];
@@ -45,44 +46,22 @@ int64_t WeekdaysBefore(absl::CivilDay day) {
   return weeks * 5 + std::min<int64_t>(rem, 5);
 }
 
-// "chinese-days 1.5.7" from the header comment "… from chinese-days 1.5.7 (MIT) …".
-std::string VersionFromComment(std::string_view comment) {
-  size_t from = comment.find("from ");
-  if (from == std::string_view::npos) return std::string(comment);
-  std::string_view rest = comment.substr(from + 5);
-  return std::string(rest.substr(0, rest.find(" (")));
-}
-
 const WorkingCalendar::Impl* Parse(std::string_view tsv) {
   auto* impl = new WorkingCalendar::Impl;
-  while (!tsv.empty()) {
-    size_t eol = tsv.find('\n');
-    std::string_view line = tsv.substr(0, eol);
-    tsv.remove_prefix(eol == std::string_view::npos ? tsv.size() : eol + 1);
-    while (!line.empty() && absl::ascii_isspace(line.back())) {
-      line.remove_suffix(1);
-    }
-    if (line.starts_with('#')) {
-      if (impl->version.empty()) impl->version = VersionFromComment(line);
-      continue;
-    }
-    size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) continue;
-    absl::StatusOr<absl::CivilDay> day = ParseDate(line.substr(0, tab));
-    if (!day.ok()) continue;
-    std::string_view kind = line.substr(tab + 1);
-    bool working = kind == "workday";
-    if (!working && kind != "holiday") continue;
-    int year = static_cast<int>(day->year());
-    if (impl->exceptions.empty() || year < impl->first_year) {
-      impl->first_year = year;
-    }
-    if (impl->exceptions.empty() || year > impl->last_year) {
-      impl->last_year = year;
-    }
+  bool any_row = false;
+  impl->version = ForEachTsvRow(tsv, [&](std::string_view date,
+                                         std::string_view kind) {
+    absl::StatusOr<absl::CivilDay> day = ParseDate(date);
+    if (!day.ok()) return;
+    const bool working = kind == "workday";
+    if (!working && kind != "holiday") return;
+    const int year = static_cast<int>(day->year());
+    if (!any_row || year < impl->first_year) impl->first_year = year;
+    if (!any_row || year > impl->last_year) impl->last_year = year;
+    any_row = true;
     // Only days that change the weekend rule matter.
     if (working == IsWeekend(*day)) impl->exceptions[Key(*day)] = working;
-  }
+  });
   return impl;
 }
 

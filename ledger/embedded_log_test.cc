@@ -14,31 +14,13 @@
 #include "ledger/event_log.h"
 #include "ledger/hash_chain.h"
 #include "ledger/kv.h"
+#include "tests/temp_dir.h"
 
 namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("xueji_log_test_" + std::to_string(getpid()) + "_" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string log() const { return (path_ / "log").string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<EventLog> OpenLog(const std::string& path,
                                   int32_t partitions = 6,
@@ -109,7 +91,7 @@ TEST_CASE("PartitionFor reproduces Kafka's murmur2") {
 
 TEST_CASE("Embedded log: append assigns partitions, offsets and the chain") {
   TempDir dir;
-  auto log = OpenLog(dir.log());
+  auto log = OpenLog(dir.Sub("log"));
   REQUIRE(log->partitions() == 6);
   std::vector<v1::Event> batch;
   for (int i = 0; i < 20; ++i) {
@@ -154,7 +136,7 @@ TEST_CASE("Embedded log: append assigns partitions, offsets and the chain") {
 
 TEST_CASE("Embedded log: Read from an offset, bounded, and bad arguments") {
   TempDir dir;
-  auto log = OpenLog(dir.log(), 1);
+  auto log = OpenLog(dir.Sub("log"), 1);
   std::vector<v1::Event> batch;
   for (int i = 0; i < 10; ++i) {
     batch.push_back(MakeEvent("kg:KG-0001", "req-" + std::to_string(i)));
@@ -175,7 +157,7 @@ TEST_CASE("Embedded log: Read from an offset, bounded, and bad arguments") {
 
 TEST_CASE("Embedded log: a batch is all or nothing") {
   TempDir dir;
-  auto log = OpenLog(dir.log());
+  auto log = OpenLog(dir.Sub("log"));
   std::vector<v1::Event> good = {MakeEvent("stu:A", "r1"),
                                  MakeEvent("stu:B", "r1"),
                                  MakeEvent("kg:K1", "r1")};
@@ -210,7 +192,7 @@ TEST_CASE("Embedded log: a batch is all or nothing") {
   }
   REQUIRE(log->Append(wide).ok());
   log.reset();
-  auto reopened = OpenLog(dir.log());
+  auto reopened = OpenLog(dir.Sub("log"));
   const std::vector<int64_t> after = *reopened->HeadOffsets();
   int64_t grown = 0;
   for (int32_t p = 0; p < 6; ++p) grown += after[p] - before[p];
@@ -221,12 +203,12 @@ TEST_CASE("Embedded log: reopening keeps the partition count and the chain") {
   TempDir dir;
   v1::Event last;
   {
-    auto log = OpenLog(dir.log(), 3);
+    auto log = OpenLog(dir.Sub("log"), 3);
     auto first = log->Append({MakeEvent("stu:X", "r1"), MakeEvent("stu:X", "r2")});
     REQUIRE(first.ok());
     last = first->back();
   }
-  auto log = OpenLog(dir.log(), 12);  // the stored count wins
+  auto log = OpenLog(dir.Sub("log"), 12);  // the stored count wins
   CHECK(log->partitions() == 3);
   const int32_t p = PartitionFor("stu:X", 3);
   CHECK(last.partition() == p);
@@ -243,9 +225,9 @@ TEST_CASE("Embedded log: reopening keeps the partition count and the chain") {
 
 TEST_CASE("Embedded log: read-only beside the writer; no appends") {
   TempDir dir;
-  auto writer = OpenLog(dir.log(), 2);
+  auto writer = OpenLog(dir.Sub("log"), 2);
   REQUIRE(writer->Append({MakeEvent("kg:K1", "r1")}).ok());
-  auto reader = OpenLog(dir.log(), 2, /*read_only=*/true);
+  auto reader = OpenLog(dir.Sub("log"), 2, /*read_only=*/true);
   CHECK(*reader->HeadOffsets() == *writer->HeadOffsets());
   const int32_t p = PartitionFor("kg:K1", 2);
   const std::vector<StoredEvent> seen = ReadAll(*reader, p);
@@ -255,7 +237,7 @@ TEST_CASE("Embedded log: read-only beside the writer; no appends") {
       reader->Append({MakeEvent("kg:K1", "r2")}).status()));
 
   EmbeddedLogOptions options;
-  auto second_writer = OpenEmbeddedLog(dir.log(), options);
+  auto second_writer = OpenEmbeddedLog(dir.Sub("log"), options);
   CHECK(absl::IsUnavailable(second_writer.status()));
 }
 
@@ -263,20 +245,20 @@ TEST_CASE("Embedded log: corrupt stored bytes are DataLoss naming the place") {
   TempDir dir;
   int32_t p = 0;
   {
-    auto log = OpenLog(dir.log(), 4);
+    auto log = OpenLog(dir.Sub("log"), 4);
     auto appended = log->Append({MakeEvent("stu:Q", "r1"), MakeEvent("stu:Q", "r2"),
                                  MakeEvent("stu:Q", "r3")});
     REQUIRE(appended.ok());
     p = (*appended)[0].partition();
   }
   SECTION("unparseable bytes") {
-    auto kv = RocksKv::Open(dir.log(), RocksKv::Options());
+    auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
     REQUIRE(kv.ok());
     (*kv)->Put(EventKey(p, 1), std::string("\x0f\xff\xff", 3));
     REQUIRE((*kv)->Commit(true).ok());
   }
   SECTION("an event stored under another offset") {
-    auto kv = RocksKv::Open(dir.log(), RocksKv::Options());
+    auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
     REQUIRE(kv.ok());
     auto other = (*kv)->Get(EventKey(p, 2));
     REQUIRE(other.ok());
@@ -284,7 +266,7 @@ TEST_CASE("Embedded log: corrupt stored bytes are DataLoss naming the place") {
     (*kv)->Put(EventKey(p, 1), **other);
     REQUIRE((*kv)->Commit(true).ok());
   }
-  auto log = OpenLog(dir.log());
+  auto log = OpenLog(dir.Sub("log"));
   auto head = log->Read(p, 0, 1);
   REQUIRE(head.ok());  // the good event before the damage still reads
   CHECK(head->size() == 1);

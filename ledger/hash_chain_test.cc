@@ -15,31 +15,13 @@
 #include "ledger/event_log.h"
 #include "ledger/hash_chain.h"
 #include "ledger/kv.h"
+#include "tests/temp_dir.h"
 
 namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("xueji_chain_test_" + std::to_string(getpid()) + "_" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string log() const { return (path_ / "log").string(); }
-
- private:
-  fs::path path_;
-};
 
 v1::Event MakeEvent(const std::string& subject, const std::string& request) {
   v1::Event event;
@@ -149,13 +131,13 @@ TEST_CASE("CanonicalBytes and SealEvent") {
 
 TEST_CASE("VerifyLog: a clean log verifies") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
-  const VerifyReport report = Verify(dir.log());
+  const int32_t p = WriteLog(dir.Sub("log"));
+  const VerifyReport report = Verify(dir.Sub("log"));
   INFO(Describe(report));
   CHECK(report.breaks.empty());
   CHECK(report.events_checked == 15);
   REQUIRE(report.head_hashes.size() == 3);
-  auto kv = RocksKv::Open(dir.log(), RocksKv::Options());
+  auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
   REQUIRE(kv.ok());
   v1::Event last;
   REQUIRE(last.ParseFromString(Stored(**kv, p, 4)));
@@ -165,10 +147,10 @@ TEST_CASE("VerifyLog: a clean log verifies") {
 
 TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
+  const int32_t p = WriteLog(dir.Sub("log"));
   // One writer for all the edits; each Verify opens the log read-only beside
   // it (a read-only open replays the writer's WAL, so it sees every commit).
-  auto kv = RocksKv::Open(dir.log(), RocksKv::Options());
+  auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
   REQUIRE(kv.ok());
   const std::string original = Stored(**kv, p, 2);
   REQUIRE(original.size() > 100);
@@ -178,7 +160,7 @@ TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
       flipped[i] = static_cast<char>(flipped[i] ^ mask);
       (*kv)->Put(EventKey(p, 2), flipped);
       REQUIRE((*kv)->Commit(/*sync=*/false).ok());
-      const VerifyReport report = Verify(dir.log());
+      const VerifyReport report = Verify(dir.Sub("log"));
       INFO("byte " << i << " mask " << int{mask} << "\n" << Describe(report));
       REQUIRE(report.breaks.size() == 1);
       CHECK(report.breaks[0].partition == p);
@@ -187,13 +169,13 @@ TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
   }
   (*kv)->Put(EventKey(p, 2), original);
   REQUIRE((*kv)->Commit(/*sync=*/false).ok());
-  CHECK(Verify(dir.log()).breaks.empty());
+  CHECK(Verify(dir.Sub("log")).breaks.empty());
 }
 
 TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
-  Tamper(dir.log(), [&](RocksKv& kv) {
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     std::string bytes = Stored(kv, p, 3);
     const size_t at = bytes.find("KG-0003");  // transferred_in.from
     REQUIRE(at != std::string::npos);
@@ -203,7 +185,7 @@ TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
     CHECK(still_parses.transferred_in().from_kindergarten() == "KG-0009");
     kv.Put(EventKey(p, 3), bytes);
   });
-  const VerifyReport report = Verify(dir.log());
+  const VerifyReport report = Verify(dir.Sub("log"));
   INFO(Describe(report));
   REQUIRE(report.breaks.size() == 1);
   CHECK(report.breaks[0].partition == p);
@@ -213,15 +195,15 @@ TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
 
 TEST_CASE("VerifyLog: a resealed forgery breaks the link to its successor") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
-  Tamper(dir.log(), [&](RocksKv& kv) {
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     v1::Event event;
     REQUIRE(event.ParseFromString(Stored(kv, p, 1)));
     event.mutable_actor()->set_operator_id("op-someone-else");
     SealEvent(event.prev_hash(), &event);  // a consistent hash for the edit
     kv.Put(EventKey(p, 1), CanonicalBytes(event));
   });
-  const VerifyReport report = Verify(dir.log());
+  const VerifyReport report = Verify(dir.Sub("log"));
   INFO(Describe(report));
   REQUIRE(report.breaks.size() == 1);
   CHECK(report.breaks[0].partition == p);
@@ -231,10 +213,10 @@ TEST_CASE("VerifyLog: a resealed forgery breaks the link to its successor") {
 
 TEST_CASE("VerifyLog: deleted events are missing offsets") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
+  const int32_t p = WriteLog(dir.Sub("log"));
   SECTION("in the middle") {
-    Tamper(dir.log(), [&](RocksKv& kv) { kv.Delete(EventKey(p, 2)); });
-    const VerifyReport report = Verify(dir.log());
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 2)); });
+    const VerifyReport report = Verify(dir.Sub("log"));
     INFO(Describe(report));
     REQUIRE(report.breaks.size() == 1);
     CHECK(report.breaks[0].partition == p);
@@ -243,8 +225,8 @@ TEST_CASE("VerifyLog: deleted events are missing offsets") {
     CHECK(report.events_checked == 14);
   }
   SECTION("at the tail, below the head record") {
-    Tamper(dir.log(), [&](RocksKv& kv) { kv.Delete(EventKey(p, 4)); });
-    const VerifyReport report = Verify(dir.log());
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 4)); });
+    const VerifyReport report = Verify(dir.Sub("log"));
     INFO(Describe(report));
     REQUIRE(report.breaks.size() == 1);
     CHECK(report.breaks[0].offset == 4);
@@ -254,14 +236,14 @@ TEST_CASE("VerifyLog: deleted events are missing offsets") {
 
 TEST_CASE("VerifyLog: unreadable events are reported and the walk goes on") {
   TempDir dir;
-  const int32_t p = WriteLog(dir.log());
-  Tamper(dir.log(), [&](RocksKv& kv) {
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     kv.Put(EventKey(p, 1), std::string("\x0f\x0f\x0f", 3));
     std::string bytes = Stored(kv, p, 3);
     bytes[bytes.find("req-3")] = 'R';
     kv.Put(EventKey(p, 3), bytes);
   });
-  const VerifyReport report = Verify(dir.log());
+  const VerifyReport report = Verify(dir.Sub("log"));
   INFO(Describe(report));
   REQUIRE(report.breaks.size() == 2);
   CHECK(report.breaks[0].offset == 1);

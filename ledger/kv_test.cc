@@ -13,31 +13,13 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/kv.h"
+#include "tests/temp_dir.h"
 
 namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("xueji_kv_test_" + std::to_string(getpid()) + "_" +
-             std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string db() const { return (path_ / "db").string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<RocksKv> OpenKv(const std::string& path,
                                 bool read_only = false) {
@@ -67,23 +49,23 @@ Pairs Scan(const KvStore& kv, std::string_view prefix) {
 
 TEST_CASE("RocksKv: writes are visible at once but stored only on Commit") {
   TempDir dir;
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   kv->Put("a", "1");
   CHECK(GetOrFail(*kv, "a") == "1");
   {
-    auto reader = OpenKv(dir.db(), /*read_only=*/true);
+    auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
     CHECK(GetOrFail(*reader, "a") == std::nullopt);
   }
   REQUIRE(kv->Commit(/*sync=*/true).ok());
   CHECK(kv->PendingBytes() == 0);
   CHECK(GetOrFail(*kv, "a") == "1");
-  auto reader = OpenKv(dir.db(), /*read_only=*/true);
+  auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
   CHECK(GetOrFail(*reader, "a") == "1");
 }
 
 TEST_CASE("RocksKv: a tombstone hides the stored value until Discard") {
   TempDir dir;
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   kv->Put("k/a", "1");
   kv->Put("k/b", "2");
   REQUIRE(kv->Commit(false).ok());
@@ -99,13 +81,13 @@ TEST_CASE("RocksKv: a tombstone hides the stored value until Discard") {
   kv->Put("k/b", "3");
   REQUIRE(kv->Commit(true).ok());
   kv.reset();
-  auto reopened = OpenKv(dir.db());
+  auto reopened = OpenKv(dir.Sub("db"));
   CHECK(Scan(*reopened, "k/") == Pairs{{"k/b", "3"}});
 }
 
 TEST_CASE("RocksKv: ScanPrefix merges overlay and DB in unsigned key order") {
   TempDir dir;
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   for (const char* k : {"p/1", "p/3", "p/5", "p/\xff", "o/x", "q/x"}) {
     kv->Put(k, std::string("db") + k);
   }
@@ -138,7 +120,7 @@ TEST_CASE("RocksKv: ScanPrefix merges overlay and DB in unsigned key order") {
   SECTION("after Commit the DB alone gives the same scan") {
     REQUIRE(kv->Commit(true).ok());
     kv.reset();
-    auto reopened = OpenKv(dir.db(), /*read_only=*/true);
+    auto reopened = OpenKv(dir.Sub("db"), /*read_only=*/true);
     CHECK(Scan(*reopened, "p/") == expected);
     CHECK(GetOrFail(*reopened, "p/5") == std::nullopt);
   }
@@ -146,7 +128,7 @@ TEST_CASE("RocksKv: ScanPrefix merges overlay and DB in unsigned key order") {
 
 TEST_CASE("RocksKv: PendingBytes follows the overlay") {
   TempDir dir;
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   CHECK(kv->PendingBytes() == 0);
   kv->Put("key", "value");  // 3 + 5
   CHECK(kv->PendingBytes() == 8);
@@ -161,14 +143,14 @@ TEST_CASE("RocksKv: PendingBytes follows the overlay") {
 TEST_CASE("RocksKv: committed data survives reopening") {
   TempDir dir;
   {
-    auto kv = OpenKv(dir.db());
+    auto kv = OpenKv(dir.Sub("db"));
     for (int i = 0; i < 100; ++i) {
       kv->Put("n/" + EncodeFixed32BE(i), std::to_string(i * i));
     }
     REQUIRE(kv->Commit(true).ok());
     kv->Put("n/uncommitted", "lost");  // dropped with the object
   }
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   const Pairs all = Scan(*kv, "n/");
   REQUIRE(all.size() == 100);
   CHECK(DecodeFixed32BE(all[42].first.substr(2)) == 42);
@@ -178,12 +160,12 @@ TEST_CASE("RocksKv: committed data survives reopening") {
 
 TEST_CASE("RocksKv: a reader opens beside the writer; a second writer cannot") {
   TempDir dir;
-  auto writer = OpenKv(dir.db());
+  auto writer = OpenKv(dir.Sub("db"));
   writer->Put("x", "committed");
   REQUIRE(writer->Commit(true).ok());
   writer->Put("y", "pending");
 
-  auto reader = OpenKv(dir.db(), /*read_only=*/true);
+  auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
   CHECK(GetOrFail(*reader, "x") == "committed");
   CHECK(GetOrFail(*reader, "y") == std::nullopt);
 
@@ -192,27 +174,27 @@ TEST_CASE("RocksKv: a reader opens beside the writer; a second writer cannot") {
   absl::Status commit = reader->Commit(true);
   CHECK(absl::IsFailedPrecondition(commit));
 
-  auto second = RocksKv::Open(dir.db(), RocksKv::Options());
+  auto second = RocksKv::Open(dir.Sub("db"), RocksKv::Options());
   REQUIRE_FALSE(second.ok());
   CHECK(absl::IsUnavailable(second.status()));
   CHECK(second.status().message().find("is locked by another process") !=
         absl::string_view::npos);
-  CHECK(second.status().message().find(dir.db()) != absl::string_view::npos);
+  CHECK(second.status().message().find(dir.Sub("db")) != absl::string_view::npos);
 }
 
 TEST_CASE("RocksKv: read-only open of a missing database fails") {
   TempDir dir;
   RocksKv::Options options;
   options.read_only = true;
-  auto kv = RocksKv::Open(dir.db(), options);
+  auto kv = RocksKv::Open(dir.Sub("db"), options);
   REQUIRE_FALSE(kv.ok());
   CHECK(absl::IsNotFound(kv.status()));
-  CHECK_FALSE(std::filesystem::exists(dir.db() + "/CURRENT"));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("db") + "/CURRENT"));
 }
 
 TEST_CASE("RocksKv: random operations agree with MemoryKv") {
   TempDir dir;
-  auto kv = OpenKv(dir.db());
+  auto kv = OpenKv(dir.Sub("db"));
   MemoryKv model;
   std::mt19937 rng(20250901);
   auto key = [&] { return "r/" + std::to_string(rng() % 40); };
@@ -237,7 +219,7 @@ TEST_CASE("RocksKv: random operations agree with MemoryKv") {
   }
   REQUIRE(kv->Commit(true).ok());
   kv.reset();
-  auto reopened = OpenKv(dir.db());
+  auto reopened = OpenKv(dir.Sub("db"));
   CHECK(Scan(*reopened, "r/") == Scan(model, "r/"));
   CHECK_FALSE(Scan(model, "r/").empty());
 }

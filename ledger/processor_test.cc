@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/dates.h"
 #include "ledger/identity.h"
+#include "tests/temp_dir.h"
 
 namespace xueji {
 namespace {
@@ -16,18 +17,6 @@ namespace fs = std::filesystem;
 using xueji::v1::Request;
 using xueji::v1::Result;
 
-struct TempDir {
-  TempDir() {
-    static int n = 0;
-    path = (fs::temp_directory_path() /
-            absl::StrCat("processor-test-", getpid(), "-", n++))
-               .string();
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
 
 std::string ResidentId(const std::string& area, const std::string& birth,
                        const std::string& seq3) {
@@ -111,7 +100,9 @@ struct Ledger {
   }
   int64_t TotalEvents() {
     int64_t n = 0;
-    for (int64_t h : *log->HeadOffsets()) n += h;
+    auto heads = log->HeadOffsets();
+    REQUIRE(heads.ok());
+    for (int64_t h : *heads) n += h;
     return n;
   }
   void LoadRegion() {
@@ -132,7 +123,7 @@ struct Ledger {
 
 TEST_CASE("same requestId again returns the first answer and appends nothing") {
   TempDir dir;
-  Ledger ledger(dir.path);
+  Ledger ledger(dir.path());
   ledger.LoadRegion();
   const std::string id = ResidentId("350502", "20210506", "123");
   auto first = ledger.processor->Submit({Admit("r-1", "350502001", id)});
@@ -149,7 +140,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
   CHECK(ledger.TotalEvents() == events);
 
   // ... also after a restart: the answer is rebuilt from the log.
-  ledger.Open(dir.path);
+  ledger.Open(dir.path());
   auto after_restart = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(after_restart.ok());
   CHECK((*after_restart)[0].status() == xueji::v1::DUPLICATE_REQUEST);
@@ -158,7 +149,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
 
 TEST_CASE("registry load is idempotent") {
   TempDir dir;
-  Ledger ledger(dir.path);
+  Ledger ledger(dir.path());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   auto again = ledger.processor->LoadRegistry(
@@ -170,7 +161,7 @@ TEST_CASE("registry load is idempotent") {
 
 TEST_CASE("one batch: a child twice and a request id twice") {
   TempDir dir;
-  Ledger ledger(dir.path);
+  Ledger ledger(dir.path());
   ledger.LoadRegion();
   const std::string id = ResidentId("350502", "20210506", "123");
   auto results = ledger.processor->Submit({Admit("r-1", "350502001", id),
@@ -185,7 +176,7 @@ TEST_CASE("one batch: a child twice and a request id twice") {
 
 TEST_CASE("a failed append applies nothing; the retry applies once") {
   TempDir dir;
-  Ledger ledger(dir.path);
+  Ledger ledger(dir.path());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   const std::string id = ResidentId("350502", "20210506", "123");
@@ -207,13 +198,13 @@ TEST_CASE("a failed append applies nothing; the retry applies once") {
 TEST_CASE("state lost or behind the log catches up on open") {
   TempDir dir;
   {
-    Ledger ledger(dir.path);
+    Ledger ledger(dir.path());
     ledger.LoadRegion();
     const std::string id = ResidentId("350502", "20210506", "123");
     REQUIRE(ledger.processor->Submit({Admit("r-1", "350502001", id)}).ok());
   }
-  fs::remove_all(dir.path + "/state");  // as if the state write never happened
-  Ledger ledger(dir.path);
+  fs::remove_all(dir.path() + "/state");  // as if the state write never happened
+  Ledger ledger(dir.path());
   auto status = ledger.processor->Status("r-1");
   REQUIRE(status.ok());
   REQUIRE(status->has_value());
