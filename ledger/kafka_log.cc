@@ -1,0 +1,679 @@
+// KafkaLog: see kafka_log.h. Producer: idempotent (or transactional), acks
+// all, explicit partitions, offsets predicted and checked against delivery
+// reports. Reader: librdkafka's legacy simple consumer (start at an offset,
+// no group, nothing committed), read_committed, stopped at partition EOF.
+#include "ledger/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/hash_chain.h"
+
+namespace xueji {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct RkDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+struct RktDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using RkPtr = std::unique_ptr<rd_kafka_t, RkDeleter>;
+using RktPtr = std::unique_ptr<rd_kafka_topic_t, RktDeleter>;
+
+// Maps a librdkafka error to an absl::Status; `where` names the topic and
+// partition (or the operation).
+absl::Status KafkaStatus(rd_kafka_resp_err_t err, const std::string& where) {
+  std::string message = absl::StrCat(where, ": ", rd_kafka_err2name(err), " (",
+                                     rd_kafka_err2str(err), ")");
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__NODE_UPDATE:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+      return absl::UnavailableError(message);
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:  // purged at the append deadline
+      return absl::DeadlineExceededError(message);
+    case RD_KAFKA_RESP_ERR__FENCED:
+    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+      return absl::AbortedError(message);
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return absl::NotFoundError(message);
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      return absl::PermissionDeniedError(message);
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR__CONFLICT:
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+      return absl::InvalidArgumentError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+// Status of a transactional API error (takes ownership of `error`).
+absl::Status TxnStatus(rd_kafka_error_t* error, const std::string& where) {
+  rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  bool fatal = rd_kafka_error_is_fatal(error);
+  std::string text = rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  if (fatal) {
+    return absl::AbortedError(absl::StrCat(where, ": fatal: ", text));
+  }
+  absl::Status status = KafkaStatus(code, where);
+  return absl::Status(status.code(), absl::StrCat(status.message(), ": ", text));
+}
+
+// Defaults, then the caller's properties, then what correctness needs.
+absl::StatusOr<rd_kafka_conf_t*> MakeConf(
+    const KafkaLogOptions& options,
+    const std::vector<std::pair<std::string, std::string>>& defaults,
+    const std::vector<std::pair<std::string, std::string>>& required) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::vector<std::pair<std::string, std::string>> all = defaults;
+  all.insert(all.end(), options.properties.begin(), options.properties.end());
+  all.insert(all.end(), required.begin(), required.end());
+  all.emplace_back("bootstrap.servers", options.bootstrap_servers);
+  char errstr[512];
+  for (const auto& [name, value] : all) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr,
+                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(
+          absl::StrCat("Kafka property ", name, ": ", errstr));
+    }
+  }
+  return conf;
+}
+
+int64_t Millis(std::chrono::milliseconds ms) { return ms.count(); }
+
+int RemainingMs(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return static_cast<int>(std::max<int64_t>(0, left.count()));
+}
+
+// The payload message's name, e.g. "RecordRequested"; empty if none.
+std::string PayloadName(const xueji::v1::Event& event) {
+  const auto* oneof = event.GetDescriptor()->FindOneofByName("payload");
+  const auto* field =
+      event.GetReflection()->GetOneofFieldDescriptor(event, oneof);
+  return field == nullptr ? "" : field->message_type()->name();
+}
+
+// CloudEvents Kafka protocol binding, binary content mode.
+rd_kafka_headers_t* CloudEventHeaders(const xueji::v1::Event& event) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
+  auto add = [headers](const char* name, const std::string& value) {
+    rd_kafka_header_add(headers, name, -1, value.data(),
+                        static_cast<ssize_t>(value.size()));
+  };
+  add("ce_specversion", "1.0");
+  add("ce_id", event.event_id());
+  add("ce_source", "/xueji/ledger");
+  add("ce_type", "cn.edu.xueji.v1." + PayloadName(event));
+  add("ce_time", event.recorded_at());
+  if (!event.student_no().empty()) add("ce_subject", event.student_no());
+  add("content-type", "application/protobuf");
+  add("ce_dataschema", "xueji.v1.Event");
+  return headers;
+}
+
+// One record's delivery report. Heap-allocated and owned by the KafkaLog
+// until the producer has reported it (librdkafka holds a raw pointer).
+struct Delivery {
+  bool done = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  int64_t offset = -1;
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+  auto* delivery = static_cast<Delivery*>(message->_private);
+  delivery->done = true;
+  delivery->err = message->err;
+  delivery->offset = message->offset;
+}
+
+// Producer-level errors (broker down, ...): the latest one, to explain a
+// delivery timeout. Served by rd_kafka_poll/flush on the appending thread.
+void OnError(rd_kafka_t*, int err, const char*, void* opaque) {
+  *static_cast<rd_kafka_resp_err_t*>(opaque) =
+      static_cast<rd_kafka_resp_err_t>(err);
+}
+
+// Tail of one partition: the offset the next record gets and the hash of
+// the last event.
+struct Tail {
+  int64_t next = 0;
+  std::string hash;
+};
+
+class KafkaLog final : public EventLog {
+ public:
+  explicit KafkaLog(KafkaLogOptions options)
+      : options_(std::move(options)), topic_(EventsTopic(options_.topic_prefix)) {}
+  ~KafkaLog() override;
+
+  absl::Status Open();
+
+  int32_t partitions() const override { return partitions_; }
+  absl::StatusOr<std::vector<xueji::v1::Event>> Append(
+      std::vector<xueji::v1::Event> batch) override;
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
+                                                int64_t from_offset,
+                                                size_t max_events) override;
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override;
+
+ private:
+  std::string Where(int32_t partition) const {
+    return absl::StrCat("topic ", topic_, " partition ", partition);
+  }
+  absl::Status CreateProducer();
+  absl::Status CreateConsumer();
+  absl::StatusOr<std::pair<int64_t, int64_t>> Watermarks(int32_t partition);
+  absl::StatusOr<Tail> ReadTail(int32_t partition);
+  absl::Status Resync();
+  // One attempt: seals `batch` from the tails, produces it, waits for the
+  // reports. On success the tails are advanced.
+  // *mismatch is set when Kafka assigned another offset than predicted.
+  absl::StatusOr<std::vector<xueji::v1::Event>> TryAppend(
+      std::vector<xueji::v1::Event> batch, Clock::time_point deadline,
+      bool* mismatch);
+  absl::Status ProduceOne(const xueji::v1::Event& event, Delivery* delivery,
+                          Clock::time_point deadline);
+  absl::Status AwaitDeliveries(const std::vector<Delivery*>& deliveries,
+                               Clock::time_point deadline);
+  absl::Status DeliveryStatus(const Delivery& delivery,
+                              const xueji::v1::Event& event, bool* mismatch);
+  absl::Status DrainPending(Clock::time_point deadline);
+  absl::Status EndTransaction(absl::Status status, Clock::time_point deadline);
+  absl::Status Consume(int32_t partition, int64_t high, size_t max,
+                       std::vector<StoredEvent>* out);
+
+  const KafkaLogOptions options_;
+  const std::string topic_;
+  int32_t partitions_ = 0;
+  std::vector<Tail> tails_;
+  std::vector<bool> stale_;       // tail must be re-read before appending
+  bool producer_broken_ = false;  // fatal error: recreate the producer
+  rd_kafka_resp_err_t last_producer_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  // Reports librdkafka may still write to; freed after the producer.
+  std::vector<std::unique_ptr<Delivery>> pending_;
+  RkPtr producer_;
+  RkPtr consumer_;
+  RktPtr consumer_topic_;
+};
+
+KafkaLog::~KafkaLog() {
+  if (producer_ != nullptr) {
+    rd_kafka_purge(producer_.get(),
+                   RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(producer_.get(), 1000);
+  }
+  consumer_topic_.reset();
+  consumer_.reset();
+  producer_.reset();  // before pending_ is freed
+}
+
+absl::Status KafkaLog::CreateProducer() {
+  const bool txn = !options_.transactional_id.empty();
+  std::vector<std::pair<std::string, std::string>> required = {
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"message.timeout.ms", std::to_string(Millis(options_.append_timeout))}};
+  if (txn) {
+    required.emplace_back("transactional.id", options_.transactional_id);
+    required.emplace_back(
+        "transaction.timeout.ms",
+        std::to_string(std::max<int64_t>(60000, Millis(options_.append_timeout))));
+  }
+  absl::StatusOr<rd_kafka_conf_t*> conf =
+      MakeConf(options_, {{"linger.ms", "5"}}, required);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(*conf, OnDelivery);
+  rd_kafka_conf_set_error_cb(*conf, OnError);
+  rd_kafka_conf_set_opaque(*conf, &last_producer_error_);
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", errstr));
+  }
+  producer_.reset(rk);
+  producer_broken_ = false;
+  if (txn) {
+    rd_kafka_error_t* error =
+        rd_kafka_init_transactions(rk, Millis(options_.open_timeout));
+    if (error != nullptr) {
+      producer_broken_ = true;
+      return TxnStatus(error, absl::StrCat("init transactions for ", topic_));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaLog::CreateConsumer() {
+  absl::StatusOr<rd_kafka_conf_t*> conf = MakeConf(
+      options_, {{"queued.max.messages.kbytes", "8192"}},
+      {{"enable.partition.eof", "true"},
+       {"auto.offset.reset", "error"},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"isolation.level", "read_committed"}});
+  if (!conf.ok()) return conf.status();
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
+  }
+  consumer_.reset(rk);
+  return absl::OkStatus();
+}
+
+absl::Status KafkaLog::Open() {
+  if (options_.bootstrap_servers.empty()) {
+    return absl::InvalidArgumentError("Kafka bootstrap servers not set");
+  }
+  if (absl::Status s = CreateConsumer(); !s.ok()) return s;
+  // All topics: asking for one topic by name may auto-create it.
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata,
+                        static_cast<int>(Millis(options_.open_timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, absl::StrCat("metadata of topic ", topic_));
+  }
+  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    if (topic_ == metadata->topics[i].topic) {
+      err = metadata->topics[i].err;
+      partitions_ = metadata->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, absl::StrCat("topic ", topic_));
+  }
+  if (partitions_ <= 0) {
+    return absl::NotFoundError(absl::StrCat("topic ", topic_, " has no partitions"));
+  }
+  // Only now: a topic handle makes librdkafka ask for the topic by name.
+  consumer_topic_.reset(
+      rd_kafka_topic_new(consumer_.get(), topic_.c_str(), nullptr));
+  if (consumer_topic_ == nullptr) {
+    return KafkaStatus(rd_kafka_last_error(), absl::StrCat("topic ", topic_));
+  }
+  tails_.assign(partitions_, Tail{});
+  stale_.assign(partitions_, true);
+  if (absl::Status s = Resync(); !s.ok()) return s;
+  return CreateProducer();
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLog::Watermarks(
+    int32_t partition) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      consumer_.get(), topic_.c_str(), partition, &low, &high,
+      static_cast<int>(Millis(options_.read_timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "watermarks of " + Where(partition));
+  }
+  return std::make_pair(low, high);
+}
+
+// The last event is normally at high - 1; with transactions a control
+// record can sit there instead, so look further back until one is found.
+absl::StatusOr<Tail> KafkaLog::ReadTail(int32_t partition) {
+  absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
+  if (!marks.ok()) return marks.status();
+  auto [low, high] = *marks;
+  if (high == 0) return Tail{};
+  if (low > 0) {
+    return absl::DataLossError(absl::StrCat(
+        Where(partition), " starts at offset ", low,
+        ": earlier events were deleted (the events topic must keep everything)"));
+  }
+  for (int64_t back = 1;; back *= 16) {
+    int64_t from = std::max<int64_t>(low, high - back);
+    absl::StatusOr<std::vector<StoredEvent>> events =
+        Read(partition, from, static_cast<size_t>(high - from));
+    if (!events.ok()) return events.status();
+    if (!events->empty()) return Tail{high, events->back().event.hash()};
+    if (from == low) return Tail{high, ""};  // only control records
+  }
+}
+
+absl::Status KafkaLog::Resync() {
+  for (int32_t p = 0; p < partitions_; ++p) {
+    if (!stale_[p]) continue;
+    absl::StatusOr<Tail> tail = ReadTail(p);
+    if (!tail.ok()) return tail.status();
+    tails_[p] = *tail;
+    stale_[p] = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<StoredEvent>> KafkaLog::Read(int32_t partition,
+                                                        int64_t from_offset,
+                                                        size_t max_events) {
+  if (partition < 0 || partition >= partitions_ || from_offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no ", Where(partition), " offset ", from_offset, " to read"));
+  }
+  std::vector<StoredEvent> out;
+  if (max_events == 0) return out;
+  absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
+  if (!marks.ok()) return marks.status();
+  auto [low, high] = *marks;
+  if (from_offset >= high) return out;
+  if (from_offset < low) {
+    return absl::DataLossError(absl::StrCat(Where(partition), " offset ",
+                                            from_offset, " was deleted"));
+  }
+  if (rd_kafka_consume_start(consumer_topic_.get(), partition, from_offset) ==
+      -1) {
+    return KafkaStatus(rd_kafka_last_error(), "start reading " + Where(partition));
+  }
+  absl::Status status = Consume(partition, high, max_events, &out);
+  rd_kafka_consume_stop(consumer_topic_.get(), partition);
+  if (!status.ok()) return status;
+  return out;
+}
+
+// Reads records until `max` events, the record before `high`, or the end.
+absl::Status KafkaLog::Consume(int32_t partition, int64_t high, size_t max,
+                               std::vector<StoredEvent>* out) {
+  const Clock::time_point deadline = Clock::now() + options_.read_timeout;
+  rd_kafka_resp_err_t last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  while (out->size() < max) {
+    int wait = std::min(RemainingMs(deadline), 200);
+    if (wait == 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "reading ", Where(partition), " timed out",
+          last_error == RD_KAFKA_RESP_ERR_NO_ERROR
+              ? ""
+              : absl::StrCat(" (", rd_kafka_err2name(last_error), ")")));
+    }
+    rd_kafka_message_t* m = rd_kafka_consume(consumer_topic_.get(), partition, wait);
+    if (m == nullptr) continue;
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
+        m, rd_kafka_message_destroy);
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return absl::OkStatus();
+    if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+        m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+      return absl::DataLossError(absl::StrCat(
+          "reading ", Where(partition), ": ", rd_kafka_message_errstr(m)));
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      last_error = m->err;  // transient: librdkafka keeps fetching
+      continue;
+    }
+    if (m->offset >= high) return absl::OkStatus();
+    StoredEvent stored;
+    stored.bytes.assign(static_cast<const char*>(m->payload), m->len);
+    if (!stored.event.ParseFromString(stored.bytes)) {
+      return absl::DataLossError(absl::StrCat(
+          "undecodable event in ", Where(partition), " offset ", m->offset));
+    }
+    out->push_back(std::move(stored));
+    if (m->offset + 1 >= high) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<int64_t>> KafkaLog::HeadOffsets() {
+  std::vector<int64_t> heads;
+  for (int32_t p = 0; p < partitions_; ++p) {
+    absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(p);
+    if (!marks.ok()) return marks.status();
+    heads.push_back(marks->second);
+  }
+  return heads;
+}
+
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::Append(
+    std::vector<xueji::v1::Event> batch) {
+  if (batch.empty()) return batch;
+  for (const xueji::v1::Event& event : batch) {
+    if (event.subject().empty() || PayloadName(event).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "event ", event.event_id(), " has no subject or no payload"));
+    }
+  }
+  const Clock::time_point deadline = Clock::now() + options_.append_timeout;
+  // With transactions an offset mismatch is undone by aborting, so it is
+  // worth a retry (a commit marker may not have been visible yet).
+  const int attempts = options_.transactional_id.empty() ? 1 : 3;
+  absl::Status status;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (producer_broken_) {
+      producer_.reset();  // its outstanding reports are never served
+      pending_.clear();
+      stale_.assign(partitions_, true);
+      if (absl::Status s = CreateProducer(); !s.ok()) return s;
+    }
+    if (absl::Status s = DrainPending(deadline); !s.ok()) return s;
+    if (absl::Status s = Resync(); !s.ok()) return s;
+    bool mismatch = false;
+    absl::StatusOr<std::vector<xueji::v1::Event>> sealed =
+        TryAppend(batch, deadline, &mismatch);
+    if (sealed.ok() || !mismatch) return sealed;
+    status = sealed.status();
+  }
+  return status;
+}
+
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::TryAppend(
+    std::vector<xueji::v1::Event> batch, Clock::time_point deadline,
+    bool* mismatch) {
+  std::vector<Tail> tails = tails_;
+  for (xueji::v1::Event& event : batch) {
+    Tail& tail = tails[PartitionFor(event.subject(), partitions_)];
+    event.set_partition(PartitionFor(event.subject(), partitions_));
+    event.set_offset(tail.next++);
+    event.clear_hash();
+    SealEvent(tail.hash, &event);
+    tail.hash = event.hash();
+    stale_[event.partition()] = true;  // until the batch is known durable
+  }
+  const bool txn = !options_.transactional_id.empty();
+  last_producer_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (txn) {
+    if (rd_kafka_error_t* e = rd_kafka_begin_transaction(producer_.get())) {
+      producer_broken_ = rd_kafka_error_is_fatal(e);
+      return TxnStatus(e, "begin transaction on " + topic_);
+    }
+  }
+  std::vector<Delivery*> deliveries;
+  absl::Status status;
+  for (const xueji::v1::Event& event : batch) {
+    pending_.push_back(std::make_unique<Delivery>());
+    status = ProduceOne(event, pending_.back().get(), deadline);
+    if (!status.ok()) {
+      pending_.pop_back();
+      break;
+    }
+    deliveries.push_back(pending_.back().get());
+  }
+  absl::Status delivered = AwaitDeliveries(deliveries, deadline);
+  if (status.ok()) status = delivered;
+  for (size_t i = 0; status.ok() && i < deliveries.size(); ++i) {
+    status = DeliveryStatus(*deliveries[i], batch[i], mismatch);
+  }
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                [](const auto& d) { return d->done; }),
+                 pending_.end());
+  if (txn) status = EndTransaction(status, deadline);
+  if (!status.ok()) return status;
+  for (const xueji::v1::Event& event : batch) {
+    tails_[event.partition()] = tails[event.partition()];
+    // A commit marker takes an offset on a real broker: re-read the tail.
+    stale_[event.partition()] = txn;
+  }
+  return batch;
+}
+
+absl::Status KafkaLog::ProduceOne(const xueji::v1::Event& event,
+                                  Delivery* delivery,
+                                  Clock::time_point deadline) {
+  const std::string value = CanonicalBytes(event);
+  rd_kafka_headers_t* headers = CloudEventHeaders(event);
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
+        RD_KAFKA_V_PARTITION(event.partition()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(event.subject().data(), event.subject().size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(delivery),
+        RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return absl::OkStatus();
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && RemainingMs(deadline) > 0) {
+      rd_kafka_poll(producer_.get(), 50);
+      continue;
+    }
+    rd_kafka_headers_destroy(headers);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) producer_broken_ = true;
+    return KafkaStatus(err, "produce to " + Where(event.partition()));
+  }
+}
+
+// Serves delivery reports until all of `deliveries` are done. At the
+// deadline, records not yet sent are purged (so certainly not written);
+// records in flight time out at message.timeout.ms (= append_timeout), so a
+// short grace period normally sees every report. Records still unresolved
+// stay in pending_ and block the next Append (DrainPending).
+absl::Status KafkaLog::AwaitDeliveries(const std::vector<Delivery*>& deliveries,
+                                       Clock::time_point deadline) {
+  const Clock::time_point grace = deadline + std::chrono::seconds(5);
+  auto all_done = [&] {
+    return std::all_of(deliveries.begin(), deliveries.end(),
+                       [](const Delivery* d) { return d->done; });
+  };
+  bool purged = false;
+  while (!all_done()) {
+    if (!purged && RemainingMs(deadline) == 0) {
+      rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE);
+      purged = true;
+    }
+    int wait = std::min(RemainingMs(purged ? grace : deadline), 100);
+    if (purged && wait == 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "append to ", topic_, ": no delivery report within the timeout"));
+    }
+    rd_kafka_poll(producer_.get(), std::max(wait, 1));
+  }
+  return absl::OkStatus();
+}
+
+// Records of an earlier, failed Append whose fate is still unknown would
+// take offsets ahead of new ones: wait for them before appending again.
+absl::Status KafkaLog::DrainPending(Clock::time_point deadline) {
+  while (!pending_.empty()) {
+    rd_kafka_poll(producer_.get(), std::min(RemainingMs(deadline), 100));
+    pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                  [](const auto& d) { return d->done; }),
+                   pending_.end());
+    if (!pending_.empty() && RemainingMs(deadline) == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "append to ", topic_, ": records of an earlier append are still "
+          "unresolved; retry later"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status KafkaLog::DeliveryStatus(const Delivery& delivery,
+                                      const xueji::v1::Event& event,
+                                      bool* mismatch) {
+  const std::string where = "append to " + Where(event.partition());
+  if (delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    char reason[512];
+    if (rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason)) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      producer_broken_ = true;
+      return absl::AbortedError(absl::StrCat(where, ": fatal: ", reason));
+    }
+    if ((delivery.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ||
+         delivery.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) &&
+        (last_producer_error_ == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         last_producer_error_ == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)) {
+      return KafkaStatus(last_producer_error_, where + ": broker unreachable");
+    }
+    return KafkaStatus(delivery.err, where);
+  }
+  if (delivery.offset != event.offset()) {
+    *mismatch = true;
+    return absl::AbortedError(absl::StrCat(
+        where, ": Kafka assigned offset ", delivery.offset, " but offset ",
+        event.offset(), " was expected; another writer appends to this "
+        "partition (single writer per partition is required)"));
+  }
+  return absl::OkStatus();
+}
+
+// Commits the transaction if `status` is OK, else aborts it.
+absl::Status KafkaLog::EndTransaction(absl::Status status,
+                                      Clock::time_point deadline) {
+  const int wait = std::max(RemainingMs(deadline), 1000);
+  if (status.ok()) {
+    rd_kafka_error_t* e = rd_kafka_commit_transaction(producer_.get(), wait);
+    if (e == nullptr) return absl::OkStatus();
+    const bool abortable = rd_kafka_error_txn_requires_abort(e);
+    producer_broken_ = rd_kafka_error_is_fatal(e);
+    status = TxnStatus(e, "commit transaction on " + topic_);
+    if (!abortable) return status;
+  }
+  if (!producer_broken_) {
+    if (rd_kafka_error_t* e = rd_kafka_abort_transaction(producer_.get(), wait)) {
+      producer_broken_ = true;  // state unknown: start over with a new one
+      rd_kafka_error_destroy(e);
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+std::string EventsTopic(const std::string& prefix) { return prefix + ".events"; }
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenKafkaLog(
+    const KafkaLogOptions& options) {
+  auto log = std::make_unique<KafkaLog>(options);
+  if (absl::Status s = log->Open(); !s.ok()) return s;
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+}  // namespace xueji
