@@ -205,14 +205,25 @@ class Evaluator {
     return absl::OkStatus();
   }
 
+  // The kindergarten's latest verification on or before the as-of date.
   absl::StatusOr<const xueji::v1::Event*> Verification(const std::string& kg) {
     auto it = verifications_.find(kg);
     if (it == verifications_.end()) {
+      const std::string as_of = FormatDate(q_.as_of);
+      const std::string prefix = views_internal::VerificationPrefix(kg);
+      std::string latest;
+      absl::Status s = kv_.ScanPrefix(
+          prefix, [&](std::string_view key, std::string_view value) {
+            if (key.substr(prefix.size()) > as_of) return false;
+            latest.assign(value);
+            return true;
+          });
+      if (!s.ok()) return s;
       xueji::v1::Event event;
-      absl::StatusOr<bool> found =
-          GetMessage(kv_, views_internal::VerificationKey(kg), &event);
-      if (!found.ok()) return found.status();
-      if (!*found) event.Clear();
+      if (!latest.empty() && !event.ParseFromString(latest)) {
+        return absl::DataLossError(
+            absl::StrCat("unreadable verification row of kindergarten ", kg));
+      }
       it = verifications_.emplace(kg, std::move(event)).first;
     }
     if (!it->second.has_verification_recorded()) return nullptr;

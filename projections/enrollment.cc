@@ -109,11 +109,12 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   if (state.code().empty()) state.set_code(code);
   PutMessage(kv, KindergartenKey(code), state);
   if (event.has_verification_recorded()) {
-    // The latest verification, with its business date in the envelope copy.
+    // Every verification by date (anomalies as of a past date use the
+    // latest one on or before it), with its business date in the envelope.
     Event latest;
     latest.set_business_date(event.business_date());
     *latest.mutable_verification_recorded() = event.verification_recorded();
-    PutMessage(kv, VerificationKey(code), latest);
+    PutMessage(kv, VerificationKey(code, event.business_date()), latest);
   }
   return absl::OkStatus();
 }

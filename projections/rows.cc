@@ -52,8 +52,11 @@ std::string CounterKey(std::string_view kg, int status,
 std::string KindergartenKey(std::string_view code) {
   return std::string("G").append(code);
 }
-std::string VerificationKey(std::string_view code) {
-  return std::string("V").append(code);
+std::string VerificationPrefix(std::string_view code) {
+  return std::string("V").append(code).append(1, '\0');
+}
+std::string VerificationKey(std::string_view code, std::string_view date) {
+  return VerificationPrefix(code).append(date);
 }
 std::string OperatorKey(std::string_view id) { return std::string("O").append(id); }
 std::string ActivityKey(std::string_view id) { return std::string("A").append(id); }

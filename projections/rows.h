@@ -18,7 +18,7 @@
 //   K <kg>\0<subject>                "" (record's current kindergarten)
 //   c <kg>\0<status:2 digits>\0<birth date>   count (BE64), absent when 0
 //   G <kg code>                      KindergartenState
-//   V <kg code>                      latest VerificationRecorded + date
+//   V <kg code>\0<date>             that day's VerificationRecorded + date
 //   O <operator id>                  OperatorState (op: subject events only)
 //   A <operator id>                  max business date of the actor's events
 //   H <subject>\0<offset:BE64>       the event's stored bytes
@@ -57,7 +57,9 @@ std::string KgIndexPrefix(std::string_view kg);
 std::string CounterKey(std::string_view kg, int status,
                        std::string_view birth_date);
 std::string KindergartenKey(std::string_view code);
-std::string VerificationKey(std::string_view code);
+// Verifications of a kindergarten, one per business date (the day's last).
+std::string VerificationKey(std::string_view code, std::string_view date);
+std::string VerificationPrefix(std::string_view code);
 std::string OperatorKey(std::string_view id);
 std::string ActivityKey(std::string_view id);
 std::string HistoryPrefix(std::string_view subject);
