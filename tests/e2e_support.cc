@@ -1,0 +1,176 @@
+#include "tests/e2e_support.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <catch2/catch.hpp>
+
+#include "google/protobuf/util/json_util.h"
+
+namespace xueji::e2e {
+namespace {
+
+using google::protobuf::util::JsonParseOptions;
+using google::protobuf::util::JsonStringToMessage;
+using google::protobuf::util::MessageToJsonString;
+
+std::string Field(const google::protobuf::Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  return it == s.fields().end() ? "" : it->second.string_value();
+}
+
+std::string Trim(const std::string& text) {
+  size_t b = text.find_first_not_of(" \t\r\n");
+  size_t e = text.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : text.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+RunResult TestLedger::Run(std::vector<std::string> args,
+                          const std::string& stdin_text) const {
+  args.insert(args.begin(), {"--data", data_dir()});
+  RunOptions options;
+  options.env = {{"LEDGER_NOW", now_}};
+  options.unset_env = {"LEDGER_DATA", "LEDGER_POLICY"};
+  options.stdin_text = stdin_text;
+  options.cwd = tmp_.path().string();
+  return RunLedger(args, options);
+}
+
+void TestLedger::LoadDemoRegistry() const {
+  RunResult r = Run({"registry", "load", DemoFile("registry.jsonl")});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+RunResult TestLedger::SubmitLines(const std::vector<std::string>& lines,
+                                  const std::string& file_name) const {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  WriteFile(tmp_.path() / file_name, text);
+  return Run({"submit", tmp_.Sub(file_name)});
+}
+
+std::string DemoFile(const std::string& name) {
+  return (SourceDir() / "tools" / "demo" / name).string();
+}
+
+std::vector<std::string> DemoRequestLines() {
+  return Lines(ReadFile(DemoFile("requests.jsonl")));
+}
+
+std::vector<xueji::v1::Result> ExpectedDemoResults() {
+  std::vector<std::string> errors;
+  auto results =
+      ParseResults(ReadFile(DemoFile("expected_results.jsonl")), &errors);
+  REQUIRE(errors.empty());
+  REQUIRE(!results.empty());
+  return results;
+}
+
+std::map<std::string, ExpectedRecord> ExpectedDemoRecords() {
+  std::map<std::string, ExpectedRecord> out;
+  for (const auto& line : Lines(ReadFile(DemoFile("expected_records.jsonl")))) {
+    google::protobuf::Struct s;
+    REQUIRE(JsonStringToMessage(line, &s).ok());
+    ExpectedRecord r{Field(s, "key"),          Field(s, "studentNo"),
+                     Field(s, "formerStudentNo"), Field(s, "status"),
+                     Field(s, "kindergarten"), Field(s, "name"),
+                     Field(s, "idType"),       Field(s, "idNumber"),
+                     Field(s, "anomaly")};
+    out[r.key] = r;
+  }
+  REQUIRE(!out.empty());
+  return out;
+}
+
+std::vector<xueji::v1::Result> ParseResults(const std::string& out,
+                                            std::vector<std::string>* errors) {
+  std::vector<xueji::v1::Result> results;
+  JsonParseOptions strict;
+  strict.ignore_unknown_fields = false;
+  for (const auto& line : Lines(out)) {
+    xueji::v1::Result r;
+    auto status = JsonStringToMessage(line, &r, strict);
+    if (!status.ok()) {
+      errors->push_back(std::string(status.message()) + " in: " + line);
+    }
+    results.push_back(r);
+  }
+  return results;
+}
+
+std::string ParseJson(const std::string& text, google::protobuf::Message* m) {
+  JsonParseOptions lenient;
+  lenient.ignore_unknown_fields = true;
+  auto status = JsonStringToMessage(text, m, lenient);
+  return status.ok() ? "" : std::string(status.message()) + " in: " + text;
+}
+
+std::string SplitJsonList(const std::string& text,
+                          std::vector<std::string>* elements) {
+  const std::string trimmed = Trim(text);
+  if (trimmed.empty()) return "";  // an empty list printed as nothing
+  google::protobuf::Value value;
+  if (JsonStringToMessage(trimmed, &value).ok()) {
+    const google::protobuf::ListValue* list = nullptr;
+    if (value.has_list_value()) {
+      list = &value.list_value();
+    } else if (value.has_struct_value()) {
+      // {"records": [{...}, ...]}: the one array of objects; else the
+      // object itself is the only element.
+      int arrays = 0;
+      for (const auto& [name, field] : value.struct_value().fields()) {
+        if (field.has_list_value() && field.list_value().values_size() > 0 &&
+            field.list_value().values(0).has_struct_value()) {
+          list = &field.list_value();
+          ++arrays;
+        }
+      }
+      if (arrays != 1) list = nullptr;
+    }
+    if (list == nullptr) {
+      elements->push_back(trimmed);
+      return "";
+    }
+    for (const auto& element : list->values()) {
+      std::string json;
+      if (!MessageToJsonString(element, &json).ok()) return "bad element";
+      elements->push_back(json);
+    }
+    return "";
+  }
+  for (const auto& line : Lines(trimmed)) {  // JSONL
+    if (!JsonStringToMessage(line, &value).ok()) {
+      return "neither JSON nor JSONL: " + line;
+    }
+    elements->push_back(line);
+  }
+  return "";
+}
+
+bool ContainsBareIdNumber(const std::string& text) {
+  size_t run = 0;
+  char before = ' ';
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      if (run == 0) before = i > 0 ? text[i - 1] : ' ';
+      ++run;
+      continue;
+    }
+    if (run >= 15 && before != 'G' && before != 'L' && before != 'J') {
+      return true;
+    }
+    run = 0;
+  }
+  return false;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+}  // namespace xueji::e2e

@@ -1,0 +1,128 @@
+// Fixtures shared by the end-to-end tests: a ledger on a fresh temporary
+// data directory (with the clock fixed through LEDGER_NOW), the demonstration
+// data of tools/demo/ and its expected answers, and parsers for the CLI's
+// JSON output.
+//
+// Result lines are parsed strictly (they are the CLI's contract: an unknown
+// field name fails the test); query output (--json) is parsed leniently into
+// the view messages, accepting a JSON array, JSONL, or one object.
+//
+// Ownership: a TestLedger owns its temporary directory. Thread-safety: none.
+#ifndef XUEJI_TESTS_E2E_SUPPORT_H_
+#define XUEJI_TESTS_E2E_SUPPORT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
+#include "tests/run_ledger.h"
+#include "xueji/v1/events.pb.h"
+#include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
+#include "xueji/v1/views.pb.h"
+
+namespace xueji::e2e {
+
+inline constexpr char kEndOfTerm[] = "2026-01-05T09:00:00Z";
+
+// The demonstration region's codes (tools/demo/make_demo_data.py).
+inline constexpr char kSiming[] = "350203";
+inline constexpr char kHuli[] = "350206";
+inline const std::vector<std::string>& DemoKindergartens();
+
+// A ledger on its own temporary data directory.
+class TestLedger {
+ public:
+  TestLedger() = default;
+  // `ledger --data DIR args...` with LEDGER_NOW = now(), LEDGER_DATA unset,
+  // run in the temporary directory.
+  RunResult Run(std::vector<std::string> args,
+                const std::string& stdin_text = "") const;
+
+  std::string data_dir() const { return tmp_.Sub("data"); }
+  const TempDir& tmp() const { return tmp_; }
+  const std::string& now() const { return now_; }
+  void set_now(std::string now) { now_ = std::move(now); }
+
+  // registry load of tools/demo/registry.jsonl; REQUIREs exit 0.
+  void LoadDemoRegistry() const;
+  // Writes `lines` to a file in the temp dir and submits it.
+  RunResult SubmitLines(const std::vector<std::string>& lines,
+                        const std::string& file_name = "requests.jsonl") const;
+
+ private:
+  TempDir tmp_;
+  std::string now_ = kEndOfTerm;
+};
+
+// tools/demo/<name>, as a path string.
+std::string DemoFile(const std::string& name);
+// Non-empty lines of tools/demo/requests.jsonl.
+std::vector<std::string> DemoRequestLines();
+// tools/demo/expected_results.jsonl, strictly parsed.
+std::vector<xueji::v1::Result> ExpectedDemoResults();
+
+// One child of tools/demo/expected_records.jsonl.
+struct ExpectedRecord {
+  std::string key;  // c1, cJ, cL, ... (see make_demo_data.py)
+  std::string student_no;
+  std::string former_student_no;  // the L number of cL
+  std::string status;
+  std::string kindergarten;
+  std::string name;
+  std::string id_type;
+  std::string id_number;
+  std::string anomaly;  // PHANTOM for the planted one
+};
+std::map<std::string, ExpectedRecord> ExpectedDemoRecords();
+
+// Parses each stdout line as a Result, strictly. Failures are reported in
+// `errors` (one per bad line).
+std::vector<xueji::v1::Result> ParseResults(const std::string& out,
+                                            std::vector<std::string>* errors);
+
+// Parses --json output of one message (ignoring unknown fields); "" = OK.
+std::string ParseJson(const std::string& text, google::protobuf::Message* m);
+// Parses --json output that lists messages: a JSON array, JSONL, or an object
+// holding one array. Appends to `out`; "" = OK.
+template <typename Msg>
+std::string ParseJsonList(const std::string& text, std::vector<Msg>* out);
+// Splits such output into one JSON text per element.
+std::string SplitJsonList(const std::string& text,
+                          std::vector<std::string>* elements);
+
+// Does `text` contain a run of 15 or more digits not preceded by a student
+// number's letter (an identity document number would be one)?
+bool ContainsBareIdNumber(const std::string& text);
+
+std::string Lower(std::string text);
+
+// ---- inline definitions -------------------------------------------------------
+
+inline const std::vector<std::string>& DemoKindergartens() {
+  static const auto* kgs = new std::vector<std::string>{
+      "350203001", "350203002", "350203003", "350206001", "350206002"};
+  return *kgs;
+}
+
+template <typename Msg>
+std::string ParseJsonList(const std::string& text, std::vector<Msg>* out) {
+  std::vector<std::string> elements;
+  if (std::string error = SplitJsonList(text, &elements); !error.empty()) {
+    return error;
+  }
+  for (const std::string& element : elements) {
+    Msg m;
+    if (std::string error = ParseJson(element, &m); !error.empty()) {
+      return error;
+    }
+    out->push_back(std::move(m));
+  }
+  return "";
+}
+
+}  // namespace xueji::e2e
+
+#endif  // XUEJI_TESTS_E2E_SUPPORT_H_

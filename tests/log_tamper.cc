@@ -1,0 +1,78 @@
+#include "tests/log_tamper.h"
+
+#include <memory>
+#include <vector>
+
+#include "rocksdb/db.h"
+#include "xueji/v1/events.pb.h"
+
+namespace xueji::e2e {
+namespace {
+
+// If `value` holds the event of `request_id`, changes a date digit in it.
+bool TryTamper(std::string* value, const std::string& request_id,
+               TamperResult* result) {
+  xueji::v1::Event event;
+  bool parsed = event.ParseFromString(*value);
+  if (parsed ? event.request_id() != request_id
+             : value->find(request_id) == std::string::npos) {
+    return false;
+  }
+  size_t date = value->find("2025-");
+  if (date == std::string::npos || date + 9 >= value->size()) return false;
+  char& digit = (*value)[date + 9];  // last digit of YYYY-MM-DD
+  digit = digit == '1' ? '2' : '1';
+  if (parsed) {
+    result->partition = event.partition();
+    result->offset = event.offset();
+  }
+  return true;
+}
+
+}  // namespace
+
+TamperResult FlipByteOfEvent(const std::string& log_dir,
+                             const std::string& request_id) {
+  TamperResult result;
+  std::vector<std::string> names;
+  rocksdb::DBOptions db_options;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, log_dir, &names).ok()) {
+    names = {rocksdb::kDefaultColumnFamilyName};
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, log_dir, families, &handles, &raw);
+  if (!s.ok()) {
+    result.error = "open " + log_dir + ": " + s.ToString();
+    return result;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (auto* handle : handles) {
+    if (result.changed) break;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string value = it->value().ToString();
+      if (!TryTamper(&value, request_id, &result)) continue;
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      s = db->Put(sync, handle, it->key(), value);
+      if (!s.ok()) result.error = "put: " + s.ToString();
+      result.changed = s.ok();
+      break;
+    }
+  }
+  if (!result.changed && result.error.empty()) {
+    result.error = "no stored event of " + request_id + " with a date";
+  }
+  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  db->Close();
+  return result;
+}
+
+}  // namespace xueji::e2e

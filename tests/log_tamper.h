@@ -1,0 +1,30 @@
+// Tampering with a stored event behind the ledger's back, for the test that
+// `ledger verify` detects a changed byte. Opens the embedded log's RocksDB
+// directly (every column family), finds the stored event of a request and
+// changes one byte of it (a digit of a date, so the bytes still parse and
+// only the hash chain can tell), and writes it back.
+//
+// The ledger must not be running on the directory. Thread-safety: none.
+#ifndef XUEJI_TESTS_LOG_TAMPER_H_
+#define XUEJI_TESTS_LOG_TAMPER_H_
+
+#include <cstdint>
+#include <string>
+
+namespace xueji::e2e {
+
+struct TamperResult {
+  bool changed = false;
+  int32_t partition = -1;  // of the changed event, when its bytes parse
+  int64_t offset = -1;
+  std::string error;       // why nothing was changed
+};
+
+// Changes one byte of the first stored event whose request_id is
+// `request_id` and whose bytes contain a "2025-" date.
+TamperResult FlipByteOfEvent(const std::string& log_dir,
+                             const std::string& request_id);
+
+}  // namespace xueji::e2e
+
+#endif  // XUEJI_TESTS_LOG_TAMPER_H_
