@@ -1,0 +1,76 @@
+// Two processes on one data directory: a second writer is told the ledger is
+// busy (exit 3) instead of corrupting it, and readers are not blocked.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "tests/e2e_support.h"
+
+namespace xueji::e2e {
+namespace {
+
+// True once another process holds the writer lock of `data_dir`.
+bool LockHeldByOther(const std::string& data_dir) {
+  int fd = ::open((data_dir + "/LOCK").c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+  if (!held) ::flock(fd, LOCK_UN);
+  ::close(fd);
+  return held;
+}
+
+TEST_CASE("a second writer on a busy data directory exits 3; readers read",
+          "[e2e]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+
+  // The first writer: `submit -` holds the lock while it waits for input.
+  const std::string command =
+      "LEDGER_NOW=" + ledger.now() + " exec '" + LedgerBinary() + "' --data '" +
+      ledger.data_dir() + "' submit - > /dev/null";
+  FILE* first = ::popen(command.c_str(), "w");
+  REQUIRE(first != nullptr);
+  bool held = false;
+  for (int i = 0; i < 200 && !(held = LockHeldByOther(ledger.data_dir())); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(held);
+
+  RunOptions no_wait;
+  no_wait.env = {{"LEDGER_NOW", ledger.now()}, {"LEDGER_LOCK_TIMEOUT", "0s"}};
+  no_wait.unset_env = {"LEDGER_DATA"};
+  RunResult second = RunLedger(
+      {"--data", ledger.data_dir(), "submit", DemoFile("requests.jsonl")},
+      no_wait);
+  CHECK(second.exit_code == 3);
+  CHECK(second.err.find("ledger is busy") != std::string::npos);
+  CHECK(second.out.empty());  // nothing was processed
+
+  RunResult reader = RunLedger(
+      {"--data", ledger.data_dir(), "stats", "--json"}, no_wait);
+  CHECK(reader.exit_code == 0);
+  CHECK(reader.out.find("\"liveRecords\"") != std::string::npos);
+
+  // The first writer still works, and finishes cleanly.
+  const std::string line =
+      R"({"requestId":"lock-1","actor":"reg-sm1","occurredOn":"2025-12-31",)"
+      R"("graduate":{"studentNo":"NO-SUCH"}})"
+      "\n";
+  REQUIRE(std::fputs(line.c_str(), first) >= 0);
+  const int status = ::pclose(first);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);  // UNKNOWN_STUDENT: rejected
+  RunResult answer = ledger.Run({"status", "lock-1"});
+  CHECK(answer.out.find("UNKNOWN_STUDENT") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace xueji::e2e
