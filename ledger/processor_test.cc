@@ -123,7 +123,7 @@ struct Ledger {
 
 TEST_CASE("same requestId again returns the first answer and appends nothing") {
   TempDir dir;
-  Ledger ledger(dir.path());
+  Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const std::string id = ResidentId("350502", "20210506", "123");
   auto first = ledger.processor->Submit({Admit("r-1", "350502001", id)});
@@ -140,7 +140,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
   CHECK(ledger.TotalEvents() == events);
 
   // ... also after a restart: the answer is rebuilt from the log.
-  ledger.Open(dir.path());
+  ledger.Open(dir.path().string());
   auto after_restart = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(after_restart.ok());
   CHECK((*after_restart)[0].status() == xueji::v1::DUPLICATE_REQUEST);
@@ -149,7 +149,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
 
 TEST_CASE("registry load is idempotent") {
   TempDir dir;
-  Ledger ledger(dir.path());
+  Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   auto again = ledger.processor->LoadRegistry(
@@ -161,7 +161,7 @@ TEST_CASE("registry load is idempotent") {
 
 TEST_CASE("one batch: a child twice and a request id twice") {
   TempDir dir;
-  Ledger ledger(dir.path());
+  Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const std::string id = ResidentId("350502", "20210506", "123");
   auto results = ledger.processor->Submit({Admit("r-1", "350502001", id),
@@ -176,7 +176,7 @@ TEST_CASE("one batch: a child twice and a request id twice") {
 
 TEST_CASE("a failed append applies nothing; the retry applies once") {
   TempDir dir;
-  Ledger ledger(dir.path());
+  Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   const std::string id = ResidentId("350502", "20210506", "123");
@@ -198,13 +198,13 @@ TEST_CASE("a failed append applies nothing; the retry applies once") {
 TEST_CASE("state lost or behind the log catches up on open") {
   TempDir dir;
   {
-    Ledger ledger(dir.path());
+    Ledger ledger(dir.path().string());
     ledger.LoadRegion();
     const std::string id = ResidentId("350502", "20210506", "123");
     REQUIRE(ledger.processor->Submit({Admit("r-1", "350502001", id)}).ok());
   }
-  fs::remove_all(dir.path() + "/state");  // as if the state write never happened
-  Ledger ledger(dir.path());
+  fs::remove_all(dir.Sub("state"));  // as if the state write never happened
+  Ledger ledger(dir.path().string());
   auto status = ledger.processor->Status("r-1");
   REQUIRE(status.ok());
   REQUIRE(status->has_value());

@@ -173,24 +173,6 @@ RunResult RunLedger(const std::vector<std::string>& args,
   return RunProgram(LedgerBinary(), args, options);
 }
 
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "xueji-e2e-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    std::abort();  // no temp dir: nothing meaningful can be tested
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::Sub(const std::string& name) const {
-  return (path_ / name).string();
-}
-
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/temp_dir.h"
+
 namespace xueji::e2e {
 
 struct RunResult {
@@ -51,21 +53,8 @@ std::filesystem::path SourceDir();
 RunResult RunLedger(const std::vector<std::string>& args,
                     const RunOptions& options = {});
 
-// A fresh, uniquely named directory under the system temp directory.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  // path() / name, as a string.
-  std::string Sub(const std::string& name) const;
-
- private:
-  std::filesystem::path path_;
-};
+// A fresh temporary directory, removed on destruction (tests/temp_dir.h).
+using ::xueji::TempDir;
 
 // Reads a whole file ("" if it cannot be read); writes one, replacing it.
 std::string ReadFile(const std::filesystem::path& path);

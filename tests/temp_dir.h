@@ -1,11 +1,11 @@
-// TempDir: a fresh, uniquely named directory under the system temp dir for
+// TempDir: a fresh, uniquely named (mkdtemp) directory under the system temp dir for
 // one test, removed with everything in it when the TempDir goes away.
 #ifndef XUEJI_TESTS_TEMP_DIR_H_
 #define XUEJI_TESTS_TEMP_DIR_H_
 
 #include <unistd.h>
 
-#include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -14,12 +14,12 @@ namespace xueji {
 class TempDir {
  public:
   explicit TempDir(const std::string& tag = "xueji-test") {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            (tag + "-" + std::to_string(getpid()) + "-" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / (tag + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::abort();  // no temporary directory: nothing can be tested
+    }
+    path_ = pattern;
   }
   ~TempDir() {
     std::error_code ec;
@@ -28,7 +28,7 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  std::string path() const { return path_.string(); }
+  const std::filesystem::path& path() const { return path_; }
   // A path inside the directory (not created).
   std::string Sub(const std::string& name) const {
     return (path_ / name).string();
