@@ -7,10 +7,11 @@
 # anomaly report, the statistics and the hash-chain check.
 #
 # Runs on a fresh temporary data directory, removed at the end (set
-# KEEP_DEMO_DATA=1 to keep it). The clock is fixed after the term
-# (LEDGER_NOW), so every run prints the same. Exits non-zero if any step
-# fails; the submit step must exit 1, because the term includes bad requests
-# that the ledger has to refuse.
+# KEEP_DEMO_DATA=1 to keep it). The term is submitted day by day with the
+# ledger clock (LEDGER_NOW) set to each day, as the registrars would have
+# worked, and the reports are printed as of 2026-01-05; so every run prints
+# the same. Exits non-zero if any step fails; the term includes bad requests
+# that the ledger has to refuse, so some days' submits must exit 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s%N)
@@ -28,7 +29,6 @@ if [ "${KEEP_DEMO_DATA:-0}" = 1 ]; then
 else
   trap 'rm -rf "$DATA_ROOT"' EXIT
 fi
-export LEDGER_NOW=2026-01-05T09:00:00Z
 unset LEDGER_DATA LEDGER_POLICY
 
 ledger() { "$LEDGER_BIN" --data "$DATA_ROOT/data" "$@"; }
@@ -39,16 +39,38 @@ student_no() {  # the student number of a child of expected_records.jsonl
 }
 
 heading "ledger registry load tools/demo/registry.jsonl"
-ledger registry load tools/demo/registry.jsonl
+LEDGER_NOW=2025-08-25T09:00:00+08:00 ledger registry load tools/demo/registry.jsonl
 
-heading "ledger submit tools/demo/requests.jsonl (autumn term 2025)"
+heading "ledger submit: the autumn term 2025, one working day at a time"
+# Split the term by business date (a line without a readable date stays
+# with the day before it) and submit each day with the clock on that day.
+days="$DATA_ROOT/days"
+mkdir -p "$days"
+awk -v dir="$days" '
+  match($0, /"occurredOn":"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"/) {
+    day = substr($0, RSTART + 14, 10)
+  }
+  { print > (dir "/" (day == "" ? "0000-00-00" : day) ".jsonl") }
+' tools/demo/requests.jsonl
 results="$DATA_ROOT/results.jsonl"
-rc=0
-ledger submit tools/demo/requests.jsonl >"$results" || rc=$?
-if [ "$rc" -ne 1 ]; then
-  echo "demo: submit exited $rc; expected 1 (the term has bad requests)" >&2
+: >"$results"
+rejected_days=0
+for file in "$days"/*.jsonl; do
+  day=$(basename "$file" .jsonl)
+  rc=0
+  LEDGER_NOW="${day}T17:00:00+08:00" ledger submit "$file" >>"$results" || rc=$?
+  case "$rc" in
+    0) ;;
+    1) rejected_days=$((rejected_days + 1)) ;;
+    *) echo "demo: submit of $day exited $rc" >&2; exit 1 ;;
+  esac
+done
+printf '%d requests on %d days\n' "$(wc -l <"$results")" "$(ls "$days" | wc -l)"
+if [ "$rejected_days" -eq 0 ]; then
+  echo "demo: no request was refused; the term has bad requests" >&2
   exit 1
 fi
+export LEDGER_NOW=2026-01-05T09:00:00+08:00  # the reports, after the term
 for status in APPLIED PENDING_APPROVAL REJECTED; do
   printf '%-17s %3d\n' "$status" "$(grep -c "\"status\":\"$status\"" "$results" || true)"
 done
@@ -65,6 +87,8 @@ heading "ledger show $moved (transferred 思明区 -> 湖里区 across National 
 ledger show "$moved"
 heading "ledger history $moved"
 ledger history "$moved"
+heading "ledger history $moved --as-of 2025-10-01T00:00:00+08:00 (mid-transfer)"
+ledger history "$moved" --as-of 2025-10-01T00:00:00+08:00
 
 heading "ledger anomalies"
 ledger anomalies
