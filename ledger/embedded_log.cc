@@ -23,16 +23,11 @@
 #include "ledger/event_log.h"
 #include "ledger/hash_chain.h"
 #include "ledger/kv.h"
+#include "ledger/rocks_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
 namespace xueji {
-namespace rocks_internal {  // defined in rocks_kv.cc
-absl::Status FromRocks(const rocksdb::Status& s, const std::string& path);
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
-                                                    bool create_if_missing,
-                                                    bool read_only);
-}  // namespace rocks_internal
 
 namespace {
 

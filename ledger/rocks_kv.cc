@@ -10,6 +10,8 @@
 // options the ledger's databases use, and rocksdb::Status -> absl::Status),
 // in namespace xueji::rocks_internal. They are declared again there; move them
 // to a header if a third user appears.
+#include <cstdarg>
+#include <cstdio>
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -24,6 +26,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/kv.h"
+#include "ledger/rocks_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/db.h"
@@ -55,11 +58,28 @@ bool Supported(rocksdb::CompressionType type) {
 
 // Options for an append-heavy store: small shared block cache, bloom filters
 // for point reads, LZ4 (cheap) where the library has it.
+// RocksDB's own diagnostics go to stderr, fatal ones only, never to a LOG file
+// in the database directory: the Debian build asserts (and aborts the process)
+// when writing that file fails, which is exactly what a full disk does. With
+// no file to write, a full disk is an ordinary error the command reports.
+// (Errors still reach the ledger as the rocksdb::Status of each call; RocksDB
+// logs benign ERROR lines, e.g. on creating a database.)
+class StderrFatalLogger : public rocksdb::Logger {
+ public:
+  StderrFatalLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::FATAL_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    std::fputs("rocksdb: ", stderr);
+    std::vfprintf(stderr, format, ap);
+    std::fputc('\n', stderr);
+  }
+};
+
 rocksdb::Options LedgerDbOptions(bool create_if_missing) {
   rocksdb::Options options;
   options.create_if_missing = create_if_missing;
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 5;          // RocksDB's own info LOG files
+  options.info_log = std::make_shared<StderrFatalLogger>();
   options.max_manifest_file_size = 64 << 20;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = SharedBlockCache();
