@@ -18,13 +18,14 @@ std::string EventSummary(const Event& e) {
   switch (e.payload_case()) {
     case Event::kRecordRequested: {
       const auto& p = e.record_requested();
-      return absl::StrCat(p.readmission() ? "readmission" : "admission",
-                          " at ", p.kindergarten(), ", entry ", p.entry_date(),
-                          ", ", p.child().name());
+      return absl::StrCat(p.readmission() ? "readmission" : "admission", " at ",
+                          p.kindergarten(), ", entry ", p.entry_date(), ", ",
+                          p.child().name());
     }
     case Event::kRecordEstablished:
-      return absl::StrCat("established at ", e.record_established().kindergarten(),
-                          " (approves ", e.record_established().approved_request_id(), ")");
+      return absl::StrCat("established at ",
+                          e.record_established().kindergarten(), " (approves ",
+                          e.record_established().approved_request_id(), ")");
     case Event::kRecordRejected:
       return absl::StrCat("admission rejected: ", e.record_rejected().reason());
     case Event::kTemporaryNumberAssigned:
@@ -34,8 +35,9 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat(e.number_converted().from_student_no(), " -> ",
                           e.number_converted().to_student_no());
     case Event::kTransferRequested:
-      return absl::StrCat("transfer ", e.transfer_requested().from_kindergarten(),
-                          " -> ", e.transfer_requested().to_kindergarten());
+      return absl::StrCat("transfer ",
+                          e.transfer_requested().from_kindergarten(), " -> ",
+                          e.transfer_requested().to_kindergarten());
     case Event::kTransferredOut:
       return absl::StrCat("out of ", e.transferred_out().from_kindergarten(),
                           " to ", e.transferred_out().to_kindergarten());
@@ -43,27 +45,34 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat("into ", e.transferred_in().to_kindergarten(),
                           " from ", e.transferred_in().from_kindergarten());
     case Event::kLeft:
-      return absl::StrCat("left ", e.left().kindergarten(), ": ", e.left().reason());
+      return absl::StrCat("left ", e.left().kindergarten(), ": ",
+                          e.left().reason());
     case Event::kGraduated:
       return absl::StrCat("graduated from ", e.graduated().kindergarten());
     case Event::kDeferralRequested:
-      return absl::StrCat("deferral until ", e.deferral_requested().until_date());
+      return absl::StrCat("deferral until ",
+                          e.deferral_requested().until_date());
     case Event::kDeferralApproved:
-      return absl::StrCat("deferred until ", e.deferral_approved().until_date());
+      return absl::StrCat("deferred until ",
+                          e.deferral_approved().until_date());
     case Event::kCancellationRequested:
-      return absl::StrCat("cancellation: ", e.cancellation_requested().reason());
+      return absl::StrCat("cancellation: ",
+                          e.cancellation_requested().reason());
     case Event::kCancelled:
       return absl::StrCat("cancelled: ", e.cancelled().reason());
     case Event::kKeyInfoEditRequested:
-      return absl::StrCat("key-info edit: ", e.key_info_edit_requested().evidence());
+      return absl::StrCat("key-info edit: ",
+                          e.key_info_edit_requested().evidence());
     case Event::kKeyInfoEditApproved:
       return "key information changed";
     case Event::kChangeRejected:
-      return absl::StrCat("rejected ", e.change_rejected().rejected_request_id(),
-                          ": ", e.change_rejected().reason());
+      return absl::StrCat("rejected ",
+                          e.change_rejected().rejected_request_id(), ": ",
+                          e.change_rejected().reason());
     case Event::kRecordMoved:
-      return absl::StrCat("moved ", e.record_moved().from_kindergarten(), " -> ",
-                          e.record_moved().to_kindergarten(), " (merger)");
+      return absl::StrCat("moved ", e.record_moved().from_kindergarten(),
+                          " -> ", e.record_moved().to_kindergarten(),
+                          " (merger)");
     case Event::kVerificationRecorded: {
       const auto& v = e.verification_recorded();
       return absl::StrCat(v.kindergarten(), " ", v.term(), ": ",
@@ -88,9 +97,10 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat(e.operator_sealed().id(), " sealed (last active ",
                           e.operator_sealed().last_active(), ")");
     case Event::kRequestRejected:
-      return absl::StrCat(e.request_rejected().action(), " refused: ",
-                          xueji::v1::ReasonCode_Name(e.request_rejected().code()),
-                          " — ", e.request_rejected().message());
+      return absl::StrCat(
+          e.request_rejected().action(),
+          " refused: ", xueji::v1::ReasonCode_Name(e.request_rejected().code()),
+          " — ", e.request_rejected().message());
     case Event::PAYLOAD_NOT_SET:
       break;
   }
@@ -108,7 +118,8 @@ std::string StatusText(const xueji::v1::RecordState& r) {
   if (r.admission_rejected()) notes.push_back("admission rejected");
   if (r.has_pending())
     notes.push_back(absl::StrCat("pending ", r.pending().request_id()));
-  if (!notes.empty()) absl::StrAppend(&text, " (", absl::StrJoin(notes, "; "), ")");
+  if (!notes.empty())
+    absl::StrAppend(&text, " (", absl::StrJoin(notes, "; "), ")");
   return text;
 }
 

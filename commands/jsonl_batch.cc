@@ -15,7 +15,8 @@ constexpr size_t kMaxLineBytes = 64 * 1024;
 // Best effort: the requestId of a line that did not parse, so the answer can
 // still be matched to it. Only short, plain ids are recovered.
 std::string RecoverRequestId(const std::string& line) {
-  static const std::regex kId(R"re("requestId"\s*:\s*"([A-Za-z0-9._:/-]{1,128})")re");
+  static const std::regex kId(
+      R"re("requestId"\s*:\s*"([A-Za-z0-9._:/-]{1,128})")re");
   std::smatch m;
   if (std::regex_search(line, m, kId)) return m[1].str();
   return "";
@@ -47,9 +48,11 @@ bool ParseJsonLine(const std::string& line, int64_t line_no,
   malformed->set_request_id(RecoverRequestId(line));
   malformed->set_status(xueji::v1::REJECTED);
   malformed->set_code(xueji::v1::MALFORMED_REQUEST);
-  malformed->set_message(absl::StrCat("line ", line_no, ": not a valid ",
-                                      message->GetDescriptor()->name(),
-                                      ": ", SafeParserMessage(std::string_view(status.message().data(), status.message().size()))));
+  malformed->set_message(
+      absl::StrCat("line ", line_no, ": not a valid ",
+                   message->GetDescriptor()->name(), ": ",
+                   SafeParserMessage(std::string_view(
+                       status.message().data(), status.message().size()))));
   return false;
 }
 
@@ -76,10 +79,9 @@ BatchOutcome RunJsonlGeneric(
     size_t next = 0;
     for (auto& slot : slots) {
       const xueji::v1::Result& r = slot.has_value() ? *slot : answers[next++];
-      const bool rejected =
-          r.status() == xueji::v1::REJECTED ||
-          (r.status() == xueji::v1::DUPLICATE_REQUEST &&
-           r.original_status() == xueji::v1::REJECTED);
+      const bool rejected = r.status() == xueji::v1::REJECTED ||
+                            (r.status() == xueji::v1::DUPLICATE_REQUEST &&
+                             r.original_status() == xueji::v1::REJECTED);
       if (rejected) ++outcome.rejected;
       out << ToJsonLine(r) << "\n";
     }

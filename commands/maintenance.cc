@@ -1,9 +1,10 @@
 // ledger replay [--until TIME] | verify [--views] | schema [FILE]
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
@@ -42,8 +43,8 @@ int RunReplay(const GlobalOptions& g, const std::string& until_text) {
   if (!until_text.empty()) {
     auto until = ParseRfc3339(until_text);
     if (!until.ok()) {
-      return Fail(absl::InvalidArgumentError(absl::StrCat(
-          "--until ", until_text, ": not an RFC 3339 time")));
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--until ", until_text, ": not an RFC 3339 time")));
     }
     options.until = *until;
   }
@@ -121,12 +122,14 @@ int RunVerify(const GlobalOptions& g, bool check_views) {
   }
   std::cout << "hash chains intact\n";
   if (!check_views) return kExitOk;
-  auto views = Views::Open(dir.views(), ViewsOptions{.read_only = true, .create_if_missing = false});
+  auto views = Views::Open(
+      dir.views(), ViewsOptions{.read_only = true, .create_if_missing = false});
   if (!views.ok()) return Fail(views.status());
   auto live = (*views)->Digest();
   if (!live.ok()) return Fail(live.status());
   const std::string scratch =
-      (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid())).string();
+      (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid()))
+          .string();
   int64_t applied = 0;
   auto rebuilt = BuildViews(**log, scratch, CatchUpOptions{}, &applied);
   std::error_code ec;
@@ -165,10 +168,11 @@ int RunSchema(const std::string& path) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), bytes.size());
   if (!out) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat("cannot write ", path)));
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat("cannot write ", path)));
   }
-  std::cerr << "wrote FileDescriptorSet of " << set.file_size()
-            << " files to " << path << "\n";
+  std::cerr << "wrote FileDescriptorSet of " << set.file_size() << " files to "
+            << path << "\n";
   return kExitOk;
 }
 
@@ -176,21 +180,30 @@ int RunSchema(const std::string& path) {
 
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto until = std::make_shared<std::string>();
-  auto replay = app.add_subcommand(
-      "replay", "Rebuild every view from the log (beside the old views, then swapped in).");
-  replay->add_option("--until", *until, "RFC 3339 time: only events recorded up to it");
-  replay->callback([&g, &run, until] { run = [&g, until] { return RunReplay(g, *until); }; });
+  auto replay = app.add_subcommand("replay",
+                                   "Rebuild every view from the log (beside "
+                                   "the old views, then swapped in).");
+  replay->add_option("--until", *until,
+                     "RFC 3339 time: only events recorded up to it");
+  replay->callback([&g, &run, until] {
+    run = [&g, until] { return RunReplay(g, *until); };
+  });
 
   auto views = std::make_shared<bool>(false);
   auto verify = app.add_subcommand(
-      "verify", "Check every partition's hash chain; non-zero exit (3) on a break.");
-  verify->add_flag("--views", *views, "also rebuild the views in a scratch directory and compare");
-  verify->callback([&g, &run, views] { run = [&g, views] { return RunVerify(g, *views); }; });
+      "verify",
+      "Check every partition's hash chain; non-zero exit (3) on a break.");
+  verify->add_flag("--views", *views,
+                   "also rebuild the views in a scratch directory and compare");
+  verify->callback([&g, &run, views] {
+    run = [&g, views] { return RunVerify(g, *views); };
+  });
 
   auto path = std::make_shared<std::string>();
   auto schema = app.add_subcommand(
-      "schema", "Write the FileDescriptorSet of the event, request and view messages "
-                "(for protoc --decode and other consumers).");
+      "schema",
+      "Write the FileDescriptorSet of the event, request and view messages "
+      "(for protoc --decode and other consumers).");
   schema->add_option("FILE", *path, "output file (default: standard output)");
   schema->callback([&run, path] { run = [path] { return RunSchema(*path); }; });
 }

@@ -20,8 +20,11 @@ std::string ToJson(const google::protobuf::Message& message, bool pretty) {
 // Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes count as 1.
 uint32_t NextCodePoint(const std::string& s, size_t& i) {
   unsigned char c = s[i];
-  int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-            : (c >> 3) == 30 ? 4 : 1;
+  int len = c < 0x80         ? 1
+            : (c >> 5) == 6  ? 2
+            : (c >> 4) == 14 ? 3
+            : (c >> 3) == 30 ? 4
+                             : 1;
   if (i + len > s.size()) len = 1;
   uint32_t cp = len == 1 ? c : c & (0x7f >> len);
   for (int k = 1; k < len; ++k) cp = (cp << 6) | (s[i + k] & 0x3f);
@@ -48,7 +51,8 @@ std::string ToJsonPretty(const google::protobuf::Message& message) {
 
 size_t DisplayWidth(const std::string& utf8) {
   size_t width = 0;
-  for (size_t i = 0; i < utf8.size();) width += IsWide(NextCodePoint(utf8, i)) ? 2 : 1;
+  for (size_t i = 0; i < utf8.size();)
+    width += IsWide(NextCodePoint(utf8, i)) ? 2 : 1;
   return width;
 }
 

@@ -20,7 +20,8 @@ std::string ToJsonPretty(const google::protobuf::Message& message);
 // characters count as two).
 class Table {
  public:
-  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  explicit Table(std::vector<std::string> header)
+      : header_(std::move(header)) {}
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   void Print(std::ostream& out) const;
   size_t size() const { return rows_.size(); }

@@ -50,10 +50,9 @@ absl::Status CheckRecordInScope(const Views& views, const Scope& scope,
   if (scope.region.empty()) return absl::OkStatus();
   auto kg = views.Kindergarten(r.kindergarten());
   if (!kg.ok()) return kg.status();
-  const bool ok = kg->has_value() &&
-                  AreaTable::InRegion((*kg)->county(), scope.region) &&
-                  (scope.kindergarten.empty() ||
-                   scope.kindergarten == r.kindergarten());
+  const bool ok =
+      kg->has_value() && AreaTable::InRegion((*kg)->county(), scope.region) &&
+      (scope.kindergarten.empty() || scope.kindergarten == r.kindergarten());
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(
       "NOT_AUTHORIZED: that record is outside your region");
@@ -69,9 +68,9 @@ absl::StatusOr<std::string> RegionInScope(const Scope& scope,
   if (scope.region.empty() || requested.starts_with(scope.region)) {
     return requested;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "NOT_AUTHORIZED: region ", requested, " is outside your region ",
-      scope.region));
+  return absl::InvalidArgumentError(
+      absl::StrCat("NOT_AUTHORIZED: region ", requested,
+                   " is outside your region ", scope.region));
 }
 
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
@@ -111,7 +110,8 @@ void PrintRecord(const Views& views, const RecordState& r) {
 }
 
 void PrintRecordTable(const std::vector<RecordState>& records) {
-  Table t({"student no", "status", "kindergarten", "name", "gender", "birth date"});
+  Table t(
+      {"student no", "status", "kindergarten", "name", "gender", "birth date"});
   for (const auto& r : records) {
     t.Add({r.student_no(), StatusText(r), r.kindergarten(), r.child().name(),
            xueji::v1::Gender_Name(r.child().gender()), r.child().birth_date()});
@@ -120,7 +120,8 @@ void PrintRecordTable(const std::vector<RecordState>& records) {
   std::cout << records.size() << " record(s)\n";
 }
 
-int PrintRecords(const GlobalOptions& g, const std::vector<RecordState>& records) {
+int PrintRecords(const GlobalOptions& g,
+                 const std::vector<RecordState>& records) {
   if (g.json) {
     std::vector<std::string> items;
     for (const auto& r : records) items.push_back(ToJsonLine(r));
@@ -150,9 +151,11 @@ int RunShow(const GlobalOptions& g, const std::string& no) {
   auto record = q->views->RecordByNumber(no);
   if (!record.ok()) return Fail(record.status());
   if (!record->has_value()) {
-    return Fail(absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
+    return Fail(
+        absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
   }
-  if (auto s = CheckRecordInScope(*q->views, q->scope, **record); !s.ok()) return Fail(s);
+  if (auto s = CheckRecordInScope(*q->views, q->scope, **record); !s.ok())
+    return Fail(s);
   if (g.json) {
     std::cout << ToJsonPretty(**record) << "\n";
   } else {
@@ -166,10 +169,11 @@ int RunFind(const GlobalOptions& g, const std::string& type_name,
   xueji::v1::IdType type;
   if (!xueji::v1::IdType_Parse(type_name, &type) ||
       type == xueji::v1::ID_TYPE_UNSPECIFIED) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "--id-type ", type_name, ": not one of RESIDENT_ID, "
-        "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
-        "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--id-type ", type_name,
+                     ": not one of RESIDENT_ID, "
+                     "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
+                     "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
   }
   auto q = OpenQuery(g);
   if (!q.ok()) return Fail(q.status());
@@ -213,14 +217,18 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   auto current = q->views->RecordByNumber(no);
   if (!current.ok()) return Fail(current.status());
   if (!current->has_value()) {
-    return Fail(absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
+    return Fail(
+        absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
   }
-  if (auto s = CheckRecordInScope(*q->views, q->scope, **current); !s.ok()) return Fail(s);
+  if (auto s = CheckRecordInScope(*q->views, q->scope, **current); !s.ok())
+    return Fail(s);
   std::optional<absl::Time> as_of;
   if (!as_of_text.empty()) {
     auto t = ParseRfc3339(as_of_text);
-    if (!t.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(
-        "--as-of ", as_of_text, ": not an RFC 3339 time (2025-10-01T00:00:00Z)")));
+    if (!t.ok())
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--as-of ", as_of_text,
+                       ": not an RFC 3339 time (2025-10-01T00:00:00Z)")));
     as_of = *t;
   }
   auto events = q->views->HistoryOfStudent(no);
@@ -281,8 +289,9 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   }
   if (!as_of_text.empty()) {
     auto d = ParseDate(as_of_text);
-    if (!d.ok()) return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--as-of ", as_of_text, ": not a date YYYY-MM-DD")));
+    if (!d.ok())
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--as-of ", as_of_text, ": not a date YYYY-MM-DD")));
     query.as_of = *d;
   } else {
     auto today = TodayByLedgerClock();
@@ -303,7 +312,8 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   if (!q->scope.kindergarten.empty()) {  // a registrar: own kindergarten only
     auto* list = report->mutable_anomalies();
     for (int i = list->size() - 1; i >= 0; --i)
-      if (list->Get(i).kindergarten() != q->scope.kindergarten) list->DeleteSubrange(i, 1);
+      if (list->Get(i).kindergarten() != q->scope.kindergarten)
+        list->DeleteSubrange(i, 1);
   }
   if (g.json) {
     std::cout << ToJsonPretty(*report) << "\n";
@@ -315,14 +325,16 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
            a.kindergarten(), a.county(), a.since(), a.detail()});
   }
   std::cout << "anomalies as of " << report->as_of()
-            << (report->region().empty() ? "" : " in " + report->region()) << "\n";
+            << (report->region().empty() ? "" : " in " + report->region())
+            << "\n";
   t.Print(std::cout);
   std::cout << report->anomalies_size() << " anomaly(ies)\n";
   return kExitOk;
 }
 
-void PrintCounts(const std::string& title,
-                 const google::protobuf::RepeatedPtrField<xueji::v1::CountRow>& rows) {
+void PrintCounts(
+    const std::string& title,
+    const google::protobuf::RepeatedPtrField<xueji::v1::CountRow>& rows) {
   if (rows.empty()) return;
   std::cout << "\n" << title << "\n";
   Table t({"key", "count"});
@@ -344,7 +356,8 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
     return kExitOk;
   }
   std::cout << "live records" << (scoped->empty() ? "" : " in " + *scoped)
-            << " on " << FormatDate(*today) << ": " << stats->live_records() << "\n";
+            << " on " << FormatDate(*today) << ": " << stats->live_records()
+            << "\n";
   PrintCounts("by county", stats->by_county());
   PrintCounts("by kindergarten", stats->by_kindergarten());
   PrintCounts("by status (all records)", stats->by_status());
@@ -356,50 +369,84 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
 
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto no = std::make_shared<std::string>();
-  auto show = app.add_subcommand("show", "One child's record by student number (current or former).");
+  auto show = app.add_subcommand(
+      "show", "One child's record by student number (current or former).");
   show->add_option("STUDENT_NO", *no, "student number (学籍号)")->required();
   show->add_flag("--json", g.json, "JSON instead of a table");
-  show->callback([&g, &run, no] { run = [&g, no] { return RunShow(g, *no); }; });
+  show->callback(
+      [&g, &run, no] { run = [&g, no] { return RunShow(g, *no); }; });
 
   auto type = std::make_shared<std::string>();
   auto number = std::make_shared<std::string>();
   auto find = app.add_subcommand("find", "Records by identity document.");
-  find->add_option("--id-type", *type, "RESIDENT_ID, HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, FOREIGN_PERMANENT_RESIDENCE or PASSPORT")->required();
+  find->add_option("--id-type", *type,
+                   "RESIDENT_ID, HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, "
+                   "TW_PERMIT, FOREIGN_PERMANENT_RESIDENCE or PASSPORT")
+      ->required();
   find->add_option("--id-number", *number, "document number")->required();
   find->add_flag("--json", g.json, "JSON instead of a table");
-  find->callback([&g, &run, type, number] { run = [&g, type, number] { return RunFind(g, *type, *number); }; });
+  find->callback([&g, &run, type, number] {
+    run = [&g, type, number] { return RunFind(g, *type, *number); };
+  });
 
   auto kg = std::make_shared<std::string>();
   auto all = std::make_shared<bool>(false);
-  auto list = app.add_subcommand("list", "Records at a kindergarten (live ones unless --all).");
+  auto list = app.add_subcommand(
+      "list", "Records at a kindergarten (live ones unless --all).");
   list->add_option("--kindergarten", *kg, "kindergarten code")->required();
-  list->add_flag("--all", *all, "include records that left, graduated, were cancelled or moved on");
+  list->add_flag(
+      "--all", *all,
+      "include records that left, graduated, were cancelled or moved on");
   list->add_flag("--json", g.json, "JSON instead of a table");
-  list->callback([&g, &run, kg, all] { run = [&g, kg, all] { return RunList(g, *kg, *all); }; });
+  list->callback([&g, &run, kg, all] {
+    run = [&g, kg, all] { return RunList(g, *kg, *all); };
+  });
 
   auto hno = std::make_shared<std::string>();
   auto as_of = std::make_shared<std::string>();
-  auto history = app.add_subcommand("history", "Every event of a record: who did what, when; with --as-of, the record as it stood then.");
+  auto history =
+      app.add_subcommand("history",
+                         "Every event of a record: who did what, when; with "
+                         "--as-of, the record as it stood then.");
   history->add_option("STUDENT_NO", *hno, "student number")->required();
-  history->add_option("--as-of", *as_of, "RFC 3339 time: show the history up to it and the record's state then");
+  history->add_option(
+      "--as-of", *as_of,
+      "RFC 3339 time: show the history up to it and the record's state then");
   history->add_flag("--json", g.json, "JSON instead of a table");
-  history->callback([&g, &run, hno, as_of] { run = [&g, hno, as_of] { return RunHistory(g, *hno, *as_of); }; });
+  history->callback([&g, &run, hno, as_of] {
+    run = [&g, hno, as_of] { return RunHistory(g, *hno, *as_of); };
+  });
 
   auto region = std::make_shared<std::string>();
   auto kind = std::make_shared<std::string>();
   auto date = std::make_shared<std::string>();
-  auto anomalies = app.add_subcommand("anomalies", "Problem records (问题学籍) as of a date: DUPLICATE, PROBABLE_DUPLICATE, PHANTOM, INVALID_IDENTITY, AGE_OUT_OF_RANGE, OVERDUE_APPROVAL, OVERDUE_TRANSFER, LATE_ESTABLISHMENT, STALE_TEMPORARY_NUMBER, DORMANT_ACCOUNT.");
-  anomalies->add_option("--region", *region, "GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits");
+  auto anomalies = app.add_subcommand(
+      "anomalies",
+      "Problem records (问题学籍) as of a date: DUPLICATE, PROBABLE_DUPLICATE, "
+      "PHANTOM, INVALID_IDENTITY, AGE_OUT_OF_RANGE, OVERDUE_APPROVAL, "
+      "OVERDUE_TRANSFER, LATE_ESTABLISHMENT, STALE_TEMPORARY_NUMBER, "
+      "DORMANT_ACCOUNT.");
+  anomalies->add_option(
+      "--region", *region,
+      "GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits");
   anomalies->add_option("--kind", *kind, "only this kind");
-  anomalies->add_option("--as-of", *date, "YYYY-MM-DD (default: today by the ledger clock)");
+  anomalies->add_option("--as-of", *date,
+                        "YYYY-MM-DD (default: today by the ledger clock)");
   anomalies->add_flag("--json", g.json, "JSON instead of a table");
-  anomalies->callback([&g, &run, region, kind, date] { run = [&g, region, kind, date] { return RunAnomalies(g, *region, *kind, *date); }; });
+  anomalies->callback([&g, &run, region, kind, date] {
+    run = [&g, region, kind, date] {
+      return RunAnomalies(g, *region, *kind, *date);
+    };
+  });
 
   auto sregion = std::make_shared<std::string>();
-  auto stats = app.add_subcommand("stats", "Counts of records by county, kindergarten, status and age.");
+  auto stats = app.add_subcommand(
+      "stats", "Counts of records by county, kindergarten, status and age.");
   stats->add_option("--region", *sregion, "GB/T 2260 prefix");
   stats->add_flag("--json", g.json, "JSON instead of a table");
-  stats->callback([&g, &run, sregion] { run = [&g, sregion] { return RunStats(g, *sregion); }; });
+  stats->callback([&g, &run, sregion] {
+    run = [&g, sregion] { return RunStats(g, *sregion); };
+  });
 }
 
 }  // namespace xueji

@@ -124,9 +124,10 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options) {
   DataDir dir{options.data_dir};
   if (!std::filesystem::exists(dir.log())) {
-    return absl::NotFoundError(absl::StrCat(
-        "no ledger at ", dir.root,
-        " (use --data DIR or $LEDGER_DATA; `ledger registry load` creates one)"));
+    return absl::NotFoundError(
+        absl::StrCat("no ledger at ", dir.root,
+                     " (use --data DIR or $LEDGER_DATA; `ledger registry load` "
+                     "creates one)"));
   }
   // Catch the views up if nobody is writing; otherwise read what is there.
   {
@@ -144,13 +145,12 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
 absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(
     const std::string& path) {
   if (path == "-") {
-    return std::unique_ptr<std::istream>(
-        new std::istream(std::cin.rdbuf()));
+    return std::unique_ptr<std::istream>(new std::istream(std::cin.rdbuf()));
   }
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path,
-                                            ": no such file"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path, ": no such file"));
   }
   if (std::filesystem::is_directory(path, ec)) {
     return absl::InvalidArgumentError(

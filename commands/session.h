@@ -25,11 +25,17 @@
 
 namespace xueji {
 
-enum ExitCode { kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitStorage = 3 };
+enum ExitCode {
+  kExitOk = 0,
+  kExitRejected = 1,
+  kExitUsage = 2,
+  kExitStorage = 3
+};
 
 struct GlobalOptions {
-  std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
-  std::string policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
+  std::string data_dir;  // --data, else $LEDGER_DATA, else ./ledger-data
+  std::string
+      policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
   std::string as_operator;  // --as: limit reads to this operator's region
   bool json = false;        // --json where the subcommand has it
 };
@@ -85,7 +91,8 @@ absl::StatusOr<PolicyBook> LoadPolicy(const GlobalOptions& options);
 
 // Opens FILE, or standard input for "-". NotFound / InvalidArgument naming
 // the file when it cannot be read.
-absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(const std::string& path);
+absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(
+    const std::string& path);
 
 // Reads one line (without the newline). Lines longer than `max_bytes` are
 // consumed and returned truncated with *too_long set. False at end of input.

@@ -75,13 +75,15 @@ void AddSubmitCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto path = std::make_shared<std::string>();
   submit->add_option("FILE", *path, "request file, or - for standard input")
       ->required();
-  submit->callback([&g, &run, path] { run = [&g, path] { return RunSubmit(g, *path); }; });
+  submit->callback(
+      [&g, &run, path] { run = [&g, path] { return RunSubmit(g, *path); }; });
 
   auto* status = app.add_subcommand(
       "status", "The answer a request got, by its requestId (JSON line).");
   auto id = std::make_shared<std::string>();
   status->add_option("REQUEST_ID", *id, "the request's requestId")->required();
-  status->callback([&g, &run, id] { run = [&g, id] { return RunStatus(g, *id); }; });
+  status->callback(
+      [&g, &run, id] { run = [&g, id] { return RunStatus(g, *id); }; });
 }
 
 }  // namespace xueji

@@ -18,13 +18,13 @@ absl::StatusOr<std::unique_ptr<WriterLock>> WriterLock::Acquire(
   std::error_code ec;
   std::filesystem::create_directories(dir.root, ec);
   if (ec) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot create data directory ", dir.root, ": ", ec.message()));
+    return absl::UnavailableError(absl::StrCat("cannot create data directory ",
+                                               dir.root, ": ", ec.message()));
   }
   int fd = ::open(dir.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot open ", dir.lock(), ": ", std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", dir.lock(), ": ", std::strerror(errno)));
   }
   const absl::Time deadline = absl::Now() + timeout;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -36,10 +36,10 @@ absl::StatusOr<std::unique_ptr<WriterLock>> WriterLock::Acquire(
     }
     if (absl::Now() >= deadline) {
       ::close(fd);
-      return absl::UnavailableError(absl::StrCat(
-          "ledger is busy: another ledger process is writing ", dir.root,
-          " (waited ", absl::FormatDuration(timeout),
-          "; set LEDGER_LOCK_TIMEOUT to wait longer)"));
+      return absl::UnavailableError(
+          absl::StrCat("ledger is busy: another ledger process is writing ",
+                       dir.root, " (waited ", absl::FormatDuration(timeout),
+                       "; set LEDGER_LOCK_TIMEOUT to wait longer)"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -27,7 +27,8 @@ Result DuplicateOf(const std::string& request_id, const Result& first) {
   r.set_code(first.code());
   std::string message = absl::StrCat(
       "already processed: ", xueji::v1::ResultStatus_Name(first.status()));
-  if (!first.message().empty()) absl::StrAppend(&message, ": ", first.message());
+  if (!first.message().empty())
+    absl::StrAppend(&message, ": ", first.message());
   r.set_message(message);
   return r;
 }
@@ -128,7 +129,8 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
   const size_t expected = batch.size();
   std::vector<std::pair<int32_t, int64_t>> predicted;
   predicted.reserve(expected);
-  for (const Event& e : batch) predicted.emplace_back(e.partition(), e.offset());
+  for (const Event& e : batch)
+    predicted.emplace_back(e.partition(), e.offset());
   for (Event& e : batch) {  // the log assigns these itself
     e.clear_partition();
     e.clear_offset();

@@ -17,7 +17,6 @@ namespace fs = std::filesystem;
 using xueji::v1::Request;
 using xueji::v1::Result;
 
-
 std::string ResidentId(const std::string& area, const std::string& birth,
                        const std::string& seq3) {
   std::string first17 = area + birth + seq3;
@@ -141,7 +140,8 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
 
   // ... also after a restart: the answer is rebuilt from the log.
   ledger.Open(dir.path().string());
-  auto after_restart = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  auto after_restart =
+      ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(after_restart.ok());
   CHECK((*after_restart)[0].status() == xueji::v1::DUPLICATE_REQUEST);
   CHECK(ledger.TotalEvents() == events);
@@ -152,8 +152,8 @@ TEST_CASE("registry load is idempotent") {
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
-  auto again = ledger.processor->LoadRegistry(
-      {Kindergarten("350502001", "350502")});
+  auto again =
+      ledger.processor->LoadRegistry({Kindergarten("350502001", "350502")});
   REQUIRE(again.ok());
   CHECK((*again)[0].status() == xueji::v1::DUPLICATE_REQUEST);
   CHECK(ledger.TotalEvents() == events);

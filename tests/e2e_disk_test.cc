@@ -6,7 +6,6 @@
 // ignored): writes past it fail with EFBIG, through the same RocksDB error
 // path as ENOSPC, and no privileges are needed.
 #include <catch2/catch.hpp>
-
 #include <regex>
 
 #include "tests/e2e_support.h"
@@ -17,11 +16,10 @@ namespace {
 // `ledger` args run with writes limited to `limit_kb` KiB per file.
 RunResult RunWithFileLimit(const TestLedger& ledger, int limit_kb,
                            const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {
-      "-c",
-      "ulimit -f " + std::to_string(limit_kb) +
-          "; trap '' XFSZ; exec \"$0\" \"$@\"",
-      LedgerBinary(), "--data", ledger.data_dir()};
+  std::vector<std::string> argv = {"-c",
+                                   "ulimit -f " + std::to_string(limit_kb) +
+                                       "; trap '' XFSZ; exec \"$0\" \"$@\"",
+                                   LedgerBinary(), "--data", ledger.data_dir()};
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions options;
   options.env = {{"LEDGER_NOW", ledger.now()}};
@@ -33,7 +31,8 @@ std::string ViewsDigest(const TestLedger& ledger) {
   RunResult replay = ledger.Run({"replay"});
   REQUIRE(replay.exit_code == 0);
   std::smatch m;
-  REQUIRE(std::regex_search(replay.out, m, std::regex("digest ([0-9a-f]{64})")));
+  REQUIRE(
+      std::regex_search(replay.out, m, std::regex("digest ([0-9a-f]{64})")));
   return m[1].str();
 }
 
@@ -49,8 +48,8 @@ TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
     DYNAMIC_SECTION("file-size limit " << limit_kb << " KiB") {
       TestLedger ledger;
       ledger.LoadDemoRegistry();
-      RunResult failed =
-          RunWithFileLimit(ledger, limit_kb, {"submit", DemoFile("requests.jsonl")});
+      RunResult failed = RunWithFileLimit(
+          ledger, limit_kb, {"submit", DemoFile("requests.jsonl")});
       INFO("stderr: " << failed.err);
       CHECK(failed.exit_code == 3);
       CHECK(failed.err.find(ledger.data_dir()) != std::string::npos);

@@ -1,12 +1,11 @@
 // Two processes on one data directory: a second writer is told the ledger is
 // busy (exit 3) instead of corrupting it, and readers are not blocked.
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -33,13 +32,14 @@ TEST_CASE("a second writer on a busy data directory exits 3; readers read",
   REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
 
   // The first writer: `submit -` holds the lock while it waits for input.
-  const std::string command =
-      "LEDGER_NOW=" + ledger.now() + " exec '" + LedgerBinary() + "' --data '" +
-      ledger.data_dir() + "' submit - > /dev/null";
+  const std::string command = "LEDGER_NOW=" + ledger.now() + " exec '" +
+                              LedgerBinary() + "' --data '" +
+                              ledger.data_dir() + "' submit - > /dev/null";
   FILE* first = ::popen(command.c_str(), "w");
   REQUIRE(first != nullptr);
   bool held = false;
-  for (int i = 0; i < 200 && !(held = LockHeldByOther(ledger.data_dir())); ++i) {
+  for (int i = 0; i < 200 && !(held = LockHeldByOther(ledger.data_dir()));
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(held);
@@ -54,8 +54,8 @@ TEST_CASE("a second writer on a busy data directory exits 3; readers read",
   CHECK(second.err.find("ledger is busy") != std::string::npos);
   CHECK(second.out.empty());  // nothing was processed
 
-  RunResult reader = RunLedger(
-      {"--data", ledger.data_dir(), "stats", "--json"}, no_wait);
+  RunResult reader =
+      RunLedger({"--data", ledger.data_dir(), "stats", "--json"}, no_wait);
   CHECK(reader.exit_code == 0);
   CHECK(reader.out.find("\"liveRecords\"") != std::string::npos);
 

@@ -1,5 +1,5 @@
-// TempDir: a fresh, uniquely named (mkdtemp) directory under the system temp dir for
-// one test, removed with everything in it when the TempDir goes away.
+// TempDir: a fresh, uniquely named (mkdtemp) directory under the system temp
+// dir for one test, removed with everything in it when the TempDir goes away.
 #ifndef XUEJI_TESTS_TEMP_DIR_H_
 #define XUEJI_TESTS_TEMP_DIR_H_
 
