@@ -450,6 +450,9 @@ TEST_CASE("DORMANT_ACCOUNT: unsealed operators unused past sealAfterMonths") {
   p.Op("op-sealed", xueji::v1::REGISTRAR, "350502001", "2025-01-01");
   p.Seal("op-sealed", "2025-08-01");
   p.Op("op-busy", xueji::v1::APPROVER, "350502", "2025-01-01");
+  // Read-only accounts: their reads are not events, so they are not judged.
+  p.Op("op-auditor", xueji::v1::AUDITOR, "35", "2025-01-01");
+  p.Op("op-officer", xueji::v1::OFFICER, "3505", "2025-01-01");
   // Activity on a record subject counts, whatever its partition.
   Clean c(101);
   p.Request(c.no, "350502001", c.child, "2025-09-01", "2025-09-01");
