@@ -7,9 +7,12 @@ namespace xueji {
 
 int RunCli(int argc, char** argv) {
   CLI::App app{
-      "ledger — the national preschool enrollment register (全国学前儿童学籍).\n"
-      "Every change to a child's record is an immutable event in a hash-chained\n"
-      "log; read models answer who is enrolled where, what happened, and which\n"
+      "ledger — the national preschool enrollment register "
+      "(全国学前儿童学籍).\n"
+      "Every change to a child's record is an immutable event in a "
+      "hash-chained\n"
+      "log; read models answer who is enrolled where, what happened, and "
+      "which\n"
       "records are problems. LEDGER_NOW (RFC 3339) fixes the ledger clock.",
       "ledger"};
   app.require_subcommand(1);
@@ -32,6 +35,7 @@ int RunCli(int argc, char** argv) {
   AddSubmitCommands(app, g, run);
   AddQueryCommands(app, g, run);
   AddMaintenanceCommands(app, g, run);
+  AddGenCommands(app, g, run);
 
   try {
     app.parse(argc, argv);

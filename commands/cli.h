@@ -19,6 +19,7 @@ void AddSubmitCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
+void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 }  // namespace xueji
 

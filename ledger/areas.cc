@@ -97,4 +97,13 @@ std::string_view AreaTable::version() const { return impl_->version; }
 
 size_t AreaTable::county_count() const { return impl_->counties; }
 
+std::vector<std::string> AreaTable::CountyCodes() const {
+  std::vector<std::string> codes;
+  codes.reserve(impl_->counties);
+  for (const auto& [code, name] : impl_->names) {
+    if (code.size() == 6) codes.push_back(code);
+  }
+  return codes;
+}
+
 }  // namespace xueji

@@ -9,6 +9,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xueji {
 
@@ -25,6 +26,8 @@ class AreaTable {
   // `region`? region is "" or "00" (national), 2, 4 or 6 digits.
   static bool InRegion(std::string_view county, std::string_view region);
   std::string_view version() const;
+  // Every county-level (6-digit) code in the table, ascending.
+  std::vector<std::string> CountyCodes() const;
   size_t county_count() const;
 
   struct Impl;
