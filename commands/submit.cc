@@ -44,9 +44,15 @@ int RunSubmit(const GlobalOptions& g, const std::string& path) {
   pipeline.submit = [&](const std::vector<Request>& batch) {
     return s.processor().Submit(batch);
   };
-  pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
   BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
   if (!outcome.status.ok()) return Fail(outcome.status);
+  // The views follow the log once, at the end: one pass over the new events
+  // is cheaper than one per batch. If this process dies first, the next
+  // ledger command catches them up before it reads or writes.
+  Progress views_progress("submit: views");
+  if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
+    return Fail(st);
+  }
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 
