@@ -1,0 +1,206 @@
+#include "bench/submit_bench.h"
+
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/data_dir.h"
+#include "ledger/event_log.h"
+#include "ledger/kv.h"
+#include "ledger/policy.h"
+#include "ledger/processor.h"
+#include "projections/views.h"
+#include "xueji/v1/requests.pb.h"
+
+namespace xueji::bench {
+namespace {
+
+using xueji::v1::RegistryLine;
+using xueji::v1::Request;
+using xueji::v1::Result;
+
+bool ParseLine(const std::string& line, google::protobuf::Message* msg) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  return google::protobuf::util::JsonStringToMessage(line, msg, options).ok();
+}
+
+absl::StatusOr<int64_t> TotalEvents(EventLog& log) {
+  auto heads = log.HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  return std::accumulate(heads->begin(), heads->end(), int64_t{0});
+}
+
+// Everything a write session holds, opened on `dir` like `ledger submit`.
+struct Session {
+  std::unique_ptr<WriterLock> lock;
+  std::unique_ptr<EventLog> log;
+  std::unique_ptr<RocksKv> state;
+  std::unique_ptr<RequestProcessor> processor;
+  std::unique_ptr<Views> views;
+  PolicyBook policy;
+  absl::Time now;
+};
+
+absl::Status OpenSession(const std::string& root, bool with_views,
+                         Session* s) {
+  DataDir dir{root};
+  auto lock = WriterLock::Acquire(dir, absl::Seconds(1));
+  if (!lock.ok()) return lock.status();
+  s->lock = *std::move(lock);
+  auto log = OpenEmbeddedLog(dir.log(), EmbeddedLogOptions{});
+  if (!log.ok()) return log.status();
+  s->log = *std::move(log);
+  auto state = RocksKv::Open(dir.state(), RocksKv::Options{});
+  if (!state.ok()) return state.status();
+  s->state = *std::move(state);
+  s->processor = std::make_unique<RequestProcessor>(
+      s->log.get(), s->state.get(), &s->policy, [s] { return s->now; });
+  if (auto caught = s->processor->CatchUp(); !caught.ok()) {
+    return caught.status();
+  }
+  if (with_views) {
+    auto views = Views::Open(dir.views(), ViewsOptions{});
+    if (!views.ok()) return views.status();
+    s->views = *std::move(views);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadRegistry(const SubmitConfig& config, Session& s,
+                          SubmitRun* run) {
+  std::ifstream in(config.gen_dir + "/registry.jsonl");
+  if (!in) return absl::NotFoundError("no registry.jsonl in " + config.gen_dir);
+  s.now = config.registry_now;
+  std::vector<RegistryLine> batch;
+  const double t0 = Now();
+  auto flush = [&]() -> absl::Status {
+    if (batch.empty()) return absl::OkStatus();
+    auto results = s.processor->LoadRegistry(batch);
+    batch.clear();
+    return results.status();
+  };
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    RegistryLine r;
+    if (!ParseLine(line, &r)) continue;
+    batch.push_back(std::move(r));
+    ++run->registry_lines;
+    if (batch.size() >= 4096) {
+      if (absl::Status st = flush(); !st.ok()) return st;
+    }
+  }
+  if (absl::Status st = flush(); !st.ok()) return st;
+  if (s.views != nullptr) {
+    if (auto v = s.views->CatchUp(*s.log); !v.ok()) return v.status();
+  }
+  run->registry_s = Now() - t0;
+  return absl::OkStatus();
+}
+
+// One batch through the processor (timed), then the views (timed apart).
+absl::Status SubmitBatch(Session& s, std::vector<Request>& batch,
+                         std::vector<int64_t>& latencies, SubmitRun* run) {
+  const double t0 = Now();
+  auto results = s.processor->Submit(batch);
+  const double t1 = Now();
+  if (!results.ok()) return results.status();
+  run->submit_s += t1 - t0;
+  latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
+  for (const Result& r : *results) {
+    if (r.status() == xueji::v1::REJECTED) ++run->rejected;
+  }
+  run->requests += static_cast<int64_t>(batch.size());
+  ++run->batches;
+  batch.clear();
+  if (s.views != nullptr) {
+    auto applied = s.views->CatchUp(*s.log);
+    if (!applied.ok()) return applied.status();
+    run->views_s += Now() - t1;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SubmitRun> RunSubmitBench(const SubmitConfig& config) {
+  SubmitRun run;
+  run.batch = config.batch;
+  run.with_views = config.with_views;
+  Session s;
+  if (absl::Status st = OpenSession(config.data_dir, config.with_views, &s);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = LoadRegistry(config, s, &run); !st.ok()) return st;
+  auto before = TotalEvents(*s.log);
+  if (!before.ok()) return before.status();
+
+  std::ifstream in(config.gen_dir + "/requests.jsonl");
+  if (!in) return absl::NotFoundError("no requests.jsonl in " + config.gen_dir);
+  s.now = config.submit_now;
+  std::vector<Request> batch;
+  batch.reserve(config.batch);
+  std::vector<int64_t> latencies;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const double p0 = Now();
+    Request r;
+    const bool parsed = ParseLine(line, &r);
+    run.parse_s += Now() - p0;
+    if (!parsed) {
+      ++run.malformed;
+      continue;
+    }
+    batch.push_back(std::move(r));
+    if (batch.size() < config.batch) continue;
+    if (absl::Status st = SubmitBatch(s, batch, latencies, &run); !st.ok()) {
+      return st;
+    }
+    if (config.time_limit_s > 0 && run.submit_s >= config.time_limit_s) {
+      run.truncated = true;
+      break;
+    }
+  }
+  if (!batch.empty()) {
+    if (absl::Status st = SubmitBatch(s, batch, latencies, &run); !st.ok()) {
+      return st;
+    }
+  }
+  auto after = TotalEvents(*s.log);
+  if (!after.ok()) return after.status();
+  run.events = *after - *before;
+  run.batch_latency = Summarize(latencies);
+  run.vm_hwm_kb = ProcStatusKb("VmHWM");
+  return run;
+}
+
+std::string ToJson(const SubmitRun& r) {
+  return JsonObject()
+      .Int("batch", static_cast<int64_t>(r.batch))
+      .Bool("withViews", r.with_views)
+      .Int("registryLines", r.registry_lines)
+      .Num("registrySeconds", r.registry_s)
+      .Int("requests", r.requests)
+      .Int("rejected", r.rejected)
+      .Int("malformed", r.malformed)
+      .Int("events", r.events)
+      .Int("batches", r.batches)
+      .Bool("truncatedByTimeLimit", r.truncated)
+      .Num("parseSeconds", r.parse_s)
+      .Num("submitSeconds", r.submit_s)
+      .Num("viewsSeconds", r.views_s)
+      .Num("requestsPerSecond", r.requests_per_s())
+      .Num("eventsPerSecond", r.submit_s > 0 ? r.events / r.submit_s : 0)
+      .Num("requestsPerSecondWithViews", r.requests_per_s_with_views())
+      .Raw("batchLatency", ToJson(r.batch_latency))
+      .Int("vmHwmKb", r.vm_hwm_kb)
+      .Build();
+}
+
+}  // namespace xueji::bench
