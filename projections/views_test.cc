@@ -189,6 +189,25 @@ std::string Digest(const Views& views) {
   return *d;
 }
 
+// The term run into a fresh embedded log, and views caught up from it.
+struct ProjectedTerm {
+  ProjectedTerm() {
+    auto opened = OpenEmbeddedLog(dir.Sub("log"), {});
+    REQUIRE(opened.ok());
+    log = *std::move(opened);
+    Term term(log.get());
+    n = RunTerm(term, [] {});
+    auto caught = Views::Open(dir.Sub("views"));
+    REQUIRE(caught.ok());
+    views = *std::move(caught);
+    REQUIRE(views->CatchUp(*log).ok());
+  }
+  TempDir dir;
+  std::unique_ptr<EventLog> log;
+  std::unique_ptr<Views> views;
+  Numbers n;
+};
+
 TEST_CASE("a full rebuild equals the incrementally built views, byte for byte") {
   TempDir dir;
   auto log = OpenEmbeddedLog(dir.Sub("log"), {});
@@ -247,15 +266,9 @@ TEST_CASE("a full rebuild equals the incrementally built views, byte for byte") 
 }
 
 TEST_CASE("enrollment: by number, former number, identity, kindergarten, stats") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  Numbers n = RunTerm(term, [] {});
-  auto views = Views::Open(dir.Sub("views"));
-  REQUIRE(views.ok());
-  REQUIRE((*views)->CatchUp(**log).ok());
-  Views& v = **views;
+  ProjectedTerm projected;
+  const Numbers& n = projected.n;
+  Views& v = *projected.views;
 
   auto a = v.RecordByNumber(n.a);
   REQUIRE(a.ok());
@@ -324,15 +337,9 @@ TEST_CASE("enrollment: by number, former number, identity, kindergarten, stats")
 }
 
 TEST_CASE("audit: history per student, operator and request; state as of") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  Numbers n = RunTerm(term, [] {});
-  auto views = Views::Open(dir.Sub("views"));
-  REQUIRE(views.ok());
-  REQUIRE((*views)->CatchUp(**log).ok());
-  Views& v = **views;
+  ProjectedTerm projected;
+  const Numbers& n = projected.n;
+  Views& v = *projected.views;
 
   auto history = v.HistoryOfStudent(n.a);
   REQUIRE(history.ok());
