@@ -34,8 +34,10 @@ void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   (void)g;
   auto* cmd = app.add_subcommand(
       "gen",
-      "Generate a synthetic workload, deterministic from --seed, in constant "
-      "memory: DIR/registry.jsonl (counties from GB/T 2260, ~140 children per "
+      "Generate a synthetic workload with planted problems (deterministic, "
+      "constant memory).");
+  cmd->footer(
+      "Writes DIR/registry.jsonl (counties from GB/T 2260, ~140 children per "
       "kindergarten, ~90 kindergartens per county, a registrar each, an "
       "approver per county, an officer and auditor per province), "
       "DIR/requests.jsonl (school years of admissions, approvals, number "
