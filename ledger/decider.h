@@ -57,6 +57,35 @@ class StateView {
       std::string_view kindergarten) const = 0;
   // The next free sequence number under a student-number prefix (from 1).
   virtual absl::StatusOr<int> NextSequence(std::string_view prefix) const = 0;
+
+  // Index-only lookups (no record decoded), for verification. The defaults
+  // answer from the record lookups above; LedgerState reads its indexes.
+  struct LiveSubject {
+    std::string subject;
+    std::string student_no;  // current number
+  };
+  // The subject of RecordByNumber(student_no), if any.
+  virtual absl::StatusOr<std::optional<std::string>> SubjectByNumber(
+      std::string_view student_no) const {
+    absl::StatusOr<std::optional<xueji::v1::RecordState>> record =
+        RecordByNumber(student_no);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) return std::optional<std::string>();
+    return std::optional<std::string>((*record)->subject());
+  }
+  // LiveRecordsAt(kindergarten) as subject and current number, same order.
+  virtual absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(
+      std::string_view kindergarten) const {
+    absl::StatusOr<std::vector<xueji::v1::RecordState>> live =
+        LiveRecordsAt(kindergarten);
+    if (!live.ok()) return live.status();
+    std::vector<LiveSubject> out;
+    out.reserve(live->size());
+    for (const xueji::v1::RecordState& record : *live) {
+      out.push_back({record.subject(), record.student_no()});
+    }
+    return out;
+  }
 };
 
 struct DecideContext {

@@ -5,7 +5,9 @@
 //   i/<identity key>        -> subject               (the record that last held it)
 //   p/<request_id>          -> subject               (record's pending change)
 //   k/<code>                -> KindergartenState
-//   l/<kg>/<subject>        -> ""                    (live records at kg)
+//   l/<kg>/<subject>        -> current student_no    (live records at kg;
+//                                                    "" in stores written
+//                                                    before: read r/)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
 //   q/<request_id>          -> Result                (first answer of a request)
@@ -143,7 +145,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   if (was_live && (!is_live || old.kindergarten() != now.kindergarten())) {
     kv->Delete(LiveKey(old.kindergarten(), subject));
   }
-  if (is_live) kv->Put(LiveKey(now.kindergarten(), subject), "");
+  if (is_live) kv->Put(LiveKey(now.kindergarten(), subject), now.student_no());
   // Sequences of L/J numbers.
   switch (event.payload_case()) {
     case Event::kRecordRequested:
@@ -347,6 +349,37 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
     records.push_back(std::move(*record));
   }
   return records;
+}
+
+absl::StatusOr<std::optional<std::string>> LedgerState::SubjectByNumber(
+    std::string_view student_no) const {
+  if (student_no.empty()) return std::optional<std::string>();
+  return kv_->Get(Cat("n/", student_no));
+}
+
+absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
+    std::string_view kindergarten) const {
+  std::vector<LiveSubject> live;
+  std::string prefix = LiveKey(kindergarten, "");
+  absl::Status scanned = kv_->ScanPrefix(
+      prefix, [&](std::string_view key, std::string_view student_no) {
+        live.push_back({std::string(key.substr(prefix.size())),
+                        std::string(student_no)});
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  for (LiveSubject& entry : live) {
+    if (!entry.student_no.empty()) continue;
+    // An entry without its number (older store, or a record without one).
+    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
+                           RecordBySubject(*kv_, entry.subject));
+    if (!record.has_value()) {
+      return absl::DataLossError(Cat(
+          "ledger state: live index names a missing record ", entry.subject));
+    }
+    entry.student_no = record->student_no();
+  }
+  return live;
 }
 
 absl::StatusOr<int> LedgerState::NextSequence(std::string_view prefix) const {

@@ -56,6 +56,10 @@ class LedgerState : public StateView {
   absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
       std::string_view kindergarten) const override;
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
+  absl::StatusOr<std::optional<std::string>> SubjectByNumber(
+      std::string_view student_no) const override;
+  absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(
+      std::string_view kindergarten) const override;
 
  private:
   KvStore* kv_;

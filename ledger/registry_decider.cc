@@ -7,7 +7,9 @@
 // same line twice is the same request, and a changed line is a new one); the
 // actor is {operator_id "registry", ROLE_UNSPECIFIED, ""}; the business date
 // is the ledger clock's day in China (UTC+8, no daylight saving).
-#include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -110,26 +112,31 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
   auto* payload = event.mutable_verification_recorded();
   payload->set_kindergarten(kg.code());
   payload->set_term(verify.term());
-  std::set<std::string> present_subjects, listed;
+  // From the indexes alone: a listed number is present iff its record (by
+  // the number index) is among the kindergarten's live subjects; missing are
+  // the live subjects not listed, under their current numbers.
+  XUEJI_ASSIGN_OR_RETURN(std::vector<StateView::LiveSubject> live,
+                         call.state.LiveSubjectsAt(kg.code()));
+  std::unordered_map<std::string_view, size_t> live_index;
+  live_index.reserve(live.size());
+  for (size_t i = 0; i < live.size(); ++i) live_index[live[i].subject] = i;
+  std::vector<bool> present(live.size(), false);
+  std::unordered_set<std::string_view> listed;
   for (const std::string& no : verify.present_student_nos()) {
     if (!listed.insert(no).second) continue;
-    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
-                           call.state.RecordByNumber(no));
-    if (record.has_value() && IsLive(record->status()) &&
-        record->kindergarten() == kg.code()) {
-      if (present_subjects.insert(record->subject()).second) {
-        payload->add_present_student_nos(record->student_no());
-      }
-    } else {
+    XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> subject,
+                           call.state.SubjectByNumber(no));
+    auto found = subject.has_value() ? live_index.find(*subject)
+                                     : live_index.end();
+    if (found == live_index.end()) {
       payload->add_unknown_student_nos(no);
+    } else if (!present[found->second]) {
+      present[found->second] = true;
+      payload->add_present_student_nos(live[found->second].student_no);
     }
   }
-  XUEJI_ASSIGN_OR_RETURN(std::vector<RecordState> live,
-                         call.state.LiveRecordsAt(kg.code()));
-  for (const RecordState& record : live) {
-    if (!present_subjects.contains(record.subject())) {
-      payload->add_missing_student_nos(record.student_no());
-    }
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (!present[i]) payload->add_missing_student_nos(live[i].student_no);
   }
   std::string message = Cat(
       "verification recorded: ", payload->present_student_nos_size(),
