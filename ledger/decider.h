@@ -113,6 +113,10 @@ absl::StatusOr<Decision> DecideRegistry(const xueji::v1::RegistryLine& line,
                                         const StateView& state,
                                         const DecideContext& ctx);
 
+// The request id DecideRegistry gives a registry line: "registry:" + the first
+// 16 hex digits of SHA-256 of its deterministic bytes.
+std::string RegistryRequestId(const xueji::v1::RegistryLine& line);
+
 // The Result a Decision answers with.
 xueji::v1::Result ResultOf(const xueji::v1::Request& request,
                            const Decision& decision);

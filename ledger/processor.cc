@@ -169,17 +169,9 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
     const std::vector<xueji::v1::RegistryLine>& lines) {
   DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
                     &AreaTable::Default()};
-  // Decide each line once up front to learn its content-derived request id;
-  // decide again inside the batch so earlier lines are visible (operators
-  // name kindergartens registered by earlier lines of the same file).
   std::vector<std::string> ids;
   ids.reserve(lines.size());
-  for (const auto& line : lines) {
-    auto probe = DecideRegistry(line, state_, ctx);
-    if (!probe.ok()) return probe.status();
-    ids.push_back(probe->events.empty() ? std::string()
-                                        : probe->events[0].request_id());
-  }
+  for (const auto& line : lines) ids.push_back(RegistryRequestId(line));
   return RunBatch(
       ids, [&](size_t i) { return DecideRegistry(lines[i], state_, ctx); },
       nullptr);

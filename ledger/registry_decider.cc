@@ -341,13 +341,19 @@ absl::StatusOr<Draft> DecideOperatorEntry(
 }  // namespace
 }  // namespace decide_internal
 
+std::string RegistryRequestId(const RegistryLine& line) {
+  using decide_internal::Cat;
+  using decide_internal::DeterministicBytes;
+  return Cat("registry:",
+             HexEncode(Sha256(DeterministicBytes(line))).substr(0, 16));
+}
+
 absl::StatusOr<Decision> DecideRegistry(const RegistryLine& line,
                                         const StateView& state,
                                         const DecideContext& ctx) {
   using namespace decide_internal;  // NOLINT
   Envelope envelope;
-  envelope.request_id = Cat(
-      "registry:", HexEncode(Sha256(DeterministicBytes(line))).substr(0, 16));
+  envelope.request_id = RegistryRequestId(line);
   envelope.correlation_id = envelope.request_id;
   absl::CivilDay today =
       absl::ToCivilDay(ctx.now, absl::FixedTimeZone(8 * 60 * 60));
