@@ -45,15 +45,22 @@ absl::StatusOr<Scope> ScopeOf(const Views& views, const std::string& op_id) {
   return Scope{kg->has_value() ? (*kg)->county() : "-", (*op)->org()};
 }
 
+// May an operator with `scope` read what belongs to kindergarten `kg`?
+bool KindergartenInScope(const Scope& scope,
+                         const xueji::v1::KindergartenState& kg) {
+  return scope.region.empty() ||
+         (AreaTable::InRegion(kg.county(), scope.region) &&
+          (scope.kindergarten.empty() || scope.kindergarten == kg.code()));
+}
+
 absl::Status CheckRecordInScope(const Views& views, const Scope& scope,
                                 const RecordState& r) {
   if (scope.region.empty()) return absl::OkStatus();
   auto kg = views.Kindergarten(r.kindergarten());
   if (!kg.ok()) return kg.status();
-  const bool ok =
-      kg->has_value() && AreaTable::InRegion((*kg)->county(), scope.region) &&
-      (scope.kindergarten.empty() || scope.kindergarten == r.kindergarten());
-  if (ok) return absl::OkStatus();
+  if (kg->has_value() && KindergartenInScope(scope, **kg)) {
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(
       "NOT_AUTHORIZED: that record is outside your region");
 }
@@ -195,9 +202,7 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
     return Fail(absl::NotFoundError(
         absl::StrCat("UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
   }
-  if (!q->scope.region.empty() &&
-      (!AreaTable::InRegion((*known)->county(), q->scope.region) ||
-       (!q->scope.kindergarten.empty() && q->scope.kindergarten != kg))) {
+  if (!KindergartenInScope(q->scope, **known)) {
     return Fail(absl::InvalidArgumentError(
         "NOT_AUTHORIZED: that kindergarten is outside your region"));
   }
