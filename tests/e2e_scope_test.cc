@@ -16,7 +16,7 @@ bool Refused(const RunResult& r) {
          r.err.find("NOT_AUTHORIZED") != std::string::npos && r.out.empty();
 }
 
-TEST_CASE("--as limits every read to the operator's region", "[e2e]") {
+TEST_CASE("reads with --as are limited to the operator's region", "[e2e]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
   REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
