@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/hash_chain.h"
+#include "ledger/kafka_client.h"
 
 namespace xueji {
 namespace {
@@ -30,56 +32,6 @@ struct RktDeleter {
 using RkPtr = std::unique_ptr<rd_kafka_t, RkDeleter>;
 using RktPtr = std::unique_ptr<rd_kafka_topic_t, RktDeleter>;
 
-// Maps a librdkafka error to an absl::Status; `where` names the topic and
-// partition (or the operation).
-absl::Status KafkaStatus(rd_kafka_resp_err_t err, const std::string& where) {
-  std::string message = absl::StrCat(where, ": ", rd_kafka_err2name(err), " (",
-                                     rd_kafka_err2str(err), ")");
-  switch (err) {
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-    case RD_KAFKA_RESP_ERR__RESOLVE:
-    case RD_KAFKA_RESP_ERR__NODE_UPDATE:
-    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
-    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
-    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
-    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
-      return absl::UnavailableError(message);
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:  // purged at the append deadline
-      return absl::DeadlineExceededError(message);
-    case RD_KAFKA_RESP_ERR__FENCED:
-    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
-    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
-    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
-    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-      return absl::AbortedError(message);
-    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-      return absl::NotFoundError(message);
-    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
-    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
-    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
-      return absl::PermissionDeniedError(message);
-    case RD_KAFKA_RESP_ERR__INVALID_ARG:
-    case RD_KAFKA_RESP_ERR__CONFLICT:
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-      return absl::InvalidArgumentError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
 // Status of a transactional API error (takes ownership of `error`).
 absl::Status TxnStatus(rd_kafka_error_t* error, const std::string& where) {
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
@@ -94,25 +46,11 @@ absl::Status TxnStatus(rd_kafka_error_t* error, const std::string& where) {
 }
 
 // Defaults, then the caller's properties, then what correctness needs.
-absl::StatusOr<rd_kafka_conf_t*> MakeConf(
-    const KafkaLogOptions& options,
-    const std::vector<std::pair<std::string, std::string>>& defaults,
-    const std::vector<std::pair<std::string, std::string>>& required) {
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::vector<std::pair<std::string, std::string>> all = defaults;
-  all.insert(all.end(), options.properties.begin(), options.properties.end());
-  all.insert(all.end(), required.begin(), required.end());
-  all.emplace_back("bootstrap.servers", options.bootstrap_servers);
-  char errstr[512];
-  for (const auto& [name, value] : all) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr,
-                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(
-          absl::StrCat("Kafka property ", name, ": ", errstr));
-    }
-  }
-  return conf;
+absl::StatusOr<rd_kafka_conf_t*> MakeConf(const KafkaLogOptions& options,
+                                          const KafkaProperties& defaults,
+                                          const KafkaProperties& required) {
+  return MakeKafkaConf(options.bootstrap_servers, options.properties, defaults,
+                       required);
 }
 
 int64_t Millis(std::chrono::milliseconds ms) { return ms.count(); }
@@ -178,13 +116,13 @@ struct Tail {
   std::string hash;
 };
 
-class KafkaLog final : public EventLog {
+class KafkaLogImpl final : public KafkaLog {
  public:
-  explicit KafkaLog(KafkaLogOptions options)
+  explicit KafkaLogImpl(KafkaLogOptions options)
       : options_(std::move(options)), topic_(EventsTopic(options_.topic_prefix)) {}
-  ~KafkaLog() override;
+  ~KafkaLogImpl() override;
 
-  absl::Status Open();
+  absl::Status Connect();
 
   int32_t partitions() const override { return partitions_; }
   absl::StatusOr<std::vector<xueji::v1::Event>> Append(
@@ -193,6 +131,11 @@ class KafkaLog final : public EventLog {
                                                 int64_t from_offset,
                                                 size_t max_events) override;
   absl::StatusOr<std::vector<int64_t>> HeadOffsets() override;
+  absl::StatusOr<std::vector<xueji::v1::Event>> AppendJournaled(
+      std::vector<xueji::v1::Event> batch,
+      xueji::v1::JournalBatch journal) override;
+  absl::StatusOr<std::optional<xueji::v1::JournalBatch>> RecoverJournal()
+      override;
 
  private:
   std::string Where(int32_t partition) const {
@@ -206,9 +149,25 @@ class KafkaLog final : public EventLog {
   // One attempt: seals `batch` from the tails, produces it, waits for the
   // reports. On success the tails are advanced.
   // *mismatch is set when Kafka assigned another offset than predicted.
+  absl::StatusOr<std::vector<xueji::v1::Event>> AppendImpl(
+      std::vector<xueji::v1::Event> batch,
+      const xueji::v1::JournalBatch* journal);
   absl::StatusOr<std::vector<xueji::v1::Event>> TryAppend(
-      std::vector<xueji::v1::Event> batch, Clock::time_point deadline,
+      std::vector<xueji::v1::Event> batch,
+      const xueji::v1::JournalBatch* journal, Clock::time_point deadline,
       bool* mismatch);
+  // Produces `journal` with `sealed` as its events; waits for the report.
+  absl::Status ProduceJournal(const xueji::v1::JournalBatch& journal,
+                              const std::vector<xueji::v1::Event>& sealed,
+                              Clock::time_point deadline);
+  absl::StatusOr<std::optional<xueji::v1::JournalBatch>> ReadLastJournal();
+  // Produces the events of `sealed` (one partition, offset order) from the
+  // partition's head on; checks the ones below it are the same.
+  absl::Status CompletePartition(const std::vector<xueji::v1::Event>& sealed,
+                                 Clock::time_point deadline);
+  absl::Status AwaitAndCheck(const std::vector<Delivery*>& deliveries,
+                             const std::vector<xueji::v1::Event>& events,
+                             Clock::time_point deadline, bool* mismatch);
   absl::Status ProduceOne(const xueji::v1::Event& event, Delivery* delivery,
                           Clock::time_point deadline);
   absl::Status AwaitDeliveries(const std::vector<Delivery*>& deliveries,
@@ -219,6 +178,13 @@ class KafkaLog final : public EventLog {
   absl::Status EndTransaction(absl::Status status, Clock::time_point deadline);
   absl::Status Consume(int32_t partition, int64_t high, size_t max,
                        std::vector<StoredEvent>* out);
+  // Serves records of `topic`/`partition` (consumption started) to `take`
+  // until it returns false, the record before `high`, or the end.
+  absl::Status ConsumeRecords(
+      rd_kafka_topic_t* topic, int32_t partition, const std::string& where,
+      int64_t high,
+      const std::function<absl::StatusOr<bool>(const rd_kafka_message_t&)>&
+          take);
 
   const KafkaLogOptions options_;
   const std::string topic_;
@@ -232,22 +198,24 @@ class KafkaLog final : public EventLog {
   RkPtr producer_;
   RkPtr consumer_;
   RktPtr consumer_topic_;
+  RktPtr journal_reader_;
 };
 
-KafkaLog::~KafkaLog() {
+KafkaLogImpl::~KafkaLogImpl() {
   if (producer_ != nullptr) {
     rd_kafka_purge(producer_.get(),
                    RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(producer_.get(), 1000);
   }
   consumer_topic_.reset();
+  journal_reader_.reset();
   consumer_.reset();
   producer_.reset();  // before pending_ is freed
 }
 
-absl::Status KafkaLog::CreateProducer() {
+absl::Status KafkaLogImpl::CreateProducer() {
   const bool txn = !options_.transactional_id.empty();
-  std::vector<std::pair<std::string, std::string>> required = {
+  KafkaProperties required = {
       {"enable.idempotence", "true"},
       {"acks", "all"},
       {"message.timeout.ms", std::to_string(Millis(options_.append_timeout))}};
@@ -258,7 +226,11 @@ absl::Status KafkaLog::CreateProducer() {
         std::to_string(std::max<int64_t>(60000, Millis(options_.append_timeout))));
   }
   absl::StatusOr<rd_kafka_conf_t*> conf =
-      MakeConf(options_, {{"linger.ms", "5"}}, required);
+      MakeConf(options_,
+               {{"linger.ms", "5"},
+                // a journal record holds a whole batch (JournalBatch)
+                {"message.max.bytes", "16777216"}},
+               required);
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(*conf, OnDelivery);
   rd_kafka_conf_set_error_cb(*conf, OnError);
@@ -282,7 +254,7 @@ absl::Status KafkaLog::CreateProducer() {
   return absl::OkStatus();
 }
 
-absl::Status KafkaLog::CreateConsumer() {
+absl::Status KafkaLogImpl::CreateConsumer() {
   absl::StatusOr<rd_kafka_conf_t*> conf = MakeConf(
       options_, {{"queued.max.messages.kbytes", "8192"}},
       {{"enable.partition.eof", "true"},
@@ -301,7 +273,7 @@ absl::Status KafkaLog::CreateConsumer() {
   return absl::OkStatus();
 }
 
-absl::Status KafkaLog::Open() {
+absl::Status KafkaLogImpl::Connect() {
   if (options_.bootstrap_servers.empty()) {
     return absl::InvalidArgumentError("Kafka bootstrap servers not set");
   }
@@ -334,13 +306,21 @@ absl::Status KafkaLog::Open() {
   if (consumer_topic_ == nullptr) {
     return KafkaStatus(rd_kafka_last_error(), absl::StrCat("topic ", topic_));
   }
+  if (!options_.journal_topic.empty()) {
+    journal_reader_.reset(rd_kafka_topic_new(
+        consumer_.get(), options_.journal_topic.c_str(), nullptr));
+    if (journal_reader_ == nullptr) {
+      return KafkaStatus(rd_kafka_last_error(),
+                         absl::StrCat("topic ", options_.journal_topic));
+    }
+  }
   tails_.assign(partitions_, Tail{});
   stale_.assign(partitions_, true);
   if (absl::Status s = Resync(); !s.ok()) return s;
   return CreateProducer();
 }
 
-absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLog::Watermarks(
+absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLogImpl::Watermarks(
     int32_t partition) {
   int64_t low = 0, high = 0;
   rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
@@ -354,7 +334,7 @@ absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLog::Watermarks(
 
 // The last event is normally at high - 1; with transactions a control
 // record can sit there instead, so look further back until one is found.
-absl::StatusOr<Tail> KafkaLog::ReadTail(int32_t partition) {
+absl::StatusOr<Tail> KafkaLogImpl::ReadTail(int32_t partition) {
   absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
   if (!marks.ok()) return marks.status();
   auto [low, high] = *marks;
@@ -374,7 +354,7 @@ absl::StatusOr<Tail> KafkaLog::ReadTail(int32_t partition) {
   }
 }
 
-absl::Status KafkaLog::Resync() {
+absl::Status KafkaLogImpl::Resync() {
   for (int32_t p = 0; p < partitions_; ++p) {
     if (!stale_[p]) continue;
     absl::StatusOr<Tail> tail = ReadTail(p);
@@ -385,7 +365,7 @@ absl::Status KafkaLog::Resync() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<StoredEvent>> KafkaLog::Read(int32_t partition,
+absl::StatusOr<std::vector<StoredEvent>> KafkaLogImpl::Read(int32_t partition,
                                                         int64_t from_offset,
                                                         size_t max_events) {
   if (partition < 0 || partition >= partitions_ || from_offset < 0) {
@@ -412,48 +392,61 @@ absl::StatusOr<std::vector<StoredEvent>> KafkaLog::Read(int32_t partition,
   return out;
 }
 
-// Reads records until `max` events, the record before `high`, or the end.
-absl::Status KafkaLog::Consume(int32_t partition, int64_t high, size_t max,
-                               std::vector<StoredEvent>* out) {
+absl::Status KafkaLogImpl::ConsumeRecords(
+    rd_kafka_topic_t* topic, int32_t partition, const std::string& where,
+    int64_t high,
+    const std::function<absl::StatusOr<bool>(const rd_kafka_message_t&)>&
+        take) {
   const Clock::time_point deadline = Clock::now() + options_.read_timeout;
   rd_kafka_resp_err_t last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
-  while (out->size() < max) {
+  for (;;) {
     int wait = std::min(RemainingMs(deadline), 200);
     if (wait == 0) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "reading ", Where(partition), " timed out",
+          "reading ", where, " timed out",
           last_error == RD_KAFKA_RESP_ERR_NO_ERROR
               ? ""
               : absl::StrCat(" (", rd_kafka_err2name(last_error), ")")));
     }
-    rd_kafka_message_t* m = rd_kafka_consume(consumer_topic_.get(), partition, wait);
+    rd_kafka_message_t* m = rd_kafka_consume(topic, partition, wait);
     if (m == nullptr) continue;
     std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
         m, rd_kafka_message_destroy);
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return absl::OkStatus();
     if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
         m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-      return absl::DataLossError(absl::StrCat(
-          "reading ", Where(partition), ": ", rd_kafka_message_errstr(m)));
+      return absl::DataLossError(absl::StrCat("reading ", where, ": ",
+                                              rd_kafka_message_errstr(m)));
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       last_error = m->err;  // transient: librdkafka keeps fetching
       continue;
     }
     if (m->offset >= high) return absl::OkStatus();
-    StoredEvent stored;
-    stored.bytes.assign(static_cast<const char*>(m->payload), m->len);
-    if (!stored.event.ParseFromString(stored.bytes)) {
-      return absl::DataLossError(absl::StrCat(
-          "undecodable event in ", Where(partition), " offset ", m->offset));
-    }
-    out->push_back(std::move(stored));
-    if (m->offset + 1 >= high) return absl::OkStatus();
+    absl::StatusOr<bool> more = take(*m);
+    if (!more.ok()) return more.status();
+    if (!*more || m->offset + 1 >= high) return absl::OkStatus();
   }
-  return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<int64_t>> KafkaLog::HeadOffsets() {
+// Reads events until `max`, the record before `high`, or the end.
+absl::Status KafkaLogImpl::Consume(int32_t partition, int64_t high, size_t max,
+                                   std::vector<StoredEvent>* out) {
+  return ConsumeRecords(
+      consumer_topic_.get(), partition, Where(partition), high,
+      [&](const rd_kafka_message_t& m) -> absl::StatusOr<bool> {
+        StoredEvent stored;
+        stored.bytes.assign(static_cast<const char*>(m.payload), m.len);
+        if (!stored.event.ParseFromString(stored.bytes)) {
+          return absl::DataLossError(absl::StrCat(
+              "undecodable event in ", Where(partition), " offset ", m.offset));
+        }
+        out->push_back(std::move(stored));
+        return out->size() < max;
+      });
+}
+
+absl::StatusOr<std::vector<int64_t>> KafkaLogImpl::HeadOffsets() {
   std::vector<int64_t> heads;
   for (int32_t p = 0; p < partitions_; ++p) {
     absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(p);
@@ -463,8 +456,24 @@ absl::StatusOr<std::vector<int64_t>> KafkaLog::HeadOffsets() {
   return heads;
 }
 
-absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::Append(
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::Append(
     std::vector<xueji::v1::Event> batch) {
+  return AppendImpl(std::move(batch), nullptr);
+}
+
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendJournaled(
+    std::vector<xueji::v1::Event> batch, xueji::v1::JournalBatch journal) {
+  if (options_.journal_topic.empty()) {
+    return absl::FailedPreconditionError(
+        "Kafka log opened without a journal topic");
+  }
+  journal.clear_events();
+  return AppendImpl(std::move(batch), &journal);
+}
+
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendImpl(
+    std::vector<xueji::v1::Event> batch,
+    const xueji::v1::JournalBatch* journal) {
   if (batch.empty()) return batch;
   for (const xueji::v1::Event& event : batch) {
     if (event.subject().empty() || PayloadName(event).empty()) {
@@ -488,15 +497,16 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::Append(
     if (absl::Status s = Resync(); !s.ok()) return s;
     bool mismatch = false;
     absl::StatusOr<std::vector<xueji::v1::Event>> sealed =
-        TryAppend(batch, deadline, &mismatch);
+        TryAppend(batch, journal, deadline, &mismatch);
     if (sealed.ok() || !mismatch) return sealed;
     status = sealed.status();
   }
   return status;
 }
 
-absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::TryAppend(
-    std::vector<xueji::v1::Event> batch, Clock::time_point deadline,
+absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
+    std::vector<xueji::v1::Event> batch,
+    const xueji::v1::JournalBatch* journal, Clock::time_point deadline,
     bool* mismatch) {
   std::vector<Tail> tails = tails_;
   for (xueji::v1::Event& event : batch) {
@@ -516,25 +526,20 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::TryAppend(
       return TxnStatus(e, "begin transaction on " + topic_);
     }
   }
-  std::vector<Delivery*> deliveries;
   absl::Status status;
-  for (const xueji::v1::Event& event : batch) {
+  if (journal != nullptr) status = ProduceJournal(*journal, batch, deadline);
+  std::vector<Delivery*> deliveries;
+  for (size_t i = 0; status.ok() && i < batch.size(); ++i) {
     pending_.push_back(std::make_unique<Delivery>());
-    status = ProduceOne(event, pending_.back().get(), deadline);
+    status = ProduceOne(batch[i], pending_.back().get(), deadline);
     if (!status.ok()) {
       pending_.pop_back();
       break;
     }
     deliveries.push_back(pending_.back().get());
   }
-  absl::Status delivered = AwaitDeliveries(deliveries, deadline);
-  if (status.ok()) status = delivered;
-  for (size_t i = 0; status.ok() && i < deliveries.size(); ++i) {
-    status = DeliveryStatus(*deliveries[i], batch[i], mismatch);
-  }
-  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
-                                [](const auto& d) { return d->done; }),
-                 pending_.end());
+  absl::Status checked = AwaitAndCheck(deliveries, batch, deadline, mismatch);
+  if (status.ok()) status = checked;
   if (txn) status = EndTransaction(status, deadline);
   if (!status.ok()) return status;
   for (const xueji::v1::Event& event : batch) {
@@ -545,7 +550,22 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLog::TryAppend(
   return batch;
 }
 
-absl::Status KafkaLog::ProduceOne(const xueji::v1::Event& event,
+// Waits for `deliveries` (of events[0..n)) and checks each one's offset.
+absl::Status KafkaLogImpl::AwaitAndCheck(
+    const std::vector<Delivery*>& deliveries,
+    const std::vector<xueji::v1::Event>& events, Clock::time_point deadline,
+    bool* mismatch) {
+  absl::Status status = AwaitDeliveries(deliveries, deadline);
+  for (size_t i = 0; status.ok() && i < deliveries.size(); ++i) {
+    status = DeliveryStatus(*deliveries[i], events[i], mismatch);
+  }
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                [](const auto& d) { return d->done; }),
+                 pending_.end());
+  return status;
+}
+
+absl::Status KafkaLogImpl::ProduceOne(const xueji::v1::Event& event,
                                   Delivery* delivery,
                                   Clock::time_point deadline) {
   const std::string value = CanonicalBytes(event);
@@ -575,7 +595,7 @@ absl::Status KafkaLog::ProduceOne(const xueji::v1::Event& event,
 // records in flight time out at message.timeout.ms (= append_timeout), so a
 // short grace period normally sees every report. Records still unresolved
 // stay in pending_ and block the next Append (DrainPending).
-absl::Status KafkaLog::AwaitDeliveries(const std::vector<Delivery*>& deliveries,
+absl::Status KafkaLogImpl::AwaitDeliveries(const std::vector<Delivery*>& deliveries,
                                        Clock::time_point deadline) {
   const Clock::time_point grace = deadline + std::chrono::seconds(5);
   auto all_done = [&] {
@@ -600,7 +620,7 @@ absl::Status KafkaLog::AwaitDeliveries(const std::vector<Delivery*>& deliveries,
 
 // Records of an earlier, failed Append whose fate is still unknown would
 // take offsets ahead of new ones: wait for them before appending again.
-absl::Status KafkaLog::DrainPending(Clock::time_point deadline) {
+absl::Status KafkaLogImpl::DrainPending(Clock::time_point deadline) {
   while (!pending_.empty()) {
     rd_kafka_poll(producer_.get(), std::min(RemainingMs(deadline), 100));
     pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
@@ -615,7 +635,7 @@ absl::Status KafkaLog::DrainPending(Clock::time_point deadline) {
   return absl::OkStatus();
 }
 
-absl::Status KafkaLog::DeliveryStatus(const Delivery& delivery,
+absl::Status KafkaLogImpl::DeliveryStatus(const Delivery& delivery,
                                       const xueji::v1::Event& event,
                                       bool* mismatch) {
   const std::string where = "append to " + Where(event.partition());
@@ -645,7 +665,7 @@ absl::Status KafkaLog::DeliveryStatus(const Delivery& delivery,
 }
 
 // Commits the transaction if `status` is OK, else aborts it.
-absl::Status KafkaLog::EndTransaction(absl::Status status,
+absl::Status KafkaLogImpl::EndTransaction(absl::Status status,
                                       Clock::time_point deadline) {
   const int wait = std::max(RemainingMs(deadline), 1000);
   if (status.ok()) {
@@ -665,15 +685,183 @@ absl::Status KafkaLog::EndTransaction(absl::Status status,
   return status;
 }
 
+
+// --- journal ------------------------------------------------------------------
+
+absl::Status KafkaLogImpl::ProduceJournal(
+    const xueji::v1::JournalBatch& journal,
+    const std::vector<xueji::v1::Event>& sealed, Clock::time_point deadline) {
+  xueji::v1::JournalBatch record = journal;
+  for (const xueji::v1::Event& event : sealed) *record.add_events() = event;
+  const std::string value = record.SerializeAsString();
+  const std::string key = "batch";
+  const std::string where = "journal " + options_.journal_topic;
+  pending_.push_back(std::make_unique<Delivery>());
+  Delivery* delivery = pending_.back().get();
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(options_.journal_topic.c_str()),
+        RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_OPAQUE(delivery), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && RemainingMs(deadline) > 0) {
+      rd_kafka_poll(producer_.get(), 50);
+      continue;
+    }
+    pending_.pop_back();
+    if (err == RD_KAFKA_RESP_ERR__FATAL) producer_broken_ = true;
+    return KafkaStatus(err, "produce to " + where);
+  }
+  if (absl::Status s = AwaitDeliveries({delivery}, deadline); !s.ok()) return s;
+  if (delivery->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(delivery->err, "produce to " + where);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
+KafkaLogImpl::ReadLastJournal() {
+  const std::string where = "journal " + options_.journal_topic;
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      consumer_.get(), options_.journal_topic.c_str(), 0, &low, &high,
+      static_cast<int>(Millis(options_.read_timeout)));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "watermarks of " + where);
+  }
+  // The last record is at high - 1 unless control records follow it.
+  for (int64_t back = 1; high > low; back *= 16) {
+    const int64_t from = std::max(low, high - back);
+    std::optional<xueji::v1::JournalBatch> last;
+    if (rd_kafka_consume_start(journal_reader_.get(), 0, from) == -1) {
+      return KafkaStatus(rd_kafka_last_error(), "start reading " + where);
+    }
+    absl::Status status = ConsumeRecords(
+        journal_reader_.get(), 0, where, high,
+        [&](const rd_kafka_message_t& m) -> absl::StatusOr<bool> {
+          xueji::v1::JournalBatch batch;
+          if (!batch.ParseFromArray(m.payload, static_cast<int>(m.len))) {
+            return absl::DataLossError(absl::StrCat(
+                "undecodable record in ", where, " offset ", m.offset));
+          }
+          last = std::move(batch);
+          return true;
+        });
+    rd_kafka_consume_stop(journal_reader_.get(), 0);
+    if (!status.ok()) return status;
+    if (last.has_value() || from == low) return last;
+  }
+  return std::optional<xueji::v1::JournalBatch>();
+}
+
+absl::Status KafkaLogImpl::CompletePartition(
+    const std::vector<xueji::v1::Event>& sealed, Clock::time_point deadline) {
+  const int32_t partition = sealed.front().partition();
+  absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
+  if (!marks.ok()) return marks.status();
+  const int64_t head = marks->second;
+  std::vector<xueji::v1::Event> missing;
+  for (const xueji::v1::Event& event : sealed) {
+    if (event.offset() >= head) {
+      missing.push_back(event);
+      continue;
+    }
+    absl::StatusOr<std::vector<StoredEvent>> stored =
+        Read(partition, event.offset(), 1);
+    if (!stored.ok()) return stored.status();
+    if (stored->empty() || stored->front().event.offset() != event.offset() ||
+        stored->front().event.hash() != event.hash()) {
+      return absl::DataLossError(absl::StrCat(
+          Where(partition), " offset ", event.offset(),
+          " does not hold the journaled event ", event.event_id(),
+          ": another writer appended to the partition"));
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  if (missing.front().offset() != head) {
+    return absl::DataLossError(absl::StrCat(
+        Where(partition), " ends at offset ", head, " but the journal continues "
+        "it at offset ", missing.front().offset()));
+  }
+  std::vector<Delivery*> deliveries;
+  absl::Status status;
+  for (const xueji::v1::Event& event : missing) {
+    pending_.push_back(std::make_unique<Delivery>());
+    status = ProduceOne(event, pending_.back().get(), deadline);
+    if (!status.ok()) {
+      pending_.pop_back();
+      break;
+    }
+    deliveries.push_back(pending_.back().get());
+  }
+  bool mismatch = false;
+  absl::Status checked = AwaitAndCheck(deliveries, missing, deadline, &mismatch);
+  return status.ok() ? checked : status;
+}
+
+absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
+KafkaLogImpl::RecoverJournal() {
+  if (journal_reader_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "Kafka log opened without a journal topic");
+  }
+  const Clock::time_point deadline = Clock::now() + options_.append_timeout;
+  if (producer_broken_) {
+    producer_.reset();
+    pending_.clear();
+    if (absl::Status s = CreateProducer(); !s.ok()) return s;
+  }
+  // Records of a failed append still in flight would land after ours.
+  if (absl::Status s = DrainPending(deadline); !s.ok()) return s;
+  stale_.assign(partitions_, true);
+  absl::StatusOr<std::optional<xueji::v1::JournalBatch>> last =
+      ReadLastJournal();
+  if (!last.ok() || !last->has_value()) return last;
+  std::map<int32_t, std::vector<xueji::v1::Event>> by_partition;
+  for (const xueji::v1::Event& event : (*last)->events()) {
+    by_partition[event.partition()].push_back(event);
+  }
+  const bool txn = !options_.transactional_id.empty();
+  if (txn) {
+    if (rd_kafka_error_t* e = rd_kafka_begin_transaction(producer_.get())) {
+      producer_broken_ = rd_kafka_error_is_fatal(e);
+      return TxnStatus(e, "begin transaction on " + topic_);
+    }
+  }
+  absl::Status status;
+  for (const auto& [partition, events] : by_partition) {
+    if (partition < 0 || partition >= partitions_) {
+      status = absl::DataLossError(absl::StrCat(
+          "journal names partition ", partition, " of ", topic_));
+    } else {
+      status = CompletePartition(events, deadline);
+    }
+    if (!status.ok()) break;
+  }
+  if (txn) status = EndTransaction(status, deadline);
+  if (!status.ok()) return status;
+  if (absl::Status s = Resync(); !s.ok()) return s;
+  return last;
+}
+
 }  // namespace
 
 std::string EventsTopic(const std::string& prefix) { return prefix + ".events"; }
 
+absl::StatusOr<std::unique_ptr<KafkaLog>> KafkaLog::Open(
+    const KafkaLogOptions& options) {
+  auto log = std::make_unique<KafkaLogImpl>(options);
+  if (absl::Status s = log->Connect(); !s.ok()) return s;
+  return std::unique_ptr<KafkaLog>(std::move(log));
+}
+
 absl::StatusOr<std::unique_ptr<EventLog>> OpenKafkaLog(
     const KafkaLogOptions& options) {
-  auto log = std::make_unique<KafkaLog>(options);
-  if (absl::Status s = log->Open(); !s.ok()) return s;
-  return std::unique_ptr<EventLog>(std::move(log));
+  auto log = KafkaLog::Open(options);
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<EventLog>(*std::move(log));
 }
 
 }  // namespace xueji

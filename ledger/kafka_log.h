@@ -25,6 +25,15 @@
 // a batch spanning several partitions is not atomic if Append fails half way;
 // callers rely on idempotency by request_id (design.md) to finish it.
 //
+// Journal (KafkaLog::AppendJournaled): before any event of a batch is
+// produced, the sealed batch with the processor's answers is written to the
+// journal topic and acknowledged; RecoverJournal produces whatever of the
+// last journaled batch the events topic lacks (same bytes, same offsets). So
+// a processor killed half way through a batch leaves no half batch behind
+// once its successor has recovered — with or without Kafka transactions.
+// With transactional.id the journal record and the events share one
+// transaction.
+//
 // Errors at the boundary: broker unreachable -> Unavailable; fenced producer
 // or offset mismatch -> Aborted; timeouts -> DeadlineExceeded; undecodable
 // record -> DataLoss naming topic, partition and offset.
@@ -37,10 +46,12 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "ledger/event_log.h"
+#include "xueji/v1/processor.pb.h"
 
 namespace xueji {
 
@@ -59,6 +70,29 @@ struct KafkaLogOptions {
   std::chrono::milliseconds append_timeout{30000};
   std::chrono::milliseconds open_timeout{30000};
   std::chrono::milliseconds read_timeout{30000};
+  // `<prefix>.journal` for AppendJournaled/RecoverJournal; "" = no journal.
+  std::string journal_topic;
+};
+
+// The Kafka log with its write-ahead journal (see the file comment).
+class KafkaLog : public EventLog {
+ public:
+  // Connects as OpenKafkaLog does.
+  static absl::StatusOr<std::unique_ptr<KafkaLog>> Open(
+      const KafkaLogOptions& options);
+
+  // Append, with `journal` (its events replaced by the sealed batch) written
+  // to the journal topic and acknowledged first. FailedPrecondition without
+  // journal_topic.
+  virtual absl::StatusOr<std::vector<xueji::v1::Event>> AppendJournaled(
+      std::vector<xueji::v1::Event> batch, xueji::v1::JournalBatch journal) = 0;
+
+  // Waits for the outcome of earlier appends, reads the journal's last
+  // record and produces those of its events the events topic lacks. Returns
+  // the record (nullopt for an empty journal). DataLoss if the events topic
+  // holds other events at the journaled offsets (another writer).
+  virtual absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
+  RecoverJournal() = 0;
 };
 
 // Name of the events topic for `prefix`.

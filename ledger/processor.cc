@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/areas.h"
 #include "ledger/calendar.h"
+#include "ledger/identity.h"
 #include "ledger/reasons.h"
 
 namespace xueji {
@@ -135,7 +136,8 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
     e.clear_partition();
     e.clear_offset();
   }
-  auto appended = log_->Append(std::move(batch));
+  auto appended = append_ ? append_(std::move(batch), results)
+                          : log_->Append(std::move(batch));
   if (!appended.ok()) return fail(appended.status());
   for (size_t i = 0; i < expected; ++i) {
     const Event& e = (*appended)[i];
@@ -175,6 +177,18 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
   return RunBatch(
       ids, [&](size_t i) { return DecideRegistry(lines[i], state_, ctx); },
       nullptr);
+}
+
+std::string RequestIdProblem(const std::string& request_id) {
+  if (request_id.empty()) return "requestId is missing";
+  if (request_id.size() > 128 || !IsValidUtf8(request_id) ||
+      request_id.find_first_of(" \t\r\n") != std::string::npos) {
+    return "requestId must be 1-128 characters without spaces";
+  }
+  if (request_id.starts_with("registry:")) {
+    return "requestId prefix 'registry:' is reserved";
+  }
+  return "";
 }
 
 absl::StatusOr<std::optional<Result>> RequestProcessor::Status(

@@ -60,6 +60,13 @@ class RequestProcessor {
 
   const LedgerState& state() const { return state_; }
 
+  // Replaces log->Append for step 3 (the Kafka processor journals each batch
+  // with its answers: KafkaLog::AppendJournaled). Same contract as Append.
+  using AppendFn = std::function<absl::StatusOr<std::vector<xueji::v1::Event>>(
+      std::vector<xueji::v1::Event> batch,
+      const std::vector<xueji::v1::Result>& results)>;
+  void set_append(AppendFn append) { append_ = std::move(append); }
+
  private:
   using DecideFn = std::function<absl::StatusOr<Decision>(size_t index)>;
   absl::StatusOr<std::vector<xueji::v1::Result>> RunBatch(
@@ -74,7 +81,13 @@ class RequestProcessor {
   LedgerState state_;
   const PolicyBook* policy_;
   std::function<absl::Time()> clock_;
+  AppendFn append_;
 };
+
+// Why `request_id` cannot key a request ("" if it can): missing, longer than
+// 128 characters, not UTF-8, containing spaces, or using the reserved
+// "registry:" prefix.
+std::string RequestIdProblem(const std::string& request_id);
 
 }  // namespace xueji
 

@@ -5,8 +5,8 @@
 //                     [--control PATH]
 //
 // Starts N mock brokers (ids 1..N, 127.0.0.1, random ports), creates the
-// topics <prefix>.requests, <prefix>.events, <prefix>.results and
-// <prefix>.registry with P partitions each, prints the bootstrap list as the
+// topics <prefix>.events, <prefix>.results and <prefix>.registry with P
+// partitions each and <prefix>.requests and <prefix>.journal with one, prints the bootstrap list as the
 // first line of stdout, then serves fault-injection commands, one per line,
 // on stdin (answers on stdout) and, with --control, on a Unix domain socket
 // at PATH (answers on the same connection):
@@ -289,11 +289,16 @@ int main(int argc, char** argv) {
   }
   Cluster cluster{mock, brokers, partitions, {}};
   int replication = std::min(brokers, 3);
-  for (const char* name : {"requests", "events", "results", "registry"}) {
+  // requests and journal have one partition: one active processor decides
+  // everything (docs/kafka-design.md).
+  for (const char* name :
+       {"requests", "events", "results", "registry", "journal"}) {
     std::string topic = prefix + "." + name;
     cluster.topics.push_back(topic);
+    const bool single = std::string(name) == "requests" ||
+                        std::string(name) == "journal";
     rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-        mock, topic.c_str(), partitions, replication);
+        mock, topic.c_str(), single ? 1 : partitions, replication);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       std::fprintf(stderr, "ledger-mock-kafka: topic %s: %s\n", topic.c_str(),
                    rd_kafka_err2str(err));

@@ -1,0 +1,245 @@
+#include "ledger/kafka_requests.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/event_log.h"
+#include "ledger/kafka_processor.h"
+
+namespace xueji {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using xueji::v1::Result;
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+int RemainingMs(Clock::time_point deadline) {
+  return static_cast<int>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                               Clock::now())
+             .count()));
+}
+
+// A consumer that reads by assignment (no group), read_committed.
+absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
+  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {},
+                            {{"group.id", absl::StrCat(kafka.topic_prefix,
+                                                       ".client.", getpid())},
+                             {"enable.auto.commit", "false"},
+                             {"enable.partition.eof", "true"},
+                             {"isolation.level", "read_committed"}});
+  if (!conf.ok()) return conf.status();
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(*conf);
+    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
+  }
+  rd_kafka_poll_set_consumer(rk);
+  return RdKafkaPtr(rk);
+}
+
+absl::StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic,
+                                   std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(
+      rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "metadata of topic " + topic + " (is Kafka up?)");
+  }
+  int count = 0;
+  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    if (topic == metadata->topics[i].topic) {
+      err = metadata->topics[i].err;
+      count = metadata->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "topic " + topic);
+  return count;
+}
+
+int64_t OffsetHeader(const rd_kafka_message_t* m) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  const void* value = nullptr;
+  size_t size = 0;
+  if (rd_kafka_header_get_last(headers, kRequestOffsetHeader, &value, &size) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  int64_t offset = -1;
+  if (!absl::SimpleAtoi(
+          absl::string_view(static_cast<const char*>(value), size), &offset)) {
+    return -1;
+  }
+  return offset;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
+    const KafkaConnection& kafka, std::chrono::milliseconds timeout) {
+  std::unique_ptr<KafkaRequestClient> client(new KafkaRequestClient());
+  client->kafka_ = kafka;
+  client->timeout_ = timeout;
+  auto reader = OpenReader(kafka);
+  if (!reader.ok()) return reader.status();
+  client->consumer_ = *std::move(reader);
+  rd_kafka_t* rk = client->consumer_.get();
+  const std::string topic = kafka.results_topic();
+  auto partitions = PartitionCount(rk, topic, timeout);
+  if (!partitions.ok()) return partitions.status();
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(*partitions);
+  for (int p = 0; p < *partitions; ++p) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        rk, topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_topic_partition_list_destroy(list);
+      return KafkaStatus(err, absl::StrCat("watermarks of ", topic, " partition ", p));
+    }
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = high;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  auto producer = KafkaProducer::Open(kafka, timeout);
+  if (!producer.ok()) return producer.status();
+  client->producer_ = *std::move(producer);
+  return client;
+}
+
+KafkaRequestClient::~KafkaRequestClient() {
+  producer_.reset();
+  if (consumer_ != nullptr) rd_kafka_consumer_close(consumer_.get());
+}
+
+absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
+    const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
+        records) {
+  for (const auto& [key, record] : records) {
+    absl::Status s = producer_->Produce(kafka_.requests_topic(), 0, key,
+                                        record.SerializeAsString());
+    if (!s.ok()) return s;
+  }
+  auto offsets = producer_->Flush();
+  if (!offsets.ok()) {
+    return absl::Status(
+        offsets.status().code(),
+        absl::StrCat(offsets.status().message(),
+                     " (requests of this batch may or may not have been "
+                     "queued; resubmitting them is safe: same requestId, "
+                     "same answer)"));
+  }
+  const Clock::time_point deadline = Clock::now() + timeout_;
+  if (absl::Status s = ConsumeFor(deadline, *offsets); !s.ok()) return s;
+  std::vector<Result> results;
+  size_t missing = 0;
+  std::string first_missing;
+  for (size_t i = 0; i < offsets->size(); ++i) {
+    auto it = answers_.find((*offsets)[i]);
+    if (it == answers_.end()) {
+      if (missing++ == 0) first_missing = records[i].first;
+      continue;
+    }
+    results.push_back(it->second);
+    answers_.erase(it);
+  }
+  if (missing > 0) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "no answer for ", missing, " of ", offsets->size(),
+        " requests within ", timeout_.count() / 1000.0,
+        " s (is a processor running?); they are queued and will be "
+        "decided: `ledger status ", first_missing, "` finds the answer"));
+  }
+  return results;
+}
+
+absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
+                                            const std::vector<int64_t>& wanted) {
+  auto all_in = [&] {
+    return std::all_of(wanted.begin(), wanted.end(),
+                       [&](int64_t o) { return answers_.contains(o); });
+  };
+  while (!all_in() && RemainingMs(deadline) > 0) {
+    MessagePtr m(rd_kafka_consumer_poll(consumer_.get(),
+                                        std::min(RemainingMs(deadline), 100)));
+    if (m == nullptr || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    const int64_t offset = OffsetHeader(m.get());
+    Result result;
+    if (offset < 0 ||
+        !result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
+      continue;  // not an answer of ours
+    }
+    answers_.emplace(offset, std::move(result));  // the first one wins
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Result>> FindResult(
+    const KafkaConnection& kafka, const std::string& request_id,
+    std::chrono::milliseconds timeout) {
+  auto reader = OpenReader(kafka);
+  if (!reader.ok()) return reader.status();
+  rd_kafka_t* rk = reader->get();
+  const std::string topic = kafka.results_topic();
+  auto partitions = PartitionCount(rk, topic, timeout);
+  if (!partitions.ok()) return partitions.status();
+  const int32_t partition = PartitionFor(request_id, *partitions);
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk, topic.c_str(), partition, &low, &high,
+      static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, absl::StrCat("watermarks of ", topic));
+  }
+  std::optional<Result> first;
+  int64_t first_offset = INT64_MAX;
+  if (high > low) {
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = low;
+    err = rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+    const Clock::time_point deadline = Clock::now() + timeout;
+    for (int64_t next = low; next < high;) {
+      if (RemainingMs(deadline) == 0) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("reading ", topic, " timed out"));
+      }
+      MessagePtr m(rd_kafka_consumer_poll(rk, 100));
+      if (m == nullptr) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      next = m->offset + 1;
+      if (m->key == nullptr ||
+          std::string_view(static_cast<const char*>(m->key), m->key_len) !=
+              request_id) {
+        continue;
+      }
+      const int64_t request_offset = OffsetHeader(m.get());
+      Result result;
+      if (request_offset >= 0 && request_offset < first_offset &&
+          result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
+        first = std::move(result);
+        first_offset = request_offset;
+      }
+    }
+  }
+  rd_kafka_consumer_close(rk);
+  return first;
+}
+
+}  // namespace xueji
