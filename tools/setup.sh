@@ -12,6 +12,9 @@ PACKAGES=(
   libssl-dev                             # libcrypto: SHA-256 hash chain
   libcli11-dev                           # subcommands with --help
   catch2                                 # tests
+  kcat                                   # the README's subscriber example (list, dump values)
+  python3-kafka                          # tests: kafka-python, an independent Kafka client
+  python3-protobuf                       # tests: decodes events in kafka_python_decode.py
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
