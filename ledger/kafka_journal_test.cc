@@ -111,6 +111,7 @@ TEST_CASE("RecoverJournal on an empty journal returns nothing") {
 TEST_CASE("AppendJournaled journals the sealed batch with the answers") {
   MockCluster cluster;
   auto log = OpenJournaled(cluster);
+  REQUIRE(log->RecoverJournal().ok());  // learns the journal's end
   JournalBatch header;
   header.add_request_offsets(7);
   header.set_next_request_offset(8);
@@ -160,6 +161,29 @@ TEST_CASE("RecoverJournal finishes a half-written batch exactly once") {
   CHECK(TotalEvents(*successor) == 29);
 }
 
+TEST_CASE("A journal record that lost the race is ignored, and its writer "
+          "appends nothing") {
+  MockCluster cluster;
+  auto first = OpenJournaled(cluster);
+  auto second = OpenJournaled(cluster);
+  REQUIRE(first->RecoverJournal().ok());
+  REQUIRE(second->RecoverJournal().ok());  // both expect journal offset 0
+  JournalBatch header;
+  header.set_next_request_offset(1);
+  REQUIRE(first->AppendJournaled(Batch("a", 3), header).ok());
+  header.set_next_request_offset(99);
+  auto lost = second->AppendJournaled(Batch("b", 3), header);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(absl::IsAborted(lost.status()));
+  CHECK(TotalEvents(*first) == 3);  // none of the loser's events
+  auto third = OpenJournaled(cluster);
+  auto last = third->RecoverJournal();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->next_request_offset() == 1);  // the winner's record
+  CHECK(TotalEvents(*third) == 3);
+}
+
 TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   MockCluster cluster;
   auto writer = OpenJournaled(cluster);
@@ -176,6 +200,7 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   REQUIRE(producer.ok());
   JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
+  journal.set_journal_offset(1);  // where it lands: after LeaveHalfBatch's
   REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
                                journal.SerializeAsString()).ok());
   REQUIRE((*producer)->Flush().ok());

@@ -199,6 +199,9 @@ class KafkaLogImpl final : public KafkaLog {
   RkPtr consumer_;
   RktPtr consumer_topic_;
   RktPtr journal_reader_;
+  // Where this writer's next journal record must land (-1: unknown until
+  // RecoverJournal). Anything else means another processor wrote there.
+  int64_t journal_next_ = -1;
 };
 
 KafkaLogImpl::~KafkaLogImpl() {
@@ -467,6 +470,10 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendJournaled(
     return absl::FailedPreconditionError(
         "Kafka log opened without a journal topic");
   }
+  if (journal_next_ < 0) {
+    return absl::FailedPreconditionError(
+        "RecoverJournal must run before AppendJournaled");
+  }
   journal.clear_events();
   return AppendImpl(std::move(batch), &journal);
 }
@@ -693,6 +700,20 @@ absl::Status KafkaLogImpl::ProduceJournal(
     const std::vector<xueji::v1::Event>& sealed, Clock::time_point deadline) {
   xueji::v1::JournalBatch record = journal;
   for (const xueji::v1::Event& event : sealed) *record.add_events() = event;
+  const bool txn = !options_.transactional_id.empty();
+  if (txn) {
+    // Commit markers take offsets: expect the current end (fencing by
+    // transactional.id guards against other writers here).
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        consumer_.get(), options_.journal_topic.c_str(), 0, &low, &high,
+        static_cast<int>(Millis(options_.read_timeout)));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaStatus(err, "watermarks of journal " + options_.journal_topic);
+    }
+    journal_next_ = high;
+  }
+  record.set_journal_offset(journal_next_);
   const std::string value = record.SerializeAsString();
   const std::string key = "batch";
   const std::string where = "journal " + options_.journal_topic;
@@ -716,8 +737,18 @@ absl::Status KafkaLogImpl::ProduceJournal(
   }
   if (absl::Status s = AwaitDeliveries({delivery}, deadline); !s.ok()) return s;
   if (delivery->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    journal_next_ = -1;  // unknown whether it landed
     return KafkaStatus(delivery->err, "produce to " + where);
   }
+  if (delivery->offset != journal_next_) {
+    const int64_t expected = journal_next_;
+    journal_next_ = -1;
+    return absl::AbortedError(absl::StrCat(
+        where, ": the batch landed at offset ", delivery->offset, ", not ",
+        expected, ": another processor wrote the journal (this one lost the "
+        "requests partition); nothing of the batch was appended"));
+  }
+  journal_next_ = delivery->offset + 1;
   return absl::OkStatus();
 }
 
@@ -731,8 +762,10 @@ KafkaLogImpl::ReadLastJournal() {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return KafkaStatus(err, "watermarks of " + where);
   }
-  // The last record is at high - 1 unless control records follow it.
-  for (int64_t back = 1; high > low; back *= 16) {
+  journal_next_ = high;
+  // The last record that landed where its writer expected it; control
+  // records and records that lost a race may follow it.
+  for (int64_t back = 16; high > low; back *= 16) {
     const int64_t from = std::max(low, high - back);
     std::optional<xueji::v1::JournalBatch> last;
     if (rd_kafka_consume_start(journal_reader_.get(), 0, from) == -1) {
@@ -746,7 +779,7 @@ KafkaLogImpl::ReadLastJournal() {
             return absl::DataLossError(absl::StrCat(
                 "undecodable record in ", where, " offset ", m.offset));
           }
-          last = std::move(batch);
+          if (batch.journal_offset() == m.offset) last = std::move(batch);
           return true;
         });
     rd_kafka_consume_stop(journal_reader_.get(), 0);
@@ -762,17 +795,29 @@ absl::Status KafkaLogImpl::CompletePartition(
   absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
   if (!marks.ok()) return marks.status();
   const int64_t head = marks->second;
+  // The journaled events already in the topic, read in one pass.
+  std::vector<StoredEvent> present;
+  const int64_t first = sealed.front().offset();
+  if (first < head) {
+    absl::StatusOr<std::vector<StoredEvent>> stored =
+        Read(partition, first, static_cast<size_t>(head - first));
+    if (!stored.ok()) return stored.status();
+    present = *std::move(stored);
+  }
+  size_t next_present = 0;
   std::vector<xueji::v1::Event> missing;
   for (const xueji::v1::Event& event : sealed) {
     if (event.offset() >= head) {
       missing.push_back(event);
       continue;
     }
-    absl::StatusOr<std::vector<StoredEvent>> stored =
-        Read(partition, event.offset(), 1);
-    if (!stored.ok()) return stored.status();
-    if (stored->empty() || stored->front().event.offset() != event.offset() ||
-        stored->front().event.hash() != event.hash()) {
+    while (next_present < present.size() &&
+           present[next_present].event.offset() < event.offset()) {
+      ++next_present;
+    }
+    if (next_present == present.size() ||
+        present[next_present].event.offset() != event.offset() ||
+        present[next_present].event.hash() != event.hash()) {
       return absl::DataLossError(absl::StrCat(
           Where(partition), " offset ", event.offset(),
           " does not hold the journaled event ", event.event_id(),

@@ -88,7 +88,8 @@ class Service {
   std::vector<Incoming> PollBatch();
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
-  void QueueResult(const Result& result, int64_t offset, const std::string& key);
+  void QueueResult(const Result& result, int64_t offset,
+                   const std::string& request_id);
   absl::Status PublishRegistry();
   void Fail(const absl::Status& status);
 
@@ -114,12 +115,19 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   self->active_ = false;
   self->pending_assignment_.reset();
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && partitions->cnt > 0) {
-    // Taken in the poll loop, after recovery, at the journal's offset.
+    // Taken in the poll loop, after recovery, at the journal's offset: that
+    // rd_kafka_assign completes the group's join (which waits for it).
     self->pending_assignment_.reset(
         rd_kafka_topic_partition_list_copy(partitions));
     self->Log(absl::StrCat("processor ", self->instance_,
                            ": assigned the requests partition; recovering"));
-  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_assign(rk, partitions);  // nothing: a standby; completes the join
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     self->Log(absl::StrCat("processor ", self->instance_,
                            ": requests partition revoked; standing by"));
   }
@@ -258,11 +266,20 @@ std::vector<Incoming> Service::PollBatch() {
   return batch;
 }
 
+// Key: the requestId for a first answer, so the compacted topic keeps it
+// (a redelivery republishes the same answer under the same key); a
+// DUPLICATE_REQUEST answer to a retry gets "<requestId>@<offset>" so it never
+// replaces the first; an answer without a requestId "offset:<offset>".
 void Service::QueueResult(const Result& result, int64_t offset,
-                          const std::string& key) {
+                          const std::string& request_id) {
+  std::string key = request_id;
+  if (key.empty()) {
+    key = absl::StrCat("offset:", offset);
+  } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
+    key = absl::StrCat(request_id, "@", offset);
+  }
   absl::Status s = producer_->Produce(
-      options_.kafka.results_topic(), -1,
-      key.empty() ? absl::StrCat("offset:", offset) : key,
+      options_.kafka.results_topic(), -1, key,
       result.SerializeAsString(),
       {{kRequestOffsetHeader, absl::StrCat(offset)}});
   if (!s.ok() && queued_.ok()) queued_ = s;
@@ -378,7 +395,23 @@ void Service::Fail(const absl::Status& status) {
   processor_.reset();
   touched_registry_.clear();
   queued_ = absl::OkStatus();
-  if (active_) {
+  if (absl::IsAborted(status)) {
+    // Another processor wrote (the journal's compare-and-set, or an offset
+    // taken under us): the group moved the partition and this member has
+    // not been told yet. Leave and rejoin: a clean rebalance decides.
+    Log(absl::StrCat("processor ", instance_,
+                     ": lost the requests partition; rejoining the group"));
+    rd_kafka_assign(consumer_.get(), nullptr);
+    active_ = false;
+    pending_assignment_.reset();
+    log_.reset();
+    rd_kafka_unsubscribe(consumer_.get());
+    PartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(),
+                                      options_.kafka.requests_topic().c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer_.get(), topics.get());
+  } else if (active_) {
     // Re-take the partition at the journal's offset.
     pending_assignment_.reset(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(pending_assignment_.get(),
