@@ -1,4 +1,5 @@
 #include "commands/cli.h"
+#include "commands/kafka_commands.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -30,12 +31,35 @@ int RunCli(int argc, char** argv) {
                  "read as this operator: limits show/find/list/history/"
                  "anomalies/stats to their region (Art. 22)");
 
+  auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "");
+  };
+  g.kafka_bootstrap = env("LEDGER_KAFKA");
+  g.kafka_config_file = env("LEDGER_KAFKA_CONFIG");
+  g.topic_prefix = env("LEDGER_TOPIC_PREFIX");
+  app.add_option("--kafka", g.kafka_bootstrap,
+                 "Kafka mode: bootstrap servers host:port,... (default: "
+                 "$LEDGER_KAFKA; none = the embedded log)");
+  app.add_option("--kafka-config", g.kafka_config_file,
+                 "librdkafka properties file (name=value lines: "
+                 "bootstrap.servers, security.protocol, sasl.*, ssl.*; "
+                 "default: $LEDGER_KAFKA_CONFIG)");
+  app.add_option("--topic-prefix", g.topic_prefix,
+                 "Kafka topic prefix: PREFIX.requests/.events/.results/"
+                 ".registry (default: $LEDGER_TOPIC_PREFIX, else xueji)");
+  app.add_option("--views", g.views_dir,
+                 "queries read this views store (e.g. a running projector's) "
+                 "instead of DATA/views");
+
   RunFn run;
   AddRegistryCommands(app, g, run);
   AddSubmitCommands(app, g, run);
   AddQueryCommands(app, g, run);
   AddMaintenanceCommands(app, g, run);
   AddGenCommands(app, g, run);
+  AddProjectorCommands(app, g, run);
+  AddProcessorCommands(app, g, run);
 
   try {
     app.parse(argc, argv);

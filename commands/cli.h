@@ -20,6 +20,7 @@ void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
+void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 }  // namespace xueji
 

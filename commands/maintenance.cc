@@ -1,8 +1,13 @@
-// ledger replay [--until TIME] | verify [--views] | schema [FILE]
+// ledger replay [--until TIME] | verify [--views] | digest | schema [FILE]
+//
+// In Kafka mode (--kafka, $LEDGER_KAFKA, --kafka-config) replay and verify
+// read the events topic instead of DATA/log, and the views are those of
+// --views DIR (a projector's store, read as a RocksDB secondary instance).
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <set>
 
@@ -12,6 +17,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "ledger/dates.h"
 #include "ledger/hash_chain.h"
+#include "ledger/kafka_log.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/views.pb.h"
@@ -24,9 +30,12 @@ namespace fs = std::filesystem;
 // Builds fresh views of `log` at `dir` (removed first); returns their digest.
 absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
                                        const CatchUpOptions& options,
-                                       int64_t* applied) {
+                                       int64_t* applied,
+                                       bool gaps_allowed = false) {
   if (absl::Status s = Views::Destroy(dir); !s.ok()) return s;
-  auto views = Views::Open(dir, ViewsOptions{});
+  ViewsOptions views_options;
+  views_options.offset_gaps_allowed = gaps_allowed;
+  auto views = Views::Open(dir, views_options);
   if (!views.ok()) return views.status();
   Progress progress("replay: events");
   auto n = (*views)->CatchUp(
@@ -36,6 +45,83 @@ absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
   progress.Done(*n);
   *applied = *n;
   return (*views)->Digest();
+}
+
+KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = kafka.bootstrap_servers;
+  options.topic_prefix = kafka.topic_prefix;
+  options.properties = kafka.properties;
+  return options;
+}
+
+// Moves the views built at `fresh` to `target`, replacing what is there.
+absl::Status SwapViewsInto(const std::string& fresh, const std::string& target) {
+  const std::string old_dir = target + ".old";
+  std::error_code ec;
+  fs::remove_all(old_dir, ec);
+  if (fs::exists(target)) fs::rename(target, old_dir, ec);
+  if (!ec) fs::rename(fresh, target, ec);
+  if (ec) {
+    return absl::InternalError(
+        absl::StrCat("cannot swap rebuilt views into place: ", ec.message()));
+  }
+  fs::remove_all(old_dir, ec);
+  return absl::OkStatus();
+}
+
+// Digest of the views store at `dir`, opened as a secondary instance (a
+// projector or a writer may hold it).
+absl::StatusOr<std::string> DigestOfStore(const std::string& dir) {
+  if (!fs::exists(dir)) {
+    return absl::NotFoundError(absl::StrCat("no views store at ", dir));
+  }
+  ViewsOptions options;
+  options.secondary = true;
+  options.create_if_missing = false;
+  auto views = Views::Open(dir, options);
+  if (!views.ok()) return views.status();
+  return (*views)->Digest();
+}
+
+void PrintReplayed(int64_t applied, const std::string& until_text,
+                   const std::string& digest,
+                   const std::optional<std::string>& before) {
+  std::cout << "replayed " << applied << " events"
+            << (until_text.empty() ? "" : " up to " + until_text)
+            << "; views digest " << digest;
+  if (before.has_value() && until_text.empty()) {
+    std::cout << (*before == digest ? " (identical to the incremental views)"
+                                    : " (DIFFERENT from the previous views)");
+  }
+  std::cout << "\n";
+}
+
+// Kafka mode: rebuilds --views DIR from the events topic.
+int RunKafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
+                   const CatchUpOptions& options,
+                   const std::string& until_text) {
+  if (g.views_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "in Kafka mode replay rebuilds the views store of --views DIR"));
+  }
+  auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka));
+  if (!log.ok()) return Fail(log.status());
+  std::optional<std::string> before;
+  if (fs::exists(g.views_dir)) {
+    auto d = DigestOfStore(g.views_dir);
+    if (d.ok()) before = *d;
+  }
+  const std::string fresh = g.views_dir + ".rebuild";
+  int64_t applied = 0;
+  auto digest = BuildViews(**log, fresh, options, &applied,
+                           /*gaps_allowed=*/true);
+  if (!digest.ok()) return Fail(digest.status());
+  if (absl::Status s = SwapViewsInto(fresh, g.views_dir); !s.ok()) {
+    return Fail(s);
+  }
+  PrintReplayed(applied, until_text, *digest, before);
+  return kExitOk;
 }
 
 int RunReplay(const GlobalOptions& g, const std::string& until_text) {
@@ -48,6 +134,9 @@ int RunReplay(const GlobalOptions& g, const std::string& until_text) {
     }
     options.until = *until;
   }
+  auto kafka = KafkaFrom(g);
+  if (!kafka.ok()) return Fail(kafka.status());
+  if (kafka->enabled()) return RunKafkaReplay(g, *kafka, options, until_text);
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log())) {
     return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
@@ -71,37 +160,36 @@ int RunReplay(const GlobalOptions& g, const std::string& until_text) {
   int64_t applied = 0;
   auto digest = BuildViews(**log, fresh, options, &applied);
   if (!digest.ok()) return Fail(digest.status());
-  const std::string old_dir = dir.root + "/views.old";
-  std::error_code ec;
-  fs::remove_all(old_dir, ec);
-  if (fs::exists(dir.views())) fs::rename(dir.views(), old_dir, ec);
-  if (!ec) fs::rename(fresh, dir.views(), ec);
-  if (ec) {
-    return Fail(absl::InternalError(
-        absl::StrCat("cannot swap rebuilt views into place: ", ec.message())));
+  if (absl::Status s = SwapViewsInto(fresh, dir.views()); !s.ok()) {
+    return Fail(s);
   }
-  fs::remove_all(old_dir, ec);
-  std::cout << "replayed " << applied << " events"
-            << (until_text.empty() ? "" : " up to " + until_text)
-            << "; views digest " << *digest;
-  if (before.has_value() && until_text.empty()) {
-    std::cout << (*before == *digest ? " (identical to the incremental views)"
-                                     : " (DIFFERENT from the previous views)");
-  }
-  std::cout << "\n";
+  PrintReplayed(applied, until_text, *digest, before);
   return kExitOk;
 }
 
 int RunVerify(const GlobalOptions& g, bool check_views) {
+  auto kafka = KafkaFrom(g);
+  if (!kafka.ok()) return Fail(kafka.status());
   DataDir dir{g.data_dir};
-  if (!fs::exists(dir.log())) {
-    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  absl::StatusOr<std::unique_ptr<EventLog>> log;
+  VerifyOptions verify_options;
+  if (kafka->enabled()) {
+    if (check_views && g.views_dir.empty()) {
+      return Fail(absl::InvalidArgumentError(
+          "in Kafka mode verify --views compares the store of --views DIR"));
+    }
+    log = OpenKafkaLog(KafkaLogOptionsFor(*kafka));
+    verify_options.dense_offsets = false;  // transaction markers take offsets
+  } else {
+    if (!fs::exists(dir.log())) {
+      return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+    }
+    EmbeddedLogOptions options;
+    options.read_only = true;
+    log = OpenEmbeddedLog(dir.log(), options);
   }
-  EmbeddedLogOptions options;
-  options.read_only = true;
-  auto log = OpenEmbeddedLog(dir.log(), options);
   if (!log.ok()) return Fail(log.status());
-  auto report = VerifyLog(**log);
+  auto report = VerifyLog(**log, verify_options);
   if (!report.ok()) return Fail(report.status());
   auto heads = (*log)->HeadOffsets();
   Table t({"partition", "events", "head hash (SHA-256)"});
@@ -122,16 +210,23 @@ int RunVerify(const GlobalOptions& g, bool check_views) {
   }
   std::cout << "hash chains intact\n";
   if (!check_views) return kExitOk;
-  auto views = Views::Open(
-      dir.views(), ViewsOptions{.read_only = true, .create_if_missing = false});
-  if (!views.ok()) return Fail(views.status());
-  auto live = (*views)->Digest();
+  absl::StatusOr<std::string> live;
+  if (!g.views_dir.empty()) {
+    live = DigestOfStore(g.views_dir);
+  } else {
+    auto views = Views::Open(dir.views(), ViewsOptions{
+                                              .read_only = true,
+                                              .create_if_missing = false});
+    if (!views.ok()) return Fail(views.status());
+    live = (*views)->Digest();
+  }
   if (!live.ok()) return Fail(live.status());
   const std::string scratch =
       (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid()))
           .string();
   int64_t applied = 0;
-  auto rebuilt = BuildViews(**log, scratch, CatchUpOptions{}, &applied);
+  auto rebuilt = BuildViews(**log, scratch, CatchUpOptions{}, &applied,
+                            /*gaps_allowed=*/kafka->enabled());
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (!rebuilt.ok()) return Fail(rebuilt.status());
@@ -142,6 +237,15 @@ int RunVerify(const GlobalOptions& g, bool check_views) {
   }
   std::cout << "views identical to a rebuild from the log (" << applied
             << " events)\n";
+  return kExitOk;
+}
+
+int RunDigest(const GlobalOptions& g) {
+  const std::string dir =
+      g.views_dir.empty() ? DataDir{g.data_dir}.views() : g.views_dir;
+  auto digest = DigestOfStore(dir);
+  if (!digest.ok()) return Fail(digest.status());
+  std::cout << *digest << "\n";
   return kExitOk;
 }
 
@@ -194,10 +298,17 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "verify",
       "Check every partition's hash chain; non-zero exit (3) on a break.");
   verify->add_flag("--views", *views,
-                   "also rebuild the views in a scratch directory and compare");
+                   "also rebuild the views in a scratch directory and compare "
+                   "(with global --views DIR: that store)");
   verify->callback([&g, &run, views] {
     run = [&g, views] { return RunVerify(g, *views); };
   });
+
+  auto digest = app.add_subcommand(
+      "digest",
+      "Print the SHA-256 digest of a views store (--views DIR, else "
+      "DATA/views), read beside any writer: equal digests, equal views.");
+  digest->callback([&g, &run] { run = [&g] { return RunDigest(g); }; });
 
   auto path = std::make_shared<std::string>();
   auto schema = app.add_subcommand(

@@ -3,11 +3,15 @@
 
 #include "commands/cli.h"
 #include "commands/jsonl_batch.h"
+#include "commands/kafka_commands.h"
 
 namespace xueji {
 namespace {
 
 int RunRegistryLoad(const GlobalOptions& g, const std::string& path) {
+  auto kafka = KafkaFrom(g);
+  if (!kafka.ok()) return Fail(kafka.status());
+  if (kafka->enabled()) return RunKafkaRegistryLoad(g, *kafka, path);
   auto input = OpenInput(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);

@@ -120,8 +120,40 @@ absl::Status WriteSession::CatchUpViews(Progress* progress) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<KafkaConnection> KafkaFrom(const GlobalOptions& options) {
+  KafkaConnection kafka;
+  if (!options.kafka_config_file.empty()) {
+    auto properties = LoadKafkaProperties(options.kafka_config_file);
+    if (!properties.ok()) return properties.status();
+    kafka.properties = *std::move(properties);
+    auto it = kafka.properties.find("bootstrap.servers");
+    if (it != kafka.properties.end()) {
+      kafka.bootstrap_servers = it->second;
+      kafka.properties.erase(it);
+    }
+  }
+  if (!options.kafka_bootstrap.empty()) {
+    kafka.bootstrap_servers = options.kafka_bootstrap;
+  }
+  if (!options.topic_prefix.empty()) kafka.topic_prefix = options.topic_prefix;
+  return kafka;
+}
+
 absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options) {
+  if (!options.views_dir.empty()) {
+    // A projector's store, possibly being written (and compacted) right
+    // now: a RocksDB secondary instance, as of this moment.
+    if (!std::filesystem::exists(options.views_dir)) {
+      return absl::NotFoundError(
+          absl::StrCat("no views store at ", options.views_dir,
+                       " (--views DIR names a `ledger projector` store)"));
+    }
+    ViewsOptions secondary;
+    secondary.secondary = true;
+    secondary.create_if_missing = false;
+    return Views::Open(options.views_dir, secondary);
+  }
   DataDir dir{options.data_dir};
   if (!std::filesystem::exists(dir.log())) {
     return absl::NotFoundError(

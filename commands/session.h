@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "ledger/data_dir.h"
 #include "ledger/event_log.h"
+#include "ledger/kafka_config.h"
 #include "ledger/kv.h"
 #include "ledger/policy.h"
 #include "ledger/processor.h"
@@ -38,7 +39,19 @@ struct GlobalOptions {
       policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
   std::string as_operator;  // --as: limit reads to this operator's region
   bool json = false;        // --json where the subcommand has it
+  // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
+  // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
+  std::string kafka_bootstrap;
+  std::string kafka_config_file;
+  std::string topic_prefix;  // --topic-prefix, else $LEDGER_TOPIC_PREFIX, else xueji
+  // --views DIR: queries read this views store (a projector's) instead of
+  // DATA/views.
+  std::string views_dir;
 };
+
+// The Kafka connection the options name; !enabled() when none (embedded).
+// InvalidArgument / NotFound for an unreadable or malformed config file.
+absl::StatusOr<KafkaConnection> KafkaFrom(const GlobalOptions& options);
 
 // Prints "ledger: <message>" to stderr and returns the exit code for it:
 // InvalidArgument / NotFound / FailedPrecondition -> 2, anything else -> 3.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
 #include "commands/jsonl_batch.h"
+#include "commands/kafka_commands.h"
 #include "commands/output.h"
 #include "ledger/identity.h"
 
@@ -15,15 +16,7 @@ using xueji::v1::Result;
 
 // Refuses what the processor cannot key: no usable requestId.
 bool ValidateEnvelope(const Request& r, int64_t line_no, Result* early) {
-  std::string problem;
-  if (r.request_id().empty()) {
-    problem = "requestId is missing";
-  } else if (r.request_id().size() > 128 || !IsValidUtf8(r.request_id()) ||
-             r.request_id().find_first_of(" \t\r\n") != std::string::npos) {
-    problem = "requestId must be 1-128 characters without spaces";
-  } else if (r.request_id().starts_with("registry:")) {
-    problem = "requestId prefix 'registry:' is reserved";
-  }
+  const std::string problem = RequestIdProblem(r.request_id());
   if (problem.empty()) return true;
   early->set_request_id(r.request_id().size() <= 128 ? r.request_id() : "");
   early->set_status(xueji::v1::REJECTED);
@@ -33,6 +26,9 @@ bool ValidateEnvelope(const Request& r, int64_t line_no, Result* early) {
 }
 
 int RunSubmit(const GlobalOptions& g, const std::string& path) {
+  auto kafka = KafkaFrom(g);
+  if (!kafka.ok()) return Fail(kafka.status());
+  if (kafka->enabled()) return RunKafkaSubmit(g, *kafka, path);
   auto input = OpenInput(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);
@@ -57,6 +53,9 @@ int RunSubmit(const GlobalOptions& g, const std::string& path) {
 }
 
 int RunStatus(const GlobalOptions& g, const std::string& request_id) {
+  auto kafka = KafkaFrom(g);
+  if (!kafka.ok()) return Fail(kafka.status());
+  if (kafka->enabled()) return RunKafkaStatus(*kafka, request_id);
   auto session = WriteSession::Open(g);
   if (!session.ok()) return Fail(session.status());
   auto result = (*session)->processor().Status(request_id);

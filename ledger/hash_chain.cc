@@ -8,6 +8,8 @@
 // own partition/offset: its successor's prev_hash is accepted if it equals
 // either the damaged event's stored hash or its recomputed one, and after a
 // missing or unreadable event the successor's prev_hash is not judged.
+// Offsets must be dense by default; VerifyOptions relaxes that to strictly
+// increasing for Kafka, where transaction markers take offsets.
 #include "ledger/hash_chain.h"
 
 #include <openssl/evp.h>
@@ -44,8 +46,12 @@ std::optional<int64_t> BadOffset(const absl::Status& status) {
 // Checks one partition's events, fed in offset order.
 class PartitionChecker {
  public:
-  PartitionChecker(int32_t partition, int32_t partitions, VerifyReport* report)
-      : partition_(partition), partitions_(partitions), report_(report) {}
+  PartitionChecker(int32_t partition, int32_t partitions, bool dense,
+                   VerifyReport* report)
+      : partition_(partition),
+        partitions_(partitions),
+        dense_(dense),
+        report_(report) {}
 
   void Accept(const StoredEvent& stored);
   // The event at `offset` could not be read (DataLoss from the log).
@@ -58,7 +64,7 @@ class PartitionChecker {
     report_->breaks.push_back({partition_, offset, std::move(problem)});
   }
   void SkipTo(int64_t offset) {
-    if (offset > expected_) {
+    if (dense_ && offset > expected_) {
       Break(expected_, absl::StrCat("missing events at offsets ", expected_,
                                     "..", offset - 1));
       prev_.reset();
@@ -67,6 +73,7 @@ class PartitionChecker {
 
   const int32_t partition_;
   const int32_t partitions_;
+  const bool dense_;  // see VerifyOptions::dense_offsets
   VerifyReport* report_;
   int64_t expected_ = 0;
   // Hashes the next event's prev_hash may equal (stored, recomputed);
@@ -119,7 +126,7 @@ void PartitionChecker::Unreadable(int64_t offset, std::string problem) {
 }
 
 void PartitionChecker::Finish(int64_t head) {
-  if (expected_ < head) {
+  if (dense_ && expected_ < head) {
     Break(expected_, absl::StrCat("missing events at offsets ", expected_, "..",
                                   head - 1, " (head offset ", head, ")"));
   } else if (expected_ > head) {
@@ -206,13 +213,14 @@ void SealEvent(std::string_view prev_hash, xueji::v1::Event* event) {
   event->set_hash(Sha256(CanonicalBytes(*event)));
 }
 
-absl::StatusOr<VerifyReport> VerifyLog(EventLog& log) {
+absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
+                                       const VerifyOptions& options) {
   absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
   if (!heads.ok()) return heads.status();
   VerifyReport report;
   const int32_t partitions = log.partitions();
   for (int32_t p = 0; p < partitions; ++p) {
-    PartitionChecker check(p, partitions, &report);
+    PartitionChecker check(p, partitions, options.dense_offsets, &report);
     if (absl::Status s = WalkPartition(log, p, check); !s.ok()) return s;
     check.Finish(static_cast<size_t>(p) < heads->size() ? (*heads)[p] : 0);
   }

@@ -40,9 +40,19 @@ struct VerifyReport {
   std::vector<ChainBreak> breaks;
 };
 
+struct VerifyOptions {
+  // true (the embedded log): offsets are dense, a missing offset is a break
+  // and the last event must sit just below the head offset. false (Kafka:
+  // transaction markers take offsets): offsets need only increase strictly;
+  // the prev_hash links still catch a missing event.
+  bool dense_offsets = true;
+};
+
 // Checks every partition of `log` from offset 0: bytes are canonical, each
-// hash matches, each prev_hash is its predecessor's hash, offsets are dense.
-absl::StatusOr<VerifyReport> VerifyLog(EventLog& log);
+// hash matches, each prev_hash is its predecessor's hash, offsets increase
+// (densely unless options.dense_offsets is false).
+absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
+                                       const VerifyOptions& options = {});
 
 }  // namespace xueji
 

@@ -202,6 +202,8 @@ class KafkaLogImpl final : public KafkaLog {
   // Where this writer's next journal record must land (-1: unknown until
   // RecoverJournal). Anything else means another processor wrote there.
   int64_t journal_next_ = -1;
+  // Set by a successful append: tails_ are the heads while not stale.
+  bool knows_tails_ = false;
 };
 
 KafkaLogImpl::~KafkaLogImpl() {
@@ -230,7 +232,7 @@ absl::Status KafkaLogImpl::CreateProducer() {
   }
   absl::StatusOr<rd_kafka_conf_t*> conf =
       MakeConf(options_,
-               {{"linger.ms", "5"},
+               {{"linger.ms", "1"},  // Append waits for the batch anyway
                 // a journal record holds a whole batch (JournalBatch)
                 {"message.max.bytes", "16777216"}},
                required);
@@ -450,6 +452,14 @@ absl::Status KafkaLogImpl::Consume(int32_t partition, int64_t high, size_t max,
 }
 
 absl::StatusOr<std::vector<int64_t>> KafkaLogImpl::HeadOffsets() {
+  // The writer knows its tails (a batch per request round trip saved); a
+  // reader, or a writer after a failure, asks the brokers.
+  if (knows_tails_ &&
+      std::none_of(stale_.begin(), stale_.end(), [](bool s) { return s; })) {
+    std::vector<int64_t> heads;
+    for (const Tail& tail : tails_) heads.push_back(tail.next);
+    return heads;
+  }
   std::vector<int64_t> heads;
   for (int32_t p = 0; p < partitions_; ++p) {
     absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(p);
@@ -554,6 +564,7 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
     // A commit marker takes an offset on a real broker: re-read the tail.
     stale_[event.partition()] = txn;
   }
+  knows_tails_ = !txn;
   return batch;
 }
 

@@ -27,6 +27,13 @@ int RemainingMs(Clock::time_point deadline) {
              .count()));
 }
 
+// The CLI's connection: librdkafka's own error lines are quiet (the command
+// reports the error itself) unless the operator's properties set log_level.
+KafkaConnection Quiet(KafkaConnection kafka) {
+  kafka.properties.emplace("log_level", "2");
+  return kafka;
+}
+
 // A consumer that reads by assignment (no group), read_committed.
 absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
   auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {},
@@ -52,7 +59,7 @@ absl::StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic,
   rd_kafka_resp_err_t err = rd_kafka_metadata(
       rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, "metadata of topic " + topic + " (is Kafka up?)");
+    return KafkaStatus(err, "cannot reach Kafka for the metadata of topic " + topic);
   }
   int count = 0;
   err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
@@ -91,9 +98,9 @@ int64_t OffsetHeader(const rd_kafka_message_t* m) {
 absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
     const KafkaConnection& kafka, std::chrono::milliseconds timeout) {
   std::unique_ptr<KafkaRequestClient> client(new KafkaRequestClient());
-  client->kafka_ = kafka;
+  client->kafka_ = Quiet(kafka);
   client->timeout_ = timeout;
-  auto reader = OpenReader(kafka);
+  auto reader = OpenReader(client->kafka_);
   if (!reader.ok()) return reader.status();
   client->consumer_ = *std::move(reader);
   rd_kafka_t* rk = client->consumer_.get();
@@ -115,7 +122,7 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
-  auto producer = KafkaProducer::Open(kafka, timeout);
+  auto producer = KafkaProducer::Open(client->kafka_, timeout);
   if (!producer.ok()) return producer.status();
   client->producer_ = *std::move(producer);
   return client;
@@ -191,7 +198,7 @@ absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
 absl::StatusOr<std::optional<Result>> FindResult(
     const KafkaConnection& kafka, const std::string& request_id,
     std::chrono::milliseconds timeout) {
-  auto reader = OpenReader(kafka);
+  auto reader = OpenReader(Quiet(kafka));
   if (!reader.ok()) return reader.status();
   rd_kafka_t* rk = reader->get();
   const std::string topic = kafka.results_topic();

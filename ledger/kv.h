@@ -59,6 +59,12 @@ class RocksKv : public KvStore {
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;  // no lock taken; Put/Commit fail
+    // Read-only as a RocksDB secondary instance (implies read_only): follows
+    // a primary that another process keeps writing (and compacting), which a
+    // plain read-only open races with. Its own files go to a private
+    // directory under the system temp dir, removed when the store closes.
+    // The store sees the primary as of Open (one TryCatchUpWithPrimary).
+    bool secondary = false;
   };
   static absl::StatusOr<std::unique_ptr<RocksKv>> Open(const std::string& path,
                                                        const Options& options);

@@ -10,10 +10,13 @@
 // options the ledger's databases use, and rocksdb::Status -> absl::Status),
 // in namespace xueji::rocks_internal. They are declared again there; move them
 // to a header if a third user appears.
+#include <stdlib.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -139,11 +142,53 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
 
 namespace {
 
+// Opens `path` as a secondary instance whose own files live in a fresh
+// directory under the system temp dir (returned in *secondary_dir; removed
+// again on failure), and catches up with the primary once.
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
+    const std::string& path, std::string* secondary_dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": no RocksDB store there (nothing written yet?)"));
+  }
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "xueji-secondary-XXXXXX")
+          .string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat(
+        "cannot create a secondary directory for ", path, " under ",
+        std::filesystem::temp_directory_path().string()));
+  }
+  rocksdb::Options options = rocks_internal::LedgerDbOptions(false);
+  options.max_open_files = -1;  // required by secondary instances
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenAsSecondary(options, path, pattern, &raw);
+  if (s.ok()) s = raw->TryCatchUpWithPrimary();
+  if (!s.ok()) {
+    delete raw;
+    std::filesystem::remove_all(pattern, ec);
+    return rocks_internal::FromRocks(s, path);
+  }
+  *secondary_dir = pattern;
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
 class RocksKvImpl final : public RocksKv {
  public:
   RocksKvImpl(std::string path, std::unique_ptr<rocksdb::DB> db,
-              bool read_only)
-      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
+              bool read_only, std::string secondary_dir = "")
+      : path_(std::move(path)),
+        db_(std::move(db)),
+        read_only_(read_only),
+        secondary_dir_(std::move(secondary_dir)) {}
+  ~RocksKvImpl() override {
+    db_.reset();  // before its secondary directory goes
+    if (!secondary_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(secondary_dir_, ignored);
+    }
+  }
 
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override {
@@ -198,6 +243,7 @@ class RocksKvImpl final : public RocksKv {
   const std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   const bool read_only_;
+  const std::string secondary_dir_;  // "" unless a secondary instance
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
   size_t pending_bytes_ = 0;
 };
@@ -270,6 +316,13 @@ absl::Status RocksKvImpl::Commit(bool sync) {
 
 absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
                                                        const Options& options) {
+  if (options.secondary) {
+    std::string secondary_dir;
+    auto db = OpenSecondary(path, &secondary_dir);
+    if (!db.ok()) return db.status();
+    return std::unique_ptr<RocksKv>(new RocksKvImpl(
+        path, *std::move(db), /*read_only=*/true, std::move(secondary_dir)));
+  }
   auto db = rocks_internal::OpenDb(path, options.create_if_missing,
                                    options.read_only);
   if (!db.ok()) return db.status();

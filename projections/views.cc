@@ -20,12 +20,16 @@ using views_internal::CheckpointKey;
 
 absl::StatusOr<std::unique_ptr<Views>> Views::Open(
     const std::string& dir, const ViewsOptions& options) {
+  ViewsOptions effective = options;
+  effective.read_only = options.read_only || options.secondary;
   RocksKv::Options kv_options;
-  kv_options.create_if_missing = options.create_if_missing && !options.read_only;
-  kv_options.read_only = options.read_only;
+  kv_options.create_if_missing =
+      effective.create_if_missing && !effective.read_only;
+  kv_options.read_only = effective.read_only;
+  kv_options.secondary = effective.secondary;
   absl::StatusOr<std::unique_ptr<RocksKv>> kv = RocksKv::Open(dir, kv_options);
   if (!kv.ok()) return kv.status();
-  return std::unique_ptr<Views>(new Views(*std::move(kv), options));
+  return std::unique_ptr<Views>(new Views(*std::move(kv), effective));
 }
 
 absl::Status Views::Destroy(const std::string& dir) {
@@ -78,7 +82,7 @@ absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
   absl::StatusOr<int64_t> next = Checkpoint(partition);
   if (!next.ok()) return next.status();
   if (offset < *next) return false;  // applied before
-  if (offset > *next) {
+  if (offset > *next && !options_.offset_gaps_allowed) {
     return absl::DataLossError(absl::StrCat(
         "views: gap in partition ", partition, ": expected offset ", *next,
         ", got ", offset));

@@ -20,7 +20,8 @@
 //
 // Ownership: a Views opened with Open owns its RocksKv; one built on a
 // caller's KvStore borrows it. Thread-safety: none; one owner at a time. A
-// read-only Views may be open in one process while another writes.
+// read-only Views may be open in one process while another writes; a
+// secondary one (ViewsOptions::secondary) also while the writer compacts.
 #ifndef XUEJI_PROJECTIONS_VIEWS_H_
 #define XUEJI_PROJECTIONS_VIEWS_H_
 
@@ -48,7 +49,14 @@ namespace xueji {
 
 struct ViewsOptions {
   bool read_only = false;          // queries only; CatchUp fails
+  // Queries only, as a RocksDB secondary instance of a store another process
+  // (a projector) keeps writing: implies read_only; see RocksKv::Options.
+  bool secondary = false;
   bool create_if_missing = true;
+  // Kafka mode: transaction markers take offsets, so an event may follow
+  // its predecessor with a gap (the projector checks prev_hash instead).
+  // The embedded log is dense: a gap there is DataLoss.
+  bool offset_gaps_allowed = false;
   size_t batch_events = 10000;     // commit after this many events ...
   size_t batch_bytes = 32 << 20;   // ... or this many pending bytes
   size_t read_chunk = 1000;        // events per EventLog::Read

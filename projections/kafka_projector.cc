@@ -1,0 +1,476 @@
+// The projection worker: see kafka_projector.h. One librdkafka high-level
+// consumer; the rebalance callback (served inside rd_kafka_consumer_poll, on
+// the calling thread) seeks each assigned partition to the store's
+// checkpoint; the main loop validates and applies records and commits.
+#include "projections/kafka_projector.h"
+
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/hash_chain.h"
+
+namespace xueji {
+namespace {
+
+using Partitions = rd_kafka_topic_partition_list_t;
+
+struct PartitionsDeleter {
+  void operator()(Partitions* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionsPtr = std::unique_ptr<Partitions, PartitionsDeleter>;
+
+absl::Status KafkaError(rd_kafka_resp_err_t err, const std::string& where) {
+  std::string message = absl::StrCat(where, ": ", rd_kafka_err2name(err), " (",
+                                     rd_kafka_err2str(err), ")");
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return absl::DeadlineExceededError(message);
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return absl::NotFoundError(message);
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      return absl::DataLossError(message);
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+      return absl::InvalidArgumentError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+class Projector {
+ public:
+  Projector(Views& views, const ProjectorOptions& options)
+      : views_(views),
+        options_(options),
+        topic_(options.kafka.events_topic()) {}
+  ~Projector();
+
+  absl::Status Start();
+  absl::StatusOr<ProjectorResult> Run() {
+    absl::StatusOr<ProjectorResult> result = Loop();
+    failed_ = !result.ok();  // nothing more is committed, not even on close
+    return result;
+  }
+  // Called by librdkafka inside rd_kafka_consumer_poll.
+  void OnRebalance(rd_kafka_resp_err_t err, Partitions* partitions);
+
+ private:
+  std::string Where(int32_t partition, int64_t offset) const {
+    return absl::StrCat("topic ", topic_, " partition ", partition, " offset ",
+                        offset);
+  }
+  absl::StatusOr<ProjectorResult> Loop();
+  absl::Status CreateConsumer();
+  absl::Status LearnPartitions();
+  absl::Status LearnTargets();
+  bool CaughtUp() const;
+  absl::Status HandleError(const rd_kafka_message_t& m);
+  absl::Status Handle(const rd_kafka_message_t& m);
+  absl::Status Check(const StoredEvent& stored, int32_t partition,
+                     int64_t offset) const;
+  absl::Status CommitViews();
+  void Assign(Partitions* partitions);
+  void Unassign(Partitions* partitions);
+
+  Views& views_;
+  const ProjectorOptions& options_;
+  const std::string topic_;
+  rd_kafka_t* rk_ = nullptr;
+  bool subscribed_ = false;
+  bool failed_ = false;
+  int32_t partitions_ = 0;
+  absl::Status error_;  // from the rebalance callback
+  // Per assigned partition: the next offset to apply.
+  std::map<int32_t, int64_t> next_;
+  // Hash of the last event applied per partition ("" before offset 0);
+  // absent when unknown (after a restart).
+  std::map<int32_t, std::string> last_hash_;
+  std::map<int32_t, int64_t> target_;  // high watermark at start
+  std::map<int32_t, int64_t> eof_;     // position at the latest partition EOF
+  size_t uncommitted_ = 0;
+  bool offsets_dirty_ = false;
+  ProjectorResult result_;
+};
+
+void RebalanceTrampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                         Partitions* partitions, void* opaque) {
+  static_cast<Projector*>(opaque)->OnRebalance(err, partitions);
+}
+
+Projector::~Projector() {
+  if (rk_ == nullptr) return;
+  if (subscribed_) rd_kafka_consumer_close(rk_);  // revokes: commits the views
+  rd_kafka_destroy(rk_);
+}
+
+absl::Status Projector::CreateConsumer() {
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"session.timeout.ms", "10000"},
+      {"queued.max.messages.kbytes", "16384"}};
+  all.insert(all.end(), options_.kafka.properties.begin(),
+             options_.kafka.properties.end());
+  const std::vector<std::pair<std::string, std::string>> required = {
+      {"bootstrap.servers", options_.kafka.bootstrap_servers},
+      {"group.id", options_.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"isolation.level", "read_committed"},
+      {"enable.partition.eof", "true"},
+      {"auto.offset.reset", "error"}};
+  all.insert(all.end(), required.begin(), required.end());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto& [name, value] : all) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr,
+                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError(
+          absl::StrCat("Kafka property ", name, ": ", errstr));
+    }
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, RebalanceTrampoline);
+  rd_kafka_conf_set_opaque(conf, this);
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+  if (rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
+  }
+  rd_kafka_poll_set_consumer(rk_);
+  return absl::OkStatus();
+}
+
+// The topic's partition count; all topics are asked for, since asking for
+// one by name may auto-create it.
+absl::Status Projector::LearnPartitions() {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_, 1, nullptr, &metadata,
+                        static_cast<int>(options_.open_timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(err, absl::StrCat("metadata of topic ", topic_));
+  }
+  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    if (topic_ == metadata->topics[i].topic) {
+      err = metadata->topics[i].err;
+      partitions_ = metadata->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(err, absl::StrCat("topic ", topic_));
+  }
+  // A checkpoint beyond the topic's partitions: views of another topic.
+  absl::StatusOr<int64_t> extra = views_.Checkpoint(partitions_);
+  if (!extra.ok()) return extra.status();
+  if (*extra != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the views have more partitions than topic ", topic_, " (",
+        partitions_, "); rebuild them with `ledger replay`"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::Start() {
+  if (!options_.kafka.enabled()) {
+    return absl::InvalidArgumentError("Kafka bootstrap servers not set");
+  }
+  if (options_.group_id.empty()) {
+    return absl::InvalidArgumentError("projector: no consumer group id");
+  }
+  if (absl::Status s = CreateConsumer(); !s.ok()) return s;
+  if (absl::Status s = LearnPartitions(); !s.ok()) return s;
+  // Before subscribing: with fetches in flight each query waits for one.
+  if (options_.until_caught_up) {
+    if (absl::Status s = LearnTargets(); !s.ok()) return s;
+  }
+  PartitionsPtr topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), topic_.c_str(),
+                                    RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaError(err, "subscribe to " + topic_);
+  }
+  subscribed_ = true;
+  return absl::OkStatus();
+}
+
+void Projector::OnRebalance(rd_kafka_resp_err_t err, Partitions* partitions) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    Assign(partitions);
+  } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    Unassign(partitions);
+  } else {
+    if (error_.ok()) error_ = KafkaError(err, "rebalance of " + topic_);
+    rd_kafka_assign(rk_, nullptr);
+  }
+}
+
+// Seeks each partition to the store's checkpoint, then assigns.
+void Projector::Assign(Partitions* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    absl::StatusOr<int64_t> checkpoint = views_.Checkpoint(tp.partition);
+    if (!checkpoint.ok()) {
+      if (error_.ok()) error_ = checkpoint.status();
+      checkpoint = 0;  // not used: the loop stops on error_
+    }
+    tp.offset = *checkpoint;
+    auto known = next_.find(tp.partition);
+    const bool continues = known != next_.end() && known->second == *checkpoint;
+    if (!continues) last_hash_.erase(tp.partition);
+    if (*checkpoint == 0) last_hash_[tp.partition] = "";
+    next_[tp.partition] = *checkpoint;
+    eof_.erase(tp.partition);
+  }
+  if (strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions)) {
+      if (error_.ok()) {
+        error_ = absl::UnavailableError(absl::StrCat(
+            "assign partitions of ", topic_, ": ", rd_kafka_error_string(e)));
+      }
+      rd_kafka_error_destroy(e);
+    }
+  } else {
+    rd_kafka_resp_err_t assign_err = rd_kafka_assign(rk_, partitions);
+    if (assign_err != RD_KAFKA_RESP_ERR_NO_ERROR && error_.ok()) {
+      error_ = KafkaError(assign_err, "assign partitions of " + topic_);
+    }
+  }
+}
+
+void Projector::Unassign(Partitions* partitions) {
+  if (!failed_) {
+    if (absl::Status s = CommitViews(); !s.ok() && error_.ok()) error_ = s;
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    // next_ and last_hash_ stay: a later assignment at the same checkpoint
+    // continues the chain check.
+    eof_.erase(partitions->elems[i].partition);
+  }
+  if (strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0) {
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions)) {
+      rd_kafka_error_destroy(e);
+    }
+    for (int i = 0; i < partitions->cnt; ++i) {
+      next_.erase(partitions->elems[i].partition);
+    }
+  } else {
+    rd_kafka_assign(rk_, nullptr);
+    next_.clear();
+  }
+}
+
+// The high watermark of every partition at start (until_caught_up).
+absl::Status Projector::LearnTargets() {
+  for (int32_t p = 0; p < partitions_; ++p) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        rk_, topic_.c_str(), p, &low, &high,
+        static_cast<int>(options_.open_timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaError(err, absl::StrCat("watermarks of topic ", topic_,
+                                          " partition ", p));
+    }
+    target_[p] = high;
+  }
+  return absl::OkStatus();
+}
+
+bool Projector::CaughtUp() const {
+  if (static_cast<int32_t>(next_.size()) != partitions_) return false;
+  for (const auto& [p, next] : next_) {
+    auto target = target_.find(p);
+    if (target == target_.end()) return false;
+    auto eof = eof_.find(p);
+    // A transaction marker can sit at high - 1: the EOF position covers it.
+    if (next < target->second &&
+        (eof == eof_.end() || eof->second < target->second)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status Projector::CommitViews() {
+  if (uncommitted_ > 0) {
+    if (absl::Status s = views_.Commit(/*sync=*/false); !s.ok()) return s;
+    uncommitted_ = 0;
+    offsets_dirty_ = true;
+    if (options_.progress) {
+      options_.progress({result_.applied, static_cast<int32_t>(next_.size()),
+                         CaughtUp()});
+    }
+  }
+  if (offsets_dirty_ && !next_.empty()) {
+    // For lag monitoring only; never read back.
+    PartitionsPtr offsets(
+        rd_kafka_topic_partition_list_new(static_cast<int>(next_.size())));
+    for (const auto& [p, next] : next_) {
+      rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), p)
+          ->offset = next;
+    }
+    rd_kafka_commit(rk_, offsets.get(), /*async=*/1);
+    offsets_dirty_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::HandleError(const rd_kafka_message_t& m) {
+  if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    eof_[m.partition] = m.offset;
+    return CommitViews();
+  }
+  char reason[512];
+  if (rd_kafka_fatal_error(rk_, reason, sizeof(reason)) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return absl::AbortedError(
+        absl::StrCat("consumer of ", topic_, ": fatal: ", reason));
+  }
+  const std::string where =
+      m.rkt != nullptr ? Where(m.partition, m.offset) : topic_;
+  switch (m.err) {
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      return absl::DataLossError(absl::StrCat(
+          where, ": the views' checkpoint is outside the partition (",
+          rd_kafka_message_errstr(&m),
+          "): views of another cluster or topic? rebuild with `ledger "
+          "replay`"));
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+      return KafkaError(m.err, where);
+    default:
+      return absl::OkStatus();  // transient: librdkafka retries
+  }
+}
+
+// The checks of the file comment, before anything is applied.
+absl::Status Projector::Check(const StoredEvent& stored, int32_t partition,
+                              int64_t offset) const {
+  const xueji::v1::Event& event = stored.event;
+  if (event.partition() != partition || event.offset() != offset) {
+    return absl::DataLossError(absl::StrCat(
+        Where(partition, offset), ": the event says partition ",
+        event.partition(), " offset ", event.offset()));
+  }
+  xueji::v1::Event unsealed = event;
+  unsealed.clear_hash();
+  if (Sha256(CanonicalBytes(unsealed)) != event.hash()) {
+    return absl::DataLossError(
+        absl::StrCat(Where(partition, offset), ": hash mismatch"));
+  }
+  auto last = last_hash_.find(partition);
+  if (last != last_hash_.end() && event.prev_hash() != last->second) {
+    return absl::DataLossError(absl::StrCat(
+        Where(partition, offset),
+        ": prev_hash is not the hash of the partition's previous event"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projector::Handle(const rd_kafka_message_t& m) {
+  const int32_t p = m.partition;
+  auto next = next_.find(p);
+  if (next == next_.end() || m.offset < next->second) {
+    return absl::OkStatus();  // fetched before a rebalance, or applied before
+  }
+  StoredEvent stored;
+  if (m.payload != nullptr) {
+    stored.bytes.assign(static_cast<const char*>(m.payload), m.len);
+  }
+  absl::Status status;
+  if (m.payload == nullptr || !stored.event.ParseFromString(stored.bytes)) {
+    status = absl::DataLossError(
+        absl::StrCat("undecodable event in ", Where(p, m.offset)));
+  } else {
+    status = Check(stored, p, m.offset);
+  }
+  absl::StatusOr<bool> applied = false;
+  if (status.ok()) {
+    applied = views_.Apply(stored);
+    if (!applied.ok()) {
+      status = absl::Status(applied.status().code(),
+                            absl::StrCat(Where(p, m.offset), ": ",
+                                         applied.status().message()));
+    }
+  }
+  if (!status.ok()) {
+    // Apply refuses a gap or an unknown payload before writing anything, so
+    // what is pending is the good events before this one.
+    if (absl::IsDataLoss(status)) (void)CommitViews();
+    return status;
+  }
+  next->second = m.offset + 1;
+  if (!*applied) return absl::OkStatus();
+  last_hash_[p] = stored.event.hash();
+  ++result_.applied;
+  if (++uncommitted_ >= options_.commit_every) return CommitViews();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ProjectorResult> Projector::Loop() {
+  const int poll_ms = static_cast<int>(options_.poll_interval.count());
+  while (true) {
+    if (!error_.ok()) return error_;
+    if (options_.stop && options_.stop()) break;
+    if (options_.until_caught_up && CaughtUp()) {
+      result_.caught_up = true;
+      break;
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, std::max(poll_ms, 1));
+    if (!error_.ok()) {
+      if (m != nullptr) rd_kafka_message_destroy(m);
+      return error_;
+    }
+    absl::Status status;
+    if (m == nullptr) {
+      status = CommitViews();
+    } else {
+      std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
+          m, rd_kafka_message_destroy);
+      status = m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? HandleError(*m)
+                                                    : Handle(*m);
+    }
+    if (!status.ok()) return status;
+  }
+  if (absl::Status s = CommitViews(); !s.ok()) return s;
+  return result_;
+}
+
+}  // namespace
+
+std::string DefaultProjectorGroup(const std::string& topic_prefix) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::strcpy(host, "localhost");
+  }
+  return absl::StrCat(topic_prefix, ".projector.", host);
+}
+
+absl::StatusOr<ProjectorResult> RunProjector(Views& views,
+                                             const ProjectorOptions& options) {
+  Projector projector(views, options);
+  if (absl::Status s = projector.Start(); !s.ok()) return s;
+  return projector.Run();
+}
+
+}  // namespace xueji

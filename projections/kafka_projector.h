@@ -1,0 +1,83 @@
+// The projection worker of Kafka mode (`ledger projector`): keeps a Views
+// store up to date with the `<prefix>.events` topic, as a member of a Kafka
+// consumer group (librdkafka's high-level consumer).
+//
+// Full replica: each projector has its own group id (the command's default
+// is `<prefix>.projector.<hostname>`), so it is assigned every partition;
+// the group serves liveness and lag monitoring only. On each assignment the
+// worker seeks every assigned partition to Views::Checkpoint(p) — the next
+// offset the store has not applied, written in the same RocksDB WriteBatch
+// as the rows it covers — and never to a committed offset: offsets are
+// committed (asynchronously) only so that lag shows in the group tools.
+// Records are read read_committed; the value of each is an xueji.v1.Event in
+// canonical bytes, applied with Views::Apply. The store is committed every
+// `commit_every` events and whenever a poll comes back empty.
+//
+// Checks as it goes: the record decodes, the event says the partition and
+// offset it was read at, its hash matches its bytes, and its prev_hash is the
+// hash of the previous event applied from that partition in this run (the
+// first one after a restart is not linked: the store keeps no hashes by
+// partition). Any failure, and Apply's DataLoss (a gap), stops the worker
+// with DataLoss naming topic, partition and offset; what was committed
+// before stays consistent, nothing is skipped.
+//
+// Ownership: the worker borrows the Views for the duration of RunProjector.
+// Thread-safety: RunProjector runs on the calling thread; `stop` may read a
+// flag set by a signal handler or another thread.
+#ifndef XUEJI_PROJECTIONS_KAFKA_PROJECTOR_H_
+#define XUEJI_PROJECTIONS_KAFKA_PROJECTOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ledger/kafka_config.h"
+#include "projections/views.h"
+
+namespace xueji {
+
+// Reported after every commit of the store.
+struct ProjectorProgress {
+  int64_t applied = 0;           // events applied by this run so far
+  int32_t assigned = 0;          // partitions currently assigned
+  bool caught_up = false;        // every partition reached its target
+};
+
+struct ProjectorOptions {
+  KafkaConnection kafka;         // bootstrap, topic prefix, properties
+  std::string group_id;          // required
+  // Stop once every partition of the topic is assigned and has been applied
+  // up to its high watermark seen at start.
+  bool until_caught_up = false;
+  size_t commit_every = 1000;    // events per store commit (at most)
+  std::chrono::milliseconds poll_interval{200};
+  // Bound on reaching the cluster and finding the topic at start.
+  std::chrono::milliseconds open_timeout{30000};
+  // Polled between messages; true stops the worker cleanly (OK).
+  std::function<bool()> stop;
+  std::function<void(const ProjectorProgress&)> progress;
+};
+
+// What a run did.
+struct ProjectorResult {
+  int64_t applied = 0;
+  bool caught_up = false;  // stopped because until_caught_up was reached
+};
+
+// The default group id for a projector on this host.
+std::string DefaultProjectorGroup(const std::string& topic_prefix);
+
+// Runs the worker until `stop` returns true, the store is caught up (with
+// until_caught_up), or an error: InvalidArgument for bad properties,
+// NotFound if the events topic does not exist, Unavailable /
+// DeadlineExceeded if the cluster cannot be reached within open_timeout,
+// DataLoss for an undecodable or out-of-chain record (naming topic,
+// partition and offset), or the store's error. `views` must be writable.
+absl::StatusOr<ProjectorResult> RunProjector(Views& views,
+                                             const ProjectorOptions& options);
+
+}  // namespace xueji
+
+#endif  // XUEJI_PROJECTIONS_KAFKA_PROJECTOR_H_

@@ -1,0 +1,499 @@
+// Tests of the Kafka projection worker against the ledger-mock-kafka tool
+// run as a child process: events appended through a RequestProcessor over a
+// KafkaLog, projected by RunProjector and compared with Views::CatchUp over
+// the same log; restart from the checkpoint, an undecodable record, a
+// secondary open beside the writer, and VerifyLog's Kafka offset rules.
+#include "projections/kafka_projector.h"
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/dates.h"
+#include "ledger/hash_chain.h"
+#include "ledger/identity.h"
+#include "ledger/kafka_log.h"
+#include "ledger/processor.h"
+#include "tests/temp_dir.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Request;
+using xueji::v1::Result;
+
+// The mock cluster tool with 6 partitions per topic, stopped at the end.
+class MockKafkaProcess {
+ public:
+  MockKafkaProcess() {
+    int out[2];
+    REQUIRE(pipe(out) == 0);
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      execl(XUEJI_MOCK_KAFKA_BIN, XUEJI_MOCK_KAFKA_BIN, "--brokers", "3",
+            "--partitions", "6", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    stdout_ = fdopen(out[0], "r");
+    char line[1024] = {0};
+    if (fgets(line, sizeof(line), stdout_) != nullptr) bootstrap_ = line;
+    if (!bootstrap_.empty() && bootstrap_.back() == '\n') bootstrap_.pop_back();
+    REQUIRE(bootstrap_.rfind("127.0.0.1:", 0) == 0);
+  }
+  ~MockKafkaProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_ != nullptr) fclose(stdout_);
+  }
+  MockKafkaProcess(const MockKafkaProcess&) = delete;
+  MockKafkaProcess& operator=(const MockKafkaProcess&) = delete;
+
+  KafkaConnection Connection() const {
+    KafkaConnection kafka;
+    kafka.bootstrap_servers = bootstrap_;
+    kafka.properties["log_level"] = "3";
+    // The mock makes a rejoining group wait up to the session timeout
+    // (and a join must last its 3 s initial rebalance delay).
+    kafka.properties["session.timeout.ms"] = "4000";
+    kafka.properties["heartbeat.interval.ms"] = "500";
+    return kafka;
+  }
+  KafkaLogOptions LogOptions() const {
+    KafkaLogOptions options;
+    options.bootstrap_servers = bootstrap_;
+    options.properties["log_level"] = "3";
+    return options;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+  std::string bootstrap_;
+};
+
+std::string ResidentId(const std::string& area, const std::string& birth,
+                       int seq) {
+  char digits[4];
+  std::snprintf(digits, sizeof digits, "%03d", seq);
+  std::string first17 = area + birth + digits;
+  return first17 + Mod112CheckChar(first17);
+}
+
+xueji::v1::RegistryLine Kindergarten(const std::string& code,
+                                     const std::string& county) {
+  xueji::v1::RegistryLine line;
+  line.mutable_kindergarten()->set_code(code);
+  line.mutable_kindergarten()->set_name(absl::StrCat("幼儿园", code));
+  line.mutable_kindergarten()->set_county(county);
+  return line;
+}
+
+xueji::v1::RegistryLine Operator(const std::string& id, xueji::v1::Role role,
+                                 const std::string& org) {
+  xueji::v1::RegistryLine line;
+  line.mutable_operator_()->set_id(id);
+  line.mutable_operator_()->set_role(role);
+  line.mutable_operator_()->set_org(org);
+  return line;
+}
+
+Request Admit(int n) {
+  Request r;
+  r.set_request_id(absl::StrCat("admit-", n));
+  r.set_actor("op-k1");
+  r.set_occurred_on("2025-09-01");
+  auto* admit = r.mutable_admit();
+  admit->set_kindergarten("350502001");
+  admit->set_entry_date("2025-09-01");
+  auto* child = admit->mutable_child();
+  child->set_name("测试儿童");
+  child->set_gender(xueji::v1::MALE);
+  child->set_birth_date("2021-05-06");
+  child->set_id_type(xueji::v1::RESIDENT_ID);
+  child->set_id_number(ResidentId("350502", "20210506", 2 * n + 1));
+  return r;
+}
+
+Request Approve(int n) {
+  Request r;
+  r.set_request_id(absl::StrCat("approve-", n));
+  r.set_actor("op-c1");
+  r.set_occurred_on("2025-09-02");
+  r.mutable_approve()->set_request_id(absl::StrCat("admit-", n));
+  return r;
+}
+
+absl::Time FixedNow() { return *ParseRfc3339("2025-09-01T08:00:00Z"); }
+
+// A processor appending to the cluster's events topic.
+struct KafkaLedger {
+  KafkaLedger(const MockKafkaProcess& kafka, const std::string& state_dir) {
+    auto opened = OpenKafkaLog(kafka.LogOptions());
+    REQUIRE(opened.ok());
+    log = *std::move(opened);
+    auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
+    REQUIRE(kv.ok());
+    state = *std::move(kv);
+    processor = std::make_unique<RequestProcessor>(log.get(), state.get(),
+                                                   &policy, &FixedNow);
+    REQUIRE(processor->CatchUp().ok());
+  }
+  void LoadRegion() {
+    auto results = processor->LoadRegistry(
+        {Kindergarten("350502001", "350502"),
+         Operator("op-k1", xueji::v1::REGISTRAR, "350502001"),
+         Operator("op-c1", xueji::v1::APPROVER, "350502")});
+    REQUIRE(results.ok());
+    for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
+  }
+  // Admits children first..first+count-1 and approves every other one.
+  void AdmitChildren(int first, int count) {
+    std::vector<Request> requests;
+    for (int n = first; n < first + count; ++n) requests.push_back(Admit(n));
+    for (int n = first; n < first + count; n += 2) {
+      requests.push_back(Approve(n));
+    }
+    auto results = processor->Submit(requests);
+    REQUIRE(results.ok());
+    for (const Result& r : *results) {
+      INFO(r.request_id() << " " << r.message());
+      REQUIRE((r.status() == xueji::v1::APPLIED ||
+               r.status() == xueji::v1::PENDING_APPROVAL));
+    }
+  }
+  int64_t TotalEvents() {
+    auto heads = log->HeadOffsets();
+    REQUIRE(heads.ok());
+    int64_t n = 0;
+    for (int64_t h : *heads) n += h;
+    return n;
+  }
+  PolicyBook policy;
+  std::unique_ptr<EventLog> log;
+  std::unique_ptr<RocksKv> state;
+  std::unique_ptr<RequestProcessor> processor;
+};
+
+ProjectorOptions CaughtUpOptions(const MockKafkaProcess& kafka,
+                                 const std::string& group) {
+  ProjectorOptions options;
+  options.kafka = kafka.Connection();
+  options.group_id = group;
+  options.until_caught_up = true;
+  options.commit_every = 7;  // several commits per run
+  return options;
+}
+
+// Runs a projector into `dir` until caught up; returns the events applied.
+int64_t Project(const MockKafkaProcess& kafka, const std::string& dir,
+                const std::string& group) {
+  auto views = Views::Open(dir);
+  REQUIRE(views.ok());
+  auto result = RunProjector(**views, CaughtUpOptions(kafka, group));
+  INFO(result.status());
+  REQUIRE(result.ok());
+  CHECK(result->caught_up);
+  return result->applied;
+}
+
+std::string DigestOf(const std::string& dir) {
+  ViewsOptions options;
+  options.secondary = true;
+  auto views = Views::Open(dir, options);
+  REQUIRE(views.ok());
+  auto digest = (*views)->Digest();
+  REQUIRE(digest.ok());
+  return *digest;
+}
+
+// Views::CatchUp over the same log into a fresh store.
+std::string RebuildDigest(EventLog& log, const std::string& dir) {
+  auto views = Views::Open(dir);
+  REQUIRE(views.ok());
+  REQUIRE((*views)->CatchUp(log).ok());
+  auto digest = (*views)->Digest();
+  REQUIRE(digest.ok());
+  return *digest;
+}
+
+TEST_CASE("projector equals a rebuild and resumes from its checkpoint") {
+  MockKafkaProcess kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 12);
+  const int64_t first_total = ledger.TotalEvents();
+  REQUIRE(first_total > 20);
+
+  CHECK(Project(kafka, dir.Sub("views"), "test.projector.a") == first_total);
+  CHECK(DigestOf(dir.Sub("views")) ==
+        RebuildDigest(*ledger.log, dir.Sub("rebuild-1")));
+
+  // More events, then the same store again: only the new ones are applied.
+  ledger.AdmitChildren(12, 9);
+  const int64_t second_total = ledger.TotalEvents();
+  REQUIRE(second_total > first_total);
+  CHECK(Project(kafka, dir.Sub("views"), "test.projector.a") ==
+        second_total - first_total);
+  const std::string rebuilt = RebuildDigest(*ledger.log, dir.Sub("rebuild-2"));
+  CHECK(DigestOf(dir.Sub("views")) == rebuilt);
+  // Nothing new: a run applies nothing and changes nothing.
+  CHECK(Project(kafka, dir.Sub("views"), "test.projector.a") == 0);
+  CHECK(DigestOf(dir.Sub("views")) == rebuilt);
+  // A second replica (its own group) builds the identical store.
+  CHECK(Project(kafka, dir.Sub("views-b"), "test.projector.b") == second_total);
+  CHECK(DigestOf(dir.Sub("views-b")) == rebuilt);
+}
+
+TEST_CASE("projector stopped mid-stream resumes without applying twice") {
+  MockKafkaProcess kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 16);
+  const int64_t total = ledger.TotalEvents();
+
+  int64_t first_run = 0;
+  {
+    auto views = Views::Open(dir.Sub("views"));
+    REQUIRE(views.ok());
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.projector.stop");
+    options.commit_every = 3;
+    bool committed = false;
+    options.progress = [&](const ProjectorProgress& p) {
+      committed = committed || p.applied >= 3;
+    };
+    options.stop = [&] { return committed; };
+    auto result = RunProjector(**views, options);
+    REQUIRE(result.ok());
+    CHECK_FALSE(result->caught_up);
+    first_run = result->applied;
+  }
+  CHECK(first_run >= 3);
+  CHECK(first_run < total);
+  CHECK(Project(kafka, dir.Sub("views"), "test.projector.stop") ==
+        total - first_run);
+  CHECK(DigestOf(dir.Sub("views")) ==
+        RebuildDigest(*ledger.log, dir.Sub("rebuild")));
+}
+
+// Produces `value` to the events topic's partition `p`; returns its offset.
+int64_t ProduceRaw(const MockKafkaProcess& kafka, int32_t p,
+                   const std::string& value) {
+  char errstr[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::string servers = kafka.Connection().bootstrap_servers;
+  REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", servers.c_str(), errstr,
+                            sizeof(errstr)) == RD_KAFKA_CONF_OK);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  REQUIRE(rk != nullptr);
+  REQUIRE(rd_kafka_producev(
+              rk, RD_KAFKA_V_TOPIC("xueji.events"), RD_KAFKA_V_PARTITION(p),
+              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  REQUIRE(rd_kafka_flush(rk, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  int64_t low = 0, high = 0;
+  REQUIRE(rd_kafka_query_watermark_offsets(rk, "xueji.events", p, &low, &high,
+                                           30000) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(rk);
+  return high - 1;
+}
+
+TEST_CASE("an undecodable record stops the projector naming where it is") {
+  MockKafkaProcess kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 4);
+  const int32_t p = PartitionFor("stu:whatever", 6);
+  const int64_t bad = ProduceRaw(kafka, p, std::string("\x0f\x0f\x0f", 3));
+
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  auto result =
+      RunProjector(**views, CaughtUpOptions(kafka, "test.projector.bad"));
+  REQUIRE(absl::IsDataLoss(result.status()));
+  const std::string message(result.status().message());
+  INFO(message);
+  CHECK(message.find(absl::StrCat("topic xueji.events partition ", p,
+                                  " offset ", bad)) != std::string::npos);
+  CHECK(message.find("undecodable") != std::string::npos);
+  // Everything before the bad record was applied and committed; not it.
+  CHECK(*(*views)->Checkpoint(p) == bad);
+
+  // A run over the same store stops at the same place again.
+  auto again =
+      RunProjector(**views, CaughtUpOptions(kafka, "test.projector.bad"));
+  CHECK(absl::IsDataLoss(again.status()));
+  CHECK(*(*views)->Checkpoint(p) == bad);
+}
+
+TEST_CASE("a record whose event is not where it was read stops the projector") {
+  MockKafkaProcess kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  // A valid, sealed event copied into another partition: it decodes, but
+  // names the partition and offset it was first written at.
+  auto events = ledger.log->Read(PartitionFor("kg:350502001", 6), 0, 1);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  const int32_t other = (events->front().event.partition() + 1) % 6;
+  const int64_t bad = ProduceRaw(kafka, other, events->front().bytes);
+
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  auto result =
+      RunProjector(**views, CaughtUpOptions(kafka, "test.projector.moved"));
+  REQUIRE(absl::IsDataLoss(result.status()));
+  const std::string message(result.status().message());
+  INFO(message);
+  CHECK(message.find(absl::StrCat("partition ", other, " offset ", bad)) !=
+        std::string::npos);
+}
+
+TEST_CASE("a secondary open reads the projector's store beside the writer") {
+  MockKafkaProcess kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 3);
+
+  auto writer = Views::Open(dir.Sub("views"));
+  REQUIRE(writer.ok());
+  auto first = RunProjector(**writer, CaughtUpOptions(kafka, "test.sec"));
+  REQUIRE(first.ok());
+
+  ViewsOptions secondary;
+  secondary.secondary = true;
+  {
+    auto reader = Views::Open(dir.Sub("views"), secondary);  // writer open
+    REQUIRE(reader.ok());
+    auto kg = (*reader)->Kindergarten("350502001");
+    REQUIRE(kg.ok());
+    CHECK(kg->has_value());
+    auto records = (*reader)->RecordsAtKindergarten("350502001", true);
+    REQUIRE(records.ok());
+    CHECK(records->size() == 3);
+    CHECK(*(*reader)->Digest() == *(*writer)->Digest());
+    StoredEvent any;
+    CHECK_FALSE((*reader)->Apply(any).ok());  // read-only
+  }
+  // The writer goes on; a new secondary open sees what it committed.
+  ledger.AdmitChildren(3, 2);
+  auto second = RunProjector(**writer, CaughtUpOptions(kafka, "test.sec"));
+  REQUIRE(second.ok());
+  CHECK(second->applied > 0);
+  auto reader = Views::Open(dir.Sub("views"), secondary);
+  REQUIRE(reader.ok());
+  auto records = (*reader)->RecordsAtKindergarten("350502001", true);
+  REQUIRE(records.ok());
+  CHECK(records->size() == 5);
+
+  // No store there: NotFound, and no secondary directory left behind.
+  CHECK(absl::IsNotFound(Views::Open(dir.Sub("nothing"), secondary).status()));
+}
+
+// An in-memory EventLog holding given events (for VerifyLog).
+class VectorLog : public EventLog {
+ public:
+  explicit VectorLog(std::vector<StoredEvent> events)
+      : events_(std::move(events)) {}
+  int32_t partitions() const override { return 1; }
+  absl::StatusOr<std::vector<xueji::v1::Event>> Append(
+      std::vector<xueji::v1::Event>) override {
+    return absl::UnimplementedError("read-only");
+  }
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t, int64_t from,
+                                                size_t max) override {
+    std::vector<StoredEvent> out;
+    for (const StoredEvent& e : events_) {
+      if (e.event.offset() >= from && out.size() < max) out.push_back(e);
+    }
+    return out;
+  }
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return std::vector<int64_t>{events_.back().event.offset() + 2};
+  }
+  std::vector<StoredEvent>& events() { return events_; }
+
+ private:
+  std::vector<StoredEvent> events_;
+};
+
+// Sealed events at the given offsets of partition 0 (1 partition).
+std::vector<StoredEvent> Chain(const std::vector<int64_t>& offsets) {
+  std::vector<StoredEvent> out;
+  std::string prev;
+  for (int64_t offset : offsets) {
+    StoredEvent stored;
+    stored.event.set_event_id(absl::StrCat("e", offset));
+    stored.event.set_subject("stu:GAP");
+    stored.event.set_request_id(absl::StrCat("r", offset));
+    stored.event.mutable_actor()->set_operator_id("op-test");
+    stored.event.mutable_record_requested()->set_kindergarten("KG-1");
+    stored.event.set_partition(0);
+    stored.event.set_offset(offset);
+    SealEvent(prev, &stored.event);
+    prev = stored.event.hash();
+    stored.bytes = CanonicalBytes(stored.event);
+    out.push_back(std::move(stored));
+  }
+  return out;
+}
+
+TEST_CASE("VerifyLog for Kafka: offset gaps are fine, changes are not") {
+  const VerifyOptions kafka{.dense_offsets = false};
+  VectorLog log(Chain({0, 2, 3, 5, 6}));  // markers at 1 and 4, and at 7
+  auto dense = VerifyLog(log);
+  REQUIRE(dense.ok());
+  CHECK_FALSE(dense->breaks.empty());
+  auto relaxed = VerifyLog(log, kafka);
+  REQUIRE(relaxed.ok());
+  CHECK(relaxed->breaks.empty());
+  CHECK(relaxed->events_checked == 5);
+
+  SECTION("a changed byte") {
+    std::string& bytes = log.events()[2].bytes;
+    bytes[bytes.find("KG-1") + 3] = '2';
+    REQUIRE(log.events()[2].event.ParseFromString(bytes));
+    auto report = VerifyLog(log, kafka);
+    REQUIRE(report.ok());
+    REQUIRE(report->breaks.size() == 1);
+    CHECK(report->breaks[0].offset == 3);
+  }
+  SECTION("a missing event breaks its successor's link") {
+    log.events().erase(log.events().begin() + 2);
+    auto report = VerifyLog(log, kafka);
+    REQUIRE(report.ok());
+    REQUIRE(report->breaks.size() == 1);
+    CHECK(report->breaks[0].offset == 5);
+    CHECK(report->breaks[0].problem.find("prev_hash") != std::string::npos);
+  }
+  SECTION("a repeated offset") {
+    log.events().push_back(log.events().back());
+    auto report = VerifyLog(log, kafka);
+    REQUIRE(report.ok());
+    CHECK_FALSE(report->breaks.empty());
+  }
+}
+
+}  // namespace
+}  // namespace xueji
