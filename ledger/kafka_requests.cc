@@ -107,21 +107,20 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   const std::string topic = kafka.results_topic();
   auto partitions = PartitionCount(rk, topic, timeout);
   if (!partitions.ok()) return partitions.status();
+  // Start every results partition at its end, and wait until the fetcher
+  // has reached each end (PARTITION_EOF): answers produced after that are
+  // seen. (rd_kafka_query_watermark_offsets would block past any timeout
+  // while a partition's leader is down.)
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(*partitions);
   for (int p = 0; p < *partitions; ++p) {
-    int64_t low = 0, high = 0;
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        rk, topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_topic_partition_list_destroy(list);
-      return KafkaStatus(err, absl::StrCat("watermarks of ", topic, " partition ", p));
-    }
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = high;
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_END;
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  if (absl::Status s = client->AwaitEnds(*partitions); !s.ok()) return s;
   auto producer = KafkaProducer::Open(client->kafka_, timeout);
   if (!producer.ok()) return producer.status();
   client->producer_ = *std::move(producer);
@@ -174,6 +173,31 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
   return results;
 }
 
+absl::Status KafkaRequestClient::AwaitEnds(int partitions) {
+  const Clock::time_point deadline = Clock::now() + timeout_;
+  std::vector<bool> at_end(partitions, false);
+  int remaining = partitions;
+  while (remaining > 0 && RemainingMs(deadline) > 0) {
+    MessagePtr m(rd_kafka_consumer_poll(consumer_.get(),
+                                        std::min(RemainingMs(deadline), 100)));
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && m->partition >= 0 &&
+        m->partition < partitions && !at_end[m->partition]) {
+      at_end[m->partition] = true;
+      --remaining;
+    }
+  }
+  if (remaining == 0) return absl::OkStatus();
+  std::string missing;
+  for (int p = 0; p < partitions; ++p) {
+    if (!at_end[p]) absl::StrAppend(&missing, missing.empty() ? "" : ", ", p);
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "Kafka: partition(s) ", missing, " of ", kafka_.results_topic(),
+      " unreachable within ", timeout_.count() / 1000.0,
+      " s (a broker down?); nothing was submitted"));
+}
+
 absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
                                             const std::vector<int64_t>& wanted) {
   auto all_in = [&] {
@@ -205,44 +229,35 @@ absl::StatusOr<std::optional<Result>> FindResult(
   auto partitions = PartitionCount(rk, topic, timeout);
   if (!partitions.ok()) return partitions.status();
   const int32_t partition = PartitionFor(request_id, *partitions);
-  int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk, topic.c_str(), partition, &low, &high,
-      static_cast<int>(timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, absl::StrCat("watermarks of ", topic));
-  }
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset =
+      RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
   std::optional<Result> first;
   int64_t first_offset = INT64_MAX;
-  if (high > low) {
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = low;
-    err = rd_kafka_assign(rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
-    const Clock::time_point deadline = Clock::now() + timeout;
-    for (int64_t next = low; next < high;) {
-      if (RemainingMs(deadline) == 0) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("reading ", topic, " timed out"));
-      }
-      MessagePtr m(rd_kafka_consumer_poll(rk, 100));
-      if (m == nullptr) continue;
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      next = m->offset + 1;
-      if (m->key == nullptr ||
-          std::string_view(static_cast<const char*>(m->key), m->key_len) !=
-              request_id) {
-        continue;
-      }
-      const int64_t request_offset = OffsetHeader(m.get());
-      Result result;
-      if (request_offset >= 0 && request_offset < first_offset &&
-          result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
-        first = std::move(result);
-        first_offset = request_offset;
-      }
+  const Clock::time_point deadline = Clock::now() + timeout;
+  for (;;) {  // to the end of the partition
+    if (RemainingMs(deadline) == 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "reading ", topic, " partition ", partition, " timed out"));
+    }
+    MessagePtr m(rd_kafka_consumer_poll(rk, 100));
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (m->key == nullptr ||
+        std::string_view(static_cast<const char*>(m->key), m->key_len) !=
+            request_id) {
+      continue;
+    }
+    const int64_t request_offset = OffsetHeader(m.get());
+    Result result;
+    if (request_offset >= 0 && request_offset < first_offset &&
+        result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
+      first = std::move(result);
+      first_offset = request_offset;
     }
   }
   rd_kafka_consumer_close(rk);

@@ -49,6 +49,8 @@ class KafkaRequestClient {
 
  private:
   KafkaRequestClient() = default;
+  // Waits until the reader reached the end of every results partition.
+  absl::Status AwaitEnds(int partitions);
   absl::Status ConsumeFor(std::chrono::steady_clock::time_point deadline,
                           const std::vector<int64_t>& wanted);
 
