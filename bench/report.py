@@ -83,6 +83,18 @@ def size_report(scratch, n):
     return r
 
 
+def kafka_report(scratch):
+    """The JSON line bench/kafka_bench.sh printed, if it ran."""
+    path = os.path.join(scratch, "kafka.txt")
+    if not os.path.exists(path):
+        return "not measured"
+    with open(path) as f:
+        for line in f:
+            if line.startswith("{"):
+                return json.loads(line)["kafka_mock"]
+    return "not measured"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scratch", required=True)
@@ -90,7 +102,7 @@ def main():
     ap.add_argument("--sizes", nargs="+", type=int, required=True)
     args = ap.parse_args()
     out = {"date": os.path.basename(args.out)[:-5], "machine": machine(),
-           "kafka": "not measured yet: the Kafka processor service is not built (issue 3)",
+           "kafka": kafka_report(args.scratch),
            "sizes": [size_report(args.scratch, n) for n in args.sizes]}
     for sync in (0, 1):
         p = os.path.join(args.scratch, f"db_bench-sync{sync}.txt")
