@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -175,11 +176,19 @@ absl::Status WalkPartition(EventLog& log, int32_t p, PartitionChecker& check) {
 
 }  // namespace
 
+// The algorithm is fetched once and each thread reuses one context: a
+// one-shot EVP_Digest fetches and allocates on every call, which cost more
+// than hashing an event (callgrind: ~60 % of Sha256's instructions).
 std::string Sha256(std::string_view bytes) {
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(),
-                 nullptr) != 1) {
+  if (kSha256 == nullptr || ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
     return std::string();  // only on allocation failure inside OpenSSL
   }
   return std::string(reinterpret_cast<const char*>(digest), length);
