@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output.h"
+#include "commands/stop_signals.h"
 #include "ledger/dates.h"
 #include "ledger/decider.h"
 #include "ledger/kafka_processor.h"
@@ -68,9 +69,6 @@ int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 
-std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
-
 int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
                  const std::string& group) {
   auto kafka = KafkaFrom(g);
@@ -94,10 +92,9 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
   options.transactions = transactions;
   options.batch_size = static_cast<size_t>(batch);
   options.timeout = KafkaTimeout();
-  options.stop = &g_stop;
+  StopSignals signals;
+  options.stop = &StopSignals::stop();
   options.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
   absl::Status status = RunProcessorService(options);
   if (!status.ok()) return Fail(status);
   return kExitOk;

@@ -14,35 +14,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
+#include "commands/stop_signals.h"
 #include "projections/kafka_projector.h"
 
 namespace xueji {
 namespace {
-
-std::atomic<bool> g_stop_requested{false};
-
-void OnStopSignal(int) { g_stop_requested.store(true); }
-
-// Installs the SIGTERM/SIGINT handlers for the run; restores on destruction.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_requested.store(false);
-    struct sigaction action {};
-    action.sa_handler = OnStopSignal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGTERM, &action, &old_term_);
-    sigaction(SIGINT, &action, &old_int_);
-  }
-  ~StopSignals() {
-    sigaction(SIGTERM, &old_term_, nullptr);
-    sigaction(SIGINT, &old_int_, nullptr);
-  }
-
- private:
-  struct sigaction old_term_ {};
-  struct sigaction old_int_ {};
-};
 
 struct ProjectorFlags {
   std::string group;
@@ -73,7 +49,7 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
                          : flags.group;
   options.until_caught_up = flags.until_caught_up;
   StopSignals signals;
-  options.stop = [] { return g_stop_requested.load(); };
+  options.stop = [] { return StopSignals::stop().load(); };
   Progress progress("projector: events");
   options.progress = [&progress](const ProjectorProgress& p) {
     progress.Update(p.applied);
