@@ -41,6 +41,9 @@ absl::Status KafkaStatus(rd_kafka_resp_err_t err, const std::string& where) {
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
       return absl::NotFoundError(message);
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:  // the records were deleted
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+      return absl::DataLossError(message);
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
@@ -80,6 +83,42 @@ absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(
   return conf;
 }
 
+absl::StatusOr<RdKafkaPtr> NewKafkaClient(rd_kafka_type_t type,
+                                          rd_kafka_conf_t* conf) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return absl::InvalidArgumentError(absl::StrCat(
+        type == RD_KAFKA_PRODUCER ? "Kafka producer: " : "Kafka consumer: ",
+        errstr));
+  }
+  return RdKafkaPtr(rk);
+}
+
+absl::StatusOr<int> TopicPartitionCount(rd_kafka_t* rk,
+                                        const std::string& topic,
+                                        std::chrono::milliseconds timeout) {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(
+      rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err,
+                       "cannot reach Kafka for the metadata of topic " + topic);
+  }
+  int count = 0;
+  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    if (topic == metadata->topics[i].topic) {
+      err = metadata->topics[i].err;
+      count = metadata->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "topic " + topic);
+  return count;
+}
+
 namespace {
 void OnProducerError(rd_kafka_t*, int err, const char*, void* opaque) {
   *static_cast<rd_kafka_resp_err_t*>(opaque) =
@@ -115,14 +154,9 @@ absl::StatusOr<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(
   rd_kafka_conf_set_dr_msg_cb(*conf, &KafkaProducer::OnDelivery);
   rd_kafka_conf_set_error_cb(*conf, OnProducerError);
   rd_kafka_conf_set_opaque(*conf, &producer->last_error_);
-  char errstr[512];
-  rd_kafka_t* rk =
-      rd_kafka_new(RD_KAFKA_PRODUCER, *conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", errstr));
-  }
-  producer->rk_.reset(rk);
+  auto rk = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
+  if (!rk.ok()) return rk.status();
+  producer->rk_ = *std::move(rk);
   return producer;
 }
 

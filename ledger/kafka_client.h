@@ -40,6 +40,31 @@ struct RdKafkaDeleter {
 };
 using RdKafkaPtr = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
 
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+using PartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+// rd_kafka_new: takes `conf` (destroyed here if the handle cannot be made;
+// InvalidArgument with librdkafka's reason).
+absl::StatusOr<RdKafkaPtr> NewKafkaClient(rd_kafka_type_t type,
+                                          rd_kafka_conf_t* conf);
+
+// The partition count of `topic`, from the metadata of all topics (asking
+// for one topic by name may auto-create it). Unavailable / DeadlineExceeded
+// when the cluster cannot be reached, NotFound for a missing topic.
+absl::StatusOr<int> TopicPartitionCount(rd_kafka_t* rk,
+                                        const std::string& topic,
+                                        std::chrono::milliseconds timeout);
+
 class KafkaProducer {
  public:
   // Idempotent, acks=all; partitioner murmur2_random (the Java client's, so

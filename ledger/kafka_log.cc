@@ -23,13 +23,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct RkDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
 struct RktDeleter {
   void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
 };
-using RkPtr = std::unique_ptr<rd_kafka_t, RkDeleter>;
 using RktPtr = std::unique_ptr<rd_kafka_topic_t, RktDeleter>;
 
 // Status of a transactional API error (takes ownership of `error`).
@@ -195,8 +191,8 @@ class KafkaLogImpl final : public KafkaLog {
   rd_kafka_resp_err_t last_producer_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;
   // Reports librdkafka may still write to; freed after the producer.
   std::vector<std::unique_ptr<Delivery>> pending_;
-  RkPtr producer_;
-  RkPtr consumer_;
+  RdKafkaPtr producer_;
+  RdKafkaPtr consumer_;
   RktPtr consumer_topic_;
   RktPtr journal_reader_;
   // Where this writer's next journal record must land (-1: unknown until
@@ -240,13 +236,10 @@ absl::Status KafkaLogImpl::CreateProducer() {
   rd_kafka_conf_set_dr_msg_cb(*conf, OnDelivery);
   rd_kafka_conf_set_error_cb(*conf, OnError);
   rd_kafka_conf_set_opaque(*conf, &last_producer_error_);
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka producer: ", errstr));
-  }
-  producer_.reset(rk);
+  auto producer = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
+  if (!producer.ok()) return producer.status();
+  producer_ = *std::move(producer);
+  rd_kafka_t* rk = producer_.get();
   producer_broken_ = false;
   if (txn) {
     rd_kafka_error_t* error =
@@ -268,13 +261,9 @@ absl::Status KafkaLogImpl::CreateConsumer() {
        {"enable.auto.offset.store", "false"},
        {"isolation.level", "read_committed"}});
   if (!conf.ok()) return conf.status();
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
-  }
-  consumer_.reset(rk);
+  auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = *std::move(consumer);
   return absl::OkStatus();
 }
 
@@ -283,25 +272,10 @@ absl::Status KafkaLogImpl::Connect() {
     return absl::InvalidArgumentError("Kafka bootstrap servers not set");
   }
   if (absl::Status s = CreateConsumer(); !s.ok()) return s;
-  // All topics: asking for one topic by name may auto-create it.
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(consumer_.get(), 1, nullptr, &metadata,
-                        static_cast<int>(Millis(options_.open_timeout)));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, absl::StrCat("metadata of topic ", topic_));
-  }
-  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    if (topic_ == metadata->topics[i].topic) {
-      err = metadata->topics[i].err;
-      partitions_ = metadata->topics[i].partition_cnt;
-    }
-  }
-  rd_kafka_metadata_destroy(metadata);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, absl::StrCat("topic ", topic_));
-  }
+  absl::StatusOr<int> partitions =
+      TopicPartitionCount(consumer_.get(), topic_, options_.open_timeout);
+  if (!partitions.ok()) return partitions.status();
+  partitions_ = *partitions;
   if (partitions_ <= 0) {
     return absl::NotFoundError(absl::StrCat("topic ", topic_, " has no partitions"));
   }

@@ -34,18 +34,6 @@ struct Incoming {
   std::optional<RequestRecord> record;  // nullopt: undecodable
 };
 
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
-
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const {
-    rd_kafka_topic_partition_list_destroy(l);
-  }
-};
-using PartitionList =
-    std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
 Result Malformed(const std::string& request_id, const std::string& why) {
   Result r;
@@ -152,13 +140,10 @@ absl::Status Service::OpenConsumer() {
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, &Service::OnRebalance);
   rd_kafka_conf_set_opaque(*conf, this);
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
-  }
-  consumer_.reset(rk);
+  auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = *std::move(consumer);
+  rd_kafka_t* rk = consumer_.get();
   rd_kafka_poll_set_consumer(rk);
   PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(),

@@ -15,10 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using xueji::v1::Result;
 
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
-};
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 int RemainingMs(Clock::time_point deadline) {
   return static_cast<int>(std::max<int64_t>(
@@ -43,35 +39,10 @@ absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
                              {"enable.partition.eof", "true"},
                              {"isolation.level", "read_committed"}});
   if (!conf.ok()) return conf.status();
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, *conf, errstr, sizeof(errstr));
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(*conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
-  }
-  rd_kafka_poll_set_consumer(rk);
-  return RdKafkaPtr(rk);
-}
-
-absl::StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic,
-                                   std::chrono::milliseconds timeout) {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(
-      rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, "cannot reach Kafka for the metadata of topic " + topic);
-  }
-  int count = 0;
-  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    if (topic == metadata->topics[i].topic) {
-      err = metadata->topics[i].err;
-      count = metadata->topics[i].partition_cnt;
-    }
-  }
-  rd_kafka_metadata_destroy(metadata);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "topic " + topic);
-  return count;
+  auto rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) return rk.status();
+  rd_kafka_poll_set_consumer(rk->get());
+  return rk;
 }
 
 int64_t OffsetHeader(const rd_kafka_message_t* m) {
@@ -105,7 +76,7 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   client->consumer_ = *std::move(reader);
   rd_kafka_t* rk = client->consumer_.get();
   const std::string topic = kafka.results_topic();
-  auto partitions = PartitionCount(rk, topic, timeout);
+  auto partitions = TopicPartitionCount(rk, topic, timeout);
   if (!partitions.ok()) return partitions.status();
   // Start every results partition at its end, and wait until the fetcher
   // has reached each end (PARTITION_EOF): answers produced after that are
@@ -226,7 +197,7 @@ absl::StatusOr<std::optional<Result>> FindResult(
   if (!reader.ok()) return reader.status();
   rd_kafka_t* rk = reader->get();
   const std::string topic = kafka.results_topic();
-  auto partitions = PartitionCount(rk, topic, timeout);
+  auto partitions = TopicPartitionCount(rk, topic, timeout);
   if (!partitions.ok()) return partitions.status();
   const int32_t partition = PartitionFor(request_id, *partitions);
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);

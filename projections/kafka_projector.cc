@@ -19,39 +19,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/hash_chain.h"
+#include "ledger/kafka_client.h"
 
 namespace xueji {
 namespace {
 
 using Partitions = rd_kafka_topic_partition_list_t;
-
-struct PartitionsDeleter {
-  void operator()(Partitions* list) const {
-    rd_kafka_topic_partition_list_destroy(list);
-  }
-};
-using PartitionsPtr = std::unique_ptr<Partitions, PartitionsDeleter>;
-
-absl::Status KafkaError(rd_kafka_resp_err_t err, const std::string& where) {
-  std::string message = absl::StrCat(where, ": ", rd_kafka_err2name(err), " (",
-                                     rd_kafka_err2str(err), ")");
-  switch (err) {
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-      return absl::DeadlineExceededError(message);
-    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
-      return absl::NotFoundError(message);
-    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
-    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
-      return absl::DataLossError(message);
-    case RD_KAFKA_RESP_ERR__INVALID_ARG:
-      return absl::InvalidArgumentError(message);
-    default:
-      return absl::UnavailableError(message);
-  }
-}
 
 class Projector {
  public:
@@ -120,62 +93,32 @@ Projector::~Projector() {
 }
 
 absl::Status Projector::CreateConsumer() {
-  std::vector<std::pair<std::string, std::string>> all = {
-      {"session.timeout.ms", "10000"},
-      {"queued.max.messages.kbytes", "16384"}};
-  all.insert(all.end(), options_.kafka.properties.begin(),
-             options_.kafka.properties.end());
-  const std::vector<std::pair<std::string, std::string>> required = {
-      {"bootstrap.servers", options_.kafka.bootstrap_servers},
-      {"group.id", options_.group_id},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"isolation.level", "read_committed"},
-      {"enable.partition.eof", "true"},
-      {"auto.offset.reset", "error"}};
-  all.insert(all.end(), required.begin(), required.end());
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
-  for (const auto& [name, value] : all) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr,
-                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return absl::InvalidArgumentError(
-          absl::StrCat("Kafka property ", name, ": ", errstr));
-    }
-  }
-  rd_kafka_conf_set_rebalance_cb(conf, RebalanceTrampoline);
-  rd_kafka_conf_set_opaque(conf, this);
-  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  if (rk_ == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(absl::StrCat("Kafka consumer: ", errstr));
-  }
+  auto conf = MakeKafkaConf(options_.kafka.bootstrap_servers,
+                            options_.kafka.properties,
+                            {{"session.timeout.ms", "10000"},
+                             {"queued.max.messages.kbytes", "16384"}},
+                            {{"group.id", options_.group_id},
+                             {"enable.auto.commit", "false"},
+                             {"enable.auto.offset.store", "false"},
+                             {"isolation.level", "read_committed"},
+                             {"enable.partition.eof", "true"},
+                             {"auto.offset.reset", "error"}});
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(*conf, RebalanceTrampoline);
+  rd_kafka_conf_set_opaque(*conf, this);
+  auto rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) return rk.status();
+  rk_ = rk->release();  // destroyed by ~Projector, after closing
   rd_kafka_poll_set_consumer(rk_);
   return absl::OkStatus();
 }
 
-// The topic's partition count; all topics are asked for, since asking for
-// one by name may auto-create it.
+// The topic's partition count, and a check that the views belong to it.
 absl::Status Projector::LearnPartitions() {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk_, 1, nullptr, &metadata,
-                        static_cast<int>(options_.open_timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaError(err, absl::StrCat("metadata of topic ", topic_));
-  }
-  err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    if (topic_ == metadata->topics[i].topic) {
-      err = metadata->topics[i].err;
-      partitions_ = metadata->topics[i].partition_cnt;
-    }
-  }
-  rd_kafka_metadata_destroy(metadata);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaError(err, absl::StrCat("topic ", topic_));
-  }
+  absl::StatusOr<int> partitions =
+      TopicPartitionCount(rk_, topic_, options_.open_timeout);
+  if (!partitions.ok()) return partitions.status();
+  partitions_ = *partitions;
   // A checkpoint beyond the topic's partitions: views of another topic.
   absl::StatusOr<int64_t> extra = views_.Checkpoint(partitions_);
   if (!extra.ok()) return extra.status();
@@ -200,12 +143,12 @@ absl::Status Projector::Start() {
   if (options_.until_caught_up) {
     if (absl::Status s = LearnTargets(); !s.ok()) return s;
   }
-  PartitionsPtr topics(rd_kafka_topic_partition_list_new(1));
+  PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), topic_.c_str(),
                                     RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaError(err, "subscribe to " + topic_);
+    return KafkaStatus(err, "subscribe to " + topic_);
   }
   subscribed_ = true;
   return absl::OkStatus();
@@ -217,7 +160,7 @@ void Projector::OnRebalance(rd_kafka_resp_err_t err, Partitions* partitions) {
   } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     Unassign(partitions);
   } else {
-    if (error_.ok()) error_ = KafkaError(err, "rebalance of " + topic_);
+    if (error_.ok()) error_ = KafkaStatus(err, "rebalance of " + topic_);
     rd_kafka_assign(rk_, nullptr);
   }
 }
@@ -250,7 +193,7 @@ void Projector::Assign(Partitions* partitions) {
   } else {
     rd_kafka_resp_err_t assign_err = rd_kafka_assign(rk_, partitions);
     if (assign_err != RD_KAFKA_RESP_ERR_NO_ERROR && error_.ok()) {
-      error_ = KafkaError(assign_err, "assign partitions of " + topic_);
+      error_ = KafkaStatus(assign_err, "assign partitions of " + topic_);
     }
   }
 }
@@ -285,7 +228,7 @@ absl::Status Projector::LearnTargets() {
         rk_, topic_.c_str(), p, &low, &high,
         static_cast<int>(options_.open_timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return KafkaError(err, absl::StrCat("watermarks of topic ", topic_,
+      return KafkaStatus(err, absl::StrCat("watermarks of topic ", topic_,
                                           " partition ", p));
     }
     target_[p] = high;
@@ -320,7 +263,7 @@ absl::Status Projector::CommitViews() {
   }
   if (offsets_dirty_ && !next_.empty()) {
     // For lag monitoring only; never read back.
-    PartitionsPtr offsets(
+    PartitionList offsets(
         rd_kafka_topic_partition_list_new(static_cast<int>(next_.size())));
     for (const auto& [p, next] : next_) {
       rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), p)
@@ -357,7 +300,7 @@ absl::Status Projector::HandleError(const rd_kafka_message_t& m) {
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
-      return KafkaError(m.err, where);
+      return KafkaStatus(m.err, where);
     default:
       return absl::OkStatus();  // transient: librdkafka retries
   }
