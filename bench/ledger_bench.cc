@@ -26,7 +26,7 @@
 #include "bench/bench_util.h"
 #include "bench/read_bench.h"
 #include "bench/submit_bench.h"
-#include "ledger/dates.h"
+#include "ledger/base/dates.h"
 
 namespace xueji::bench {
 namespace {

@@ -12,12 +12,12 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/calendar.h"
-#include "ledger/data_dir.h"
-#include "ledger/dates.h"
-#include "ledger/event_log.h"
-#include "ledger/kv.h"
-#include "ledger/policy.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/base/dates.h"
+#include "ledger/log/event_log.h"
+#include "ledger/storage/kv.h"
+#include "ledger/rules/policy.h"
 #include "projections/views.h"
 
 namespace xueji::bench {

@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/data_dir.h"
-#include "ledger/event_log.h"
-#include "ledger/kv.h"
-#include "ledger/policy.h"
-#include "ledger/processor.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/log/event_log.h"
+#include "ledger/storage/kv.h"
+#include "ledger/rules/policy.h"
+#include "ledger/processor/processor.h"
 #include "projections/views.h"
 #include "xueji/v1/requests.pb.h"
 

@@ -5,7 +5,7 @@
 #include "commands/cli.h"
 #include "commands/gen_emit.h"
 #include "commands/gen_model.h"
-#include "ledger/dates.h"
+#include "ledger/base/dates.h"
 
 namespace xueji {
 namespace {

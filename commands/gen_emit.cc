@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "commands/session.h"
-#include "ledger/dates.h"
+#include "ledger/base/dates.h"
 
 namespace xueji::gen::internal {
 

@@ -9,10 +9,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ledger/areas.h"
-#include "ledger/dates.h"
-#include "ledger/identity.h"
-#include "ledger/student_number.h"
+#include "ledger/rules/areas.h"
+#include "ledger/base/dates.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/student_number.h"
 
 namespace xueji::gen {
 namespace {

@@ -28,8 +28,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
-#include "ledger/calendar.h"
-#include "ledger/policy.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/rules/policy.h"
 
 namespace xueji::gen {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "commands/gen_internal.h"
-#include "ledger/dates.h"
+#include "ledger/base/dates.h"
 
 namespace xueji::gen::internal {
 namespace {

@@ -10,10 +10,10 @@
 #include "commands/jsonl_batch.h"
 #include "commands/output.h"
 #include "commands/stop_signals.h"
-#include "ledger/dates.h"
-#include "ledger/decider.h"
-#include "ledger/kafka_processor.h"
-#include "ledger/kafka_requests.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
+#include "ledger/service/kafka_processor.h"
+#include "ledger/service/kafka_requests.h"
 
 namespace xueji {
 namespace {

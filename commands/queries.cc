@@ -12,10 +12,10 @@
 #include "commands/cli.h"
 #include "commands/describe.h"
 #include "commands/output.h"
-#include "ledger/areas.h"
-#include "ledger/calendar.h"
-#include "ledger/dates.h"
-#include "ledger/identity.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/base/dates.h"
+#include "ledger/rules/identity.h"
 
 namespace xueji {
 namespace {

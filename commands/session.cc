@@ -10,7 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/dates.h"
+#include "ledger/base/dates.h"
 
 namespace xueji {
 namespace {

@@ -16,12 +16,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "ledger/data_dir.h"
-#include "ledger/event_log.h"
-#include "ledger/kafka_config.h"
-#include "ledger/kv.h"
-#include "ledger/policy.h"
-#include "ledger/processor.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/log/event_log.h"
+#include "ledger/kafka/kafka_config.h"
+#include "ledger/storage/kv.h"
+#include "ledger/rules/policy.h"
+#include "ledger/processor/processor.h"
 #include "projections/views.h"
 
 namespace xueji {

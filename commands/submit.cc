@@ -6,7 +6,7 @@
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
 #include "commands/output.h"
-#include "ledger/identity.h"
+#include "ledger/rules/identity.h"
 
 namespace xueji {
 namespace {

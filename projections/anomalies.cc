@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "ledger/areas.h"
-#include "ledger/dates.h"
-#include "ledger/decider.h"
-#include "ledger/identity.h"
-#include "ledger/reasons.h"
+#include "ledger/rules/areas.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/reasons.h"
 #include "projections/rows.h"
 #include "projections/views.h"
 

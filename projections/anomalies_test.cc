@@ -9,8 +9,8 @@
 #include <tuple>
 #include <vector>
 
-#include "ledger/calendar.h"
-#include "ledger/policy.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/rules/policy.h"
 #include "projections/test_support.h"
 #include "projections/views.h"
 

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/dates.h"
-#include "ledger/decider.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
 #include "projections/rows.h"
 #include "projections/views.h"
 

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/areas.h"
-#include "ledger/dates.h"
-#include "ledger/decider.h"
-#include "ledger/identity.h"
+#include "ledger/rules/areas.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
+#include "ledger/rules/identity.h"
 #include "projections/rows.h"
 #include "projections/views.h"
 

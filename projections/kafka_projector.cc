@@ -18,8 +18,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/hash_chain.h"
-#include "ledger/kafka_client.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/kafka/kafka_client.h"
 
 namespace xueji {
 namespace {

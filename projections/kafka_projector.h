@@ -33,7 +33,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "ledger/kafka_config.h"
+#include "ledger/kafka/kafka_config.h"
 #include "projections/views.h"
 
 namespace xueji {

@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/dates.h"
-#include "ledger/hash_chain.h"
-#include "ledger/identity.h"
-#include "ledger/kafka_log.h"
-#include "ledger/processor.h"
-#include "tests/temp_dir.h"
+#include "ledger/base/dates.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/rules/identity.h"
+#include "ledger/kafka/kafka_log.h"
+#include "ledger/processor/processor.h"
+#include "tests/support/temp_dir.h"
 
 namespace xueji {
 namespace {

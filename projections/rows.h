@@ -38,8 +38,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message_lite.h"
-#include "ledger/event_log.h"
-#include "ledger/kv.h"
+#include "ledger/log/event_log.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/events.pb.h"
 
 namespace xueji::views_internal {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/event_log.h"
-#include "ledger/identity.h"
+#include "ledger/log/event_log.h"
+#include "ledger/rules/identity.h"
 #include "xueji/v1/events.pb.h"
 
 namespace xueji::testing {

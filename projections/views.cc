@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/dates.h"
-#include "ledger/hash_chain.h"
+#include "ledger/base/dates.h"
+#include "ledger/log/hash_chain.h"
 #include "projections/rows.h"
 
 namespace xueji {

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "google/protobuf/util/json_util.h"
-#include "ledger/areas.h"
-#include "ledger/calendar.h"
-#include "ledger/dates.h"
-#include "ledger/decider.h"
-#include "ledger/ledger_state.h"
-#include "ledger/policy.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
+#include "ledger/processor/ledger_state.h"
+#include "ledger/rules/policy.h"
 #include "projections/test_support.h"
 
 namespace xueji {

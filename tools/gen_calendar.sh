@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates ledger/data/calendar.tsv (official Chinese holidays and the
+# Regenerates ledger/rules/data/calendar.tsv (official Chinese holidays and the
 # weekend days declared working days, 调休) from the npm package chinese-days.
 # Needs npm (registry access) and python3.
 #
-# Usage: tools/gen_calendar.sh         # writes ledger/data/calendar.tsv
+# Usage: tools/gen_calendar.sh         # writes ledger/rules/data/calendar.tsv
 #
 # Output: a comment line naming the source, then sorted lines
 # `YYYY-MM-DD<TAB>holiday` (a day off) or `YYYY-MM-DD<TAB>workday` (a weekend
@@ -11,7 +11,7 @@
 set -euo pipefail
 VERSION=1.5.7
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/ledger/data/calendar.tsv"
+out="$root/ledger/rules/data/calendar.tsv"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 (cd "$tmp" && npm pack --silent "chinese-days@$VERSION" >/dev/null \

@@ -1,0 +1,159 @@
+// approve / reject: the county completes or refuses a record's pending change.
+// Which event follows depends on the pending request's action (design.md,
+// life-cycle table). Check order: see decider.cc.
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/decide/decide_internal.h"
+#include "ledger/rules/identity.h"
+
+namespace xueji::decide_internal {
+
+using xueji::v1::Event;
+using xueji::v1::KindergartenState;
+using xueji::v1::RecordState;
+using xueji::v1::Request;
+
+namespace {
+
+// The record whose pending change is `request_id`, authorized for the
+// approver of its kindergarten's county.
+struct Target {
+  std::optional<RecordState> record;
+  std::optional<KindergartenState> kg;
+  std::optional<Draft> refusal;
+};
+
+absl::StatusOr<Target> FindPending(const Call& call,
+                                   std::string_view request_id,
+                                   std::string_view field) {
+  Target target;
+  const std::string subject = RequestSubject(call.request.request_id());
+  if (request_id.empty()) {
+    target.refusal = Refuse(xueji::v1::INVALID_FIELD,
+                            Cat(field, " is required"), subject);
+    return target;
+  }
+  XUEJI_ASSIGN_OR_RETURN(target.record,
+                         call.state.RecordByPendingRequest(request_id));
+  if (!target.record.has_value()) {
+    target.refusal = Refuse(
+        xueji::v1::UNKNOWN_REQUEST,
+        Cat("request ", request_id, " is not a pending change"),
+        subject);
+    return target;
+  }
+  const RecordState& record = *target.record;
+  XUEJI_ASSIGN_OR_RETURN(target.kg,
+                         call.state.Kindergarten(record.kindergarten()));
+  if (!target.kg.has_value()) {
+    target.refusal =
+        Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
+               Cat("unknown kindergarten ", record.kindergarten()),
+               record.subject(), record.student_no());
+  } else if (auto denied = CheckApprover(call.op, *target.kg)) {
+    target.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied,
+                            record.subject(), record.student_no());
+  }
+  return target;
+}
+
+Draft Closed(const RecordState& record, std::string_view kg) {
+  return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
+                Cat("kindergarten ", kg, " is closed"),
+                record.subject(), record.student_no());
+}
+
+}  // namespace
+
+absl::StatusOr<Draft> DecideApprove(const Call& call) {
+  const std::string& id = call.request.approve().request_id();
+  XUEJI_ASSIGN_OR_RETURN(Target target,
+                         FindPending(call, id, "approve.requestId"));
+  if (target.refusal) return std::move(*target.refusal);
+  const RecordState& record = *target.record;
+  const Request& pending = record.pending().request();
+  Event event = NewEvent(record.subject(), record.student_no());
+  std::string message;
+  switch (pending.action_case()) {
+    case Request::kAdmit: {
+      if (IsClosed(*target.kg)) return Closed(record, target.kg->code());
+      auto* payload = event.mutable_record_established();
+      payload->set_approved_request_id(id);
+      payload->set_kindergarten(record.kindergarten());
+      message = "admission approved; the record is established";
+      break;
+    }
+    case Request::kTransferOut: {
+      XUEJI_ASSIGN_OR_RETURN(
+          std::optional<KindergartenState> to,
+          ResolveKindergarten(call.state, record.transfer_to()));
+      if (!to.has_value() || IsClosed(*to)) {
+        return Closed(record, record.transfer_to());
+      }
+      auto* payload = event.mutable_transferred_out();
+      payload->set_approved_request_id(id);
+      payload->set_from_kindergarten(record.kindergarten());
+      payload->set_to_kindergarten(record.transfer_to());
+      message = "transfer approved; awaiting the receiving kindergarten";
+      break;
+    }
+    case Request::kDefer: {
+      auto* payload = event.mutable_deferral_approved();
+      payload->set_approved_request_id(id);
+      payload->set_until_date(pending.defer().until_date());
+      message = "deferral approved";
+      break;
+    }
+    case Request::kCancel: {
+      auto* payload = event.mutable_cancelled();
+      payload->set_approved_request_id(id);
+      payload->set_reason(pending.cancel().reason());
+      message = "cancellation approved; the record is cancelled";
+      break;
+    }
+    case Request::kEditKeyInfo: {
+      const xueji::v1::Child& child = pending.edit_key_info().child();
+      XUEJI_ASSIGN_OR_RETURN(
+          std::optional<Draft> held,
+          RefuseIfHeld(call.state,
+                       IdentityKey(child.id_type(), child.id_number()),
+                       record));
+      if (held) return std::move(*held);
+      auto* payload = event.mutable_key_info_edit_approved();
+      payload->set_approved_request_id(id);
+      *payload->mutable_child() = child;
+      message = "key-information edit approved";
+      break;
+    }
+    default:
+      return absl::DataLossError(Cat(
+          "pending change ", id, " of ", record.subject(),
+          " has an action that needs no approval: ", ActionName(pending)));
+  }
+  return Accept(xueji::v1::APPLIED, std::move(message), {std::move(event)});
+}
+
+absl::StatusOr<Draft> DecideReject(const Call& call) {
+  const xueji::v1::Reject& reject = call.request.reject();
+  XUEJI_ASSIGN_OR_RETURN(
+      Target target, FindPending(call, reject.request_id(), "reject.requestId"));
+  if (target.refusal) return std::move(*target.refusal);
+  const RecordState& record = *target.record;
+  Event event = NewEvent(record.subject(), record.student_no());
+  std::string message;
+  if (record.pending().request().has_admit()) {
+    event.mutable_record_rejected()->set_rejected_request_id(
+        reject.request_id());
+    event.mutable_record_rejected()->set_reason(reject.reason());
+    message = "admission rejected";
+  } else {
+    event.mutable_change_rejected()->set_rejected_request_id(
+        reject.request_id());
+    event.mutable_change_rejected()->set_reason(reject.reason());
+    message = "change rejected";
+  }
+  return Accept(xueji::v1::APPLIED, std::move(message), {std::move(event)});
+}
+
+}  // namespace xueji::decide_internal

@@ -1,0 +1,181 @@
+// Private helpers shared by the deciders (decider.cc, record_decider.cc,
+// approval_decider.cc, registry_decider.cc). Not a public interface: only the
+// xueji_decide library includes it.
+//
+// An action decider returns a Draft: the answer and the events with their
+// subject, student_no and payload set. Decide() then stamps the envelope
+// (event ids, clock, business date, actor, request/correlation ids, outcome),
+// so every action gets the same envelope rules.
+//
+// Thread-safety: pure functions.
+#ifndef XUEJI_LEDGER_DECIDE_DECIDE_INTERNAL_H_
+#define XUEJI_LEDGER_DECIDE_DECIDE_INTERNAL_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "ledger/decide/decider.h"
+#include "xueji/v1/events.pb.h"
+#include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
+
+// Evaluates `expr` (an absl::StatusOr); returns its status if not OK, else
+// moves its value into `lhs`.
+#define XUEJI_DECIDE_CONCAT_INNER(a, b) a##b
+#define XUEJI_DECIDE_CONCAT(a, b) XUEJI_DECIDE_CONCAT_INNER(a, b)
+#define XUEJI_ASSIGN_OR_RETURN(lhs, expr)                             \
+  auto XUEJI_DECIDE_CONCAT(statusor_, __LINE__) = (expr);             \
+  if (!XUEJI_DECIDE_CONCAT(statusor_, __LINE__).ok()) {               \
+    return std::move(XUEJI_DECIDE_CONCAT(statusor_, __LINE__)).status(); \
+  }                                                                   \
+  lhs = std::move(XUEJI_DECIDE_CONCAT(statusor_, __LINE__)).value()
+
+namespace xueji::decide_internal {
+
+// Debian's abseil has its own string_view type, distinct from std's: StrCat
+// and friends take it.
+inline absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
+template <typename T>
+decltype(auto) AsPiece(const T& value) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view> &&
+                !std::is_convertible_v<const T&, absl::string_view>) {
+    return Av(value);
+  } else {
+    return (value);
+  }
+}
+// absl::StrCat that also takes std::string_view.
+template <typename... Args>
+std::string Cat(const Args&... args) {
+  return absl::StrCat(AsPiece(args)...);
+}
+
+// An action decider's answer before the envelope is stamped.
+struct Draft {
+  xueji::v1::ResultStatus status = xueji::v1::RESULT_STATUS_UNSPECIFIED;
+  xueji::v1::ReasonCode code = xueji::v1::REASON_CODE_UNSPECIFIED;
+  std::string message;
+  std::vector<xueji::v1::Event> events;  // subject, student_no, payload
+};
+
+// What an action decider may read: the request, the state, the context, the
+// acting operator (known, not sealed) and the request's business date.
+struct Call {
+  const xueji::v1::Request& request;
+  const StateView& state;
+  const DecideContext& ctx;
+  const xueji::v1::OperatorState& op;
+  absl::CivilDay today;
+};
+
+// The envelope fields common to every event of one decision.
+struct Envelope {
+  std::string request_id;
+  std::string correlation_id;
+  std::string business_date;  // YYYY-MM-DD, or "" when it was not valid
+  xueji::v1::Actor actor;
+  std::string action;  // RequestRejected.action
+};
+// Stamps the envelope on every event of `draft` (event_id from request_id and
+// the index, recorded_at from ctx.now, outcome = draft.status) and makes the
+// Decision; its student_no is the first event's.
+Decision Finish(Draft draft, const Envelope& envelope,
+                const DecideContext& ctx);
+
+// An event with only subject and student_no set.
+xueji::v1::Event NewEvent(std::string_view subject,
+                          std::string_view student_no);
+
+// A refusal: one RequestRejected event (its `action` is filled by Decide).
+Draft Refuse(xueji::v1::ReasonCode code, std::string message,
+             std::string_view subject, std::string_view student_no = "");
+// A refusal from a reasons.h Rejection status (INVALID_FIELD if it carries no
+// ReasonCode).
+Draft RefuseStatus(const absl::Status& rejection, std::string_view subject,
+                   std::string_view student_no = "");
+
+// A successful answer.
+Draft Accept(xueji::v1::ResultStatus status, std::string message,
+             std::vector<xueji::v1::Event> events);
+
+// "role APPROVER of organisation 350502": for NOT_AUTHORIZED messages.
+std::string RoleOrg(const xueji::v1::OperatorState& op);
+// nullopt when `op` is the registrar of kindergarten `kg`; else the message.
+std::optional<std::string> CheckRegistrar(const xueji::v1::OperatorState& op,
+                                          std::string_view kg);
+// nullopt when `op` is the approver of `kg`'s county; else the message.
+std::optional<std::string> CheckApprover(const xueji::v1::OperatorState& op,
+                                         const xueji::v1::KindergartenState& kg);
+
+// A kindergarten that no longer takes children (closed or merged away).
+bool IsClosed(const xueji::v1::KindergartenState& kg);
+
+// The record subject used for refusals about `record`.
+inline std::string SubjectOf(const xueji::v1::RecordState& record) {
+  return record.subject();
+}
+
+// Action deciders. Each returns a Draft (refusals included) or a non-OK
+// status when the state could not be read.
+// record_decider.cc
+absl::StatusOr<Draft> DecideAdmit(const Call& call);
+absl::StatusOr<Draft> DecideTransferOut(const Call& call);
+absl::StatusOr<Draft> DecideTransferIn(const Call& call);
+absl::StatusOr<Draft> DecideLeave(const Call& call);
+absl::StatusOr<Draft> DecideGraduate(const Call& call);
+absl::StatusOr<Draft> DecideDefer(const Call& call);
+absl::StatusOr<Draft> DecideCancel(const Call& call);
+absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call);
+absl::StatusOr<Draft> DecideConvertNumber(const Call& call);
+// approval_decider.cc
+absl::StatusOr<Draft> DecideApprove(const Call& call);
+absl::StatusOr<Draft> DecideReject(const Call& call);
+// registry_decider.cc
+absl::StatusOr<Draft> DecideVerify(const Call& call);
+absl::StatusOr<Draft> DecideMerge(const Call& call);
+absl::StatusOr<Draft> DecideClose(const Call& call);
+
+// Shared by record_decider.cc and approval_decider.cc: INVALID_TRANSITION
+// naming the pending request, or nullopt if nothing is pending.
+std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
+// DUPLICATE_REGISTRATION if `identity_key` is held by a live record other
+// than `subject`; nullopt if free.
+absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
+    const StateView& state, std::string_view identity_key,
+    const xueji::v1::RecordState& record);
+
+// The record a request names by `student_no` (field name `field` for the
+// message): the record, or a refusal (INVALID_FIELD when empty,
+// UNKNOWN_STUDENT when unknown) on req:<requestId>.
+struct Found {
+  std::optional<xueji::v1::RecordState> record;
+  std::optional<Draft> refusal;
+};
+absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
+                                 std::string_view field);
+
+// The kindergarten `code` ends up as, following merges (closed and merged
+// away kindergartens forward to the one they merged into); nullopt if unknown.
+absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
+ResolveKindergarten(const StateView& state, std::string_view code);
+
+// The prefix (letter + area + birth date) and sequence of an L or J student
+// number; nullopt for any other number.
+struct NumberSequence {
+  std::string prefix;
+  int seq = 0;
+};
+std::optional<NumberSequence> SequenceOf(std::string_view student_no);
+
+}  // namespace xueji::decide_internal
+
+#endif  // XUEJI_LEDGER_DECIDE_DECIDE_INTERNAL_H_

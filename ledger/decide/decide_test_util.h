@@ -1,0 +1,215 @@
+// Test fixture for the deciders: a LedgerState over MemoryKv with a small
+// registry (two counties of Quanzhou, three kindergartens, one operator per
+// role) and "submit(request) -> Decision, applying its events". Synthetic
+// identities only. Test-only; included by the decide_tests sources.
+#ifndef XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
+#define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "absl/time/time.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/base/dates.h"
+#include "ledger/decide/decider.h"
+#include "ledger/rules/identity.h"
+#include "ledger/storage/kv.h"
+#include "ledger/processor/ledger_state.h"
+#include "ledger/rules/policy.h"
+
+namespace xueji::testing {
+
+// Counties: 350502 (鲤城区) and 350503 (丰泽区), both in Quanzhou (3505).
+inline constexpr char kCountyA[] = "350502";
+inline constexpr char kCountyC[] = "350503";
+inline constexpr char kNow[] = "2025-09-01T08:00:00Z";
+inline constexpr char kDay[] = "2025-09-01";
+
+// A valid 18-character number: area + birth (YYYYMMDD) + 3-digit sequence
+// (odd = male) + MOD 11-2 check character.
+inline std::string ResidentId(std::string_view area, std::string_view birth,
+                              int seq) {
+  char digits[4];
+  std::snprintf(digits, sizeof digits, "%03d", seq);
+  std::string first17 = std::string(area) + std::string(birth) + digits;
+  return first17 + Mod112CheckChar(first17);
+}
+
+inline xueji::v1::Child MakeChild(std::string name, xueji::v1::Gender gender,
+                                  std::string birth, xueji::v1::IdType type,
+                                  std::string number) {
+  xueji::v1::Child child;
+  child.set_name(std::move(name));
+  child.set_gender(gender);
+  child.set_birth_date(std::move(birth));
+  child.set_id_type(type);
+  child.set_id_number(std::move(number));
+  return child;
+}
+
+// Boy born 2021-05-06 with resident ID 350502 20210506 `seq` (odd).
+inline xueji::v1::Child Boy(int seq = 123) {
+  return MakeChild("测试男孩", xueji::v1::MALE, "2021-05-06",
+                   xueji::v1::RESIDENT_ID,
+                   ResidentId(kCountyA, "20210506", seq));
+}
+
+class TestLedger {
+ public:
+  TestLedger() : state_(&kv_) {
+    ctx_.now = *ParseRfc3339(kNow);
+    ctx_.policy = &policy_;
+    ctx_.calendar = &WorkingCalendar::Default();
+    ctx_.areas = &AreaTable::Default();
+    RegisterKindergarten("QZ-A", "鲤城实验幼儿园", kCountyA);
+    RegisterKindergarten("QZ-B", "鲤城第二幼儿园", kCountyA);
+    RegisterKindergarten("QZ-C", "丰泽实验幼儿园", kCountyC);
+    RegisterOperator("reg-a", xueji::v1::REGISTRAR, "QZ-A");
+    RegisterOperator("reg-b", xueji::v1::REGISTRAR, "QZ-B");
+    RegisterOperator("reg-c", xueji::v1::REGISTRAR, "QZ-C");
+    RegisterOperator("appr-a", xueji::v1::APPROVER, kCountyA);
+    RegisterOperator("appr-c", xueji::v1::APPROVER, kCountyC);
+    RegisterOperator("officer", xueji::v1::OFFICER, "35");
+    RegisterOperator("auditor", xueji::v1::AUDITOR, "3505");
+  }
+
+  Decision Registry(const xueji::v1::RegistryLine& line) {
+    absl::StatusOr<Decision> decision = DecideRegistry(line, state_, ctx_);
+    REQUIRE(decision.ok());
+    ApplyAll(decision->events);
+    return *decision;
+  }
+  Decision RegisterKindergarten(std::string code, std::string name,
+                                std::string county) {
+    xueji::v1::RegistryLine line;
+    line.mutable_kindergarten()->set_code(code);
+    line.mutable_kindergarten()->set_name(name);
+    line.mutable_kindergarten()->set_county(county);
+    return Registry(line);
+  }
+  Decision RegisterOperator(std::string id, xueji::v1::Role role,
+                            std::string org) {
+    xueji::v1::RegistryLine line;
+    line.mutable_operator_()->set_id(id);
+    line.mutable_operator_()->set_role(role);
+    line.mutable_operator_()->set_org(org);
+    return Registry(line);
+  }
+
+  // A request skeleton with a fresh request id ("r1", "r2", ...).
+  xueji::v1::Request Req(std::string actor, std::string day = kDay) {
+    xueji::v1::Request request;
+    request.set_request_id("r" + std::to_string(++next_request_));
+    request.set_actor(std::move(actor));
+    request.set_occurred_on(std::move(day));
+    return request;
+  }
+
+  // Decides without applying.
+  Decision DecideOnly(const xueji::v1::Request& request) {
+    absl::StatusOr<Decision> decision = Decide(request, state_, ctx_);
+    REQUIRE(decision.ok());
+    return *decision;
+  }
+  // Decides and applies the events (the processor's job).
+  Decision Submit(const xueji::v1::Request& request) {
+    Decision decision = DecideOnly(request);
+    ApplyAll(decision.events);
+    return decision;
+  }
+  void ApplyAll(const std::vector<xueji::v1::Event>& events) {
+    for (xueji::v1::Event event : events) {
+      event.set_partition(0);
+      event.set_offset(next_offset_++);
+      REQUIRE(state_.Apply(event).ok());
+      log_.push_back(event);
+    }
+  }
+
+  // Convenience requests.
+  Decision Admit(const xueji::v1::Child& child, std::string kg = "QZ-A",
+                 std::string actor = "reg-a", std::string day = kDay) {
+    xueji::v1::Request request = Req(std::move(actor), std::move(day));
+    request.mutable_admit()->set_kindergarten(std::move(kg));
+    *request.mutable_admit()->mutable_child() = child;
+    return Submit(request);
+  }
+  Decision Approve(const std::string& request_id, std::string actor = "appr-a",
+                   std::string day = kDay) {
+    xueji::v1::Request request = Req(std::move(actor), std::move(day));
+    request.mutable_approve()->set_request_id(request_id);
+    return Submit(request);
+  }
+  Decision Reject(const std::string& request_id, std::string actor = "appr-a") {
+    xueji::v1::Request request = Req(std::move(actor));
+    request.mutable_reject()->set_request_id(request_id);
+    request.mutable_reject()->set_reason("材料不全");
+    return Submit(request);
+  }
+  // Admits and approves; returns the student number.
+  std::string Enroll(const xueji::v1::Child& child, std::string kg = "QZ-A",
+                     std::string registrar = "reg-a",
+                     std::string approver = "appr-a") {
+    Decision admitted = Admit(child, kg, registrar);
+    REQUIRE(admitted.status == xueji::v1::PENDING_APPROVAL);
+    Decision approved =
+        Approve(admitted.events[0].request_id(), std::move(approver));
+    REQUIRE(approved.status == xueji::v1::APPLIED);
+    return admitted.student_no;
+  }
+
+  xueji::v1::RecordState Record(std::string_view student_no) {
+    absl::StatusOr<std::optional<xueji::v1::RecordState>> record =
+        state_.RecordByNumber(student_no);
+    REQUIRE(record.ok());
+    REQUIRE(record->has_value());
+    return **record;
+  }
+  std::vector<std::string> LiveAt(std::string_view kg) {
+    absl::StatusOr<std::vector<xueji::v1::RecordState>> live =
+        state_.LiveRecordsAt(kg);
+    REQUIRE(live.ok());
+    std::vector<std::string> numbers;
+    for (const auto& record : *live) numbers.push_back(record.student_no());
+    return numbers;
+  }
+  xueji::v1::OperatorState Operator(std::string_view id) {
+    auto op = state_.Operator(id);
+    REQUIRE(op.ok());
+    REQUIRE(op->has_value());
+    return **op;
+  }
+
+  LedgerState& state() { return state_; }
+  const DecideContext& ctx() const { return ctx_; }
+  const std::vector<xueji::v1::Event>& log() const { return log_; }
+
+ private:
+  MemoryKv kv_;
+  LedgerState state_;
+  PolicyBook policy_;
+  DecideContext ctx_;
+  int next_request_ = 0;
+  int64_t next_offset_ = 0;
+  std::vector<xueji::v1::Event> log_;
+};
+
+// Payload kinds of a decision's events, in order (e.g. "record_requested").
+inline std::vector<std::string> Kinds(const Decision& decision) {
+  std::vector<std::string> kinds;
+  for (const xueji::v1::Event& event : decision.events) {
+    const auto* field = xueji::v1::Event::descriptor()->FindFieldByNumber(
+        event.payload_case());
+    kinds.push_back(field == nullptr ? "?" : field->name());
+  }
+  return kinds;
+}
+
+}  // namespace xueji::testing
+
+#endif  // XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_

@@ -1,0 +1,145 @@
+// The deciders: pure functions from (request, state) to events.
+//
+//   Decide(request, state, ctx)  -> Decision (events + the answer) or Status
+//   EvolveRecord / EvolveKindergarten / EvolveOperator (state, event) -> state
+//
+// Decide reads state only through StateView and takes time, policy and the
+// calendar from DecideContext, so it is deterministic: the same request on
+// the same state at the same `now` yields byte-identical events. A refused
+// request is a Decision too (status REJECTED, a RequestRejected event on the
+// audit trail, possibly an OperatorSealed before it); a non-OK Status means the
+// state could not be read (storage), never a domain refusal.
+//
+// Events come back with the envelope filled (event_id, subject, student_no,
+// recorded_at, business_date, actor, request_id, correlation_id, outcome) and
+// partition/offset/hashes empty: the EventLog assigns those.
+//
+// Thread-safety: pure functions; StateView implementations say their own.
+#ifndef XUEJI_LEDGER_DECIDE_DECIDER_H_
+#define XUEJI_LEDGER_DECIDE_DECIDER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/rules/policy.h"
+#include "xueji/v1/events.pb.h"
+#include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
+
+namespace xueji {
+
+// Read access to decider state. Lookups return nullopt when absent.
+class StateView {
+ public:
+  virtual ~StateView() = default;
+  virtual absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
+      std::string_view id) const = 0;
+  virtual absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
+  Kindergarten(std::string_view code) const = 0;
+  // By any number the record has had (current or former).
+  virtual absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByNumber(
+      std::string_view student_no) const = 0;
+  // The record that last held this IdentityKey(), live or not.
+  virtual absl::StatusOr<std::optional<xueji::v1::RecordState>>
+  RecordByIdentity(std::string_view identity_key) const = 0;
+  // The record whose pending change has this request id.
+  virtual absl::StatusOr<std::optional<xueji::v1::RecordState>>
+  RecordByPendingRequest(std::string_view request_id) const = 0;
+  // Records PENDING, ENROLLED or TRANSFERRING (out of) at a kindergarten, in
+  // subject order.
+  virtual absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
+      std::string_view kindergarten) const = 0;
+  // The next free sequence number under a student-number prefix (from 1).
+  virtual absl::StatusOr<int> NextSequence(std::string_view prefix) const = 0;
+
+  // Index-only lookups (no record decoded), for verification. The defaults
+  // answer from the record lookups above; LedgerState reads its indexes.
+  struct LiveSubject {
+    std::string subject;
+    std::string student_no;  // current number
+  };
+  // The subject of RecordByNumber(student_no), if any.
+  virtual absl::StatusOr<std::optional<std::string>> SubjectByNumber(
+      std::string_view student_no) const {
+    absl::StatusOr<std::optional<xueji::v1::RecordState>> record =
+        RecordByNumber(student_no);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) return std::optional<std::string>();
+    return std::optional<std::string>((*record)->subject());
+  }
+  // LiveRecordsAt(kindergarten) as subject and current number, same order.
+  virtual absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(
+      std::string_view kindergarten) const {
+    absl::StatusOr<std::vector<xueji::v1::RecordState>> live =
+        LiveRecordsAt(kindergarten);
+    if (!live.ok()) return live.status();
+    std::vector<LiveSubject> out;
+    out.reserve(live->size());
+    for (const xueji::v1::RecordState& record : *live) {
+      out.push_back({record.subject(), record.student_no()});
+    }
+    return out;
+  }
+};
+
+struct DecideContext {
+  absl::Time now;  // the ledger clock: recorded_at of the events
+  const PolicyBook* policy = nullptr;
+  const WorkingCalendar* calendar = nullptr;
+  const AreaTable* areas = nullptr;
+};
+
+struct Decision {
+  xueji::v1::ResultStatus status = xueji::v1::RESULT_STATUS_UNSPECIFIED;
+  std::string student_no;
+  xueji::v1::ReasonCode code = xueji::v1::REASON_CODE_UNSPECIFIED;
+  std::string message;  // human summary; the reason when REJECTED
+  std::vector<xueji::v1::Event> events;  // never empty
+};
+
+absl::StatusOr<Decision> Decide(const xueji::v1::Request& request,
+                                const StateView& state,
+                                const DecideContext& ctx);
+
+// A registry line (registry load). Request id is derived from the content, so
+// loading the same file twice appends nothing; a changed line updates.
+absl::StatusOr<Decision> DecideRegistry(const xueji::v1::RegistryLine& line,
+                                        const StateView& state,
+                                        const DecideContext& ctx);
+
+// The request id DecideRegistry gives a registry line: "registry:" + the first
+// 16 hex digits of SHA-256 of its deterministic bytes.
+std::string RegistryRequestId(const xueji::v1::RegistryLine& line);
+
+// The Result a Decision answers with.
+xueji::v1::Result ResultOf(const xueji::v1::Request& request,
+                           const Decision& decision);
+
+xueji::v1::RecordState EvolveRecord(xueji::v1::RecordState state,
+                                    const xueji::v1::Event& event);
+xueji::v1::KindergartenState EvolveKindergarten(
+    xueji::v1::KindergartenState state, const xueji::v1::Event& event);
+xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
+                                        const xueji::v1::Event& event);
+
+// Subject keys (the partition keys of the log).
+std::string RecordSubject(std::string_view first_student_no);  // "stu:<no>"
+std::string KindergartenSubject(std::string_view code);        // "kg:<code>"
+std::string OperatorSubject(std::string_view id);              // "op:<id>"
+std::string RequestSubject(std::string_view request_id);       // "req:<id>"
+
+// Is a record in this status live (counts against one-record-per-child)?
+bool IsLive(xueji::v1::RecordStatus status);
+
+// The request action's name as in the JSON ("admit", "transferOut", ...).
+std::string_view ActionName(const xueji::v1::Request& request);
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_DECIDE_DECIDER_H_

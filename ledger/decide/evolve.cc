@@ -1,0 +1,245 @@
+// Evolve: fold one event into a record, kindergarten or operator state.
+// Pure; an event of another kind leaves the state as it was (a record still
+// counts it in `version`).
+#include <algorithm>
+
+#include "ledger/decide/decider.h"
+
+namespace xueji {
+
+using xueji::v1::Event;
+using xueji::v1::KindergartenState;
+using xueji::v1::OperatorState;
+using xueji::v1::PendingChange;
+using xueji::v1::RecordState;
+using xueji::v1::Request;
+
+namespace {
+
+// The pending change an event opens, with the original request rebuilt from
+// the envelope and payload (approve/reject dispatch on its action).
+PendingChange* OpenPending(RecordState* state, const Event& event) {
+  PendingChange* pending = state->mutable_pending();
+  pending->Clear();
+  pending->set_request_id(event.request_id());
+  pending->set_requested_on(event.business_date());
+  *pending->mutable_requested_by() = event.actor();
+  Request* request = pending->mutable_request();
+  request->set_request_id(event.request_id());
+  request->set_actor(event.actor().operator_id());
+  request->set_occurred_on(event.business_date());
+  return pending;
+}
+
+void ClearTransfer(RecordState* state) {
+  state->clear_transfer_to();
+  state->clear_transferred_out();
+  state->clear_transfer_started_on();
+  state->clear_transfer_out_on();
+}
+
+void EvolveRequested(RecordState* state, const Event& event) {
+  const auto& requested = event.record_requested();
+  if (state->student_no().empty()) state->set_student_no(event.student_no());
+  state->set_status(xueji::v1::PENDING);
+  state->set_kindergarten(requested.kindergarten());
+  *state->mutable_child() = requested.child();
+  state->set_entry_date(requested.entry_date());
+  state->set_requested_on(event.business_date());
+  state->clear_established_on();
+  ClearTransfer(state);
+  state->clear_deferred_until();
+  state->clear_closed_reason();
+  state->clear_admission_rejected();
+  xueji::v1::Admit* admit =
+      OpenPending(state, event)->mutable_request()->mutable_admit();
+  admit->set_kindergarten(requested.kindergarten());
+  *admit->mutable_child() = requested.child();
+  admit->set_entry_date(requested.entry_date());
+}
+
+void EvolveConverted(RecordState* state, const Event& event) {
+  const auto& converted = event.number_converted();
+  const auto& former = state->former_numbers();
+  if (std::find(former.begin(), former.end(), converted.from_student_no()) ==
+      former.end()) {
+    state->add_former_numbers(converted.from_student_no());
+  }
+  state->set_student_no(converted.to_student_no());
+  state->mutable_child()->set_id_type(converted.id_type());
+  state->mutable_child()->set_id_number(converted.id_number());
+}
+
+// Change requests that open a pending change (other than admission).
+void EvolveChangeRequest(RecordState* state, const Event& event) {
+  Request* request = OpenPending(state, event)->mutable_request();
+  switch (event.payload_case()) {
+    case Event::kTransferRequested:
+      state->set_status(xueji::v1::TRANSFERRING);
+      state->set_transfer_to(event.transfer_requested().to_kindergarten());
+      state->set_transferred_out(false);
+      state->set_transfer_started_on(event.business_date());
+      state->clear_transfer_out_on();
+      request->mutable_transfer_out()->set_student_no(state->student_no());
+      request->mutable_transfer_out()->set_to_kindergarten(
+          event.transfer_requested().to_kindergarten());
+      break;
+    case Event::kDeferralRequested:
+      request->mutable_defer()->set_student_no(state->student_no());
+      request->mutable_defer()->set_until_date(
+          event.deferral_requested().until_date());
+      request->mutable_defer()->set_evidence(
+          event.deferral_requested().evidence());
+      break;
+    case Event::kCancellationRequested:
+      request->mutable_cancel()->set_student_no(state->student_no());
+      request->mutable_cancel()->set_reason(
+          event.cancellation_requested().reason());
+      break;
+    case Event::kKeyInfoEditRequested:
+      request->mutable_edit_key_info()->set_student_no(state->student_no());
+      *request->mutable_edit_key_info()->mutable_child() =
+          event.key_info_edit_requested().child();
+      request->mutable_edit_key_info()->set_evidence(
+          event.key_info_edit_requested().evidence());
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+RecordState EvolveRecord(RecordState state, const Event& event) {
+  if (state.subject().empty()) state.set_subject(event.subject());
+  state.set_version(state.version() + 1);
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+      EvolveRequested(&state, event);
+      break;
+    case Event::kTemporaryNumberAssigned:
+      if (state.student_no().empty()) {
+        state.set_student_no(event.temporary_number_assigned().student_no());
+      }
+      break;
+    case Event::kRecordEstablished:
+      state.set_status(xueji::v1::ENROLLED);
+      state.set_kindergarten(event.record_established().kindergarten());
+      state.set_established_on(event.business_date());
+      state.clear_pending();
+      break;
+    case Event::kRecordRejected:
+      state.set_status(xueji::v1::CANCELLED);
+      state.set_admission_rejected(true);
+      state.set_closed_reason(event.record_rejected().reason());
+      state.clear_pending();
+      break;
+    case Event::kNumberConverted:
+      EvolveConverted(&state, event);
+      break;
+    case Event::kTransferRequested:
+    case Event::kDeferralRequested:
+    case Event::kCancellationRequested:
+    case Event::kKeyInfoEditRequested:
+      EvolveChangeRequest(&state, event);
+      break;
+    case Event::kTransferredOut:
+      state.set_transferred_out(true);
+      state.set_transfer_out_on(event.business_date());
+      state.clear_pending();
+      break;
+    case Event::kTransferredIn:
+      state.set_status(xueji::v1::ENROLLED);
+      state.set_kindergarten(event.transferred_in().to_kindergarten());
+      ClearTransfer(&state);
+      break;
+    case Event::kLeft:
+      state.set_status(xueji::v1::LEFT);
+      state.set_closed_reason(event.left().reason());
+      state.clear_pending();
+      ClearTransfer(&state);
+      break;
+    case Event::kGraduated:
+      state.set_status(xueji::v1::GRADUATED);
+      state.clear_pending();
+      ClearTransfer(&state);
+      break;
+    case Event::kDeferralApproved:
+      state.set_deferred_until(event.deferral_approved().until_date());
+      state.clear_pending();
+      break;
+    case Event::kCancelled:
+      state.set_status(xueji::v1::CANCELLED);
+      state.set_admission_rejected(false);
+      state.set_closed_reason(event.cancelled().reason());
+      state.clear_pending();
+      ClearTransfer(&state);
+      break;
+    case Event::kKeyInfoEditApproved:
+      *state.mutable_child() = event.key_info_edit_approved().child();
+      state.clear_pending();
+      break;
+    case Event::kChangeRejected:
+      if (state.pending().request().has_transfer_out()) {
+        state.set_status(xueji::v1::ENROLLED);
+        ClearTransfer(&state);
+      }
+      state.clear_pending();
+      break;
+    case Event::kRecordMoved:
+      state.set_kindergarten(event.record_moved().to_kindergarten());
+      break;
+    default:
+      break;
+  }
+  return state;
+}
+
+KindergartenState EvolveKindergarten(KindergartenState state,
+                                     const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kKindergartenRegistered:
+      state.set_code(event.kindergarten_registered().code());
+      state.set_name(event.kindergarten_registered().name());
+      state.set_county(event.kindergarten_registered().county());
+      break;
+    case Event::kKindergartenMerged:
+      state.set_closed(true);
+      state.set_merged_into(event.kindergarten_merged().into());
+      state.set_closed_on(event.business_date());
+      break;
+    case Event::kKindergartenClosed:
+      state.set_closed(true);
+      state.set_closed_on(event.business_date());
+      break;
+    case Event::kVerificationRecorded:
+      state.set_last_verification_term(event.verification_recorded().term());
+      state.set_last_verification_on(event.business_date());
+      break;
+    default:
+      break;
+  }
+  return state;
+}
+
+OperatorState EvolveOperator(OperatorState state, const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kOperatorRegistered:
+      // A re-registration updates role and organisation; it does not unseal.
+      state.set_id(event.operator_registered().id());
+      state.set_role(event.operator_registered().role());
+      state.set_org(event.operator_registered().org());
+      if (event.business_date() > state.last_active()) {
+        state.set_last_active(event.business_date());
+      }
+      break;
+    case Event::kOperatorSealed:
+      state.set_sealed(true);
+      break;
+    default:
+      break;
+  }
+  return state;
+}
+
+}  // namespace xueji

@@ -1,0 +1,217 @@
+// KafkaLog's write-ahead journal on the mock cluster: a batch left half in
+// the events topic (a processor killed mid-append) is finished by
+// RecoverJournal with the same bytes at the same offsets, once.
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/kafka/kafka_client.h"
+#include "ledger/kafka/kafka_log.h"
+#include "ledger/kafka/kafka_test_util.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Event;
+using xueji::v1::JournalBatch;
+
+Event Requested(const std::string& subject, const std::string& request_id) {
+  Event e;
+  e.set_event_id(absl::StrCat(request_id, "-0"));
+  e.set_subject(subject);
+  e.set_recorded_at("2025-09-01T08:00:00+08:00");
+  e.set_business_date("2025-09-01");
+  e.mutable_actor()->set_operator_id("op-test-1");
+  e.set_request_id(request_id);
+  e.set_outcome(xueji::v1::PENDING_APPROVAL);
+  e.mutable_record_requested()->set_kindergarten("KG-TEST-1");
+  return e;
+}
+
+std::unique_ptr<KafkaLog> OpenJournaled(MockCluster& cluster) {
+  KafkaLogOptions options = cluster.Options();
+  options.journal_topic = "xueji.journal";
+  auto log = KafkaLog::Open(options);
+  REQUIRE(log.ok());
+  return *std::move(log);
+}
+
+// Seals `batch` after the log's current tails, as Append would.
+std::vector<Event> SealAfterTails(EventLog& log, std::vector<Event> batch) {
+  auto heads = log.HeadOffsets();
+  REQUIRE(heads.ok());
+  std::map<int32_t, std::string> hashes;
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    if ((*heads)[p] == 0) continue;
+    auto last = log.Read(p, (*heads)[p] - 1, 1);
+    REQUIRE(last.ok());
+    REQUIRE(last->size() == 1);
+    hashes[p] = last->front().event.hash();
+  }
+  std::vector<int64_t> next = *heads;
+  for (Event& e : batch) {
+    const int32_t p = PartitionFor(e.subject(), log.partitions());
+    e.set_partition(p);
+    e.set_offset(next[p]++);
+    SealEvent(hashes[p], &e);
+    hashes[p] = e.hash();
+  }
+  return batch;
+}
+
+// What a killed processor leaves: the journal record, and only `written`
+// of its events.
+void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
+                    size_t written) {
+  KafkaConnection kafka;
+  kafka.bootstrap_servers = cluster.Options().bootstrap_servers;
+  auto producer = KafkaProducer::Open(kafka, std::chrono::seconds(10));
+  REQUIRE(producer.ok());
+  JournalBatch journal;
+  for (const Event& e : sealed) *journal.add_events() = e;
+  journal.set_next_request_offset(42);
+  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
+                               journal.SerializeAsString()).ok());
+  REQUIRE((*producer)->Flush().ok());
+  for (size_t i = 0; i < written; ++i) {
+    REQUIRE((*producer)->Produce("xueji.events", sealed[i].partition(),
+                                 sealed[i].subject(),
+                                 CanonicalBytes(sealed[i])).ok());
+  }
+  REQUIRE((*producer)->Flush().ok());
+}
+
+int64_t TotalEvents(EventLog& log) {
+  auto heads = log.HeadOffsets();
+  REQUIRE(heads.ok());
+  int64_t total = 0;
+  for (int64_t h : *heads) total += h;
+  return total;
+}
+
+std::vector<Event> Batch(const std::string& tag, int n) {
+  std::vector<Event> batch;
+  for (int i = 0; i < n; ++i) {
+    batch.push_back(Requested(absl::StrCat("stu:J", i), absl::StrCat(tag, i)));
+  }
+  return batch;
+}
+
+TEST_CASE("RecoverJournal on an empty journal returns nothing") {
+  MockCluster cluster;
+  auto log = OpenJournaled(cluster);
+  auto last = log->RecoverJournal();
+  REQUIRE(last.ok());
+  CHECK_FALSE(last->has_value());
+}
+
+TEST_CASE("AppendJournaled journals the sealed batch with the answers") {
+  MockCluster cluster;
+  auto log = OpenJournaled(cluster);
+  REQUIRE(log->RecoverJournal().ok());  // learns the journal's end
+  JournalBatch header;
+  header.add_request_offsets(7);
+  header.set_next_request_offset(8);
+  header.add_results()->set_request_id("a0");
+  auto sealed = log->AppendJournaled(Batch("a", 12), header);
+  REQUIRE(sealed.ok());
+  auto last = log->RecoverJournal();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->next_request_offset() == 8);
+  CHECK((*last)->results(0).request_id() == "a0");
+  REQUIRE((*last)->events_size() == 12);
+  for (int i = 0; i < 12; ++i) {
+    CHECK((*last)->events(i).hash() == (*sealed)[i].hash());
+  }
+  CHECK(TotalEvents(*log) == 12);  // nothing produced twice
+}
+
+TEST_CASE("RecoverJournal finishes a half-written batch exactly once") {
+  MockCluster cluster;
+  auto writer = OpenJournaled(cluster);
+  REQUIRE(writer->Append(Batch("first", 10)).ok());
+  std::vector<Event> sealed = SealAfterTails(*writer, Batch("second", 16));
+  const size_t written = GENERATE(0u, 5u, 16u);
+  LeaveHalfBatch(cluster, sealed, written);
+
+  auto successor = OpenJournaled(cluster);
+  auto last = successor->RecoverJournal();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->next_request_offset() == 42);
+  CHECK(TotalEvents(*successor) == 26);
+  for (const Event& e : sealed) {
+    auto stored = successor->Read(e.partition(), e.offset(), 1);
+    REQUIRE(stored.ok());
+    REQUIRE(stored->size() == 1);
+    CHECK(stored->front().bytes == CanonicalBytes(e));
+  }
+  auto report = VerifyLog(*successor);
+  REQUIRE(report.ok());
+  CHECK(report->breaks.empty());
+
+  // Again (a second takeover): nothing more is produced; appends continue.
+  REQUIRE(successor->RecoverJournal().ok());
+  CHECK(TotalEvents(*successor) == 26);
+  REQUIRE(successor->Append(Batch("third", 3)).ok());
+  CHECK(TotalEvents(*successor) == 29);
+}
+
+TEST_CASE("A journal record that lost the race is ignored, and its writer "
+          "appends nothing") {
+  MockCluster cluster;
+  auto first = OpenJournaled(cluster);
+  auto second = OpenJournaled(cluster);
+  REQUIRE(first->RecoverJournal().ok());
+  REQUIRE(second->RecoverJournal().ok());  // both expect journal offset 0
+  JournalBatch header;
+  header.set_next_request_offset(1);
+  REQUIRE(first->AppendJournaled(Batch("a", 3), header).ok());
+  header.set_next_request_offset(99);
+  auto lost = second->AppendJournaled(Batch("b", 3), header);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(absl::IsAborted(lost.status()));
+  CHECK(TotalEvents(*first) == 3);  // none of the loser's events
+  auto third = OpenJournaled(cluster);
+  auto last = third->RecoverJournal();
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->next_request_offset() == 1);  // the winner's record
+  CHECK(TotalEvents(*third) == 3);
+}
+
+TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
+  MockCluster cluster;
+  auto writer = OpenJournaled(cluster);
+  REQUIRE(writer->Append(Batch("first", 4)).ok());
+  std::vector<Event> sealed = SealAfterTails(*writer, Batch("second", 4));
+  // Another writer's event sits where the journal's first event belongs.
+  std::vector<Event> other = sealed;
+  other[0].set_request_id("intruder");
+  SealEvent(other[0].prev_hash(), &other[0]);
+  LeaveHalfBatch(cluster, other, 1);
+  KafkaConnection kafka;
+  kafka.bootstrap_servers = cluster.Options().bootstrap_servers;
+  auto producer = KafkaProducer::Open(kafka, std::chrono::seconds(10));
+  REQUIRE(producer.ok());
+  JournalBatch journal;
+  for (const Event& e : sealed) *journal.add_events() = e;
+  journal.set_journal_offset(1);  // where it lands: after LeaveHalfBatch's
+  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
+                               journal.SerializeAsString()).ok());
+  REQUIRE((*producer)->Flush().ok());
+
+  auto successor = OpenJournaled(cluster);
+  auto last = successor->RecoverJournal();
+  REQUIRE_FALSE(last.ok());
+  CHECK(absl::IsDataLoss(last.status()));
+  CHECK_THAT(std::string(last.status().message()),
+             Catch::Contains("another writer"));
+}
+
+}  // namespace
+}  // namespace xueji

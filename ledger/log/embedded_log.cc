@@ -1,0 +1,256 @@
+// The embedded EventLog: one RocksDB database (default column family).
+//
+// Key layout (all integers big-endian, so key order is numeric order):
+//   "e" + partition (4 bytes) + offset (8 bytes) -> the sealed event's
+//        canonical bytes (CanonicalBytes after SealEvent: hash set)
+//   "h" + partition (4 bytes) -> head record: next offset (8 bytes) followed
+//        by the last event's hash (32 raw bytes; absent while empty)
+//   "m/partitions" -> partition count (4 bytes), fixed when the log is created
+// An Append writes its events and the touched head records in one WriteBatch
+// with sync=true. Heads are read once at open and then kept in memory, so an
+// Append costs no DB reads and one fsync whatever the batch size.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/log/event_log.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/storage/kv.h"
+#include "ledger/storage/rocks_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace xueji {
+
+namespace {
+
+constexpr char kPartitionsKey[] = "m/partitions";
+constexpr size_t kEventKeySize = 1 + 4 + 8;
+// DataLoss from Read carries the bad offset (decimal) under this URL;
+// VerifyLog (hash_chain.cc) reads it to resume after the damaged event.
+constexpr char kBadOffsetPayload[] = "type.xueji.dev/xueji.storage.BadOffset";
+
+std::string PartitionPrefix(int32_t partition) {
+  return absl::StrCat("e", EncodeFixed32BE(static_cast<uint32_t>(partition)));
+}
+std::string EventKey(int32_t partition, int64_t offset) {
+  return absl::StrCat(PartitionPrefix(partition),
+                      EncodeFixed64BE(static_cast<uint64_t>(offset)));
+}
+std::string HeadKey(int32_t partition) {
+  return absl::StrCat("h", EncodeFixed32BE(static_cast<uint32_t>(partition)));
+}
+
+struct Head {
+  int64_t next = 0;
+  std::string last_hash;
+};
+
+class EmbeddedLog final : public EventLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(
+      const std::string& path, const EmbeddedLogOptions& options);
+
+  int32_t partitions() const override { return partitions_; }
+  absl::StatusOr<std::vector<xueji::v1::Event>> Append(
+      std::vector<xueji::v1::Event> batch) override;
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
+                                                int64_t from_offset,
+                                                size_t max_events) override;
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    std::vector<int64_t> offsets;
+    offsets.reserve(heads_.size());
+    for (const Head& head : heads_) offsets.push_back(head.next);
+    return offsets;
+  }
+
+ private:
+  EmbeddedLog(std::string path, std::unique_ptr<rocksdb::DB> db,
+              bool read_only)
+      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key);
+  absl::Status LoadPartitionCount(int32_t requested);
+  absl::Status LoadHeads();
+  absl::Status Damaged(int32_t partition, int64_t offset,
+                       const std::string& what) const {
+    absl::Status status = absl::DataLossError(absl::StrCat(
+        "event log ", path_, ": partition ", partition, " offset ", offset,
+        ": ", what));
+    status.SetPayload(kBadOffsetPayload, absl::Cord(absl::StrCat(offset)));
+    return status;
+  }
+
+  const std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  const bool read_only_;
+  int32_t partitions_ = 0;
+  std::vector<Head> heads_;  // index = partition
+};
+
+absl::StatusOr<std::unique_ptr<EventLog>> EmbeddedLog::Open(
+    const std::string& path, const EmbeddedLogOptions& options) {
+  auto db = rocks_internal::OpenDb(path, /*create_if_missing=*/true,
+                                   options.read_only);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<EmbeddedLog> log(
+      new EmbeddedLog(path, *std::move(db), options.read_only));
+  if (absl::Status s = log->LoadPartitionCount(options.partitions); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = log->LoadHeads(); !s.ok()) return s;
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+absl::StatusOr<std::optional<std::string>> EmbeddedLog::Get(
+    const std::string& key) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return rocks_internal::FromRocks(s, path_);
+  return std::optional<std::string>(std::move(value));
+}
+
+// The stored count wins over `requested`; a new log stores `requested`.
+absl::Status EmbeddedLog::LoadPartitionCount(int32_t requested) {
+  auto stored = Get(kPartitionsKey);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    const std::string& v = **stored;
+    const int32_t count = static_cast<int32_t>(DecodeFixed32BE(v));
+    if (v.size() != 4 || count <= 0) {
+      return absl::DataLossError(
+          absl::StrCat("event log ", path_, ": bad partition count record"));
+    }
+    partitions_ = count;
+    return absl::OkStatus();
+  }
+  if (requested <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event log ", path_, ": partition count must be positive, got ",
+        requested));
+  }
+  partitions_ = requested;
+  if (read_only_) return absl::OkStatus();  // an empty log, never written
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return rocks_internal::FromRocks(
+      db_->Put(sync, kPartitionsKey,
+               EncodeFixed32BE(static_cast<uint32_t>(requested))),
+      path_);
+}
+
+absl::Status EmbeddedLog::LoadHeads() {
+  heads_.assign(static_cast<size_t>(partitions_), Head());
+  for (int32_t p = 0; p < partitions_; ++p) {
+    auto record = Get(HeadKey(p));
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) continue;
+    const std::string& v = **record;
+    const int64_t next = static_cast<int64_t>(DecodeFixed64BE(v));
+    if (v.size() < 8 || next < 0 || (next > 0) == (v.size() == 8)) {
+      return absl::DataLossError(absl::StrCat(
+          "event log ", path_, ": bad head record of partition ", p));
+    }
+    heads_[p].next = next;
+    heads_[p].last_hash = v.substr(8);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<xueji::v1::Event>> EmbeddedLog::Append(
+    std::vector<xueji::v1::Event> batch) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("event log ", path_, " is open read-only"));
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].subject().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event ", i, " of the batch has no subject"));
+    }
+  }
+  if (batch.empty()) return batch;
+  std::vector<Head> heads = heads_;  // committed only if the write succeeds
+  std::vector<bool> touched(heads.size(), false);
+  rocksdb::WriteBatch write;
+  for (xueji::v1::Event& event : batch) {
+    const int32_t p = PartitionFor(event.subject(), partitions_);
+    Head& head = heads[p];
+    event.set_partition(p);
+    event.set_offset(head.next);
+    SealEvent(head.last_hash, &event);
+    write.Put(EventKey(p, head.next), CanonicalBytes(event));
+    ++head.next;
+    head.last_hash = event.hash();
+    touched[p] = true;
+  }
+  for (int32_t p = 0; p < partitions_; ++p) {
+    if (!touched[p]) continue;
+    write.Put(HeadKey(p),
+              absl::StrCat(EncodeFixed64BE(static_cast<uint64_t>(heads[p].next)),
+                           heads[p].last_hash));
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  if (absl::Status s =
+          rocks_internal::FromRocks(db_->Write(options, &write), path_);
+      !s.ok()) {
+    return s;
+  }
+  heads_ = std::move(heads);
+  return batch;
+}
+
+absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(
+    int32_t partition, int64_t from_offset, size_t max_events) {
+  if (partition < 0 || partition >= partitions_ || from_offset < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event log ", path_, ": no partition ", partition,
+                     " offset ", from_offset, " (", partitions_,
+                     " partitions)"));
+  }
+  std::vector<StoredEvent> out;
+  const std::string prefix = PartitionPrefix(partition);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(EventKey(partition, from_offset));
+       it->Valid() && out.size() < max_events; it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (!key.starts_with(prefix)) break;
+    const int64_t offset = static_cast<int64_t>(DecodeFixed64BE(
+        std::string_view(key.data() + prefix.size(), key.size() - prefix.size())));
+    if (key.size() != kEventKeySize) return Damaged(partition, offset, "bad key");
+    StoredEvent stored;
+    stored.bytes = it->value().ToString();
+    if (!stored.event.ParseFromString(stored.bytes)) {
+      return Damaged(partition, offset, "unparseable event bytes");
+    }
+    if (stored.event.partition() != partition ||
+        stored.event.offset() != offset) {
+      return Damaged(partition, offset,
+                     absl::StrCat("the event says partition ",
+                                  stored.event.partition(), " offset ",
+                                  stored.event.offset()));
+    }
+    out.push_back(std::move(stored));
+  }
+  if (!it->status().ok()) return rocks_internal::FromRocks(it->status(), path_);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedLog(
+    const std::string& path, const EmbeddedLogOptions& options) {
+  return EmbeddedLog::Open(path, options);
+}
+
+}  // namespace xueji

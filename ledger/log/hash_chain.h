@@ -1,0 +1,59 @@
+// The per-partition SHA-256 hash chain over events' canonical bytes.
+//
+// canonical bytes = deterministic protobuf serialization of the Event with
+// `hash` empty (partition, offset and prev_hash set). hash = SHA-256 of them.
+// The first event of a partition has an empty prev_hash.
+//
+// Thread-safety: pure functions.
+#ifndef XUEJI_LEDGER_LOG_HASH_CHAIN_H_
+#define XUEJI_LEDGER_LOG_HASH_CHAIN_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ledger/log/event_log.h"
+#include "xueji/v1/events.pb.h"
+
+namespace xueji {
+
+std::string Sha256(std::string_view bytes);  // 32 raw bytes
+std::string HexEncode(std::string_view bytes);
+
+// Deterministic serialization of `event` as is.
+std::string CanonicalBytes(const xueji::v1::Event& event);
+
+// Sets event->prev_hash = prev_hash and event->hash over its canonical bytes.
+void SealEvent(std::string_view prev_hash, xueji::v1::Event* event);
+
+// One break found by VerifyLog.
+struct ChainBreak {
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string problem;  // e.g. "hash mismatch", "unparseable bytes"
+};
+struct VerifyReport {
+  int64_t events_checked = 0;
+  std::vector<std::string> head_hashes;  // hex, per partition
+  std::vector<ChainBreak> breaks;
+};
+
+struct VerifyOptions {
+  // true (the embedded log): offsets are dense, a missing offset is a break
+  // and the last event must sit just below the head offset. false (Kafka:
+  // transaction markers take offsets): offsets need only increase strictly;
+  // the prev_hash links still catch a missing event.
+  bool dense_offsets = true;
+};
+
+// Checks every partition of `log` from offset 0: bytes are canonical, each
+// hash matches, each prev_hash is its predecessor's hash, offsets increase
+// (densely unless options.dense_offsets is false).
+absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
+                                       const VerifyOptions& options = {});
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_LOG_HASH_CHAIN_H_

@@ -1,0 +1,257 @@
+// Tests of the hash chain: SHA-256, canonical bytes, sealing, and VerifyLog
+// over a real embedded log whose RocksDB values are then tampered with.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "google/protobuf/stubs/logging.h"
+
+#include "ledger/log/event_log.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/storage/kv.h"
+#include "tests/support/temp_dir.h"
+
+namespace xueji {
+namespace {
+
+namespace fs = std::filesystem;
+
+
+v1::Event MakeEvent(const std::string& subject, const std::string& request) {
+  v1::Event event;
+  event.set_event_id("evt-" + request);
+  event.set_subject(subject);
+  event.set_request_id(request);
+  event.set_correlation_id(request);
+  event.set_business_date("2025-10-09");
+  event.set_recorded_at("2025-10-09T09:30:00Z");
+  event.set_outcome(v1::APPLIED);
+  event.mutable_actor()->set_operator_id("op-reg-7");
+  event.mutable_actor()->set_role(v1::REGISTRAR);
+  event.mutable_actor()->set_org("KG-0007");
+  event.mutable_transferred_in()->set_from_kindergarten("KG-0003");
+  event.mutable_transferred_in()->set_to_kindergarten("KG-0007");
+  return event;
+}
+
+std::string EventKey(int32_t partition, int64_t offset) {
+  return "e" + EncodeFixed32BE(partition) + EncodeFixed64BE(offset);
+}
+
+// A log of 3 partitions: "stu:CHAIN" gets 5 events (offsets 0..4), other
+// subjects a few more. Returns the partition of "stu:CHAIN".
+int32_t WriteLog(const std::string& path) {
+  EmbeddedLogOptions options;
+  options.partitions = 3;
+  auto log = OpenEmbeddedLog(path, options);
+  REQUIRE(log.ok());
+  for (int i = 0; i < 5; ++i) {
+    const std::string r = "req-" + std::to_string(i);
+    REQUIRE((*log)->Append({MakeEvent("stu:CHAIN", r), MakeEvent("kg:KG-0007", r),
+                            MakeEvent("op:op-reg-" + std::to_string(i), r)})
+                .ok());
+  }
+  return PartitionFor("stu:CHAIN", 3);
+}
+
+VerifyReport Verify(const std::string& path) {
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(path, options);
+  REQUIRE(log.ok());
+  google::protobuf::LogSilencer quiet;  // damaged strings log UTF-8 errors
+  auto report = VerifyLog(**log);
+  REQUIRE(report.ok());
+  return *std::move(report);
+}
+
+// Opens the log's RocksDB directly and changes it.
+void Tamper(const std::string& path, const std::function<void(RocksKv&)>& edit) {
+  auto kv = RocksKv::Open(path, RocksKv::Options());
+  REQUIRE(kv.ok());
+  edit(**kv);
+  REQUIRE((*kv)->Commit(/*sync=*/false).ok());  // closing flushes the WAL
+}
+
+std::string Stored(RocksKv& kv, int32_t p, int64_t o) {
+  auto value = kv.Get(EventKey(p, o));
+  REQUIRE(value.ok());
+  REQUIRE(value->has_value());
+  return **value;
+}
+
+std::string Describe(const VerifyReport& report) {
+  std::string out;
+  for (const ChainBreak& b : report.breaks) {
+    out += std::to_string(b.partition) + "/" + std::to_string(b.offset) + ": " +
+           b.problem + "\n";
+  }
+  return out;
+}
+
+TEST_CASE("Sha256 and HexEncode") {
+  CHECK(HexEncode(Sha256("abc")) ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(HexEncode(Sha256("")) ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(HexEncode(std::string("\x00\xff\x10", 3)) == "00ff10");
+  CHECK(HexEncode("") == "");
+}
+
+TEST_CASE("CanonicalBytes and SealEvent") {
+  v1::Event event = MakeEvent("stu:S", "req-s");
+  event.set_partition(2);
+  event.set_offset(7);
+  const std::string bytes = CanonicalBytes(event);
+  v1::Event parsed;
+  REQUIRE(parsed.ParseFromString(bytes));
+  CHECK(CanonicalBytes(parsed) == bytes);
+  CHECK(parsed.subject() == "stu:S");
+
+  v1::Event sealed = event;
+  SealEvent("previous-hash", &sealed);
+  CHECK(sealed.prev_hash() == "previous-hash");
+  v1::Event unsealed = sealed;
+  unsealed.clear_hash();
+  CHECK(sealed.hash() == Sha256(CanonicalBytes(unsealed)));
+  CHECK(sealed.hash().size() == 32);
+
+  v1::Event other = event;
+  SealEvent("another-hash", &other);
+  CHECK(other.hash() != sealed.hash());
+  SealEvent("previous-hash", &other);  // resealing replaces the hash
+  CHECK(other.hash() == sealed.hash());
+}
+
+TEST_CASE("VerifyLog: a clean log verifies") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  const VerifyReport report = Verify(dir.Sub("log"));
+  INFO(Describe(report));
+  CHECK(report.breaks.empty());
+  CHECK(report.events_checked == 15);
+  REQUIRE(report.head_hashes.size() == 3);
+  auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
+  REQUIRE(kv.ok());
+  v1::Event last;
+  REQUIRE(last.ParseFromString(Stored(**kv, p, 4)));
+  CHECK(report.head_hashes[p] == HexEncode(last.hash()));
+  CHECK(report.head_hashes[p].size() == 64);
+}
+
+TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  // One writer for all the edits; each Verify opens the log read-only beside
+  // it (a read-only open replays the writer's WAL, so it sees every commit).
+  auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
+  REQUIRE(kv.ok());
+  const std::string original = Stored(**kv, p, 2);
+  REQUIRE(original.size() > 100);
+  for (const unsigned char mask : {0x01, 0x80}) {
+    for (size_t i = 0; i < original.size(); ++i) {
+      std::string flipped = original;
+      flipped[i] = static_cast<char>(flipped[i] ^ mask);
+      (*kv)->Put(EventKey(p, 2), flipped);
+      REQUIRE((*kv)->Commit(/*sync=*/false).ok());
+      const VerifyReport report = Verify(dir.Sub("log"));
+      INFO("byte " << i << " mask " << int{mask} << "\n" << Describe(report));
+      REQUIRE(report.breaks.size() == 1);
+      CHECK(report.breaks[0].partition == p);
+      CHECK(report.breaks[0].offset == 2);
+    }
+  }
+  (*kv)->Put(EventKey(p, 2), original);
+  REQUIRE((*kv)->Commit(/*sync=*/false).ok());
+  CHECK(Verify(dir.Sub("log")).breaks.empty());
+}
+
+TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+    std::string bytes = Stored(kv, p, 3);
+    const size_t at = bytes.find("KG-0003");  // transferred_in.from
+    REQUIRE(at != std::string::npos);
+    bytes[at + 6] = '9';
+    v1::Event still_parses;
+    REQUIRE(still_parses.ParseFromString(bytes));
+    CHECK(still_parses.transferred_in().from_kindergarten() == "KG-0009");
+    kv.Put(EventKey(p, 3), bytes);
+  });
+  const VerifyReport report = Verify(dir.Sub("log"));
+  INFO(Describe(report));
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].partition == p);
+  CHECK(report.breaks[0].offset == 3);
+  CHECK(report.breaks[0].problem.find("hash mismatch") != std::string::npos);
+}
+
+TEST_CASE("VerifyLog: a resealed forgery breaks the link to its successor") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+    v1::Event event;
+    REQUIRE(event.ParseFromString(Stored(kv, p, 1)));
+    event.mutable_actor()->set_operator_id("op-someone-else");
+    SealEvent(event.prev_hash(), &event);  // a consistent hash for the edit
+    kv.Put(EventKey(p, 1), CanonicalBytes(event));
+  });
+  const VerifyReport report = Verify(dir.Sub("log"));
+  INFO(Describe(report));
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].partition == p);
+  CHECK(report.breaks[0].offset == 2);
+  CHECK(report.breaks[0].problem.find("prev_hash") != std::string::npos);
+}
+
+TEST_CASE("VerifyLog: deleted events are missing offsets") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  SECTION("in the middle") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 2)); });
+    const VerifyReport report = Verify(dir.Sub("log"));
+    INFO(Describe(report));
+    REQUIRE(report.breaks.size() == 1);
+    CHECK(report.breaks[0].partition == p);
+    CHECK(report.breaks[0].offset == 2);
+    CHECK(report.breaks[0].problem.find("missing") != std::string::npos);
+    CHECK(report.events_checked == 14);
+  }
+  SECTION("at the tail, below the head record") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 4)); });
+    const VerifyReport report = Verify(dir.Sub("log"));
+    INFO(Describe(report));
+    REQUIRE(report.breaks.size() == 1);
+    CHECK(report.breaks[0].offset == 4);
+    CHECK(report.breaks[0].problem.find("head offset 5") != std::string::npos);
+  }
+}
+
+TEST_CASE("VerifyLog: unreadable events are reported and the walk goes on") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+    kv.Put(EventKey(p, 1), std::string("\x0f\x0f\x0f", 3));
+    std::string bytes = Stored(kv, p, 3);
+    bytes[bytes.find("req-3")] = 'R';
+    kv.Put(EventKey(p, 3), bytes);
+  });
+  const VerifyReport report = Verify(dir.Sub("log"));
+  INFO(Describe(report));
+  REQUIRE(report.breaks.size() == 2);
+  CHECK(report.breaks[0].offset == 1);
+  CHECK(report.breaks[0].problem.find("unparseable") != std::string::npos);
+  CHECK(report.breaks[1].offset == 3);
+  CHECK(report.breaks[1].problem.find("hash mismatch") != std::string::npos);
+  CHECK(report.events_checked == 14);  // every readable event was checked
+}
+
+}  // namespace
+}  // namespace xueji

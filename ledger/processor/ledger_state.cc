@@ -1,0 +1,389 @@
+// LedgerState over a KvStore. Key layout (values are serialized protobuf
+// messages unless noted):
+//   r/<subject>             -> RecordState           (subject "stu:<no>")
+//   n/<student_no>          -> subject               (current and former numbers)
+//   i/<identity key>        -> subject               (the record that last held it)
+//   p/<request_id>          -> subject               (record's pending change)
+//   k/<code>                -> KindergartenState
+//   l/<kg>/<subject>        -> current student_no    (live records at kg;
+//                                                    "" in stores written
+//                                                    before: read r/)
+//   o/<id>                  -> OperatorState
+//   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
+//   q/<request_id>          -> Result                (first answer of a request)
+//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+// Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
+#include "ledger/processor/ledger_state.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/decide/decide_internal.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/rules/identity.h"
+
+namespace xueji {
+
+using xueji::v1::Event;
+using xueji::v1::KindergartenState;
+using xueji::v1::OperatorState;
+using xueji::v1::RecordState;
+using xueji::v1::Result;
+
+using decide_internal::Cat;
+
+namespace {
+
+// Strips `prefix` from `text`; false if it does not start with it.
+bool ConsumePrefix(std::string_view* text, std::string_view prefix) {
+  if (text->substr(0, prefix.size()) != prefix) return false;
+  text->remove_prefix(prefix.size());
+  return true;
+}
+
+template <typename Message>
+absl::StatusOr<std::optional<Message>> GetMessage(const KvStore& kv,
+                                                  std::string_view key) {
+  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv.Get(key));
+  if (!bytes.has_value()) return std::optional<Message>();
+  Message message;
+  if (!message.ParseFromString(*bytes)) {
+    return absl::DataLossError(
+        Cat("ledger state: unparseable value at key ", key));
+  }
+  return std::optional<Message>(std::move(message));
+}
+
+std::string Serialize(const google::protobuf::Message& message) {
+  std::string bytes;
+  message.SerializeToString(&bytes);
+  return bytes;
+}
+
+std::string LiveKey(std::string_view kg, std::string_view subject) {
+  return Cat("l/", kg, "/", subject);
+}
+
+std::string IdentityKeyOf(const RecordState& record) {
+  return IdentityKey(record.child().id_type(), record.child().id_number());
+}
+
+// Is this event the first of its request's batch (index 0)?
+bool IsFirstOfBatch(const Event& event) {
+  std::string seed = Cat("xueji:", event.request_id(), ":0");
+  return event.event_id() == HexEncode(Sha256(seed)).substr(0, 32);
+}
+
+absl::StatusOr<std::optional<RecordState>> RecordBySubject(
+    const KvStore& kv, std::string_view subject) {
+  return GetMessage<RecordState>(kv, Cat("r/", subject));
+}
+
+absl::StatusOr<std::optional<RecordState>> RecordByIndex(const KvStore& kv,
+                                                         std::string_view key) {
+  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> subject, kv.Get(key));
+  if (!subject.has_value()) return std::optional<RecordState>();
+  return RecordBySubject(kv, *subject);
+}
+
+absl::StatusOr<int> NextSequenceIn(const KvStore& kv, std::string_view prefix) {
+  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                         kv.Get(Cat("s/", prefix)));
+  if (!value.has_value()) return 1;
+  int next = 0;
+  if (!absl::SimpleAtoi(*value, &next)) {
+    return absl::DataLossError(
+        Cat("ledger state: bad sequence under prefix ", prefix));
+  }
+  return next;
+}
+
+absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
+  std::optional<decide_internal::NumberSequence> number =
+      decide_internal::SequenceOf(student_no);
+  if (!number.has_value()) return absl::OkStatus();
+  XUEJI_ASSIGN_OR_RETURN(int next, NextSequenceIn(*kv, number->prefix));
+  if (number->seq + 1 > next) {
+    kv->Put(Cat("s/", number->prefix),
+             Cat(number->seq + 1));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyRecord(KvStore* kv, const Event& event) {
+  XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> before,
+                         RecordBySubject(*kv, event.subject()));
+  RecordState old = before.value_or(RecordState());
+  RecordState now = EvolveRecord(old, event);
+  const std::string& subject = now.subject();
+  kv->Put(Cat("r/", subject), Serialize(now));
+  // Numbers: every number the record has had stays an index entry.
+  if (!now.student_no().empty()) {
+    kv->Put(Cat("n/", now.student_no()), subject);
+  }
+  // Identity: follows key-info edits and conversions.
+  std::string old_key = before.has_value() ? IdentityKeyOf(old) : "";
+  std::string new_key = IdentityKeyOf(now);
+  if (!old_key.empty() && old_key != new_key) {
+    XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                           kv->Get(Cat("i/", old_key)));
+    if (holder == subject) kv->Delete(Cat("i/", old_key));
+  }
+  if (!new_key.empty()) kv->Put(Cat("i/", new_key), subject);
+  // Pending change.
+  const std::string& old_pending = old.pending().request_id();
+  const std::string& new_pending = now.pending().request_id();
+  if (!old_pending.empty() && old_pending != new_pending) {
+    kv->Delete(Cat("p/", old_pending));
+  }
+  if (!new_pending.empty()) kv->Put(Cat("p/", new_pending), subject);
+  // Live set.
+  bool was_live = IsLive(old.status());
+  bool is_live = IsLive(now.status());
+  if (was_live && (!is_live || old.kindergarten() != now.kindergarten())) {
+    kv->Delete(LiveKey(old.kindergarten(), subject));
+  }
+  if (is_live) kv->Put(LiveKey(now.kindergarten(), subject), now.student_no());
+  // Sequences of L/J numbers.
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+      return AdvanceSequence(kv, event.student_no());
+    case Event::kTemporaryNumberAssigned:
+      return AdvanceSequence(kv, event.temporary_number_assigned().student_no());
+    case Event::kNumberConverted:
+      return AdvanceSequence(kv, event.number_converted().from_student_no());
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
+  std::string_view code = event.subject();
+  if (!ConsumePrefix(&code, "kg:") || code.empty()) {
+    return absl::DataLossError(Cat(
+        "partition ", event.partition(), " offset ", event.offset(),
+        ": kindergarten event on subject \"", event.subject(), "\""));
+  }
+  XUEJI_ASSIGN_OR_RETURN(
+      std::optional<KindergartenState> before,
+      GetMessage<KindergartenState>(*kv, Cat("k/", code)));
+  KindergartenState now =
+      EvolveKindergarten(before.value_or(KindergartenState()), event);
+  if (now.code().empty()) now.set_code(std::string(code));
+  kv->Put(Cat("k/", code), Serialize(now));
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOperator(KvStore* kv, const Event& event) {
+  std::string_view id = event.subject();
+  if (!ConsumePrefix(&id, "op:") || id.empty()) {
+    return absl::DataLossError(Cat(
+        "partition ", event.partition(), " offset ", event.offset(),
+        ": operator event on subject \"", event.subject(), "\""));
+  }
+  XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> before,
+                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+  OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
+  if (now.id().empty()) now.set_id(std::string(id));
+  kv->Put(Cat("o/", id), Serialize(now));
+  return absl::OkStatus();
+}
+
+// The actor's last activity: the latest business date of its events.
+absl::Status TouchActor(KvStore* kv, const Event& event) {
+  const std::string& id = event.actor().operator_id();
+  if (id.empty() || event.business_date().empty()) return absl::OkStatus();
+  XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> op,
+                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+  if (!op.has_value() || op->last_active() >= event.business_date()) {
+    return absl::OkStatus();
+  }
+  op->set_last_active(event.business_date());
+  kv->Put(Cat("o/", id), Serialize(*op));
+  return absl::OkStatus();
+}
+
+// q/<request_id>: status from any event of the request, student_no from the
+// first of its batch, code and message from its RequestRejected. Events of
+// one batch may sit in several partitions and arrive in any order.
+absl::Status RecordResult(KvStore* kv, const Event& event) {
+  if (event.request_id().empty()) return absl::OkStatus();
+  std::string key = Cat("q/", event.request_id());
+  XUEJI_ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
+  Result result = known.value_or(Result());
+  result.set_request_id(event.request_id());
+  result.set_status(event.outcome());
+  if (IsFirstOfBatch(event)) result.set_student_no(event.student_no());
+  if (event.has_request_rejected()) {
+    result.set_code(event.request_rejected().code());
+    result.set_message(event.request_rejected().message());
+  }
+  kv->Put(key, Serialize(result));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LedgerState::Apply(const Event& event) {
+  XUEJI_ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
+  if (event.offset() < checkpoint) return absl::OkStatus();
+  absl::Status status;
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+    case Event::kRecordEstablished:
+    case Event::kRecordRejected:
+    case Event::kTemporaryNumberAssigned:
+    case Event::kNumberConverted:
+    case Event::kTransferRequested:
+    case Event::kTransferredOut:
+    case Event::kTransferredIn:
+    case Event::kLeft:
+    case Event::kGraduated:
+    case Event::kDeferralRequested:
+    case Event::kDeferralApproved:
+    case Event::kCancellationRequested:
+    case Event::kCancelled:
+    case Event::kKeyInfoEditRequested:
+    case Event::kKeyInfoEditApproved:
+    case Event::kChangeRejected:
+    case Event::kRecordMoved:
+      status = ApplyRecord(kv_, event);
+      break;
+    case Event::kVerificationRecorded:
+    case Event::kKindergartenRegistered:
+    case Event::kKindergartenMerged:
+    case Event::kKindergartenClosed:
+      status = ApplyKindergarten(kv_, event);
+      break;
+    case Event::kOperatorRegistered:
+    case Event::kOperatorSealed:
+      status = ApplyOperator(kv_, event);
+      break;
+    case Event::kRequestRejected:
+      break;
+    default:
+      return absl::DataLossError(Cat(
+          "partition ", event.partition(), " offset ", event.offset(),
+          ": event of unknown payload (case ", event.payload_case(), ")"));
+  }
+  if (!status.ok()) return status;
+  if (absl::Status touched = TouchActor(kv_, event); !touched.ok()) return touched;
+  if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
+    return recorded;
+  }
+  kv_->Put(Cat("c/", EncodeFixed32BE(
+                                  static_cast<uint32_t>(event.partition()))),
+           EncodeFixed64BE(static_cast<uint64_t>(event.offset() + 1)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
+    std::string_view request_id) const {
+  return GetMessage<Result>(*kv_, Cat("q/", request_id));
+}
+
+absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
+  XUEJI_ASSIGN_OR_RETURN(
+      std::optional<std::string> value,
+      kv_->Get(Cat("c/",
+                            EncodeFixed32BE(static_cast<uint32_t>(partition)))));
+  if (!value.has_value()) return 0;
+  if (value->size() != 8) {
+    return absl::DataLossError(
+        Cat("ledger state: bad checkpoint of partition ", partition));
+  }
+  return static_cast<int64_t>(DecodeFixed64BE(*value));
+}
+
+absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
+    std::string_view id) const {
+  if (id.empty()) return std::optional<OperatorState>();
+  return GetMessage<OperatorState>(*kv_, Cat("o/", id));
+}
+
+absl::StatusOr<std::optional<KindergartenState>> LedgerState::Kindergarten(
+    std::string_view code) const {
+  if (code.empty()) return std::optional<KindergartenState>();
+  return GetMessage<KindergartenState>(*kv_, Cat("k/", code));
+}
+
+absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByNumber(
+    std::string_view student_no) const {
+  if (student_no.empty()) return std::optional<RecordState>();
+  return RecordByIndex(*kv_, Cat("n/", student_no));
+}
+
+absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByIdentity(
+    std::string_view identity_key) const {
+  if (identity_key.empty()) return std::optional<RecordState>();
+  return RecordByIndex(*kv_, Cat("i/", identity_key));
+}
+
+absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByPendingRequest(
+    std::string_view request_id) const {
+  if (request_id.empty()) return std::optional<RecordState>();
+  return RecordByIndex(*kv_, Cat("p/", request_id));
+}
+
+absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
+    std::string_view kindergarten) const {
+  std::vector<std::string> subjects;
+  std::string prefix = LiveKey(kindergarten, "");
+  absl::Status scanned =
+      kv_->ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+        subjects.emplace_back(key.substr(prefix.size()));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  std::vector<RecordState> records;
+  records.reserve(subjects.size());
+  for (const std::string& subject : subjects) {
+    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
+                           RecordBySubject(*kv_, subject));
+    if (!record.has_value()) {
+      return absl::DataLossError(Cat(
+          "ledger state: live index names a missing record ", subject));
+    }
+    records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+absl::StatusOr<std::optional<std::string>> LedgerState::SubjectByNumber(
+    std::string_view student_no) const {
+  if (student_no.empty()) return std::optional<std::string>();
+  return kv_->Get(Cat("n/", student_no));
+}
+
+absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
+    std::string_view kindergarten) const {
+  std::vector<LiveSubject> live;
+  std::string prefix = LiveKey(kindergarten, "");
+  absl::Status scanned = kv_->ScanPrefix(
+      prefix, [&](std::string_view key, std::string_view student_no) {
+        live.push_back({std::string(key.substr(prefix.size())),
+                        std::string(student_no)});
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  for (LiveSubject& entry : live) {
+    if (!entry.student_no.empty()) continue;
+    // An entry without its number (older store, or a record without one).
+    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
+                           RecordBySubject(*kv_, entry.subject));
+    if (!record.has_value()) {
+      return absl::DataLossError(Cat(
+          "ledger state: live index names a missing record ", entry.subject));
+    }
+    entry.student_no = record->student_no();
+  }
+  return live;
+}
+
+absl::StatusOr<int> LedgerState::NextSequence(std::string_view prefix) const {
+  return NextSequenceIn(*kv_, prefix);
+}
+
+}  // namespace xueji

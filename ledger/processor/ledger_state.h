@@ -1,0 +1,70 @@
+// LedgerState: the decider state (records, kindergartens, operators and the
+// indexes Decide needs) kept in a KvStore, folded from events by Apply. It is a
+// projection of the log like any other: Apply(event) evolves the event's
+// subject with the Evolve functions, maintains the indexes, records the
+// request's Result (for idempotency by requestId) and advances the
+// partition's checkpoint — all in the KvStore's overlay, so a RocksKv Commit
+// makes state and checkpoint durable together.
+//
+// Key layout (one letter namespaces, documented in ledger_state.cc).
+//
+// Thread-safety: none; one owner.
+#ifndef XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
+#define XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/decide/decider.h"
+#include "ledger/storage/kv.h"
+#include "xueji/v1/events.pb.h"
+#include "xueji/v1/requests.pb.h"
+
+namespace xueji {
+
+class LedgerState : public StateView {
+ public:
+  explicit LedgerState(KvStore* kv) : kv_(kv) {}  // kv not owned
+
+  // Folds one event in (its partition/offset advance the checkpoint). Events
+  // at or below the checkpoint are ignored, so replaying is harmless.
+  absl::Status Apply(const xueji::v1::Event& event);
+
+  // The first answer to a request id, if it was decided.
+  absl::StatusOr<std::optional<xueji::v1::Result>> ResultFor(
+      std::string_view request_id) const;
+
+  // Next offset to apply for a partition (0 if none applied).
+  absl::StatusOr<int64_t> Checkpoint(int32_t partition) const;
+
+  // StateView.
+  absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
+      std::string_view id) const override;
+  absl::StatusOr<std::optional<xueji::v1::KindergartenState>> Kindergarten(
+      std::string_view code) const override;
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByNumber(
+      std::string_view student_no) const override;
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByIdentity(
+      std::string_view identity_key) const override;
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByPendingRequest(
+      std::string_view request_id) const override;
+  absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
+      std::string_view kindergarten) const override;
+  absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
+  absl::StatusOr<std::optional<std::string>> SubjectByNumber(
+      std::string_view student_no) const override;
+  absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(
+      std::string_view kindergarten) const override;
+
+ private:
+  KvStore* kv_;
+};
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_

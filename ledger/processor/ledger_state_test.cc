@@ -1,0 +1,235 @@
+// LedgerState: checkpoints, indexes, results and robustness, over MemoryKv
+// and over RocksDB on disk.
+#include "ledger/processor/ledger_state.h"
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "ledger/decide/decide_test_util.h"
+
+namespace xueji {
+namespace {
+
+using testing::Boy;
+using testing::MakeChild;
+using testing::TestLedger;
+
+xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
+                                   std::string code, std::string name) {
+  xueji::v1::Event event;
+  event.set_partition(partition);
+  event.set_offset(offset);
+  event.set_subject("kg:" + code);
+  event.set_request_id("req-" + code + "-" + std::to_string(offset));
+  event.set_business_date("2025-09-01");
+  event.set_outcome(xueji::v1::APPLIED);
+  auto* payload = event.mutable_kindergarten_registered();
+  payload->set_code(code);
+  payload->set_name(name);
+  payload->set_county("350502");
+  return event;
+}
+
+TEST_CASE("Apply skips events below the checkpoint, per partition",
+          "[ledger_state]") {
+  MemoryKv kv;
+  LedgerState state(&kv);
+  CHECK(*state.Checkpoint(3) == 0);
+  REQUIRE(state.Apply(KindergartenEvent(3, 0, "K1", "first")).ok());
+  REQUIRE(state.Apply(KindergartenEvent(3, 1, "K1", "renamed")).ok());
+  CHECK(*state.Checkpoint(3) == 2);
+  CHECK(*state.Checkpoint(0) == 0);
+  // Replaying offset 0 changes nothing.
+  REQUIRE(state.Apply(KindergartenEvent(3, 0, "K1", "first")).ok());
+  CHECK((*state.Kindergarten("K1"))->name() == "renamed");
+  CHECK(*state.Checkpoint(3) == 2);
+  // Another partition has its own checkpoint.
+  REQUIRE(state.Apply(KindergartenEvent(1, 0, "K2", "other")).ok());
+  CHECK(*state.Checkpoint(1) == 1);
+  CHECK((*state.Kindergarten("K2"))->county() == "350502");
+  CHECK_FALSE(state.Kindergarten("K3")->has_value());
+}
+
+TEST_CASE("Apply refuses an event with an unknown payload", "[ledger_state]") {
+  MemoryKv kv;
+  LedgerState state(&kv);
+  xueji::v1::Event event;
+  event.set_partition(2);
+  event.set_offset(7);
+  event.set_subject("stu:X");
+  absl::Status status = state.Apply(event);
+  CHECK(status.code() == absl::StatusCode::kDataLoss);
+  CHECK(status.message().find("partition 2") != std::string::npos);
+  CHECK(status.message().find("offset 7") != std::string::npos);
+  CHECK(*state.Checkpoint(2) == 0);
+}
+
+TEST_CASE("results are rebuilt from the events", "[ledger_state]") {
+  TestLedger ledger;
+  xueji::v1::Request admit = ledger.Req("reg-a");
+  admit.mutable_admit()->set_kindergarten("QZ-A");
+  *admit.mutable_admit()->mutable_child() =
+      MakeChild("无证", xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, "");
+  Decision admitted = ledger.Submit(admit);
+  auto result = ledger.state().ResultFor(admit.request_id());
+  REQUIRE(result.ok());
+  REQUIRE(result->has_value());
+  CHECK((*result)->SerializeAsString() ==
+        ResultOf(admit, admitted).SerializeAsString());
+  CHECK((*result)->student_no() == admitted.student_no);
+
+  xueji::v1::Request bad = ledger.Req("reg-b");
+  bad.mutable_approve()->set_request_id(admit.request_id());
+  Decision refused = ledger.Submit(bad);
+  result = ledger.state().ResultFor(bad.request_id());
+  REQUIRE(result->has_value());
+  CHECK((*result)->SerializeAsString() ==
+        ResultOf(bad, refused).SerializeAsString());
+  CHECK((*result)->code() == xueji::v1::NOT_AUTHORIZED);
+  CHECK_FALSE(ledger.state().ResultFor("never")->has_value());
+}
+
+TEST_CASE("a multi-event result does not depend on the order of apply",
+          "[ledger_state]") {
+  TestLedger ledger;
+  ledger.Enroll(Boy(123), "QZ-B", "reg-b");
+  ledger.Enroll(Boy(125), "QZ-B", "reg-b");
+  xueji::v1::Request merge = ledger.Req("appr-a");
+  merge.mutable_merge_kindergarten()->set_from("QZ-B");
+  merge.mutable_merge_kindergarten()->set_into("QZ-A");
+  Decision merged = ledger.DecideOnly(merge);
+  REQUIRE(merged.events.size() == 3);
+  // Apply a record event (another partition) before the kindergarten's.
+  MemoryKv kv;
+  LedgerState fresh(&kv);
+  for (const xueji::v1::Event& given : ledger.log()) {
+    REQUIRE(fresh.Apply(given).ok());
+  }
+  for (int i : {2, 0, 1}) {
+    xueji::v1::Event event = merged.events[i];
+    event.set_partition(i == 0 ? 5 : 4);
+    event.set_offset(i == 0 ? 0 : 2 - i);
+    REQUIRE(fresh.Apply(event).ok());
+  }
+  auto result = fresh.ResultFor(merge.request_id());
+  REQUIRE(result->has_value());
+  CHECK((*result)->SerializeAsString() ==
+        ResultOf(merge, merged).SerializeAsString());
+  CHECK((*result)->student_no().empty());
+}
+
+TEST_CASE("indexes follow the record", "[ledger_state]") {
+  TestLedger ledger;
+  xueji::v1::Child child = Boy(123);
+  std::string no = ledger.Enroll(child);
+  std::string old_key = IdentityKey(child.id_type(), child.id_number());
+  CHECK((*ledger.state().RecordByIdentity(old_key))->student_no() == no);
+
+  // Pending index set on request, cleared on approval.
+  xueji::v1::Request edit = ledger.Req("reg-a");
+  edit.mutable_edit_key_info()->set_student_no(no);
+  *edit.mutable_edit_key_info()->mutable_child() = Boy(125);
+  ledger.Submit(edit);
+  CHECK((*ledger.state().RecordByPendingRequest(edit.request_id()))
+            ->student_no() == no);
+  ledger.Approve(edit.request_id());
+  CHECK_FALSE(
+      ledger.state().RecordByPendingRequest(edit.request_id())->has_value());
+  // Identity index moved to the corrected document.
+  CHECK_FALSE(ledger.state().RecordByIdentity(old_key)->has_value());
+  std::string new_key =
+      IdentityKey(xueji::v1::RESIDENT_ID, Boy(125).id_number());
+  CHECK((*ledger.state().RecordByIdentity(new_key))->student_no() == no);
+  CHECK_FALSE(ledger.state().RecordByIdentity("")->has_value());
+}
+
+TEST_CASE("sequences advance with the numbers applied", "[ledger_state]") {
+  MemoryKv kv;
+  LedgerState state(&kv);
+  CHECK(*state.NextSequence("L350502202105") == 1);
+  xueji::v1::Event event;
+  event.set_subject("stu:L350502202105060007");
+  event.set_student_no("L350502202105060007");
+  event.set_request_id("x");
+  auto* payload = event.mutable_temporary_number_assigned();
+  payload->set_student_no("L350502202105060007");
+  payload->set_area("350502");
+  REQUIRE(state.Apply(event).ok());
+  CHECK(*state.NextSequence("L35050220210506") == 8);
+  // A lower number does not move it back.
+  event.set_offset(1);
+  event.set_subject("stu:L350502202105060003");
+  payload->set_student_no("L350502202105060003");
+  REQUIRE(state.Apply(event).ok());
+  CHECK(*state.NextSequence("L35050220210506") == 8);
+}
+
+TEST_CASE("operators' last activity is the latest business date",
+          "[ledger_state]") {
+  TestLedger ledger;
+  ledger.Enroll(Boy(123));
+  xueji::v1::Request later = ledger.Req("reg-a", "2025-11-11");
+  later.mutable_verify()->set_kindergarten("QZ-A");
+  later.mutable_verify()->set_term("2025-autumn");
+  ledger.Submit(later);
+  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-11");
+  xueji::v1::Request earlier = ledger.Req("reg-a", "2025-10-01");
+  earlier.mutable_verify()->set_kindergarten("QZ-A");
+  earlier.mutable_verify()->set_term("2025-autumn");
+  ledger.Submit(earlier);
+  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-11");
+  CHECK(ledger.Operator("appr-a").last_active() == "2025-09-01");
+}
+
+std::filesystem::path FreshDir() {
+  static std::atomic<int> counter{0};
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("xueji-ledger-state-" + std::to_string(::getpid()) + "-" +
+       std::to_string(counter++));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST_CASE("state and checkpoint survive a reopen of RocksDB",
+          "[ledger_state][rocksdb]") {
+  TestLedger ledger;
+  std::string no = ledger.Enroll(Boy(123));
+  std::filesystem::path dir = FreshDir();
+  {
+    auto kv = RocksKv::Open(dir.string(), RocksKv::Options());
+    REQUIRE(kv.ok());
+    LedgerState state(kv->get());
+    for (const xueji::v1::Event& event : ledger.log()) {
+      REQUIRE(state.Apply(event).ok());
+    }
+    REQUIRE((*kv)->Commit(/*sync=*/true).ok());
+  }
+  {
+    auto kv = RocksKv::Open(dir.string(), RocksKv::Options());
+    REQUIRE(kv.ok());
+    LedgerState state(kv->get());
+    CHECK(*state.Checkpoint(0) == static_cast<int64_t>(ledger.log().size()));
+    auto record = state.RecordByNumber(no);
+    REQUIRE(record.ok());
+    REQUIRE(record->has_value());
+    CHECK((*record)->status() == xueji::v1::ENROLLED);
+    auto live = state.LiveRecordsAt("QZ-A");
+    REQUIRE(live.ok());
+    CHECK(live->size() == 1);
+    // Replaying the whole log again changes nothing.
+    for (const xueji::v1::Event& event : ledger.log()) {
+      REQUIRE(state.Apply(event).ok());
+    }
+    CHECK((*state.RecordByNumber(no))->version() == (*record)->version());
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace xueji

@@ -1,0 +1,94 @@
+// RequestProcessor: decides requests against the ledger state and appends the
+// resulting events to the event log — the write path of the ledger.
+//
+// For each batch of requests (group commit):
+//   1. a request id already answered (in the state, or earlier in the batch)
+//      gets DUPLICATE_REQUEST with the first answer; nothing is appended;
+//   2. Decide(request, state); its events get their partition (PartitionFor)
+//      and predicted offset and are folded into the state's overlay, so the
+//      next request of the batch sees them (one live record per document holds
+//      inside a batch too);
+//   3. all events of the batch are appended in ONE atomic, durable Append;
+//   4. only then is the state committed. If the append fails, the overlay is
+//      dropped: no request of the batch is applied, all get the error.
+// On open, the state catches up with the log, so a crash between 3 and 4
+// loses nothing. The processor owns neither the log nor the state store.
+//
+// Thread-safety: one thread at a time.
+#ifndef XUEJI_LEDGER_PROCESSOR_PROCESSOR_H_
+#define XUEJI_LEDGER_PROCESSOR_PROCESSOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/decide/decider.h"
+#include "ledger/log/event_log.h"
+#include "ledger/storage/kv.h"
+#include "ledger/processor/ledger_state.h"
+#include "ledger/rules/policy.h"
+#include "xueji/v1/requests.pb.h"
+
+namespace xueji {
+
+class RequestProcessor {
+ public:
+  // `log` and `state_kv` must outlive the processor. `clock` gives the ledger
+  // time for each batch.
+  RequestProcessor(EventLog* log, RocksKv* state_kv, const PolicyBook* policy,
+                   std::function<absl::Time()> clock);
+
+  // Applies log events the state has not seen (after a crash). Call once
+  // after opening; returns the number of events applied.
+  absl::StatusOr<int64_t> CatchUp();
+
+  // One Result per request, in order. A non-OK status means the batch was not
+  // applied at all (storage failure).
+  absl::StatusOr<std::vector<xueji::v1::Result>> Submit(
+      const std::vector<xueji::v1::Request>& requests);
+
+  // Registry lines, same contract.
+  absl::StatusOr<std::vector<xueji::v1::Result>> LoadRegistry(
+      const std::vector<xueji::v1::RegistryLine>& lines);
+
+  // The first answer to a request id, if any.
+  absl::StatusOr<std::optional<xueji::v1::Result>> Status(
+      const std::string& request_id) const;
+
+  const LedgerState& state() const { return state_; }
+
+  // Replaces log->Append for step 3 (the Kafka processor journals each batch
+  // with its answers: KafkaLog::AppendJournaled). Same contract as Append.
+  using AppendFn = std::function<absl::StatusOr<std::vector<xueji::v1::Event>>(
+      std::vector<xueji::v1::Event> batch,
+      const std::vector<xueji::v1::Result>& results)>;
+  void set_append(AppendFn append) { append_ = std::move(append); }
+
+ private:
+  using DecideFn = std::function<absl::StatusOr<Decision>(size_t index)>;
+  absl::StatusOr<std::vector<xueji::v1::Result>> RunBatch(
+      const std::vector<std::string>& request_ids, const DecideFn& decide,
+      const std::vector<xueji::v1::Request>* requests);
+  absl::Status FoldIntoState(std::vector<xueji::v1::Event>& events,
+                             std::vector<int64_t>& next_offsets,
+                             std::vector<xueji::v1::Event>* batch);
+
+  EventLog* log_;
+  RocksKv* state_kv_;
+  LedgerState state_;
+  const PolicyBook* policy_;
+  std::function<absl::Time()> clock_;
+  AppendFn append_;
+};
+
+// Why `request_id` cannot key a request ("" if it can): missing, longer than
+// 128 characters, not UTF-8, containing spaces, or using the reserved
+// "registry:" prefix.
+std::string RequestIdProblem(const std::string& request_id);
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_PROCESSOR_PROCESSOR_H_

@@ -1,0 +1,220 @@
+// RequestProcessor over the real embedded log and a real RocksDB state store.
+#include "ledger/processor/processor.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/dates.h"
+#include "ledger/rules/identity.h"
+#include "tests/support/temp_dir.h"
+
+namespace xueji {
+namespace {
+
+namespace fs = std::filesystem;
+using xueji::v1::Request;
+using xueji::v1::Result;
+
+std::string ResidentId(const std::string& area, const std::string& birth,
+                       const std::string& seq3) {
+  std::string first17 = area + birth + seq3;
+  return first17 + Mod112CheckChar(first17);
+}
+
+xueji::v1::RegistryLine Kindergarten(const std::string& code,
+                                     const std::string& county) {
+  xueji::v1::RegistryLine line;
+  line.mutable_kindergarten()->set_code(code);
+  line.mutable_kindergarten()->set_name(absl::StrCat("幼儿园", code));
+  line.mutable_kindergarten()->set_county(county);
+  return line;
+}
+
+xueji::v1::RegistryLine Operator(const std::string& id, xueji::v1::Role role,
+                                 const std::string& org) {
+  xueji::v1::RegistryLine line;
+  line.mutable_operator_()->set_id(id);
+  line.mutable_operator_()->set_role(role);
+  line.mutable_operator_()->set_org(org);
+  return line;
+}
+
+Request Admit(const std::string& id, const std::string& kg,
+              const std::string& id_number) {
+  Request r;
+  r.set_request_id(id);
+  r.set_actor("op-k1");
+  r.set_occurred_on("2025-09-01");
+  auto* admit = r.mutable_admit();
+  admit->set_kindergarten(kg);
+  admit->set_entry_date("2025-09-01");
+  auto* child = admit->mutable_child();
+  child->set_name("测试儿童");
+  child->set_gender(xueji::v1::MALE);
+  child->set_birth_date("2021-05-06");
+  child->set_id_type(xueji::v1::RESIDENT_ID);
+  child->set_id_number(id_number);
+  return r;
+}
+
+absl::Time FixedNow() { return *ParseRfc3339("2025-09-01T08:00:00Z"); }
+
+// A log whose appends fail on demand, around a real one.
+class FlakyLog : public EventLog {
+ public:
+  explicit FlakyLog(EventLog* inner) : inner_(inner) {}
+  int32_t partitions() const override { return inner_->partitions(); }
+  absl::StatusOr<std::vector<xueji::v1::Event>> Append(
+      std::vector<xueji::v1::Event> batch) override {
+    if (fail) return absl::UnavailableError("disk unplugged");
+    return inner_->Append(std::move(batch));
+  }
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t p, int64_t from,
+                                                size_t max) override {
+    return inner_->Read(p, from, max);
+  }
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return inner_->HeadOffsets();
+  }
+  bool fail = false;
+
+ private:
+  EventLog* inner_;
+};
+
+struct Ledger {
+  explicit Ledger(const std::string& dir) { Open(dir); }
+  void Open(const std::string& dir) {
+    processor.reset();
+    state.reset();
+    log.reset();
+    log = *OpenEmbeddedLog(dir + "/log", EmbeddedLogOptions{});
+    flaky = std::make_unique<FlakyLog>(log.get());
+    state = *RocksKv::Open(dir + "/state", RocksKv::Options{});
+    processor = std::make_unique<RequestProcessor>(flaky.get(), state.get(),
+                                                   &policy, &FixedNow);
+    REQUIRE(processor->CatchUp().ok());
+  }
+  int64_t TotalEvents() {
+    int64_t n = 0;
+    auto heads = log->HeadOffsets();
+    REQUIRE(heads.ok());
+    for (int64_t h : *heads) n += h;
+    return n;
+  }
+  void LoadRegion() {
+    auto results = processor->LoadRegistry(
+        {Kindergarten("350502001", "350502"),
+         Kindergarten("350203001", "350203"),
+         Operator("op-k1", xueji::v1::REGISTRAR, "350502001"),
+         Operator("op-c1", xueji::v1::APPROVER, "350502")});
+    REQUIRE(results.ok());
+    for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
+  }
+  PolicyBook policy;
+  std::unique_ptr<EventLog> log;
+  std::unique_ptr<FlakyLog> flaky;
+  std::unique_ptr<RocksKv> state;
+  std::unique_ptr<RequestProcessor> processor;
+};
+
+TEST_CASE("same requestId again returns the first answer and appends nothing") {
+  TempDir dir;
+  Ledger ledger(dir.path().string());
+  ledger.LoadRegion();
+  const std::string id = ResidentId("350502", "20210506", "123");
+  auto first = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  REQUIRE(first.ok());
+  REQUIRE((*first)[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK((*first)[0].student_no() == "G" + id);
+  const int64_t events = ledger.TotalEvents();
+
+  auto again = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  REQUIRE(again.ok());
+  CHECK((*again)[0].status() == xueji::v1::DUPLICATE_REQUEST);
+  CHECK((*again)[0].original_status() == xueji::v1::PENDING_APPROVAL);
+  CHECK((*again)[0].student_no() == "G" + id);
+  CHECK(ledger.TotalEvents() == events);
+
+  // ... also after a restart: the answer is rebuilt from the log.
+  ledger.Open(dir.path().string());
+  auto after_restart =
+      ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  REQUIRE(after_restart.ok());
+  CHECK((*after_restart)[0].status() == xueji::v1::DUPLICATE_REQUEST);
+  CHECK(ledger.TotalEvents() == events);
+}
+
+TEST_CASE("registry load is idempotent") {
+  TempDir dir;
+  Ledger ledger(dir.path().string());
+  ledger.LoadRegion();
+  const int64_t events = ledger.TotalEvents();
+  auto again =
+      ledger.processor->LoadRegistry({Kindergarten("350502001", "350502")});
+  REQUIRE(again.ok());
+  CHECK((*again)[0].status() == xueji::v1::DUPLICATE_REQUEST);
+  CHECK(ledger.TotalEvents() == events);
+}
+
+TEST_CASE("one batch: a child twice and a request id twice") {
+  TempDir dir;
+  Ledger ledger(dir.path().string());
+  ledger.LoadRegion();
+  const std::string id = ResidentId("350502", "20210506", "123");
+  auto results = ledger.processor->Submit({Admit("r-1", "350502001", id),
+                                           Admit("r-2", "350502001", id),
+                                           Admit("r-1", "350502001", id)});
+  REQUIRE(results.ok());
+  CHECK((*results)[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK((*results)[1].status() == xueji::v1::REJECTED);
+  CHECK((*results)[1].code() == xueji::v1::DUPLICATE_REGISTRATION);
+  CHECK((*results)[2].status() == xueji::v1::DUPLICATE_REQUEST);
+}
+
+TEST_CASE("a failed append applies nothing; the retry applies once") {
+  TempDir dir;
+  Ledger ledger(dir.path().string());
+  ledger.LoadRegion();
+  const int64_t events = ledger.TotalEvents();
+  const std::string id = ResidentId("350502", "20210506", "123");
+  ledger.flaky->fail = true;
+  auto failed = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  CHECK(absl::IsUnavailable(failed.status()));
+  CHECK(ledger.TotalEvents() == events);
+  auto status = ledger.processor->Status("r-1");
+  REQUIRE(status.ok());
+  CHECK_FALSE(status->has_value());
+
+  ledger.flaky->fail = false;
+  auto retried = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  REQUIRE(retried.ok());
+  CHECK((*retried)[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(ledger.TotalEvents() > events);
+}
+
+TEST_CASE("state lost or behind the log catches up on open") {
+  TempDir dir;
+  {
+    Ledger ledger(dir.path().string());
+    ledger.LoadRegion();
+    const std::string id = ResidentId("350502", "20210506", "123");
+    REQUIRE(ledger.processor->Submit({Admit("r-1", "350502001", id)}).ok());
+  }
+  fs::remove_all(dir.Sub("state"));  // as if the state write never happened
+  Ledger ledger(dir.path().string());
+  auto status = ledger.processor->Status("r-1");
+  REQUIRE(status.ok());
+  REQUIRE(status->has_value());
+  CHECK((*status)->status() == xueji::v1::PENDING_APPROVAL);
+  // The one-record-per-document rule still holds after the rebuild.
+  const std::string id = ResidentId("350502", "20210506", "123");
+  auto dup = ledger.processor->Submit({Admit("r-9", "350502001", id)});
+  REQUIRE(dup.ok());
+  CHECK((*dup)[0].code() == xueji::v1::DUPLICATE_REGISTRATION);
+}
+
+}  // namespace
+}  // namespace xueji

@@ -1,0 +1,53 @@
+// Identity rules: the identity documents of domain.md and GB 11643-1999.
+//
+// A resident ID (and the HK/Macao/Taiwan residence permit and the foreign
+// permanent residence card, which share its layout) is 18 characters: 6-digit
+// area code, 8-digit birth date, 3-digit sequence (odd = male, even = female)
+// and an ISO 7064 MOD 11-2 check character. Area codes are checked for a known
+// province prefix only: an ID keeps the code of the county where it was issued,
+// which may since have been abolished (GB/T 2260 changes every year).
+//
+// Thread-safety: pure functions.
+#ifndef XUEJI_LEDGER_RULES_IDENTITY_H_
+#define XUEJI_LEDGER_RULES_IDENTITY_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "xueji/v1/common.pb.h"
+
+namespace xueji {
+
+// MOD 11-2 check character ('0'-'9' or 'X') of the first 17 digits; '\0'
+// if `first17` is not exactly 17 digits.
+char Mod112CheckChar(std::string_view first17);
+
+// Upper-cases and trims the number (a lower-case 'x' is accepted).
+std::string NormalizeIdNumber(std::string_view number);
+
+// Checks the document number's form for its type. Rejections carry
+// INVALID_ID_NUMBER (bad form, area, date or check character).
+absl::Status ValidateIdNumber(xueji::v1::IdType type, std::string_view number);
+
+// Checks the whole child: name (1..50 characters of valid UTF-8, no control
+// characters: INVALID_FIELD), gender and birth date present and valid
+// (INVALID_FIELD), the number (INVALID_ID_NUMBER), and for numbers that encode
+// them, that the entered birth date and gender agree (ID_MISMATCH). NONE
+// requires an empty number.
+absl::Status ValidateChild(const xueji::v1::Child& child);
+
+// Key of the identity-document index: "<TYPE>:<normalized number>", or "" for
+// NONE. Two records with the same non-empty key are duplicates.
+std::string IdentityKey(xueji::v1::IdType type, std::string_view number);
+
+// Key of the probable-duplicate index: normalized name (whitespace removed,
+// full-width ASCII folded) + gender + birth date.
+std::string ProbableIdentityKey(const xueji::v1::Child& child);
+
+// Is `text` valid UTF-8?
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_RULES_IDENTITY_H_

@@ -1,0 +1,245 @@
+// Identity rules: GB 11643 numbers, the other documents and the child check.
+// All numbers are synthetic (tools/synthetic_id.py) or the standard's examples.
+#include "ledger/rules/identity.h"
+
+#include <catch2/catch.hpp>
+
+#include "ledger/rules/reasons.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Child;
+using xueji::v1::IdType;
+using xueji::v1::ReasonCode;
+
+ReasonCode CodeOf(const absl::Status& s) {
+  return ReasonOf(s).value_or(xueji::v1::REASON_CODE_UNSPECIFIED);
+}
+
+ReasonCode IdCode(IdType type, const std::string& number) {
+  absl::Status s = ValidateIdNumber(type, number);
+  return s.ok() ? xueji::v1::REASON_CODE_UNSPECIFIED : CodeOf(s);
+}
+
+constexpr ReasonCode kOk = xueji::v1::REASON_CODE_UNSPECIFIED;
+constexpr ReasonCode kBadId = xueji::v1::INVALID_ID_NUMBER;
+
+Child MakeChild(IdType type, std::string number, std::string birth,
+                xueji::v1::Gender gender) {
+  Child c;
+  c.set_name("林小雨");
+  c.set_gender(gender);
+  c.set_birth_date(std::move(birth));
+  c.set_id_type(type);
+  c.set_id_number(std::move(number));
+  return c;
+}
+
+TEST_CASE("MOD 11-2 check characters of the standard's examples") {
+  CHECK(Mod112CheckChar("11010519491231002") == 'X');
+  CHECK(Mod112CheckChar("44052418800101001") == '4');
+  CHECK(Mod112CheckChar("35020320210315001") == '6');
+  CHECK(Mod112CheckChar("1234") == '\0');
+  CHECK(Mod112CheckChar("1101051949123100A") == '\0');
+}
+
+TEST_CASE("resident ID numbers") {
+  const IdType t = xueji::v1::RESIDENT_ID;
+  CHECK(IdCode(t, "11010519491231002X") == kOk);
+  CHECK(IdCode(t, "11010519491231002x") == kOk);  // lower-case x accepted
+  CHECK(IdCode(t, " 440524188001010014 ") == kOk);
+  CHECK(IdCode(t, "110105194912310021") == kBadId);  // wrong check char
+  CHECK(IdCode(t, "11010519491231002") == kBadId);   // 17 characters
+  CHECK(IdCode(t, "11010519491231002X1") == kBadId);  // 19 characters
+  CHECK(IdCode(t, "1101051949123100XX") == kBadId);
+  CHECK(IdCode(t, "") == kBadId);
+  // 2025-02-30 does not exist; the check character is right for it.
+  CHECK(IdCode(t, "350203202502300018") == kBadId);
+  // Province 00 and 99 do not exist (check characters computed for them).
+  CHECK(IdCode(t, "000000202103150016") == kBadId);
+  // A residence-permit area is not a resident ID.
+  CHECK(IdCode(t, "810000202103150017") == kBadId);
+}
+
+TEST_CASE("rejection messages never contain the number") {
+  absl::Status s =
+      ValidateIdNumber(xueji::v1::RESIDENT_ID, "110105194912310021");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  std::string msg(s.message());
+  CHECK(msg.find("110105") == std::string::npos);
+  CHECK(msg.find("check character") != std::string::npos);
+}
+
+TEST_CASE("residence permits, foreign cards and the other documents") {
+  const IdType permit = xueji::v1::HK_MO_TW_RESIDENCE_PERMIT;
+  CHECK(IdCode(permit, "810000202103150017") == kOk);
+  CHECK(IdCode(permit, "830000202001010025") == kOk);
+  CHECK(IdCode(permit, "350203202103150016") == kBadId);  // mainland area
+  CHECK(IdCode(permit, "810000202103150018") == kBadId);  // check char
+
+  const IdType foreign = xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
+  CHECK(IdCode(foreign, "911840202103150016") == kOk);
+  CHECK(IdCode(foreign, "350203202103150016") == kBadId);  // not 9…
+  CHECK(IdCode(foreign, "911840202103150017") == kBadId);  // check char
+  CHECK(IdCode(foreign, "USA110000150315") == kBadId);     // 2017 form
+
+  const IdType hkmo = xueji::v1::HK_MO_PERMIT;
+  CHECK(IdCode(hkmo, "H12345678") == kOk);
+  CHECK(IdCode(hkmo, "m87654321") == kOk);
+  CHECK(IdCode(hkmo, "X12345678") == kBadId);
+  CHECK(IdCode(hkmo, "H1234567") == kBadId);
+  CHECK(IdCode(hkmo, "H1234567A") == kBadId);
+
+  const IdType tw = xueji::v1::TW_PERMIT;
+  CHECK(IdCode(tw, "01234567") == kOk);
+  CHECK(IdCode(tw, "0123456") == kBadId);
+  CHECK(IdCode(tw, "0123456A") == kBadId);
+
+  const IdType passport = xueji::v1::PASSPORT;
+  CHECK(IdCode(passport, "E12345678") == kOk);
+  CHECK(IdCode(passport, "ab123") == kOk);
+  CHECK(IdCode(passport, "A123") == kBadId);
+  CHECK(IdCode(passport, "A1234567890123456789X") == kBadId);
+  CHECK(IdCode(passport, "E1234-5678") == kBadId);
+
+  CHECK(IdCode(xueji::v1::NONE, "") == kOk);
+  CHECK(IdCode(xueji::v1::NONE, "123") == kBadId);
+  CHECK(IdCode(xueji::v1::ID_TYPE_UNSPECIFIED, "123") ==
+        xueji::v1::INVALID_FIELD);
+}
+
+TEST_CASE("the child: birth date and gender must agree with the number") {
+  const IdType t = xueji::v1::RESIDENT_ID;
+  // Sequence 001: male, born 2021-03-15.
+  Child boy = MakeChild(t, "350203202103150016", "2021-03-15", xueji::v1::MALE);
+  CHECK(ValidateChild(boy).ok());
+
+  Child wrong_gender = boy;
+  wrong_gender.set_gender(xueji::v1::FEMALE);
+  CHECK(CodeOf(ValidateChild(wrong_gender)) == xueji::v1::ID_MISMATCH);
+
+  Child wrong_birth = boy;
+  wrong_birth.set_birth_date("2021-03-16");
+  absl::Status s = ValidateChild(wrong_birth);
+  CHECK(CodeOf(s) == xueji::v1::ID_MISMATCH);
+  CHECK(std::string(s.message()).find("350203") == std::string::npos);
+
+  Child girl = MakeChild(t, "350203202103150024", "2021-03-15",
+                         xueji::v1::FEMALE);
+  CHECK(ValidateChild(girl).ok());
+
+  Child permit = MakeChild(xueji::v1::HK_MO_TW_RESIDENCE_PERMIT,
+                           "830000202001010025", "2020-01-01",
+                           xueji::v1::MALE);
+  CHECK(CodeOf(ValidateChild(permit)) == xueji::v1::ID_MISMATCH);
+  permit.set_gender(xueji::v1::FEMALE);
+  CHECK(ValidateChild(permit).ok());
+
+  Child foreign = MakeChild(xueji::v1::FOREIGN_PERMANENT_RESIDENCE,
+                            "911840202103150016", "2021-03-14",
+                            xueji::v1::MALE);
+  CHECK(CodeOf(ValidateChild(foreign)) == xueji::v1::ID_MISMATCH);
+
+  // Documents that do not encode birth and gender are not compared.
+  Child passport = MakeChild(xueji::v1::PASSPORT, "E12345678", "2021-03-15",
+                             xueji::v1::FEMALE);
+  CHECK(ValidateChild(passport).ok());
+
+  Child bad_number = boy;
+  bad_number.set_id_number("350203202103150017");
+  CHECK(CodeOf(ValidateChild(bad_number)) == xueji::v1::INVALID_ID_NUMBER);
+}
+
+TEST_CASE("the child: name, gender and birth date fields") {
+  Child c = MakeChild(xueji::v1::NONE, "", "2021-03-15", xueji::v1::MALE);
+  CHECK(ValidateChild(c).ok());
+
+  auto code_with = [&](auto change) {
+    Child copy = c;
+    change(copy);
+    return CodeOf(ValidateChild(copy));
+  };
+  const ReasonCode field = xueji::v1::INVALID_FIELD;
+  CHECK(code_with([](Child& x) { x.set_name(""); }) == field);
+  CHECK(code_with([](Child& x) { x.set_name("  \u3000 "); }) == field);
+  CHECK(code_with([](Child& x) { x.set_name("林\n小雨"); }) == field);
+  CHECK(code_with([](Child& x) { x.set_name("林\x7f"); }) == field);
+  CHECK(code_with([](Child& x) { x.set_name("\xe6\x9e"); }) == field);
+  CHECK(code_with([](Child& x) { x.set_name(std::string(51, 'a')); }) ==
+        field);
+  std::string fifty_han;
+  for (int i = 0; i < 50; ++i) fifty_han += "雨";  // 150 bytes, 50 chars
+  CHECK(code_with([&](Child& x) { x.set_name(fifty_han); }) ==
+        xueji::v1::REASON_CODE_UNSPECIFIED);
+  CHECK(code_with([](Child& x) { x.set_name("阿依古丽·买买提"); }) ==
+        xueji::v1::REASON_CODE_UNSPECIFIED);
+  CHECK(code_with([](Child& x) {
+          x.set_gender(xueji::v1::GENDER_UNSPECIFIED);
+        }) == field);
+  CHECK(code_with([](Child& x) { x.set_birth_date("2025-02-30"); }) == field);
+  CHECK(code_with([](Child& x) { x.set_birth_date("2021-3-15"); }) == field);
+  CHECK(code_with([](Child& x) { x.set_birth_date(""); }) == field);
+  CHECK(code_with([](Child& x) { x.set_id_number("350203202103150016"); }) ==
+        xueji::v1::INVALID_ID_NUMBER);
+}
+
+TEST_CASE("identity keys") {
+  CHECK(IdentityKey(xueji::v1::RESIDENT_ID, " 11010519491231002x") ==
+        "RESIDENT_ID:11010519491231002X");
+  CHECK(IdentityKey(xueji::v1::PASSPORT, "e1234567") == "PASSPORT:E1234567");
+  CHECK(IdentityKey(xueji::v1::NONE, "") == "");
+  // The same number under two document types is two documents.
+  CHECK(IdentityKey(xueji::v1::TW_PERMIT, "01234567") !=
+        IdentityKey(xueji::v1::PASSPORT, "01234567"));
+
+  Child a = MakeChild(xueji::v1::NONE, "", "2021-03-15", xueji::v1::MALE);
+  a.set_name("林 小雨");
+  Child b = a;
+  b.set_name("林小雨\u3000");
+  CHECK(ProbableIdentityKey(a) == ProbableIdentityKey(b));
+  CHECK(ProbableIdentityKey(a) == "林小雨|MALE|2021-03-15");
+  Child latin = a, wide = a;
+  latin.set_name("Anna Li");
+  wide.set_name("ａｎｎａ　ＬＩ");  // full-width letters and space
+  CHECK(ProbableIdentityKey(latin) == ProbableIdentityKey(wide));
+  Child dot1 = a, dot2 = a;
+  dot1.set_name("阿依古丽·买买提");
+  dot2.set_name("阿依古丽•买买提");
+  CHECK(ProbableIdentityKey(dot1) == ProbableIdentityKey(dot2));
+  Child other = a;
+  other.set_gender(xueji::v1::FEMALE);
+  CHECK(ProbableIdentityKey(other) != ProbableIdentityKey(a));
+}
+
+TEST_CASE("UTF-8 validity") {
+  CHECK(IsValidUtf8(""));
+  CHECK(IsValidUtf8("plain"));
+  CHECK(IsValidUtf8("林小雨 𠀀"));
+  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xe6\x9e"));          // truncated
+  CHECK_FALSE(IsValidUtf8("\x80"));
+}
+
+TEST_CASE("rejections carry their reason code and canonical code") {
+  absl::Status s = Rejection(xueji::v1::DUPLICATE_REGISTRATION, "dup");
+  CHECK(s.code() == absl::StatusCode::kAlreadyExists);
+  CHECK(ReasonOf(s) == xueji::v1::DUPLICATE_REGISTRATION);
+  CHECK(Rejection(xueji::v1::UNKNOWN_STUDENT, "x").code() ==
+        absl::StatusCode::kNotFound);
+  CHECK(Rejection(xueji::v1::OPERATOR_SEALED, "x").code() ==
+        absl::StatusCode::kPermissionDenied);
+  CHECK(Rejection(xueji::v1::KINDERGARTEN_CLOSED, "x").code() ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK(Rejection(xueji::v1::AGE_OUT_OF_RANGE, "x").code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(ReasonName(xueji::v1::INVALID_ID_NUMBER) == "INVALID_ID_NUMBER");
+  CHECK_FALSE(ReasonOf(absl::InternalError("boom")).has_value());
+  CHECK_FALSE(ReasonOf(absl::OkStatus()).has_value());
+}
+
+}  // namespace
+}  // namespace xueji

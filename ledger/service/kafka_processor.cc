@@ -1,0 +1,464 @@
+#include "ledger/service/kafka_processor.h"
+
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/kafka/kafka_client.h"
+#include "ledger/kafka/kafka_log.h"
+#include "ledger/storage/kv.h"
+#include "ledger/processor/processor.h"
+#include "xueji/v1/processor.pb.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Event;
+using xueji::v1::Request;
+using xueji::v1::RequestRecord;
+using xueji::v1::Result;
+
+// One consumed requests-topic record.
+struct Incoming {
+  int64_t offset = 0;
+  std::string key;
+  std::optional<RequestRecord> record;  // nullopt: undecodable
+};
+
+
+Result Malformed(const std::string& request_id, const std::string& why) {
+  Result r;
+  r.set_request_id(request_id);
+  r.set_status(xueji::v1::REJECTED);
+  r.set_code(xueji::v1::MALFORMED_REQUEST);
+  r.set_message(why);
+  return r;
+}
+
+std::string InstanceName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, ":", getpid());
+}
+
+class Service {
+ public:
+  explicit Service(const ProcessorServiceOptions& options)
+      : options_(options), instance_(InstanceName()) {}
+  ~Service() {
+    if (consumer_ != nullptr) rd_kafka_consumer_close(consumer_.get());
+  }
+
+  absl::Status Run();
+
+ private:
+  void Log(const std::string& line) const {
+    if (options_.log) options_.log(line);
+  }
+  bool Stopping() const { return options_.stop != nullptr && options_.stop->load(); }
+  absl::Status OpenConsumer();
+  static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque);
+  // Finishes the last journaled batch, catches the state up and republishes
+  // the batch's answers; returns where the requests topic resumes.
+  absl::StatusOr<int64_t> Recover();
+  absl::Status TakeAssignment();
+  std::vector<Incoming> PollBatch();
+  absl::Status Process(const std::vector<Incoming>& batch);
+  absl::Status DecideRun(const std::vector<const Incoming*>& run);
+  void QueueResult(const Result& result, int64_t offset,
+                   const std::string& request_id);
+  absl::Status PublishRegistry();
+  void Fail(const absl::Status& status);
+
+  const ProcessorServiceOptions& options_;
+  const std::string instance_;
+  std::unique_ptr<WriterLock> lock_;
+  std::unique_ptr<RocksKv> state_kv_;
+  std::unique_ptr<KafkaLog> log_;
+  std::unique_ptr<RequestProcessor> processor_;
+  std::unique_ptr<KafkaProducer> producer_;
+  RdKafkaPtr consumer_;
+  PartitionList pending_assignment_;  // assigned by the group, not yet taken
+  bool active_ = false;               // owns the requests partition
+  std::set<std::string> touched_registry_;  // kg:/op: subjects to publish
+  absl::Status queued_;               // first failure while queueing
+  int failures_ = 0;
+};
+
+void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque) {
+  auto* self = static_cast<Service*>(opaque);
+  self->active_ = false;
+  self->pending_assignment_.reset();
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && partitions->cnt > 0) {
+    // Taken in the poll loop, after recovery, at the journal's offset: that
+    // rd_kafka_assign completes the group's join (which waits for it).
+    self->pending_assignment_.reset(
+        rd_kafka_topic_partition_list_copy(partitions));
+    self->Log(absl::StrCat("processor ", self->instance_,
+                           ": assigned the requests partition; recovering"));
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_assign(rk, partitions);  // nothing: a standby; completes the join
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    self->Log(absl::StrCat("processor ", self->instance_,
+                           ": requests partition revoked; standing by"));
+  }
+  rd_kafka_assign(rk, nullptr);
+}
+
+absl::Status Service::OpenConsumer() {
+  const std::string group = options_.group_id.empty()
+                                ? options_.kafka.topic_prefix + ".processor"
+                                : options_.group_id;
+  auto conf = MakeKafkaConf(
+      options_.kafka.bootstrap_servers, options_.kafka.properties,
+      {{"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
+       {"heartbeat.interval.ms",
+        std::to_string(std::max(options_.session_timeout_ms / 3, 100))}},
+      {{"group.id", group},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"auto.offset.reset", "earliest"},
+       {"isolation.level", "read_committed"},
+       {"enable.partition.eof", "false"}});
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(*conf, &Service::OnRebalance);
+  rd_kafka_conf_set_opaque(*conf, this);
+  auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = *std::move(consumer);
+  rd_kafka_t* rk = consumer_.get();
+  rd_kafka_poll_set_consumer(rk);
+  PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(),
+                                    options_.kafka.requests_topic().c_str(),
+                                    RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "subscribe to " + options_.kafka.requests_topic());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Service::Recover() {
+  processor_.reset();
+  if (log_ == nullptr) {
+    KafkaLogOptions log_options;
+    log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
+    log_options.topic_prefix = options_.kafka.topic_prefix;
+    log_options.properties = options_.kafka.properties;
+    log_options.journal_topic = options_.kafka.journal_topic();
+    if (options_.transactions) {
+      // One id for every processor: the one that takes over fences the last.
+      log_options.transactional_id = options_.kafka.topic_prefix + ".processor";
+    }
+    log_options.append_timeout = options_.timeout;
+    log_options.open_timeout = options_.timeout;
+    log_options.read_timeout = options_.timeout;
+    auto log = KafkaLog::Open(log_options);
+    if (!log.ok()) return log.status();
+    log_ = *std::move(log);
+  }
+  auto last = log_->RecoverJournal();
+  if (!last.ok()) {
+    log_.reset();  // start over with fresh connections next time
+    return last.status();
+  }
+  processor_ = std::make_unique<RequestProcessor>(
+      log_.get(), state_kv_.get(), options_.policy, options_.clock);
+  auto caught_up = processor_->CatchUp();
+  if (!caught_up.ok()) return caught_up.status();
+  if (!last->has_value()) {
+    Log(absl::StrCat("processor ", instance_, ": empty journal; ",
+                     *caught_up, " events folded; reading requests from the start"));
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  const xueji::v1::JournalBatch& batch = **last;
+  for (int i = 0; i < batch.results_size(); ++i) {
+    const int64_t offset =
+        i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
+    QueueResult(batch.results(i), offset, batch.results(i).request_id());
+  }
+  for (const Event& e : batch.events()) {
+    if (e.subject().starts_with("kg:") || e.subject().starts_with("op:")) {
+      touched_registry_.insert(e.subject());
+    }
+  }
+  if (absl::Status s = PublishRegistry(); !s.ok()) return s;
+  if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
+  if (auto flushed = producer_->Flush(); !flushed.ok()) return flushed.status();
+  Log(absl::StrCat("processor ", instance_, ": recovered; ", *caught_up,
+                   " events folded; resuming requests at offset ",
+                   batch.next_request_offset()));
+  return batch.next_request_offset();
+}
+
+absl::Status Service::TakeAssignment() {
+  auto resume = Recover();
+  if (!resume.ok()) return resume.status();
+  rd_kafka_topic_partition_list_t* list = pending_assignment_.get();
+  for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = *resume;
+  rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "assign " + options_.kafka.requests_topic());
+  }
+  pending_assignment_.reset();
+  active_ = true;
+  return absl::OkStatus();
+}
+
+std::vector<Incoming> Service::PollBatch() {
+  std::vector<Incoming> batch;
+  int wait_ms = 200;
+  while (batch.size() < options_.batch_size) {
+    MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), wait_ms));
+    if (m == nullptr) break;
+    wait_ms = 0;  // take what is already fetched, do not wait for more
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Log(absl::StrCat("processor ", instance_, ": ",
+                       rd_kafka_message_errstr(m.get())));
+      continue;
+    }
+    if (!active_) continue;  // a record from before a revocation
+    Incoming in;
+    in.offset = m->offset;
+    if (m->key != nullptr) {
+      in.key.assign(static_cast<const char*>(m->key), m->key_len);
+    }
+    RequestRecord record;
+    if (record.ParseFromArray(m->payload, static_cast<int>(m->len)) &&
+        record.body_case() != RequestRecord::BODY_NOT_SET) {
+      in.record = std::move(record);
+    }
+    batch.push_back(std::move(in));
+  }
+  return batch;
+}
+
+// Key: the requestId for a first answer, so the compacted topic keeps it
+// (a redelivery republishes the same answer under the same key); a
+// DUPLICATE_REQUEST answer to a retry gets "<requestId>@<offset>" so it never
+// replaces the first; an answer without a requestId "offset:<offset>".
+void Service::QueueResult(const Result& result, int64_t offset,
+                          const std::string& request_id) {
+  std::string key = request_id;
+  if (key.empty()) {
+    key = absl::StrCat("offset:", offset);
+  } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
+    key = absl::StrCat(request_id, "@", offset);
+  }
+  absl::Status s = producer_->Produce(
+      options_.kafka.results_topic(), -1, key,
+      result.SerializeAsString(),
+      {{kRequestOffsetHeader, absl::StrCat(offset)}});
+  if (!s.ok() && queued_.ok()) queued_ = s;
+}
+
+absl::Status Service::PublishRegistry() {
+  for (const std::string& subject : touched_registry_) {
+    std::string value;
+    std::string type;
+    const std::string id = subject.substr(3);
+    if (subject.starts_with("kg:")) {
+      auto kg = processor_->state().Kindergarten(id);
+      if (!kg.ok()) return kg.status();
+      if (!kg->has_value()) continue;
+      value = (*kg)->SerializeAsString();
+      type = "xueji.v1.KindergartenState";
+    } else {
+      auto op = processor_->state().Operator(id);
+      if (!op.ok()) return op.status();
+      if (!op->has_value()) continue;
+      value = (*op)->SerializeAsString();
+      type = "xueji.v1.OperatorState";
+    }
+    absl::Status s = producer_->Produce(
+        options_.kafka.registry_topic(), -1, subject, value,
+        {{"content-type", "application/protobuf"}, {"ce_dataschema", type}});
+    if (!s.ok()) return s;
+  }
+  touched_registry_.clear();
+  return absl::OkStatus();
+}
+
+// Decides one run of requests or of registry lines (not mixed) as a batch.
+absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
+  xueji::v1::JournalBatch header;
+  header.set_processor(instance_);
+  for (const Incoming* in : run) header.add_request_offsets(in->offset);
+  header.set_next_request_offset(run.back()->offset + 1);
+  processor_->set_append([&](std::vector<Event> events,
+                             const std::vector<Result>& results) {
+    xueji::v1::JournalBatch journal = header;
+    for (const Result& r : results) *journal.add_results() = r;
+    for (const Event& e : events) {
+      if (e.subject().starts_with("kg:") || e.subject().starts_with("op:")) {
+        touched_registry_.insert(e.subject());
+      }
+    }
+    return log_->AppendJournaled(std::move(events), std::move(journal));
+  });
+  absl::StatusOr<std::vector<Result>> results;
+  if (run.front()->record->has_registry_line()) {
+    std::vector<xueji::v1::RegistryLine> lines;
+    for (const Incoming* in : run) lines.push_back(in->record->registry_line());
+    results = processor_->LoadRegistry(lines);
+  } else {
+    std::vector<Request> requests;
+    for (const Incoming* in : run) requests.push_back(in->record->request());
+    results = processor_->Submit(requests);
+  }
+  processor_->set_append(nullptr);
+  if (!results.ok()) return results.status();
+  for (size_t i = 0; i < run.size(); ++i) {
+    QueueResult((*results)[i], run[i]->offset, (*results)[i].request_id());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Service::Process(const std::vector<Incoming>& batch) {
+  std::vector<const Incoming*> run;
+  auto flush_run = [&]() -> absl::Status {
+    if (run.empty()) return absl::OkStatus();
+    absl::Status s = DecideRun(run);
+    run.clear();
+    return s;
+  };
+  for (const Incoming& in : batch) {
+    std::string problem;
+    if (!in.record.has_value()) {
+      problem = "not a xueji.v1.RequestRecord";
+    } else if (in.record->has_request()) {
+      problem = RequestIdProblem(in.record->request().request_id());
+    }
+    if (!problem.empty()) {
+      if (absl::Status s = flush_run(); !s.ok()) return s;
+      QueueResult(Malformed(in.record.has_value()
+                                ? in.record->request().request_id()
+                                : "",
+                            absl::StrCat("requests offset ", in.offset, ": ",
+                                         problem)),
+                  in.offset, in.key);
+      continue;
+    }
+    if (!run.empty() && run.front()->record->body_case() !=
+                            in.record->body_case()) {
+      if (absl::Status s = flush_run(); !s.ok()) return s;
+    }
+    run.push_back(&in);
+  }
+  if (absl::Status s = flush_run(); !s.ok()) return s;
+  if (absl::Status s = PublishRegistry(); !s.ok()) return s;
+  if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
+  auto flushed = producer_->Flush();
+  if (!flushed.ok()) return flushed.status();
+  // For lag monitoring only: recovery resumes from the journal.
+  rd_kafka_commit(consumer_.get(), nullptr, /*async=*/1);
+  return absl::OkStatus();
+}
+
+// Drops the batch's state; the next loop recovers from the journal.
+void Service::Fail(const absl::Status& status) {
+  Log(absl::StrCat("processor ", instance_, ": ", status.message(),
+                   "; recovering"));
+  processor_.reset();
+  touched_registry_.clear();
+  queued_ = absl::OkStatus();
+  if (absl::IsAborted(status)) {
+    // Another processor wrote (the journal's compare-and-set, or an offset
+    // taken under us): the group moved the partition and this member has
+    // not been told yet. Leave and rejoin: a clean rebalance decides.
+    Log(absl::StrCat("processor ", instance_,
+                     ": lost the requests partition; rejoining the group"));
+    rd_kafka_assign(consumer_.get(), nullptr);
+    active_ = false;
+    pending_assignment_.reset();
+    log_.reset();
+    rd_kafka_unsubscribe(consumer_.get());
+    PartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(),
+                                      options_.kafka.requests_topic().c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(consumer_.get(), topics.get());
+  } else if (active_) {
+    // Re-take the partition at the journal's offset.
+    pending_assignment_.reset(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(pending_assignment_.get(),
+                                      options_.kafka.requests_topic().c_str(), 0);
+    rd_kafka_assign(consumer_.get(), nullptr);
+    active_ = false;
+  }
+  // A producer in an unknown state (fatal idempotence error): start afresh.
+  producer_.reset();
+  auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
+  if (producer.ok()) producer_ = *std::move(producer);
+  ++failures_;
+  const int backoff_ms = std::min(200 << std::min(failures_, 5), 5000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+}
+
+absl::Status Service::Run() {
+  if (options_.policy == nullptr || !options_.clock) {
+    return absl::InvalidArgumentError("processor: policy and clock required");
+  }
+  DataDir dir{options_.data_dir};
+  std::error_code ec;
+  std::filesystem::create_directories(dir.root, ec);
+  auto lock = WriterLock::Acquire(dir, absl::Seconds(10));
+  if (!lock.ok()) return lock.status();
+  lock_ = *std::move(lock);
+  auto kv = RocksKv::Open(dir.state(), RocksKv::Options{});
+  if (!kv.ok()) return kv.status();
+  state_kv_ = *std::move(kv);
+  auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
+  if (!producer.ok()) return producer.status();
+  producer_ = *std::move(producer);
+  if (absl::Status s = OpenConsumer(); !s.ok()) return s;
+  Log(absl::StrCat("processor ", instance_, ": joined the group on ",
+                   options_.kafka.requests_topic()));
+  while (!Stopping()) {
+    if (pending_assignment_ != nullptr) {
+      if (absl::Status s = TakeAssignment(); !s.ok()) {
+        if (absl::IsDataLoss(s) || absl::IsInvalidArgument(s)) return s;
+        Fail(s);
+        continue;
+      }
+      failures_ = 0;
+    }
+    std::vector<Incoming> batch = PollBatch();
+    if (batch.empty() || !active_) continue;
+    if (absl::Status s = Process(batch); !s.ok()) {
+      if (absl::IsDataLoss(s)) return s;
+      Fail(s);
+      continue;
+    }
+    failures_ = 0;
+  }
+  Log(absl::StrCat("processor ", instance_, ": stopping"));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunProcessorService(const ProcessorServiceOptions& options) {
+  Service service(options);
+  return service.Run();
+}
+
+}  // namespace xueji

@@ -1,0 +1,61 @@
+// ProcessorService: the Kafka-mode request processor (`ledger processor`), a
+// long-running member of the consumer group `<prefix>.processor` on the
+// one-partition `<prefix>.requests` topic (docs/kafka-design.md). The member
+// that owns the partition is the single decider and the single writer of
+// every `<prefix>.events` partition; the others are hot standbys.
+//
+// On assignment it recovers: KafkaLog::RecoverJournal finishes the last
+// journaled batch (a predecessor killed half way through one leaves no half
+// batch behind), the local state store (DATA/state, RocksDB) catches up from
+// the events topic, the last batch's answers are republished, and the
+// requests topic is read from the journal's next_request_offset — never from
+// committed offsets. Each batch of requests is decided by RequestProcessor
+// (the code of the embedded mode), journaled with its answers, appended, and
+// answered on `<prefix>.results` (key requestId, header
+// `xueji_request_offset`); kindergartens and operators it changed are
+// published to the compacted `<prefix>.registry`. Any failure of Kafka
+// drops the batch's state and runs the same recovery, so a broker fault, a
+// rebalance, a redelivered request or a crash at any point never produces a
+// second event or a different answer.
+//
+// Thread-safety: Run() blocks the calling thread; `stop` may be set from a
+// signal handler or another thread.
+#ifndef XUEJI_LEDGER_SERVICE_KAFKA_PROCESSOR_H_
+#define XUEJI_LEDGER_SERVICE_KAFKA_PROCESSOR_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ledger/kafka/kafka_config.h"
+#include "ledger/rules/policy.h"
+
+namespace xueji {
+
+struct ProcessorServiceOptions {
+  KafkaConnection kafka;
+  std::string data_dir;                 // state store at DATA/state, lock
+  const PolicyBook* policy = nullptr;   // required
+  std::function<absl::Time()> clock;    // the ledger time of each batch
+  std::string group_id;                 // default <prefix>.processor
+  bool transactions = false;            // transactional.id fencing
+  size_t batch_size = 512;              // requests per decided batch
+  std::chrono::milliseconds timeout{30000};  // per Kafka operation
+  int session_timeout_ms = 6000;        // how fast a standby takes over
+  const std::atomic<bool>* stop = nullptr;
+  std::function<void(const std::string&)> log;  // one line per event of note
+};
+
+// Runs until *stop or a fatal error (bad configuration, a corrupt log).
+// Kafka outages are retried with back-off, not returned.
+absl::Status RunProcessorService(const ProcessorServiceOptions& options);
+
+// Result records: header carrying the requests-topic offset an answer is for.
+inline constexpr char kRequestOffsetHeader[] = "xueji_request_offset";
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_SERVICE_KAFKA_PROCESSOR_H_

@@ -1,0 +1,228 @@
+// Tests of RocksKv (overlay, tombstones, merged scans, commit, reopen, locking)
+// against real RocksDB directories under the system temp dir.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "ledger/storage/kv.h"
+#include "tests/support/temp_dir.h"
+
+namespace xueji {
+namespace {
+
+namespace fs = std::filesystem;
+
+
+std::unique_ptr<RocksKv> OpenKv(const std::string& path,
+                                bool read_only = false) {
+  RocksKv::Options options;
+  options.read_only = read_only;
+  auto kv = RocksKv::Open(path, options);
+  REQUIRE(kv.ok());
+  return *std::move(kv);
+}
+
+std::optional<std::string> GetOrFail(const KvStore& kv, std::string_view key) {
+  auto value = kv.Get(key);
+  REQUIRE(value.ok());
+  return *value;
+}
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+Pairs Scan(const KvStore& kv, std::string_view prefix) {
+  Pairs out;
+  REQUIRE(kv.ScanPrefix(prefix, [&](std::string_view k, std::string_view v) {
+                out.emplace_back(std::string(k), std::string(v));
+                return true;
+              }).ok());
+  return out;
+}
+
+TEST_CASE("RocksKv: writes are visible at once but stored only on Commit") {
+  TempDir dir;
+  auto kv = OpenKv(dir.Sub("db"));
+  kv->Put("a", "1");
+  CHECK(GetOrFail(*kv, "a") == "1");
+  {
+    auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
+    CHECK(GetOrFail(*reader, "a") == std::nullopt);
+  }
+  REQUIRE(kv->Commit(/*sync=*/true).ok());
+  CHECK(kv->PendingBytes() == 0);
+  CHECK(GetOrFail(*kv, "a") == "1");
+  auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
+  CHECK(GetOrFail(*reader, "a") == "1");
+}
+
+TEST_CASE("RocksKv: a tombstone hides the stored value until Discard") {
+  TempDir dir;
+  auto kv = OpenKv(dir.Sub("db"));
+  kv->Put("k/a", "1");
+  kv->Put("k/b", "2");
+  REQUIRE(kv->Commit(false).ok());
+
+  kv->Delete("k/a");
+  CHECK(GetOrFail(*kv, "k/a") == std::nullopt);
+  CHECK(Scan(*kv, "k/") == Pairs{{"k/b", "2"}});
+  kv->Discard();
+  CHECK(GetOrFail(*kv, "k/a") == "1");
+  CHECK(kv->PendingBytes() == 0);
+
+  kv->Delete("k/a");
+  kv->Put("k/b", "3");
+  REQUIRE(kv->Commit(true).ok());
+  kv.reset();
+  auto reopened = OpenKv(dir.Sub("db"));
+  CHECK(Scan(*reopened, "k/") == Pairs{{"k/b", "3"}});
+}
+
+TEST_CASE("RocksKv: ScanPrefix merges overlay and DB in unsigned key order") {
+  TempDir dir;
+  auto kv = OpenKv(dir.Sub("db"));
+  for (const char* k : {"p/1", "p/3", "p/5", "p/\xff", "o/x", "q/x"}) {
+    kv->Put(k, std::string("db") + k);
+  }
+  REQUIRE(kv->Commit(false).ok());
+  kv->Put("p/2", "new2");
+  kv->Put("p/3", "new3");  // overwrites a stored key
+  kv->Delete("p/5");       // hides a stored key
+  kv->Put("p/\x80", "new80");
+  kv->Put("p/6", "new6");
+  kv->Delete("p/7");  // a tombstone with nothing under it
+  kv->Put("q/0", "outside");
+
+  const Pairs expected = {{"p/1", "dbp/1"},   {"p/2", "new2"},
+                          {"p/3", "new3"},    {"p/6", "new6"},
+                          {"p/\x80", "new80"}, {"p/\xff", "dbp/\xff"}};
+  CHECK(Scan(*kv, "p/") == expected);
+
+  // The same contents, written the same way, in MemoryKv scan alike.
+  MemoryKv memory;
+  for (const auto& [k, v] : expected) memory.Put(k, v);
+  CHECK(Scan(memory, "p/") == expected);
+
+  SECTION("the visitor can stop early") {
+    int visited = 0;
+    REQUIRE(kv->ScanPrefix("p/", [&](std::string_view, std::string_view) {
+                return ++visited < 3;
+              }).ok());
+    CHECK(visited == 3);
+  }
+  SECTION("after Commit the DB alone gives the same scan") {
+    REQUIRE(kv->Commit(true).ok());
+    kv.reset();
+    auto reopened = OpenKv(dir.Sub("db"), /*read_only=*/true);
+    CHECK(Scan(*reopened, "p/") == expected);
+    CHECK(GetOrFail(*reopened, "p/5") == std::nullopt);
+  }
+}
+
+TEST_CASE("RocksKv: PendingBytes follows the overlay") {
+  TempDir dir;
+  auto kv = OpenKv(dir.Sub("db"));
+  CHECK(kv->PendingBytes() == 0);
+  kv->Put("key", "value");  // 3 + 5
+  CHECK(kv->PendingBytes() == 8);
+  kv->Put("key", "v");  // replaced: 3 + 1
+  CHECK(kv->PendingBytes() == 4);
+  kv->Delete("other");  // 5 + 0
+  CHECK(kv->PendingBytes() == 9);
+  REQUIRE(kv->Commit(false).ok());
+  CHECK(kv->PendingBytes() == 0);
+}
+
+TEST_CASE("RocksKv: committed data survives reopening") {
+  TempDir dir;
+  {
+    auto kv = OpenKv(dir.Sub("db"));
+    for (int i = 0; i < 100; ++i) {
+      kv->Put("n/" + EncodeFixed32BE(i), std::to_string(i * i));
+    }
+    REQUIRE(kv->Commit(true).ok());
+    kv->Put("n/uncommitted", "lost");  // dropped with the object
+  }
+  auto kv = OpenKv(dir.Sub("db"));
+  const Pairs all = Scan(*kv, "n/");
+  REQUIRE(all.size() == 100);
+  CHECK(DecodeFixed32BE(all[42].first.substr(2)) == 42);
+  CHECK(all[42].second == "1764");
+  CHECK(GetOrFail(*kv, "n/uncommitted") == std::nullopt);
+}
+
+TEST_CASE("RocksKv: a reader opens beside the writer; a second writer cannot") {
+  TempDir dir;
+  auto writer = OpenKv(dir.Sub("db"));
+  writer->Put("x", "committed");
+  REQUIRE(writer->Commit(true).ok());
+  writer->Put("y", "pending");
+
+  auto reader = OpenKv(dir.Sub("db"), /*read_only=*/true);
+  CHECK(GetOrFail(*reader, "x") == "committed");
+  CHECK(GetOrFail(*reader, "y") == std::nullopt);
+
+  reader->Put("z", "refused");
+  CHECK(GetOrFail(*reader, "z") == std::nullopt);
+  absl::Status commit = reader->Commit(true);
+  CHECK(absl::IsFailedPrecondition(commit));
+
+  auto second = RocksKv::Open(dir.Sub("db"), RocksKv::Options());
+  REQUIRE_FALSE(second.ok());
+  CHECK(absl::IsUnavailable(second.status()));
+  CHECK(second.status().message().find("is locked by another process") !=
+        absl::string_view::npos);
+  CHECK(second.status().message().find(dir.Sub("db")) != absl::string_view::npos);
+}
+
+TEST_CASE("RocksKv: read-only open of a missing database fails") {
+  TempDir dir;
+  RocksKv::Options options;
+  options.read_only = true;
+  auto kv = RocksKv::Open(dir.Sub("db"), options);
+  REQUIRE_FALSE(kv.ok());
+  CHECK(absl::IsNotFound(kv.status()));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("db") + "/CURRENT"));
+}
+
+TEST_CASE("RocksKv: random operations agree with MemoryKv") {
+  TempDir dir;
+  auto kv = OpenKv(dir.Sub("db"));
+  MemoryKv model;
+  std::mt19937 rng(20250901);
+  auto key = [&] { return "r/" + std::to_string(rng() % 40); };
+  for (int round = 0; round < 400; ++round) {
+    const unsigned op = rng() % 10;
+    if (op < 5) {
+      const std::string k = key(), v = std::to_string(rng());
+      kv->Put(k, v);
+      model.Put(k, v);
+    } else if (op < 8) {
+      const std::string k = key();
+      kv->Delete(k);
+      model.Delete(k);
+    } else {
+      REQUIRE(kv->Commit(op == 9).ok());
+    }
+    if (round % 50 == 49) {
+      REQUIRE(Scan(*kv, "r/") == Scan(model, "r/"));
+      const std::string k = key();
+      REQUIRE(GetOrFail(*kv, k) == GetOrFail(model, k));
+    }
+  }
+  REQUIRE(kv->Commit(true).ok());
+  kv.reset();
+  auto reopened = OpenKv(dir.Sub("db"));
+  CHECK(Scan(*reopened, "r/") == Scan(model, "r/"));
+  CHECK_FALSE(Scan(model, "r/").empty());
+}
+
+}  // namespace
+}  // namespace xueji
