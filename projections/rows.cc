@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji::views_internal {
 namespace {
@@ -78,13 +79,13 @@ std::string PositionSuffix(int32_t partition, int64_t offset) {
 }
 
 bool IsRecordSubject(std::string_view subject) {
-  return subject.starts_with("stu:");
+  return ParseSubject(subject).kind == SubjectKind::kRecord;
 }
 bool IsKindergartenSubject(std::string_view subject) {
-  return subject.starts_with("kg:");
+  return ParseSubject(subject).kind == SubjectKind::kKindergarten;
 }
 bool IsOperatorSubject(std::string_view subject) {
-  return subject.starts_with("op:");
+  return ParseSubject(subject).kind == SubjectKind::kOperator;
 }
 
 std::string Serialize(const google::protobuf::MessageLite& message) {

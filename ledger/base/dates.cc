@@ -8,12 +8,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/base/strings.h"
 
 namespace xueji {
 namespace {
 
-// Debian's abseil has its own string_view type, distinct from std's.
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 // Reads exactly `width` decimal digits at `text[pos]`; -1 if not digits.
 int Digits(std::string_view text, size_t pos, size_t width) {

@@ -34,7 +34,7 @@ absl::StatusOr<Target> FindPending(const Call& call,
                             Cat(field, " is required"), subject);
     return target;
   }
-  XUEJI_ASSIGN_OR_RETURN(target.record,
+  ASSIGN_OR_RETURN(target.record,
                          call.state.RecordByPendingRequest(request_id));
   if (!target.record.has_value()) {
     target.refusal = Refuse(
@@ -44,7 +44,7 @@ absl::StatusOr<Target> FindPending(const Call& call,
     return target;
   }
   const RecordState& record = *target.record;
-  XUEJI_ASSIGN_OR_RETURN(target.kg,
+  ASSIGN_OR_RETURN(target.kg,
                          call.state.Kindergarten(record.kindergarten()));
   if (!target.kg.has_value()) {
     target.refusal =
@@ -68,7 +68,7 @@ Draft Closed(const RecordState& record, std::string_view kg) {
 
 absl::StatusOr<Draft> DecideApprove(const Call& call) {
   const std::string& id = call.request.approve().request_id();
-  XUEJI_ASSIGN_OR_RETURN(Target target,
+  ASSIGN_OR_RETURN(Target target,
                          FindPending(call, id, "approve.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;
@@ -85,7 +85,7 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
       break;
     }
     case Request::kTransferOut: {
-      XUEJI_ASSIGN_OR_RETURN(
+      ASSIGN_OR_RETURN(
           std::optional<KindergartenState> to,
           ResolveKindergarten(call.state, record.transfer_to()));
       if (!to.has_value() || IsClosed(*to)) {
@@ -114,7 +114,7 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
     }
     case Request::kEditKeyInfo: {
       const xueji::v1::Child& child = pending.edit_key_info().child();
-      XUEJI_ASSIGN_OR_RETURN(
+      ASSIGN_OR_RETURN(
           std::optional<Draft> held,
           RefuseIfHeld(call.state,
                        IdentityKey(child.id_type(), child.id_number()),
@@ -136,7 +136,7 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
 
 absl::StatusOr<Draft> DecideReject(const Call& call) {
   const xueji::v1::Reject& reject = call.request.reject();
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Target target, FindPending(call, reject.request_id(), "reject.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;

@@ -23,41 +23,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
 #include "ledger/decide/decider.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 
-// Evaluates `expr` (an absl::StatusOr); returns its status if not OK, else
-// moves its value into `lhs`.
-#define XUEJI_DECIDE_CONCAT_INNER(a, b) a##b
-#define XUEJI_DECIDE_CONCAT(a, b) XUEJI_DECIDE_CONCAT_INNER(a, b)
-#define XUEJI_ASSIGN_OR_RETURN(lhs, expr)                             \
-  auto XUEJI_DECIDE_CONCAT(statusor_, __LINE__) = (expr);             \
-  if (!XUEJI_DECIDE_CONCAT(statusor_, __LINE__).ok()) {               \
-    return std::move(XUEJI_DECIDE_CONCAT(statusor_, __LINE__)).status(); \
-  }                                                                   \
-  lhs = std::move(XUEJI_DECIDE_CONCAT(statusor_, __LINE__)).value()
 
 namespace xueji::decide_internal {
 
-// Debian's abseil has its own string_view type, distinct from std's: StrCat
-// and friends take it.
-inline absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
-template <typename T>
-decltype(auto) AsPiece(const T& value) {
-  if constexpr (std::is_convertible_v<const T&, std::string_view> &&
-                !std::is_convertible_v<const T&, absl::string_view>) {
-    return Av(value);
-  } else {
-    return (value);
-  }
-}
-// absl::StrCat that also takes std::string_view.
-template <typename... Args>
-std::string Cat(const Args&... args) {
-  return absl::StrCat(AsPiece(args)...);
-}
+using ::xueji::Av;
+using ::xueji::Cat;
 
 // An action decider's answer before the envelope is stamped.
 struct Draft {
@@ -168,13 +145,6 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
 absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
 ResolveKindergarten(const StateView& state, std::string_view code);
 
-// The prefix (letter + area + birth date) and sequence of an L or J student
-// number; nullopt for any other number.
-struct NumberSequence {
-  std::string prefix;
-  int seq = 0;
-};
-std::optional<NumberSequence> SequenceOf(std::string_view student_no);
 
 }  // namespace xueji::decide_internal
 

@@ -1,4 +1,4 @@
-// Test fixture for the deciders: a LedgerState over MemoryKv with a small
+// Test fixture for the deciders: a MemoryState with a small
 // registry (two counties of Quanzhou, three kindergartens, one operator per
 // role) and "submit(request) -> Decision, applying its events". Synthetic
 // identities only. Test-only; included by the decide_tests sources.
@@ -18,8 +18,7 @@
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
 #include "ledger/rules/identity.h"
-#include "ledger/storage/kv.h"
-#include "ledger/processor/ledger_state.h"
+#include "ledger/decide/memory_state.h"
 #include "ledger/rules/policy.h"
 
 namespace xueji::testing {
@@ -59,9 +58,12 @@ inline xueji::v1::Child Boy(int seq = 123) {
                    ResidentId(kCountyA, "20210506", seq));
 }
 
-class TestLedger {
+// The decider harness over a StateView with Apply(event): MemoryState here;
+// the processor's tests run the same requests over LedgerState.
+template <typename State>
+class BasicTestLedger {
  public:
-  TestLedger() : state_(&kv_) {
+  BasicTestLedger() {
     ctx_.now = *ParseRfc3339(kNow);
     ctx_.policy = &policy_;
     ctx_.calendar = &WorkingCalendar::Default();
@@ -185,19 +187,20 @@ class TestLedger {
     return **op;
   }
 
-  LedgerState& state() { return state_; }
+  State& state() { return state_; }
   const DecideContext& ctx() const { return ctx_; }
   const std::vector<xueji::v1::Event>& log() const { return log_; }
 
  private:
-  MemoryKv kv_;
-  LedgerState state_;
+  State state_;
   PolicyBook policy_;
   DecideContext ctx_;
   int next_request_ = 0;
   int64_t next_offset_ = 0;
   std::vector<xueji::v1::Event> log_;
 };
+
+using TestLedger = BasicTestLedger<MemoryState>;
 
 // Payload kinds of a decision's events, in order (e.g. "record_requested").
 inline std::vector<std::string> Kinds(const Decision& decision) {

@@ -31,7 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
-#include "ledger/log/hash_chain.h"
+#include "ledger/rules/subjects.h"
 #include "ledger/rules/reasons.h"
 
 namespace xueji {
@@ -121,7 +121,7 @@ absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
     const StateView& state, std::string_view identity_key,
     const RecordState& record) {
   if (identity_key.empty()) return std::optional<Draft>();
-  XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> holder,
+  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
                          state.RecordByIdentity(identity_key));
   if (!holder.has_value() || holder->subject() == record.subject() ||
       !IsLive(holder->status())) {
@@ -133,17 +133,6 @@ absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
              record.subject(), record.student_no()));
 }
 
-std::optional<NumberSequence> SequenceOf(std::string_view no) {
-  if (no.size() != 19 || (no[0] != 'L' && no[0] != 'J')) return std::nullopt;
-  int digits = no[0] == 'L' ? 4 : 3;
-  int seq = 0;
-  for (int i = 15; i < 15 + digits; ++i) {
-    if (no[i] < '0' || no[i] > '9') return std::nullopt;
-    seq = seq * 10 + (no[i] - '0');
-  }
-  return NumberSequence{std::string(no.substr(0, 15)), seq};
-}
-
 Decision Finish(Draft draft, const Envelope& envelope,
                 const DecideContext& ctx) {
   Decision decision;
@@ -153,9 +142,7 @@ Decision Finish(Draft draft, const Envelope& envelope,
   std::string recorded_at = FormatRfc3339(ctx.now);
   for (size_t i = 0; i < draft.events.size(); ++i) {
     Event& event = draft.events[i];
-    std::string seed =
-        Cat("xueji:", envelope.request_id, ":", i);
-    event.set_event_id(HexEncode(Sha256(seed)).substr(0, 32));
+    event.set_event_id(EventId(envelope.request_id, i));
     event.set_recorded_at(recorded_at);
     event.set_business_date(envelope.business_date);
     *event.mutable_actor() = envelope.actor;
@@ -185,7 +172,7 @@ absl::StatusOr<const Policy*> PolicyForOperator(const OperatorState& op,
                                                 const DecideContext& ctx) {
   std::string region = op.org();
   if (op.role() == xueji::v1::REGISTRAR) {
-    XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+    ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                            state.Kindergarten(op.org()));
     region = kg.has_value() ? kg->county() : "";
   }
@@ -244,7 +231,7 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                   subject);
   }
   *business_date = FormatDate(*today);
-  XUEJI_ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
+  ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
   if (!op->has_value()) {
     return Refuse(xueji::v1::UNKNOWN_OPERATOR,
                   Cat("unknown operator \"", request.actor(), "\""),
@@ -257,7 +244,7 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                                "\" is sealed (account unused too long)"),
                   subject);
   }
-  XUEJI_ASSIGN_OR_RETURN(const Policy* policy,
+  ASSIGN_OR_RETURN(const Policy* policy,
                          PolicyForOperator(who, state, ctx));
   if (IsDormant(who, *policy, *today)) {
     Draft draft = Refuse(
@@ -282,7 +269,7 @@ absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
                                 const DecideContext& ctx) {
   std::optional<OperatorState> op;
   std::string business_date;
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Draft draft, DecideChecked(request, state, ctx, &op, &business_date));
   Envelope envelope;
   envelope.request_id = request.request_id();
@@ -314,19 +301,6 @@ Result ResultOf(const Request& request, const Decision& decision) {
     result.set_message(decision.message);
   }
   return result;
-}
-
-std::string RecordSubject(std::string_view first_student_no) {
-  return Cat("stu:", first_student_no);
-}
-std::string KindergartenSubject(std::string_view code) {
-  return Cat("kg:", code);
-}
-std::string OperatorSubject(std::string_view id) {
-  return Cat("op:", id);
-}
-std::string RequestSubject(std::string_view request_id) {
-  return Cat("req:", request_id);
 }
 
 bool IsLive(xueji::v1::RecordStatus status) {

@@ -28,6 +28,7 @@
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/policy.h"
+#include "ledger/rules/subjects.h"  // subject keys of the events
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
@@ -128,11 +129,6 @@ xueji::v1::KindergartenState EvolveKindergarten(
 xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
                                         const xueji::v1::Event& event);
 
-// Subject keys (the partition keys of the log).
-std::string RecordSubject(std::string_view first_student_no);  // "stu:<no>"
-std::string KindergartenSubject(std::string_view code);        // "kg:<code>"
-std::string OperatorSubject(std::string_view id);              // "op:<id>"
-std::string RequestSubject(std::string_view request_id);       // "req:<id>"
 
 // Is a record in this status live (counts against one-record-per-child)?
 bool IsLive(xueji::v1::RecordStatus status);

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/decide/decide_test_util.h"
-#include "ledger/log/hash_chain.h"
+#include "ledger/base/sha256.h"
 #include "ledger/rules/student_number.h"
 
 namespace xueji {

@@ -55,7 +55,7 @@ absl::StatusOr<NewNumber> AssignNumber(const Call& call, const Child& child,
   NewNumber out;
   if (letter == 'G') {
     out.student_no = FormalNumber(child.id_number());
-    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> holder,
+    ASSIGN_OR_RETURN(std::optional<RecordState> holder,
                            call.state.RecordByNumber(out.student_no));
     if (holder.has_value()) {
       // Its document was corrected away by a key-info edit: the number stays
@@ -69,7 +69,7 @@ absl::StatusOr<NewNumber> AssignNumber(const Call& call, const Child& child,
     return out;
   }
   std::string prefix = NumberPrefix(letter, kg.county(), birth);
-  XUEJI_ASSIGN_OR_RETURN(int seq, call.state.NextSequence(prefix));
+  ASSIGN_OR_RETURN(int seq, call.state.NextSequence(prefix));
   int max = letter == 'L' ? 9999 : 999;
   if (seq < 1 || seq > max) {
     out.refusal = Refuse(
@@ -115,7 +115,7 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
                            ReqSubject(call));
     return found;
   }
-  XUEJI_ASSIGN_OR_RETURN(found.record, call.state.RecordByNumber(student_no));
+  ASSIGN_OR_RETURN(found.record, call.state.RecordByNumber(student_no));
   if (!found.record.has_value()) {
     found.refusal = Refuse(xueji::v1::UNKNOWN_STUDENT,
                            Cat("no record has the student number in ",
@@ -127,11 +127,11 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
 
 absl::StatusOr<std::optional<KindergartenState>> ResolveKindergarten(
     const StateView& state, std::string_view code) {
-  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                          state.Kindergarten(code));
   for (int hops = 0; kg.has_value() && !kg->merged_into().empty() && hops < 16;
        ++hops) {
-    XUEJI_ASSIGN_OR_RETURN(kg, state.Kindergarten(kg->merged_into()));
+    ASSIGN_OR_RETURN(kg, state.Kindergarten(kg->merged_into()));
   }
   return kg;
 }
@@ -162,7 +162,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     return Refuse(xueji::v1::INVALID_FIELD, "admit.kindergarten is required",
                   ReqSubject(call));
   }
-  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                          call.state.Kindergarten(admit.kindergarten()));
   if (!kg.has_value()) {
     return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
@@ -184,7 +184,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
   std::string key = IdentityKey(child.id_type(), child.id_number());
   std::optional<RecordState> existing;
   if (!key.empty()) {
-    XUEJI_ASSIGN_OR_RETURN(existing, call.state.RecordByIdentity(key));
+    ASSIGN_OR_RETURN(existing, call.state.RecordByIdentity(key));
   }
   bool readmission = existing.has_value();
   std::string student_no, subject;
@@ -202,7 +202,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     student_no = existing->student_no();
     subject = existing->subject();
   } else {
-    XUEJI_ASSIGN_OR_RETURN(NewNumber number,
+    ASSIGN_OR_RETURN(NewNumber number,
                            AssignNumber(call, child, *kg, *birth));
     if (number.refusal.has_value()) return std::move(*number.refusal);
     student_no = number.student_no;
@@ -234,11 +234,11 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "transferOut.toKindergarten is required", ReqSubject(call));
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found, FindRecord(call, out.student_no(), "transferOut.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
-  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> target,
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> target,
                          call.state.Kindergarten(out.to_kindergarten()));
   if (!target.has_value()) {
     return RefuseAbout(record, xueji::v1::UNKNOWN_KINDERGARTEN,
@@ -271,7 +271,7 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
 }
 
 absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found,
       FindRecord(call, call.request.transfer_in().student_no(),
                  "transferIn.studentNo"));
@@ -282,7 +282,7 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
   std::string receiving = record.kindergarten();
   std::optional<KindergartenState> target;
   if (!record.transfer_to().empty()) {
-    XUEJI_ASSIGN_OR_RETURN(target,
+    ASSIGN_OR_RETURN(target,
                            ResolveKindergarten(call.state, record.transfer_to()));
     receiving = target.has_value() ? target->code() : record.transfer_to();
   }
@@ -316,7 +316,7 @@ namespace {
 absl::StatusOr<Found> RecordForRegistrar(const Call& call,
                                          std::string_view student_no,
                                          std::string_view field) {
-  XUEJI_ASSIGN_OR_RETURN(Found found, FindRecord(call, student_no, field));
+  ASSIGN_OR_RETURN(Found found, FindRecord(call, student_no, field));
   if (found.refusal) return found;
   const RecordState& record = *found.record;
   if (auto denied = CheckRegistrar(call.op, record.kindergarten())) {
@@ -331,7 +331,7 @@ absl::StatusOr<Found> RecordForRegistrar(const Call& call,
 
 absl::StatusOr<Draft> DecideLeave(const Call& call) {
   const xueji::v1::Leave& leave = call.request.leave();
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found,
       RecordForRegistrar(call, leave.student_no(), "leave.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -347,7 +347,7 @@ absl::StatusOr<Draft> DecideLeave(const Call& call) {
 }
 
 absl::StatusOr<Draft> DecideGraduate(const Call& call) {
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found, RecordForRegistrar(call, call.request.graduate().student_no(),
                                       "graduate.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -368,7 +368,7 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
                   "defer.untilDate must be a real date in the form YYYY-MM-DD",
                   ReqSubject(call));
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found,
       RecordForRegistrar(call, defer.student_no(), "defer.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -376,7 +376,7 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "defer", "ENROLLED");
   }
-  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                          call.state.Kindergarten(record.kindergarten()));
   const Policy& policy = kg.has_value()
                              ? call.ctx.policy->ForCounty(kg->county())
@@ -404,7 +404,7 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
   const xueji::v1::Cancel& cancel = call.request.cancel();
   // A PENDING record always has its admission pending, so the one-pending
   // rule answers first: the county rejects that admission instead.
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found,
       RecordForRegistrar(call, cancel.student_no(), "cancel.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -426,7 +426,7 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   if (absl::Status valid = ValidateChild(child); !valid.ok()) {
     return RefuseStatus(valid, ReqSubject(call));
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       Found found,
       RecordForRegistrar(call, edit.student_no(), "editKeyInfo.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -435,7 +435,7 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
     return WrongStatus(record, "editKeyInfo",
                        "PENDING, ENROLLED or TRANSFERRING");
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       std::optional<Draft> held,
       RefuseIfHeld(call.state, IdentityKey(child.id_type(), child.id_number()),
                    record));
@@ -460,7 +460,7 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
       !valid.ok()) {
     return RefuseStatus(valid, ReqSubject(call));
   }
-  XUEJI_ASSIGN_OR_RETURN(Found found,
+  ASSIGN_OR_RETURN(Found found,
                          FindRecord(call, convert.student_no(),
                                     "convertNumber.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -486,13 +486,13 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
   if (absl::Status valid = ValidateChild(child); !valid.ok()) {
     return RefuseStatus(valid, record.subject(), record.student_no());
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       std::optional<Draft> held,
       RefuseIfHeld(call.state, IdentityKey(child.id_type(), id_number),
                    record));
   if (held) return std::move(*held);
   std::string formal = FormalNumber(id_number);
-  XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> holder,
+  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
                          call.state.RecordByNumber(formal));
   if (holder.has_value() && holder->subject() != record.subject()) {
     return RefuseAbout(record, xueji::v1::DUPLICATE_REGISTRATION,

@@ -19,7 +19,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
-#include "ledger/log/hash_chain.h"
+#include "ledger/base/sha256.h"
 #include "ledger/rules/identity.h"
 
 namespace xueji {
@@ -71,7 +71,7 @@ absl::StatusOr<KgLookup> FindKindergarten(const Call& call,
                          Cat(field, " is required"), subject);
     return out;
   }
-  XUEJI_ASSIGN_OR_RETURN(out.kg, call.state.Kindergarten(code));
+  ASSIGN_OR_RETURN(out.kg, call.state.Kindergarten(code));
   if (!out.kg.has_value()) {
     out.refusal = Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
                          Cat("unknown kindergarten ", code), subject);
@@ -95,7 +95,7 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
                   "and - (e.g. 2025-autumn)",
                   RequestSubject(call.request.request_id()));
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       KgLookup found,
       FindKindergarten(call, verify.kindergarten(), "verify.kindergarten"));
   if (found.refusal) return std::move(*found.refusal);
@@ -115,7 +115,7 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
   // From the indexes alone: a listed number is present iff its record (by
   // the number index) is among the kindergarten's live subjects; missing are
   // the live subjects not listed, under their current numbers.
-  XUEJI_ASSIGN_OR_RETURN(std::vector<StateView::LiveSubject> live,
+  ASSIGN_OR_RETURN(std::vector<StateView::LiveSubject> live,
                          call.state.LiveSubjectsAt(kg.code()));
   std::unordered_map<std::string_view, size_t> live_index;
   live_index.reserve(live.size());
@@ -124,7 +124,7 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
   std::unordered_set<std::string_view> listed;
   for (const std::string& no : verify.present_student_nos()) {
     if (!listed.insert(no).second) continue;
-    XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> subject,
+    ASSIGN_OR_RETURN(std::optional<std::string> subject,
                            call.state.SubjectByNumber(no));
     auto found = subject.has_value() ? live_index.find(*subject)
                                      : live_index.end();
@@ -152,11 +152,11 @@ absl::StatusOr<Draft> DecideMerge(const Call& call) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "mergeKindergarten.from and .into must differ", subject);
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       KgLookup from,
       FindKindergarten(call, merge.from(), "mergeKindergarten.from"));
   if (from.refusal) return std::move(*from.refusal);
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       KgLookup into,
       FindKindergarten(call, merge.into(), "mergeKindergarten.into"));
   if (into.refusal) return std::move(*into.refusal);
@@ -169,7 +169,7 @@ absl::StatusOr<Draft> DecideMerge(const Call& call) {
   merged.mutable_kindergarten_merged()->set_from(from.kg->code());
   merged.mutable_kindergarten_merged()->set_into(into.kg->code());
   events.push_back(std::move(merged));
-  XUEJI_ASSIGN_OR_RETURN(std::vector<RecordState> live,
+  ASSIGN_OR_RETURN(std::vector<RecordState> live,
                          call.state.LiveRecordsAt(from.kg->code()));
   for (const RecordState& record : live) {
     Event moved = NewEvent(record.subject(), record.student_no());
@@ -185,7 +185,7 @@ absl::StatusOr<Draft> DecideMerge(const Call& call) {
 
 absl::StatusOr<Draft> DecideClose(const Call& call) {
   const xueji::v1::CloseKindergarten& close = call.request.close_kindergarten();
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       KgLookup found, FindKindergarten(call, close.kindergarten(),
                                        "closeKindergarten.kindergarten"));
   if (found.refusal) return std::move(*found.refusal);
@@ -194,7 +194,7 @@ absl::StatusOr<Draft> DecideClose(const Call& call) {
   if (IsClosed(kg)) return ClosedKg(call, kg);
   // Art. 16: every transfer completed before closing, so TRANSFERRING
   // records (out of this kindergarten) hold the closing up too.
-  XUEJI_ASSIGN_OR_RETURN(std::vector<RecordState> live,
+  ASSIGN_OR_RETURN(std::vector<RecordState> live,
                          call.state.LiveRecordsAt(kg.code()));
   if (!live.empty() && !close.force()) {
     return Refuse(
@@ -263,7 +263,7 @@ absl::StatusOr<Draft> DecideKindergartenEntry(
                                "\" is not a known 6-digit county code"),
                   subject);
   }
-  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> known,
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> known,
                          state.Kindergarten(entry.code()));
   if (known.has_value() && IsClosed(*known)) {
     return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
@@ -294,7 +294,7 @@ absl::StatusOr<Draft> DecideOperatorEntry(
   std::string problem;
   switch (entry.role()) {
     case xueji::v1::REGISTRAR: {
-      XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+      ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                              state.Kindergarten(org));
       if (!kg.has_value()) {
         return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
@@ -326,7 +326,7 @@ absl::StatusOr<Draft> DecideOperatorEntry(
                                " must be ", problem),
                   subject);
   }
-  XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> known,
+  ASSIGN_OR_RETURN(std::optional<OperatorState> known,
                          state.Operator(entry.id()));
   Event event = NewEvent(OperatorSubject(entry.id()), "");
   auto* payload = event.mutable_operator_registered();
@@ -365,14 +365,14 @@ absl::StatusOr<Decision> DecideRegistry(const RegistryLine& line,
   switch (line.entry_case()) {
     case RegistryLine::kKindergarten: {
       envelope.action = "kindergarten";
-      XUEJI_ASSIGN_OR_RETURN(
+      ASSIGN_OR_RETURN(
           draft, DecideKindergartenEntry(line.kindergarten(), state, ctx,
                                          subject));
       break;
     }
     case RegistryLine::kOperator: {
       envelope.action = "operator";
-      XUEJI_ASSIGN_OR_RETURN(
+      ASSIGN_OR_RETURN(
           draft, DecideOperatorEntry(line.operator_(), state, ctx, subject));
       break;
     }

@@ -12,8 +12,6 @@
 // increasing for Kafka, where transaction markers take offsets.
 #include "ledger/log/hash_chain.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -26,6 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/base/sha256.h"
 
 namespace xueji {
 namespace {
@@ -179,32 +178,6 @@ absl::Status WalkPartition(EventLog& log, int32_t p, PartitionChecker& check) {
 // The algorithm is fetched once and each thread reuses one context: a
 // one-shot EVP_Digest fetches and allocates on every call, which cost more
 // than hashing an event (callgrind: ~60 % of Sha256's instructions).
-std::string Sha256(std::string_view bytes) {
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
-      EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (kSha256 == nullptr || ctx == nullptr ||
-      EVP_DigestInit_ex(ctx.get(), kSha256, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), digest, &length) != 1) {
-    return std::string();  // only on allocation failure inside OpenSSL
-  }
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
-
 std::string CanonicalBytes(const xueji::v1::Event& event) {
   std::string out;
   {

@@ -14,13 +14,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ledger/base/sha256.h"
 #include "ledger/log/event_log.h"
 #include "xueji/v1/events.pb.h"
 
 namespace xueji {
-
-std::string Sha256(std::string_view bytes);  // 32 raw bytes
-std::string HexEncode(std::string_view bytes);
 
 // Deterministic serialization of `event` as is.
 std::string CanonicalBytes(const xueji::v1::Event& event);

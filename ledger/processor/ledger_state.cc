@@ -20,8 +20,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/decide/decide_internal.h"
-#include "ledger/log/hash_chain.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "ledger/rules/student_number.h"
+#include "ledger/rules/subjects.h"
 #include "ledger/rules/identity.h"
 
 namespace xueji {
@@ -32,21 +34,13 @@ using xueji::v1::OperatorState;
 using xueji::v1::RecordState;
 using xueji::v1::Result;
 
-using decide_internal::Cat;
 
 namespace {
-
-// Strips `prefix` from `text`; false if it does not start with it.
-bool ConsumePrefix(std::string_view* text, std::string_view prefix) {
-  if (text->substr(0, prefix.size()) != prefix) return false;
-  text->remove_prefix(prefix.size());
-  return true;
-}
 
 template <typename Message>
 absl::StatusOr<std::optional<Message>> GetMessage(const KvStore& kv,
                                                   std::string_view key) {
-  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv.Get(key));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv.Get(key));
   if (!bytes.has_value()) return std::optional<Message>();
   Message message;
   if (!message.ParseFromString(*bytes)) {
@@ -72,8 +66,7 @@ std::string IdentityKeyOf(const RecordState& record) {
 
 // Is this event the first of its request's batch (index 0)?
 bool IsFirstOfBatch(const Event& event) {
-  std::string seed = Cat("xueji:", event.request_id(), ":0");
-  return event.event_id() == HexEncode(Sha256(seed)).substr(0, 32);
+  return event.event_id() == EventId(event.request_id(), 0);
 }
 
 absl::StatusOr<std::optional<RecordState>> RecordBySubject(
@@ -83,13 +76,13 @@ absl::StatusOr<std::optional<RecordState>> RecordBySubject(
 
 absl::StatusOr<std::optional<RecordState>> RecordByIndex(const KvStore& kv,
                                                          std::string_view key) {
-  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> subject, kv.Get(key));
+  ASSIGN_OR_RETURN(std::optional<std::string> subject, kv.Get(key));
   if (!subject.has_value()) return std::optional<RecordState>();
   return RecordBySubject(kv, *subject);
 }
 
 absl::StatusOr<int> NextSequenceIn(const KvStore& kv, std::string_view prefix) {
-  XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> value,
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
                          kv.Get(Cat("s/", prefix)));
   if (!value.has_value()) return 1;
   int next = 0;
@@ -101,10 +94,9 @@ absl::StatusOr<int> NextSequenceIn(const KvStore& kv, std::string_view prefix) {
 }
 
 absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
-  std::optional<decide_internal::NumberSequence> number =
-      decide_internal::SequenceOf(student_no);
+  std::optional<NumberSequence> number = SequenceOf(student_no);
   if (!number.has_value()) return absl::OkStatus();
-  XUEJI_ASSIGN_OR_RETURN(int next, NextSequenceIn(*kv, number->prefix));
+  ASSIGN_OR_RETURN(int next, NextSequenceIn(*kv, number->prefix));
   if (number->seq + 1 > next) {
     kv->Put(Cat("s/", number->prefix),
              Cat(number->seq + 1));
@@ -113,7 +105,7 @@ absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
 }
 
 absl::Status ApplyRecord(KvStore* kv, const Event& event) {
-  XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> before,
+  ASSIGN_OR_RETURN(std::optional<RecordState> before,
                          RecordBySubject(*kv, event.subject()));
   RecordState old = before.value_or(RecordState());
   RecordState now = EvolveRecord(old, event);
@@ -127,7 +119,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   std::string old_key = before.has_value() ? IdentityKeyOf(old) : "";
   std::string new_key = IdentityKeyOf(now);
   if (!old_key.empty() && old_key != new_key) {
-    XUEJI_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+    ASSIGN_OR_RETURN(std::optional<std::string> holder,
                            kv->Get(Cat("i/", old_key)));
     if (holder == subject) kv->Delete(Cat("i/", old_key));
   }
@@ -160,13 +152,14 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
 }
 
 absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
-  std::string_view code = event.subject();
-  if (!ConsumePrefix(&code, "kg:") || code.empty()) {
+  const ParsedSubject subject = ParseSubject(event.subject());
+  const std::string_view code = subject.id;
+  if (subject.kind != SubjectKind::kKindergarten) {
     return absl::DataLossError(Cat(
         "partition ", event.partition(), " offset ", event.offset(),
         ": kindergarten event on subject \"", event.subject(), "\""));
   }
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       std::optional<KindergartenState> before,
       GetMessage<KindergartenState>(*kv, Cat("k/", code)));
   KindergartenState now =
@@ -177,13 +170,14 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
 }
 
 absl::Status ApplyOperator(KvStore* kv, const Event& event) {
-  std::string_view id = event.subject();
-  if (!ConsumePrefix(&id, "op:") || id.empty()) {
+  const ParsedSubject subject = ParseSubject(event.subject());
+  const std::string_view id = subject.id;
+  if (subject.kind != SubjectKind::kOperator) {
     return absl::DataLossError(Cat(
         "partition ", event.partition(), " offset ", event.offset(),
         ": operator event on subject \"", event.subject(), "\""));
   }
-  XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> before,
+  ASSIGN_OR_RETURN(std::optional<OperatorState> before,
                          GetMessage<OperatorState>(*kv, Cat("o/", id)));
   OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
   if (now.id().empty()) now.set_id(std::string(id));
@@ -195,7 +189,7 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
 absl::Status TouchActor(KvStore* kv, const Event& event) {
   const std::string& id = event.actor().operator_id();
   if (id.empty() || event.business_date().empty()) return absl::OkStatus();
-  XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> op,
+  ASSIGN_OR_RETURN(std::optional<OperatorState> op,
                          GetMessage<OperatorState>(*kv, Cat("o/", id)));
   if (!op.has_value() || op->last_active() >= event.business_date()) {
     return absl::OkStatus();
@@ -211,7 +205,7 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
 absl::Status RecordResult(KvStore* kv, const Event& event) {
   if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  XUEJI_ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
+  ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
   Result result = known.value_or(Result());
   result.set_request_id(event.request_id());
   result.set_status(event.outcome());
@@ -227,7 +221,7 @@ absl::Status RecordResult(KvStore* kv, const Event& event) {
 }  // namespace
 
 absl::Status LedgerState::Apply(const Event& event) {
-  XUEJI_ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
+  ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
   if (event.offset() < checkpoint) return absl::OkStatus();
   absl::Status status;
   switch (event.payload_case()) {
@@ -285,7 +279,7 @@ absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
 }
 
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
-  XUEJI_ASSIGN_OR_RETURN(
+  ASSIGN_OR_RETURN(
       std::optional<std::string> value,
       kv_->Get(Cat("c/",
                             EncodeFixed32BE(static_cast<uint32_t>(partition)))));
@@ -340,7 +334,7 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
   std::vector<RecordState> records;
   records.reserve(subjects.size());
   for (const std::string& subject : subjects) {
-    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
+    ASSIGN_OR_RETURN(std::optional<RecordState> record,
                            RecordBySubject(*kv_, subject));
     if (!record.has_value()) {
       return absl::DataLossError(Cat(
@@ -371,7 +365,7 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
   for (LiveSubject& entry : live) {
     if (!entry.student_no.empty()) continue;
     // An entry without its number (older store, or a record without one).
-    XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
+    ASSIGN_OR_RETURN(std::optional<RecordState> record,
                            RecordBySubject(*kv_, entry.subject));
     if (!record.has_value()) {
       return absl::DataLossError(Cat(

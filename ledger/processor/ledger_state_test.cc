@@ -11,13 +11,19 @@
 #include <catch2/catch.hpp>
 
 #include "ledger/decide/decide_test_util.h"
+#include "ledger/storage/kv.h"
 
 namespace xueji {
 namespace {
 
 using testing::Boy;
 using testing::MakeChild;
-using testing::TestLedger;
+// The decider harness over the durable, indexed state (a MemoryKv here).
+struct KvLedgerState : LedgerState {
+  KvLedgerState() : LedgerState(&kv) {}
+  MemoryKv kv;
+};
+using TestLedger = testing::BasicTestLedger<KvLedgerState>;
 
 xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
                                    std::string code, std::string name) {

@@ -19,7 +19,12 @@ namespace {
 using testing::Boy;
 using testing::MakeChild;
 using testing::ResidentId;
-using testing::TestLedger;
+// The decider harness over the durable, indexed state (a MemoryKv here).
+struct KvLedgerState : LedgerState {
+  KvLedgerState() : LedgerState(&kv) {}
+  MemoryKv kv;
+};
+using TestLedger = testing::BasicTestLedger<KvLedgerState>;
 using V = std::vector<std::string>;
 
 // Forwards only the record lookups, so the StateView defaults answer the rest.

@@ -24,6 +24,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/strings.h"
 #include "ledger/rules/areas.h"
 #include "ledger/base/dates.h"
 #include "ledger/rules/reasons.h"
@@ -34,8 +35,6 @@ namespace {
 using xueji::v1::IdType;
 using xueji::v1::ReasonCode;
 
-// Debian's abseil has its own string_view type, distinct from std's.
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 bool AllDigits(std::string_view text) {
   for (char c : text) {

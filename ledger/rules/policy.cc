@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/strings.h"
 #include "ledger/rules/areas.h"
 #include "ledger/base/dates.h"
 
@@ -18,8 +19,6 @@ namespace {
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
-// Debian's abseil has its own string_view type, distinct from std's.
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 absl::Status Invalid(std::string_view where, std::string_view what) {
   return absl::InvalidArgumentError(

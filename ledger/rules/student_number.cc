@@ -5,14 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/strings.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/reasons.h"
 
 namespace xueji {
 namespace {
 
-// Debian's abseil has its own string_view type, distinct from std's.
-absl::string_view Av(std::string_view s) { return {s.data(), s.size()}; }
 
 bool AllDigits(std::string_view text) {
   for (char c : text) {
@@ -107,6 +106,17 @@ absl::Status ValidateStudentNumber(std::string_view student_no) {
     default:
       return Bad("must start with G, L or J");
   }
+}
+
+std::optional<NumberSequence> SequenceOf(std::string_view no) {
+  if (no.size() != 19 || (no[0] != 'L' && no[0] != 'J')) return std::nullopt;
+  int digits = no[0] == 'L' ? 4 : 3;
+  int seq = 0;
+  for (int i = 15; i < 15 + digits; ++i) {
+    if (no[i] < '0' || no[i] > '9') return std::nullopt;
+    seq = seq * 10 + (no[i] - '0');
+  }
+  return NumberSequence{std::string(no.substr(0, 15)), seq};
 }
 
 }  // namespace xueji

@@ -9,6 +9,7 @@
 #ifndef XUEJI_LEDGER_RULES_STUDENT_NUMBER_H_
 #define XUEJI_LEDGER_RULES_STUDENT_NUMBER_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,14 @@ char NumberLetter(xueji::v1::IdType type);
 
 // Checks form and (for G and J) the check character. INVALID_FIELD otherwise.
 absl::Status ValidateStudentNumber(std::string_view student_no);
+
+// The prefix (letter + area + birth date) and sequence of an L or J student
+// number; nullopt for any other number.
+struct NumberSequence {
+  std::string prefix;
+  int seq = 0;
+};
+std::optional<NumberSequence> SequenceOf(std::string_view student_no);
 
 }  // namespace xueji
 

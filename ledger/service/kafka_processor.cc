@@ -17,6 +17,7 @@
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/storage/kv.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/subjects.h"
 #include "xueji/v1/processor.pb.h"
 
 namespace xueji {
@@ -196,7 +197,7 @@ absl::StatusOr<int64_t> Service::Recover() {
     QueueResult(batch.results(i), offset, batch.results(i).request_id());
   }
   for (const Event& e : batch.events()) {
-    if (e.subject().starts_with("kg:") || e.subject().starts_with("op:")) {
+    if (IsRegistrySubject(e.subject())) {
       touched_registry_.insert(e.subject());
     }
   }
@@ -274,8 +275,9 @@ absl::Status Service::PublishRegistry() {
   for (const std::string& subject : touched_registry_) {
     std::string value;
     std::string type;
-    const std::string id = subject.substr(3);
-    if (subject.starts_with("kg:")) {
+    const ParsedSubject parsed = ParseSubject(subject);
+    const std::string id(parsed.id);
+    if (parsed.kind == SubjectKind::kKindergarten) {
       auto kg = processor_->state().Kindergarten(id);
       if (!kg.ok()) return kg.status();
       if (!kg->has_value()) continue;
@@ -308,7 +310,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
     xueji::v1::JournalBatch journal = header;
     for (const Result& r : results) *journal.add_results() = r;
     for (const Event& e : events) {
-      if (e.subject().starts_with("kg:") || e.subject().starts_with("op:")) {
+      if (IsRegistrySubject(e.subject())) {
         touched_registry_.insert(e.subject());
       }
     }

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/base/coding.h"  // keys are built with these
 
 namespace xueji {
 
@@ -79,11 +80,6 @@ class RocksKv : public KvStore {
   virtual size_t PendingBytes() const = 0;
 };
 
-// Big-endian fixed-width encodings so that numeric order is key order.
-std::string EncodeFixed32BE(uint32_t v);
-std::string EncodeFixed64BE(uint64_t v);
-uint32_t DecodeFixed32BE(std::string_view s);
-uint64_t DecodeFixed64BE(std::string_view s);
 
 }  // namespace xueji
 

@@ -1,0 +1,187 @@
+#include "ledger/decide/memory_state.h"
+
+#include <utility>
+
+#include "ledger/base/strings.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/student_number.h"
+#include "ledger/rules/subjects.h"
+
+namespace xueji {
+
+using xueji::v1::Event;
+using xueji::v1::KindergartenState;
+using xueji::v1::OperatorState;
+using xueji::v1::RecordState;
+
+namespace {
+
+std::string IdentityKeyOf(const RecordState& record) {
+  return IdentityKey(record.child().id_type(), record.child().id_number());
+}
+
+// The L/J number whose sequence an event uses up, if any.
+std::string_view SequencedNumber(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+      return event.student_no();
+    case Event::kTemporaryNumberAssigned:
+      return event.temporary_number_assigned().student_no();
+    case Event::kNumberConverted:
+      return event.number_converted().from_student_no();
+    default:
+      return "";
+  }
+}
+
+absl::Status WrongSubject(const Event& event, std::string_view what) {
+  return absl::DataLossError(Cat("partition ", event.partition(), " offset ",
+                                 event.offset(), ": ", what,
+                                 " event on subject \"", event.subject(),
+                                 "\""));
+}
+
+}  // namespace
+
+absl::Status MemoryState::Apply(const Event& event) {
+  const ParsedSubject subject = ParseSubject(event.subject());
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+    case Event::kRecordEstablished:
+    case Event::kRecordRejected:
+    case Event::kTemporaryNumberAssigned:
+    case Event::kNumberConverted:
+    case Event::kTransferRequested:
+    case Event::kTransferredOut:
+    case Event::kTransferredIn:
+    case Event::kLeft:
+    case Event::kGraduated:
+    case Event::kDeferralRequested:
+    case Event::kDeferralApproved:
+    case Event::kCancellationRequested:
+    case Event::kCancelled:
+    case Event::kKeyInfoEditRequested:
+    case Event::kKeyInfoEditApproved:
+    case Event::kChangeRejected:
+    case Event::kRecordMoved: {
+      Record& record = records_[event.subject()];
+      const std::string old_key =
+          record.state.subject().empty() ? "" : IdentityKeyOf(record.state);
+      record.state = EvolveRecord(std::move(record.state), event);
+      if (!record.state.student_no().empty()) {
+        record.numbers.insert(record.state.student_no());
+      }
+      const std::string new_key = IdentityKeyOf(record.state);
+      if (!old_key.empty() && old_key != new_key) {
+        auto holder = identity_holder_.find(old_key);
+        if (holder != identity_holder_.end() &&
+            holder->second == event.subject()) {
+          identity_holder_.erase(holder);
+        }
+      }
+      if (!new_key.empty()) identity_holder_[new_key] = event.subject();
+      if (std::optional<NumberSequence> number =
+              SequenceOf(SequencedNumber(event))) {
+        int& next = next_sequence_[number->prefix];
+        next = std::max(next, number->seq + 1);
+      }
+      break;
+    }
+    case Event::kVerificationRecorded:
+    case Event::kKindergartenRegistered:
+    case Event::kKindergartenMerged:
+    case Event::kKindergartenClosed: {
+      if (subject.kind != SubjectKind::kKindergarten) {
+        return WrongSubject(event, "kindergarten");
+      }
+      KindergartenState& kg = kindergartens_[std::string(subject.id)];
+      kg = EvolveKindergarten(std::move(kg), event);
+      if (kg.code().empty()) kg.set_code(std::string(subject.id));
+      break;
+    }
+    case Event::kOperatorRegistered:
+    case Event::kOperatorSealed: {
+      if (subject.kind != SubjectKind::kOperator) {
+        return WrongSubject(event, "operator");
+      }
+      OperatorState& op = operators_[std::string(subject.id)];
+      op = EvolveOperator(std::move(op), event);
+      if (op.id().empty()) op.set_id(std::string(subject.id));
+      break;
+    }
+    case Event::kRequestRejected:
+      break;
+    default:
+      return absl::DataLossError(Cat("partition ", event.partition(),
+                                     " offset ", event.offset(),
+                                     ": event of unknown payload"));
+  }
+  // The actor's last activity: the latest business date of its events.
+  auto actor = operators_.find(event.actor().operator_id());
+  if (actor != operators_.end() && !event.business_date().empty() &&
+      actor->second.last_active() < event.business_date()) {
+    actor->second.set_last_active(event.business_date());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<OperatorState>> MemoryState::Operator(
+    std::string_view id) const {
+  auto it = operators_.find(id);
+  if (it == operators_.end()) return std::optional<OperatorState>();
+  return std::optional<OperatorState>(it->second);
+}
+
+absl::StatusOr<std::optional<KindergartenState>> MemoryState::Kindergarten(
+    std::string_view code) const {
+  auto it = kindergartens_.find(code);
+  if (it == kindergartens_.end()) return std::optional<KindergartenState>();
+  return std::optional<KindergartenState>(it->second);
+}
+
+absl::StatusOr<std::optional<RecordState>> MemoryState::RecordByNumber(
+    std::string_view student_no) const {
+  for (const auto& [subject, record] : records_) {
+    if (record.numbers.contains(std::string(student_no))) return record.state;
+  }
+  return std::optional<RecordState>();
+}
+
+absl::StatusOr<std::optional<RecordState>> MemoryState::RecordByIdentity(
+    std::string_view identity_key) const {
+  auto holder = identity_holder_.find(identity_key);
+  if (identity_key.empty() || holder == identity_holder_.end()) {
+    return std::optional<RecordState>();
+  }
+  return records_.find(holder->second)->second.state;
+}
+
+absl::StatusOr<std::optional<RecordState>> MemoryState::RecordByPendingRequest(
+    std::string_view request_id) const {
+  for (const auto& [subject, record] : records_) {
+    if (!request_id.empty() &&
+        record.state.pending().request_id() == request_id) {
+      return record.state;
+    }
+  }
+  return std::optional<RecordState>();
+}
+
+absl::StatusOr<std::vector<RecordState>> MemoryState::LiveRecordsAt(
+    std::string_view kindergarten) const {
+  std::vector<RecordState> live;
+  for (const auto& [subject, record] : records_) {
+    if (IsLive(record.state.status()) &&
+        record.state.kindergarten() == kindergarten) {
+      live.push_back(record.state);
+    }
+  }
+  return live;
+}
+
+absl::StatusOr<int> MemoryState::NextSequence(std::string_view prefix) const {
+  auto it = next_sequence_.find(prefix);
+  return it == next_sequence_.end() ? 1 : it->second;
+}
+
+}  // namespace xueji
