@@ -31,6 +31,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
+#include "ledger/rules/accounts.h"
 #include "ledger/rules/subjects.h"
 #include "ledger/rules/reasons.h"
 
@@ -180,15 +181,6 @@ absl::StatusOr<const Policy*> PolicyForOperator(const OperatorState& op,
   return &ctx.policy->ForCounty(region);
 }
 
-// Is the operator dormant on `today`: last active more than the policy's
-// sealAfterMonths before it?
-bool IsDormant(const OperatorState& op, const Policy& policy,
-               absl::CivilDay today) {
-  absl::StatusOr<absl::CivilDay> last = ParseDate(op.last_active());
-  if (!last.ok()) return false;  // never active: registration sets it
-  return AddMonths(*last, policy.seal_after_months) < today;
-}
-
 absl::StatusOr<Draft> Dispatch(const Call& call) {
   switch (call.request.action_case()) {
     case Request::kAdmit: return DecideAdmit(call);
@@ -246,7 +238,7 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
   }
   ASSIGN_OR_RETURN(const Policy* policy,
                          PolicyForOperator(who, state, ctx));
-  if (IsDormant(who, *policy, *today)) {
+  if (IsDormant(who.last_active(), *policy, *today)) {
     Draft draft = Refuse(
         xueji::v1::OPERATOR_SEALED,
         Cat("operator \"", who.id(), "\" was last active on ",

@@ -79,6 +79,8 @@ absl::Status ApplyBlock(const Value& block, std::string_view where,
       s = ReadInt(value, at, 1, 1200, &policy->seal_after_months);
     } else if (key == "cancelWorkingDays") {
       s = ReadInt(value, at, 0, 1000, &policy->cancel_working_days);
+    } else if (key == "temporaryNumberMonths") {
+      s = ReadInt(value, at, 1, 120, &policy->temporary_number_months);
     } else {
       return Invalid(at, "unknown key");
     }

@@ -3,7 +3,8 @@
 //   {"national": {...}, "provinces": {"35": {"transferWorkingDays": 15}}}
 // Fields (all optional in the file): establishMonths (2), transferWorkingDays
 // (10), approveWorkingDays (5), admissionMinAgeYears (2), primaryEntryAge (6),
-// primaryEntryCutoff ("08-31"), sealAfterMonths (6), cancelWorkingDays (30).
+// primaryEntryCutoff ("08-31"), sealAfterMonths (6), cancelWorkingDays (30),
+// temporaryNumberMonths (6).
 // A province block starts from the national block. A top-level "_comment"
 // string is allowed; any other unknown key, a wrong type, a fraction or an
 // unknown province code is InvalidArgument naming it (e.g. "provinces.35.x").
@@ -32,6 +33,8 @@ struct Policy {
   int primary_entry_cutoff_day = 31;
   int seal_after_months = 6;
   int cancel_working_days = 30;
+  // An L number not converted within this many months is a problem record.
+  int temporary_number_months = 6;
 
   // The first day of primary school for a child born on `birth`: 1 September
   // of the year in which the child is primary_entry_age by the cutoff.

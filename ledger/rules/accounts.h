@@ -1,0 +1,37 @@
+// Operator accounts (Art. 22): an account unused for more than the policy's
+// sealAfterMonths is sealed. The one owner of that rule: the deciders seal a
+// dormant account when it next acts, the anomaly report lists dormant
+// accounts nobody has sealed yet.
+//
+// Thread-safety: pure functions.
+#ifndef XUEJI_LEDGER_RULES_ACCOUNTS_H_
+#define XUEJI_LEDGER_RULES_ACCOUNTS_H_
+
+#include <optional>
+#include <string_view>
+
+#include "absl/time/civil_time.h"
+#include "ledger/rules/policy.h"
+#include "xueji/v1/common.pb.h"
+
+namespace xueji {
+
+// The last day an account last active on `last_active` (YYYY-MM-DD, or a
+// longer RFC 3339 text whose first ten characters are the date) may act
+// before it counts as dormant; nullopt when it has no readable activity
+// (never active: registration sets it).
+std::optional<absl::CivilDay> DormancyDeadline(std::string_view last_active,
+                                               const Policy& policy);
+
+// Dormant on `today`: last active more than sealAfterMonths before it.
+bool IsDormant(std::string_view last_active, const Policy& policy,
+               absl::CivilDay today);
+
+// Whether the ledger can judge the account's activity at all: officers and
+// auditors only read, and reads are not events, so their accounts are never
+// judged dormant.
+bool ActivityIsJudged(xueji::v1::Role role);
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_RULES_ACCOUNTS_H_

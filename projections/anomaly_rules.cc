@@ -1,0 +1,272 @@
+#include "projections/anomaly_rules.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "ledger/base/dates.h"
+#include "ledger/base/strings.h"
+#include "ledger/decide/decider.h"
+#include "ledger/rules/accounts.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/reasons.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Anomaly;
+using xueji::v1::RecordState;
+
+std::optional<absl::CivilDay> Day(std::string_view text) {
+  absl::StatusOr<absl::CivilDay> day = ParseDate(text);
+  if (!day.ok()) return std::nullopt;
+  return *day;
+}
+
+// The rules over one live record; each Check* adds what it finds.
+class RecordRules {
+ public:
+  RecordRules(const LiveRecordFacts& facts, const AnomalyRules& rules)
+      : facts_(facts), r_(facts.record), rules_(rules),
+        policy_(*facts.policy) {}
+
+  std::vector<Anomaly> Run() {
+    if (rules_.Want(Anomaly::DUPLICATE)) CheckDuplicate();
+    if (rules_.Want(Anomaly::PROBABLE_DUPLICATE)) CheckProbableDuplicate();
+    if (rules_.Want(Anomaly::PHANTOM)) CheckPhantom();
+    if (rules_.Want(Anomaly::INVALID_IDENTITY)) CheckIdentity();
+    if (rules_.Want(Anomaly::AGE_OUT_OF_RANGE)) CheckAge();
+    if (rules_.Want(Anomaly::OVERDUE_APPROVAL)) CheckApproval();
+    if (rules_.Want(Anomaly::OVERDUE_TRANSFER)) CheckTransfer();
+    if (rules_.Want(Anomaly::LATE_ESTABLISHMENT)) CheckEstablishment();
+    if (rules_.Want(Anomaly::STALE_TEMPORARY_NUMBER)) CheckTemporary();
+    return std::move(out_);
+  }
+
+ private:
+  void Add(Anomaly::Kind kind, std::string since, std::string detail,
+           std::vector<std::string> related = {}) {
+    Anomaly a;
+    a.set_kind(kind);
+    a.set_student_no(r_.student_no());
+    a.set_kindergarten(r_.kindergarten());
+    a.set_county(facts_.county);
+    a.set_since(std::move(since));
+    a.set_detail(std::move(detail));
+    std::sort(related.begin(), related.end());
+    for (std::string& n : related) a.add_related(std::move(n));
+    out_.push_back(std::move(a));
+  }
+
+  void CheckDuplicate() {
+    if (facts_.same_document.empty()) return;
+    Add(Anomaly::DUPLICATE, r_.requested_on(),
+        absl::StrCat("identity document also in ", facts_.same_document.size(),
+                     " other live record(s)"),
+        facts_.same_document);
+  }
+
+  void CheckProbableDuplicate() {
+    if (facts_.same_person_probably.empty()) return;
+    Add(Anomaly::PROBABLE_DUPLICATE, r_.requested_on(),
+        absl::StrCat("no identity document; same name, gender and birth "
+                     "date as ",
+                     facts_.same_person_probably.size(),
+                     " other live record(s)"),
+        facts_.same_person_probably);
+  }
+
+  void CheckPhantom() {
+    const xueji::v1::KindergartenState* kg = facts_.kindergarten;
+    if (kg != nullptr && (kg->closed() || !kg->merged_into().empty())) {
+      Add(Anomaly::PHANTOM, kg->closed_on(),
+          kg->merged_into().empty()
+              ? "live record at a closed kindergarten"
+              : absl::StrCat("live record at a kindergarten merged into ",
+                             kg->merged_into()));
+    }
+    const xueji::v1::Event* v = facts_.verification;
+    if (v != nullptr && !facts_.arrived_on.empty() &&
+        facts_.arrived_on < v->business_date()) {
+      const auto& present = v->verification_recorded().present_student_nos();
+      auto listed = [&](const std::string& no) {
+        return std::find(present.begin(), present.end(), no) != present.end();
+      };
+      bool found = listed(r_.student_no());
+      for (const std::string& former : r_.former_numbers()) {
+        found |= listed(former);
+      }
+      if (!found) {
+        Add(Anomaly::PHANTOM, v->business_date(),
+            absl::StrCat("not confirmed present at verification ",
+                         v->verification_recorded().term(), " on ",
+                         v->business_date()));
+      }
+    }
+    std::optional<absl::CivilDay> out = Day(r_.transfer_out_on());
+    if (r_.status() == xueji::v1::TRANSFERRING && r_.transferred_out() && out) {
+      int days = 2 * policy_.transfer_working_days;
+      absl::CivilDay deadline = rules_.calendar->AddWorkingDays(*out, days);
+      if (rules_.as_of > deadline) {
+        Add(Anomaly::PHANTOM, FormatDate(deadline),
+            absl::StrCat("transferred out to ", r_.transfer_to(), " on ",
+                         r_.transfer_out_on(), ", not transferred in within ",
+                         days, " working days"));
+      }
+    }
+  }
+
+  void CheckIdentity() {
+    const xueji::v1::Child& child = r_.child();
+    absl::Status s = ValidateChild(child);
+    if (s.ok()) return;
+    std::optional<xueji::v1::ReasonCode> code = ReasonOf(s);
+    std::string message(s.message());
+    // Never let a document number into the report.
+    for (const std::string& number :
+         {child.id_number(), NormalizeIdNumber(child.id_number())}) {
+      if (!number.empty()) absl::StrReplaceAll({{number, "***"}}, &message);
+    }
+    Add(Anomaly::INVALID_IDENTITY, r_.requested_on(),
+        absl::StrCat("identity fails validation (",
+                     Av(code ? ReasonName(*code) : "INVALID"), "): ",
+                     message));
+  }
+
+  void CheckAge() {
+    std::optional<absl::CivilDay> birth = Day(r_.child().birth_date());
+    if (!birth) return;
+    absl::CivilDay entry = policy_.PrimaryEntryDate(*birth);
+    if (rules_.as_of >= entry) {
+      std::optional<absl::CivilDay> until = Day(r_.deferred_until());
+      if (until && rules_.as_of <= *until) return;  // deferral covers it
+      Add(Anomaly::AGE_OUT_OF_RANGE, FormatDate(until ? *until + 1 : entry),
+          until ? absl::StrCat("deferral ended ", r_.deferred_until(),
+                               "; past primary entry ", FormatDate(entry))
+                : absl::StrCat("past primary entry ", FormatDate(entry),
+                               " without an approved deferral"));
+      return;
+    }
+    int age = AgeInYears(*birth, rules_.as_of);
+    if (age < policy_.admission_min_age_years) {
+      Add(Anomaly::AGE_OUT_OF_RANGE,
+          r_.entry_date().empty() ? r_.requested_on() : r_.entry_date(),
+          absl::StrCat("age ", age, " is below the admission age ",
+                       policy_.admission_min_age_years));
+    }
+  }
+
+  void CheckApproval() {
+    std::string requested = r_.has_pending() ? r_.pending().requested_on() : "";
+    if (requested.empty() && r_.status() == xueji::v1::PENDING) {
+      requested = r_.requested_on();
+    }
+    std::optional<absl::CivilDay> start = Day(requested);
+    if (!start) return;
+    int days = policy_.approve_working_days;
+    absl::CivilDay deadline = rules_.calendar->AddWorkingDays(*start, days);
+    if (rules_.as_of <= deadline) return;
+    std::string what = "admission";
+    if (r_.has_pending() && r_.pending().has_request()) {
+      what = std::string(ActionName(r_.pending().request()));
+    }
+    Add(Anomaly::OVERDUE_APPROVAL, FormatDate(deadline),
+        absl::StrCat(what, " request ", r_.pending().request_id(),
+                     " pending since ", requested, ", not decided within ",
+                     days, " working days"));
+  }
+
+  void CheckTransfer() {
+    if (r_.status() != xueji::v1::TRANSFERRING) return;
+    int days = policy_.transfer_working_days;
+    std::optional<absl::CivilDay> start = Day(
+        r_.transferred_out() ? r_.transfer_out_on() : r_.transfer_started_on());
+    if (!start) return;
+    absl::CivilDay deadline = rules_.calendar->AddWorkingDays(*start, days);
+    if (rules_.as_of <= deadline) return;
+    Add(Anomaly::OVERDUE_TRANSFER, FormatDate(deadline),
+        r_.transferred_out()
+            ? absl::StrCat("transferred out to ", r_.transfer_to(), " on ",
+                           r_.transfer_out_on(), ", not in within ", days,
+                           " working days")
+            : absl::StrCat("transfer to ", r_.transfer_to(), " requested on ",
+                           r_.transfer_started_on(), ", not out within ", days,
+                           " working days"));
+  }
+
+  void CheckEstablishment() {
+    std::optional<absl::CivilDay> entry = Day(r_.entry_date());
+    if (!entry) return;
+    absl::CivilDay deadline = AddMonths(*entry, policy_.establish_months);
+    std::optional<absl::CivilDay> established = Day(r_.established_on());
+    if (established && *established > deadline) {
+      Add(Anomaly::LATE_ESTABLISHMENT, FormatDate(deadline),
+          absl::StrCat("entered ", r_.entry_date(), ", established ",
+                       r_.established_on(), " after the deadline ",
+                       FormatDate(deadline)));
+    } else if (!established && r_.status() == xueji::v1::PENDING &&
+               rules_.as_of > deadline) {
+      Add(Anomaly::LATE_ESTABLISHMENT, FormatDate(deadline),
+          absl::StrCat("entered ", r_.entry_date(),
+                       ", still not established after the deadline ",
+                       FormatDate(deadline)));
+    }
+  }
+
+  void CheckTemporary() {
+    if (!r_.student_no().starts_with("L")) return;
+    const std::string& assigned = facts_.temp_assigned_on.empty()
+                                      ? r_.requested_on()
+                                      : facts_.temp_assigned_on;
+    std::optional<absl::CivilDay> start = Day(assigned);
+    if (!start) return;
+    const int months = policy_.temporary_number_months;
+    absl::CivilDay deadline = AddMonths(*start, months);
+    if (rules_.as_of <= deadline) return;
+    Add(Anomaly::STALE_TEMPORARY_NUMBER, FormatDate(deadline),
+        absl::StrCat("temporary number assigned ", assigned,
+                     ", not converted within ", months, " months"));
+  }
+
+  const LiveRecordFacts& facts_;
+  const RecordState& r_;
+  const AnomalyRules& rules_;
+  const Policy& policy_;
+  std::vector<Anomaly> out_;
+};
+
+}  // namespace
+
+std::vector<Anomaly> RecordAnomalies(const LiveRecordFacts& facts,
+                                     const AnomalyRules& rules) {
+  return RecordRules(facts, rules).Run();
+}
+
+std::optional<Anomaly> AccountAnomaly(const AccountFacts& facts,
+                                      const AnomalyRules& rules) {
+  const xueji::v1::OperatorState& op = facts.account;
+  if (!rules.Want(Anomaly::DORMANT_ACCOUNT) || op.sealed() ||
+      !ActivityIsJudged(op.role())) {
+    return std::nullopt;
+  }
+  std::optional<absl::CivilDay> deadline =
+      DormancyDeadline(facts.last_active, *facts.policy);
+  if (!deadline || rules.as_of <= *deadline) return std::nullopt;
+  Anomaly a;
+  a.set_kind(Anomaly::DORMANT_ACCOUNT);
+  a.set_student_no(op.id());
+  a.set_kindergarten(facts.kindergarten);
+  a.set_county(facts.county);
+  a.set_since(FormatDate(*deadline));
+  a.set_detail(absl::StrCat(xueji::v1::Role_Name(op.role()),
+                            " account last active ",
+                            facts.last_active.substr(0, 10),
+                            ", unused for more than ",
+                            facts.policy->seal_after_months,
+                            " months and not sealed"));
+  return a;
+}
+
+}  // namespace xueji

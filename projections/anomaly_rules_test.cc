@@ -1,0 +1,135 @@
+// The anomaly rules on hand-made facts: no store, no events log.
+#include "projections/anomaly_rules.h"
+
+#include <catch2/catch.hpp>
+
+#include "ledger/base/dates.h"
+#include "ledger/rules/identity.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::Anomaly;
+
+AnomalyRules On(const char* day) {
+  return AnomalyRules{*ParseDate(day), &WorkingCalendar::Default(), {}};
+}
+
+LiveRecordFacts Enrolled(const Policy& policy) {
+  LiveRecordFacts facts;
+  facts.policy = &policy;
+  facts.county = "350502";
+  xueji::v1::RecordState& r = facts.record;
+  r.set_subject("stu:G350502202105061234");
+  r.set_student_no("G350502202105061234");
+  r.set_status(xueji::v1::ENROLLED);
+  r.set_kindergarten("QZ-A");
+  r.set_requested_on("2025-09-01");
+  r.set_entry_date("2025-09-01");
+  r.set_established_on("2025-09-03");
+  xueji::v1::Child& child = *r.mutable_child();
+  child.set_name("测试男孩");
+  child.set_gender(xueji::v1::MALE);
+  child.set_birth_date("2021-05-06");
+  child.set_id_type(xueji::v1::RESIDENT_ID);
+  const std::string first17 = "35050220210506123";  // synthetic
+  child.set_id_number(first17 + Mod112CheckChar(first17));
+  return facts;
+}
+
+std::vector<Anomaly::Kind> Kinds(const std::vector<Anomaly>& found) {
+  std::vector<Anomaly::Kind> kinds;
+  for (const Anomaly& a : found) kinds.push_back(a.kind());
+  return kinds;
+}
+
+TEST_CASE("a healthy enrolled record has no anomaly") {
+  Policy policy;
+  CHECK(RecordAnomalies(Enrolled(policy), On("2025-12-01")).empty());
+}
+
+TEST_CASE("the same document in another live record is a DUPLICATE") {
+  Policy policy;
+  LiveRecordFacts facts = Enrolled(policy);
+  facts.same_document = {"G2", "G1"};
+  std::vector<Anomaly> found = RecordAnomalies(facts, On("2025-12-01"));
+  REQUIRE(Kinds(found) == std::vector<Anomaly::Kind>{Anomaly::DUPLICATE});
+  CHECK(found[0].related(0) == "G1");  // sorted
+  CHECK(found[0].since() == "2025-09-01");
+}
+
+TEST_CASE("a record missing from its kindergarten's verification is PHANTOM") {
+  Policy policy;
+  LiveRecordFacts facts = Enrolled(policy);
+  facts.arrived_on = "2025-09-03";
+  xueji::v1::Event verification;
+  verification.set_business_date("2025-11-10");
+  verification.mutable_verification_recorded()->set_term("2025-autumn");
+  verification.mutable_verification_recorded()->add_present_student_nos("G9");
+  facts.verification = &verification;
+  std::vector<Anomaly> found = RecordAnomalies(facts, On("2025-12-01"));
+  REQUIRE(Kinds(found) == std::vector<Anomaly::Kind>{Anomaly::PHANTOM});
+  CHECK(found[0].since() == "2025-11-10");
+  // Listed: no anomaly. Arrived after the verification: not judged by it.
+  verification.mutable_verification_recorded()->add_present_student_nos(
+      facts.record.student_no());
+  CHECK(RecordAnomalies(facts, On("2025-12-01")).empty());
+}
+
+TEST_CASE("a temporary number is stale after the policy's months") {
+  Policy policy;
+  policy.temporary_number_months = 3;
+  LiveRecordFacts facts = Enrolled(policy);
+  facts.record.set_student_no("L350502202105060001");
+  facts.temp_assigned_on = "2025-09-01";
+  CHECK(RecordAnomalies(facts, On("2025-12-01")).empty());
+  std::vector<Anomaly> found = RecordAnomalies(facts, On("2025-12-02"));
+  REQUIRE(Kinds(found) ==
+          std::vector<Anomaly::Kind>{Anomaly::STALE_TEMPORARY_NUMBER});
+  CHECK(found[0].detail() ==
+        "temporary number assigned 2025-09-01, not converted within 3 months");
+}
+
+TEST_CASE("a child past primary entry without a deferral is AGE_OUT_OF_RANGE") {
+  Policy policy;
+  LiveRecordFacts facts = Enrolled(policy);
+  xueji::v1::Child& child = *facts.record.mutable_child();
+  const std::string first17 = "35050220190506123";  // synthetic
+  child.set_birth_date("2019-05-06");
+  child.set_id_number(first17 + Mod112CheckChar(first17));
+  CHECK(Kinds(RecordAnomalies(facts, On("2025-09-02"))) ==
+        std::vector<Anomaly::Kind>{Anomaly::AGE_OUT_OF_RANGE});
+  facts.record.set_deferred_until("2026-08-31");
+  CHECK(RecordAnomalies(facts, On("2025-09-02")).empty());
+  AnomalyRules only_phantom = On("2025-09-02");
+  only_phantom.only = Anomaly::PHANTOM;
+  facts.record.clear_deferred_until();
+  CHECK(RecordAnomalies(facts, only_phantom).empty());
+}
+
+TEST_CASE("an unused account past sealAfterMonths is DORMANT, an officer never") {
+  Policy policy;
+  policy.seal_after_months = 6;
+  AccountFacts facts;
+  facts.policy = &policy;
+  facts.account.set_id("reg-a");
+  facts.account.set_role(xueji::v1::REGISTRAR);
+  facts.last_active = "2025-03-01";
+  facts.kindergarten = "QZ-A";
+  facts.county = "350502";
+  CHECK_FALSE(AccountAnomaly(facts, On("2025-09-01")).has_value());
+  std::optional<Anomaly> a = AccountAnomaly(facts, On("2025-09-02"));
+  REQUIRE(a.has_value());
+  CHECK(a->since() == "2025-09-01");
+  CHECK(a->detail() ==
+        "REGISTRAR account last active 2025-03-01, unused for more than 6 "
+        "months and not sealed");
+  facts.account.set_sealed(true);
+  CHECK_FALSE(AccountAnomaly(facts, On("2025-09-02")).has_value());
+  facts.account.set_sealed(false);
+  facts.account.set_role(xueji::v1::OFFICER);
+  CHECK_FALSE(AccountAnomaly(facts, On("2026-09-02")).has_value());
+}
+
+}  // namespace
+}  // namespace xueji
