@@ -13,6 +13,7 @@
 #include "commands/describe.h"
 #include "commands/output.h"
 #include "ledger/rules/areas.h"
+#include "ledger/rules/jurisdiction.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
 #include "ledger/rules/identity.h"
@@ -22,13 +23,8 @@ namespace {
 
 using xueji::v1::RecordState;
 
-struct Scope {
-  std::string region;        // "" = everything
-  std::string kindergarten;  // set for a registrar
-};
-
-absl::StatusOr<Scope> ScopeOf(const Views& views, const std::string& op_id) {
-  if (op_id.empty()) return Scope{};
+absl::StatusOr<ReadScope> ScopeOf(const Views& views, const std::string& op_id) {
+  if (op_id.empty()) return ReadScope{};
   auto op = views.Operator(op_id);
   if (!op.ok()) return op.status();
   if (!op->has_value()) {
@@ -39,45 +35,23 @@ absl::StatusOr<Scope> ScopeOf(const Views& views, const std::string& op_id) {
     return absl::InvalidArgumentError(
         absl::StrCat("--as ", op_id, ": the account is sealed"));
   }
-  if ((*op)->role() != xueji::v1::REGISTRAR) return Scope{(*op)->org(), ""};
-  auto kg = views.Kindergarten((*op)->org());
-  if (!kg.ok()) return kg.status();
-  return Scope{kg->has_value() ? (*kg)->county() : "-", (*op)->org()};
+  std::optional<xueji::v1::KindergartenState> kg;
+  if ((*op)->role() == xueji::v1::REGISTRAR) {
+    auto found = views.Kindergarten((*op)->org());
+    if (!found.ok()) return found.status();
+    kg = *std::move(found);
+  }
+  return ReadScopeOf(&**op, kg.has_value() ? &*kg : nullptr);
 }
 
-// May an operator with `scope` read what belongs to kindergarten `kg`?
-bool KindergartenInScope(const Scope& scope,
-                         const xueji::v1::KindergartenState& kg) {
-  return scope.region.empty() ||
-         (AreaTable::InRegion(kg.county(), scope.region) &&
-          (scope.kindergarten.empty() || scope.kindergarten == kg.code()));
-}
-
-absl::Status CheckRecordInScope(const Views& views, const Scope& scope,
+absl::Status CheckRecordInScope(const Views& views, const ReadScope& scope,
                                 const RecordState& r) {
   if (scope.region.empty()) return absl::OkStatus();
   auto kg = views.Kindergarten(r.kindergarten());
   if (!kg.ok()) return kg.status();
-  if (kg->has_value() && KindergartenInScope(scope, **kg)) {
-    return absl::OkStatus();
-  }
+  if (kg->has_value() && MayRead(scope, **kg)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       "NOT_AUTHORIZED: that record is outside your region");
-}
-
-absl::StatusOr<std::string> RegionInScope(const Scope& scope,
-                                          const std::string& requested) {
-  if (requested.empty()) return scope.region;
-  if (!scope.kindergarten.empty() && requested != scope.region) {
-    return absl::InvalidArgumentError(
-        "NOT_AUTHORIZED: a registrar reads only their kindergarten");
-  }
-  if (scope.region.empty() || requested.starts_with(scope.region)) {
-    return requested;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("NOT_AUTHORIZED: region ", requested,
-                   " is outside your region ", scope.region));
 }
 
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
@@ -142,7 +116,7 @@ int PrintRecords(const GlobalOptions& g,
 // Opens the views and the caller's scope; on failure returns the exit code.
 struct QueryContext {
   std::unique_ptr<Views> views;
-  Scope scope;
+  ReadScope scope;
 };
 absl::StatusOr<QueryContext> OpenQuery(const GlobalOptions& g) {
   auto views = OpenViewsForQuery(g);
@@ -202,7 +176,7 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
     return Fail(absl::NotFoundError(
         absl::StrCat("UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
   }
-  if (!KindergartenInScope(q->scope, **known)) {
+  if (!MayRead(q->scope, **known)) {
     return Fail(absl::InvalidArgumentError(
         "NOT_AUTHORIZED: that kindergarten is outside your region"));
   }
@@ -305,7 +279,7 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   }
   auto q = OpenQuery(g);
   if (!q.ok()) return Fail(q.status());
-  auto scoped = RegionInScope(q->scope, region);
+  auto scoped = NarrowRegion(q->scope, region);
   if (!scoped.ok()) return Fail(scoped.status());
   auto policy = LoadPolicy(g);
   if (!policy.ok()) return Fail(policy.status());
@@ -352,7 +326,7 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
   if (!today.ok()) return Fail(today.status());
   auto q = OpenQuery(g);
   if (!q.ok()) return Fail(q.status());
-  auto scoped = RegionInScope(q->scope, region);
+  auto scoped = NarrowRegion(q->scope, region);
   if (!scoped.ok()) return Fail(scoped.status());
   auto stats = q->views->ComputeStats(*scoped, *today);
   if (!stats.ok()) return Fail(stats.status());

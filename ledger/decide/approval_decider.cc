@@ -51,7 +51,7 @@ absl::StatusOr<Target> FindPending(const Call& call,
         Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
                Cat("unknown kindergarten ", record.kindergarten()),
                record.subject(), record.student_no());
-  } else if (auto denied = CheckApprover(call.op, *target.kg)) {
+  } else if (auto denied = MayApproveFor(call.op, *target.kg)) {
     target.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied,
                             record.subject(), record.student_no());
   }

@@ -26,6 +26,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
 #include "ledger/decide/decider.h"
+#include "ledger/rules/jurisdiction.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
@@ -83,15 +84,6 @@ Draft RefuseStatus(const absl::Status& rejection, std::string_view subject,
 // A successful answer.
 Draft Accept(xueji::v1::ResultStatus status, std::string message,
              std::vector<xueji::v1::Event> events);
-
-// "role APPROVER of organisation 350502": for NOT_AUTHORIZED messages.
-std::string RoleOrg(const xueji::v1::OperatorState& op);
-// nullopt when `op` is the registrar of kindergarten `kg`; else the message.
-std::optional<std::string> CheckRegistrar(const xueji::v1::OperatorState& op,
-                                          std::string_view kg);
-// nullopt when `op` is the approver of `kg`'s county; else the message.
-std::optional<std::string> CheckApprover(const xueji::v1::OperatorState& op,
-                                         const xueji::v1::KindergartenState& kg);
 
 // A kindergarten that no longer takes children (closed or merged away).
 bool IsClosed(const xueji::v1::KindergartenState& kg);

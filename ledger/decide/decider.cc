@@ -83,28 +83,6 @@ Draft Accept(xueji::v1::ResultStatus status, std::string message,
   return draft;
 }
 
-std::string RoleOrg(const OperatorState& op) {
-  return Cat("operator role ", xueji::v1::Role_Name(op.role()),
-                      " of organisation \"", op.org(), "\"");
-}
-
-std::optional<std::string> CheckRegistrar(const OperatorState& op,
-                                          std::string_view kg) {
-  if (op.role() == xueji::v1::REGISTRAR && op.org() == kg) return std::nullopt;
-  return Cat(RoleOrg(op), " may not act for kindergarten ", kg,
-                      " (only its registrar may)");
-}
-
-std::optional<std::string> CheckApprover(const OperatorState& op,
-                                         const KindergartenState& kg) {
-  if (op.role() == xueji::v1::APPROVER && op.org() == kg.county()) {
-    return std::nullopt;
-  }
-  return Cat(RoleOrg(op), " may not approve for kindergarten ",
-                      kg.code(), " (only the approver of county ",
-                      kg.county(), " may)");
-}
-
 bool IsClosed(const KindergartenState& kg) {
   return kg.closed() || !kg.merged_into().empty();
 }

@@ -169,7 +169,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
                   Cat("unknown kindergarten ", admit.kindergarten()),
                   ReqSubject(call));
   }
-  if (auto denied = CheckRegistrar(call.op, kg->code())) {
+  if (auto denied = MayActFor(call.op, kg->code())) {
     return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
   }
   if (IsClosed(*kg)) {
@@ -245,7 +245,7 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
                        Cat("unknown kindergarten ",
                                     out.to_kindergarten()));
   }
-  if (auto denied = CheckRegistrar(call.op, record.kindergarten())) {
+  if (auto denied = MayActFor(call.op, record.kindergarten())) {
     return RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
   }
   if (auto pending = RefuseIfPending(record)) return std::move(*pending);
@@ -286,7 +286,7 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
                            ResolveKindergarten(call.state, record.transfer_to()));
     receiving = target.has_value() ? target->code() : record.transfer_to();
   }
-  if (auto denied = CheckRegistrar(call.op, receiving)) {
+  if (auto denied = MayActFor(call.op, receiving)) {
     return RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
   }
   if (record.status() != xueji::v1::TRANSFERRING) {
@@ -319,7 +319,7 @@ absl::StatusOr<Found> RecordForRegistrar(const Call& call,
   ASSIGN_OR_RETURN(Found found, FindRecord(call, student_no, field));
   if (found.refusal) return found;
   const RecordState& record = *found.record;
-  if (auto denied = CheckRegistrar(call.op, record.kindergarten())) {
+  if (auto denied = MayActFor(call.op, record.kindergarten())) {
     found.refusal = RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
   } else if (auto pending = RefuseIfPending(record)) {
     found.refusal = std::move(*pending);
@@ -465,7 +465,7 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
                                     "convertNumber.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
-  if (auto denied = CheckRegistrar(call.op, record.kindergarten())) {
+  if (auto denied = MayActFor(call.op, record.kindergarten())) {
     return RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
   }
   // Conversion is immediate; it only clashes with a pending key-info edit.

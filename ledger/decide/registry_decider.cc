@@ -100,8 +100,8 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
       FindKindergarten(call, verify.kindergarten(), "verify.kindergarten"));
   if (found.refusal) return std::move(*found.refusal);
   const KindergartenState& kg = *found.kg;
-  if (CheckRegistrar(call.op, kg.code()).has_value() &&
-      CheckApprover(call.op, kg).has_value()) {
+  if (MayActFor(call.op, kg.code()).has_value() &&
+      MayApproveFor(call.op, kg).has_value()) {
     return Refuse(xueji::v1::NOT_AUTHORIZED,
                   Cat(RoleOrg(call.op), " may not verify "
                                "kindergarten ", kg.code(), " (only its "
@@ -160,8 +160,8 @@ absl::StatusOr<Draft> DecideMerge(const Call& call) {
       KgLookup into,
       FindKindergarten(call, merge.into(), "mergeKindergarten.into"));
   if (into.refusal) return std::move(*into.refusal);
-  if (CheckApprover(call.op, *from.kg)) return Denied(call, *from.kg, "merge");
-  if (CheckApprover(call.op, *into.kg)) return Denied(call, *into.kg, "merge");
+  if (MayApproveFor(call.op, *from.kg)) return Denied(call, *from.kg, "merge");
+  if (MayApproveFor(call.op, *into.kg)) return Denied(call, *into.kg, "merge");
   if (IsClosed(*from.kg)) return ClosedKg(call, *from.kg);
   if (IsClosed(*into.kg)) return ClosedKg(call, *into.kg);
   std::vector<Event> events;
@@ -190,7 +190,7 @@ absl::StatusOr<Draft> DecideClose(const Call& call) {
                                        "closeKindergarten.kindergarten"));
   if (found.refusal) return std::move(*found.refusal);
   const KindergartenState& kg = *found.kg;
-  if (CheckApprover(call.op, kg)) return Denied(call, kg, "close");
+  if (MayApproveFor(call.op, kg)) return Denied(call, kg, "close");
   if (IsClosed(kg)) return ClosedKg(call, kg);
   // Art. 16: every transfer completed before closing, so TRANSFERRING
   // records (out of this kindergarten) hold the closing up too.

@@ -1,0 +1,54 @@
+// Jurisdiction (Art. 5, 22): who may act for, approve for, and read what.
+// One owner for both directions: the deciders ask MayActFor/MayApproveFor
+// before changing a record; the queries ask ReadScopeOf/MayRead/NarrowRegion
+// before printing one.
+//
+//   REGISTRAR  org = kindergarten code: acts for and reads that kindergarten
+//   APPROVER   org = 6-digit county code: approves for and reads its county
+//   OFFICER    org = region prefix (2/4/6 digits, "00" national): reads it
+//   AUDITOR    org = region prefix: reads it
+//
+// Thread-safety: pure functions.
+#ifndef XUEJI_LEDGER_RULES_JURISDICTION_H_
+#define XUEJI_LEDGER_RULES_JURISDICTION_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "xueji/v1/state.pb.h"
+
+namespace xueji {
+
+// "operator role APPROVER of organisation "350502"": for NOT_AUTHORIZED
+// messages.
+std::string RoleOrg(const xueji::v1::OperatorState& op);
+
+// nullopt when `op` is the registrar of kindergarten `kg`; else why not.
+std::optional<std::string> MayActFor(const xueji::v1::OperatorState& op,
+                                     std::string_view kg);
+// nullopt when `op` is the approver of `kg`'s county; else why not.
+std::optional<std::string> MayApproveFor(const xueji::v1::OperatorState& op,
+                                         const xueji::v1::KindergartenState& kg);
+
+// What an operator may read: a region ("" = everything) and, for a
+// registrar, only its kindergarten.
+struct ReadScope {
+  std::string region;
+  std::string kindergarten;
+};
+// `registrar_kg` is the registrar's kindergarten (nullptr when unknown, or
+// for other roles). No operator: everything.
+ReadScope ReadScopeOf(const xueji::v1::OperatorState* op,
+                      const xueji::v1::KindergartenState* registrar_kg);
+// May a reader with `scope` read what belongs to kindergarten `kg`?
+bool MayRead(const ReadScope& scope, const xueji::v1::KindergartenState& kg);
+// The region a query over `requested` ("" = the reader's whole scope) may
+// cover; InvalidArgument("NOT_AUTHORIZED: ...") when it reaches outside.
+absl::StatusOr<std::string> NarrowRegion(const ReadScope& scope,
+                                         const std::string& requested);
+
+}  // namespace xueji
+
+#endif  // XUEJI_LEDGER_RULES_JURISDICTION_H_
