@@ -209,7 +209,7 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
   auto records = q->views->RecordsAtKindergarten(kg, all);
   if (!records.ok()) return Fail(records.status());
   if (!g.json) {
-    std::cout << kg << " " << (*known)->name()
+    std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
               << ((*known)->closed() ? " (closed)" : "") << "\n";
   }
   return PrintRecords(g, *records);
