@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands/jsonl_batch.h"
-#include "commands/output.h"
+#include "commands/output/output.h"
 #include "commands/stop_signals.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
@@ -37,22 +37,12 @@ std::chrono::milliseconds KafkaTimeout() {
   return std::chrono::milliseconds(30000);
 }
 
-bool ValidateRequest(const Request& r, int64_t line_no, Result* early) {
-  const std::string problem = RequestIdProblem(r.request_id());
-  if (problem.empty()) return true;
-  early->set_request_id(r.request_id().size() <= 128 ? r.request_id() : "");
-  early->set_status(xueji::v1::REJECTED);
-  early->set_code(xueji::v1::MALFORMED_REQUEST);
-  early->set_message(absl::StrCat("line ", line_no, ": ", problem));
-  return false;
-}
-
 template <typename Msg>
 int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
                   const char* what, JsonlPipeline<Msg> pipeline,
                   const std::function<std::pair<std::string, RequestRecord>(
                       const Msg&)>& to_record) {
-  auto input = OpenInput(path);
+  auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
   if (!client.ok()) return Fail(client.status());
@@ -66,6 +56,7 @@ int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
   BatchOutcome outcome =
       RunJsonl(**input, std::cout, progress, pipeline, kKafkaBatch);
   if (!outcome.status.ok()) return Fail(outcome.status);
+  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 
@@ -106,7 +97,7 @@ int RunKafkaSubmit(const GlobalOptions& g, const KafkaConnection& kafka,
                    const std::string& path) {
   (void)g;
   JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateRequest;
+  pipeline.validate = ValidateRequestLine;
   return RunKafkaJsonl<Request>(
       kafka, path, "submit: requests", pipeline, [](const Request& r) {
         RequestRecord record;
@@ -119,6 +110,7 @@ int RunKafkaRegistryLoad(const GlobalOptions& g, const KafkaConnection& kafka,
                          const std::string& path) {
   (void)g;
   JsonlPipeline<RegistryLine> pipeline;
+  pipeline.validate = ValidateRegistryLine;
   return RunKafkaJsonl<RegistryLine>(
       kafka, path, "registry load: lines", pipeline,
       [](const RegistryLine& line) {

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
-#include "commands/output.h"
+#include "commands/output/output.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "ledger/base/dates.h"
 #include "ledger/log/hash_chain.h"

@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "commands/cli.h"
 #include "commands/describe.h"
-#include "commands/output.h"
+#include "commands/output/output.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/jurisdiction.h"
 #include "ledger/rules/calendar.h"
@@ -183,7 +183,7 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
   auto records = q->views->RecordsAtKindergarten(kg, all);
   if (!records.ok()) return Fail(records.status());
   if (!g.json) {
-    std::cout << kg << " " << (*known)->name()
+    std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
               << ((*known)->closed() ? " (closed)" : "") << "\n";
   }
   return PrintRecords(g, *records);

@@ -12,13 +12,14 @@ int RunRegistryLoad(const GlobalOptions& g, const std::string& path) {
   auto kafka = KafkaFrom(g);
   if (!kafka.ok()) return Fail(kafka.status());
   if (kafka->enabled()) return RunKafkaRegistryLoad(g, *kafka, path);
-  auto input = OpenInput(path);
+  auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);
   if (!session.ok()) return Fail(session.status());
   WriteSession& s = **session;
   Progress progress("registry load: lines");
   JsonlPipeline<xueji::v1::RegistryLine> pipeline;
+  pipeline.validate = ValidateRegistryLine;
   pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch) {
     return s.processor().LoadRegistry(batch);
   };
@@ -27,6 +28,7 @@ int RunRegistryLoad(const GlobalOptions& g, const std::string& path) {
   if (!outcome.status.ok()) return Fail(outcome.status);
   std::cerr << "registry load: " << outcome.lines << " lines, "
             << outcome.rejected << " rejected\n";
+  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -172,44 +171,6 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
   read_only.read_only = true;
   read_only.create_if_missing = false;
   return Views::Open(dir.views(), read_only);
-}
-
-absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(
-    const std::string& path) {
-  if (path == "-") {
-    return std::unique_ptr<std::istream>(new std::istream(std::cin.rdbuf()));
-  }
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", path, ": no such file"));
-  }
-  if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read ", path, ": it is a directory"));
-  }
-  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*in) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read ", path, ": permission denied?"));
-  }
-  return std::unique_ptr<std::istream>(std::move(in));
-}
-
-bool ReadLine(std::istream& in, size_t max_bytes, std::string* line,
-              bool* too_long) {
-  line->clear();
-  *too_long = false;
-  if (!in.good()) return false;
-  std::string buf;
-  if (!std::getline(in, buf)) return false;
-  if (!buf.empty() && buf.back() == '\r') buf.pop_back();
-  if (buf.size() > max_bytes) {
-    *too_long = true;
-    buf.resize(max_bytes);
-  }
-  *line = std::move(buf);
-  return true;
 }
 
 }  // namespace xueji

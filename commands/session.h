@@ -1,6 +1,7 @@
 // What every `ledger` subcommand shares: global options, exit codes, opening
 // the data directory for writing (lock, log, state, processor, views) or for
-// reading (views only, read-only, no lock), and input line reading.
+// reading (views only, read-only, no lock). Input files are read with
+// LineReader (line_reader.h).
 //
 // Exit codes (the CLI's contract): 0 all applied or pending, 1 one or more
 // requests rejected, 2 usage or input error, 3 storage error (busy included).
@@ -10,7 +11,6 @@
 #define XUEJI_COMMANDS_SESSION_H_
 
 #include <functional>
-#include <istream>
 #include <memory>
 #include <string>
 
@@ -101,16 +101,6 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options);
 
 absl::StatusOr<PolicyBook> LoadPolicy(const GlobalOptions& options);
-
-// Opens FILE, or standard input for "-". NotFound / InvalidArgument naming
-// the file when it cannot be read.
-absl::StatusOr<std::unique_ptr<std::istream>> OpenInput(
-    const std::string& path);
-
-// Reads one line (without the newline). Lines longer than `max_bytes` are
-// consumed and returned truncated with *too_long set. False at end of input.
-bool ReadLine(std::istream& in, size_t max_bytes, std::string* line,
-              bool* too_long);
 
 }  // namespace xueji
 

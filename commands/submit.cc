@@ -5,8 +5,7 @@
 #include "commands/cli.h"
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
-#include "commands/output.h"
-#include "ledger/rules/identity.h"
+#include "commands/output/output.h"
 
 namespace xueji {
 namespace {
@@ -14,29 +13,18 @@ namespace {
 using xueji::v1::Request;
 using xueji::v1::Result;
 
-// Refuses what the processor cannot key: no usable requestId.
-bool ValidateEnvelope(const Request& r, int64_t line_no, Result* early) {
-  const std::string problem = RequestIdProblem(r.request_id());
-  if (problem.empty()) return true;
-  early->set_request_id(r.request_id().size() <= 128 ? r.request_id() : "");
-  early->set_status(xueji::v1::REJECTED);
-  early->set_code(xueji::v1::MALFORMED_REQUEST);
-  early->set_message(absl::StrCat("line ", line_no, ": ", problem));
-  return false;
-}
-
 int RunSubmit(const GlobalOptions& g, const std::string& path) {
   auto kafka = KafkaFrom(g);
   if (!kafka.ok()) return Fail(kafka.status());
   if (kafka->enabled()) return RunKafkaSubmit(g, *kafka, path);
-  auto input = OpenInput(path);
+  auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);
   if (!session.ok()) return Fail(session.status());
   WriteSession& s = **session;
   Progress progress("submit: requests");
   JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateEnvelope;
+  pipeline.validate = ValidateRequestLine;
   pipeline.submit = [&](const std::vector<Request>& batch) {
     return s.processor().Submit(batch);
   };
@@ -49,6 +37,7 @@ int RunSubmit(const GlobalOptions& g, const std::string& path) {
   if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
     return Fail(st);
   }
+  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 

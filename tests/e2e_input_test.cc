@@ -1,8 +1,11 @@
 // End-to-end tests of the real `ledger` binary: bad input files, exit codes
 // and the command-line surface (--help on every subcommand, usage errors).
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "tests/e2e_support.h"
+#include "tests/log_writer.h"
 
 namespace xueji::e2e {
 namespace {
@@ -129,6 +132,394 @@ TEST_CASE("bad lines get result lines and the other lines still count",
     RunResult verify = ledger.Run({"verify"});
     CHECK(verify.exit_code == 0);
   }
+}
+
+// ---- hostile input (issue 14) ---------------------------------------------
+
+// `ledger --data DIR args...` through /bin/sh, so a test can cap the address
+// space (ulimit -v, KiB; 0 = no cap) and redirect standard input from a path.
+RunResult RunShell(const TestLedger& ledger, std::vector<std::string> args,
+                   long cap_kb = 0, const std::string& stdin_path = "") {
+  std::string script;
+  if (cap_kb > 0)
+    script += "ulimit -v " + std::to_string(cap_kb) + " || exit 99; ";
+  script += "exec \"$0\" \"$@\"";
+  if (!stdin_path.empty()) script += " < \"$LEDGER_TEST_STDIN\"";
+  std::vector<std::string> sh_args = {"-c", script, LedgerBinary(), "--data",
+                                      ledger.data_dir()};
+  sh_args.insert(sh_args.end(), args.begin(), args.end());
+  RunOptions options;
+  options.env = {{"LEDGER_NOW", ledger.now()},
+                 {"LEDGER_TEST_STDIN", stdin_path}};
+  options.unset_env = {"LEDGER_DATA", "LEDGER_POLICY"};
+  options.cwd = ledger.tmp().path().string();
+  return RunProgram("/bin/sh", sh_args, options);
+}
+
+// An address-space cap for `ledger submit`: room for the ledger's own needs
+// (about 500 MB of address space: thread stacks, malloc arenas, RocksDB) but
+// below what buffering a 400 MB line in a std::string takes on top of them
+// (its capacity doubles to 512 MB while the 256 MB one is copied).
+constexpr long kMemoryCapKb = 1024 * 1024;
+
+TEST_CASE(
+    "hostile input: 40,000 spaces before a colon are MALFORMED, not a "
+    "crash",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  const std::string spaces =
+      "{\"requestId\"" + std::string(40000, ' ') + ":\"x\",";
+  int exit_code = -1;
+  auto results =
+      Submit(ledger,
+             Admit("t-ok-1", "陈一鸣") + "\n" + spaces + "\n" + kApprove + "\n",
+             &exit_code);
+  CHECK(exit_code == 1);
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[1].request_id() == "x");
+  CHECK(results[1].message().starts_with("line 2: "));
+  CHECK(results[2].status() == xueji::v1::APPLIED);
+
+  // The registry loader reads lines the same way.
+  WriteFile(ledger.tmp().path() / "registry.jsonl", spaces + "\n");
+  RunResult load =
+      ledger.Run({"registry", "load", ledger.tmp().Sub("registry.jsonl")});
+  INFO("registry load: " << load.out << load.err);
+  CHECK(load.exit_code == 1);
+  CHECK(load.out.find("MALFORMED_REQUEST") != std::string::npos);
+}
+
+TEST_CASE(
+    "hostile input: an over-long line between good lines is MALFORMED "
+    "and reading resynchronises",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  const std::string long_line =
+      R"({"requestId":"t-long","actor":")" + std::string(100000, 'a') + R"("})";
+  int exit_code = -1;
+  auto results = Submit(
+      ledger,
+      Admit("t-ok-1", "陈一鸣") + "\n" + long_line + "\n" + kApprove + "\n",
+      &exit_code);
+  CHECK(exit_code == 1);
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[1].request_id() == "t-long");
+  CHECK(results[1].message().starts_with("line 2: longer than 65536 bytes"));
+  CHECK(results[2].status() == xueji::v1::APPLIED);
+}
+
+TEST_CASE(
+    "hostile input: a UTF-8 byte order mark and CRLF line ends (Excel) "
+    "are accepted",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  int exit_code = -1;
+  auto results = Submit(
+      ledger,
+      "\xEF\xBB\xBF" + Admit("t-ok-1", "陈一鸣") + "\r\n" + kApprove + "\r\n",
+      &exit_code);
+  CHECK(exit_code == 0);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[1].status() == xueji::v1::APPLIED);
+}
+
+TEST_CASE(
+    "hostile input: a 400 MB line under a memory cap is answered "
+    "MALFORMED and the lines after it still count",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  // A sparse file: the 400 MB are a hole, cheap to write and to read.
+  const std::filesystem::path file = ledger.tmp().path() / "huge.jsonl";
+  const std::string head =
+      Admit("t-ok-1", "陈一鸣") + "\n" + R"({"requestId":"t-huge","actor":")";
+  WriteFile(file, head);
+  std::filesystem::resize_file(file, head.size() + (400u << 20));
+  {
+    std::ofstream tail(file, std::ios::binary | std::ios::app);
+    tail << "\"}\n" << kApprove << "\n";
+  }
+  RunResult r = RunShell(ledger, {"submit", file.string()}, kMemoryCapKb);
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 1);
+  std::vector<std::string> errors;
+  auto results = ParseResults(r.out, &errors);
+  CHECK(errors.empty());
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[1].request_id() == "t-huge");
+  CHECK(results[1].message().starts_with("line 2: longer than 65536 bytes"));
+  CHECK(results[2].status() == xueji::v1::APPLIED);
+}
+
+TEST_CASE(
+    "hostile input: /dev/zero ends with exit 2 naming the problem, in "
+    "bounded memory",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  RunResult r = RunShell(ledger, {"submit", "/dev/zero"}, kMemoryCapKb);
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("/dev/zero line 1: no end of line") != std::string::npos);
+  RunResult load =
+      RunShell(ledger, {"registry", "load", "/dev/zero"}, kMemoryCapKb);
+  CHECK(load.exit_code == 2);
+  CHECK(load.err.find("no end of line") != std::string::npos);
+}
+
+TEST_CASE("hostile input: a read error is an error, never the end of input",
+          "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  SECTION("standard input is a directory (EISDIR): exit 2") {
+    RunResult r =
+        RunShell(ledger, {"submit", "-"}, 0, ledger.tmp().path().string());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("cannot read standard input at line 1") !=
+          std::string::npos);
+    CHECK(r.err.find("Is a directory") != std::string::npos);
+  }
+  SECTION("the device fails (EIO): exit 3") {
+    // Reading /proc/self/mem at offset 0 (never mapped) fails with EIO.
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"submit", "/proc/self/mem"},
+          std::vector<std::string>{"registry", "load", "/proc/self/mem"}}) {
+      RunResult r = ledger.Run(args);
+      INFO(args[0] << " stderr: " << r.err);
+      CHECK(r.exit_code == 3);
+      CHECK(r.err.find("cannot read /proc/self/mem at line 1: Input/output "
+                       "error") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
+          "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  std::string trailing = Admit("t-bad-1", "陈一鸣");
+  trailing.insert(trailing.rfind("}}"), ",");  // ..."entryDate":"...",}}
+  std::string quotes = Admit("t-bad-2", "陈一鸣");
+  for (char& c : quotes) {
+    if (c == '"') c = '\'';
+  }
+  std::string duplicate = Admit("t-bad-3", "陈一鸣");
+  duplicate.insert(1, R"("requestId":"t-bad-0",)");
+  std::string both_names = Admit("t-bad-4", "陈一鸣");
+  both_names.insert(1, R"("request_id":"t-bad-5",)");
+  int exit_code = -1;
+  auto results =
+      Submit(ledger,
+             trailing + "\n" + quotes + "\n" + duplicate + "\n" + both_names +
+                 "\n" + Admit("t-ok-1", "陈一鸣") + "\n",
+             &exit_code);
+  CHECK(exit_code == 1);
+  REQUIRE(results.size() == 5);
+  const char* what[] = {"trailing comma", "single-quoted", "duplicate key",
+                        "duplicate key"};
+  for (int i = 0; i < 4; ++i) {
+    INFO("line " << i + 1 << ": " << results[i].ShortDebugString());
+    CHECK(results[i].status() == xueji::v1::REJECTED);
+    CHECK(results[i].code() == xueji::v1::MALFORMED_REQUEST);
+    CHECK(results[i].message().find("not strict JSON") != std::string::npos);
+    CHECK(results[i].message().find(what[i]) != std::string::npos);
+  }
+  CHECK(results[0].request_id() == "t-bad-1");
+  CHECK(results[4].status() == xueji::v1::PENDING_APPROVAL);
+}
+
+TEST_CASE(
+    "hostile input: a request refused for its form does not use up its "
+    "requestId; a decided refusal does",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  std::string no_action =
+      R"({"requestId":"t-fix-1","actor":"reg-sm1","occurredOn":"2025-09-01"})";
+  std::string approve = kApprove;
+  approve.replace(approve.find("t-ok-2"), 6, "t-fix-2");
+  approve.replace(approve.find("t-ok-1"), 6, "t-fix-1");
+  std::string trailing = approve;
+  trailing.insert(trailing.rfind("}}"), ",");
+  const std::string bad_text =
+      R"({"requestId":"t-fix-3","actor":"reg-sm1","occurredOn":"2025-09-04",)"
+      R"("leave":{"studentNo":"G350203202103140117","reason":"moved\u001b[2J"}})";
+  const std::string unknown_actor =
+      R"({"requestId":"t-fix-4","actor":"nobody","occurredOn":"2025-09-04",)"
+      R"("graduate":{"studentNo":"G350203202103140117"}})";
+  int exit_code = -1;
+  auto first = Submit(ledger,
+                      no_action + "\n" + trailing + "\n" + bad_text + "\n" +
+                          unknown_actor + "\n",
+                      &exit_code);
+  REQUIRE(first.size() == 4);
+  CHECK(first[0].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(first[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(first[2].code() == xueji::v1::INVALID_TEXT);
+  CHECK(first[3].code() == xueji::v1::UNKNOWN_OPERATOR);
+
+  // The corrected lines, under the same ids, are decided.
+  std::string leave = bad_text;
+  leave.replace(leave.find("\\u001b[2J"), 9, "");
+  auto second = Submit(ledger,
+                       Admit("t-fix-1", "陈一鸣") + "\n" + approve + "\n" +
+                           leave + "\n" + unknown_actor + "\n",
+                       &exit_code);
+  REQUIRE(second.size() == 4);
+  CHECK(second[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(second[1].status() == xueji::v1::APPLIED);
+  CHECK(second[2].status() == xueji::v1::APPLIED);
+  // The decided refusal was recorded: the same id answers as before.
+  CHECK(second[3].status() == xueji::v1::DUPLICATE_REQUEST);
+  CHECK(second[3].original_status() == xueji::v1::REJECTED);
+  CHECK(ledger.Run({"verify"}).exit_code == 0);
+}
+
+TEST_CASE(
+    "hostile input: control, bidi and separator characters are refused "
+    "in every kind of field",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  const std::string env = R"("actor":"reg-sm1","occurredOn":"2025-09-01",)";
+  const std::string no = "G350203202103140117";
+  struct Case {
+    std::string line;
+    std::string field;  // how the message names it
+    std::string code_point;
+  };
+  const std::vector<Case> cases = {
+      {R"({"requestId":"t-1\u001b[2J",)" + env +
+           R"("graduate":{"studentNo":")" + no + R"("}})",
+       "requestId", "U+001B"},
+      {R"({"requestId":"t-2","actor":"reg-sm1\u0007",)"
+       R"("occurredOn":"2025-09-01","graduate":{"studentNo":")" +
+           no + R"("}})",
+       "actor", "U+0007"},
+      {R"({"requestId":"t-3","actor":"reg-sm1","occurredOn":"2025-09-01\u0000",)"
+       R"("graduate":{"studentNo":")" +
+           no + R"("}})",
+       "occurredOn", "U+0000"},
+      {Admit("t-4", "陈\\u2028一鸣"), "admit.child.name", "U+2028"},
+      {R"({"requestId":"t-5",)" + env + R"("leave":{"studentNo":")" + no +
+           R"(","reason":"moved\u001b[1A\u001b[2K"}})",
+       "leave.reason", "U+001B"},
+      {R"({"requestId":"t-6",)" + env + R"("defer":{"studentNo":")" + no +
+           R"(","untilDate":"2028-09-01","evidence":"\u202eevidence"}})",
+       "defer.evidence", "U+202E"},
+      {R"({"requestId":"t-7","actor":"appr-siming","occurredOn":"2025-09-01",)"
+       R"("reject":{"requestId":"t-x","reason":"no\u009b31m"}})",
+       "reject.reason", "U+009B"},
+      {R"({"requestId":"t-8",)" + env +
+           R"("verify":{"kindergarten":"350203001","term":"2025-autumn",)"
+           R"("presentStudentNos":[")" +
+           no + R"(","x\u2029"]}})",
+       "verify.presentStudentNos[1]", "U+2029"},
+      {R"({"requestId":"t-9",)" + env + R"("editKeyInfo":{"studentNo":")" + no +
+           R"(","evidence":"ok","child":{"name":"林\u200f小雨"}}})",
+       "editKeyInfo.child.name", "U+200F"},
+      {R"({"requestId":"t-10",)" + env + R"("cancel":{"studentNo":")" + no +
+           "\",\"reason\":\"del\x7f\"}}",
+       "cancel.reason", "U+007F"},
+  };
+  std::string text;
+  for (const Case& c : cases) text += c.line + "\n";
+  text += Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n";
+  int exit_code = -1;
+  auto results = Submit(ledger, text, &exit_code);
+  CHECK(exit_code == 1);
+  REQUIRE(results.size() == cases.size() + 2);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    INFO("line " << i + 1 << ": " << results[i].ShortDebugString());
+    CHECK(results[i].status() == xueji::v1::REJECTED);
+    CHECK(results[i].code() == xueji::v1::INVALID_TEXT);
+    CHECK(results[i].message().starts_with("line " + std::to_string(i + 1) +
+                                           ": " + cases[i].field +
+                                           " contains " + cases[i].code_point));
+  }
+  CHECK(results[0].request_id().empty());  // not echoed: it is not printable
+  CHECK(results[1].request_id() == "t-2");
+  CHECK(results[cases.size()].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[cases.size() + 1].status() == xueji::v1::APPLIED);
+
+  // Registry lines: names, ids and codes.
+  WriteFile(
+      ledger.tmp().path() / "registry.jsonl",
+      R"({"kindergarten":{"code":"350203009","name":"鹭岛\u001b[31m幼儿园","county":"350203"}})"
+      "\n"
+      R"({"operator":{"id":"reg-sm9\u0007","role":"REGISTRAR","org":"350203001"}})"
+      "\n"
+      R"({"operator":{"id":"reg-sm9","role":"REGISTRAR","org":"350203001\u2028"}})"
+      "\n"
+      R"({"kindergarten":{"code":"350203008","name":"思明区新幼儿园","county":"350203"}})"
+      "\n");
+  RunResult load =
+      ledger.Run({"registry", "load", ledger.tmp().Sub("registry.jsonl")});
+  INFO("registry load: " << load.err);
+  CHECK(load.exit_code == 1);
+  std::vector<std::string> errors;
+  auto loaded = ParseResults(load.out, &errors);
+  CHECK(errors.empty());
+  REQUIRE(loaded.size() == 4);
+  const char* fields[] = {"kindergarten.name contains U+001B",
+                          "operator.id contains U+0007",
+                          "operator.org contains U+2028"};
+  for (int i = 0; i < 3; ++i) {
+    INFO("registry line " << i + 1 << ": " << loaded[i].ShortDebugString());
+    CHECK(loaded[i].code() == xueji::v1::INVALID_TEXT);
+    CHECK(loaded[i].message().find(fields[i]) != std::string::npos);
+  }
+  CHECK(loaded[3].status() == xueji::v1::APPLIED);
+}
+
+TEST_CASE(
+    "hostile input: history shows a control character already in the "
+    "log escaped",
+    "[e2e][input][hostile]") {
+  TestLedger ledger;
+  ledger.LoadDemoRegistry();
+  RunResult admitted = ledger.Run(
+      {"submit", "-"}, Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
+  REQUIRE(admitted.exit_code == 0);
+  // What an older ledger accepted: a leave whose reason and request id hold
+  // terminal escapes (clear the screen, move up a line).
+  xueji::v1::Event left;
+  left.set_event_id("0123456789abcdef0123456789abcdef");
+  left.set_subject("stu:G350203202103140117");
+  left.set_student_no("G350203202103140117");
+  left.set_recorded_at("2025-12-01T09:00:00Z");
+  left.set_business_date("2025-12-01");
+  left.mutable_actor()->set_operator_id("reg-sm1");
+  left.mutable_actor()->set_role(xueji::v1::REGISTRAR);
+  left.mutable_actor()->set_org("350203001");
+  left.set_request_id("t-evil\x1b[1A");
+  left.set_correlation_id("t-evil\x1b[1A");
+  left.set_outcome(xueji::v1::APPLIED);
+  left.mutable_left()->set_kindergarten("350203001");
+  left.mutable_left()->set_reason("\x1b[2J\x1b[Hmoved\u202e\u2028");
+  REQUIRE(AppendEventToLog(ledger.data_dir() + "/log", left) == "");
+
+  RunResult history = ledger.Run({"history", "G350203202103140117"});
+  INFO("stderr: " << history.err);
+  REQUIRE(history.exit_code == 0);
+  CHECK(history.out.find('\x1b') == std::string::npos);
+  CHECK(history.out.find("\u202e") == std::string::npos);
+  CHECK(history.out.find("\u2028") == std::string::npos);
+  CHECK(history.out.find("t-evil\\u{1b}[1A") != std::string::npos);
+  CHECK(history.out.find("\\u{1b}[2J\\u{1b}[Hmoved\\u{202e}\\u{2028}") !=
+        std::string::npos);
 }
 
 TEST_CASE("unusable input is exit 2 with a message", "[e2e][input]") {

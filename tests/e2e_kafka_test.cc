@@ -729,5 +729,54 @@ TEST_CASE("embedded: two CLIs admit the same child to two kindergartens at "
   CheckOneRecordEach({"--data", data}, options);
 }
 
+TEST_CASE(
+    "kafka: hostile lines are answered by the client, the good ones "
+    "decided",
+    "[kafka][hostile]") {
+  TempDir tmp("xueji-kafka-hostile");
+  MockKafkaCluster mock(tmp.path(), 1, 6);
+  INFO(mock.Logs());
+  REQUIRE(!mock.bootstrap().empty());
+  KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
+  auto p1 = kafka.StartProcessor("p1");
+  RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
+  INFO(load.err << Tail(p1->Stderr()));
+  REQUIRE(load.exit_code == 0);
+  const std::string admit =
+      R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2025-09-01",)"
+      R"("admit":{"kindergarten":"350203001","child":{"name":"陈一鸣",)"
+      R"("gender":"MALE","birthDate":"2021-03-14","idType":"RESIDENT_ID",)"
+      R"("idNumber":"350203202103140117"},"entryDate":"2025-09-01"}})";
+  std::string trailing = admit;
+  trailing.replace(trailing.find("k-ok-1"), 6, "k-bad-2");
+  trailing.insert(trailing.rfind("}}"), ",");
+  std::string escape = admit;
+  escape.replace(escape.find("k-ok-1"), 6, "k-bad-3");
+  escape.replace(escape.find("陈一鸣"), 9, "陈\\u001b[2J");
+  const std::string text =
+      "\xEF\xBB\xBF{\"requestId\"" + std::string(40000, ' ') + ":\"x\",\n" +
+      trailing + "\n" + escape + "\n" + R"({"requestId":"k-long","actor":")" +
+      std::string(70000, 'a') + "\"}\n" + admit + "\n";
+  WriteFile(tmp.path() / "hostile.jsonl", text);
+  RunResult r = kafka.Run({"submit", (tmp.path() / "hostile.jsonl").string()});
+  INFO("stderr: " << r.err << Tail(p1->Stderr()));
+  CHECK(r.exit_code == 1);
+  std::vector<std::string> errors;
+  auto results = ParseResults(r.out, &errors);
+  CHECK(errors.empty());
+  REQUIRE(results.size() == 5);
+  CHECK(results[0].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[0].request_id() == "x");
+  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[1].message().find("trailing comma") != std::string::npos);
+  CHECK(results[2].code() == xueji::v1::INVALID_TEXT);
+  CHECK(results[2].message().find("admit.child.name contains U+001B") !=
+        std::string::npos);
+  CHECK(results[3].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[3].message().starts_with("line 4: longer than 65536 bytes"));
+  CHECK(results[4].status() == xueji::v1::PENDING_APPROVAL);
+  p1->Terminate();
+}
+
 }  // namespace
 }  // namespace xueji::e2e

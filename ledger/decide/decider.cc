@@ -20,6 +20,9 @@
 //         status and pending change (INVALID_TRANSITION), age
 //         (AGE_OUT_OF_RANGE), one live record per document
 //         (DUPLICATE_REGISTRATION).
+// Steps 1 and 5 are also form checks (request_form.h) that the processor
+// applies before deciding: through it, such a request is answered
+// MALFORMED_REQUEST and never recorded. Decide still refuses them itself.
 // Refusals in steps 1-5 and refusals before a record is found are on the
 // subject req:<requestId>; a refusal about a known record is on its subject.
 // Messages never contain identity document numbers or student numbers (a G

@@ -95,7 +95,8 @@ absl::Status RequestProcessor::FoldIntoState(std::vector<Event>& events,
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
-    const std::vector<std::string>& request_ids, const DecideFn& decide,
+    const std::vector<std::string>& request_ids,
+    const std::vector<std::optional<Result>>& refused, const DecideFn& decide,
     const std::vector<Request>* requests) {
   auto heads = log_->HeadOffsets();
   if (!heads.ok()) return heads.status();
@@ -109,6 +110,10 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
     return s;
   };
   for (size_t i = 0; i < request_ids.size(); ++i) {
+    if (refused[i].has_value()) {  // answered, not decided, not recorded
+      results.push_back(*refused[i]);
+      continue;
+    }
     const std::string& id = request_ids[i];
     auto first = state_.ResultFor(id);  // sees earlier requests of the batch
     if (!first.ok()) return fail(first.status());
@@ -160,10 +165,19 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
   DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
+  std::vector<std::optional<Result>> refused;
   ids.reserve(requests.size());
-  for (const Request& r : requests) ids.push_back(r.request_id());
+  refused.reserve(requests.size());
+  for (const Request& r : requests) {
+    ids.push_back(r.request_id());
+    std::optional<FormRefusal> form = CheckRequestForm(r);
+    refused.push_back(
+        form.has_value()
+            ? std::optional<Result>(FormRefusalResult(r.request_id(), *form))
+            : std::nullopt);
+  }
   return RunBatch(
-      ids, [&](size_t i) { return Decide(requests[i], state_, ctx); },
+      ids, refused, [&](size_t i) { return Decide(requests[i], state_, ctx); },
       &requests);
 }
 
@@ -172,23 +186,19 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
   DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
+  std::vector<std::optional<Result>> refused;
   ids.reserve(lines.size());
-  for (const auto& line : lines) ids.push_back(RegistryRequestId(line));
+  refused.reserve(lines.size());
+  for (const auto& line : lines) {
+    ids.push_back(RegistryRequestId(line));
+    std::optional<FormRefusal> form = CheckRegistryLineForm(line);
+    refused.push_back(form.has_value()
+                          ? std::optional<Result>(FormRefusalResult("", *form))
+                          : std::nullopt);
+  }
   return RunBatch(
-      ids, [&](size_t i) { return DecideRegistry(lines[i], state_, ctx); },
-      nullptr);
-}
-
-std::string RequestIdProblem(const std::string& request_id) {
-  if (request_id.empty()) return "requestId is missing";
-  if (request_id.size() > 128 || !IsValidUtf8(request_id) ||
-      request_id.find_first_of(" \t\r\n") != std::string::npos) {
-    return "requestId must be 1-128 characters without spaces";
-  }
-  if (request_id.starts_with("registry:")) {
-    return "requestId prefix 'registry:' is reserved";
-  }
-  return "";
+      ids, refused,
+      [&](size_t i) { return DecideRegistry(lines[i], state_, ctx); }, nullptr);
 }
 
 absl::StatusOr<std::optional<Result>> RequestProcessor::Status(

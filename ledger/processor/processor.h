@@ -2,6 +2,9 @@
 // resulting events to the event log — the write path of the ledger.
 //
 // For each batch of requests (group commit):
+//   0. a request (or registry line) that fails its form (request_form.h:
+//      MALFORMED_REQUEST, INVALID_TEXT) is answered without being decided:
+//      nothing is appended and its request id stays unused;
 //   1. a request id already answered (in the state, or earlier in the batch)
 //      gets DUPLICATE_REQUEST with the first answer; nothing is appended;
 //   2. Decide(request, state); its events get their partition (PartitionFor)
@@ -20,6 +23,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +34,7 @@
 #include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
 #include "ledger/rules/policy.h"
+#include "ledger/rules/request_form.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
@@ -69,9 +74,12 @@ class RequestProcessor {
 
  private:
   using DecideFn = std::function<absl::StatusOr<Decision>(size_t index)>;
+  // `refused[i]`, when set, is the answer to a message refused for its form:
+  // it is neither looked up nor decided.
   absl::StatusOr<std::vector<xueji::v1::Result>> RunBatch(
-      const std::vector<std::string>& request_ids, const DecideFn& decide,
-      const std::vector<xueji::v1::Request>* requests);
+      const std::vector<std::string>& request_ids,
+      const std::vector<std::optional<xueji::v1::Result>>& refused,
+      const DecideFn& decide, const std::vector<xueji::v1::Request>* requests);
   absl::Status FoldIntoState(std::vector<xueji::v1::Event>& events,
                              std::vector<int64_t>& next_offsets,
                              std::vector<xueji::v1::Event>* batch);
@@ -83,11 +91,6 @@ class RequestProcessor {
   std::function<absl::Time()> clock_;
   AppendFn append_;
 };
-
-// Why `request_id` cannot key a request ("" if it can): missing, longer than
-// 128 characters, not UTF-8, containing spaces, or using the reserved
-// "registry:" prefix.
-std::string RequestIdProblem(const std::string& request_id);
 
 }  // namespace xueji
 

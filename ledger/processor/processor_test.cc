@@ -216,5 +216,47 @@ TEST_CASE("state lost or behind the log catches up on open") {
   CHECK((*dup)[0].code() == xueji::v1::DUPLICATE_REGISTRATION);
 }
 
+TEST_CASE(
+    "a request refused for its form is answered, not recorded, and "
+    "its id stays free") {
+  TempDir dir;
+  Ledger ledger(dir.path().string());
+  ledger.LoadRegion();
+  const int64_t events = ledger.TotalEvents();
+  const std::string id = ResidentId("350502", "20210506", "123");
+  Request no_action = Admit("r-1", "350502001", id);
+  no_action.clear_admit();
+  Request bad_name = Admit("r-2", "350502001", id);
+  bad_name.mutable_admit()->mutable_child()->set_name("测试\x1b[2J儿童");
+  Request bad_id = Admit("r-3\u2028", "350502001", id);
+  auto refused = ledger.processor->Submit({no_action, bad_name, bad_id});
+  REQUIRE(refused.ok());
+  CHECK((*refused)[0].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK((*refused)[0].request_id() == "r-1");
+  CHECK((*refused)[1].code() == xueji::v1::INVALID_TEXT);
+  CHECK(
+      (*refused)[1].message().starts_with("admit.child.name contains U+001B"));
+  CHECK((*refused)[2].code() == xueji::v1::INVALID_TEXT);
+  CHECK((*refused)[2].request_id().empty());
+  CHECK(ledger.TotalEvents() == events);
+  auto status = ledger.processor->Status("r-1");
+  REQUIRE(status.ok());
+  CHECK_FALSE(status->has_value());
+
+  // Registry lines: the same rule.
+  xueji::v1::RegistryLine kg = Kindergarten("350502009", "350502");
+  kg.mutable_kindergarten()->set_name("幼儿园\u202e");
+  auto loaded = ledger.processor->LoadRegistry({kg, xueji::v1::RegistryLine()});
+  REQUIRE(loaded.ok());
+  CHECK((*loaded)[0].code() == xueji::v1::INVALID_TEXT);
+  CHECK((*loaded)[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(ledger.TotalEvents() == events);
+
+  // The corrected requests, under the same ids, are decided.
+  auto fixed = ledger.processor->Submit({Admit("r-1", "350502001", id)});
+  REQUIRE(fixed.ok());
+  CHECK((*fixed)[0].status() == xueji::v1::PENDING_APPROVAL);
+}
+
 }  // namespace
 }  // namespace xueji

@@ -118,39 +118,6 @@ bool EncodesBirthAndGender(IdType type) {
          type == xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
 }
 
-// Decodes one UTF-8 sequence at text[*pos]; false if malformed, overlong,
-// a surrogate or above U+10FFFF.
-bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* cp) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  unsigned char b0 = byte(*pos);
-  size_t len;
-  uint32_t min;
-  if (b0 < 0x80) {
-    *cp = b0;
-    ++*pos;
-    return true;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    len = 2, min = 0x80, *cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, min = 0x800, *cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, min = 0x10000, *cp = b0 & 0x07;
-  } else {
-    return false;
-  }
-  if (*pos + len > text.size()) return false;
-  for (size_t i = 1; i < len; ++i) {
-    unsigned char b = byte(*pos + i);
-    if ((b & 0xC0) != 0x80) return false;
-    *cp = (*cp << 6) | (b & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
-    return false;
-  }
-  *pos += len;
-  return true;
-}
-
 void AppendUtf8(uint32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
@@ -226,6 +193,37 @@ absl::Status CheckAgreement(IdType type, std::string_view id,
 }
 
 }  // namespace
+
+bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* cp) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char b0 = byte(*pos);
+  size_t len;
+  uint32_t min;
+  if (b0 < 0x80) {
+    *cp = b0;
+    ++*pos;
+    return true;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    len = 2, min = 0x80, *cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3, min = 0x800, *cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4, min = 0x10000, *cp = b0 & 0x07;
+  } else {
+    return false;
+  }
+  if (*pos + len > text.size()) return false;
+  for (size_t i = 1; i < len; ++i) {
+    unsigned char b = byte(*pos + i);
+    if ((b & 0xC0) != 0x80) return false;
+    *cp = (*cp << 6) | (b & 0x3F);
+  }
+  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
+    return false;
+  }
+  *pos += len;
+  return true;
+}
 
 char Mod112CheckChar(std::string_view first17) {
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,

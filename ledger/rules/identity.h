@@ -48,6 +48,11 @@ std::string ProbableIdentityKey(const xueji::v1::Child& child);
 // Is `text` valid UTF-8?
 bool IsValidUtf8(std::string_view text);
 
+// Decodes one UTF-8 sequence at text[*pos] into *cp and advances *pos; false
+// (nothing advanced) if it is malformed, overlong, a surrogate or above
+// U+10FFFF. *pos must be < text.size().
+bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* cp);
+
 }  // namespace xueji
 
 #endif  // XUEJI_LEDGER_RULES_IDENTITY_H_

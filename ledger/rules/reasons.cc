@@ -20,6 +20,7 @@ absl::StatusCode CanonicalCode(ReasonCode code) {
     case xueji::v1::ID_MISMATCH:
     case xueji::v1::INVALID_FIELD:
     case xueji::v1::MALFORMED_REQUEST:
+    case xueji::v1::INVALID_TEXT:
     case xueji::v1::AGE_OUT_OF_RANGE:
       return absl::StatusCode::kInvalidArgument;
     case xueji::v1::UNKNOWN_KINDERGARTEN:

@@ -17,6 +17,7 @@
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/storage/kv.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/request_form.h"
 #include "ledger/rules/subjects.h"
 #include "xueji/v1/processor.pb.h"
 
@@ -34,16 +35,6 @@ struct Incoming {
   std::string key;
   std::optional<RequestRecord> record;  // nullopt: undecodable
 };
-
-
-Result Malformed(const std::string& request_id, const std::string& why) {
-  Result r;
-  r.set_request_id(request_id);
-  r.set_status(xueji::v1::REJECTED);
-  r.set_code(xueji::v1::MALFORMED_REQUEST);
-  r.set_message(why);
-  return r;
-}
 
 std::string InstanceName() {
   char host[256] = {0};
@@ -343,20 +334,29 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
     return s;
   };
   for (const Incoming& in : batch) {
-    std::string problem;
+    // The form (request_form.h): refused here, answered, never decided.
+    std::optional<FormRefusal> form;
     if (!in.record.has_value()) {
-      problem = "not a xueji.v1.RequestRecord";
+      form = FormRefusal{xueji::v1::MALFORMED_REQUEST,
+                         "not a xueji.v1.RequestRecord"};
     } else if (in.record->has_request()) {
-      problem = RequestIdProblem(in.record->request().request_id());
+      form = CheckRequestForm(in.record->request());
+    } else if (in.record->has_registry_line()) {
+      form = CheckRegistryLineForm(in.record->registry_line());
+    } else {
+      form = FormRefusal{xueji::v1::MALFORMED_REQUEST,
+                         "the record holds neither a request nor a registry "
+                         "line"};
     }
-    if (!problem.empty()) {
+    if (form.has_value()) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
-      QueueResult(Malformed(in.record.has_value()
-                                ? in.record->request().request_id()
-                                : "",
-                            absl::StrCat("requests offset ", in.offset, ": ",
-                                         problem)),
-                  in.offset, in.key);
+      const std::string& id = in.record.has_value() && in.record->has_request()
+                                  ? in.record->request().request_id()
+                                  : std::string();
+      QueueResult(
+          FormRefusalResult(id, *form,
+                            absl::StrCat("requests offset ", in.offset, ": ")),
+          in.offset, in.key);
       continue;
     }
     if (!run.empty() && run.front()->record->body_case() !=

@@ -1,6 +1,9 @@
-#include "commands/output.h"
+#include "commands/output/output.h"
 
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/request_form.h"
 
 namespace xueji {
 namespace {
@@ -49,6 +52,29 @@ std::string ToJsonPretty(const google::protobuf::Message& message) {
   return ToJson(message, true);
 }
 
+std::string TerminalSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t at = pos;
+    uint32_t cp;
+    if (!xueji::NextCodePoint(text, &pos, &cp)) {
+      out += absl::StrFormat("\\x{%02x}", static_cast<unsigned char>(text[at]));
+      pos = at + 1;
+      continue;
+    }
+    const bool invisible = IsRefusedInText(cp) || cp == 0xFEFF ||
+                           (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0xFFFE ||
+                           cp == 0xFFFF || (cp >= 0xE0000 && cp <= 0xE007F);
+    if (invisible) {
+      out += absl::StrFormat("\\u{%x}", cp);
+    } else {
+      out.append(text.substr(at, pos - at));
+    }
+  }
+  return out;
+}
+
 size_t DisplayWidth(const std::string& utf8) {
   size_t width = 0;
   for (size_t i = 0; i < utf8.size();)
@@ -57,13 +83,24 @@ size_t DisplayWidth(const std::string& utf8) {
 }
 
 void Table::Print(std::ostream& out) const {
-  std::vector<size_t> widths(header_.size(), 0);
+  // Every cell is escaped before it is measured or printed.
+  auto safe = [](const std::vector<std::string>& row) {
+    std::vector<std::string> cells;
+    cells.reserve(row.size());
+    for (const std::string& cell : row) cells.push_back(TerminalSafe(cell));
+    return cells;
+  };
+  const std::vector<std::string> header = safe(header_);
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_.size());
+  for (const auto& row : rows_) rows.push_back(safe(row));
+  std::vector<size_t> widths(header.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t c = 0; c < row.size() && c < widths.size(); ++c)
       widths[c] = std::max(widths[c], DisplayWidth(row[c]));
   };
-  measure(header_);
-  for (const auto& row : rows_) measure(row);
+  measure(header);
+  for (const auto& row : rows) measure(row);
   auto print = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t c = 0; c < widths.size(); ++c) {
@@ -75,11 +112,11 @@ void Table::Print(std::ostream& out) const {
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   };
-  print(header_);
+  print(header);
   std::vector<std::string> rule;
   for (size_t w : widths) rule.push_back(std::string(w, '-'));
   print(rule);
-  for (const auto& row : rows_) print(row);
+  for (const auto& row : rows) print(row);
 }
 
 }  // namespace xueji

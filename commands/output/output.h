@@ -1,10 +1,16 @@
 // Output helpers for the CLI: result lines (JSONL), JSON of any message, and
 // aligned text tables for terminals.
-#ifndef XUEJI_COMMANDS_OUTPUT_H_
-#define XUEJI_COMMANDS_OUTPUT_H_
+//
+// Text for a terminal goes through TerminalSafe (Table does it for every
+// cell): data already in a log, written before the text rule of
+// ledger/request_form.h or by other means, cannot move the cursor, clear the
+// screen or reorder what an auditor reads.
+#ifndef XUEJI_COMMANDS_OUTPUT_OUTPUT_H_
+#define XUEJI_COMMANDS_OUTPUT_OUTPUT_H_
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "google/protobuf/message.h"
@@ -34,6 +40,13 @@ class Table {
 // Terminal display width of UTF-8 text (East Asian wide = 2).
 size_t DisplayWidth(const std::string& utf8);
 
+// `text` with everything a terminal would not simply show written as a
+// visible escape: the characters the text rule refuses (C0, DEL, C1, bidi
+// controls, U+2028/2029) and a few other invisible format characters (U+FEFF,
+// U+FFF9-FFFB, tags U+E0000-E007F, noncharacters U+FFFE/FFFF) as \u{1b},
+// \u{202e}, ...; bytes that are not UTF-8 as \x{ff}. Other text is kept.
+std::string TerminalSafe(std::string_view text);
+
 }  // namespace xueji
 
-#endif  // XUEJI_COMMANDS_OUTPUT_H_
+#endif  // XUEJI_COMMANDS_OUTPUT_OUTPUT_H_

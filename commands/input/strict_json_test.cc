@@ -1,0 +1,108 @@
+// The strict RFC 8259 check (strict_json.h).
+#include "commands/input/strict_json.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace xueji {
+namespace {
+
+std::string Problem(std::string_view text) { return StrictJsonProblem(text); }
+
+TEST_CASE("strict JSON: what RFC 8259 allows passes") {
+  for (const char* ok :
+       {"{}", "[]", " {\"a\":1} ", "\t{\"a\" : [1, -2.5e+3, 0, 0.1, 1E9]}\r\n",
+        "{\"a\":{\"b\":{\"c\":[true,false,null,\"x\"]}}}", "\"text\"", "0",
+        "-0", "[[],{}]", "{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"}",
+        "{\"emoji\":\"\\ud83d\\ude00\"}", "{\"name\":\"陈一鸣\"}",
+        "{\"a\":1,\"A\":2}"}) {
+    INFO(ok);
+    CHECK(Problem(ok) == "");
+  }
+}
+
+TEST_CASE("strict JSON: what protobuf's parser lets through is refused") {
+  CHECK(Problem("{\"a\":1,}") == "trailing comma before '}' at byte 7");
+  CHECK(Problem("[1,2,]") == "trailing comma before ']' at byte 5");
+  CHECK(Problem("{\"a\":[1,],\"b\":2}").starts_with("trailing comma"));
+  CHECK(Problem("{'a':1}") ==
+        "single-quoted key (JSON keys use double quotes) at byte 2");
+  CHECK(Problem("{\"a\":'x'}") ==
+        "single-quoted string (JSON strings use double quotes) at byte 6");
+  CHECK(Problem("{a:1}") == "object key not in double quotes at byte 2");
+  CHECK(Problem("{\"requestId\":\"a\",\"requestId\":\"b\"}") ==
+        "duplicate key \"requestId\" at byte 18");
+  CHECK(Problem("{\"x\":{\"a\":1,\"b\":{\"a\":2},\"a\":3}}")
+            .starts_with("duplicate key \"a\""));
+  // Escaped and plain spellings of one key are the same key.
+  CHECK(Problem("{\"ab\":1,\"\\u0061b\":2}").starts_with("duplicate key"));
+  // Only with protobuf names is snake_case the same as lowerCamel.
+  StrictJsonOptions proto;
+  proto.protobuf_field_names = true;
+  CHECK(StrictJsonProblem("{\"requestId\":\"a\",\"request_id\":\"b\"}") == "");
+  CHECK(StrictJsonProblem("{\"requestId\":\"a\",\"request_id\":\"b\"}", proto)
+            .starts_with("duplicate key \"requestId\""));
+}
+
+TEST_CASE("strict JSON: other malformations") {
+  CHECK(Problem("") == "no JSON value at byte 1");
+  CHECK(Problem("   ") == "no JSON value at byte 4");
+  CHECK(Problem("{\"a\":1} x") == "text after the JSON value at byte 9");
+  CHECK(Problem("{}{}") == "text after the JSON value at byte 3");
+  CHECK(Problem("{\"a\":1") ==
+        "unexpected end of input (',' or '}' expected) at byte 7");
+  CHECK(Problem("{\"a\"") == "':' expected after the key at byte 5");
+  CHECK(Problem("{\"a\":") ==
+        "unexpected end of input (a value was expected) at byte 6");
+  CHECK(Problem("{\"a\":\"x") == "unterminated string at byte 6");
+  CHECK(Problem("{\"a\":\"x\ty\"}") ==
+        "control character U+0009 in a string (it must be escaped) at byte 8");
+  CHECK(Problem("{\"a\":\"\\x\"}") == "invalid escape in a string at byte 7");
+  CHECK(Problem("{\"a\":\"\\u12\"}") == "invalid \\u escape at byte 7");
+  CHECK(Problem("{\"a\":\"\\ud800\"}") ==
+        "unpaired surrogate in a \\u escape at byte 7");
+  CHECK(Problem("{\"a\":\"\\udc00\\ud800\"}").starts_with("unpaired"));
+  CHECK(Problem("{\"a\":\"\xff\"}") == "invalid UTF-8 at byte 7");
+  CHECK(Problem("{\"a\":\"\xe9\x99\"}") == "invalid UTF-8 at byte 7");
+  CHECK(Problem("{\"a\":01}") == "number with a leading zero at byte 6");
+  CHECK(Problem("{\"a\":1.}").starts_with("invalid number"));
+  CHECK(Problem("{\"a\":.5}") == "unexpected character '.' at byte 6");
+  CHECK(Problem("{\"a\":1e}").starts_with("invalid number (exponent)"));
+  CHECK(Problem("{\"a\":+1}") == "unexpected character '+' at byte 6");
+  CHECK(Problem("{\"a\":NaN}") == "unexpected character 'N' at byte 6");
+  CHECK(Problem("{\"a\":tru}").starts_with("invalid literal"));
+  CHECK(Problem("{\"a\" 1}") == "':' expected after the key at byte 6");
+  CHECK(Problem("[1 2]") == "',' or ']' expected at byte 4");
+  CHECK(Problem("{\"a\":1 \"b\":2}") == "',' or '}' expected at byte 8");
+  CHECK(Problem("{\"a\":}") == "a value was expected at byte 6");
+  CHECK(Problem("\x0b{}") == "unexpected byte 0x0B at byte 1");
+}
+
+TEST_CASE("strict JSON: nesting is capped, without recursion") {
+  std::string deep(100000, '[');
+  CHECK(Problem(deep) == "nesting deeper than 32 levels at byte 33");
+  std::string ok32 = std::string(32, '[') + std::string(32, ']');
+  CHECK(Problem(ok32) == "");
+  StrictJsonOptions options;
+  options.max_depth = 200000;  // no recursion: no stack to overflow
+  CHECK(StrictJsonProblem(std::string(100000, '[') + std::string(100000, ']'),
+                          options) == "");
+  std::string objects;
+  for (int i = 0; i < 33; ++i) objects += "{\"a\":";
+  CHECK(Problem(objects).starts_with("nesting deeper than 32 levels"));
+}
+
+TEST_CASE("strict JSON: long runs are linear (40,000 spaces before a colon)") {
+  std::string line = "{\"requestId\"" + std::string(40000, ' ') + ":\"x\",";
+  CHECK(Problem(line) ==
+        "unexpected end of input (a key was expected) at byte 40018");
+  std::string keys = "{";
+  for (int i = 0; i < 20000; ++i) {
+    keys += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  }
+  keys += "\"k0\":1}";
+  CHECK(Problem(keys).starts_with("duplicate key \"k0\""));
+}
+
+}  // namespace
+}  // namespace xueji

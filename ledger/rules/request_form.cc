@@ -1,0 +1,178 @@
+// The form checks that come before any decision, and the text rule.
+#include "ledger/rules/request_form.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "ledger/rules/identity.h"
+
+namespace xueji {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// What kind of refused character `cp` is, for the message.
+const char* KindOf(uint32_t cp) {
+  if (cp == 0x2028 || cp == 0x2029) return "a line or paragraph separator";
+  if (cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+      (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+    return "a bidirectional text control";
+  }
+  return "a control character";
+}
+
+// Appends to *path the problem of the first bad string field under
+// `message`; true if one was found. `prefix` is the JSON path so far.
+bool FindTextProblem(const Message& message, const std::string& prefix,
+                     std::string* out) {
+  const Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);  // set fields, by number
+  for (const FieldDescriptor* field : fields) {
+    const std::string name =
+        prefix.empty() ? field->json_name()
+                       : absl::StrCat(prefix, ".", field->json_name());
+    if (field->type() == FieldDescriptor::TYPE_STRING) {
+      if (field->is_repeated()) {
+        const int n = reflection->FieldSize(message, field);
+        for (int i = 0; i < n; ++i) {
+          std::string scratch;
+          const std::string& value = reflection->GetRepeatedStringReference(
+              message, field, i, &scratch);
+          if (std::string problem = TextProblem(value); !problem.empty()) {
+            *out = absl::StrCat(name, "[", i, "] ", problem);
+            return true;
+          }
+        }
+      } else {
+        std::string scratch;
+        const std::string& value =
+            reflection->GetStringReference(message, field, &scratch);
+        if (std::string problem = TextProblem(value); !problem.empty()) {
+          *out = absl::StrCat(name, " ", problem);
+          return true;
+        }
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        const int n = reflection->FieldSize(message, field);
+        for (int i = 0; i < n; ++i) {
+          if (FindTextProblem(reflection->GetRepeatedMessage(message, field, i),
+                              absl::StrCat(name, "[", i, "]"), out)) {
+            return true;
+          }
+        }
+      } else if (FindTextProblem(reflection->GetMessage(message, field), name,
+                                 out)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsRefusedInText(uint32_t cp) {
+  if (cp < 0x20) return true;                 // C0, tab and newline included
+  if (cp >= 0x7F && cp <= 0x9F) return true;  // DEL and C1
+  if (cp < 0x061C) return false;              // fast path: most text
+  return cp == 0x061C ||                      // ARABIC LETTER MARK
+         cp == 0x200E || cp == 0x200F ||      // LRM, RLM
+         (cp >= 0x202A && cp <= 0x202E) ||    // LRE, RLE, PDF, LRO, RLO
+         (cp >= 0x2066 && cp <= 0x2069) ||    // LRI, RLI, FSI, PDI
+         cp == 0x2028 || cp == 0x2029;        // line, paragraph separator
+}
+
+std::string TextProblem(std::string_view text) {
+  size_t pos = 0;
+  int64_t character = 0;
+  while (pos < text.size()) {
+    uint32_t cp;
+    const size_t at = pos;
+    if (!NextCodePoint(text, &pos, &cp)) {
+      return absl::StrCat("is not valid UTF-8 (byte ", at + 1, ")");
+    }
+    ++character;
+    if (IsRefusedInText(cp)) {
+      return absl::StrCat("contains ", absl::StrFormat("U+%04X", cp), " (",
+                          KindOf(cp), ") at character ", character);
+    }
+  }
+  return "";
+}
+
+std::string TextFieldProblem(const Message& message) {
+  std::string problem;
+  FindTextProblem(message, "", &problem);
+  return problem;
+}
+
+std::string RequestIdProblem(const std::string& request_id) {
+  if (request_id.empty()) return "requestId is missing";
+  if (request_id.size() > 128 || !IsValidUtf8(request_id) ||
+      request_id.find_first_of(" \t\r\n") != std::string::npos) {
+    return "requestId must be 1-128 characters without spaces";
+  }
+  if (request_id.starts_with("registry:")) {
+    return "requestId prefix 'registry:' is reserved";
+  }
+  return "";
+}
+
+std::optional<FormRefusal> CheckRequestForm(const xueji::v1::Request& request) {
+  if (std::string problem = TextFieldProblem(request); !problem.empty()) {
+    return FormRefusal{
+        xueji::v1::INVALID_TEXT,
+        absl::StrCat(problem,
+                     "; control, bidirectional-control and line-separator "
+                     "characters are not allowed in any field")};
+  }
+  if (std::string problem = RequestIdProblem(request.request_id());
+      !problem.empty()) {
+    return FormRefusal{xueji::v1::MALFORMED_REQUEST, problem};
+  }
+  if (request.action_case() == xueji::v1::Request::ACTION_NOT_SET) {
+    return FormRefusal{xueji::v1::MALFORMED_REQUEST,
+                       "the request names no action (admit, approve, ...)"};
+  }
+  return std::nullopt;
+}
+
+std::optional<FormRefusal> CheckRegistryLineForm(
+    const xueji::v1::RegistryLine& line) {
+  if (std::string problem = TextFieldProblem(line); !problem.empty()) {
+    return FormRefusal{
+        xueji::v1::INVALID_TEXT,
+        absl::StrCat(problem,
+                     "; control, bidirectional-control and line-separator "
+                     "characters are not allowed in any field")};
+  }
+  if (line.entry_case() == xueji::v1::RegistryLine::ENTRY_NOT_SET) {
+    return FormRefusal{xueji::v1::MALFORMED_REQUEST,
+                       "a registry line holds a kindergarten or an operator"};
+  }
+  return std::nullopt;
+}
+
+xueji::v1::Result FormRefusalResult(std::string_view request_id,
+                                    const FormRefusal& refusal,
+                                    std::string_view prefix) {
+  xueji::v1::Result result;
+  if (!request_id.empty() && request_id.size() <= 128 &&
+      TextProblem(request_id).empty()) {
+    result.set_request_id(std::string(request_id));
+  }
+  result.set_status(xueji::v1::REJECTED);
+  result.set_code(refusal.code);
+  result.set_message(absl::StrCat(
+      absl::string_view(prefix.data(), prefix.size()), refusal.message));
+  return result;
+}
+
+}  // namespace xueji
