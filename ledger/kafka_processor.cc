@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -26,6 +28,38 @@ using xueji::v1::Event;
 using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
+
+// A standby folds at most this many events per turn of its poll loop, so a
+// long backlog (a new standby on a big ledger) never keeps it from polling.
+constexpr int64_t kWarmUpBudget = 20000;
+constexpr auto kWarmUpEvery = std::chrono::milliseconds(1000);
+
+// Reads through `log` until `budget` events have been returned, then reports
+// every partition's end (RequestProcessor::CatchUp stops there and commits).
+class BudgetedLog : public EventLog {
+ public:
+  BudgetedLog(EventLog* log, int64_t budget) : log_(log), budget_(budget) {}
+  int32_t partitions() const override { return log_->partitions(); }
+  absl::StatusOr<std::vector<Event>> Append(std::vector<Event>) override {
+    return absl::FailedPreconditionError("a standby does not append");
+  }
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
+                                                int64_t from_offset,
+                                                size_t max_events) override {
+    if (budget_ <= 0) return std::vector<StoredEvent>();
+    auto events = log_->Read(partition, from_offset,
+                             std::min<size_t>(max_events, budget_));
+    if (events.ok()) budget_ -= static_cast<int64_t>(events->size());
+    return events;
+  }
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return log_->HeadOffsets();
+  }
+
+ private:
+  EventLog* log_;
+  int64_t budget_;
+};
 
 // One consumed requests-topic record.
 struct Incoming {
@@ -73,6 +107,10 @@ class Service {
   // the batch's answers; returns where the requests topic resumes.
   absl::StatusOr<int64_t> Recover();
   absl::Status TakeAssignment();
+  // A standby's turn: folds what the active processor appended since the
+  // last turn into DATA/state (read-only Kafka log, no transactional.id),
+  // so that taking over folds only the last second's events.
+  void WarmUp();
   std::vector<Incoming> PollBatch();
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
@@ -86,6 +124,8 @@ class Service {
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<KafkaLog> log_;
+  std::unique_ptr<EventLog> standby_log_;  // WarmUp's reader
+  std::chrono::steady_clock::time_point next_warm_up_{};
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<KafkaProducer> producer_;
   RdKafkaPtr consumer_;
@@ -128,9 +168,13 @@ absl::Status Service::OpenConsumer() {
                                 : options_.group_id;
   auto conf = MakeKafkaConf(
       options_.kafka.bootstrap_servers, options_.kafka.properties,
+      // A standby learns that the active one's session expired from its
+      // next heartbeat's answer: beat often, so the takeover starts within
+      // half a second of the expiry (not up to a third of the session).
       {{"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
        {"heartbeat.interval.ms",
-        std::to_string(std::max(options_.session_timeout_ms / 3, 100))}},
+        std::to_string(
+            std::clamp(options_.session_timeout_ms / 12, 100, 500))}},
       {{"group.id", group},
        {"enable.auto.commit", "false"},
        {"enable.auto.offset.store", "false"},
@@ -156,8 +200,42 @@ absl::Status Service::OpenConsumer() {
   return absl::OkStatus();
 }
 
+void Service::WarmUp() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_warm_up_) return;
+  next_warm_up_ = now + kWarmUpEvery;
+  if (standby_log_ == nullptr) {
+    // No transactional.id: a second producer with the processors' id would
+    // fence the active one.
+    KafkaLogOptions log_options;
+    log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
+    log_options.topic_prefix = options_.kafka.topic_prefix;
+    log_options.properties = options_.kafka.properties;
+    log_options.open_timeout = options_.timeout;
+    log_options.read_timeout = options_.timeout;
+    auto log = OpenKafkaLog(log_options);
+    if (!log.ok()) {
+      Log(absl::StrCat("processor ", instance_, ": standby cannot read ",
+                       options_.kafka.events_topic(), ": ",
+                       log.status().message()));
+      return;
+    }
+    standby_log_ = *std::move(log);
+  }
+  BudgetedLog budgeted(standby_log_.get(), kWarmUpBudget);
+  RequestProcessor reader(&budgeted, state_kv_.get(), options_.policy,
+                          options_.clock);
+  absl::StatusOr<int64_t> folded = reader.CatchUp();
+  if (!folded.ok()) {
+    Log(absl::StrCat("processor ", instance_,
+                     ": standby catch-up: ", folded.status().message()));
+    standby_log_.reset();  // fresh connections next turn
+  }
+}
+
 absl::StatusOr<int64_t> Service::Recover() {
   processor_.reset();
+  standby_log_.reset();  // the active one reads through log_
   if (log_ == nullptr) {
     KafkaLogOptions log_options;
     log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
@@ -441,6 +519,7 @@ absl::Status Service::Run() {
       }
       failures_ = 0;
     }
+    if (!active_ && pending_assignment_ == nullptr) WarmUp();
     std::vector<Incoming> batch = PollBatch();
     if (batch.empty() || !active_) continue;
     if (absl::Status s = Process(batch); !s.ok()) {
