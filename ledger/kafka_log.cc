@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -133,6 +134,8 @@ class KafkaLogImpl final : public KafkaLog {
       xueji::v1::JournalBatch journal) override;
   absl::StatusOr<std::optional<xueji::v1::JournalBatch>> RecoverJournal()
       override;
+  absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(
+      int32_t partition, int64_t from_offset, size_t max_events) override;
 
  private:
   std::string Where(int32_t partition) const {
@@ -312,6 +315,7 @@ absl::Status KafkaLogImpl::Connect() {
   }
   tails_.assign(partitions_, Tail{});
   stale_.assign(partitions_, true);
+  if (options_.read_only) return absl::OkStatus();
   if (absl::Status s = Resync(); !s.ok()) return s;
   return CreateProducer();
 }
@@ -419,6 +423,26 @@ absl::StatusOr<std::vector<StoredEvent>> KafkaLogImpl::Read(int32_t partition,
   return out;
 }
 
+absl::StatusOr<std::vector<StoredEvent>> KafkaLogImpl::ReadAvailable(
+    int32_t partition, int64_t from_offset, size_t max_events) {
+  if (partition < 0 || partition >= partitions_ || from_offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no ", Where(partition), " offset ", from_offset, " to read"));
+  }
+  std::vector<StoredEvent> out;
+  if (max_events == 0) return out;
+  if (rd_kafka_consume_start(consumer_topic_.get(), partition, from_offset) ==
+      -1) {
+    return KafkaStatus(rd_kafka_last_error(),
+                       "start reading " + Where(partition));
+  }
+  absl::Status status =
+      Consume(partition, std::numeric_limits<int64_t>::max(), max_events, &out);
+  rd_kafka_consume_stop(consumer_topic_.get(), partition);
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::Status KafkaLogImpl::ConsumeRecords(
     rd_kafka_topic_t* topic, int32_t partition, const std::string& where,
     int64_t high,
@@ -513,6 +537,9 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendJournaled(
 absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendImpl(
     std::vector<xueji::v1::Event> batch,
     const xueji::v1::JournalBatch* journal) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("Kafka log opened read-only");
+  }
   if (batch.empty()) return batch;
   for (const xueji::v1::Event& event : batch) {
     if (event.subject().empty() || PayloadName(event).empty()) {
@@ -918,9 +945,9 @@ absl::Status KafkaLogImpl::CompletePartition(
 
 absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
 KafkaLogImpl::RecoverJournal() {
-  if (journal_reader_ == nullptr) {
+  if (journal_reader_ == nullptr || options_.read_only) {
     return absl::FailedPreconditionError(
-        "Kafka log opened without a journal topic");
+        "Kafka log opened without a journal topic, or read-only");
   }
   const Clock::time_point deadline = Clock::now() + options_.append_timeout;
   if (producer_broken_) {

@@ -18,6 +18,7 @@
 #include "ledger/kafka_client.h"
 #include "ledger/kafka_log.h"
 #include "ledger/kv.h"
+#include "ledger/ledger_state.h"
 #include "ledger/processor.h"
 #include "xueji/v1/processor.pb.h"
 
@@ -30,36 +31,11 @@ using xueji::v1::RequestRecord;
 using xueji::v1::Result;
 
 // A standby folds at most this many events per turn of its poll loop, so a
-// long backlog (a new standby on a big ledger) never keeps it from polling.
-constexpr int64_t kWarmUpBudget = 20000;
+// long backlog (a new standby on a big ledger) never keeps it from polling;
+// and gives each Kafka read of a turn at most kWarmUpTimeout.
+constexpr size_t kWarmUpBudget = 20000;
 constexpr auto kWarmUpEvery = std::chrono::milliseconds(1000);
-
-// Reads through `log` until `budget` events have been returned, then reports
-// every partition's end (RequestProcessor::CatchUp stops there and commits).
-class BudgetedLog : public EventLog {
- public:
-  BudgetedLog(EventLog* log, int64_t budget) : log_(log), budget_(budget) {}
-  int32_t partitions() const override { return log_->partitions(); }
-  absl::StatusOr<std::vector<Event>> Append(std::vector<Event>) override {
-    return absl::FailedPreconditionError("a standby does not append");
-  }
-  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
-                                                int64_t from_offset,
-                                                size_t max_events) override {
-    if (budget_ <= 0) return std::vector<StoredEvent>();
-    auto events = log_->Read(partition, from_offset,
-                             std::min<size_t>(max_events, budget_));
-    if (events.ok()) budget_ -= static_cast<int64_t>(events->size());
-    return events;
-  }
-  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
-    return log_->HeadOffsets();
-  }
-
- private:
-  EventLog* log_;
-  int64_t budget_;
-};
+constexpr auto kWarmUpTimeout = std::chrono::milliseconds(1000);
 
 // One consumed requests-topic record.
 struct Incoming {
@@ -124,7 +100,8 @@ class Service {
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<KafkaLog> log_;
-  std::unique_ptr<EventLog> standby_log_;  // WarmUp's reader
+  std::unique_ptr<KafkaLog> standby_log_;  // WarmUp's reader
+  bool warm_up_failing_ = false;           // logged once per outage
   std::chrono::steady_clock::time_point next_warm_up_{};
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<KafkaProducer> producer_;
@@ -204,33 +181,51 @@ void Service::WarmUp() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_warm_up_) return;
   next_warm_up_ = now + kWarmUpEvery;
+  auto fail = [&](const absl::Status& status) {
+    if (!warm_up_failing_) {
+      Log(absl::StrCat("processor ", instance_, ": standby catch-up: ",
+                       status.message(), " (retrying every second)"));
+    }
+    warm_up_failing_ = true;
+    standby_log_.reset();  // fresh connections next turn
+  };
   if (standby_log_ == nullptr) {
-    // No transactional.id: a second producer with the processors' id would
-    // fence the active one.
+    // Read-only: no producer (one with the processors' transactional.id
+    // would fence the active one) and no watermark queries, which
+    // librdkafka may wait on past any timeout while a broker is down.
     KafkaLogOptions log_options;
     log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
     log_options.topic_prefix = options_.kafka.topic_prefix;
     log_options.properties = options_.kafka.properties;
-    log_options.open_timeout = options_.timeout;
-    log_options.read_timeout = options_.timeout;
-    auto log = OpenKafkaLog(log_options);
-    if (!log.ok()) {
-      Log(absl::StrCat("processor ", instance_, ": standby cannot read ",
-                       options_.kafka.events_topic(), ": ",
-                       log.status().message()));
-      return;
-    }
+    log_options.read_only = true;
+    log_options.open_timeout = kWarmUpTimeout;
+    log_options.read_timeout = kWarmUpTimeout;
+    auto log = KafkaLog::Open(log_options);
+    if (!log.ok()) return fail(log.status());
     standby_log_ = *std::move(log);
   }
-  BudgetedLog budgeted(standby_log_.get(), kWarmUpBudget);
-  RequestProcessor reader(&budgeted, state_kv_.get(), options_.policy,
-                          options_.clock);
-  absl::StatusOr<int64_t> folded = reader.CatchUp();
-  if (!folded.ok()) {
-    Log(absl::StrCat("processor ", instance_,
-                     ": standby catch-up: ", folded.status().message()));
-    standby_log_.reset();  // fresh connections next turn
+  LedgerState state(state_kv_.get());
+  size_t budget = kWarmUpBudget;
+  for (int32_t p = 0; p < standby_log_->partitions() && budget > 0; ++p) {
+    absl::StatusOr<int64_t> from = state.Checkpoint(p);
+    if (!from.ok()) return fail(from.status());
+    auto events = standby_log_->ReadAvailable(p, *from, budget);
+    if (!events.ok()) return fail(events.status());
+    for (const StoredEvent& stored : *events) {
+      if (absl::Status s = state.Apply(stored.event); !s.ok()) {
+        state_kv_->Discard();
+        return fail(s);
+      }
+    }
+    if (absl::Status s = state_kv_->Commit(/*sync=*/false); !s.ok()) {
+      return fail(s);
+    }
+    budget -= events->size();
   }
+  if (warm_up_failing_) {
+    Log(absl::StrCat("processor ", instance_, ": standby catch-up resumed"));
+  }
+  warm_up_failing_ = false;
 }
 
 absl::StatusOr<int64_t> Service::Recover() {
