@@ -581,7 +581,7 @@ TEST_CASE("kafka: verify while the processor appends reports no break",
 // over (seconds per million events, on top of the session timeout). It now
 // folds the active processor's events while it stands by.
 TEST_CASE(
-    "kafka: a standby folds the log while standing by; taking over "
+    "kafka: a standby folds the log while standing by, so taking over "
     "folds nothing old",
     "[kafka]") {
   KafkaScenario s;
