@@ -495,5 +495,79 @@ TEST_CASE("VerifyLog for Kafka: offset gaps are fine, changes are not") {
   }
 }
 
+// A log the processor appends to while verify walks it: HeadOffsets answers
+// with the first `visible` events, then the rest are in the log.
+class GrowingLog : public VectorLog {
+ public:
+  GrowingLog(std::vector<StoredEvent> events, size_t visible)
+      : VectorLog(std::move(events)), visible_(visible) {}
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    const int64_t head = events()[visible_ - 1].event.offset() + 2;  // marker
+    visible_ = events().size();  // appended right after the heads were taken
+    return std::vector<int64_t>{head};
+  }
+
+ private:
+  size_t visible_;
+};
+
+// Appends during the walk are no break.
+TEST_CASE("VerifyLog for Kafka stops at the head offsets it took first") {
+  VerifyOptions kafka{.dense_offsets = false, .stop_at_heads = true};
+  GrowingLog log(Chain({0, 2, 3, 5, 6, 8, 9}), 3);  // 5.. appended later
+  auto report = VerifyLog(log, kafka);
+  REQUIRE(report.ok());
+  CHECK(report->breaks.empty());
+  CHECK(report->events_checked == 3);
+  REQUIRE(report->heads.size() == 1);
+  CHECK(report->heads[0] == 5);
+  CHECK(report->head_hashes[0] == HexEncode(log.events()[2].event.hash()));
+
+  SECTION("a changed event below the heads is still found") {
+    std::string& bytes = log.events()[1].bytes;
+    bytes[bytes.find("KG-1") + 3] = '2';
+    REQUIRE(log.events()[1].event.ParseFromString(bytes));
+    GrowingLog changed(log.events(), 3);
+    auto broken = VerifyLog(changed, kafka);
+    REQUIRE(broken.ok());
+    REQUIRE(broken->breaks.size() == 1);
+    CHECK(broken->breaks[0].offset == 2);
+  }
+  SECTION("without stop_at_heads the same walk reports the new events") {
+    kafka.stop_at_heads = false;
+    GrowingLog again(log.events(), 3);
+    auto walked = VerifyLog(again, kafka);
+    REQUIRE(walked.ok());
+    CHECK_FALSE(walked->breaks.empty());
+  }
+}
+
+// A real broker's commit markers leave offset gaps in the events topic:
+// `replay` and `verify --views` rebuild with Views::CatchUp, which must step
+// over them (and the embedded log's dense views must not).
+TEST_CASE("Views::CatchUp steps over Kafka offset gaps") {
+  TempDir dir("views-gaps");
+  VectorLog log(Chain({0, 2, 3, 5, 6}));  // markers at 1 and 4, and at 7
+  ViewsOptions kafka;
+  kafka.offset_gaps_allowed = true;
+  kafka.read_chunk = 2;  // a chunk may start just after a marker
+  auto views = Views::Open(dir.Sub("kafka"), kafka);
+  REQUIRE(views.ok());
+  auto applied = (*views)->CatchUp(log);
+  INFO(applied.status());
+  REQUIRE(applied.ok());
+  CHECK(*applied == 5);
+  auto checkpoint = (*views)->Checkpoint(0);
+  REQUIRE(checkpoint.ok());
+  CHECK(*checkpoint == 7);
+  auto again = (*views)->CatchUp(log);  // nothing new: nothing applied
+  REQUIRE(again.ok());
+  CHECK(*again == 0);
+
+  auto dense = Views::Open(dir.Sub("dense"));
+  REQUIRE(dense.ok());
+  CHECK(absl::IsDataLoss((*dense)->CatchUp(log).status()));
+}
+
 }  // namespace
 }  // namespace xueji

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the build and test dependencies (Debian packages only) and builds
+# Installs the build and test dependencies (Debian packages, and Apache
+# Kafka's jars from Maven Central for tools/kafka-local.sh) and builds
 # everything into ./build. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ PACKAGES=(
   kcat                                   # the README's subscriber example (list, dump values)
   python3-kafka                          # tests: kafka-python, an independent Kafka client
   python3-protobuf                       # tests: decodes events in kafka_python_decode.py
+  openjdk-17-jre-headless maven          # tools/kafka-local.sh: Apache Kafka (Maven Central)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,5 +28,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
 fi
+# Apache Kafka's jars for tools/kafka-local.sh, fetched once into a cache
+# (~/.cache/xueji-kafka): the build and the tests download nothing.
+tools/kafka-local.sh fetch
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --parallel "$(nproc)"

@@ -13,6 +13,8 @@
 #
 # All topics: replication factor 3, min.insync.replicas 2 (with the ledger's
 # acks=all, an acknowledged write is on 2 replicas in 2 rooms).
+# REPLICATION_FACTOR and MIN_INSYNC_REPLICAS in the environment change that,
+# for a smaller cluster only (tools/kafka-local.sh: 1 and 1 on one broker).
 #
 # The partition count of PREFIX.events is fixed for the life of the ledger:
 # an event's partition is murmur2(subject) mod the count and is sealed into
@@ -30,15 +32,17 @@ admin_config=$2
 prefix=${3:-xueji}
 events_partitions=${4:-6}
 topics_sh=${KAFKA_BIN:+$KAFKA_BIN/}kafka-topics.sh
+replication=${REPLICATION_FACTOR:-3}
+min_insync=${MIN_INSYNC_REPLICAS:-2}
 
 create() {  # NAME PARTITIONS CONFIG...
   local name=$1 partitions=$2
   shift 2
   local configs=()
-  for c in min.insync.replicas=2 "$@"; do configs+=(--config "$c"); done
+  for c in "min.insync.replicas=$min_insync" "$@"; do configs+=(--config "$c"); done
   "$topics_sh" --bootstrap-server "$bootstrap" --command-config "$admin_config" \
     --create --if-not-exists --topic "$name" --partitions "$partitions" \
-    --replication-factor 3 "${configs[@]}"
+    --replication-factor "$replication" "${configs[@]}"
 }
 
 # Change requests. ONE partition: the processor owning it is the single
@@ -79,7 +83,7 @@ create "$prefix.journal" 1 \
   cleanup.policy=compact max.message.bytes=16777216 \
   segment.bytes=104857600
 
-for t in requests events results registry journal; do
-  "$topics_sh" --bootstrap-server "$bootstrap" --command-config "$admin_config" \
-    --describe --topic "$prefix.$t"
-done
+# One call (a regular expression over the five names): each call of the
+# tool starts a JVM.
+"$topics_sh" --bootstrap-server "$bootstrap" --command-config "$admin_config" \
+  --describe --topic "${prefix//./\\.}\\.(requests|events|results|registry|journal)"

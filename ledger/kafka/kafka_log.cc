@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -132,6 +134,8 @@ class KafkaLogImpl final : public KafkaLog {
       xueji::v1::JournalBatch journal) override;
   absl::StatusOr<std::optional<xueji::v1::JournalBatch>> RecoverJournal()
       override;
+  absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(
+      int32_t partition, int64_t from_offset, size_t max_events) override;
 
  private:
   std::string Where(int32_t partition) const {
@@ -140,6 +144,10 @@ class KafkaLogImpl final : public KafkaLog {
   absl::Status CreateProducer();
   absl::Status CreateConsumer();
   absl::StatusOr<std::pair<int64_t, int64_t>> Watermarks(int32_t partition);
+  // The end of `topic`/`partition` once the transaction that wrote offset
+  // `last` is complete for read_committed readers (see the definition).
+  absl::StatusOr<int64_t> StableEnd(const std::string& topic, int32_t partition,
+                                    int64_t last, Clock::time_point deadline);
   absl::StatusOr<Tail> ReadTail(int32_t partition);
   absl::Status Resync();
   // One attempt: seals `batch` from the tails, produces it, waits for the
@@ -159,8 +167,10 @@ class KafkaLogImpl final : public KafkaLog {
   absl::StatusOr<std::optional<xueji::v1::JournalBatch>> ReadLastJournal();
   // Produces the events of `sealed` (one partition, offset order) from the
   // partition's head on; checks the ones below it are the same.
+  // *produced: the last event it produced (nullopt: none was missing).
   absl::Status CompletePartition(const std::vector<xueji::v1::Event>& sealed,
-                                 Clock::time_point deadline);
+                                 Clock::time_point deadline,
+                                 std::optional<xueji::v1::Event>* produced);
   absl::Status AwaitAndCheck(const std::vector<Delivery*>& deliveries,
                              const std::vector<xueji::v1::Event>& events,
                              Clock::time_point deadline, bool* mismatch);
@@ -198,6 +208,9 @@ class KafkaLogImpl final : public KafkaLog {
   // Where this writer's next journal record must land (-1: unknown until
   // RecoverJournal). Anything else means another processor wrote there.
   int64_t journal_next_ = -1;
+  // With transactions: journal_next_ was learnt after the last commit (the
+  // commit marker counted); otherwise the next journal write asks Kafka.
+  bool journal_exact_ = false;
   // Set by a successful append: tails_ are the heads while not stale.
   bool knows_tails_ = false;
 };
@@ -253,8 +266,15 @@ absl::Status KafkaLogImpl::CreateProducer() {
 }
 
 absl::Status KafkaLogImpl::CreateConsumer() {
+  // Every read is bounded by a high watermark taken just before it, so the
+  // broker never needs to hold a fetch open waiting for new records. With
+  // librdkafka's 500 ms default, each read that ends at a transaction's
+  // commit marker (read_committed never returns the marker, so the end is
+  // known only from an empty fetch) cost half a second on a real broker:
+  // 10 s to replay 75 events, and as much per transactional batch.
   absl::StatusOr<rd_kafka_conf_t*> conf = MakeConf(
-      options_, {{"queued.max.messages.kbytes", "8192"}},
+      options_,
+      {{"queued.max.messages.kbytes", "8192"}, {"fetch.wait.max.ms", "10"}},
       {{"enable.partition.eof", "true"},
        {"auto.offset.reset", "error"},
        {"enable.auto.commit", "false"},
@@ -295,6 +315,7 @@ absl::Status KafkaLogImpl::Connect() {
   }
   tails_.assign(partitions_, Tail{});
   stale_.assign(partitions_, true);
+  if (options_.read_only) return absl::OkStatus();
   if (absl::Status s = Resync(); !s.ok()) return s;
   return CreateProducer();
 }
@@ -309,6 +330,37 @@ absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLogImpl::Watermarks(
     return KafkaStatus(err, "watermarks of " + Where(partition));
   }
   return std::make_pair(low, high);
+}
+
+// A real broker writes a transaction's commit markers (one offset in each
+// partition the transaction wrote) after rd_kafka_commit_transaction has
+// returned; until then the read_committed end (the last stable offset, which
+// Watermarks reports for this read_committed handle) stays at the start of
+// the transaction. A tail or head read in that window is too low, and the
+// next batch would be sealed at offsets Kafka does not give it. So after a
+// commit the writer waits, per partition it wrote, until the end is beyond
+// its last record: then the end counts the marker (a real broker) or not
+// (librdkafka's mock writes none), whichever the cluster does.
+absl::StatusOr<int64_t> KafkaLogImpl::StableEnd(const std::string& topic,
+                                                int32_t partition, int64_t last,
+                                                Clock::time_point deadline) {
+  for (int wait_ms = 1;; wait_ms = std::min(wait_ms * 2, 50)) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        consumer_.get(), topic.c_str(), partition, &low, &high,
+        std::max(RemainingMs(deadline), 1));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaStatus(err, absl::StrCat("watermarks of topic ", topic,
+                                           " partition ", partition));
+    }
+    if (high > last) return high;
+    if (RemainingMs(deadline) == 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "topic ", topic, " partition ", partition, ": offset ", last,
+          " committed but not yet readable (last stable offset ", high, ")"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+  }
 }
 
 // The last event is normally at high - 1; with transactions a control
@@ -366,6 +418,26 @@ absl::StatusOr<std::vector<StoredEvent>> KafkaLogImpl::Read(int32_t partition,
     return KafkaStatus(rd_kafka_last_error(), "start reading " + Where(partition));
   }
   absl::Status status = Consume(partition, high, max_events, &out);
+  rd_kafka_consume_stop(consumer_topic_.get(), partition);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredEvent>> KafkaLogImpl::ReadAvailable(
+    int32_t partition, int64_t from_offset, size_t max_events) {
+  if (partition < 0 || partition >= partitions_ || from_offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no ", Where(partition), " offset ", from_offset, " to read"));
+  }
+  std::vector<StoredEvent> out;
+  if (max_events == 0) return out;
+  if (rd_kafka_consume_start(consumer_topic_.get(), partition, from_offset) ==
+      -1) {
+    return KafkaStatus(rd_kafka_last_error(),
+                       "start reading " + Where(partition));
+  }
+  absl::Status status =
+      Consume(partition, std::numeric_limits<int64_t>::max(), max_events, &out);
   rd_kafka_consume_stop(consumer_topic_.get(), partition);
   if (!status.ok()) return status;
   return out;
@@ -465,6 +537,9 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendJournaled(
 absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendImpl(
     std::vector<xueji::v1::Event> batch,
     const xueji::v1::JournalBatch* journal) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("Kafka log opened read-only");
+  }
   if (batch.empty()) return batch;
   for (const xueji::v1::Event& event : batch) {
     if (event.subject().empty() || PayloadName(event).empty()) {
@@ -478,6 +553,11 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::AppendImpl(
   const int attempts = options_.transactional_id.empty() ? 1 : 3;
   absl::Status status;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (attempt > 1) {
+      // The markers of an aborted transaction are written after the abort
+      // returns: give the tails a moment to settle before re-reading them.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
     if (producer_broken_) {
       producer_.reset();  // its outstanding reports are never served
       pending_.clear();
@@ -500,6 +580,8 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
     const xueji::v1::JournalBatch* journal, Clock::time_point deadline,
     bool* mismatch) {
   std::vector<Tail> tails = tails_;
+  std::vector<int64_t> tails_before;
+  for (const Tail& tail : tails_) tails_before.push_back(tail.next);
   for (xueji::v1::Event& event : batch) {
     Tail& tail = tails[PartitionFor(event.subject(), partitions_)];
     event.set_partition(PartitionFor(event.subject(), partitions_));
@@ -531,14 +613,40 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
   }
   absl::Status checked = AwaitAndCheck(deliveries, batch, deadline, mismatch);
   if (status.ok()) status = checked;
-  if (txn) status = EndTransaction(status, deadline);
-  if (!status.ok()) return status;
-  for (const xueji::v1::Event& event : batch) {
-    tails_[event.partition()] = tails[event.partition()];
-    // A commit marker takes an offset on a real broker: re-read the tail.
-    stale_[event.partition()] = txn;
+  if (txn) {
+    const int64_t journal_offset = journal_next_ - 1;
+    journal_exact_ = false;
+    status = EndTransaction(status, deadline);
+    if (status.ok() && journal != nullptr) {
+      // The next journal record lands after this one and its marker.
+      absl::StatusOr<int64_t> end =
+          StableEnd(options_.journal_topic, 0, journal_offset, deadline);
+      journal_exact_ = end.ok();
+      if (end.ok()) journal_next_ = *end;
+    }
   }
-  knows_tails_ = !txn;
+  if (!status.ok()) return status;
+  knows_tails_ = true;
+  for (const xueji::v1::Event& event : batch) {
+    const int32_t p = event.partition();
+    tails_[p] = tails[p];
+    stale_[p] = false;
+  }
+  if (txn) {
+    // A commit marker follows the batch in each partition on a real broker:
+    // learn where the next event goes (or re-read the tail if that fails).
+    for (int32_t p = 0; p < partitions_; ++p) {
+      if (tails[p].next == tails_before[p]) continue;
+      absl::StatusOr<int64_t> end =
+          StableEnd(topic_, p, tails[p].next - 1, deadline);
+      if (end.ok()) {
+        tails_[p].next = *end;
+      } else {
+        stale_[p] = true;
+        knows_tails_ = false;
+      }
+    }
+  }
   return batch;
 }
 
@@ -686,7 +794,7 @@ absl::Status KafkaLogImpl::ProduceJournal(
   xueji::v1::JournalBatch record = journal;
   for (const xueji::v1::Event& event : sealed) *record.add_events() = event;
   const bool txn = !options_.transactional_id.empty();
-  if (txn) {
+  if (txn && !journal_exact_) {
     // Commit markers take offsets: expect the current end (fencing by
     // transactional.id guards against other writers here).
     int64_t low = 0, high = 0;
@@ -748,6 +856,7 @@ KafkaLogImpl::ReadLastJournal() {
     return KafkaStatus(err, "watermarks of " + where);
   }
   journal_next_ = high;
+  journal_exact_ = false;
   // The last record that landed where its writer expected it; control
   // records and records that lost a race may follow it.
   for (int64_t back = 16; high > low; back *= 16) {
@@ -775,7 +884,9 @@ KafkaLogImpl::ReadLastJournal() {
 }
 
 absl::Status KafkaLogImpl::CompletePartition(
-    const std::vector<xueji::v1::Event>& sealed, Clock::time_point deadline) {
+    const std::vector<xueji::v1::Event>& sealed, Clock::time_point deadline,
+    std::optional<xueji::v1::Event>* produced) {
+  produced->reset();
   const int32_t partition = sealed.front().partition();
   absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
   if (!marks.ok()) return marks.status();
@@ -828,14 +939,15 @@ absl::Status KafkaLogImpl::CompletePartition(
   }
   bool mismatch = false;
   absl::Status checked = AwaitAndCheck(deliveries, missing, deadline, &mismatch);
+  if (status.ok() && checked.ok()) *produced = missing.back();
   return status.ok() ? checked : status;
 }
 
 absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
 KafkaLogImpl::RecoverJournal() {
-  if (journal_reader_ == nullptr) {
+  if (journal_reader_ == nullptr || options_.read_only) {
     return absl::FailedPreconditionError(
-        "Kafka log opened without a journal topic");
+        "Kafka log opened without a journal topic, or read-only");
   }
   const Clock::time_point deadline = Clock::now() + options_.append_timeout;
   if (producer_broken_) {
@@ -861,17 +973,27 @@ KafkaLogImpl::RecoverJournal() {
     }
   }
   absl::Status status;
+  std::vector<xueji::v1::Event> produced;  // the last one per partition
   for (const auto& [partition, events] : by_partition) {
     if (partition < 0 || partition >= partitions_) {
       status = absl::DataLossError(absl::StrCat(
           "journal names partition ", partition, " of ", topic_));
     } else {
-      status = CompletePartition(events, deadline);
+      std::optional<xueji::v1::Event> last_produced;
+      status = CompletePartition(events, deadline, &last_produced);
+      if (last_produced.has_value()) produced.push_back(*last_produced);
     }
     if (!status.ok()) break;
   }
   if (txn) status = EndTransaction(status, deadline);
   if (!status.ok()) return status;
+  // Before reading the tails: the markers of what was just committed.
+  for (const xueji::v1::Event& event : produced) {
+    if (!txn) break;
+    absl::StatusOr<int64_t> end =
+        StableEnd(topic_, event.partition(), event.offset(), deadline);
+    if (!end.ok()) return end.status();
+  }
   if (absl::Status s = Resync(); !s.ok()) return s;
   return last;
 }

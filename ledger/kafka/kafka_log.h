@@ -72,6 +72,10 @@ struct KafkaLogOptions {
   std::chrono::milliseconds read_timeout{30000};
   // `<prefix>.journal` for AppendJournaled/RecoverJournal; "" = no journal.
   std::string journal_topic;
+  // A reader only (a standby processor): no producer, and opening reads no
+  // tails (no watermark query); Append, AppendJournaled and RecoverJournal
+  // are FailedPrecondition.
+  bool read_only = false;
 };
 
 // The Kafka log with its write-ahead journal (see the file comment).
@@ -93,6 +97,14 @@ class KafkaLog : public EventLog {
   // holds other events at the journaled offsets (another writer).
   virtual absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
   RecoverJournal() = 0;
+
+  // Up to `max_events` events of `partition` from `from_offset` on, as far
+  // as the brokers had committed them when the read reached the end
+  // (partition EOF). Unlike Read it asks for no watermarks, which librdkafka
+  // may wait for past any timeout while a partition's leader is down: this
+  // returns within read_timeout (DeadlineExceeded) whatever the cluster does.
+  virtual absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(
+      int32_t partition, int64_t from_offset, size_t max_events) = 0;
 };
 
 // Name of the events topic for `prefix`.

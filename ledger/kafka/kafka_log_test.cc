@@ -247,6 +247,48 @@ TEST_CASE("KafkaLog reports a leader that stays down, then recovers") {
   RequireChainIntact(**log, 2);
 }
 
+// What a standby processor reads with: no producer, no watermark queries,
+// and a partition whose leader is down costs read_timeout, not a hang.
+TEST_CASE("KafkaLog read-only: ReadAvailable reads to the end, bounded") {
+  MockCluster cluster;
+  const int32_t p = PartitionFor("stu:E001", 6);
+  REQUIRE(rd_kafka_mock_partition_set_leader(cluster.mock(), "xueji.events", p,
+                                             2) == 0);
+  auto writer = OpenKafkaLog(cluster.Options());
+  REQUIRE(writer.ok());
+  REQUIRE((*writer)
+              ->Append({MakeEvent("stu:E001", "e0", 0),
+                        MakeEvent("stu:E001", "e0", 1),
+                        MakeEvent("stu:E001", "e0", 2)})
+              .ok());
+  KafkaLogOptions options = cluster.Options();
+  options.read_only = true;
+  options.read_timeout = std::chrono::milliseconds(1000);
+  auto reader = KafkaLog::Open(options);
+  REQUIRE(reader.ok());
+  auto all = (*reader)->ReadAvailable(p, 0, 100);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 3);
+  CHECK(all->back().event.offset() == 2);
+  auto tail = (*reader)->ReadAvailable(p, 1, 1);
+  REQUIRE(tail.ok());
+  REQUIRE(tail->size() == 1);
+  CHECK(tail->front().event.offset() == 1);
+  auto at_end = (*reader)->ReadAvailable(p, 3, 100);
+  REQUIRE(at_end.ok());
+  CHECK(at_end->empty());
+  CHECK(absl::IsFailedPrecondition(
+      (*reader)->Append({MakeEvent("stu:E001", "e1", 0)}).status()));
+
+  REQUIRE(rd_kafka_mock_broker_set_down(cluster.mock(), 2) == 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto down = (*reader)->ReadAvailable(p, 3, 100);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK_FALSE(down.ok());
+  CHECK(took < std::chrono::seconds(10));  // bounded, not a hang
+  REQUIRE(rd_kafka_mock_broker_set_up(cluster.mock(), 2) == 0);
+}
+
 TEST_CASE("KafkaLog retries injected produce errors without duplicates") {
   MockCluster cluster;
   auto log = OpenKafkaLog(cluster.Options());

@@ -13,6 +13,7 @@
 #include "ledger/log/hash_chain.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -136,15 +137,22 @@ void PartitionChecker::Finish(int64_t head) {
   report_->head_hashes.push_back(HexEncode(last_hash_));
 }
 
-// Reads partition `p` in chunks. A DataLoss naming the bad offset is recorded
-// and the walk resumes after it; one without an offset ends the partition.
-absl::Status WalkPartition(EventLog& log, int32_t p, PartitionChecker& check) {
+// Reads partition `p` in chunks, up to (not including) offset `limit`. A
+// DataLoss naming the bad offset is recorded and the walk resumes after it;
+// one without an offset ends the partition.
+absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
+                           PartitionChecker& check) {
   int64_t next = 0;
-  while (true) {
-    absl::StatusOr<std::vector<StoredEvent>> chunk = log.Read(p, next, kChunk);
+  while (next < limit) {
+    const size_t max = static_cast<size_t>(
+        std::min<int64_t>(static_cast<int64_t>(kChunk), limit - next));
+    absl::StatusOr<std::vector<StoredEvent>> chunk = log.Read(p, next, max);
     if (chunk.ok()) {
       if (chunk->empty()) return absl::OkStatus();
-      for (const StoredEvent& stored : *chunk) check.Accept(stored);
+      for (const StoredEvent& stored : *chunk) {
+        if (stored.event.offset() >= limit) return absl::OkStatus();
+        check.Accept(stored);
+      }
       next = std::max(next + 1, chunk->back().event.offset() + 1);
       continue;
     }
@@ -156,7 +164,7 @@ absl::Status WalkPartition(EventLog& log, int32_t p, PartitionChecker& check) {
       return absl::OkStatus();
     }
     // The good events before the bad one, one at a time (only after damage).
-    while (next < *bad) {
+    while (next < *bad && next < limit) {
       absl::StatusOr<std::vector<StoredEvent>> one = log.Read(p, next, 1);
       if (!one.ok()) {
         if (absl::IsDataLoss(one.status()) && BadOffset(one.status()) == bad) {
@@ -164,13 +172,15 @@ absl::Status WalkPartition(EventLog& log, int32_t p, PartitionChecker& check) {
         }
         return one.status();
       }
-      if (one->empty()) break;
+      if (one->empty() || one->front().event.offset() >= limit) break;
       check.Accept(one->front());
       next = std::max(next + 1, one->front().event.offset() + 1);
     }
+    if (*bad >= limit) return absl::OkStatus();
     check.Unreadable(*bad, std::string(chunk.status().message()));
     next = *bad + 1;
   }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -201,10 +211,20 @@ absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
   if (!heads.ok()) return heads.status();
   VerifyReport report;
   const int32_t partitions = log.partitions();
+  report.heads.assign(partitions, 0);
+  for (int32_t p = 0; p < partitions && static_cast<size_t>(p) < heads->size();
+       ++p) {
+    report.heads[p] = (*heads)[p];
+  }
   for (int32_t p = 0; p < partitions; ++p) {
     PartitionChecker check(p, partitions, options.dense_offsets, &report);
-    if (absl::Status s = WalkPartition(log, p, check); !s.ok()) return s;
-    check.Finish(static_cast<size_t>(p) < heads->size() ? (*heads)[p] : 0);
+    const int64_t limit = options.stop_at_heads
+                              ? report.heads[p]
+                              : std::numeric_limits<int64_t>::max();
+    if (absl::Status s = WalkPartition(log, p, limit, check); !s.ok()) {
+      return s;
+    }
+    check.Finish(report.heads[p]);
   }
   return report;
 }

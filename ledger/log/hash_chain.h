@@ -34,6 +34,7 @@ struct ChainBreak {
 };
 struct VerifyReport {
   int64_t events_checked = 0;
+  std::vector<int64_t> heads;            // head offsets the walk went to
   std::vector<std::string> head_hashes;  // hex, per partition
   std::vector<ChainBreak> breaks;
 };
@@ -44,10 +45,17 @@ struct VerifyOptions {
   // transaction markers take offsets): offsets need only increase strictly;
   // the prev_hash links still catch a missing event.
   bool dense_offsets = true;
+  // false (the embedded log, which verify opens read-only): walk each
+  // partition to its end; an event at or beyond the head offset is a break.
+  // true (Kafka, where the processor may append while verify runs): take the
+  // head offsets once, before the walk, and check only the events below
+  // them; later appends are not looked at.
+  bool stop_at_heads = false;
 };
 
-// Checks every partition of `log` from offset 0: bytes are canonical, each
-// hash matches, each prev_hash is its predecessor's hash, offsets increase
+// Checks every partition of `log` from offset 0 (to the head offsets taken
+// at the start with options.stop_at_heads): bytes are canonical, each hash
+// matches, each prev_hash is its predecessor's hash, offsets increase
 // (densely unless options.dense_offsets is false).
 absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
                                        const VerifyOptions& options = {});

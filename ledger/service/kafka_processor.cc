@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/storage/kv.h"
+#include "ledger/processor/ledger_state.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/request_form.h"
 #include "ledger/rules/subjects.h"
@@ -28,6 +31,13 @@ using xueji::v1::Event;
 using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
+
+// A standby folds at most this many events per turn of its poll loop, so a
+// long backlog (a new standby on a big ledger) never keeps it from polling;
+// and gives each Kafka read of a turn at most kWarmUpTimeout.
+constexpr size_t kWarmUpBudget = 20000;
+constexpr auto kWarmUpEvery = std::chrono::milliseconds(1000);
+constexpr auto kWarmUpTimeout = std::chrono::milliseconds(1000);
 
 // One consumed requests-topic record.
 struct Incoming {
@@ -65,6 +75,10 @@ class Service {
   // the batch's answers; returns where the requests topic resumes.
   absl::StatusOr<int64_t> Recover();
   absl::Status TakeAssignment();
+  // A standby's turn: folds what the active processor appended since the
+  // last turn into DATA/state (read-only Kafka log, no transactional.id),
+  // so that taking over folds only the last second's events.
+  void WarmUp();
   std::vector<Incoming> PollBatch();
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
@@ -78,6 +92,9 @@ class Service {
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<KafkaLog> log_;
+  std::unique_ptr<KafkaLog> standby_log_;  // WarmUp's reader
+  bool warm_up_failing_ = false;           // logged once per outage
+  std::chrono::steady_clock::time_point next_warm_up_{};
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<KafkaProducer> producer_;
   RdKafkaPtr consumer_;
@@ -120,9 +137,13 @@ absl::Status Service::OpenConsumer() {
                                 : options_.group_id;
   auto conf = MakeKafkaConf(
       options_.kafka.bootstrap_servers, options_.kafka.properties,
+      // A standby learns that the active one's session expired from its
+      // next heartbeat's answer: beat often, so the takeover starts within
+      // half a second of the expiry (not up to a third of the session).
       {{"session.timeout.ms", std::to_string(options_.session_timeout_ms)},
        {"heartbeat.interval.ms",
-        std::to_string(std::max(options_.session_timeout_ms / 3, 100))}},
+        std::to_string(
+            std::clamp(options_.session_timeout_ms / 12, 100, 500))}},
       {{"group.id", group},
        {"enable.auto.commit", "false"},
        {"enable.auto.offset.store", "false"},
@@ -148,8 +169,60 @@ absl::Status Service::OpenConsumer() {
   return absl::OkStatus();
 }
 
+void Service::WarmUp() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_warm_up_) return;
+  next_warm_up_ = now + kWarmUpEvery;
+  auto fail = [&](const absl::Status& status) {
+    if (!warm_up_failing_) {
+      Log(absl::StrCat("processor ", instance_, ": standby catch-up: ",
+                       status.message(), " (retrying every second)"));
+    }
+    warm_up_failing_ = true;
+    standby_log_.reset();  // fresh connections next turn
+  };
+  if (standby_log_ == nullptr) {
+    // Read-only: no producer (one with the processors' transactional.id
+    // would fence the active one) and no watermark queries, which
+    // librdkafka may wait on past any timeout while a broker is down.
+    KafkaLogOptions log_options;
+    log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
+    log_options.topic_prefix = options_.kafka.topic_prefix;
+    log_options.properties = options_.kafka.properties;
+    log_options.read_only = true;
+    log_options.open_timeout = kWarmUpTimeout;
+    log_options.read_timeout = kWarmUpTimeout;
+    auto log = KafkaLog::Open(log_options);
+    if (!log.ok()) return fail(log.status());
+    standby_log_ = *std::move(log);
+  }
+  LedgerState state(state_kv_.get());
+  size_t budget = kWarmUpBudget;
+  for (int32_t p = 0; p < standby_log_->partitions() && budget > 0; ++p) {
+    absl::StatusOr<int64_t> from = state.Checkpoint(p);
+    if (!from.ok()) return fail(from.status());
+    auto events = standby_log_->ReadAvailable(p, *from, budget);
+    if (!events.ok()) return fail(events.status());
+    for (const StoredEvent& stored : *events) {
+      if (absl::Status s = state.Apply(stored.event); !s.ok()) {
+        state_kv_->Discard();
+        return fail(s);
+      }
+    }
+    if (absl::Status s = state_kv_->Commit(/*sync=*/false); !s.ok()) {
+      return fail(s);
+    }
+    budget -= events->size();
+  }
+  if (warm_up_failing_) {
+    Log(absl::StrCat("processor ", instance_, ": standby catch-up resumed"));
+  }
+  warm_up_failing_ = false;
+}
+
 absl::StatusOr<int64_t> Service::Recover() {
   processor_.reset();
+  standby_log_.reset();  // the active one reads through log_
   if (log_ == nullptr) {
     KafkaLogOptions log_options;
     log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
@@ -443,6 +516,7 @@ absl::Status Service::Run() {
       }
       failures_ = 0;
     }
+    if (!active_ && pending_assignment_ == nullptr) WarmUp();
     std::vector<Incoming> batch = PollBatch();
     if (batch.empty() || !active_) continue;
     if (absl::Status s = Process(batch); !s.ok()) {

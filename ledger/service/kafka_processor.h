@@ -2,7 +2,10 @@
 // long-running member of the consumer group `<prefix>.processor` on the
 // one-partition `<prefix>.requests` topic (docs/kafka-design.md). The member
 // that owns the partition is the single decider and the single writer of
-// every `<prefix>.events` partition; the others are hot standbys.
+// every `<prefix>.events` partition; the others are warm standbys: once a
+// second they fold the events the active one appended into their own state
+// (through a reader without transactional.id), so a takeover folds only the
+// last second's events (docs/kafka-design.md, Failover).
 //
 // On assignment it recovers: KafkaLog::RecoverJournal finishes the last
 // journaled batch (a predecessor killed half way through one leaves no half
@@ -44,7 +47,10 @@ struct ProcessorServiceOptions {
   bool transactions = false;            // transactional.id fencing
   size_t batch_size = 512;              // requests per decided batch
   std::chrono::milliseconds timeout{30000};  // per Kafka operation
-  int session_timeout_ms = 6000;        // how fast a standby takes over
+  // A standby takes over this long after the active one died (plus a
+  // heartbeat of at most 500 ms, plus recovery); 6000 is the broker's
+  // default group.min.session.timeout.ms.
+  int session_timeout_ms = 6000;
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const std::string&)> log;  // one line per event of note
 };
