@@ -2,8 +2,9 @@
 # Regenerates the checked-in seed corpus tests/fuzz/corpus/TARGET and the JSON
 # dictionaries tests/fuzz/*.dict:
 #   request_line   tools/demo/requests.jsonl one line per file, the demo's
-#                  days (several lines each), and a sample of `ledger gen`
-#                  requests (a small generated workload);
+#                  days (several lines each), a line over the 64 KiB limit,
+#                  and a sample of `ledger gen` requests (a small generated
+#                  workload);
 #   registry_line  tools/demo/registry.jsonl one line per file, the whole
 #                  file, and `ledger gen`'s registry lines;
 #   event_decoder  each event of the demo ledger's log, and each subject's
@@ -12,7 +13,9 @@
 #                  partition.
 # The seeds, the corpus already checked in and any DIRs given (e.g.
 # build-fuzz/fuzz-corpus/TARGET after tools/fuzz.sh) are minimised together
-# with libFuzzer's -merge=1: only inputs that add coverage are kept.
+# with libFuzzer's -merge=1 over edges only (-use_counters=0): one input per
+# new edge, a few hundred files in all. A run finds the hit-count features
+# again within seconds, in its own work corpus.
 #
 #   tests/fuzz/make_corpus.sh [EXTRA_ROOT]   EXTRA_ROOT/TARGET dirs are merged
 #
@@ -65,6 +68,15 @@ awk -v dir="$seeds/request_line" '
   { print > (dir "/day-" day) }
 ' tools/demo/requests.jsonl
 
+# A line over the 64 KiB limit, then a short one: the reader must answer the
+# long one MALFORMED and carry on.
+python3 -c "
+import sys
+sys.stdout.write('{\"requestId\":\"r-long-1\",\"actor\":\"reg-sm1\",\"admit\":{\"child\":'
+                 '{\"name\":\"' + 'a' * 66000 + '\"}}}\n'
+                 '{\"requestId\":\"r-after-long\",\"actor\":\"reg-sm1\",\"leave\":{}}\n')
+" >"$seeds/request_line/long-line"
+
 # A small generated workload: every kind of request gen writes, a few each.
 "$ledger" gen --children 400 --seed 14 --out "$tmp/gen" 2>/dev/null
 awk -v dir="$seeds/request_line" '
@@ -87,7 +99,7 @@ for t in request_line registry_line event_decoder verify_log; do
   [ -d "tests/fuzz/corpus/$t" ] && inputs+=("tests/fuzz/corpus/$t")
   [ -n "$extra_root" ] && [ -d "$extra_root/$t" ] && inputs+=("$extra_root/$t")
   mkdir -p "$tmp/merged/$t"
-  "build-fuzz/tests/fuzz/${t}_fuzzer" -merge=1 -max_len=70000 \
+  "build-fuzz/tests/fuzz/${t}_fuzzer" -merge=1 -use_counters=0 -max_len=70000 \
     "$tmp/merged/$t" "${inputs[@]}" 2>"$tmp/merge-$t.log" ||
     { tail -20 "$tmp/merge-$t.log" >&2; exit 1; }
   rm -rf "tests/fuzz/corpus/$t"
