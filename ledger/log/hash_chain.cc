@@ -31,6 +31,8 @@ namespace xueji {
 namespace {
 
 constexpr size_t kChunk = 1024;
+// No event can follow one at this offset (and offset + 1 would overflow).
+constexpr int64_t kMaxOffset = std::numeric_limits<int64_t>::max();
 // Payload the embedded log's Read puts on a DataLoss status: the offset of
 // the bad event, in decimal (embedded_log.cc sets it under the same URL).
 constexpr char kBadOffsetPayload[] = "type.xueji.dev/xueji.storage.BadOffset";
@@ -88,6 +90,10 @@ void PartitionChecker::Accept(const StoredEvent& stored) {
   const xueji::v1::Event& event = stored.event;
   ++report_->events_checked;
   const int64_t offset = event.offset();
+  if (offset == kMaxOffset) {
+    Break(offset, "offset out of range");
+    return;
+  }
   if (offset < expected_) {
     Break(offset, absl::StrCat("offset out of order (expected ", expected_, ")"));
     return;
@@ -123,7 +129,7 @@ void PartitionChecker::Unreadable(int64_t offset, std::string problem) {
   Break(offset, std::move(problem));
   prev_.reset();
   last_hash_.clear();
-  expected_ = std::max(expected_, offset + 1);
+  expected_ = std::max(expected_, offset < kMaxOffset ? offset + 1 : offset);
 }
 
 void PartitionChecker::Finish(int64_t head) {
@@ -153,7 +159,12 @@ absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
         if (stored.event.offset() >= limit) return absl::OkStatus();
         check.Accept(stored);
       }
-      next = std::max(next + 1, chunk->back().event.offset() + 1);
+      // Offsets only grow as the walk pages on. Below `next` (stored under
+      // a key of 2^63 or more, an offset reads as negative and sorts last)
+      // or at the largest offset, nothing after it can be asked for.
+      const int64_t last = chunk->back().event.offset();
+      if (last < next || last == kMaxOffset) return absl::OkStatus();
+      next = last + 1;
       continue;
     }
     if (!absl::IsDataLoss(chunk.status())) return chunk.status();
@@ -178,6 +189,7 @@ absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
     }
     if (*bad >= limit) return absl::OkStatus();
     check.Unreadable(*bad, std::string(chunk.status().message()));
+    if (*bad == kMaxOffset) return absl::OkStatus();
     next = *bad + 1;
   }
   return absl::OkStatus();

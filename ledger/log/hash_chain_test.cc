@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -251,6 +252,62 @@ TEST_CASE("VerifyLog: unreadable events are reported and the walk goes on") {
   CHECK(report.breaks[1].offset == 3);
   CHECK(report.breaks[1].problem.find("hash mismatch") != std::string::npos);
   CHECK(report.events_checked == 14);  // every readable event was checked
+}
+
+// Forwards to a log and gives up (Aborted) after `budget` reads, so a walk
+// that never ends fails the test instead of hanging it.
+class BoundedReads : public EventLog {
+ public:
+  BoundedReads(EventLog& log, int budget) : log_(log), budget_(budget) {}
+  int32_t partitions() const override { return log_.partitions(); }
+  absl::StatusOr<std::vector<v1::Event>> Append(
+      std::vector<v1::Event> batch) override {
+    return log_.Append(std::move(batch));
+  }
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
+                                                int64_t from_offset,
+                                                size_t max_events) override {
+    if (--budget_ < 0) return absl::AbortedError("read budget spent");
+    return log_.Read(partition, from_offset, max_events);
+  }
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return log_.HeadOffsets();
+  }
+
+ private:
+  EventLog& log_;
+  int budget_;
+};
+
+// Found by tests/fuzz/verify_log_fuzzer (issue 14): an event stored under a
+// key whose offset reads as negative (2^63 or more) made the walk re-read it
+// for ever (`ledger verify` hung, its memory growing); one at the largest
+// offset overflowed offset + 1.
+TEST_CASE("VerifyLog: an event stored at an impossible offset is a break") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  int64_t offset = 0;
+  SECTION("2^64 - 1, read as -1") { offset = -1; }
+  SECTION("2^63 - 1, the largest") { offset = INT64_MAX; }
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+    v1::Event event = MakeEvent("stu:CHAIN", "req-forged");
+    event.set_partition(p);
+    event.set_offset(offset);  // so that the log's Read accepts it
+    SealEvent("", &event);
+    kv.Put(EventKey(p, offset), CanonicalBytes(event));
+  });
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), options);
+  REQUIRE(log.ok());
+  BoundedReads bounded(**log, 1000);
+  auto report = VerifyLog(bounded);
+  REQUIRE(report.ok());
+  INFO(Describe(*report));
+  REQUIRE(report->breaks.size() == 1);
+  CHECK(report->breaks[0].partition == p);
+  CHECK(report->breaks[0].offset == offset);
+  CHECK(report->events_checked == 16);  // the 15 events and the forged one
 }
 
 }  // namespace
