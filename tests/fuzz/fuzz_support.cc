@@ -48,10 +48,10 @@ void Attach(Ledger* ledger) {
 template <typename Msg>
 void Load(Ledger& ledger, std::string_view text,
           const JsonlPipeline<Msg>& pipeline) {
-  std::istringstream in{std::string(text)};
+  std::unique_ptr<LineReader> in = LineReader::FromString(std::string(text));
   std::ostringstream out;
   Progress progress("fuzz: demo");
-  BatchOutcome outcome = RunJsonl(in, out, progress, pipeline);
+  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline);
   Check(outcome.status.ok(), "the demo could not be loaded");
 }
 
@@ -73,7 +73,7 @@ Ledger* BuildDemo() {
        registry);
 
   JsonlPipeline<xueji::v1::Request> requests;
-  requests.validate = ValidateEnvelope;
+  requests.validate = ValidateRequestLine;
   requests.submit = [ledger](const std::vector<xueji::v1::Request>& b) {
     return ledger->processor->Submit(b);
   };
@@ -132,18 +132,6 @@ void CheckViewsCaughtUp(Ledger& ledger) {
 absl::Time AfterTheTerm() {
   static const absl::Time t = *ParseRfc3339("2026-01-05T09:00:00+08:00");
   return t;
-}
-
-bool ValidateEnvelope(const xueji::v1::Request& request, int64_t line_no,
-                      xueji::v1::Result* early) {
-  const std::string problem = RequestIdProblem(request.request_id());
-  if (problem.empty()) return true;
-  early->set_request_id(
-      request.request_id().size() <= 128 ? request.request_id() : "");
-  early->set_status(xueji::v1::REJECTED);
-  early->set_code(xueji::v1::MALFORMED_REQUEST);
-  early->set_message(absl::StrCat("line ", line_no, ": ", problem));
-  return false;
 }
 
 // --- MemoryLog ---------------------------------------------------------------

@@ -121,10 +121,6 @@ const PolicyBook& DefaultPolicy();
 // The clock the demo's reports use: 2026-01-05T09:00:00+08:00.
 absl::Time AfterTheTerm();
 
-// The envelope check `ledger submit` applies before a request reaches the
-// processor (commands/submit.cc ValidateEnvelope): a usable requestId.
-bool ValidateEnvelope(const xueji::v1::Request& request, int64_t line_no,
-                      xueji::v1::Result* early);
 
 // Aborts unless each partition's views checkpoint is the log's head.
 void CheckViewsCaughtUp(Ledger& ledger);

@@ -30,10 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pipeline.after_batch = [&]() -> absl::Status {
     return ledger.views->CatchUp(ledger.log).status();
   };
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  std::unique_ptr<LineReader> in = LineReader::FromString(
+      std::string(reinterpret_cast<const char*>(data), size));
   std::ostringstream out;
   Progress progress("fuzz: registry");
-  BatchOutcome outcome = RunJsonl(in, out, progress, pipeline, 3);
+  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline, 3);
   Check(outcome.status.ok(), "registry load failed over in-memory stores");
   int64_t results = 0;
   for (char c : out.str()) results += c == '\n';

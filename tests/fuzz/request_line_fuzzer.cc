@@ -48,18 +48,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace xueji::fuzz;
   Ledger ledger(DemoLedger());
   JsonlPipeline<xueji::v1::Request> pipeline;
-  pipeline.validate = ValidateEnvelope;
+  pipeline.validate = ValidateRequestLine;
   pipeline.submit = [&](const std::vector<xueji::v1::Request>& batch) {
     return ledger.processor->Submit(batch);
   };
   pipeline.after_batch = [&]() -> absl::Status {
     return ledger.views->CatchUp(ledger.log).status();
   };
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  std::unique_ptr<LineReader> in = LineReader::FromString(
+      std::string(reinterpret_cast<const char*>(data), size));
   std::ostringstream out;
   Progress progress("fuzz: requests");
   // Small batches, so duplicates meet both inside a batch and across.
-  BatchOutcome outcome = RunJsonl(in, out, progress, pipeline, 3);
+  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline, 3);
   Check(outcome.status.ok(), "submit failed over in-memory stores");
   CheckResults(out.str(), outcome.lines);
   CheckViewsCaughtUp(ledger);
