@@ -1,17 +1,17 @@
 // LedgerState over a KvStore. Key layout (values are serialized protobuf
 // messages unless noted):
 //   r/<subject>             -> RecordState           (subject "stu:<no>")
-//   n/<student_no>          -> subject               (current and former numbers)
-//   i/<identity key>        -> subject               (the record that last held it)
-//   p/<request_id>          -> subject               (record's pending change)
-//   k/<code>                -> KindergartenState
+//   n/<student_no>          -> subject               (current and former
+//   numbers) i/<identity key>        -> subject               (the record that
+//   last held it) p/<request_id>          -> subject               (record's
+//   pending change) k/<code>                -> KindergartenState
 //   l/<kg>/<subject>        -> current student_no    (live records at kg;
 //                                                    "" in stores written
 //                                                    before: read r/)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
-//   q/<request_id>          -> Result                (first answer of a request)
-//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   q/<request_id>          -> Result                (first answer of a
+//   request) c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/ledger_state.h"
 
@@ -106,8 +106,7 @@ absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
   if (!number.has_value()) return absl::OkStatus();
   XUEJI_ASSIGN_OR_RETURN(int next, NextSequenceIn(*kv, number->prefix));
   if (number->seq + 1 > next) {
-    kv->Put(Cat("s/", number->prefix),
-             Cat(number->seq + 1));
+    kv->Put(Cat("s/", number->prefix), Cat(number->seq + 1));
   }
   return absl::OkStatus();
 }
@@ -151,7 +150,8 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
     case Event::kRecordRequested:
       return AdvanceSequence(kv, event.student_no());
     case Event::kTemporaryNumberAssigned:
-      return AdvanceSequence(kv, event.temporary_number_assigned().student_no());
+      return AdvanceSequence(kv,
+                             event.temporary_number_assigned().student_no());
     case Event::kNumberConverted:
       return AdvanceSequence(kv, event.number_converted().from_student_no());
     default:
@@ -162,13 +162,12 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
 absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   std::string_view code = event.subject();
   if (!ConsumePrefix(&code, "kg:") || code.empty()) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": kindergarten event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": kindergarten event on subject \"", event.subject(), "\""));
   }
-  XUEJI_ASSIGN_OR_RETURN(
-      std::optional<KindergartenState> before,
-      GetMessage<KindergartenState>(*kv, Cat("k/", code)));
+  XUEJI_ASSIGN_OR_RETURN(std::optional<KindergartenState> before,
+                         GetMessage<KindergartenState>(*kv, Cat("k/", code)));
   KindergartenState now =
       EvolveKindergarten(before.value_or(KindergartenState()), event);
   if (now.code().empty()) now.set_code(std::string(code));
@@ -179,9 +178,9 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
 absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   std::string_view id = event.subject();
   if (!ConsumePrefix(&id, "op:") || id.empty()) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": operator event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": operator event on subject \"", event.subject(), "\""));
   }
   XUEJI_ASSIGN_OR_RETURN(std::optional<OperatorState> before,
                          GetMessage<OperatorState>(*kv, Cat("o/", id)));
@@ -211,7 +210,8 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
 absl::Status RecordResult(KvStore* kv, const Event& event) {
   if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  XUEJI_ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
+  XUEJI_ASSIGN_OR_RETURN(std::optional<Result> known,
+                         GetMessage<Result>(*kv, key));
   Result result = known.value_or(Result());
   result.set_request_id(event.request_id());
   result.set_status(event.outcome());
@@ -264,17 +264,17 @@ absl::Status LedgerState::Apply(const Event& event) {
     case Event::kRequestRejected:
       break;
     default:
-      return absl::DataLossError(Cat(
-          "partition ", event.partition(), " offset ", event.offset(),
-          ": event of unknown payload (case ", event.payload_case(), ")"));
+      return absl::DataLossError(
+          Cat("partition ", event.partition(), " offset ", event.offset(),
+              ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
-  if (absl::Status touched = TouchActor(kv_, event); !touched.ok()) return touched;
+  if (absl::Status touched = TouchActor(kv_, event); !touched.ok())
+    return touched;
   if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
     return recorded;
   }
-  kv_->Put(Cat("c/", EncodeFixed32BE(
-                                  static_cast<uint32_t>(event.partition()))),
+  kv_->Put(Cat("c/", EncodeFixed32BE(static_cast<uint32_t>(event.partition()))),
            EncodeFixed64BE(static_cast<uint64_t>(event.offset() + 1)));
   return absl::OkStatus();
 }
@@ -287,14 +287,36 @@ absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
   XUEJI_ASSIGN_OR_RETURN(
       std::optional<std::string> value,
-      kv_->Get(Cat("c/",
-                            EncodeFixed32BE(static_cast<uint32_t>(partition)))));
+      kv_->Get(Cat("c/", EncodeFixed32BE(static_cast<uint32_t>(partition)))));
   if (!value.has_value()) return 0;
   if (value->size() != 8) {
     return absl::DataLossError(
         Cat("ledger state: bad checkpoint of partition ", partition));
   }
   return static_cast<int64_t>(DecodeFixed64BE(*value));
+}
+
+absl::StatusOr<std::vector<int64_t>> LedgerState::Checkpoints() const {
+  std::vector<int64_t> next;
+  absl::Status bad;
+  absl::Status scanned =
+      kv_->ScanPrefix("c/", [&](std::string_view key, std::string_view value) {
+        if (key.size() != 6 || value.size() != 8) {
+          bad = absl::DataLossError("ledger state: bad checkpoint row");
+          return false;
+        }
+        const uint32_t p = DecodeFixed32BE(key.substr(2));
+        if (p >= (1u << 16)) {
+          bad = absl::DataLossError("ledger state: bad checkpoint row");
+          return false;
+        }
+        if (p >= next.size()) next.resize(p + 1, 0);
+        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+  return next;
 }
 
 absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
@@ -343,8 +365,8 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
     XUEJI_ASSIGN_OR_RETURN(std::optional<RecordState> record,
                            RecordBySubject(*kv_, subject));
     if (!record.has_value()) {
-      return absl::DataLossError(Cat(
-          "ledger state: live index names a missing record ", subject));
+      return absl::DataLossError(
+          Cat("ledger state: live index names a missing record ", subject));
     }
     records.push_back(std::move(*record));
   }
@@ -363,8 +385,8 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
   std::string prefix = LiveKey(kindergarten, "");
   absl::Status scanned = kv_->ScanPrefix(
       prefix, [&](std::string_view key, std::string_view student_no) {
-        live.push_back({std::string(key.substr(prefix.size())),
-                        std::string(student_no)});
+        live.push_back(
+            {std::string(key.substr(prefix.size())), std::string(student_no)});
         return true;
       });
   if (!scanned.ok()) return scanned;
