@@ -146,7 +146,7 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   if (!marked.ok()) return marked.status();
   if (options.until.has_value()) {
     kv_->Put(views_internal::UntilKey(),
-             absl::FormatTime(absl::RFC3339_sec, *options.until,
+             absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *options.until,
                               absl::UTCTimeZone()));
   } else if (marked->has_value()) {
     kv_->Delete(views_internal::UntilKey());
@@ -199,6 +199,7 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
     if (!chunk.ok()) return chunk.status();
     if (chunk->empty()) break;
     for (StoredEvent& stored : *chunk) {
+      if (*next >= head) break;  // at CatchUpOptions::up_to
       if (stored.event.partition() != partition ||
           stored.event.offset() != *next) {
         return absl::DataLossError(absl::StrCat(
