@@ -136,6 +136,23 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
 absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
     const GlobalOptions& options, absl::Duration lock_timeout,
     Purpose purpose) {
+  auto session = OpenLocked(options, lock_timeout, purpose);
+  // Found under the lock (every DataLoss below is): mark it, so that a
+  // command that would not meet it again refuses too.
+  if (!session.ok() && absl::IsDataLoss(session.status()) &&
+      !session.status().GetPayload(kMarkedPayload).has_value()) {
+    if (absl::Status marked =
+            MarkDamaged(DataDir{options.data_dir}, session.status());
+        !marked.ok()) {
+      std::cerr << "ledger: " << marked.message() << "\n";
+    }
+  }
+  return session;
+}
+
+absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
+    const GlobalOptions& options, absl::Duration lock_timeout,
+    Purpose purpose) {
   if (auto now = LedgerNow(); !now.ok()) return now.status();
   auto policy = LoadPolicy(options);
   if (!policy.ok()) return policy.status();

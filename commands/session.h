@@ -115,6 +115,9 @@ class WriteSession {
 
  private:
   WriteSession() = default;
+  static absl::StatusOr<std::unique_ptr<WriteSession>> OpenLocked(
+      const GlobalOptions& options, absl::Duration lock_timeout,
+      Purpose purpose);
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<EventLog> checked_log_;  // over log_

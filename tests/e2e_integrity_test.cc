@@ -94,6 +94,7 @@ TEST_CASE(
   CHECK(submit.out.empty());  // no answer: nothing was decided
   CHECK(submit.err.find("behind the decider state") != std::string::npos);
   CHECK(submit.err.find("partition") != std::string::npos);
+  CHECK(fs::exists(term.Dir("DAMAGED")));  // found under the lock: marked
   RunResult verify = term.ledger.Run({"verify"});
   CheckRefused(verify, "verify");
   CHECK(verify.out.find("DAMAGE: the event log") != std::string::npos);
