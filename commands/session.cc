@@ -207,17 +207,16 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
   s->checked_log_ = ChainChecked(*s->log_);
   s->processor_ = std::make_unique<RequestProcessor>(
       s->checked_log_.get(), s->state_kv_.get(), &s->policy_, &ClockNow);
+  // (A failure here may be the log's or the state's: the message names it.)
   if (auto caught = s->processor_->CatchUp(); !caught.ok()) {
-    return ProjectionDamaged(caught.status(), dir.state());
+    return caught.status();
   }
   if (purpose == Purpose::kRead) {
     auto until = s->views_->Until();
     if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());
     if (until->has_value()) return s;  // as of `replay --until`: leave them
   }
-  if (absl::Status st = s->CatchUpViews(nullptr); !st.ok()) {
-    return ProjectionDamaged(st, dir.views());
-  }
+  if (absl::Status st = s->CatchUpViews(nullptr); !st.ok()) return st;
   return s;
 }
 
