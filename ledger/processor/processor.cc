@@ -1,5 +1,6 @@
 #include "ledger/processor/processor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -55,7 +56,8 @@ RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
       policy_(policy),
       clock_(std::move(clock)) {}
 
-absl::StatusOr<int64_t> RequestProcessor::CatchUp() {
+absl::StatusOr<int64_t> RequestProcessor::CatchUp(
+    const std::vector<int64_t>* up_to) {
   auto heads = log_->HeadOffsets();
   if (!heads.ok()) return heads.status();
   int64_t applied = 0;
@@ -63,11 +65,16 @@ absl::StatusOr<int64_t> RequestProcessor::CatchUp() {
     auto from = state_.Checkpoint(p);
     if (!from.ok()) return from.status();
     int64_t next = *from;
-    while (next < (*heads)[p]) {
+    int64_t end = (*heads)[p];
+    if (up_to != nullptr && static_cast<size_t>(p) < up_to->size()) {
+      end = std::min(end, (*up_to)[p]);
+    }
+    while (next < end) {
       auto chunk = log_->Read(p, next, kCatchUpChunk);
       if (!chunk.ok()) return chunk.status();
-      if (chunk->empty()) break;
+      if (chunk->empty()) break;  // Kafka: transaction markers at the end
       for (const StoredEvent& stored : *chunk) {
+        if (stored.event.offset() >= end) break;
         if (absl::Status s = state_.Apply(stored.event); !s.ok()) {
           state_kv_->Discard();
           return s;

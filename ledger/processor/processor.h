@@ -47,8 +47,9 @@ class RequestProcessor {
                    std::function<absl::Time()> clock);
 
   // Applies log events the state has not seen (after a crash). Call once
-  // after opening; returns the number of events applied.
-  absl::StatusOr<int64_t> CatchUp();
+  // after opening; returns the number of events applied. With `up_to`, each
+  // partition stops before that offset (index = partition).
+  absl::StatusOr<int64_t> CatchUp(const std::vector<int64_t>* up_to = nullptr);
 
   // One Result per request, in order. A non-OK status means the batch was not
   // applied at all (storage failure).

@@ -57,6 +57,9 @@ class MemoryKv : public KvStore {
 // RocksDB-backed store with a write overlay.
 class RocksKv : public KvStore {
  public:
+  // Opening recovers the write-ahead log strictly (kAbsoluteConsistency):
+  // damage is DataLoss naming the file. Only an incomplete record at its end
+  // is forgiven (see recovery_note()), since a RocksKv holds projections.
   struct Options {
     bool create_if_missing = true;
     bool read_only = false;  // no lock taken; Put/Commit fail
@@ -78,6 +81,14 @@ class RocksKv : public KvStore {
   virtual void Discard() = 0;
   // Bytes buffered in the overlay (to bound batch size).
   virtual size_t PendingBytes() const = 0;
+  // Reads every stored block and checks its checksum: DataLoss naming the
+  // file on damage.
+  virtual absl::Status VerifyChecksums() = 0;
+  // Non-empty when Open had to drop an incomplete record at the end of the
+  // store's write-ahead log (a write cut short by a crash, or a truncated
+  // file): says what was dropped. The store is consistent as of an earlier
+  // commit; a projection catches up from its checkpoints.
+  virtual const std::string& recovery_note() const = 0;
 };
 
 
