@@ -47,7 +47,7 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 
 }  // namespace
 
-RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
+RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
                                    const PolicyBook* policy,
                                    std::function<absl::Time()> clock)
     : log_(log),

@@ -43,7 +43,7 @@ class RequestProcessor {
  public:
   // `log` and `state_kv` must outlive the processor. `clock` gives the ledger
   // time for each batch.
-  RequestProcessor(EventLog* log, RocksKv* state_kv, const PolicyBook* policy,
+  RequestProcessor(EventLog* log, KvStore* state_kv, const PolicyBook* policy,
                    std::function<absl::Time()> clock);
 
   // Applies log events the state has not seen (after a crash). Call once
@@ -86,7 +86,7 @@ class RequestProcessor {
                              std::vector<xueji::v1::Event>* batch);
 
   EventLog* log_;
-  RocksKv* state_kv_;
+  KvStore* state_kv_;
   LedgerState state_;
   const PolicyBook* policy_;
   std::function<absl::Time()> clock_;
