@@ -245,10 +245,10 @@ absl::StatusOr<int64_t> BuildState(EventLog& log, const std::string& dir) {
   auto kv = RocksKv::Open(dir, RocksKv::Options{});
   if (!kv.ok()) return kv.status();
   PolicyBook policy;  // folding events needs no policy
-  RequestProcessor processor(&log, kv->get(), &policy,
-                             [] { return absl::Now(); });
-  auto applied = processor.CatchUp();
-  if (!applied.ok()) return applied.status();
+  int64_t applied = 0;
+  auto processor = RequestProcessor::Open(
+      &log, kv->get(), &policy, [] { return absl::Now(); }, &applied);
+  if (!processor.ok()) return processor.status();
   if (absl::Status s = (*kv)->Commit(/*sync=*/true); !s.ok()) return s;
   return applied;
 }
