@@ -33,6 +33,8 @@ enum ExitCode {
   kExitStorage = 3
 };
 
+class Backend;  // commands/backend.h
+
 struct GlobalOptions {
   std::string data_dir;  // --data, else $LEDGER_DATA, else ./ledger-data
   std::string
@@ -48,6 +50,9 @@ struct GlobalOptions {
   // --views DIR: queries read this views store (a projector's) instead of
   // DATA/views.
   std::string views_dir;
+  // Where writes go and which log replay/verify read: chosen once by RunCli
+  // after parsing (ChooseBackend), owned by it.
+  Backend* backend = nullptr;
 };
 
 // The Kafka connection the options name; !enabled() when none (embedded).
