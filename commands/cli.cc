@@ -20,6 +20,8 @@ int RunCli(int argc, char** argv) {
       "ledger"};
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", std::string("ledger ") + XUEJI_VERSION,
+                       "print the version and exit");
   GlobalOptions g;
   const char* env_data = std::getenv("LEDGER_DATA");
   g.data_dir = env_data != nullptr && *env_data ? env_data : "./ledger-data";
@@ -65,9 +67,7 @@ int RunCli(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and usage hint
