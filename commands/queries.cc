@@ -12,18 +12,19 @@
 #include "commands/cli.h"
 #include "commands/describe.h"
 #include "commands/output/output.h"
-#include "ledger/rules/areas.h"
-#include "ledger/rules/jurisdiction.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/jurisdiction.h"
 
 namespace xueji {
 namespace {
 
 using xueji::v1::RecordState;
 
-absl::StatusOr<ReadScope> ScopeOf(const Views& views, const std::string& op_id) {
+absl::StatusOr<ReadScope> ScopeOf(const Views& views,
+                                  const std::string& op_id) {
   if (op_id.empty()) return ReadScope{};
   auto op = views.Operator(op_id);
   if (!op.ok()) return op.status();
@@ -57,7 +58,8 @@ absl::Status CheckRecordInScope(const Views& views, const ReadScope& scope,
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
   auto now = LedgerNow();
   if (!now.ok()) return now.status();
-  return absl::ToCivilDay(*now, absl::UTCTimeZone());
+  // The ledger's day is Beijing time (UTC+8), whatever the host's zone.
+  return absl::ToCivilDay(*now, absl::FixedTimeZone(8 * 60 * 60));
 }
 
 std::string JsonArray(const std::vector<std::string>& items) {
@@ -147,15 +149,8 @@ int RunShow(const GlobalOptions& g, const std::string& no) {
 
 int RunFind(const GlobalOptions& g, const std::string& type_name,
             const std::string& number) {
-  xueji::v1::IdType type;
-  if (!xueji::v1::IdType_Parse(type_name, &type) ||
-      type == xueji::v1::ID_TYPE_UNSPECIFIED) {
-    return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--id-type ", type_name,
-                     ": not one of RESIDENT_ID, "
-                     "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
-                     "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
-  }
+  xueji::v1::IdType type;  // checked by the option (IsMember)
+  xueji::v1::IdType_Parse(type_name, &type);
   auto q = OpenQuery(g);
   if (!q.ok()) return Fail(q.status());
   auto records = q->views->RecordsByIdentity(type, NormalizeIdNumber(number));
@@ -257,13 +252,9 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
 int RunAnomalies(const GlobalOptions& g, const std::string& region,
                  const std::string& kind_name, const std::string& as_of_text) {
   AnomalyQuery query;
-  if (!kind_name.empty()) {
+  if (!kind_name.empty()) {  // checked by the option (IsMember)
     xueji::v1::Anomaly::Kind kind;
-    if (!xueji::v1::Anomaly::Kind_Parse(kind_name, &kind) ||
-        kind == xueji::v1::Anomaly::KIND_UNSPECIFIED) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--kind ", kind_name, ": unknown anomaly kind")));
-    }
+    xueji::v1::Anomaly::Kind_Parse(kind_name, &kind);
     query.kind = kind;
   }
   if (!as_of_text.empty()) {
@@ -358,10 +349,10 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto type = std::make_shared<std::string>();
   auto number = std::make_shared<std::string>();
   auto find = app.add_subcommand("find", "Records by identity document.");
-  find->add_option("--id-type", *type,
-                   "RESIDENT_ID, HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, "
-                   "TW_PERMIT, FOREIGN_PERMANENT_RESIDENCE or PASSPORT")
-      ->required();
+  find->add_option("--id-type", *type, "document type (any case)")
+      ->required()
+      ->transform(CLI::IsMember(EnumNames(xueji::v1::IdType_descriptor()),
+                                CLI::ignore_case));
   find->add_option("--id-number", *number, "document number")->required();
   find->add_flag("--json", g.json, "JSON instead of a table");
   find->callback([&g, &run, type, number] {
@@ -408,9 +399,12 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   anomalies->add_option(
       "--region", *region,
       "GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits");
-  anomalies->add_option("--kind", *kind, "only this kind");
-  anomalies->add_option("--as-of", *date,
-                        "YYYY-MM-DD (default: today by the ledger clock)");
+  anomalies->add_option("--kind", *kind, "only this kind (any case)")
+      ->transform(CLI::IsMember(
+          EnumNames(xueji::v1::Anomaly::Kind_descriptor()), CLI::ignore_case));
+  anomalies->add_option(
+      "--as-of", *date,
+      "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
   anomalies->add_flag("--json", g.json, "JSON instead of a table");
   anomalies->callback([&g, &run, region, kind, date] {
     run = [&g, region, kind, date] {
