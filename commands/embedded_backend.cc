@@ -242,13 +242,14 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
 
 // `verify --views` (embedded): the views against a rebuild from the log up
 // to the views' own checkpoints, so views that merely lag (or stand at a
-// `replay --until`) compare equal.
-int CompareViews(const DataDir& dir, EventLog& log, Views& views,
-                 const std::vector<int64_t>& heads) {
+// `replay --until`) compare equal. Fills `check`; DataLoss when they differ.
+absl::Status CompareViews(const DataDir& dir, EventLog& log, Views& views,
+                          const std::vector<int64_t>& heads,
+                          xueji::v1::VerifyReport::ViewsCheck* check) {
   auto seen = views.Checkpoints();
-  if (!seen.ok()) return Fail(seen.status());
+  if (!seen.ok()) return seen.status();
   auto live = views.Digest();
-  if (!live.ok()) return Fail(live.status());
+  if (!live.ok()) return live.status();
   const std::string scratch =
       (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid()))
           .string();
@@ -259,31 +260,24 @@ int CompareViews(const DataDir& dir, EventLog& log, Views& views,
   auto rebuilt = BuildViews(log, scratch, up_to, &applied);
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  if (!rebuilt.ok()) return Fail(rebuilt.status());
-  if (*rebuilt != *live) {
-    return Fail(absl::DataLossError(
+  if (!rebuilt.ok()) return rebuilt.status();
+  check->set_events(applied);
+  check->set_identical(*rebuilt == *live);
+  if (!check->identical()) {
+    return absl::DataLossError(
         absl::StrCat("the views ", dir.views(),
                      " differ from a rebuild of the log up to "
                      "their checkpoints: they are damaged (`ledger replay` "
-                     "rebuilds them)")));
+                     "rebuilds them)"));
   }
-  std::cout << "views identical to a rebuild from the log (" << applied
-            << " events)\n";
   int64_t behind = 0;
   for (size_t p = 0; p < heads.size(); ++p) {
     behind += heads[p] - (p < seen->size() ? (*seen)[p] : 0);
   }
+  check->set_behind(behind);
   auto until = views.Until();
-  if (until.ok() && until->has_value()) {
-    std::cout << "views are as of " << **until
-              << " (`ledger replay --until`): " << behind
-              << " later event(s) not in them\n";
-  } else if (behind > 0) {
-    std::cout << "views are " << behind
-              << " event(s) behind the log; the next ledger command catches "
-                 "them up\n";
-  }
-  return kExitOk;
+  if (until.ok() && until->has_value()) check->set_until(**until);
+  return absl::OkStatus();
 }
 
 int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
@@ -329,6 +323,7 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
     }
   }
   if (lock.ok()) lock->reset();  // the stores are open: release it
+  xueji::v1::VerifyReport out;   // what is printed (text or --json)
   std::optional<VerifyReport> report;
   std::vector<int64_t> heads;
   if (log != nullptr) {
@@ -349,26 +344,17 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
         !s.ok()) {
       problems.push_back(std::string(s.message()));
     }
-    Table t({"partition", "events", "head hash (SHA-256)"});
-    for (size_t p = 0; p < report->head_hashes.size(); ++p) {
-      t.Add({absl::StrCat(p), p < heads.size() ? absl::StrCat(heads[p]) : "?",
-             report->head_hashes[p]});
-    }
-    t.Print(std::cout);
-    std::cout << report->events_checked << " events checked\n";
-    for (const auto& b : report->breaks) {
-      std::cout << "BREAK at partition " << b.partition << " offset "
-                << b.offset << ": " << b.problem << "\n";
-    }
+    out = VerifyReportOf(*report, heads);
   }
-  for (const std::string& problem : problems) {
-    std::cout << "DAMAGE: " << problem << "\n";
-  }
+  for (const std::string& problem : problems) out.add_damage(problem);
   for (const std::string& note : notes) {
     std::cerr << "ledger: note: " << note << "\n";
+    out.add_notes(note);
   }
   const size_t breaks = report.has_value() ? report->breaks.size() : 0;
-  if (breaks > 0 || !problems.empty()) {
+  out.set_intact(breaks == 0 && problems.empty());
+  if (!out.intact()) {
+    PrintVerifyReport(out, g.json);
     if (breaks > 0) {
       std::cerr << "ledger: the hash chain is broken in " << breaks
                 << " place(s): the log was altered\n";
@@ -387,7 +373,6 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
         absl::StrCat("verify found ", breaks + problems.size(),
                      " problem(s); the first: ", first)));
   }
-  std::cout << "hash chains intact\n";
   if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
     if (exclusive) {
       if (absl::Status s = ClearDamageMark(dir); !s.ok()) return Fail(s);
@@ -399,11 +384,17 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
                 << " stays until verify runs with no writer at work\n";
     }
   }
-  if (!check_views) return kExitOk;
-  if (views == nullptr) {
-    return Fail(absl::NotFoundError(absl::StrCat("no views at ", dir.views())));
+  absl::Status compared;
+  if (check_views) {
+    if (views == nullptr) {
+      PrintVerifyReport(out, g.json);
+      return Fail(
+          absl::NotFoundError(absl::StrCat("no views at ", dir.views())));
+    }
+    compared = CompareViews(dir, *log, *views, heads, out.mutable_views());
   }
-  return CompareViews(dir, *log, *views, heads);
+  PrintVerifyReport(out, g.json);
+  return compared.ok() ? kExitOk : Fail(compared);
 }
 
 class EmbeddedBackend : public Backend {

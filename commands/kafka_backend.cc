@@ -155,25 +155,18 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
   verify_options.stop_at_heads = true;
   auto report = VerifyLog(**log, verify_options);
   if (!report.ok()) return Fail(report.status());
-  Table t({"partition", "events", "head hash (SHA-256)"});
-  for (size_t p = 0; p < report->head_hashes.size(); ++p) {
-    t.Add({absl::StrCat(p),
-           p < report->heads.size() ? absl::StrCat(report->heads[p]) : "?",
-           report->head_hashes[p]});
-  }
-  t.Print(std::cout);
-  std::cout << report->events_checked << " events checked\n";
-  for (const auto& b : report->breaks) {
-    std::cout << "BREAK at partition " << b.partition << " offset " << b.offset
-              << ": " << b.problem << "\n";
-  }
-  if (!report->breaks.empty()) {
+  xueji::v1::VerifyReport out = VerifyReportOf(*report, report->heads);
+  out.set_intact(report->breaks.empty());
+  if (!out.intact()) {
+    PrintVerifyReport(out, g.json);
     std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
               << " place(s): the log was altered\n";
     return kExitStorage;
   }
-  std::cout << "hash chains intact\n";
-  if (!check_views) return kExitOk;
+  if (!check_views) {
+    PrintVerifyReport(out, g.json);
+    return kExitOk;
+  }
   auto live = DigestOfStore(g.views_dir);
   if (!live.ok()) return Fail(live.status());
   const std::string scratch =
@@ -185,13 +178,14 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
   std::error_code ec;
   fs::remove_all(scratch, ec);
   if (!rebuilt.ok()) return Fail(rebuilt.status());
-  if (*rebuilt != *live) {
+  out.mutable_views()->set_events(applied);
+  out.mutable_views()->set_identical(*rebuilt == *live);
+  PrintVerifyReport(out, g.json);
+  if (!out.views().identical()) {
     std::cerr << "ledger: the views differ from a rebuild of the log "
                  "(run `ledger replay`)\n";
     return kExitStorage;
   }
-  std::cout << "views identical to a rebuild from the log (" << applied
-            << " events)\n";
   return kExitOk;
 }
 

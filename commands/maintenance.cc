@@ -99,6 +99,9 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
                    "also rebuild the views up to their own checkpoints in a "
                    "scratch directory and compare (with global --views DIR "
                    "in Kafka mode: that store)");
+  verify->add_flag("--json", g.json,
+                   "print the report as JSON (xueji.v1.VerifyReport; hashes "
+                   "in hex)");
   verify->callback([&g, &run, views] {
     run = [&g, views] { return g.backend->Verify(*views); };
   });

@@ -13,6 +13,7 @@
 #include "commands/describe.h"
 #include "commands/output/output.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/sha256.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
@@ -62,10 +63,6 @@ absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
   return absl::ToCivilDay(*now, absl::FixedTimeZone(8 * 60 * 60));
 }
 
-std::string JsonArray(const std::vector<std::string>& items) {
-  return absl::StrCat("[", absl::StrJoin(items, ",\n "), "]");
-}
-
 std::string KindergartenText(const Views& views, const std::string& code) {
   auto kg = views.Kindergarten(code);
   if (!kg.ok() || !kg->has_value()) return code;
@@ -106,9 +103,9 @@ void PrintRecordTable(const std::vector<RecordState>& records) {
 int PrintRecords(const GlobalOptions& g,
                  const std::vector<RecordState>& records) {
   if (g.json) {
-    std::vector<std::string> items;
-    for (const auto& r : records) items.push_back(ToJsonLine(r));
-    std::cout << JsonArray(items) << "\n";
+    xueji::v1::RecordList list;
+    for (const auto& r : records) *list.add_records() = r;
+    std::cout << ToJsonPretty(list) << "\n";
   } else {
     PrintRecordTable(records);
   }
@@ -222,12 +219,19 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     state_then = *s;
   }
   if (g.json) {
-    std::vector<std::string> items;
-    for (const auto* e : shown) items.push_back(ToJsonLine(e->event));
-    std::cout << "{\"studentNo\":\"" << no << "\",";
-    if (state_then.has_value())
-      std::cout << "\"stateAsOf\":" << ToJsonLine(*state_then) << ",";
-    std::cout << "\"events\":" << JsonArray(items) << "}\n";
+    xueji::v1::History history;
+    history.set_student_no(no);
+    history.set_as_of(as_of_text);
+    if (state_then.has_value()) *history.mutable_state_as_of() = *state_then;
+    for (const auto* e : shown) {
+      xueji::v1::HistoryEntry* entry = history.add_events();
+      *entry->mutable_event() = e->event;
+      entry->mutable_event()->clear_hash();
+      entry->mutable_event()->clear_prev_hash();
+      entry->set_hash(HexEncode(e->event.hash()));
+      entry->set_prev_hash(HexEncode(e->event.prev_hash()));
+    }
+    std::cout << ToJsonPretty(history) << "\n";
     return kExitOk;
   }
   Table t({"#", "recorded at", "date", "event", "actor", "request", "what"});
@@ -289,9 +293,11 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
   }
-  Table t({"kind", "student no", "kindergarten", "county", "since", "detail"});
+  Table t({"kind", "student no / operator", "kindergarten", "county", "since",
+           "detail"});
   for (const auto& a : report->anomalies()) {
-    t.Add({xueji::v1::Anomaly::Kind_Name(a.kind()), a.student_no(),
+    t.Add({xueji::v1::Anomaly::Kind_Name(a.kind()),
+           a.student_no().empty() ? a.operator_() : a.student_no(),
            a.kindergarten(), a.county(), a.since(), a.detail()});
   }
   std::cout << "anomalies as of " << report->as_of()

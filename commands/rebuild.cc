@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "commands/output/output.h"
 #include "commands/session.h"
 
 namespace xueji {
@@ -84,6 +85,63 @@ void PrintReplayed(int64_t applied, const std::string& until_text,
                                     : " (DIFFERENT from the previous views)");
   }
   std::cout << "\n";
+}
+
+xueji::v1::VerifyReport VerifyReportOf(const VerifyReport& chains,
+                                       const std::vector<int64_t>& heads) {
+  xueji::v1::VerifyReport out;
+  for (size_t p = 0; p < chains.head_hashes.size(); ++p) {
+    auto* partition = out.add_partitions();
+    partition->set_partition(static_cast<int32_t>(p));
+    partition->set_events(p < heads.size() ? heads[p] : -1);
+    partition->set_head_hash(chains.head_hashes[p]);
+  }
+  out.set_events_checked(chains.events_checked);
+  for (const ChainBreak& b : chains.breaks) {
+    auto* brk = out.add_breaks();
+    brk->set_partition(b.partition);
+    brk->set_offset(b.offset);
+    brk->set_problem(b.problem);
+  }
+  return out;
+}
+
+void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json) {
+  if (json) {
+    std::cout << ToJsonPretty(report) << "\n";
+    return;
+  }
+  if (report.partitions_size() > 0 || report.events_checked() > 0) {
+    Table t({"partition", "events", "head hash (SHA-256)"});
+    for (const auto& p : report.partitions()) {
+      t.Add({absl::StrCat(p.partition()),
+             p.events() < 0 ? "?" : absl::StrCat(p.events()), p.head_hash()});
+    }
+    t.Print(std::cout);
+    std::cout << report.events_checked() << " events checked\n";
+  }
+  for (const auto& b : report.breaks()) {
+    std::cout << "BREAK at partition " << b.partition() << " offset "
+              << b.offset() << ": " << b.problem() << "\n";
+  }
+  for (const std::string& problem : report.damage()) {
+    std::cout << "DAMAGE: " << problem << "\n";
+  }
+  if (!report.intact()) return;
+  std::cout << "hash chains intact\n";
+  if (!report.has_views() || !report.views().identical()) return;
+  const auto& v = report.views();
+  std::cout << "views identical to a rebuild from the log (" << v.events()
+            << " events)\n";
+  if (!v.until().empty()) {
+    std::cout << "views are as of " << v.until()
+              << " (`ledger replay --until`): " << v.behind()
+              << " later event(s) not in them\n";
+  } else if (v.behind() > 0) {
+    std::cout << "views are " << v.behind()
+              << " event(s) behind the log; the next ledger command catches "
+                 "them up\n";
+  }
 }
 
 }  // namespace xueji

@@ -13,7 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/log/event_log.h"
+#include "ledger/log/hash_chain.h"
 #include "projections/views.h"
+#include "xueji/v1/views.pb.h"
 
 namespace xueji {
 
@@ -37,6 +39,16 @@ absl::StatusOr<std::string> DigestOfStore(const std::string& dir);
 void PrintReplayed(int64_t applied, const std::string& until_text,
                    const std::string& digest,
                    const std::optional<std::string>& before);
+
+// `verify`'s findings on the chains as the message `verify --json` prints:
+// one Partition per partition (events = heads[p]), events checked, breaks.
+xueji::v1::VerifyReport VerifyReportOf(const VerifyReport& chains,
+                                       const std::vector<int64_t>& heads);
+
+// Prints `report` on stdout: protobuf JSON with `json`, else the text of
+// `ledger verify` (the partitions' table, "N events checked", "BREAK at ...",
+// "DAMAGE: ...", "hash chains intact" when intact, and the views' lines).
+void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json);
 
 }  // namespace xueji
 

@@ -229,9 +229,9 @@ absl::StatusOr<xueji::v1::AnomalyReport> Views::Anomalies(
   auto key = [](const Anomaly& a) {
     return std::tuple<int, const std::string&, const std::string&,
                       const std::string&, const std::string&,
-                      const std::string&>(a.kind(), a.county(),
-                                          a.kindergarten(), a.student_no(),
-                                          a.since(), a.detail());
+                      const std::string&, const std::string&>(
+        a.kind(), a.county(), a.kindergarten(), a.student_no(), a.operator_(),
+        a.since(), a.detail());
   };
   std::sort(found->begin(), found->end(),
             [&](const Anomaly& a, const Anomaly& b) { return key(a) < key(b); });

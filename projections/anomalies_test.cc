@@ -161,10 +161,13 @@ struct Clean {
   }
 };
 
+// The student numbers (or, for an account, the operator ids) of `kind`.
 std::vector<std::string> Flagged(const AnomalyReport& r, Anomaly::Kind kind) {
   std::vector<std::string> out;
   for (const auto& a : r.anomalies()) {
-    if (a.kind() == kind) out.push_back(a.student_no());
+    if (a.kind() == kind) {
+      out.push_back(a.student_no().empty() ? a.operator_() : a.student_no());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -173,7 +176,9 @@ std::vector<std::string> Flagged(const AnomalyReport& r, Anomaly::Kind kind) {
 const Anomaly* Find(const AnomalyReport& r, Anomaly::Kind kind,
                     const std::string& no) {
   for (const auto& a : r.anomalies()) {
-    if (a.kind() == kind && a.student_no() == no) return &a;
+    if (a.kind() == kind && (a.student_no() == no || a.operator_() == no)) {
+      return &a;
+    }
   }
   return nullptr;
 }
@@ -465,7 +470,9 @@ TEST_CASE("DORMANT_ACCOUNT: unsealed operators unused past sealAfterMonths") {
         std::vector<std::string>{"op-idle"});
   const Anomaly* a = Find(r, Anomaly::DORMANT_ACCOUNT, "op-idle");
   REQUIRE(a != nullptr);
-  CHECK(a->county() == "350503");  // the registrar's kindergarten's county
+  CHECK(a->operator_() == "op-idle");  // an account, not a record:
+  CHECK(a->student_no().empty());      // no student number
+  CHECK(a->county() == "350503");      // the registrar's kindergarten's county
   CHECK(a->kindergarten() == "350503001");
   CHECK(a->since() == "2025-07-01");
   CHECK(p.Report("350502", Anomaly::DORMANT_ACCOUNT).anomalies_size() == 0);

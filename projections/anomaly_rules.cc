@@ -256,7 +256,7 @@ std::optional<Anomaly> AccountAnomaly(const AccountFacts& facts,
   if (!deadline || rules.as_of <= *deadline) return std::nullopt;
   Anomaly a;
   a.set_kind(Anomaly::DORMANT_ACCOUNT);
-  a.set_student_no(op.id());
+  a.set_operator_(op.id());  // no record: student_no stays empty
   a.set_kindergarten(facts.kindergarten);
   a.set_county(facts.county);
   a.set_since(FormatDate(*deadline));

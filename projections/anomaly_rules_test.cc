@@ -120,6 +120,8 @@ TEST_CASE("an unused account past sealAfterMonths is DORMANT, an officer never")
   CHECK_FALSE(AccountAnomaly(facts, On("2025-09-01")).has_value());
   std::optional<Anomaly> a = AccountAnomaly(facts, On("2025-09-02"));
   REQUIRE(a.has_value());
+  CHECK(a->operator_() == "reg-a");
+  CHECK(a->student_no().empty());
   CHECK(a->since() == "2025-09-01");
   CHECK(a->detail() ==
         "REGISTRAR account last active 2025-03-01, unused for more than 6 "

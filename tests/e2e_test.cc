@@ -204,8 +204,22 @@ TEST_CASE("demo term: the transferred child's history shows who did what",
   RunResult r = term.ledger.Run({"history", c1.student_no, "--json"});
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
+  // One message (xueji.v1.History), hashes in hex beside each event.
+  xueji::v1::History history;
+  REQUIRE(ParseJson(r.out, &history) == "");
+  CHECK(history.student_no() == c1.student_no);
   std::vector<xueji::v1::Event> events;
-  REQUIRE(ParseJsonList(r.out, &events) == "");
+  const std::regex hex("[0-9a-f]{64}");
+  for (const auto& entry : history.events()) {
+    events.push_back(entry.event());
+    CHECK(std::regex_match(entry.hash(), hex));
+    CHECK((entry.prev_hash().empty() ||
+           std::regex_match(entry.prev_hash(), hex)));
+    CHECK(entry.event().hash().empty());  // not also as base64
+  }
+  REQUIRE(!events.empty());
+  CHECK(r.out.find("\"hash\": \"" + history.events(0).hash() + "\"") !=
+        std::string::npos);
   std::vector<std::string> kinds;  // payload names, in order
   for (const auto& e : events) {
     CHECK(e.student_no() == c1.student_no);
