@@ -336,7 +336,7 @@ TEST_CASE("enrollment: by number, former number, identity, kindergarten, stats")
   CHECK(all->by_county_size() == 1);
 }
 
-TEST_CASE("audit: history per student, operator and request; state as of") {
+TEST_CASE("audit: history per student, operator and request, state as of") {
   ProjectedTerm projected;
   const Numbers& n = projected.n;
   Views& v = *projected.views;

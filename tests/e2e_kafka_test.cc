@@ -32,8 +32,7 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "tests/e2e_support.h"
-#include "tests/kafka_cluster.h"
-#include "tests/run_ledger.h"
+#include "tests/kafka_e2e.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 
@@ -123,8 +122,8 @@ void AddAnswers(const std::string& out, std::map<std::string, Result>* to) {
 Reference EmbeddedRun(const Workload& w, const std::string& data) {
   Reference ref;
   const RunOptions options = Hermetic(w.now);
-  RunResult load = RunLedger({"--data", data, "registry", "load", w.registry},
-                             options);
+  RunResult load =
+      RunLedger({"--data", data, "registry", "load", w.registry}, options);
   REQUIRE(load.exit_code == 0);
   AddAnswers(load.out, &ref.answers);
   RunResult submit = RunLedger({"--data", data, "submit", w.requests}, options);
@@ -171,7 +170,7 @@ class KafkaScenario {
                                      load.err);
   }
 
-  MockKafkaCluster& mock() { return mock_; }
+  MockKafka& mock() { return mock_; }
   KafkaDeployment& kafka() { return kafka_; }
   std::vector<std::unique_ptr<BackgroundProcess>>& processors() {
     return processors_;
@@ -222,7 +221,7 @@ class KafkaScenario {
   TempDir tmp_{"xueji-kafka"};
   Workload work_;
   Reference ref_;
-  MockKafkaCluster mock_;
+  MockKafka mock_;
   KafkaDeployment kafka_;
   std::vector<std::unique_ptr<BackgroundProcess>> processors_;
   std::vector<std::unique_ptr<BackgroundProcess>> projectors_;
@@ -234,7 +233,8 @@ void KafkaScenario::PinLeaders() {
   Command("leader xueji.requests 0 1");
   for (int p = 0; p < mock_.partitions(); ++p) {
     const std::string broker = std::to_string(p % mock_.brokers() + 1);
-    for (const char* topic : {"xueji.events", "xueji.results", "xueji.registry"}) {
+    for (const char* topic :
+         {"xueji.events", "xueji.results", "xueji.registry"}) {
       Command(std::string("leader ") + topic + " " + std::to_string(p) + " " +
               broker);
     }
@@ -256,8 +256,8 @@ int KafkaScenario::SubmitChunk(size_t i, const ChunkFault& fault) {
     }
     std::optional<int> code = submit->Wait(Millis(120000));
     if (!code) submit->Kill();
-    Require(code.has_value(), "chunk " + std::to_string(i) +
-                                  ": submit did not end within 120 s");
+    Require(code.has_value(),
+            "chunk " + std::to_string(i) + ": submit did not end within 120 s");
     if (*code == 3) {
       ++failed;
       ++failed_attempts_;
@@ -292,8 +292,8 @@ void KafkaScenario::CheckAnswers(size_t chunk, const std::string& out,
   for (size_t j = 0; j < ids.size(); ++j) {
     const Result& got = results[j];
     const Result& want = ref_.answers.at(ids[j]);
-    const bool same = got.request_id() == ids[j] &&
-                      MessageDifferencer::Equals(got, want);
+    const bool same =
+        got.request_id() == ids[j] && MessageDifferencer::Equals(got, want);
     // After a failed attempt a request may have been decided already: then
     // it is answered as a duplicate of the very answer the embedded run gave.
     const bool duplicate = retried && got.request_id() == ids[j] &&
@@ -307,10 +307,9 @@ void KafkaScenario::CheckAnswers(size_t chunk, const std::string& out,
               xueji::v1::ReasonCode_Name(want.code());
     }
   }
-  Check(differ == 0, "chunk " + std::to_string(chunk) + ": " +
-                         std::to_string(differ) +
-                         " answers differ from the embedded run; first: " +
-                         first);
+  Check(differ == 0,
+        "chunk " + std::to_string(chunk) + ": " + std::to_string(differ) +
+            " answers differ from the embedded run; first: " + first);
 }
 
 void KafkaScenario::CheckChains(const std::string& when) {
@@ -319,7 +318,8 @@ void KafkaScenario::CheckChains(const std::string& when) {
                                      std::to_string(verify.exit_code) + ": " +
                                      verify.err + verify.out);
   ChainReport got = ParseVerify(verify.out);
-  Check(got.intact, when + ": the Kafka events topic's chains are not intact:\n" +
+  Check(got.intact, when +
+                        ": the Kafka events topic's chains are not intact:\n" +
                         verify.out);
   std::ostringstream diff;
   for (const auto& [p, n] : ref_.chains.events) {
@@ -366,7 +366,8 @@ void KafkaScenario::CheckEnd() {
           "resubmitting the " + what + ": " + std::to_string(wrong) + " of " +
               std::to_string(results.size()) +
               " answers are not DUPLICATE_REQUEST of the embedded status; "
-              "first: " + first);
+              "first: " +
+              first);
   }
   CheckChains("after resubmitting everything");
   // (2)
@@ -378,17 +379,17 @@ void KafkaScenario::CheckViews() {
   for (auto& projector : projectors_) {
     const std::string name = projector->name();
     const int code = projector->Terminate();
-    Check(code == 0, "projector " + name + " stopped with exit " +
-                         std::to_string(code));
+    Check(code == 0,
+          "projector " + name + " stopped with exit " + std::to_string(code));
     RunResult caught_up = kafka_.CatchUpProjector(name);
-    Require(caught_up.exit_code == 0,
-            "projector " + name + " --until-caught-up exit " +
-                std::to_string(caught_up.exit_code) + ": " +
-                Tail(caught_up.err, 10));
+    Require(caught_up.exit_code == 0, "projector " + name +
+                                          " --until-caught-up exit " +
+                                          std::to_string(caught_up.exit_code) +
+                                          ": " + Tail(caught_up.err, 10));
     RunResult digest = RunLedger({"digest", "--views", kafka_.ViewsDir(name)},
                                  Hermetic(work_.now));
-    Require(digest.exit_code == 0, "ledger digest --views " + name +
-                                       ": " + digest.err);
+    Require(digest.exit_code == 0,
+            "ledger digest --views " + name + ": " + digest.err);
     digests["projector " + name] = FindDigest(digest.out);
   }
   RunResult replay =
@@ -486,8 +487,10 @@ TEST_CASE("kafka: partition leaders move mid-stream", "[kafka]") {
   s.CheckEnd();
 }
 
-TEST_CASE("kafka: injected NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT "
-          "errors", "[kafka]") {
+TEST_CASE(
+    "kafka: injected NOT_LEADER_OR_FOLLOWER and REQUEST_TIMED_OUT "
+    "errors",
+    "[kafka]") {
   KafkaScenario s;
   s.SubmitChunk(0);
   auto inject = [&](std::vector<std::string> commands) {
@@ -638,7 +641,9 @@ TEST_CASE("kafka: a rebalance while requests flow", "[kafka]") {
   s.SubmitChunk(0);
   ChunkFault rebalance;
   rebalance.timeout = "25s";
-  rebalance.during = [&] { processors.push_back(s.kafka().StartProcessor("p3")); };
+  rebalance.during = [&] {
+    processors.push_back(s.kafka().StartProcessor("p3"));
+  };
   s.SubmitChunk(1, rebalance);
   rebalance.during = [&] {
     const int active = ActiveProcessor(Raw(processors));
@@ -655,7 +660,8 @@ TEST_CASE("kafka: a rebalance while requests flow", "[kafka]") {
   s.CheckEnd();
 }
 
-// ---- two CLIs admitting the same child at the same moment --------------------
+// ---- two CLIs admitting the same child at the same moment
+// --------------------
 
 constexpr int kRaces = 20;
 
@@ -666,7 +672,8 @@ std::string SyntheticId(int n, std::string* birth_date, bool* male) {
   const int month = n % 12 + 1, day = n / 12 % 28 + 1, seq = 900 + n % 100;
   std::snprintf(first17, sizeof first17, "3502032021%02d%02d%03d", month, day,
                 seq);
-  static const int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                 3, 7, 9,  10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
   char date[11];
@@ -707,8 +714,8 @@ void RunRace(int n, const fs::path& dir,
   std::optional<int> code_a = first->Wait(Millis(60000));
   std::optional<int> code_b = second->Wait(Millis(60000));
   INFO(tag << ": exits " << code_a.value_or(-1) << " and "
-           << code_b.value_or(-1) << "\n" << Tail(first->Stderr(), 5)
-           << Tail(second->Stderr(), 5) << logs());
+           << code_b.value_or(-1) << "\n"
+           << Tail(first->Stderr(), 5) << Tail(second->Stderr(), 5) << logs());
   REQUIRE(code_a.has_value());
   REQUIRE(code_b.has_value());
   REQUIRE((*code_a == 0 || *code_a == 1));
@@ -756,7 +763,7 @@ void CheckOneRecordEach(const std::vector<std::string>& query_args,
 TEST_CASE("kafka: two CLIs admit the same child to two kindergartens at once",
           "[kafka]") {
   TempDir tmp("xueji-kafka-race");
-  MockKafkaCluster mock(tmp.path());
+  MockKafka mock(tmp.path());
   INFO(mock.Logs());
   REQUIRE(!mock.bootstrap().empty());
   KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
@@ -777,18 +784,19 @@ TEST_CASE("kafka: two CLIs admit the same child to two kindergartens at once",
         logs);
   }
   REQUIRE(kafka.CatchUpProjector("v1").exit_code == 0);
-  CheckOneRecordEach({"--views", kafka.ViewsDir("v1")},
-                     Hermetic(kEndOfTerm));
+  CheckOneRecordEach({"--views", kafka.ViewsDir("v1")}, Hermetic(kEndOfTerm));
 }
 
-TEST_CASE("embedded: two CLIs admit the same child to two kindergartens at "
-          "once", "[kafka]") {
+TEST_CASE(
+    "embedded: two CLIs admit the same child to two kindergartens at "
+    "once",
+    "[kafka]") {
   TempDir tmp("xueji-embedded-race");
   const std::string data = tmp.Sub("data");
   const RunOptions options = Hermetic(kEndOfTerm);
-  REQUIRE(RunLedger({"--data", data, "registry", "load",
-                     DemoFile("registry.jsonl")},
-                    options)
+  REQUIRE(RunLedger(
+              {"--data", data, "registry", "load", DemoFile("registry.jsonl")},
+              options)
               .exit_code == 0);
   for (int n = 0; n < kRaces; ++n) {
     RunRace(
@@ -809,7 +817,7 @@ TEST_CASE(
     "decided",
     "[kafka][hostile]") {
   TempDir tmp("xueji-kafka-hostile");
-  MockKafkaCluster mock(tmp.path(), 1, 6);
+  MockKafka mock(tmp.path(), 1, 6);
   INFO(mock.Logs());
   REQUIRE(!mock.bootstrap().empty());
   KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);

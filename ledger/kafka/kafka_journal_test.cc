@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/log/hash_chain.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/kafka/kafka_test_util.h"
+#include "ledger/log/hash_chain.h"
 
 namespace xueji {
 namespace {
@@ -73,13 +73,16 @@ void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
   JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
   journal.set_next_request_offset(42);
-  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
-                               journal.SerializeAsString()).ok());
+  REQUIRE(
+      (*producer)
+          ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
+          .ok());
   REQUIRE((*producer)->Flush().ok());
   for (size_t i = 0; i < written; ++i) {
-    REQUIRE((*producer)->Produce("xueji.events", sealed[i].partition(),
-                                 sealed[i].subject(),
-                                 CanonicalBytes(sealed[i])).ok());
+    REQUIRE((*producer)
+                ->Produce("xueji.events", sealed[i].partition(),
+                          sealed[i].subject(), CanonicalBytes(sealed[i]))
+                .ok());
   }
   REQUIRE((*producer)->Flush().ok());
 }
@@ -161,8 +164,9 @@ TEST_CASE("RecoverJournal finishes a half-written batch exactly once") {
   CHECK(TotalEvents(*successor) == 29);
 }
 
-TEST_CASE("A journal record that lost the race is ignored, and its writer "
-          "appends nothing") {
+TEST_CASE(
+    "A journal record that lost the race is ignored, and its writer "
+    "appends nothing") {
   MockCluster cluster;
   auto first = OpenJournaled(cluster);
   auto second = OpenJournaled(cluster);
@@ -201,8 +205,10 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
   journal.set_journal_offset(1);  // where it lands: after LeaveHalfBatch's
-  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
-                               journal.SerializeAsString()).ok());
+  REQUIRE(
+      (*producer)
+          ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
+          .ok());
   REQUIRE((*producer)->Flush().ok());
 
   auto successor = OpenJournaled(cluster);
