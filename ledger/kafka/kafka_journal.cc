@@ -45,11 +45,9 @@ absl::Status KafkaLogImpl::ProduceJournal(
   if (writer_.transactional() && !journal_exact_) {
     // Commit markers take offsets: expect the current end (fencing by
     // transactional.id guards against other writers here).
-    absl::StatusOr<std::pair<int64_t, int64_t>> marks = reader_.QueryWatermarks(
-        options_.journal_topic, 0,
-        static_cast<int>(Millis(options_.read_timeout)), where);
-    if (!marks.ok()) return marks.status();
-    journal_next_ = marks->second;
+    absl::StatusOr<int64_t> end = reader_.JournalEnd();
+    if (!end.ok()) return end.status();
+    journal_next_ = *end;
   }
   record.set_journal_offset(journal_next_);
   Delivery report;
@@ -79,11 +77,9 @@ absl::Status KafkaLogImpl::ProduceJournal(
 absl::StatusOr<std::optional<xueji::v1::JournalBatch>>
 KafkaLogImpl::ReadLastJournal() {
   const std::string where = "journal " + options_.journal_topic;
-  absl::StatusOr<std::pair<int64_t, int64_t>> marks = reader_.QueryWatermarks(
-      options_.journal_topic, 0,
-      static_cast<int>(Millis(options_.read_timeout)), where);
-  if (!marks.ok()) return marks.status();
-  const auto [low, high] = *marks;
+  absl::StatusOr<int64_t> end = reader_.JournalEnd();
+  if (!end.ok()) return end.status();
+  const int64_t low = 0, high = *end;
   journal_next_ = high;
   journal_exact_ = false;
   // The last record that landed where its writer expected it; control
@@ -113,10 +109,9 @@ absl::Status KafkaLogImpl::CompletePartition(
     std::optional<xueji::v1::Event>* produced) {
   produced->reset();
   const int32_t partition = sealed.front().partition();
-  absl::StatusOr<std::pair<int64_t, int64_t>> marks =
-      reader_.Watermarks(partition);
-  if (!marks.ok()) return marks.status();
-  const int64_t head = marks->second;
+  absl::StatusOr<int64_t> end = reader_.EndOffset(partition);
+  if (!end.ok()) return end.status();
+  const int64_t head = *end;
   // The journaled events already in the topic, read in one pass.
   std::vector<StoredEvent> present;
   const int64_t first = sealed.front().offset();
@@ -201,11 +196,12 @@ KafkaLogImpl::RecoverJournal() {
   // Before reading the tails: the markers of what was just committed.
   for (const xueji::v1::Event& event : produced) {
     if (!txn) break;
-    absl::StatusOr<int64_t> end =
-        reader_.StableEnd(topic_, event.partition(), event.offset(), deadline);
+    absl::StatusOr<int64_t> end = reader_.StableEnd(
+        /*journal=*/false, event.partition(), event.offset(), deadline);
     if (!end.ok()) return end.status();
   }
   if (absl::Status s = Resync(); !s.ok()) return s;
+  knows_tails_ = true;  // this writer owns the partitions now
   return last;
 }
 

@@ -57,7 +57,7 @@ absl::StatusOr<std::vector<int64_t>> KafkaLogImpl::HeadOffsets() {
     for (const Tail& tail : tails_) heads.push_back(tail.next);
     return heads;
   }
-  return reader_.HighWatermarks();
+  return reader_.EndOffsets();
 }
 
 absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::Append(
@@ -133,8 +133,8 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
     status = writer_.EndTransaction(status, deadline);
     if (status.ok() && journal != nullptr) {
       // The next journal record lands after this one and its marker.
-      absl::StatusOr<int64_t> end = reader_.StableEnd(options_.journal_topic, 0,
-                                                      journal_offset, deadline);
+      absl::StatusOr<int64_t> end =
+          NextAfterCommit(/*journal=*/true, 0, journal_offset, deadline);
       journal_exact_ = end.ok();
       if (end.ok()) journal_next_ = *end;
     }
@@ -152,7 +152,7 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
     for (int32_t p = 0; p < partitions(); ++p) {
       if (tails[p].next == tails_before[p]) continue;
       absl::StatusOr<int64_t> end =
-          reader_.StableEnd(topic_, p, tails[p].next - 1, deadline);
+          NextAfterCommit(/*journal=*/false, p, tails[p].next - 1, deadline);
       if (end.ok()) {
         tails_[p].next = *end;
       } else {
@@ -162,6 +162,25 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
     }
   }
   return batch;
+}
+
+// Every transaction writes one control record (its commit marker) into each
+// partition it wrote, after the last record: the next record of that
+// partition lands at last + 2 on a broker that writes markers, at last + 1
+// on one that does not (librdkafka's mock). Which one is learnt once, from
+// the end readers see after the first commit; after that the next offset is
+// known without asking (a wrong guess would only cost an aborted attempt:
+// the delivery report's offset is checked).
+absl::StatusOr<int64_t> KafkaLogImpl::NextAfterCommit(
+    bool journal, int32_t partition, int64_t last, Clock::time_point deadline) {
+  if (markers_per_commit_ >= 0) return last + 1 + markers_per_commit_;
+  absl::StatusOr<int64_t> end =
+      reader_.StableEnd(journal, partition, last, deadline);
+  if (!end.ok()) return end.status();
+  if (*end == last + 1 || *end == last + 2) {
+    markers_per_commit_ = static_cast<int>(*end - last - 1);
+  }
+  return *end;
 }
 
 }  // namespace kafka_log

@@ -47,7 +47,7 @@ class KafkaLogImpl final : public KafkaLog {
       override;
   absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(
       int32_t partition, int64_t from_offset, size_t max_events) override {
-    return reader_.ReadAvailable(partition, from_offset, max_events);
+    return reader_.Read(partition, from_offset, max_events);
   }
 
  private:
@@ -65,6 +65,11 @@ class KafkaLogImpl final : public KafkaLog {
       std::vector<xueji::v1::Event> batch,
       const xueji::v1::JournalBatch* journal, Clock::time_point deadline,
       bool* mismatch);
+  // Where the next record of `partition` (or the journal) goes after a
+  // commit whose last record there is `last` (see the definition).
+  absl::StatusOr<int64_t> NextAfterCommit(bool journal, int32_t partition,
+                                          int64_t last,
+                                          Clock::time_point deadline);
 
   // kafka_journal.cc
   // Produces `journal` with `sealed` as its events; waits for the report.
@@ -91,8 +96,12 @@ class KafkaLogImpl final : public KafkaLog {
   // With transactions: journal_next_ was learnt after the last commit (the
   // commit marker counted); otherwise the next journal write asks Kafka.
   bool journal_exact_ = false;
-  // Set by a successful append: tails_ are the heads while not stale.
+  // Set by a successful append or recovery: tails_ are the heads while not
+  // stale.
   bool knows_tails_ = false;
+  // Commit markers a transaction leaves per partition it wrote: 1 on Apache
+  // Kafka, 0 on librdkafka's mock; -1 until learnt (NextAfterCommit).
+  int markers_per_commit_ = -1;
 };
 
 }  // namespace xueji::kafka_log

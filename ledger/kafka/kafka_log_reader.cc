@@ -73,115 +73,98 @@ absl::Status KafkaLogReader::Open() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLogReader::QueryWatermarks(
-    const std::string& topic, int32_t partition, int timeout_ms,
-    const std::string& where) {
-  int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      consumer_.get(), topic.c_str(), partition, &low, &high, timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(err, "watermarks of " + where);
+absl::StatusOr<int64_t> KafkaLogReader::End(rd_kafka_topic_t* topic,
+                                            int32_t partition,
+                                            const std::string& where,
+                                            Clock::time_point deadline) {
+  if (rd_kafka_consume_start(topic, partition, RD_KAFKA_OFFSET_END) == -1) {
+    return KafkaStatus(rd_kafka_last_error(), "start reading " + where);
   }
-  return std::make_pair(low, high);
+  int64_t eof = -1;
+  int64_t after_last = -1;  // records appended meanwhile
+  absl::Status status = ConsumeRecords(
+      topic, partition, where, std::numeric_limits<int64_t>::max(),
+      [&](const rd_kafka_message_t& m) -> absl::StatusOr<bool> {
+        after_last = m.offset + 1;
+        return true;
+      },
+      deadline, &eof);
+  rd_kafka_consume_stop(topic, partition);
+  if (!status.ok()) return status;
+  return std::max(eof, after_last);
 }
 
-absl::StatusOr<std::pair<int64_t, int64_t>> KafkaLogReader::Watermarks(
-    int32_t partition) {
-  return QueryWatermarks(topic_, partition,
-                         static_cast<int>(Millis(options_.read_timeout)),
-                         Where(partition));
+absl::StatusOr<int64_t> KafkaLogReader::EndOffset(int32_t partition) {
+  return End(events_topic_.get(), partition, Where(partition),
+             Clock::now() + options_.read_timeout);
+}
+
+absl::StatusOr<int64_t> KafkaLogReader::JournalEnd() {
+  return End(journal_topic_.get(), 0, "journal " + options_.journal_topic,
+             Clock::now() + options_.read_timeout);
 }
 
 // A real broker writes a transaction's commit markers (one offset in each
 // partition the transaction wrote) after rd_kafka_commit_transaction has
-// returned; until then the read_committed end (the last stable offset, which
-// Watermarks reports for this read_committed handle) stays at the start of
-// the transaction. A tail or head read in that window is too low, and the
-// next batch would be sealed at offsets Kafka does not give it. So after a
-// commit the writer waits, per partition it wrote, until the end is beyond
-// its last record: then the end counts the marker (a real broker) or not
+// returned; until then the read_committed end (the last stable offset)
+// stays at the start of the transaction. A tail or head read in that window
+// is too low, and the next batch would be sealed at offsets Kafka does not
+// give it. So after a commit the writer waits until the end is beyond its
+// last record: then the end counts the marker (a real broker) or not
 // (librdkafka's mock writes none), whichever the cluster does.
-absl::StatusOr<int64_t> KafkaLogReader::StableEnd(const std::string& topic,
+absl::StatusOr<int64_t> KafkaLogReader::StableEnd(bool journal,
                                                   int32_t partition,
                                                   int64_t last,
                                                   Clock::time_point deadline) {
+  const std::string where =
+      journal ? "journal " + options_.journal_topic : Where(partition);
+  rd_kafka_topic_t* topic =
+      journal ? journal_topic_.get() : events_topic_.get();
   for (int wait_ms = 1;; wait_ms = std::min(wait_ms * 2, 50)) {
-    absl::StatusOr<std::pair<int64_t, int64_t>> marks = QueryWatermarks(
-        topic, partition, std::max(RemainingMs(deadline), 1),
-        absl::StrCat("topic ", topic, " partition ", partition));
-    if (!marks.ok()) return marks.status();
-    const int64_t high = marks->second;
-    if (high > last) return high;
+    const Clock::time_point bound =
+        std::min(deadline, Clock::now() + options_.read_timeout);
+    absl::StatusOr<int64_t> end = End(topic, partition, where, bound);
+    if (!end.ok()) return end.status();
+    if (*end > last) return *end;
     if (RemainingMs(deadline) == 0) {
       return absl::DeadlineExceededError(absl::StrCat(
-          "topic ", topic, " partition ", partition, ": offset ", last,
-          " committed but not yet readable (last stable offset ", high, ")"));
+          where, ": offset ", last,
+          " committed but not yet readable (last stable offset ", *end, ")"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
   }
 }
 
-// The last event is normally at high - 1; with transactions a control
+// The last event is normally at end - 1; with transactions a control
 // record can sit there instead, so look further back until one is found.
 absl::StatusOr<Tail> KafkaLogReader::ReadTail(int32_t partition) {
-  absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
-  if (!marks.ok()) return marks.status();
-  auto [low, high] = *marks;
-  if (high == 0) return Tail{};
-  if (low > 0) {
-    return absl::DataLossError(
-        absl::StrCat(Where(partition), " starts at offset ", low,
-                     ": earlier events were deleted (the events topic must "
-                     "keep everything)"));
-  }
+  absl::StatusOr<int64_t> end = EndOffset(partition);
+  if (!end.ok()) return end.status();
+  if (*end == 0) return Tail{};
   for (int64_t back = 1;; back *= 16) {
-    int64_t from = std::max<int64_t>(low, high - back);
+    const int64_t from = std::max<int64_t>(0, *end - back);
     absl::StatusOr<std::vector<StoredEvent>> events =
-        Read(partition, from, static_cast<size_t>(high - from));
+        Read(partition, from, static_cast<size_t>(*end - from));
     if (!events.ok()) return events.status();
-    if (!events->empty()) return Tail{high, events->back().event.hash()};
-    if (from == low) return Tail{high, ""};  // only control records
+    while (!events->empty() && events->back().event.offset() >= *end) {
+      events->pop_back();  // appended meanwhile: not this tail's
+    }
+    if (!events->empty()) return Tail{*end, events->back().event.hash()};
+    if (from == 0) return Tail{*end, ""};  // only control records
   }
 }
 
-absl::StatusOr<std::vector<int64_t>> KafkaLogReader::HighWatermarks() {
+absl::StatusOr<std::vector<int64_t>> KafkaLogReader::EndOffsets() {
   std::vector<int64_t> heads;
   for (int32_t p = 0; p < partitions_; ++p) {
-    absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(p);
-    if (!marks.ok()) return marks.status();
-    heads.push_back(marks->second);
+    absl::StatusOr<int64_t> end = EndOffset(p);
+    if (!end.ok()) return end.status();
+    heads.push_back(*end);
   }
   return heads;
 }
 
 absl::StatusOr<std::vector<StoredEvent>> KafkaLogReader::Read(
-    int32_t partition, int64_t from_offset, size_t max_events) {
-  if (partition < 0 || partition >= partitions_ || from_offset < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "no ", Where(partition), " offset ", from_offset, " to read"));
-  }
-  std::vector<StoredEvent> out;
-  if (max_events == 0) return out;
-  absl::StatusOr<std::pair<int64_t, int64_t>> marks = Watermarks(partition);
-  if (!marks.ok()) return marks.status();
-  auto [low, high] = *marks;
-  if (from_offset >= high) return out;
-  if (from_offset < low) {
-    return absl::DataLossError(absl::StrCat(Where(partition), " offset ",
-                                            from_offset, " was deleted"));
-  }
-  if (rd_kafka_consume_start(events_topic_.get(), partition, from_offset) ==
-      -1) {
-    return KafkaStatus(rd_kafka_last_error(),
-                       "start reading " + Where(partition));
-  }
-  absl::Status status = Consume(partition, high, max_events, &out);
-  rd_kafka_consume_stop(events_topic_.get(), partition);
-  if (!status.ok()) return status;
-  return out;
-}
-
-absl::StatusOr<std::vector<StoredEvent>> KafkaLogReader::ReadAvailable(
     int32_t partition, int64_t from_offset, size_t max_events) {
   if (partition < 0 || partition >= partitions_ || from_offset < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -208,16 +191,15 @@ absl::Status KafkaLogReader::ScanJournal(int64_t from, int64_t high,
     return KafkaStatus(rd_kafka_last_error(), "start reading " + where);
   }
   absl::Status status =
-      ConsumeRecords(journal_topic_.get(), 0, where, high, take);
+      ConsumeRecords(journal_topic_.get(), 0, where, high, take,
+                     Clock::now() + options_.read_timeout);
   rd_kafka_consume_stop(journal_topic_.get(), 0);
   return status;
 }
 
-absl::Status KafkaLogReader::ConsumeRecords(rd_kafka_topic_t* topic,
-                                            int32_t partition,
-                                            const std::string& where,
-                                            int64_t high, const Take& take) {
-  const Clock::time_point deadline = Clock::now() + options_.read_timeout;
+absl::Status KafkaLogReader::ConsumeRecords(
+    rd_kafka_topic_t* topic, int32_t partition, const std::string& where,
+    int64_t high, const Take& take, Clock::time_point deadline, int64_t* eof) {
   rd_kafka_resp_err_t last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
   for (;;) {
     int wait = std::min(RemainingMs(deadline), 200);
@@ -232,7 +214,10 @@ absl::Status KafkaLogReader::ConsumeRecords(rd_kafka_topic_t* topic,
     if (m == nullptr) continue;
     std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
         m, rd_kafka_message_destroy);
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return absl::OkStatus();
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (eof != nullptr) *eof = m->offset;
+      return absl::OkStatus();
+    }
     if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
         m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
       return absl::DataLossError(
@@ -263,7 +248,8 @@ absl::Status KafkaLogReader::Consume(int32_t partition, int64_t high,
         }
         out->push_back(std::move(stored));
         return out->size() < max;
-      });
+      },
+      Clock::now() + options_.read_timeout);
 }
 
 }  // namespace xueji::kafka_log

@@ -2,14 +2,15 @@
 // as leveldb's db/log_reader.h). It reads the events topic and the journal
 // topic with librdkafka's legacy simple consumer — start at an offset, no
 // group, nothing committed, read_committed, stopped at partition EOF — and
-// answers watermark queries: a partition's tail (next offset and last hash),
-// the heads, and the end a transaction's commit marker leaves.
+// learns ends from partition EOF too: a partition's tail (next offset and
+// last hash), the heads, and the end a transaction's commit marker leaves.
 //
-// Every read is bounded by options.read_timeout (DeadlineExceeded). Read
-// asks for the high watermark first; ReadAvailable asks for none (librdkafka
-// may wait for a watermark past any timeout while a partition's leader is
-// down) and stops at partition EOF. An undecodable event is DataLoss naming
-// topic, partition and offset; a deleted offset is DataLoss.
+// No watermark query anywhere: librdkafka's rd_kafka_query_watermark_offsets
+// waits for the partition leader's answer past any timeout, so while a
+// leader is down it hung the processor's recovery for minutes (issue 11).
+// Every read here is bounded by options.read_timeout (DeadlineExceeded).
+// An undecodable event is DataLoss naming topic, partition and offset; a
+// deleted offset is DataLoss.
 //
 // Ownership: owns one consumer handle and its topic handles (events and, if
 // options.journal_topic is set, journal); borrows nothing.
@@ -52,29 +53,28 @@ class KafkaLogReader {
   // "topic T partition P", for messages.
   std::string Where(int32_t partition) const;
 
-  // Low and high watermark of `topic`/`partition` ("watermarks of WHERE"
-  // names a failure).
-  absl::StatusOr<std::pair<int64_t, int64_t>> QueryWatermarks(
-      const std::string& topic, int32_t partition, int timeout_ms,
-      const std::string& where);
-  // Of an events partition, within read_timeout.
-  absl::StatusOr<std::pair<int64_t, int64_t>> Watermarks(int32_t partition);
-  // The end of `topic`/`partition` once the transaction that wrote offset
-  // `last` is complete for read_committed readers (see the definition).
-  absl::StatusOr<int64_t> StableEnd(const std::string& topic, int32_t partition,
+  // The end of an events partition (the offset the next record gets, as
+  // far as read_committed readers see), or of the journal: learnt from
+  // partition EOF after starting at the logical end, never by a watermark
+  // query, which librdkafka may wait for past any timeout while the
+  // partition's leader is down. Bounded by read_timeout.
+  absl::StatusOr<int64_t> EndOffset(int32_t partition);
+  absl::StatusOr<int64_t> JournalEnd();
+  // The end of an events partition (journal: `journal`) once the
+  // transaction that wrote offset `last` is complete for read_committed
+  // readers (see the definition); DeadlineExceeded at `deadline`.
+  absl::StatusOr<int64_t> StableEnd(bool journal, int32_t partition,
                                     int64_t last, Clock::time_point deadline);
-  // The tail of an events partition (DataLoss if its start was deleted).
+  // The tail of an events partition.
   absl::StatusOr<Tail> ReadTail(int32_t partition);
-  // Every events partition's high watermark.
-  absl::StatusOr<std::vector<int64_t>> HighWatermarks();
+  // Every events partition's end.
+  absl::StatusOr<std::vector<int64_t>> EndOffsets();
 
-  // EventLog::Read and KafkaLog::ReadAvailable (kafka_log.h).
+  // EventLog::Read (kafka_log.h): up to `max_events` events from
+  // `from_offset` on, stopping at partition EOF.
   absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
                                                 int64_t from_offset,
                                                 size_t max_events);
-  absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(int32_t partition,
-                                                         int64_t from_offset,
-                                                         size_t max_events);
 
   // Serves the journal's records from `from` to `take` until it returns
   // false, the record before `high`, or the end. `where` names the journal.
@@ -84,10 +84,15 @@ class KafkaLogReader {
  private:
   absl::Status CreateConsumer();
   // Serves records of `topic`/`partition` (consumption started) to `take`
-  // until it returns false, the record before `high`, or the end.
+  // until it returns false, the record before `high`, or partition EOF
+  // (whose offset goes to *eof, if given) before `deadline`.
   absl::Status ConsumeRecords(rd_kafka_topic_t* topic, int32_t partition,
                               const std::string& where, int64_t high,
-                              const Take& take);
+                              const Take& take, Clock::time_point deadline,
+                              int64_t* eof = nullptr);
+  absl::StatusOr<int64_t> End(rd_kafka_topic_t* topic, int32_t partition,
+                              const std::string& where,
+                              Clock::time_point deadline);
   // Reads events until `max`, the record before `high`, or the end.
   absl::Status Consume(int32_t partition, int64_t high, size_t max,
                        std::vector<StoredEvent>* out);
