@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/storage/data_dir.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
-#include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/request_form.h"
 #include "ledger/rules/subjects.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/processor.pb.h"
 
 namespace xueji {
@@ -66,7 +66,13 @@ class Service {
   void Log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
-  bool Stopping() const { return options_.stop != nullptr && options_.stop->load(); }
+  bool Stopping() const {
+    return options_.stop != nullptr && options_.stop->load();
+  }
+  // Refuses a cluster whose topics are missing or have the wrong partition
+  // count (FailedPrecondition naming the topic and what was expected);
+  // waits while the cluster cannot be reached.
+  absl::Status CheckTopics();
   absl::Status OpenConsumer();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions,
@@ -101,7 +107,7 @@ class Service {
   PartitionList pending_assignment_;  // assigned by the group, not yet taken
   bool active_ = false;               // owns the requests partition
   std::set<std::string> touched_registry_;  // kg:/op: subjects to publish
-  absl::Status queued_;               // first failure while queueing
+  absl::Status queued_;                     // first failure while queueing
   int failures_ = 0;
 };
 
@@ -129,6 +135,58 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            ": requests partition revoked; standing by"));
   }
   rd_kafka_assign(rk, nullptr);
+}
+
+absl::Status Service::CheckTopics() {
+  const KafkaConnection& kafka = options_.kafka;
+  // Exactly one requests and one journal partition (one decider, one
+  // journal); the others need only exist (the events topic's count is
+  // fixed at its creation, whatever it is).
+  const std::vector<std::pair<std::string, int>> wanted = {
+      {kafka.requests_topic(), 1},
+      {kafka.journal_topic(), 1},
+      {kafka.events_topic(), 0},
+      {kafka.results_topic(), 0},
+      {kafka.registry_topic(), 0}};
+  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {}, {});
+  if (!conf.ok()) return conf.status();
+  auto client = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
+  if (!client.ok()) return client.status();
+  bool waiting = false;
+  for (size_t i = 0; i < wanted.size() && !Stopping();) {
+    const auto& [topic, partitions] = wanted[i];
+    absl::StatusOr<int> count =
+        TopicPartitionCount(client->get(), topic, options_.timeout);
+    if (absl::IsUnavailable(count.status()) ||
+        absl::IsDeadlineExceeded(count.status())) {
+      if (!waiting) {
+        Log(absl::StrCat("processor ", instance_, ": ",
+                         count.status().message(),
+                         " (waiting for the cluster)"));
+      }
+      waiting = true;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    const std::string need =
+        partitions > 0 ? absl::StrCat("exactly ", partitions, " partition",
+                                      partitions == 1 ? "" : "s")
+                       : "at least 1 partition";
+    if (absl::IsNotFound(count.status())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "topic ", topic, " does not exist; the processor needs it with ",
+          need, " (create the topics with deploy/kafka/topics.sh)"));
+    }
+    if (!count.ok()) return count.status();
+    if ((partitions > 0 && *count != partitions) || *count < 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("topic ", topic, " has ", *count, " partition",
+                       *count == 1 ? "" : "s", "; the processor needs ", need,
+                       " (deploy/kafka/topics.sh)"));
+    }
+    ++i;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Service::OpenConsumer() {
@@ -250,8 +308,8 @@ absl::StatusOr<int64_t> Service::Recover() {
   auto caught_up = processor_->CatchUp();
   if (!caught_up.ok()) return caught_up.status();
   if (!last->has_value()) {
-    Log(absl::StrCat("processor ", instance_, ": empty journal; ",
-                     *caught_up, " events folded; reading requests from the start"));
+    Log(absl::StrCat("processor ", instance_, ": empty journal; ", *caught_up,
+                     " events folded; reading requests from the start"));
     return RD_KAFKA_OFFSET_BEGINNING;
   }
   const xueji::v1::JournalBatch& batch = **last;
@@ -329,8 +387,7 @@ void Service::QueueResult(const Result& result, int64_t offset,
     key = absl::StrCat(request_id, "@", offset);
   }
   absl::Status s = producer_->Produce(
-      options_.kafka.results_topic(), -1, key,
-      result.SerializeAsString(),
+      options_.kafka.results_topic(), -1, key, result.SerializeAsString(),
       {{kRequestOffsetHeader, absl::StrCat(offset)}});
   if (!s.ok() && queued_.ok()) queued_ = s;
 }
@@ -369,17 +426,17 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   header.set_processor(instance_);
   for (const Incoming* in : run) header.add_request_offsets(in->offset);
   header.set_next_request_offset(run.back()->offset + 1);
-  processor_->set_append([&](std::vector<Event> events,
-                             const std::vector<Result>& results) {
-    xueji::v1::JournalBatch journal = header;
-    for (const Result& r : results) *journal.add_results() = r;
-    for (const Event& e : events) {
-      if (IsRegistrySubject(e.subject())) {
-        touched_registry_.insert(e.subject());
-      }
-    }
-    return log_->AppendJournaled(std::move(events), std::move(journal));
-  });
+  processor_->set_append(
+      [&](std::vector<Event> events, const std::vector<Result>& results) {
+        xueji::v1::JournalBatch journal = header;
+        for (const Result& r : results) *journal.add_results() = r;
+        for (const Event& e : events) {
+          if (IsRegistrySubject(e.subject())) {
+            touched_registry_.insert(e.subject());
+          }
+        }
+        return log_->AppendJournaled(std::move(events), std::move(journal));
+      });
   absl::StatusOr<std::vector<Result>> results;
   if (run.front()->record->has_registry_line()) {
     std::vector<xueji::v1::RegistryLine> lines;
@@ -432,8 +489,8 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
           in.offset, in.key);
       continue;
     }
-    if (!run.empty() && run.front()->record->body_case() !=
-                            in.record->body_case()) {
+    if (!run.empty() &&
+        run.front()->record->body_case() != in.record->body_case()) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
     }
     run.push_back(&in);
@@ -474,8 +531,8 @@ void Service::Fail(const absl::Status& status) {
   } else if (active_) {
     // Re-take the partition at the journal's offset.
     pending_assignment_.reset(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(pending_assignment_.get(),
-                                      options_.kafka.requests_topic().c_str(), 0);
+    rd_kafka_topic_partition_list_add(
+        pending_assignment_.get(), options_.kafka.requests_topic().c_str(), 0);
     rd_kafka_assign(consumer_.get(), nullptr);
     active_ = false;
   }
@@ -501,6 +558,7 @@ absl::Status Service::Run() {
   auto kv = RocksKv::Open(dir.state(), RocksKv::Options{});
   if (!kv.ok()) return kv.status();
   state_kv_ = *std::move(kv);
+  if (absl::Status s = CheckTopics(); !s.ok()) return s;
   auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
   if (!producer.ok()) return producer.status();
   producer_ = *std::move(producer);
