@@ -173,6 +173,13 @@ class Views {
   // Hex SHA-256 over every (key, value) pair in key order, each part
   // length-prefixed: equal digests mean equal stores.
   absl::StatusOr<std::string> Digest() const;
+  // Hex SHA-256 of what the views answer, independent of where the events
+  // sit in the log: checkpoints left out; history rows numbered by their
+  // order within the subject, their events without partition, offset and
+  // hashes; the operator and request indexes pointing at event ids. Equal
+  // for an embedded store and a Kafka replica with transactions (whose
+  // offsets count commit markers) that hold the same events per subject.
+  absl::StatusOr<std::string> ContentDigest() const;
 
  private:
   Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options);
