@@ -59,6 +59,12 @@ absl::Status KafkaLogImpl::ProduceJournal(
   }
   if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     journal_next_ = -1;  // unknown whether it landed
+    // Fenced (another processor initialised the same transactional.id):
+    // Aborted, so the caller gives the partition up instead of retrying.
+    if (absl::Status fatal = writer_.FatalStatus("produce to " + where);
+        !fatal.ok()) {
+      return fatal;
+    }
     return KafkaStatus(report.err, "produce to " + where);
   }
   if (report.offset != journal_next_) {

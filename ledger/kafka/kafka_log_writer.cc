@@ -229,17 +229,23 @@ absl::Status KafkaLogWriter::DrainPending(Clock::time_point deadline) {
   return absl::OkStatus();
 }
 
+absl::Status KafkaLogWriter::FatalStatus(const std::string& where) {
+  char reason[512];
+  if (producer_ != nullptr &&
+      rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason)) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+    broken_ = true;
+    return absl::AbortedError(absl::StrCat(where, ": fatal: ", reason));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status KafkaLogWriter::DeliveryStatus(const Delivery& delivery,
                                             const xueji::v1::Event& event,
                                             bool* mismatch) {
   const std::string where = "append to " + Where(event.partition());
   if (delivery.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    char reason[512];
-    if (rd_kafka_fatal_error(producer_.get(), reason, sizeof(reason)) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      broken_ = true;
-      return absl::AbortedError(absl::StrCat(where, ": fatal: ", reason));
-    }
+    if (absl::Status fatal = FatalStatus(where); !fatal.ok()) return fatal;
     if ((delivery.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ||
          delivery.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE) &&
         (last_error_ == RD_KAFKA_RESP_ERR__TRANSPORT ||

@@ -65,6 +65,10 @@ class KafkaLogWriter {
   absl::Status ProduceRecord(const std::string& topic, const std::string& key,
                              const std::string& value, const std::string& where,
                              Clock::time_point deadline, Delivery* report);
+  // Aborted naming `where` if the producer has a fatal error (fenced by a
+  // newer producer with the same transactional.id: this writer lost its
+  // partitions); OK otherwise.
+  absl::Status FatalStatus(const std::string& where);
   // Waits for the records of an earlier, failed produce whose fate is still
   // unknown (Unavailable at the deadline).
   absl::Status DrainPending(Clock::time_point deadline);

@@ -133,6 +133,11 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     self->Log(absl::StrCat("processor ", self->instance_,
                            ": requests partition revoked; standing by"));
+    // Another processor recovers next, and with transactions fences this
+    // one's producer: a later takeover opens a fresh log rather than find
+    // out at its first append.
+    self->processor_.reset();
+    self->log_.reset();
   }
   rd_kafka_assign(rk, nullptr);
 }
