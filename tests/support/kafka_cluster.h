@@ -97,12 +97,13 @@ class RealKafka : public KafkaCluster {
   std::string Logs() const override;
   const std::filesystem::path& dir() const { return dir_; }
 
-  // Creates PREFIX.requests (1 partition), .events (`events_partitions`),
-  // .results (6), .registry (1), .journal (1) with deploy/kafka/topics.sh's
-  // settings, replication min(3, brokers), and waits until every partition
-  // has a leader. "" on success, else the reason.
-  std::string CreateTopics(const std::string& prefix,
-                           int events_partitions = 6) const;
+  // Creates PREFIX.requests (`requests_partitions`, 1 but to test a
+  // refusal), .events (`events_partitions`), .results (6), .registry (1),
+  // .journal (1) with deploy/kafka/topics.sh's settings, replication
+  // min(3, brokers), and waits until every partition has a leader and its
+  // replicas in sync. "" on success, else the reason.
+  std::string CreateTopics(const std::string& prefix, int events_partitions = 6,
+                           int requests_partitions = 1) const;
   // The broker leading `topic`/`partition` (-1 if none or unknown).
   int Leader(const std::string& topic, int partition) const;
   // Waits until every partition of PREFIX's topics has a leader and all its

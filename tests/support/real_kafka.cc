@@ -134,7 +134,8 @@ std::string RealKafka::Logs() const {
 }
 
 std::string RealKafka::CreateTopics(const std::string& prefix,
-                                    int events_partitions) const {
+                                    int events_partitions,
+                                    int requests_partitions) const {
   RdKafka client;
   std::string why;
   if (!Connect(bootstrap_, &client, &why)) return why;
@@ -147,7 +148,7 @@ std::string RealKafka::CreateTopics(const std::string& prefix,
   };
   const std::vector<Spec> specs = {
       {prefix + ".requests",
-       1,
+       requests_partitions,
        {{"cleanup.policy", "delete"}, {"retention.ms", "2592000000"}}},
       {prefix + ".events",
        events_partitions,
