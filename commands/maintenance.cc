@@ -20,6 +20,7 @@
 #include "ledger/kafka/kafka_log.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
 #include "xueji/v1/views.pb.h"
 
 namespace xueji {
@@ -268,6 +269,8 @@ int RunSchema(const std::string& path) {
   AddFile(xueji::v1::Event::descriptor()->file(), seen, set);
   AddFile(xueji::v1::Request::descriptor()->file(), seen, set);
   AddFile(xueji::v1::AnomalyReport::descriptor()->file(), seen, set);
+  // The registry topic's values (KindergartenState, OperatorState).
+  AddFile(xueji::v1::KindergartenState::descriptor()->file(), seen, set);
   std::string bytes = set.SerializeAsString();
   if (path.empty() || path == "-") {
     std::cout.write(bytes.data(), bytes.size());
@@ -325,7 +328,7 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto path = std::make_shared<std::string>();
   auto schema = app.add_subcommand(
       "schema",
-      "Write the FileDescriptorSet of the event, request and view messages "
+      "Write the FileDescriptorSet of the event, request, registry state and view messages "
       "(for protoc --decode and other consumers).");
   schema->add_option("FILE", *path, "output file (default: standard output)");
   schema->callback([&run, path] { run = [path] { return RunSchema(*path); }; });

@@ -54,48 +54,6 @@ ScenarioOptions Real() {
   return options;
 }
 
-// Reads partition `partition` of `topic` from offset 0 to its end with the
-// given isolation level, calling `take` for each record; "" or why not.
-std::string ReadTopic(
-    const std::string& bootstrap, const std::string& topic, int partition,
-    bool read_committed,
-    const std::function<void(const rd_kafka_message_t&)>& take) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr,
-                    sizeof errstr);
-  rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
-                    sizeof errstr);
-  rd_kafka_conf_set(conf, "isolation.level",
-                    read_committed ? "read_committed" : "read_uncommitted",
-                    errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) return errstr;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  std::string problem;
-  if (rd_kafka_consume_start(rkt, partition, 0) == -1) {
-    problem = "consume_start failed";
-  }
-  const auto deadline = std::chrono::steady_clock::now() + Millis(30000);
-  while (problem.empty()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      problem = "no end of " + topic + " within 30 s";
-      break;
-    }
-    rd_kafka_message_t* m = rd_kafka_consume(rkt, partition, 500);
-    if (m == nullptr) continue;
-    const rd_kafka_resp_err_t err = m->err;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) take(*m);
-    rd_kafka_message_destroy(m);
-    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-  }
-  rd_kafka_consume_stop(rkt, partition);
-  rd_kafka_topic_destroy(rkt);
-  rd_kafka_destroy(rk);
-  return problem;
-}
-
 // The pid in a JournalBatch's processor field ("host:pid").
 long JournalPid(const xueji::v1::JournalBatch& batch) {
   const std::string& who = batch.processor();
@@ -399,40 +357,10 @@ TEST_CASE("kafka real: no read_committed reader sees an aborted event",
   const std::string events_topic = s.kafka().prefix() + ".events";
   s.SubmitChunk(0);
   s.SubmitChunk(1);
-  // Copies of committed events, re-sealed, in an aborted transaction.
-  std::vector<std::pair<int, std::string>> copies;
-  for (int p = 0; p < 6; ++p) {
-    ReadTopic(Cluster().bootstrap(), events_topic, p, true,
-              [&](const rd_kafka_message_t& m) {
-                if (copies.size() >= static_cast<size_t>(4 * (p + 1))) return;
-                copies.emplace_back(
-                    p, std::string(static_cast<const char*>(m.payload), m.len));
-              });
-  }
-  REQUIRE(copies.size() >= 12);
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  const std::string txn_id = s.kafka().prefix() + ".fenced-writer";
-  rd_kafka_conf_set(conf, "bootstrap.servers", Cluster().bootstrap().c_str(),
-                    errstr, sizeof errstr);
-  rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), errstr,
-                    sizeof errstr);
-  rd_kafka_t* producer =
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  REQUIRE(producer != nullptr);
-  REQUIRE(rd_kafka_init_transactions(producer, 30000) == nullptr);
-  REQUIRE(rd_kafka_begin_transaction(producer) == nullptr);
-  for (const auto& [p, value] : copies) {
-    REQUIRE(rd_kafka_producev(
-                producer, RD_KAFKA_V_TOPIC(events_topic.c_str()),
-                RD_KAFKA_V_PARTITION(p),
-                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  REQUIRE(rd_kafka_flush(producer, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  REQUIRE(rd_kafka_abort_transaction(producer, 30000) == nullptr);
-  rd_kafka_destroy(producer);
+  // Copies of committed events in an aborted transaction.
+  const size_t copies = InjectAbortedCopies(Cluster().bootstrap(),
+                                            s.kafka().prefix(), 4);
+  REQUIRE(copies >= 12);
   // They are in the topic: a read_uncommitted reader sees them.
   size_t committed = 0, uncommitted = 0;
   for (int p = 0; p < 6; ++p) {
@@ -441,7 +369,7 @@ TEST_CASE("kafka real: no read_committed reader sees an aborted event",
     ReadTopic(Cluster().bootstrap(), events_topic, p, false,
               [&](const rd_kafka_message_t&) { ++uncommitted; });
   }
-  CHECK(uncommitted >= committed + copies.size());
+  CHECK(uncommitted >= committed + copies);
   s.SubmitRest(2);
   s.CheckEnd();
 }

@@ -1,6 +1,10 @@
 #include "tests/kafka_e2e.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <cctype>
+#include <chrono>
+#include <vector>
 #include <sstream>
 #include <utility>
 
@@ -76,6 +80,102 @@ std::string KafkaDeployment::DataDir(const std::string& name) const {
 }
 std::string KafkaDeployment::ViewsDir(const std::string& name) const {
   return (dir_ / name).string();
+}
+
+// ---- reading and writing topics directly ---------------------------------
+
+// Reads partition `partition` of `topic` from offset 0 to its end with the
+// given isolation level, calling `take` for each record; "" or why not.
+std::string ReadTopic(
+    const std::string& bootstrap, const std::string& topic, int partition,
+    bool read_committed,
+    const std::function<void(const rd_kafka_message_t&)>& take) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr,
+                    sizeof errstr);
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                    sizeof errstr);
+  rd_kafka_conf_set(conf, "isolation.level",
+                    read_committed ? "read_committed" : "read_uncommitted",
+                    errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) return errstr;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  std::string problem;
+  if (rd_kafka_consume_start(rkt, partition, 0) == -1) {
+    problem = "consume_start failed";
+  }
+  const auto deadline = std::chrono::steady_clock::now() + Millis(30000);
+  while (problem.empty()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      problem = "no end of " + topic + " within 30 s";
+      break;
+    }
+    rd_kafka_message_t* m = rd_kafka_consume(rkt, partition, 500);
+    if (m == nullptr) continue;
+    const rd_kafka_resp_err_t err = m->err;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) take(*m);
+    rd_kafka_message_destroy(m);
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+  }
+  rd_kafka_consume_stop(rkt, partition);
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return problem;
+}
+
+
+size_t InjectAbortedCopies(const std::string& bootstrap,
+                           const std::string& prefix, size_t per_partition) {
+  const std::string events_topic = prefix + ".events";
+  std::vector<std::pair<int, std::string>> copies;
+  for (int p = 0; p < 6; ++p) {
+    size_t taken = 0;
+    ReadTopic(bootstrap, events_topic, p, true,
+              [&](const rd_kafka_message_t& m) {
+                if (taken++ >= per_partition) return;
+                copies.emplace_back(
+                    p, std::string(static_cast<const char*>(m.payload), m.len));
+              });
+  }
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::string txn_id = prefix + ".fenced-writer";
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr,
+                    sizeof errstr);
+  rd_kafka_conf_set(conf, "transactional.id", txn_id.c_str(), errstr,
+                    sizeof errstr);
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  rd_kafka_t* producer =
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (producer == nullptr) return 0;
+  size_t produced = 0;
+  auto ok = [](rd_kafka_error_t* e) {
+    if (e == nullptr) return true;
+    rd_kafka_error_destroy(e);
+    return false;
+  };
+  if (ok(rd_kafka_init_transactions(producer, 30000)) &&
+      ok(rd_kafka_begin_transaction(producer))) {
+    for (const auto& [p, value] : copies) {
+      if (rd_kafka_producev(
+              producer, RD_KAFKA_V_TOPIC(events_topic.c_str()),
+              RD_KAFKA_V_PARTITION(p),
+              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++produced;
+      }
+    }
+    if (rd_kafka_flush(producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        !ok(rd_kafka_abort_transaction(producer, 30000))) {
+      produced = 0;
+    }
+  }
+  rd_kafka_destroy(producer);
+  return produced;
 }
 
 // ---- parsing

@@ -10,7 +10,10 @@
 #ifndef XUEJI_TESTS_KAFKA_E2E_H_
 #define XUEJI_TESTS_KAFKA_E2E_H_
 
+#include <librdkafka/rdkafka.h>
+
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -73,6 +76,21 @@ class KafkaDeployment {
   std::string prefix_;
   std::vector<std::string> processor_args_;
 };
+
+// Reads partition `partition` of `topic` from offset 0 to its end (EOF)
+// with read_committed or read_uncommitted, calling `take` for each record;
+// "" or why not.
+std::string ReadTopic(
+    const std::string& bootstrap, const std::string& topic, int partition,
+    bool read_committed,
+    const std::function<void(const rd_kafka_message_t&)>& take);
+
+// A fenced writer's leftovers: copies of the first `per_partition`
+// committed events of each PREFIX.events partition (the same bytes, the
+// same event ids), produced in a transaction of another transactional.id
+// and aborted. Returns how many were produced (0: it failed).
+size_t InjectAbortedCopies(const std::string& bootstrap,
+                           const std::string& prefix, size_t per_partition);
 
 // Of these processors, the one whose current run (its log after the last
 // "joined the group") reported taking the requests partition and no

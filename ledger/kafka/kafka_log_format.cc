@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/kafka/kafka_client.h"
+#include "ledger/kafka/kafka_config.h"
 
 namespace xueji::kafka_log {
 
@@ -33,14 +34,14 @@ rd_kafka_headers_t* CloudEventHeaders(const xueji::v1::Event& event) {
     rd_kafka_header_add(headers, name, -1, value.data(),
                         static_cast<ssize_t>(value.size()));
   };
-  add("ce_specversion", "1.0");
+  add("ce_specversion", kCloudEventsSpecVersion);
   add("ce_id", event.event_id());
   add("ce_source", "/xueji/ledger");
-  add("ce_type", "cn.edu.xueji.v1." + PayloadName(event));
+  add("ce_type", kCloudEventsTypePrefix + PayloadName(event));
   add("ce_time", event.recorded_at());
   if (!event.student_no().empty()) add("ce_subject", event.student_no());
   add("content-type", "application/protobuf");
-  add("ce_dataschema", "xueji.v1.Event");
+  add("ce_dataschema", DataSchemaUri("xueji.v1.Event"));
   return headers;
 }
 

@@ -52,7 +52,8 @@ std::string PayloadName(const xueji::v1::Event& event);
 
 // CloudEvents Kafka protocol binding, binary content mode: ce_specversion,
 // ce_id, ce_source, ce_type, ce_time, ce_subject (only when the event has a
-// student number), content-type, ce_dataschema.
+// student number), content-type, ce_dataschema (a URI, as the spec wants:
+// DataSchemaUri("xueji.v1.Event")).
 rd_kafka_headers_t* CloudEventHeaders(const xueji::v1::Event& event);
 
 // One record's delivery report.

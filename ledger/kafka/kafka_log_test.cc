@@ -189,7 +189,7 @@ TEST_CASE("KafkaLog records carry the CloudEvents Kafka binding headers") {
   CHECK(headers["ce_time"] == event.recorded_at());
   CHECK(headers["ce_subject"] == event.student_no());
   CHECK(headers["content-type"] == "application/protobuf");
-  CHECK(headers["ce_dataschema"] == "xueji.v1.Event");
+  CHECK(headers["ce_dataschema"] == "urn:xueji:protobuf:xueji.v1.Event");
 }
 
 TEST_CASE("KafkaLog appends through a broker going down and up") {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -90,6 +91,8 @@ class Service {
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
   void QueueResult(const Result& result, int64_t offset,
                    const std::string& request_id);
+  // Notes a kg:/op: event's subject for PublishRegistry.
+  void Touch(const Event& event);
   absl::Status PublishRegistry();
   void Fail(const absl::Status& status);
 
@@ -106,7 +109,9 @@ class Service {
   RdKafkaPtr consumer_;
   PartitionList pending_assignment_;  // assigned by the group, not yet taken
   bool active_ = false;               // owns the requests partition
-  std::set<std::string> touched_registry_;  // kg:/op: subjects to publish
+  // kg:/op: subjects to publish, with the last event of each (its id and
+  // time become the record's CloudEvents id and time).
+  std::map<std::string, Event> touched_registry_;
   absl::Status queued_;                     // first failure while queueing
   int failures_ = 0;
 };
@@ -323,11 +328,7 @@ absl::StatusOr<int64_t> Service::Recover() {
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
     QueueResult(batch.results(i), offset, batch.results(i).request_id());
   }
-  for (const Event& e : batch.events()) {
-    if (IsRegistrySubject(e.subject())) {
-      touched_registry_.insert(e.subject());
-    }
-  }
+  for (const Event& e : batch.events()) Touch(e);
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
   if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
   if (auto flushed = producer_->Flush(); !flushed.ok()) return flushed.status();
@@ -397,8 +398,20 @@ void Service::QueueResult(const Result& result, int64_t offset,
   if (!s.ok() && queued_.ok()) queued_ = s;
 }
 
+void Service::Touch(const Event& event) {
+  if (!IsRegistrySubject(event.subject())) return;
+  Event& last = touched_registry_[event.subject()];
+  last.set_event_id(event.event_id());
+  last.set_recorded_at(event.recorded_at());
+}
+
+// Each record: key kg:<code> / op:<id>, value the latest state, headers the
+// CloudEvents Kafka binding (binary mode) — id = the id of the event that
+// made this state (a republished state is the same CloudEvent), source
+// /xueji/ledger/registry, type cn.edu.xueji.v1.KindergartenState or
+// OperatorState, time = that event's, subject = the code or id.
 absl::Status Service::PublishRegistry() {
-  for (const std::string& subject : touched_registry_) {
+  for (const auto& [subject, last] : touched_registry_) {
     std::string value;
     std::string type;
     const ParsedSubject parsed = ParseSubject(subject);
@@ -408,17 +421,24 @@ absl::Status Service::PublishRegistry() {
       if (!kg.ok()) return kg.status();
       if (!kg->has_value()) continue;
       value = (*kg)->SerializeAsString();
-      type = "xueji.v1.KindergartenState";
+      type = "KindergartenState";
     } else {
       auto op = processor_->state().Operator(id);
       if (!op.ok()) return op.status();
       if (!op->has_value()) continue;
       value = (*op)->SerializeAsString();
-      type = "xueji.v1.OperatorState";
+      type = "OperatorState";
     }
     absl::Status s = producer_->Produce(
         options_.kafka.registry_topic(), -1, subject, value,
-        {{"content-type", "application/protobuf"}, {"ce_dataschema", type}});
+        {{"ce_specversion", kCloudEventsSpecVersion},
+         {"ce_id", last.event_id()},
+         {"ce_source", "/xueji/ledger/registry"},
+         {"ce_type", kCloudEventsTypePrefix + type},
+         {"ce_time", last.recorded_at()},
+         {"ce_subject", id},
+         {"content-type", "application/protobuf"},
+         {"ce_dataschema", DataSchemaUri("xueji.v1." + type)}});
     if (!s.ok()) return s;
   }
   touched_registry_.clear();
@@ -435,11 +455,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
       [&](std::vector<Event> events, const std::vector<Result>& results) {
         xueji::v1::JournalBatch journal = header;
         for (const Result& r : results) *journal.add_results() = r;
-        for (const Event& e : events) {
-          if (IsRegistrySubject(e.subject())) {
-            touched_registry_.insert(e.subject());
-          }
-        }
+        for (const Event& e : events) Touch(e);
         return log_->AppendJournaled(std::move(events), std::move(journal));
       });
   absl::StatusOr<std::vector<Result>> results;
