@@ -1,8 +1,10 @@
 #include "commands/cli.h"
-#include "commands/kafka_commands.h"
 
 #include <cstdlib>
 #include <iostream>
+
+#include "commands/backend.h"
+#include "commands/kafka_commands.h"
 
 namespace xueji {
 
@@ -72,6 +74,9 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
   if (!run) return kExitUsage;
+  auto backend = ChooseBackend(g);
+  if (!backend.ok()) return Fail(backend.status());
+  g.backend = backend->get();
   return run();
 }
 

@@ -6,10 +6,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "ledger/base/dates.h"
+#include "ledger/log/hash_chain.h"
 
 namespace xueji {
 namespace {
@@ -33,10 +37,57 @@ absl::Time ClockNow() {
   return now.ok() ? *now : absl::Now();
 }
 
+// The data directory Fail() marks damaged on a DataLoss ("" = none).
+std::string& WatchedDir() {
+  static auto* dir = new std::string();
+  return *dir;
+}
+
+// On a refusal that only repeats the mark (Fail does not mark it again).
+constexpr char kMarkedPayload[] = "type.xueji.dev/xueji.storage.AlreadyMarked";
+
+// A projection's store that does not open or read back: DataLoss saying
+// that `ledger replay` rebuilds it.
+absl::Status ProjectionDamaged(const absl::Status& status,
+                               const std::string& what) {
+  if (!absl::IsDataLoss(status)) return status;
+  return absl::DataLossError(
+      absl::StrCat(status.message(), ". ", what,
+                   " is a projection of the log: `ledger replay` rebuilds it"));
+}
+
+void Note(const std::string& text) {
+  if (!text.empty()) std::cerr << "ledger: note: " << text << "\n";
+}
+
 }  // namespace
+
+void WatchForDamage(const std::string& data_dir) { WatchedDir() = data_dir; }
+
+absl::Status RefuseDamaged(const DataDir& dir, const std::string& mark) {
+  std::string found = mark;
+  while (!found.empty() && found.back() == '\n') found.pop_back();
+  absl::Status status = absl::DataLossError(absl::StrCat(
+      "the ledger at ", dir.root, " is marked damaged (", dir.damage_mark(),
+      "); nothing is decided, rebuilt or read until it is whole again. "
+      "Found:\n  ",
+      absl::StrReplaceAll(found, {{"\n", "\n  "}}),
+      "\n`ledger verify` checks it again (and removes the mark when all is "
+      "well); `ledger replay` rebuilds damaged views or state from a sound "
+      "log; a damaged or short log must be restored from a backup"));
+  status.SetPayload(kMarkedPayload, absl::Cord("1"));
+  return status;
+}
 
 int Fail(const absl::Status& status) {
   std::cerr << "ledger: " << status.message() << "\n";
+  if (absl::IsDataLoss(status) && !WatchedDir().empty() &&
+      !status.GetPayload(kMarkedPayload).has_value()) {
+    if (absl::Status marked = MarkDamaged(DataDir{WatchedDir()}, status);
+        !marked.ok()) {
+      std::cerr << "ledger: " << marked.message() << "\n";
+    }
+  }
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kNotFound:
@@ -82,7 +133,25 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
 }
 
 absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
-    const GlobalOptions& options, absl::Duration lock_timeout) {
+    const GlobalOptions& options, absl::Duration lock_timeout,
+    Purpose purpose) {
+  auto session = OpenLocked(options, lock_timeout, purpose);
+  // Found under the lock (every DataLoss below is): mark it, so that a
+  // command that would not meet it again refuses too.
+  if (!session.ok() && absl::IsDataLoss(session.status()) &&
+      !session.status().GetPayload(kMarkedPayload).has_value()) {
+    if (absl::Status marked =
+            MarkDamaged(DataDir{options.data_dir}, session.status());
+        !marked.ok()) {
+      std::cerr << "ledger: " << marked.message() << "\n";
+    }
+  }
+  return session;
+}
+
+absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
+    const GlobalOptions& options, absl::Duration lock_timeout,
+    Purpose purpose) {
   if (auto now = LedgerNow(); !now.ok()) return now.status();
   auto policy = LoadPolicy(options);
   if (!policy.ok()) return policy.status();
@@ -92,22 +161,66 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
   auto lock = WriterLock::Acquire(dir, lock_timeout);
   if (!lock.ok()) return lock.status();
   s->lock_ = *std::move(lock);
-  auto log = OpenEmbeddedLog(dir.log(), EmbeddedLogOptions{});
+  WatchForDamage(dir.root);  // nothing moves under a lock holder
+  for (const std::string& left : RemoveLeftovers(dir)) {
+    Note(absl::StrCat("removed ", left, ", left by an interrupted replay"));
+  }
+  if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
+    return RefuseDamaged(dir, *mark);
+  }
+  const bool has_state = StoreExists(dir.state());
+  const bool has_views = StoreExists(dir.views());
+  if (!StoreExists(dir.log()) && (has_state || has_views)) {
+    return absl::DataLossError(absl::StrCat(
+        "the event log ", dir.log(), " is missing, but ",
+        has_state ? dir.state() : dir.views(),
+        " is there: the log was deleted or moved. The ledger refuses to "
+        "decide or rebuild until the log is restored: put back a copy of ",
+        dir.log(), ", then run `ledger verify`"));
+  }
+  // The projections first: what they have seen is what the log must hold.
+  std::vector<LogWitness> witnesses;
+  auto state = RocksKv::Open(dir.state(), RocksKv::Options{});
+  if (!state.ok()) return ProjectionDamaged(state.status(), dir.state());
+  s->state_kv_ = *std::move(state);
+  Note(s->state_kv_->recovery_note());
+  auto state_seen = LedgerState(s->state_kv_.get()).Checkpoints();
+  if (!state_seen.ok())
+    return ProjectionDamaged(state_seen.status(), dir.state());
+  witnesses.push_back({"the decider state", dir.state(), *state_seen});
+  auto views = Views::Open(dir.views(), ViewsOptions{});
+  if (!views.ok()) return ProjectionDamaged(views.status(), dir.views());
+  s->views_ = *std::move(views);
+  Note(s->views_->recovery_note());
+  auto views_seen = s->views_->Checkpoints();
+  if (!views_seen.ok())
+    return ProjectionDamaged(views_seen.status(), dir.views());
+  witnesses.push_back({"the views", dir.views(), *views_seen});
+
+  EmbeddedLogOptions log_options;
+  log_options.witnesses = std::move(witnesses);
+  auto log = OpenEmbeddedLog(dir.log(), log_options);
   if (!log.ok()) return log.status();
   s->log_ = *std::move(log);
-  auto state = RocksKv::Open(dir.state(), RocksKv::Options{});
-  if (!state.ok()) return state.status();
-  s->state_kv_ = *std::move(state);
-  s->processor_ = std::make_unique<RequestProcessor>(
-      s->log_.get(), s->state_kv_.get(), &s->policy_, &ClockNow);
-  if (auto caught = s->processor_->CatchUp(); !caught.ok()) {
-    return caught.status();
+  Note(s->log_->recovery_note());
+  s->checked_log_ = ChainChecked(*s->log_);
+  // (A failure here may be the log's or the state's: the message names it.)
+  auto processor = RequestProcessor::Open(
+      s->checked_log_.get(), s->state_kv_.get(), &s->policy_, &ClockNow);
+  if (!processor.ok()) return processor.status();
+  s->processor_ = *std::move(processor);
+  if (purpose == Purpose::kRead) {
+    auto until = s->views_->Until();
+    if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());
+    if (until->has_value()) return s;  // as of `replay --until`: leave them
   }
-  auto views = Views::Open(dir.views(), ViewsOptions{});
-  if (!views.ok()) return views.status();
-  s->views_ = *std::move(views);
   if (absl::Status st = s->CatchUpViews(nullptr); !st.ok()) return st;
   return s;
+}
+
+WriteSession::~WriteSession() {
+  // Past the lock, files may move under a reader.
+  if (lock_ != nullptr) WatchForDamage("");
 }
 
 absl::Status WriteSession::CatchUpViews(Progress* progress) {
@@ -154,7 +267,8 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     return Views::Open(options.views_dir, secondary);
   }
   DataDir dir{options.data_dir};
-  if (!std::filesystem::exists(dir.log())) {
+  if (!std::filesystem::exists(dir.log()) && !StoreExists(dir.state()) &&
+      !StoreExists(dir.views())) {
     return absl::NotFoundError(
         absl::StrCat("no ledger at ", dir.root,
                      " (use --data DIR or $LEDGER_DATA; `ledger registry load` "
@@ -162,15 +276,52 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
   }
   // Catch the views up if nobody is writing; otherwise read what is there.
   {
-    auto session = WriteSession::Open(options, absl::ZeroDuration());
+    auto session = WriteSession::Open(options, absl::ZeroDuration(),
+                                      WriteSession::Purpose::kRead);
     if (!session.ok() && !absl::IsUnavailable(session.status())) {
       return session.status();
     }
   }  // released here
+  if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
+    return RefuseDamaged(dir, *mark);
+  }
   ViewsOptions read_only;
   read_only.read_only = true;
   read_only.create_if_missing = false;
-  return Views::Open(dir.views(), read_only);
+  // A writer may flush or compact, and `ledger replay` swaps the whole
+  // directory: an open that fails while the store moves is tried again.
+  absl::StatusOr<std::unique_ptr<Views>> views;
+  for (int attempt = 0; attempt < 6; ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+    }
+    views = Views::Open(dir.views(), read_only);
+    if (views.ok()) break;
+  }
+  if (!views.ok()) {
+    // Still failing. Under the lock nothing moves: then it is the store.
+    auto lock = WriterLock::Acquire(dir, absl::ZeroDuration());
+    if (!lock.ok()) {
+      return absl::UnavailableError(absl::StrCat(
+          "the views at ", dir.views(),
+          " kept changing while this query opened them (a writer is at "
+          "work); try again (",
+          views.status().message(), ")"));
+    }
+    WatchForDamage(dir.root);
+    views = Views::Open(dir.views(), read_only);
+    if (!views.ok()) return ProjectionDamaged(views.status(), dir.views());
+  }
+  // Blocks read from here come from files this process holds open.
+  WatchForDamage(dir.root);
+  auto until = (*views)->Until();
+  if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());
+  if (until->has_value()) {
+    Note(absl::StrCat("the views are as of ", **until,
+                      " (`ledger replay --until`); `ledger replay` or the next "
+                      "submit brings them up to date"));
+  }
+  return views;
 }
 
 }  // namespace xueji

@@ -33,6 +33,8 @@ enum ExitCode {
   kExitStorage = 3
 };
 
+class Backend;  // commands/backend.h
+
 struct GlobalOptions {
   std::string data_dir;  // --data, else $LEDGER_DATA, else ./ledger-data
   std::string
@@ -43,10 +45,14 @@ struct GlobalOptions {
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
   std::string kafka_bootstrap;
   std::string kafka_config_file;
-  std::string topic_prefix;  // --topic-prefix, else $LEDGER_TOPIC_PREFIX, else xueji
+  std::string
+      topic_prefix;  // --topic-prefix, else $LEDGER_TOPIC_PREFIX, else xueji
   // --views DIR: queries read this views store (a projector's) instead of
   // DATA/views.
   std::string views_dir;
+  // Where writes go and which log replay/verify read: chosen once by RunCli
+  // after parsing (ChooseBackend), owned by it.
+  Backend* backend = nullptr;
 };
 
 // The Kafka connection the options name; !enabled() when none (embedded).
@@ -55,7 +61,18 @@ absl::StatusOr<KafkaConnection> KafkaFrom(const GlobalOptions& options);
 
 // Prints "ledger: <message>" to stderr and returns the exit code for it:
 // InvalidArgument / NotFound / FailedPrecondition -> 2, anything else -> 3.
+// A DataLoss also marks the watched data directory damaged (DATA/DAMAGED,
+// see WatchForDamage and docs/design.md, "Integrity").
 int Fail(const absl::Status& status);
+
+// From now on Fail() marks `data_dir` damaged on a DataLoss ("" stops it).
+// Armed only while what the command reads cannot be moving under it: with
+// the writer lock held, or through stores it has already opened.
+void WatchForDamage(const std::string& data_dir);
+
+// DataLoss for a data directory that carries the damage mark: what it says
+// and what to do. Not marked again by Fail().
+absl::Status RefuseDamaged(const DataDir& dir, const std::string& mark);
 
 // Progress on stderr for long work: at most one line every 2 seconds.
 class Progress {
@@ -71,15 +88,31 @@ class Progress {
 };
 
 // A data directory opened for writing.
+//
+// Open checks the directory before anything is decided (docs/design.md,
+// "Integrity"): no damage mark; a log present wherever a projection is; the
+// log, the state and the views open cleanly (strict WAL recovery); the log is
+// not behind what the state or the views have seen. Any of these failing is
+// DataLoss and the directory is marked damaged. It then removes a rebuild
+// left by an interrupted `ledger replay`, catches the state and (unless they
+// are as of a `replay --until` and the session only reads) the views up,
+// reading the log through ChainChecked: an altered event is never applied.
 class WriteSession {
  public:
+  enum class Purpose {
+    kWrite,  // submit, registry load: the views are brought up to date
+    kRead,   // a query's catch-up: views as of `replay --until` stay so
+  };
   // Waits for the lock up to $LEDGER_LOCK_TIMEOUT (default 10s).
   static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
       const GlobalOptions& options);
   static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
-      const GlobalOptions& options, absl::Duration lock_timeout);
+      const GlobalOptions& options, absl::Duration lock_timeout,
+      Purpose purpose = Purpose::kWrite);
+  ~WriteSession();
   RequestProcessor& processor() { return *processor_; }
-  EventLog& log() { return *log_; }
+  // The log as the processor and the views read it (chain-checked).
+  EventLog& log() { return *checked_log_; }
   Views& views() { return *views_; }
   const PolicyBook& policy() const { return policy_; }
   // Brings the views up to the log's head.
@@ -87,8 +120,12 @@ class WriteSession {
 
  private:
   WriteSession() = default;
+  static absl::StatusOr<std::unique_ptr<WriteSession>> OpenLocked(
+      const GlobalOptions& options, absl::Duration lock_timeout,
+      Purpose purpose);
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<EventLog> checked_log_;  // over log_
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<Views> views_;
@@ -96,7 +133,11 @@ class WriteSession {
 };
 
 // Views for a query command. If no writer holds the directory, the views are
-// caught up with the log first; otherwise they are read as they are.
+// caught up with the log first (WriteSession, Purpose::kRead); otherwise they
+// are read as they are. A damaged directory (the mark) is refused. A store
+// being swapped by `ledger replay` is opened again, so readers do not fail
+// for it. Views as of a `replay --until` are read as they are, with a note on
+// stderr.
 absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options);
 

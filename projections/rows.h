@@ -10,6 +10,9 @@
 //
 // Key namespaces (first byte):
 //   C <p:BE32>                       next offset to apply (BE64)
+//   M <name>                         metadata, left out of Digest():
+//                                    "Muntil" = RFC 3339 as-of time of a
+//                                    `replay --until` (Views::Until)
 //   R <subject>                      RecordState
 //   X <subject>                      record extras (RecordExtra)
 //   N <student_no>                   subject, for every number ever held
@@ -47,7 +50,12 @@ namespace xueji::views_internal {
 // abseil here is built with its own string_view: convert at the boundary.
 inline absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
 
+inline constexpr char kCheckpointPrefix[] = "C";
 std::string CheckpointKey(int32_t partition);
+inline std::string UntilKey() { return "Muntil"; }
+inline bool IsMetadataKey(std::string_view key) {
+  return !key.empty() && key.front() == 'M';
+}
 std::string RecordKey(std::string_view subject);
 std::string RecordExtraKey(std::string_view subject);
 std::string NumberKey(std::string_view student_no);

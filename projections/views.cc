@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "ledger/base/dates.h"
 #include "ledger/log/hash_chain.h"
 #include "projections/rows.h"
@@ -43,13 +45,10 @@ absl::Status Views::Destroy(const std::string& dir) {
 }
 
 Views::Views(KvStore* kv, const ViewsOptions& options)
-    : kv_(kv), rocks_(dynamic_cast<RocksKv*>(kv)), options_(options) {}
+    : kv_(kv), options_(options) {}
 
 Views::Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options)
-    : owned_(std::move(owned)),
-      kv_(owned_.get()),
-      rocks_(owned_.get()),
-      options_(options) {}
+    : owned_(std::move(owned)), kv_(owned_.get()), options_(options) {}
 
 Views::~Views() = default;
 
@@ -61,10 +60,41 @@ absl::StatusOr<int64_t> Views::Checkpoint(int32_t partition) const {
   return static_cast<int64_t>(DecodeFixed64BE(**value));
 }
 
+absl::StatusOr<std::vector<int64_t>> Views::Checkpoints() const {
+  std::vector<int64_t> next;
+  absl::Status bad;
+  absl::Status scanned = kv_->ScanPrefix(
+      views_internal::kCheckpointPrefix,
+      [&](std::string_view key, std::string_view value) {
+        const uint32_t p = DecodeFixed32BE(key.substr(1));
+        if (key.size() != 5 || value.size() != 8 || p >= (1u << 16)) {
+          bad = absl::DataLossError("views: bad checkpoint row");
+          return false;
+        }
+        if (p >= next.size()) next.resize(p + 1, 0);
+        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+  return next;
+}
+
+absl::StatusOr<std::optional<std::string>> Views::Until() const {
+  return kv_->Get(views_internal::UntilKey());
+}
+
+absl::Status Views::VerifyStorage() {
+  return kv_->VerifyChecksums();
+}
+
+std::string Views::recovery_note() const {
+  return kv_->recovery_note();
+}
+
 absl::Status Views::Commit(bool sync) {
   uncommitted_events_ = 0;
-  if (rocks_ == nullptr) return absl::OkStatus();
-  return rocks_->Commit(sync);
+  return kv_->Commit(sync);
 }
 
 absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
@@ -83,9 +113,9 @@ absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
   if (!next.ok()) return next.status();
   if (offset < *next) return false;  // applied before
   if (offset > *next && !options_.offset_gaps_allowed) {
-    return absl::DataLossError(absl::StrCat(
-        "views: gap in partition ", partition, ": expected offset ", *next,
-        ", got ", offset));
+    return absl::DataLossError(absl::StrCat("views: gap in partition ",
+                                            partition, ": expected offset ",
+                                            *next, ", got ", offset));
   }
   if (absl::Status s = views_internal::ApplyAudit(kv_, stored); !s.ok()) {
     return s;
@@ -107,12 +137,22 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   }
   absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
   if (!heads.ok()) return heads.status();
+  // The as-of mark goes with the first commit.
+  absl::StatusOr<std::optional<std::string>> marked = Until();
+  if (!marked.ok()) return marked.status();
+  if (options.until.has_value()) {
+    kv_->Put(views_internal::UntilKey(),
+             absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *options.until,
+                              absl::UTCTimeZone()));
+  } else if (marked->has_value()) {
+    kv_->Delete(views_internal::UntilKey());
+  }
   int64_t applied = 0;
   for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
     absl::StatusOr<int64_t> done =
         CatchUpPartition(log, p, (*heads)[p], options, progress, &applied);
     if (!done.ok()) {
-      if (rocks_ != nullptr) rocks_->Discard();
+      kv_->Discard();
       uncommitted_events_ = 0;
       return done.status();
     }
@@ -135,9 +175,14 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
   absl::StatusOr<int64_t> next = Checkpoint(partition);
   if (!next.ok()) return next.status();
   if (*next > head) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "views are ahead of the log in partition ", partition, " (", *next,
-        " > ", head, "); run `ledger replay`"));
+    return absl::DataLossError(absl::StrCat(
+        "the event log is behind the views in partition ", partition,
+        ": the log holds ", head, " event(s), the views have seen ", *next,
+        ". Events are missing from the log; restore it from a backup "
+        "(`ledger verify` says more)"));
+  }
+  if (static_cast<size_t>(partition) < options.up_to.size()) {
+    head = std::min(head, options.up_to[partition]);
   }
   auto commit = [&]() -> absl::Status {
     if (absl::Status s = Commit(/*sync=*/false); !s.ok()) return s;
@@ -150,6 +195,7 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
     if (!chunk.ok()) return chunk.status();
     if (chunk->empty()) break;
     for (StoredEvent& stored : *chunk) {
+      if (stored.event.offset() >= head) break;  // at CatchUpOptions::up_to
       // Kafka: a commit marker takes an offset, so the next event may lie
       // beyond *next (offset_gaps_allowed); never below it.
       const int64_t offset = stored.event.offset();
@@ -173,7 +219,7 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
       *next = offset + 1;
       ++*applied;
       if (uncommitted_events_ >= options_.batch_events ||
-          (rocks_ != nullptr && rocks_->PendingBytes() >= options_.batch_bytes)) {
+          kv_->PendingBytes() >= options_.batch_bytes) {
         if (absl::Status s = commit(); !s.ok()) return s;
       }
     }
@@ -189,7 +235,8 @@ absl::Status Views::Dump(const KvStore::Visitor& visit) const {
 absl::StatusOr<std::string> Views::Digest() const {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                               EVP_MD_CTX_free);
-  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+  if (ctx == nullptr ||
+      EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     return absl::InternalError("SHA-256 unavailable");
   }
   auto update = [&](std::string_view part) {
@@ -197,11 +244,13 @@ absl::StatusOr<std::string> Views::Digest() const {
     EVP_DigestUpdate(ctx.get(), length.data(), length.size());
     EVP_DigestUpdate(ctx.get(), part.data(), part.size());
   };
-  absl::Status scanned = Dump([&](std::string_view key, std::string_view value) {
-    update(key);
-    update(value);
-    return true;
-  });
+  absl::Status scanned =
+      Dump([&](std::string_view key, std::string_view value) {
+        if (views_internal::IsMetadataKey(key)) return true;
+        update(key);
+        update(value);
+        return true;
+      });
   if (!scanned.ok()) return scanned;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -48,7 +48,7 @@
 namespace xueji {
 
 struct ViewsOptions {
-  bool read_only = false;          // queries only; CatchUp fails
+  bool read_only = false;  // queries only; CatchUp fails
   // Queries only, as a RocksDB secondary instance of a store another process
   // (a projector) keeps writing: implies read_only; see RocksKv::Options.
   bool secondary = false;
@@ -57,15 +57,21 @@ struct ViewsOptions {
   // its predecessor with a gap (the projector checks prev_hash instead).
   // The embedded log is dense: a gap there is DataLoss.
   bool offset_gaps_allowed = false;
-  size_t batch_events = 10000;     // commit after this many events ...
-  size_t batch_bytes = 32 << 20;   // ... or this many pending bytes
-  size_t read_chunk = 1000;        // events per EventLog::Read
+  size_t batch_events = 10000;    // commit after this many events ...
+  size_t batch_bytes = 32 << 20;  // ... or this many pending bytes
+  size_t read_chunk = 1000;       // events per EventLog::Read
 };
 
 struct CatchUpOptions {
   // Stop each partition before its first event recorded after `until`
-  // (`ledger replay --until`). The checkpoint stays at that event.
+  // (`ledger replay --until`). The checkpoint stays at that event, and the
+  // store records `until` (Until()) so that readers know the views are as of
+  // then; a CatchUp without `until` removes that mark.
   std::optional<absl::Time> until;
+  // Stop each partition before this offset (index = partition; a partition
+  // beyond the vector goes to the head). For a rebuild that matches a
+  // store's own checkpoints (`ledger verify --views`).
+  std::vector<int64_t> up_to;
 };
 
 // Reported after every commit of CatchUp.
@@ -82,8 +88,8 @@ struct AnomalyQuery {
   std::string region;  // "" or "00" = all; else a 2/4/6-digit prefix
   std::optional<xueji::v1::Anomaly::Kind> kind;  // only this kind
   absl::CivilDay as_of;
-  const PolicyBook* policy = nullptr;            // required
-  const WorkingCalendar* calendar = nullptr;     // required
+  const PolicyBook* policy = nullptr;         // required
+  const WorkingCalendar* calendar = nullptr;  // required
 };
 
 class Views {
@@ -94,18 +100,19 @@ class Views {
   // Removes the store at `dir` (for `ledger replay`). OK if absent.
   static absl::Status Destroy(const std::string& dir);
 
-  // Views over a caller-owned store (e.g. a MemoryKv). If `kv` is a RocksKv
-  // its overlay is committed in batches; otherwise writes are immediate.
+  // Views over a caller-owned store (e.g. a MemoryKv), committed in batches
+  // like a store of its own.
   explicit Views(KvStore* kv, const ViewsOptions& options = {});
   ~Views();
   Views(const Views&) = delete;
   Views& operator=(const Views&) = delete;
 
-  // --- projection -------------------------------------------------------------
-  // Applies every partition of `log` from its checkpoint to the head, in
-  // bounded commits. Returns the number of events applied. On error the
-  // uncommitted overlay is dropped; committed batches stay (and are
-  // consistent with their checkpoints).
+  // --- projection
+  // ------------------------------------------------------------- Applies every
+  // partition of `log` from its checkpoint to the head, in bounded commits.
+  // Returns the number of events applied. On error the uncommitted overlay is
+  // dropped; committed batches stay (and are consistent with their
+  // checkpoints).
   absl::StatusOr<int64_t> CatchUp(EventLog& log,
                                   const CatchUpProgressFn& progress = nullptr,
                                   const CatchUpOptions& options = {});
@@ -118,9 +125,21 @@ class Views {
 
   // Next offset to apply, per partition (0 when none applied).
   absl::StatusOr<int64_t> Checkpoint(int32_t partition) const;
+  // Every partition's checkpoint (index = partition, as many as the store
+  // has seen): what the views have seen of the log.
+  absl::StatusOr<std::vector<int64_t>> Checkpoints() const;
+  // The `until` of the last CatchUp (RFC 3339) when it had one: the views
+  // are as of then (`ledger replay --until`); nullopt otherwise.
+  absl::StatusOr<std::optional<std::string>> Until() const;
+  // Checks the store's checksums over every stored block (DataLoss naming
+  // the file); OK for a store that is not RocksDB.
+  absl::Status VerifyStorage();
+  // What opening the store had to drop (RocksKv::recovery_note); "" if none.
+  std::string recovery_note() const;
 
-  // --- enrollment -------------------------------------------------------------
-  // By any number the record has had (current, or a former L/J number).
+  // --- enrollment
+  // ------------------------------------------------------------- By any number
+  // the record has had (current, or a former L/J number).
   absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByNumber(
       std::string_view student_no) const;
   // Records whose current document is (type, number), in subject order.
@@ -143,9 +162,10 @@ class Views {
   absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
                                                 absl::CivilDay as_of) const;
 
-  // --- audit ------------------------------------------------------------------
-  // Every event of the record with this number, in offset order (refusals
-  // on the record included). NotFound for an unknown number.
+  // --- audit
+  // ------------------------------------------------------------------ Every
+  // event of the record with this number, in offset order (refusals on the
+  // record included). NotFound for an unknown number.
   absl::StatusOr<std::vector<StoredEvent>> HistoryOfStudent(
       std::string_view student_no) const;
   absl::StatusOr<std::vector<StoredEvent>> HistoryOfSubject(
@@ -162,16 +182,19 @@ class Views {
   absl::StatusOr<std::optional<xueji::v1::RecordState>> StateAsOf(
       std::string_view student_no, absl::Time at) const;
 
-  // --- anomalies --------------------------------------------------------------
-  // Sorted by (kind, county, kindergarten, student_no, since, detail).
+  // --- anomalies
+  // -------------------------------------------------------------- Sorted by
+  // (kind, county, kindergarten, student_no, since, detail).
   absl::StatusOr<xueji::v1::AnomalyReport> Anomalies(
       const AnomalyQuery& query) const;
 
-  // --- whole store ------------------------------------------------------------
-  // Visits every key/value pair in key order.
+  // --- whole store
+  // ------------------------------------------------------------ Visits every
+  // key/value pair in key order.
   absl::Status Dump(const KvStore::Visitor& visit) const;
   // Hex SHA-256 over every (key, value) pair in key order, each part
-  // length-prefixed: equal digests mean equal stores.
+  // length-prefixed, metadata rows (the Until() mark) left out: equal
+  // digests mean equal views.
   absl::StatusOr<std::string> Digest() const;
   // Hex SHA-256 of what the views answer, independent of where the events
   // sit in the log: checkpoints left out; history rows numbered by their
@@ -197,7 +220,6 @@ class Views {
 
   std::unique_ptr<RocksKv> owned_;
   KvStore* kv_;
-  RocksKv* rocks_;  // kv_ as a RocksKv, or null
   ViewsOptions options_;
   size_t uncommitted_events_ = 0;
 };

@@ -3,7 +3,6 @@
 #include "projections/views.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 #include <vector>
@@ -117,9 +116,14 @@ Numbers RunTerm(Term& term, F after_each) {
   for (const char* line : kRegistry) term.Registry(line);
   after_each();
   n.id_a = ResidentId("350502", "20210506", 123);
-  std::string child_a = R"({"name":"王小明","gender":"MALE","birthDate":"2021-05-06","idType":"RESIDENT_ID","idNumber":")" + n.id_a + R"("})";
-  std::string child_b = R"({"name":"李小红","gender":"FEMALE","birthDate":"2021-07-08","idType":"NONE"})";
-  std::string child_c = R"({"name":"陈小花","gender":"FEMALE","birthDate":"2021-09-10","idType":"RESIDENT_ID","idNumber":")" + ResidentId("350503", "20210910", 246) + R"("})";
+  std::string child_a =
+      R"({"name":"王小明","gender":"MALE","birthDate":"2021-05-06","idType":"RESIDENT_ID","idNumber":")" +
+      n.id_a + R"("})";
+  std::string child_b =
+      R"({"name":"李小红","gender":"FEMALE","birthDate":"2021-07-08","idType":"NONE"})";
+  std::string child_c =
+      R"({"name":"陈小花","gender":"FEMALE","birthDate":"2021-09-10","idType":"RESIDENT_ID","idNumber":")" +
+      ResidentId("350503", "20210910", 246) + R"("})";
   auto submit = [&](const std::string& json, xueji::v1::ResultStatus want) {
     Decision d = term.Submit(json);
     CHECK(d.status == want);
@@ -127,22 +131,31 @@ Numbers RunTerm(Term& term, F after_each) {
     return d;
   };
   n.a = submit(Admit("r-1", "op-k1", "2025-09-01", "350502001", child_a),
-               xueji::v1::PENDING_APPROVAL).student_no;
-  submit(Action("r-2", "op-c1", "2025-09-03", R"("approve":{"requestId":"r-1"})"),
-         xueji::v1::APPLIED);
-  n.b_temporary = submit(Admit("r-3", "op-k1", "2025-09-01", "350502001", child_b),
-                         xueji::v1::PENDING_APPROVAL).student_no;
-  submit(Action("r-4", "op-c1", "2025-09-04", R"("approve":{"requestId":"r-3"})"),
-         xueji::v1::APPLIED);
+               xueji::v1::PENDING_APPROVAL)
+            .student_no;
+  submit(
+      Action("r-2", "op-c1", "2025-09-03", R"("approve":{"requestId":"r-1"})"),
+      xueji::v1::APPLIED);
+  n.b_temporary =
+      submit(Admit("r-3", "op-k1", "2025-09-01", "350502001", child_b),
+             xueji::v1::PENDING_APPROVAL)
+          .student_no;
+  submit(
+      Action("r-4", "op-c1", "2025-09-04", R"("approve":{"requestId":"r-3"})"),
+      xueji::v1::APPLIED);
   n.c = submit(Admit("r-5", "op-k3", "2025-09-02", "350503001", child_c),
-               xueji::v1::PENDING_APPROVAL).student_no;
-  submit(Action("r-6", "op-c2", "2025-09-05", R"("approve":{"requestId":"r-5"})"),
-         xueji::v1::APPLIED);
+               xueji::v1::PENDING_APPROVAL)
+            .student_no;
+  submit(
+      Action("r-6", "op-c2", "2025-09-05", R"("approve":{"requestId":"r-5"})"),
+      xueji::v1::APPLIED);
   submit(Action("r-7", "op-k1", "2025-09-25",
-                R"("transferOut":{"studentNo":")" + n.a + R"(","toKindergarten":"350502002"})"),
+                R"("transferOut":{"studentNo":")" + n.a +
+                    R"(","toKindergarten":"350502002"})"),
          xueji::v1::PENDING_APPROVAL);
-  submit(Action("r-8", "op-c1", "2025-09-26", R"("approve":{"requestId":"r-7"})"),
-         xueji::v1::APPLIED);
+  submit(
+      Action("r-8", "op-c1", "2025-09-26", R"("approve":{"requestId":"r-7"})"),
+      xueji::v1::APPLIED);
   n.before_transfer_in = term.now();
   submit(Action("r-9", "op-k2", "2025-10-09",
                 R"("transferIn":{"studentNo":")" + n.a + R"("})"),
@@ -164,23 +177,30 @@ Numbers RunTerm(Term& term, F after_each) {
                         ResidentId("350502", birth, 301 + 2 * i) + R"("})";
     std::string id = "x-" + std::to_string(i);
     extra.push_back(id);
-    n.more.push_back(submit(Admit(id, "op-k2", "2025-09-02", "350502002", child),
-                            xueji::v1::PENDING_APPROVAL).student_no);
+    n.more.push_back(
+        submit(Admit(id, "op-k2", "2025-09-02", "350502002", child),
+               xueji::v1::PENDING_APPROVAL)
+            .student_no);
   }
   for (int i = 7; i >= 0; --i) {
     submit(Action("a-" + extra[i], "op-c1", "2025-09-08",
                   R"("approve":{"requestId":")" + extra[i] + R"("})"),
            xueji::v1::APPLIED);
   }
-  submit(Action("v-1", "op-k2", "2025-10-20",
-                R"("verify":{"kindergarten":"350502002","term":"2025-autumn","presentStudentNos":[")" +
-                    n.more[0] + R"("]})"),
-         xueji::v1::APPLIED);
+  submit(
+      Action(
+          "v-1", "op-k2", "2025-10-20",
+          R"("verify":{"kindergarten":"350502002","term":"2025-autumn","presentStudentNos":[")" +
+              n.more[0] + R"("]})"),
+      xueji::v1::APPLIED);
   std::string id_b = ResidentId("350502", "20210708", 222);
-  n.b_formal = submit(Action("r-12", "op-k1", "2025-10-12",
-                             R"("convertNumber":{"studentNo":")" + n.b_temporary +
-                                 R"(","idType":"RESIDENT_ID","idNumber":")" + id_b + R"("})"),
-                      xueji::v1::APPLIED).student_no;
+  n.b_formal =
+      submit(Action("r-12", "op-k1", "2025-10-12",
+                    R"("convertNumber":{"studentNo":")" + n.b_temporary +
+                        R"(","idType":"RESIDENT_ID","idNumber":")" + id_b +
+                        R"("})"),
+             xueji::v1::APPLIED)
+          .student_no;
   return n;
 }
 
@@ -209,7 +229,8 @@ struct ProjectedTerm {
   Numbers n;
 };
 
-TEST_CASE("a full rebuild equals the incrementally built views, byte for byte") {
+TEST_CASE(
+    "a full rebuild equals the incrementally built views, byte for byte") {
   TempDir dir;
   auto log = OpenEmbeddedLog(dir.Sub("log"), {});
   REQUIRE(log.ok());
@@ -317,7 +338,8 @@ TEST_CASE("ContentDigest ignores where events sit, Digest does not") {
   CHECK(content(changed) != content(dense));
 }
 
-TEST_CASE("enrollment: by number, former number, identity, kindergarten, stats") {
+TEST_CASE(
+    "enrollment: by number, former number, identity, kindergarten, stats") {
   ProjectedTerm projected;
   const Numbers& n = projected.n;
   Views& v = *projected.views;
@@ -407,7 +429,7 @@ TEST_CASE("audit: history per student, operator and request, state as of") {
   using E = xueji::v1::Event;
   std::vector<E::PayloadCase> want = {
       E::kRecordRequested, E::kRecordEstablished, E::kTransferRequested,
-      E::kTransferredOut, E::kTransferredIn, E::kRequestRejected};
+      E::kTransferredOut,  E::kTransferredIn,     E::kRequestRejected};
   CHECK(cases == want);
   CHECK(history->back().event.request_rejected().code() ==
         xueji::v1::DUPLICATE_REGISTRATION);
@@ -566,13 +588,71 @@ TEST_CASE("replay --until stops each partition at the first later event") {
   CHECK((*a)->status() == xueji::v1::TRANSFERRING);
   // Continuing without a limit reaches the full state.
   int progress_calls = 0;
-  REQUIRE((*views)->CatchUp(**log, [&](const CatchUpProgress&) {
-                      ++progress_calls;
-                    }).ok());
+  REQUIRE(
+      (*views)
+          ->CatchUp(**log, [&](const CatchUpProgress&) { ++progress_calls; })
+          .ok());
   CHECK(progress_calls > 0);
   a = (*views)->RecordByNumber(n.a);
   REQUIRE(a.ok());
   CHECK((*a)->status() == xueji::v1::ENROLLED);
+}
+
+TEST_CASE(
+    "replay --until is recorded in the views until a plain catch-up; "
+    "the mark is not part of the digest") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  Numbers n = RunTerm(term, [] {});
+  auto views = Views::Open(dir.Sub("views"));
+  REQUIRE(views.ok());
+  CatchUpOptions until;
+  until.until = n.before_transfer_in;
+  REQUIRE((*views)->CatchUp(**log, nullptr, until).ok());
+  auto mark = (*views)->Until();
+  REQUIRE(mark.ok());
+  REQUIRE(mark->has_value());
+  CHECK(**mark == absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", n.before_transfer_in,
+                                   absl::UTCTimeZone()));
+  // The same rows without the mark: a rebuild up to the same checkpoints.
+  auto seen = (*views)->Checkpoints();
+  REQUIRE(seen.ok());
+  auto same = Views::Open(dir.Sub("same"));
+  REQUIRE(same.ok());
+  CatchUpOptions up_to;
+  up_to.up_to = *seen;
+  up_to.up_to.resize(static_cast<size_t>((*log)->partitions()), 0);
+  REQUIRE((*same)->CatchUp(**log, nullptr, up_to).ok());
+  CHECK((*same)->Checkpoints().value() == *seen);
+  CHECK(Digest(**same) == Digest(**views));
+  auto unmarked = (*same)->Until();
+  REQUIRE(unmarked.ok());
+  CHECK_FALSE(unmarked->has_value());
+
+  REQUIRE((*views)->CatchUp(**log).ok());
+  mark = (*views)->Until();
+  REQUIRE(mark.ok());
+  CHECK_FALSE(mark->has_value());
+}
+
+TEST_CASE("views ahead of the log are DataLoss, not a request to replay") {
+  TempDir dir;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
+  REQUIRE(log.ok());
+  Term term(log->get());
+  RunTerm(term, [] {});
+  MemoryKv kv;
+  Views views(&kv);
+  REQUIRE(views.CatchUp(**log).ok());
+  TempDir other;
+  auto shorter = OpenEmbeddedLog(other.Sub("log"), {});  // a different log
+  REQUIRE(shorter.ok());
+  auto caught = views.CatchUp(**shorter);
+  CHECK(absl::IsDataLoss(caught.status()));
+  CHECK(std::string(caught.status().message()).find("behind the views") !=
+        std::string::npos);
 }
 
 }  // namespace

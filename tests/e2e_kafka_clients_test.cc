@@ -31,10 +31,10 @@ RealKafka& Cluster() {
 std::string PyVenvPython() {
   const char* venv = std::getenv("XUEJI_PYVENV");
   const char* home = std::getenv("HOME");
-  const std::string dir = venv != nullptr && *venv != '\0'
-                              ? std::string(venv)
-                              : std::string(home ? home : "/root") +
-                                    "/.cache/xueji-pyvenv";
+  const std::string dir =
+      venv != nullptr && *venv != '\0'
+          ? std::string(venv)
+          : std::string(home ? home : "/root") + "/.cache/xueji-pyvenv";
   return dir + "/bin/python";
 }
 
@@ -67,33 +67,32 @@ TEST_CASE("kafka clients: kcat, protoc and confluent-kafka read the ledger",
 
   // kcat, read_committed: every event once, every header of the binding.
   RunResult kcat = RunProgram(
-      "/usr/bin/kcat", {"-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
-                        "-e", "-q", "-X", "isolation.level=read_committed",
-                        "-f", "%p %o %h\\n"});
+      "/usr/bin/kcat",
+      {"-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-X",
+       "isolation.level=read_committed", "-f", "%p %o %h\\n"});
   INFO("kcat: " << kcat.err);
   REQUIRE(kcat.exit_code == 0);
   const std::vector<std::string> lines = Lines(kcat.out);
   CHECK(static_cast<int64_t>(lines.size()) == events);
   for (const char* header :
        {"ce_specversion=1.0", "ce_id=", "ce_source=/xueji/ledger",
-        "ce_type=cn.edu.xueji.v1.", "ce_time=",
-        "content-type=application/protobuf",
+        "ce_type=cn.edu.xueji.v1.",
+        "ce_time=", "content-type=application/protobuf",
         "ce_dataschema=urn:xueji:protobuf:xueji.v1.Event"}) {
     INFO(header);
     CHECK(Count(kcat.out, header) == events);
   }
   RunResult uncommitted = RunProgram(
-      "/usr/bin/kcat", {"-C", "-b", bootstrap, "-t", topic, "-o", "beginning",
-                        "-e", "-q", "-X", "isolation.level=read_uncommitted",
-                        "-f", "%o\\n"});
+      "/usr/bin/kcat",
+      {"-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q", "-X",
+       "isolation.level=read_uncommitted", "-f", "%o\\n"});
   REQUIRE(uncommitted.exit_code == 0);
   CHECK(Lines(uncommitted.out).size() == lines.size() + aborted);
 
   // protoc --decode of the first event of partition 0, its bytes by kcat.
-  RunResult value =
-      RunProgram("/usr/bin/kcat", {"-C", "-b", bootstrap, "-t", topic, "-p",
-                                   "0", "-o", "0", "-c", "1", "-e", "-q",
-                                   "-f", "%s"});
+  RunResult value = RunProgram(
+      "/usr/bin/kcat", {"-C", "-b", bootstrap, "-t", topic, "-p", "0", "-o",
+                        "0", "-c", "1", "-e", "-q", "-f", "%s"});
   REQUIRE(value.exit_code == 0);
   REQUIRE(!value.out.empty());
   RunOptions stdin_value;
@@ -128,19 +127,19 @@ TEST_CASE("kafka clients: kcat, protoc and confluent-kafka read the ledger",
   }
   const std::string script =
       (SourceDir() / "tests" / "kafka_confluent_consume.py").string();
-  RunResult confluent = RunProgram(
-      python, {script, "--bootstrap", bootstrap, "--prefix", prefix,
-               "--schema", schema, "--group", prefix + ".confluent",
-               "--expect", std::to_string(events)});
+  RunResult confluent =
+      RunProgram(python, {script, "--bootstrap", bootstrap, "--prefix", prefix,
+                          "--schema", schema, "--group", prefix + ".confluent",
+                          "--expect", std::to_string(events)});
   INFO("confluent-kafka:\n" << confluent.out << confluent.err);
   CHECK(confluent.exit_code == 0);
-  CHECK(confluent.out.find("all " + std::to_string(events) +
-                           " events and ") != std::string::npos);
+  CHECK(confluent.out.find("all " + std::to_string(events) + " events and ") !=
+        std::string::npos);
   CHECK(confluent.out.find(" registry records checked") != std::string::npos);
   RunResult dirty = RunProgram(
-      python, {script, "--bootstrap", bootstrap, "--prefix", prefix,
-               "--schema", schema, "--group", prefix + ".confluent-dirty",
-               "--isolation", "read_uncommitted"});
+      python, {script, "--bootstrap", bootstrap, "--prefix", prefix, "--schema",
+               schema, "--group", prefix + ".confluent-dirty", "--isolation",
+               "read_uncommitted"});
   INFO("confluent-kafka read_uncommitted:\n" << dirty.out << dirty.err);
   CHECK(dirty.exit_code == 1);
   CHECK(dirty.err.find(" again (first at ") != std::string::npos);

@@ -358,8 +358,8 @@ TEST_CASE("kafka real: no read_committed reader sees an aborted event",
   s.SubmitChunk(0);
   s.SubmitChunk(1);
   // Copies of committed events in an aborted transaction.
-  const size_t copies = InjectAbortedCopies(Cluster().bootstrap(),
-                                            s.kafka().prefix(), 4);
+  const size_t copies =
+      InjectAbortedCopies(Cluster().bootstrap(), s.kafka().prefix(), 4);
   REQUIRE(copies >= 12);
   // They are in the topic: a read_uncommitted reader sees them.
   size_t committed = 0, uncommitted = 0;

@@ -4,9 +4,9 @@
 
 #include <cctype>
 #include <chrono>
-#include <vector>
 #include <sstream>
 #include <utility>
+#include <vector>
 
 namespace xueji::e2e {
 namespace {
@@ -125,7 +125,6 @@ std::string ReadTopic(
   rd_kafka_destroy(rk);
   return problem;
 }
-
 
 size_t InjectAbortedCopies(const std::string& bootstrap,
                            const std::string& prefix, size_t per_partition) {

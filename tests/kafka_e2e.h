@@ -13,8 +13,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>

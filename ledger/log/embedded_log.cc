@@ -65,25 +65,31 @@ class EmbeddedLog final : public EventLog {
                                                 int64_t from_offset,
                                                 size_t max_events) override;
   absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return Nexts();
+  }
+  absl::Status VerifyStorage() override {
+    return rocks_internal::VerifyChecksums(*db_, path_);
+  }
+  std::string recovery_note() const override { return recovery_note_; }
+
+ private:
+  EmbeddedLog(std::string path, std::unique_ptr<rocksdb::DB> db, bool read_only)
+      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
+
+  std::vector<int64_t> Nexts() const {
     std::vector<int64_t> offsets;
     offsets.reserve(heads_.size());
     for (const Head& head : heads_) offsets.push_back(head.next);
     return offsets;
   }
-
- private:
-  EmbeddedLog(std::string path, std::unique_ptr<rocksdb::DB> db,
-              bool read_only)
-      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
-
   absl::StatusOr<std::optional<std::string>> Get(const std::string& key);
   absl::Status LoadPartitionCount(int32_t requested);
   absl::Status LoadHeads();
   absl::Status Damaged(int32_t partition, int64_t offset,
                        const std::string& what) const {
-    absl::Status status = absl::DataLossError(absl::StrCat(
-        "event log ", path_, ": partition ", partition, " offset ", offset,
-        ": ", what));
+    absl::Status status = absl::DataLossError(
+        absl::StrCat("event log ", path_, ": partition ", partition, " offset ",
+                     offset, ": ", what));
     status.SetPayload(kBadOffsetPayload, absl::Cord(absl::StrCat(offset)));
     return status;
   }
@@ -93,20 +99,75 @@ class EmbeddedLog final : public EventLog {
   const bool read_only_;
   int32_t partitions_ = 0;
   std::vector<Head> heads_;  // index = partition
+  std::string recovery_note_;
 };
 
 absl::StatusOr<std::unique_ptr<EventLog>> EmbeddedLog::Open(
     const std::string& path, const EmbeddedLogOptions& options) {
-  auto db = rocks_internal::OpenDb(path, /*create_if_missing=*/true,
-                                   options.read_only);
-  if (!db.ok()) return db.status();
-  std::unique_ptr<EmbeddedLog> log(
-      new EmbeddedLog(path, *std::move(db), options.read_only));
-  if (absl::Status s = log->LoadPartitionCount(options.partitions); !s.ok()) {
-    return s;
+  rocks_internal::OpenDbOptions open{
+      .create_if_missing = options.create_if_missing && !options.read_only,
+      .read_only = options.read_only,
+      .wal = rocks_internal::WalRecovery::kStrict};
+  auto load =
+      [&](std::unique_ptr<rocksdb::DB> db,
+          bool read_only) -> absl::StatusOr<std::unique_ptr<EmbeddedLog>> {
+    std::unique_ptr<EmbeddedLog> log(
+        new EmbeddedLog(path, std::move(db), read_only));
+    if (absl::Status s = log->LoadPartitionCount(options.partitions); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = log->LoadHeads(); !s.ok()) return s;
+    return log;
+  };
+  auto db = rocks_internal::OpenDb(path, open);
+  std::string torn_tail;
+  if (!db.ok() && absl::IsDataLoss(db.status())) {
+    // Perhaps only an incomplete last record (an append cut short by a
+    // crash). Look without it, read-only, before anything is dropped.
+    rocks_internal::OpenDbOptions tolerant = open;
+    tolerant.read_only = true;
+    tolerant.wal = rocks_internal::WalRecovery::kTolerateTornTail;
+    auto probe_db = rocks_internal::OpenDb(path, tolerant);
+    if (!probe_db.ok()) return db.status();
+    auto probe = load(*std::move(probe_db), /*read_only=*/true);
+    if (!probe.ok()) return db.status();
+    if (absl::Status covers =
+            CheckLogCovers(path, (*probe)->Nexts(), options.witnesses);
+        !covers.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          covers.message(),
+          " [its write-ahead log ends early: ", db.status().message(), "]"));
+    }
+    torn_tail = std::string(db.status().message());
+    if (options.read_only) {
+      (*probe)->recovery_note_ = absl::StrCat(
+          "event log ", path,
+          " ends with an incomplete record (an append cut short by a crash, "
+          "or a truncated file); read without it (",
+          torn_tail, ")");
+      return std::unique_ptr<EventLog>(*std::move(probe));
+    }
+    probe->reset();
+    open.wal = rocks_internal::WalRecovery::kTolerateTornTail;
+    db = rocks_internal::OpenDb(path, open);
   }
-  if (absl::Status s = log->LoadHeads(); !s.ok()) return s;
-  return std::unique_ptr<EventLog>(std::move(log));
+  if (!db.ok()) return db.status();
+  auto log = load(*std::move(db), options.read_only);
+  if (!log.ok()) return log.status();
+  if (absl::Status covers =
+          CheckLogCovers(path, (*log)->Nexts(), options.witnesses);
+      !covers.ok()) {
+    return covers;
+  }
+  if (!torn_tail.empty()) {
+    (*log)->recovery_note_ = absl::StrCat(
+        "event log ", path,
+        ": dropped an incomplete record at the end of its write-ahead log (an "
+        "append cut short by a crash, never acknowledged: no store had seen "
+        "it) (",
+        torn_tail, ")");
+  }
+  return std::unique_ptr<EventLog>(*std::move(log));
 }
 
 absl::StatusOr<std::optional<std::string>> EmbeddedLog::Get(
@@ -133,9 +194,9 @@ absl::Status EmbeddedLog::LoadPartitionCount(int32_t requested) {
     return absl::OkStatus();
   }
   if (requested <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event log ", path_, ": partition count must be positive, got ",
-        requested));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event log ", path_,
+                     ": partition count must be positive, got ", requested));
   }
   partitions_ = requested;
   if (read_only_) return absl::OkStatus();  // an empty log, never written
@@ -194,9 +255,10 @@ absl::StatusOr<std::vector<xueji::v1::Event>> EmbeddedLog::Append(
   }
   for (int32_t p = 0; p < partitions_; ++p) {
     if (!touched[p]) continue;
-    write.Put(HeadKey(p),
-              absl::StrCat(EncodeFixed64BE(static_cast<uint64_t>(heads[p].next)),
-                           heads[p].last_hash));
+    write.Put(
+        HeadKey(p),
+        absl::StrCat(EncodeFixed64BE(static_cast<uint64_t>(heads[p].next)),
+                     heads[p].last_hash));
   }
   rocksdb::WriteOptions options;
   options.sync = true;
@@ -209,13 +271,13 @@ absl::StatusOr<std::vector<xueji::v1::Event>> EmbeddedLog::Append(
   return batch;
 }
 
-absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(
-    int32_t partition, int64_t from_offset, size_t max_events) {
+absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(int32_t partition,
+                                                           int64_t from_offset,
+                                                           size_t max_events) {
   if (partition < 0 || partition >= partitions_ || from_offset < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event log ", path_, ": no partition ", partition,
-                     " offset ", from_offset, " (", partitions_,
-                     " partitions)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event log ", path_, ": no partition ", partition, " offset ",
+        from_offset, " (", partitions_, " partitions)"));
   }
   std::vector<StoredEvent> out;
   const std::string prefix = PartitionPrefix(partition);
@@ -225,9 +287,11 @@ absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(
        it->Valid() && out.size() < max_events; it->Next()) {
     const rocksdb::Slice key = it->key();
     if (!key.starts_with(prefix)) break;
-    const int64_t offset = static_cast<int64_t>(DecodeFixed64BE(
-        std::string_view(key.data() + prefix.size(), key.size() - prefix.size())));
-    if (key.size() != kEventKeySize) return Damaged(partition, offset, "bad key");
+    const int64_t offset =
+        static_cast<int64_t>(DecodeFixed64BE(std::string_view(
+            key.data() + prefix.size(), key.size() - prefix.size())));
+    if (key.size() != kEventKeySize)
+      return Damaged(partition, offset, "bad key");
     StoredEvent stored;
     stored.bytes = it->value().ToString();
     if (!stored.event.ParseFromString(stored.bytes)) {
@@ -235,10 +299,10 @@ absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(
     }
     if (stored.event.partition() != partition ||
         stored.event.offset() != offset) {
-      return Damaged(partition, offset,
-                     absl::StrCat("the event says partition ",
-                                  stored.event.partition(), " offset ",
-                                  stored.event.offset()));
+      return Damaged(
+          partition, offset,
+          absl::StrCat("the event says partition ", stored.event.partition(),
+                       " offset ", stored.event.offset()));
     }
     out.push_back(std::move(stored));
   }
@@ -247,6 +311,38 @@ absl::StatusOr<std::vector<StoredEvent>> EmbeddedLog::Read(
 }
 
 }  // namespace
+
+absl::Status CheckLogCovers(const std::string& log_path,
+                            const std::vector<int64_t>& heads,
+                            const std::vector<LogWitness>& witnesses) {
+  for (const LogWitness& witness : witnesses) {
+    int behind = 0;
+    int32_t first = -1;
+    for (size_t p = 0; p < witness.next.size(); ++p) {
+      const int64_t head = p < heads.size() ? heads[p] : 0;
+      if (witness.next[p] <= head) continue;
+      if (behind++ == 0) first = static_cast<int32_t>(p);
+    }
+    if (behind == 0) continue;
+    const int64_t head =
+        static_cast<size_t>(first) < heads.size() ? heads[first] : 0;
+    return absl::DataLossError(absl::StrCat(
+        "the event log ", log_path, " is behind ", witness.store, " (",
+        witness.path, "): partition ", first, " holds ", head, " event(s) but ",
+        witness.store, " has seen ", witness.next[first],
+        behind > 1 ? absl::StrCat(" (and ", behind - 1,
+                                  " more partition(s) are behind)")
+                   : "",
+        ". Events are missing from the log (truncated, damaged, deleted or "
+        "restored from an older copy). The ledger refuses to decide or "
+        "rebuild until the log is restored: put back a copy of ",
+        log_path,
+        " that holds them, then run `ledger verify`. (`ledger "
+        "replay --force` would rebuild everything from the log as it is and "
+        "lose them for good.)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<EventLog>> OpenEmbeddedLog(
     const std::string& path, const EmbeddedLogOptions& options) {

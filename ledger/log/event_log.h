@@ -53,12 +53,43 @@ class EventLog {
 
   // Next offset to be written, per partition (index = partition).
   virtual absl::StatusOr<std::vector<int64_t>> HeadOffsets() = 0;
+
+  // Checks the storage's own checksums over everything stored (the embedded
+  // log: every block of every table file). DataLoss naming the file.
+  virtual absl::Status VerifyStorage() { return absl::OkStatus(); }
+  // Non-empty when opening dropped an incomplete write at the log's end (see
+  // EmbeddedLogOptions::witnesses): what was dropped, for the operator.
+  virtual std::string recovery_note() const { return ""; }
 };
 
-// Options of the embedded (RocksDB) log.
+// What a projection (the decider state, the views) has seen of the log: the
+// next offset it would apply, per partition. The log is the source of truth,
+// so it may never be behind one of these.
+struct LogWitness {
+  std::string store;          // e.g. "the decider state"
+  std::string path;           // its directory, for the message
+  std::vector<int64_t> next;  // index = partition
+};
+
+// DataLoss if `heads` (the log's next offsets) are behind any witness: the
+// message names the log, the store, the partition and both positions, and
+// says what to do. OK otherwise (a witness may lag).
+absl::Status CheckLogCovers(const std::string& log_path,
+                            const std::vector<int64_t>& heads,
+                            const std::vector<LogWitness>& witnesses);
+
+// Options of the embedded (RocksDB) log. It opens with strict WAL recovery:
+// a damaged write-ahead log is DataLoss naming the file.
 struct EmbeddedLogOptions {
   int32_t partitions = 6;  // fixed at creation; stored in the log
   bool read_only = false;
+  bool create_if_missing = true;
+  // The projections' checkpoints. Opening fails with DataLoss if the log is
+  // behind one of them (CheckLogCovers). An incomplete record at the end of
+  // the write-ahead log (an append cut short by a crash, never acknowledged)
+  // is dropped only if the log without it still covers every witness; the
+  // log's recovery_note() then says so.
+  std::vector<LogWitness> witnesses;
 };
 
 // Opens (creating if missing) the embedded log in directory `path`.

@@ -17,9 +17,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -86,6 +88,38 @@ class PartitionChecker {
   std::string last_hash_;
 };
 
+// What is wrong with one stored event of `partition` (of `partitions`):
+// bytes not canonical, hash mismatch, a prev_hash that is neither of
+// `prev` (when given), the wrong partition or routing. Sets *recomputed to
+// the hash recomputed from its bytes.
+std::vector<std::string> EventProblems(
+    const StoredEvent& stored, int32_t partition, int32_t partitions,
+    const std::optional<std::pair<std::string, std::string>>& prev,
+    std::string* recomputed) {
+  const xueji::v1::Event& event = stored.event;
+  std::vector<std::string> problems;
+  if (event.partition() != partition) {
+    problems.push_back(
+        absl::StrCat("event says partition ", event.partition()));
+  }
+  if (CanonicalBytes(event) != stored.bytes) {
+    problems.push_back("bytes not canonical");
+  }
+  xueji::v1::Event unsealed = event;
+  unsealed.clear_hash();
+  *recomputed = Sha256(CanonicalBytes(unsealed));
+  if (*recomputed != event.hash()) problems.push_back("hash mismatch");
+  if (prev && event.prev_hash() != prev->first &&
+      event.prev_hash() != prev->second) {
+    problems.push_back("prev_hash is not the previous event's hash");
+  }
+  if (const int32_t routed = PartitionFor(event.subject(), partitions);
+      routed != partition) {
+    problems.push_back(absl::StrCat("subject routes to partition ", routed));
+  }
+  return problems;
+}
+
 void PartitionChecker::Accept(const StoredEvent& stored) {
   const xueji::v1::Event& event = stored.event;
   ++report_->events_checked;
@@ -95,29 +129,14 @@ void PartitionChecker::Accept(const StoredEvent& stored) {
     return;
   }
   if (offset < expected_) {
-    Break(offset, absl::StrCat("offset out of order (expected ", expected_, ")"));
+    Break(offset,
+          absl::StrCat("offset out of order (expected ", expected_, ")"));
     return;
   }
   SkipTo(offset);
-  std::vector<std::string> problems;
-  if (event.partition() != partition_) {
-    problems.push_back(absl::StrCat("event says partition ", event.partition()));
-  }
-  if (CanonicalBytes(event) != stored.bytes) {
-    problems.push_back("bytes not canonical");
-  }
-  xueji::v1::Event unsealed = event;
-  unsealed.clear_hash();
-  std::string recomputed = Sha256(CanonicalBytes(unsealed));
-  if (recomputed != event.hash()) problems.push_back("hash mismatch");
-  if (prev_ && event.prev_hash() != prev_->first &&
-      event.prev_hash() != prev_->second) {
-    problems.push_back("prev_hash is not the previous event's hash");
-  }
-  if (const int32_t routed = PartitionFor(event.subject(), partitions_);
-      routed != partition_) {
-    problems.push_back(absl::StrCat("subject routes to partition ", routed));
-  }
+  std::string recomputed;
+  std::vector<std::string> problems =
+      EventProblems(stored, partition_, partitions_, prev_, &recomputed);
   if (!problems.empty()) Break(offset, absl::StrJoin(problems, "; "));
   prev_ = std::make_pair(event.hash(), std::move(recomputed));
   last_hash_ = event.hash();
@@ -137,26 +156,31 @@ void PartitionChecker::Finish(int64_t head) {
     Break(expected_, absl::StrCat("missing events at offsets ", expected_, "..",
                                   head - 1, " (head offset ", head, ")"));
   } else if (expected_ > head) {
-    Break(head, absl::StrCat("events stored at or beyond the head offset ",
-                             head));
+    Break(head,
+          absl::StrCat("events stored at or beyond the head offset ", head));
   }
   report_->head_hashes.push_back(HexEncode(last_hash_));
 }
 
-// Reads partition `p` in chunks, up to (not including) offset `limit`. A
+// Reads partition `p` in chunks, up to (not including) offset `limit`, or
+// to its end when there is no limit (an event stored at the largest offset
+// is then still checked). A
 // DataLoss naming the bad offset is recorded and the walk resumes after it;
 // one without an offset ends the partition.
-absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
+absl::Status WalkPartition(EventLog& log, int32_t p,
+                           std::optional<int64_t> limit,
                            PartitionChecker& check) {
+  auto beyond = [&](int64_t offset) { return limit && offset >= *limit; };
   int64_t next = 0;
-  while (next < limit) {
+  while (!beyond(next)) {
     const size_t max = static_cast<size_t>(
-        std::min<int64_t>(static_cast<int64_t>(kChunk), limit - next));
+        limit ? std::min<int64_t>(static_cast<int64_t>(kChunk), *limit - next)
+              : static_cast<int64_t>(kChunk));
     absl::StatusOr<std::vector<StoredEvent>> chunk = log.Read(p, next, max);
     if (chunk.ok()) {
       if (chunk->empty()) return absl::OkStatus();
       for (const StoredEvent& stored : *chunk) {
-        if (stored.event.offset() >= limit) return absl::OkStatus();
+        if (beyond(stored.event.offset())) return absl::OkStatus();
         check.Accept(stored);
       }
       // Offsets only grow as the walk pages on. Below `next` (stored under
@@ -175,7 +199,7 @@ absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
       return absl::OkStatus();
     }
     // The good events before the bad one, one at a time (only after damage).
-    while (next < *bad && next < limit) {
+    while (next < *bad && !beyond(next)) {
       absl::StatusOr<std::vector<StoredEvent>> one = log.Read(p, next, 1);
       if (!one.ok()) {
         if (absl::IsDataLoss(one.status()) && BadOffset(one.status()) == bad) {
@@ -183,11 +207,11 @@ absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
         }
         return one.status();
       }
-      if (one->empty() || one->front().event.offset() >= limit) break;
+      if (one->empty() || beyond(one->front().event.offset())) break;
       check.Accept(one->front());
       next = std::max(next + 1, one->front().event.offset() + 1);
     }
-    if (*bad >= limit) return absl::OkStatus();
+    if (beyond(*bad)) return absl::OkStatus();
     check.Unreadable(*bad, std::string(chunk.status().message()));
     if (*bad == kMaxOffset) return absl::OkStatus();
     next = *bad + 1;
@@ -195,7 +219,121 @@ absl::Status WalkPartition(EventLog& log, int32_t p, int64_t limit,
   return absl::OkStatus();
 }
 
+// See ChainChecked in hash_chain.h.
+class ChainCheckedLog final : public EventLog {
+ public:
+  explicit ChainCheckedLog(EventLog& base) : base_(base) {}
+
+  int32_t partitions() const override { return base_.partitions(); }
+  absl::StatusOr<std::vector<int64_t>> HeadOffsets() override {
+    return base_.HeadOffsets();
+  }
+  absl::Status VerifyStorage() override { return base_.VerifyStorage(); }
+  std::string recovery_note() const override { return base_.recovery_note(); }
+
+  absl::StatusOr<std::vector<xueji::v1::Event>> Append(
+      std::vector<xueji::v1::Event> batch) override {
+    auto appended = base_.Append(std::move(batch));
+    if (!appended.ok()) return appended;
+    for (const xueji::v1::Event& e : *appended) {
+      Tail& tail = TailOf(e.partition());
+      tail = tail.next == e.offset() ? Tail{e.offset() + 1, e.hash()} : Tail{};
+    }
+    return appended;
+  }
+
+  absl::StatusOr<std::vector<StoredEvent>> Read(int32_t partition,
+                                                int64_t from_offset,
+                                                size_t max_events) override {
+    auto chunk = base_.Read(partition, from_offset, max_events);
+    if (!chunk.ok()) return chunk;
+    if (chunk->size() < max_events) {
+      // Fewer than asked: the partition's end must be its head offset.
+      const int64_t end =
+          chunk->empty() ? from_offset : chunk->back().event.offset() + 1;
+      auto heads = base_.HeadOffsets();
+      if (!heads.ok()) return heads.status();
+      const int64_t head = static_cast<size_t>(partition) < heads->size()
+                               ? (*heads)[partition]
+                               : 0;
+      if (end < head) {
+        return Break(partition, end,
+                     absl::StrCat("missing events at offsets ", end, "..",
+                                  head - 1, " (head offset ", head, ")"));
+      }
+    }
+    if (chunk->empty()) return chunk;
+    Tail& tail = TailOf(partition);
+    if (tail.next != from_offset) {
+      // The predecessor's stored hash (it was checked when it was applied).
+      tail = Tail{from_offset, ""};
+      if (from_offset > 0) {
+        auto before = base_.Read(partition, from_offset - 1, 1);
+        if (!before.ok()) return before.status();
+        if (before->empty() ||
+            before->front().event.offset() != from_offset - 1) {
+          return Break(partition, from_offset - 1, "missing event");
+        }
+        tail.hash = before->front().event.hash();
+      }
+    }
+    const int32_t partitions = base_.partitions();
+    for (const StoredEvent& stored : *chunk) {
+      const int64_t offset = stored.event.offset();
+      if (offset != tail.next) {
+        const int64_t expected = tail.next;
+        tail = Tail{};
+        return Break(partition, std::min(offset, expected),
+                     offset > expected
+                         ? absl::StrCat("missing events at offsets ", expected,
+                                        "..", offset - 1)
+                         : absl::StrCat("offset out of order (expected ",
+                                        expected, ")"));
+      }
+      std::string recomputed;
+      std::vector<std::string> problems =
+          EventProblems(stored, partition, partitions,
+                        std::make_pair(tail.hash, tail.hash), &recomputed);
+      if (!problems.empty()) {
+        tail = Tail{};
+        return Break(partition, offset, absl::StrJoin(problems, "; "));
+      }
+      tail = Tail{offset + 1, stored.event.hash()};
+    }
+    return chunk;
+  }
+
+ private:
+  struct Tail {
+    int64_t next = -1;  // the offset after the last event checked; -1: none
+    std::string hash;   // that event's hash
+  };
+  Tail& TailOf(int32_t partition) {
+    if (static_cast<size_t>(partition) >= tails_.size()) {
+      tails_.resize(static_cast<size_t>(partition) + 1);
+    }
+    return tails_[static_cast<size_t>(partition)];
+  }
+  static absl::Status Break(int32_t partition, int64_t offset,
+                            const std::string& problem) {
+    absl::Status status = absl::DataLossError(absl::StrCat(
+        "the hash chain is broken at partition ", partition, " offset ", offset,
+        ": ", problem,
+        ". The log was altered or damaged; nothing was built from it. "
+        "Restore the log from a backup (`ledger verify` lists every break)"));
+    status.SetPayload(kBadOffsetPayload, absl::Cord(absl::StrCat(offset)));
+    return status;
+  }
+
+  EventLog& base_;
+  std::vector<Tail> tails_;
+};
+
 }  // namespace
+
+std::unique_ptr<EventLog> ChainChecked(EventLog& log) {
+  return std::make_unique<ChainCheckedLog>(log);
+}
 
 // The algorithm is fetched once and each thread reuses one context: a
 // one-shot EVP_Digest fetches and allocates on every call, which cost more
@@ -230,9 +368,9 @@ absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
   }
   for (int32_t p = 0; p < partitions; ++p) {
     PartitionChecker check(p, partitions, options.dense_offsets, &report);
-    const int64_t limit = options.stop_at_heads
-                              ? report.heads[p]
-                              : std::numeric_limits<int64_t>::max();
+    const std::optional<int64_t> limit =
+        options.stop_at_heads ? std::optional<int64_t>(report.heads[p])
+                              : std::nullopt;
     if (absl::Status s = WalkPartition(log, p, limit, check); !s.ok()) {
       return s;
     }

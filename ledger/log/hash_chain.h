@@ -9,6 +9,7 @@
 #define XUEJI_LEDGER_LOG_HASH_CHAIN_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,15 @@ struct VerifyOptions {
 // (densely unless options.dense_offsets is false).
 absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
                                        const VerifyOptions& options = {});
+
+// An EventLog that reads through `log` (not owned; it must outlive the
+// result) and checks the chain of every event it returns, as VerifyLog does:
+// canonical bytes, hash, prev_hash (against the predecessor's stored hash,
+// read when a Read does not continue the previous one), dense offsets and
+// routing. The first problem is a DataLoss naming partition and offset. So a
+// projection built through it never applies an altered event. Appends pass
+// through. For the embedded log (dense offsets).
+std::unique_ptr<EventLog> ChainChecked(EventLog& log);
 
 }  // namespace xueji
 

@@ -1,15 +1,17 @@
 // Tests of the hash chain: SHA-256, canonical bytes, sealing, and VerifyLog
 // over a real embedded log whose RocksDB values are then tampered with.
+#include "ledger/log/hash_chain.h"
+
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
+#include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "google/protobuf/stubs/logging.h"
 
@@ -22,7 +24,6 @@ namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 v1::Event MakeEvent(const std::string& subject, const std::string& request) {
   v1::Event event;
@@ -54,8 +55,9 @@ int32_t WriteLog(const std::string& path) {
   REQUIRE(log.ok());
   for (int i = 0; i < 5; ++i) {
     const std::string r = "req-" + std::to_string(i);
-    REQUIRE((*log)->Append({MakeEvent("stu:CHAIN", r), MakeEvent("kg:KG-0007", r),
-                            MakeEvent("op:op-reg-" + std::to_string(i), r)})
+    REQUIRE((*log)
+                ->Append({MakeEvent("stu:CHAIN", r), MakeEvent("kg:KG-0007", r),
+                          MakeEvent("op:op-reg-" + std::to_string(i), r)})
                 .ok());
   }
   return PartitionFor("stu:CHAIN", 3);
@@ -73,7 +75,8 @@ VerifyReport Verify(const std::string& path) {
 }
 
 // Opens the log's RocksDB directly and changes it.
-void Tamper(const std::string& path, const std::function<void(RocksKv&)>& edit) {
+void Tamper(const std::string& path,
+            const std::function<void(RocksKv&)>& edit) {
   auto kv = RocksKv::Open(path, RocksKv::Options());
   REQUIRE(kv.ok());
   edit(**kv);
@@ -308,6 +311,203 @@ TEST_CASE("VerifyLog: an event stored at an impossible offset is a break") {
   CHECK(report->breaks[0].partition == p);
   CHECK(report->breaks[0].offset == offset);
   CHECK(report->events_checked == 16);  // the 15 events and the forged one
+}
+
+// Reads every partition of `log` in chunks of `chunk`; the first error.
+absl::Status ReadAll(EventLog& log, size_t chunk) {
+  auto heads = log.HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    for (int64_t next = 0; next < (*heads)[p];) {
+      auto events = log.Read(p, next, chunk);
+      if (!events.ok()) return events.status();
+      if (events->empty()) break;
+      next = events->back().event.offset() + 1;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadAllChecked(const std::string& path, size_t chunk = 1000) {
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(path, options);
+  REQUIRE(log.ok());
+  google::protobuf::LogSilencer quiet;
+  return ReadAll(*ChainChecked(**log), chunk);
+}
+
+TEST_CASE("ChainChecked: a whole log reads through, in any chunk size") {
+  TempDir dir;
+  WriteLog(dir.Sub("log"));
+  for (size_t chunk : {1, 2, 1000}) {
+    INFO("chunk " << chunk);
+    CHECK(ReadAllChecked(dir.Sub("log"), chunk).ok());
+  }
+}
+
+TEST_CASE(
+    "ChainChecked: an altered, missing or forged event is DataLoss "
+    "naming partition and offset") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  std::string expected_offset;
+  SECTION("a changed byte that still parses") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+      std::string bytes = Stored(kv, p, 3);
+      bytes[bytes.find("KG-0003") + 6] = '9';
+      kv.Put(EventKey(p, 3), bytes);
+    });
+    expected_offset = "offset 3";
+  }
+  SECTION("a missing event in the middle") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 2)); });
+    expected_offset = "offset 2";
+  }
+  SECTION("a missing event at the tail") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 4)); });
+    expected_offset = "offset 4";
+  }
+  SECTION("a resealed forgery") {
+    Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+      v1::Event event;
+      REQUIRE(event.ParseFromString(Stored(kv, p, 1)));
+      event.mutable_actor()->set_operator_id("op-someone-else");
+      SealEvent(event.prev_hash(), &event);
+      kv.Put(EventKey(p, 1), CanonicalBytes(event));
+    });
+    expected_offset = "offset 2";  // its successor no longer links
+  }
+  for (size_t chunk : {1, 1000}) {
+    absl::Status status = ReadAllChecked(dir.Sub("log"), chunk);
+    INFO("chunk " << chunk << ": " << status);
+    CHECK(absl::IsDataLoss(status));
+    CHECK(std::string(status.message())
+              .find("partition " + std::to_string(p) + " " + expected_offset) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("ChainChecked: appends pass through and continue the check") {
+  TempDir dir;
+  WriteLog(dir.Sub("log"));
+  EmbeddedLogOptions options;
+  options.partitions = 3;
+  auto log = OpenEmbeddedLog(dir.Sub("log"), options);
+  REQUIRE(log.ok());
+  auto checked = ChainChecked(**log);
+  REQUIRE(ReadAll(*checked, 1000).ok());
+  auto appended = checked->Append({MakeEvent("stu:CHAIN", "req-9")});
+  REQUIRE(appended.ok());
+  const v1::Event& e = appended->front();
+  auto read = checked->Read(e.partition(), e.offset(), 10);
+  REQUIRE(read.ok());
+  REQUIRE(read->size() == 1);
+  CHECK(read->front().event.hash() == e.hash());
+}
+
+TEST_CASE(
+    "CheckLogCovers: a log behind a projection is DataLoss naming both "
+    "positions; lagging projections are fine") {
+  const std::vector<int64_t> heads = {5, 7, 0};
+  CHECK(CheckLogCovers("DATA/log", heads, {}).ok());
+  CHECK(CheckLogCovers("DATA/log", heads,
+                       {{"the views", "DATA/views", {5, 3}},
+                        {"the decider state", "DATA/state", {0, 0, 0}}})
+            .ok());
+  absl::Status behind =
+      CheckLogCovers("DATA/log", heads,
+                     {{"the views", "DATA/views", {5, 3}},
+                      {"the decider state", "DATA/state", {5, 9, 1}}});
+  CHECK(absl::IsDataLoss(behind));
+  const std::string message(behind.message());
+  CHECK(message.find("DATA/log is behind the decider state (DATA/state)") !=
+        std::string::npos);
+  CHECK(message.find("partition 1 holds 7 event(s) but the decider state has "
+                     "seen 9") != std::string::npos);
+  CHECK(message.find("1 more partition") != std::string::npos);
+  // A projection of more partitions than the log has.
+  CHECK(absl::IsDataLoss(CheckLogCovers(
+      "DATA/log", heads, {{"the views", "DATA/views", {0, 0, 0, 1}}})));
+}
+
+TEST_CASE("Embedded log: a log behind its witnesses does not open") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  EmbeddedLogOptions options;
+  std::vector<int64_t> seen(3, 0);
+  seen[p] = 5;
+  options.witnesses = {{"the views", "views", seen}};
+  CHECK(OpenEmbeddedLog(dir.Sub("log"), options).ok());
+  seen[p] = 6;
+  options.witnesses = {{"the views", "views", seen}};
+  auto behind = OpenEmbeddedLog(dir.Sub("log"), options);
+  CHECK(absl::IsDataLoss(behind.status()));
+}
+
+// The write-ahead log file of `path` that holds data (one after a write).
+fs::path WalOf(const std::string& path) {
+  fs::path found;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    if (entry.path().extension() == ".log" && entry.file_size() > 0) {
+      found = entry.path();
+    }
+  }
+  REQUIRE(!found.empty());
+  return found;
+}
+
+TEST_CASE(
+    "Embedded log: a damaged write-ahead log is DataLoss naming the "
+    "file, never a shorter log") {
+  TempDir dir;
+  WriteLog(dir.Sub("log"));  // still in the write-ahead log
+  const fs::path wal = WalOf(dir.Sub("log"));
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(wal) / 2));
+    f.put('\x5a');
+  }
+  for (bool read_only : {false, true}) {
+    EmbeddedLogOptions options;
+    options.read_only = read_only;
+    auto log = OpenEmbeddedLog(dir.Sub("log"), options);
+    INFO("read-only " << read_only << ": " << log.status());
+    CHECK(absl::IsDataLoss(log.status()));
+    CHECK(std::string(log.status().message()).find(wal.filename().string()) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "Embedded log: an incomplete last record is dropped only when no "
+    "witness saw it") {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+  const fs::path wal = WalOf(dir.Sub("log"));
+  fs::resize_file(wal, fs::file_size(wal) - 10);  // the last append, torn
+  std::vector<int64_t> seen(3, 0);
+  seen[p] = 4;  // a projection saw the first four appends only
+  EmbeddedLogOptions options;
+  options.partitions = 3;
+  options.witnesses = {{"the views", "views", seen}};
+  {
+    std::vector<int64_t> saw_all = seen;
+    saw_all[p] = 5;
+    EmbeddedLogOptions strict = options;
+    strict.witnesses = {{"the views", "views", saw_all}};
+    auto refused = OpenEmbeddedLog(dir.Sub("log"), strict);
+    CHECK(absl::IsDataLoss(refused.status()));
+    CHECK(std::string(refused.status().message()).find("behind the views") !=
+          std::string::npos);
+  }
+  auto log = OpenEmbeddedLog(dir.Sub("log"), options);
+  REQUIRE(log.ok());
+  CHECK((*log)->recovery_note().find("incomplete record") != std::string::npos);
+  auto heads = (*log)->HeadOffsets();
+  REQUIRE(heads.ok());
+  CHECK((*heads)[p] == 4);
+  CHECK(ReadAll(*ChainChecked(**log), 1000).ok());
 }
 
 }  // namespace

@@ -1,17 +1,17 @@
 // LedgerState over a KvStore. Key layout (values are serialized protobuf
 // messages unless noted):
 //   r/<subject>             -> RecordState           (subject "stu:<no>")
-//   n/<student_no>          -> subject               (current and former numbers)
-//   i/<identity key>        -> subject               (the record that last held it)
-//   p/<request_id>          -> subject               (record's pending change)
-//   k/<code>                -> KindergartenState
+//   n/<student_no>          -> subject               (current and former
+//   numbers) i/<identity key>        -> subject               (the record that
+//   last held it) p/<request_id>          -> subject               (record's
+//   pending change) k/<code>                -> KindergartenState
 //   l/<kg>/<subject>        -> current student_no    (live records at kg;
 //                                                    "" in stores written
 //                                                    before: read r/)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
-//   q/<request_id>          -> Result                (first answer of a request)
-//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   q/<request_id>          -> Result                (first answer of a
+//   request) c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -98,8 +98,7 @@ absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
   if (!number.has_value()) return absl::OkStatus();
   ASSIGN_OR_RETURN(int next, NextSequenceIn(*kv, number->prefix));
   if (number->seq + 1 > next) {
-    kv->Put(Cat("s/", number->prefix),
-             Cat(number->seq + 1));
+    kv->Put(Cat("s/", number->prefix), Cat(number->seq + 1));
   }
   return absl::OkStatus();
 }
@@ -143,7 +142,8 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
     case Event::kRecordRequested:
       return AdvanceSequence(kv, event.student_no());
     case Event::kTemporaryNumberAssigned:
-      return AdvanceSequence(kv, event.temporary_number_assigned().student_no());
+      return AdvanceSequence(kv,
+                             event.temporary_number_assigned().student_no());
     case Event::kNumberConverted:
       return AdvanceSequence(kv, event.number_converted().from_student_no());
     default:
@@ -224,51 +224,30 @@ absl::Status LedgerState::Apply(const Event& event) {
   ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
   if (event.offset() < checkpoint) return absl::OkStatus();
   absl::Status status;
-  switch (event.payload_case()) {
-    case Event::kRecordRequested:
-    case Event::kRecordEstablished:
-    case Event::kRecordRejected:
-    case Event::kTemporaryNumberAssigned:
-    case Event::kNumberConverted:
-    case Event::kTransferRequested:
-    case Event::kTransferredOut:
-    case Event::kTransferredIn:
-    case Event::kLeft:
-    case Event::kGraduated:
-    case Event::kDeferralRequested:
-    case Event::kDeferralApproved:
-    case Event::kCancellationRequested:
-    case Event::kCancelled:
-    case Event::kKeyInfoEditRequested:
-    case Event::kKeyInfoEditApproved:
-    case Event::kChangeRejected:
-    case Event::kRecordMoved:
+  switch (TargetOf(event)) {
+    case EventTarget::kRecord:
       status = ApplyRecord(kv_, event);
       break;
-    case Event::kVerificationRecorded:
-    case Event::kKindergartenRegistered:
-    case Event::kKindergartenMerged:
-    case Event::kKindergartenClosed:
+    case EventTarget::kKindergarten:
       status = ApplyKindergarten(kv_, event);
       break;
-    case Event::kOperatorRegistered:
-    case Event::kOperatorSealed:
+    case EventTarget::kOperator:
       status = ApplyOperator(kv_, event);
       break;
-    case Event::kRequestRejected:
+    case EventTarget::kNone:
       break;
-    default:
+    case EventTarget::kUnknown:
       return absl::DataLossError(Cat(
           "partition ", event.partition(), " offset ", event.offset(),
           ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
-  if (absl::Status touched = TouchActor(kv_, event); !touched.ok()) return touched;
+  if (absl::Status touched = TouchActor(kv_, event); !touched.ok())
+    return touched;
   if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
     return recorded;
   }
-  kv_->Put(Cat("c/", EncodeFixed32BE(
-                                  static_cast<uint32_t>(event.partition()))),
+  kv_->Put(Cat("c/", EncodeFixed32BE(static_cast<uint32_t>(event.partition()))),
            EncodeFixed64BE(static_cast<uint64_t>(event.offset() + 1)));
   return absl::OkStatus();
 }
@@ -281,14 +260,36 @@ absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
   ASSIGN_OR_RETURN(
       std::optional<std::string> value,
-      kv_->Get(Cat("c/",
-                            EncodeFixed32BE(static_cast<uint32_t>(partition)))));
+      kv_->Get(Cat("c/", EncodeFixed32BE(static_cast<uint32_t>(partition)))));
   if (!value.has_value()) return 0;
   if (value->size() != 8) {
     return absl::DataLossError(
         Cat("ledger state: bad checkpoint of partition ", partition));
   }
   return static_cast<int64_t>(DecodeFixed64BE(*value));
+}
+
+absl::StatusOr<std::vector<int64_t>> LedgerState::Checkpoints() const {
+  std::vector<int64_t> next;
+  absl::Status bad;
+  absl::Status scanned =
+      kv_->ScanPrefix("c/", [&](std::string_view key, std::string_view value) {
+        if (key.size() != 6 || value.size() != 8) {
+          bad = absl::DataLossError("ledger state: bad checkpoint row");
+          return false;
+        }
+        const uint32_t p = DecodeFixed32BE(key.substr(2));
+        if (p >= (1u << 16)) {
+          bad = absl::DataLossError("ledger state: bad checkpoint row");
+          return false;
+        }
+        if (p >= next.size()) next.resize(p + 1, 0);
+        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+  return next;
 }
 
 absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
@@ -337,8 +338,8 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
     ASSIGN_OR_RETURN(std::optional<RecordState> record,
                            RecordBySubject(*kv_, subject));
     if (!record.has_value()) {
-      return absl::DataLossError(Cat(
-          "ledger state: live index names a missing record ", subject));
+      return absl::DataLossError(
+          Cat("ledger state: live index names a missing record ", subject));
     }
     records.push_back(std::move(*record));
   }
@@ -357,8 +358,8 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
   std::string prefix = LiveKey(kindergarten, "");
   absl::Status scanned = kv_->ScanPrefix(
       prefix, [&](std::string_view key, std::string_view student_no) {
-        live.push_back({std::string(key.substr(prefix.size())),
-                        std::string(student_no)});
+        live.push_back(
+            {std::string(key.substr(prefix.size())), std::string(student_no)});
         return true;
       });
   if (!scanned.ok()) return scanned;

@@ -41,6 +41,9 @@ class LedgerState : public StateView {
 
   // Next offset to apply for a partition (0 if none applied).
   absl::StatusOr<int64_t> Checkpoint(int32_t partition) const;
+  // Every partition's checkpoint (index = partition; as many as the state
+  // has seen partitions): what the state has seen of the log.
+  absl::StatusOr<std::vector<int64_t>> Checkpoints() const;
 
   // StateView.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(

@@ -1,9 +1,11 @@
 #include "ledger/processor/processor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
@@ -46,7 +48,17 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 
 }  // namespace
 
-RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
+absl::StatusOr<std::unique_ptr<RequestProcessor>> RequestProcessor::Open(
+    EventLog* log, KvStore* state_kv, const PolicyBook* policy, Clock clock,
+    int64_t* caught_up) {
+  auto processor = std::make_unique<RequestProcessor>(log, state_kv, policy,
+                                                      std::move(clock));
+  ASSIGN_OR_RETURN(int64_t folded, processor->CatchUp());
+  if (caught_up != nullptr) *caught_up = folded;
+  return processor;
+}
+
+RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
                                    const PolicyBook* policy,
                                    std::function<absl::Time()> clock)
     : log_(log),
@@ -55,7 +67,8 @@ RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
       policy_(policy),
       clock_(std::move(clock)) {}
 
-absl::StatusOr<int64_t> RequestProcessor::CatchUp() {
+absl::StatusOr<int64_t> RequestProcessor::CatchUp(
+    const std::vector<int64_t>* up_to) {
   auto heads = log_->HeadOffsets();
   if (!heads.ok()) return heads.status();
   int64_t applied = 0;
@@ -63,11 +76,16 @@ absl::StatusOr<int64_t> RequestProcessor::CatchUp() {
     auto from = state_.Checkpoint(p);
     if (!from.ok()) return from.status();
     int64_t next = *from;
-    while (next < (*heads)[p]) {
+    int64_t end = (*heads)[p];
+    if (up_to != nullptr && static_cast<size_t>(p) < up_to->size()) {
+      end = std::min(end, (*up_to)[p]);
+    }
+    while (next < end) {
       auto chunk = log_->Read(p, next, kCatchUpChunk);
       if (!chunk.ok()) return chunk.status();
-      if (chunk->empty()) break;
+      if (chunk->empty()) break;  // Kafka: transaction markers at the end
       for (const StoredEvent& stored : *chunk) {
+        if (stored.event.offset() >= end) break;
         if (absl::Status s = state_.Apply(stored.event); !s.ok()) {
           state_kv_->Discard();
           return s;

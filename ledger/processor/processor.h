@@ -41,14 +41,26 @@ namespace xueji {
 
 class RequestProcessor {
  public:
-  // `log` and `state_kv` must outlive the processor. `clock` gives the ledger
-  // time for each batch.
-  RequestProcessor(EventLog* log, RocksKv* state_kv, const PolicyBook* policy,
-                   std::function<absl::Time()> clock);
+  using Clock = std::function<absl::Time()>;
+
+  // The composition root of the write path, the one way every caller (the
+  // CLI, the Kafka processor service, the benchmark, the tests) assembles
+  // it: a processor over `log` and `state_kv`, caught up with the log (see
+  // CatchUp). `log`, `state_kv` and `policy` must outlive the processor;
+  // `clock` gives the ledger time for each batch. *caught_up (if given):
+  // the events folded.
+  static absl::StatusOr<std::unique_ptr<RequestProcessor>> Open(
+      EventLog* log, KvStore* state_kv, const PolicyBook* policy, Clock clock,
+      int64_t* caught_up = nullptr);
+
+  // Not caught up: Open is the way in (CatchUp with `up_to` for replay).
+  RequestProcessor(EventLog* log, KvStore* state_kv, const PolicyBook* policy,
+                   Clock clock);
 
   // Applies log events the state has not seen (after a crash). Call once
-  // after opening; returns the number of events applied.
-  absl::StatusOr<int64_t> CatchUp();
+  // after opening; returns the number of events applied. With `up_to`, each
+  // partition stops before that offset (index = partition).
+  absl::StatusOr<int64_t> CatchUp(const std::vector<int64_t>* up_to = nullptr);
 
   // One Result per request, in order. A non-OK status means the batch was not
   // applied at all (storage failure).
@@ -85,7 +97,7 @@ class RequestProcessor {
                              std::vector<xueji::v1::Event>* batch);
 
   EventLog* log_;
-  RocksKv* state_kv_;
+  KvStore* state_kv_;
   LedgerState state_;
   const PolicyBook* policy_;
   std::function<absl::Time()> clock_;

@@ -135,7 +135,7 @@ TEST_CASE("every string field of a registry line is under the text rule") {
         CHECK(refusal->code == xueji::v1::INVALID_TEXT);
         CHECK(refusal->message.starts_with(path + " contains U+001B"));
       });
-  CHECK(fields == 5);  // kindergarten code, name, county; operator id, org
+  CHECK(fields == 8);  // kindergarten code, name, county; operator id, org
 }
 
 TEST_CASE("CheckRequestForm: text, then requestId, then an action") {

@@ -4,6 +4,10 @@
 //   DIR/state   the request processor's decider state (RocksDB)
 //   DIR/views   the read models (RocksDB)
 //   DIR/LOCK    flock()ed by the one process allowed to write DIR
+//   DIR/DAMAGED the damage mark: present while the ledger is known to be
+//               damaged (docs/design.md, "Integrity"); one line per finding
+//   DIR/views.rebuild, DIR/state.rebuild
+//               a rebuild in progress (`ledger replay`), swapped in when done
 //
 // A writer holds a WriterLock for as long as it writes. A second writer waits
 // up to its timeout, then gets Unavailable("ledger is busy ..."). Readers take
@@ -14,7 +18,9 @@
 #define XUEJI_LEDGER_STORAGE_DATA_DIR_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -27,7 +33,27 @@ struct DataDir {
   std::string state() const { return root + "/state"; }
   std::string views() const { return root + "/views"; }
   std::string lock() const { return root + "/LOCK"; }
+  std::string damage_mark() const { return root + "/DAMAGED"; }
+  std::string views_rebuild() const { return root + "/views.rebuild"; }
+  std::string state_rebuild() const { return root + "/state.rebuild"; }
 };
+
+// Does `path` hold a RocksDB store (a CURRENT file)?
+bool StoreExists(const std::string& path);
+
+// The damage mark. MarkDamaged adds `found` (a DataLoss, say) as a line to
+// DIR/DAMAGED, creating it; DamageMark returns its text (nullopt when there
+// is none); ClearDamageMark removes it. Only a process that holds the writer
+// lock (or saw the damage through stores it had already opened) should mark:
+// a reader racing a writer may see files come and go.
+absl::Status MarkDamaged(const DataDir& dir, const absl::Status& found);
+std::optional<std::string> DamageMark(const DataDir& dir);
+absl::Status ClearDamageMark(const DataDir& dir);
+
+// Removes what an interrupted `ledger replay` left behind: views.rebuild,
+// state.rebuild (and views.old of older versions). Hold the writer lock.
+// Returns the directories removed.
+std::vector<std::string> RemoveLeftovers(const DataDir& dir);
 
 class WriterLock {
  public:

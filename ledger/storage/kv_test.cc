@@ -1,9 +1,13 @@
 // Tests of RocksKv (overlay, tombstones, merged scans, commit, reopen, locking)
 // against real RocksDB directories under the system temp dir.
+#include "ledger/storage/kv.h"
+
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -19,7 +23,6 @@ namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 std::unique_ptr<RocksKv> OpenKv(const std::string& path,
                                 bool read_only = false) {
@@ -41,9 +44,9 @@ using Pairs = std::vector<std::pair<std::string, std::string>>;
 Pairs Scan(const KvStore& kv, std::string_view prefix) {
   Pairs out;
   REQUIRE(kv.ScanPrefix(prefix, [&](std::string_view k, std::string_view v) {
-                out.emplace_back(std::string(k), std::string(v));
-                return true;
-              }).ok());
+              out.emplace_back(std::string(k), std::string(v));
+              return true;
+            }).ok());
   return out;
 }
 
@@ -100,8 +103,8 @@ TEST_CASE("RocksKv: ScanPrefix merges overlay and DB in unsigned key order") {
   kv->Delete("p/7");  // a tombstone with nothing under it
   kv->Put("q/0", "outside");
 
-  const Pairs expected = {{"p/1", "dbp/1"},   {"p/2", "new2"},
-                          {"p/3", "new3"},    {"p/6", "new6"},
+  const Pairs expected = {{"p/1", "dbp/1"},    {"p/2", "new2"},
+                          {"p/3", "new3"},     {"p/6", "new6"},
                           {"p/\x80", "new80"}, {"p/\xff", "dbp/\xff"}};
   CHECK(Scan(*kv, "p/") == expected);
 
@@ -179,7 +182,8 @@ TEST_CASE("RocksKv: a reader opens beside the writer, a second writer cannot") {
   CHECK(absl::IsUnavailable(second.status()));
   CHECK(second.status().message().find("is locked by another process") !=
         absl::string_view::npos);
-  CHECK(second.status().message().find(dir.Sub("db")) != absl::string_view::npos);
+  CHECK(second.status().message().find(dir.Sub("db")) !=
+        absl::string_view::npos);
 }
 
 TEST_CASE("RocksKv: read-only open of a missing database fails") {
@@ -222,6 +226,121 @@ TEST_CASE("RocksKv: random operations agree with MemoryKv") {
   auto reopened = OpenKv(dir.Sub("db"));
   CHECK(Scan(*reopened, "r/") == Scan(model, "r/"));
   CHECK_FALSE(Scan(model, "r/").empty());
+}
+
+// The write-ahead log file of the store at `path` that holds data.
+fs::path WalOf(const std::string& path) {
+  fs::path found;
+  for (const auto& entry : fs::directory_iterator(path)) {
+    if (entry.path().extension() == ".log" && entry.file_size() > 0) {
+      found = entry.path();
+    }
+  }
+  REQUIRE(!found.empty());
+  return found;
+}
+
+TEST_CASE("RocksKv: a damaged write-ahead log is DataLoss naming the file") {
+  TempDir dir;
+  {
+    auto kv = OpenKv(dir.Sub("db"));
+    for (int i = 0; i < 20; ++i) {
+      kv->Put("k" + std::to_string(i), std::string(100, 'v'));
+      REQUIRE(kv->Commit(/*sync=*/true).ok());
+    }
+  }
+  const fs::path wal = WalOf(dir.Sub("db"));
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(wal) / 3));
+    f.put('\x5a');
+  }
+  for (bool read_only : {false, true}) {
+    RocksKv::Options options;
+    options.read_only = read_only;
+    auto kv = RocksKv::Open(dir.Sub("db"), options);
+    INFO("read-only " << read_only << ": " << kv.status());
+    CHECK(absl::IsDataLoss(kv.status()));
+    CHECK(std::string(kv.status().message()).find(wal.filename().string()) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "RocksKv: a torn last record is dropped, with a note; earlier "
+    "commits stay") {
+  TempDir dir;
+  {
+    auto kv = OpenKv(dir.Sub("db"));
+    kv->Put("a", "1");
+    REQUIRE(kv->Commit(/*sync=*/true).ok());
+    kv->Put("b", std::string(1000, 'x'));
+    REQUIRE(kv->Commit(/*sync=*/true).ok());
+  }
+  const fs::path wal = WalOf(dir.Sub("db"));
+  fs::resize_file(wal, fs::file_size(wal) - 500);
+  auto kv = OpenKv(dir.Sub("db"));
+  CHECK(kv->recovery_note().find("incomplete record") != std::string::npos);
+  CHECK(GetOrFail(*kv, "a") == "1");
+  CHECK(GetOrFail(*kv, "b") == std::nullopt);
+  CHECK(kv->VerifyChecksums().ok());
+}
+
+TEST_CASE("RocksKv: a flipped bit in a table file fails VerifyChecksums") {
+  TempDir dir;
+  {
+    auto kv = OpenKv(dir.Sub("db"));
+    for (int i = 0; i < 200; ++i) {
+      kv->Put("key" + std::to_string(i), std::string(50, 'a' + i % 26));
+    }
+    REQUIRE(kv->Commit(/*sync=*/true).ok());
+  }
+  { auto flushed = OpenKv(dir.Sub("db")); }  // the WAL into a table file
+  fs::path table;
+  for (const auto& entry : fs::directory_iterator(dir.Sub("db"))) {
+    if (entry.path().extension() == ".sst") table = entry.path();
+  }
+  REQUIRE(!table.empty());
+  {
+    std::fstream f(table, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    char c = 0;
+    f.get(c);
+    f.seekp(100);
+    f.put(static_cast<char>(c ^ 0x04));
+  }
+  RocksKv::Options read_only;
+  read_only.read_only = true;
+  auto kv = RocksKv::Open(dir.Sub("db"), read_only);
+  REQUIRE(kv.ok());
+  absl::Status verified = (*kv)->VerifyChecksums();
+  CHECK(absl::IsDataLoss(verified));
+  CHECK(std::string(verified.message()).find(table.filename().string()) !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace xueji
+
+namespace xueji {
+namespace {
+
+TEST_CASE("MemoryKv: Discard undoes what was written since the last Commit") {
+  MemoryKv kv;
+  kv.Put("a", "1");
+  kv.Put("b", "2");
+  REQUIRE(kv.Commit(/*sync=*/false).ok());
+  CHECK(kv.PendingBytes() == 0);
+  kv.Put("a", "changed");
+  kv.Put("a", "changed again");
+  kv.Delete("b");
+  kv.Put("c", "new");
+  CHECK(kv.PendingBytes() > 0);
+  CHECK(kv.Get("a")->value() == "changed again");  // read-your-writes
+  kv.Discard();
+  CHECK(kv.contents() ==
+        std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}});
+  CHECK(kv.PendingBytes() == 0);
 }
 
 }  // namespace

@@ -2,6 +2,15 @@
 // ledger's RocksDB databases with one set of options, and translating
 // rocksdb::Status into absl::Status at the boundary.
 //
+// WAL recovery (docs/design.md, "Integrity"): a store opens with
+// kAbsoluteConsistency, so a damaged write-ahead log is an error naming the
+// file, never a silent truncation. OpenDb can also open with
+// kTolerateCorruptedTailRecords, which forgives only an incomplete record at
+// the end of a WAL (a write cut short by a crash, or a truncated file); the
+// callers decide when that is safe (never without checking that nothing a
+// projection saw is lost). A read-only open beside a writer must tolerate such
+// a tail: the writer may be in the middle of a record.
+//
 // Thread-safety: pure functions.
 #ifndef XUEJI_LEDGER_STORAGE_ROCKS_UTIL_H_
 #define XUEJI_LEDGER_STORAGE_ROCKS_UTIL_H_
@@ -20,10 +29,33 @@ namespace xueji::rocks_internal {
 // anything else Internal.
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& path);
 
-// Opens the database at `path`; read-only opens take no lock.
-absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
-                                                    bool create_if_missing,
-                                                    bool read_only);
+enum class WalRecovery {
+  kStrict,           // kAbsoluteConsistency: any WAL damage is an error
+  kTolerateTornTail  // kTolerateCorruptedTailRecords
+};
+
+struct OpenDbOptions {
+  bool create_if_missing = false;
+  bool read_only = false;  // no lock taken, nothing written
+  WalRecovery wal = WalRecovery::kStrict;
+};
+
+// Opens the database at `path`. When the store exists (it has a CURRENT
+// file), a failure other than a lock, a full disk or a permission problem is
+// DataLoss: the store is there but cannot be read back.
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(
+    const std::string& path, const OpenDbOptions& options);
+
+// Strict open; if that fails with DataLoss and the same open tolerating a
+// torn WAL tail succeeds, returns the tolerant one and sets *torn_tail to the
+// strict error (what was dropped, naming the WAL file). Only for stores whose
+// lost tail is harmless (projections, which catch up from their checkpoints).
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDbForgivingTornTail(
+    const std::string& path, OpenDbOptions options, std::string* torn_tail);
+
+// Reads every block of every table file and checks its checksum (RocksDB's
+// VerifyChecksum): DataLoss naming the file on a mismatch.
+absl::Status VerifyChecksums(rocksdb::DB& db, const std::string& path);
 
 }  // namespace xueji::rocks_internal
 
