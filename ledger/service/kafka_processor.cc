@@ -94,6 +94,9 @@ class Service {
   // Notes a kg:/op: event's subject for PublishRegistry.
   void Touch(const Event& event);
   absl::Status PublishRegistry();
+  // Waits for the answers (and registry records) of the last processed
+  // batch to be acknowledged.
+  absl::Status ConfirmAnswers();
   void Fail(const absl::Status& status);
 
   const ProcessorServiceOptions& options_;
@@ -112,7 +115,8 @@ class Service {
   // kg:/op: subjects to publish, with the last event of each (its id and
   // time become the record's CloudEvents id and time).
   std::map<std::string, Event> touched_registry_;
-  absl::Status queued_;  // first failure while queueing
+  absl::Status queued_;               // first failure while queueing
+  bool answers_unconfirmed_ = false;  // the last batch's, not yet acked
   int failures_ = 0;
 };
 
@@ -453,10 +457,14 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   for (const Incoming* in : run) header.add_request_offsets(in->offset);
   header.set_next_request_offset(run.back()->offset + 1);
   processor_->set_append(
-      [&](std::vector<Event> events, const std::vector<Result>& results) {
+      [&](std::vector<Event> events, const std::vector<Result>& results)
+          -> absl::StatusOr<std::vector<Event>> {
         xueji::v1::JournalBatch journal = header;
         for (const Result& r : results) *journal.add_results() = r;
         for (const Event& e : events) Touch(e);
+        // The previous batch's answers are delivered before this batch is
+        // journaled: recovery republishes only the last journaled batch's.
+        if (absl::Status s = ConfirmAnswers(); !s.ok()) return s;
         return log_->AppendJournaled(std::move(events), std::move(journal));
       });
   absl::StatusOr<std::vector<Result>> results;
@@ -520,10 +528,19 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
   if (absl::Status s = flush_run(); !s.ok()) return s;
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
   if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
-  auto flushed = producer_->Flush();
-  if (!flushed.ok()) return flushed.status();
+  // The answers are on their way; their acknowledgements are awaited while
+  // the next batch is decided (ConfirmAnswers), not now.
+  answers_unconfirmed_ = true;
   // For lag monitoring only: recovery resumes from the journal.
   rd_kafka_commit(consumer_.get(), nullptr, /*async=*/1);
+  return absl::OkStatus();
+}
+
+absl::Status Service::ConfirmAnswers() {
+  if (!answers_unconfirmed_) return absl::OkStatus();
+  auto flushed = producer_->Flush();
+  if (!flushed.ok()) return flushed.status();
+  answers_unconfirmed_ = false;
   return absl::OkStatus();
 }
 
@@ -534,6 +551,7 @@ void Service::Fail(const absl::Status& status) {
   processor_.reset();
   touched_registry_.clear();
   queued_ = absl::OkStatus();
+  answers_unconfirmed_ = false;  // recovery republishes the last batch's
   if (absl::IsAborted(status)) {
     // Another processor wrote (the journal's compare-and-set, or an offset
     // taken under us): the group moved the partition and this member has
@@ -598,6 +616,9 @@ absl::Status Service::Run() {
     }
     if (!active_ && pending_assignment_ == nullptr) WarmUp();
     std::vector<Incoming> batch = PollBatch();
+    if (batch.empty() && active_) {
+      if (absl::Status s = ConfirmAnswers(); !s.ok()) Fail(s);
+    }
     if (batch.empty() || !active_) continue;
     if (absl::Status s = Process(batch); !s.ok()) {
       if (absl::IsDataLoss(s)) return s;
@@ -606,6 +627,7 @@ absl::Status Service::Run() {
     }
     failures_ = 0;
   }
+  if (active_) (void)ConfirmAnswers();
   Log(absl::StrCat("processor ", instance_, ": stopping"));
   return absl::OkStatus();
 }
