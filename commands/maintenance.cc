@@ -13,6 +13,7 @@
 #include "ledger/base/dates.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
 #include "xueji/v1/views.pb.h"
 
 namespace xueji {
@@ -34,10 +35,10 @@ int RunReplay(const GlobalOptions& g, const std::string& until_text,
   return g.backend->Replay(request);
 }
 
-int RunDigest(const GlobalOptions& g) {
+int RunDigest(const GlobalOptions& g, bool content) {
   const std::string dir =
       g.views_dir.empty() ? DataDir{g.data_dir}.views() : g.views_dir;
-  auto digest = DigestOfStore(dir);
+  auto digest = DigestOfStore(dir, content);
   if (!digest.ok()) return Fail(digest.status());
   std::cout << *digest << "\n";
   return kExitOk;
@@ -58,6 +59,8 @@ int RunSchema(const std::string& path) {
   AddFile(xueji::v1::Event::descriptor()->file(), seen, set);
   AddFile(xueji::v1::Request::descriptor()->file(), seen, set);
   AddFile(xueji::v1::AnomalyReport::descriptor()->file(), seen, set);
+  // The registry topic's values (KindergartenState, OperatorState).
+  AddFile(xueji::v1::KindergartenState::descriptor()->file(), seen, set);
   std::string bytes = set.SerializeAsString();
   if (path.empty() || path == "-") {
     std::cout.write(bytes.data(), bytes.size());
@@ -116,13 +119,22 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "digest",
       "Print the SHA-256 digest of a views store (--views DIR, else "
       "DATA/views), read beside any writer: equal digests, equal views.");
-  digest->callback([&g, &run] { run = [&g] { return RunDigest(g); }; });
+  auto content = std::make_shared<bool>(false);
+  digest->add_flag(
+      "--content", *content,
+      "digest what the views answer, leaving out where the events sit in "
+      "the log (offsets, hashes, checkpoints): equal for an embedded store "
+      "and a Kafka replica with transactions that hold the same events");
+  digest->callback([&g, &run, content] {
+    run = [&g, content] { return RunDigest(g, *content); };
+  });
 
   auto path = std::make_shared<std::string>();
-  auto schema = app.add_subcommand(
-      "schema",
-      "Write the FileDescriptorSet of the event, request and view messages "
-      "(for protoc --decode and other consumers).");
+  auto schema =
+      app.add_subcommand("schema",
+                         "Write the FileDescriptorSet of the event, request, "
+                         "registry state and view messages "
+                         "(for protoc --decode and other consumers).");
   schema->add_option("FILE", *path, "output file (default: standard output)");
   schema->callback([&run, path] { run = [path] { return RunSchema(*path); }; });
 }

@@ -17,8 +17,7 @@ namespace fs = std::filesystem;
 // Builds fresh views of `log` at `dir` (removed first); returns their digest.
 absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
                                        const CatchUpOptions& options,
-                                       int64_t* applied,
-                                       bool gaps_allowed) {
+                                       int64_t* applied, bool gaps_allowed) {
   if (absl::Status s = Views::Destroy(dir); !s.ok()) return s;
   ViewsOptions views_options;
   views_options.offset_gaps_allowed = gaps_allowed;
@@ -61,7 +60,8 @@ absl::Status SwapInto(const std::string& fresh, const std::string& target) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DigestOfStore(const std::string& dir) {
+absl::StatusOr<std::string> DigestOfStore(const std::string& dir,
+                                          bool content) {
   if (!fs::exists(dir)) {
     return absl::NotFoundError(absl::StrCat("no views store at ", dir));
   }
@@ -70,7 +70,7 @@ absl::StatusOr<std::string> DigestOfStore(const std::string& dir) {
   options.create_if_missing = false;
   auto views = Views::Open(dir, options);
   if (!views.ok()) return views.status();
-  return (*views)->Digest();
+  return content ? (*views)->ContentDigest() : (*views)->Digest();
 }
 
 void PrintReplayed(int64_t applied, const std::string& until_text,

@@ -196,6 +196,13 @@ class Views {
   // length-prefixed, metadata rows (the Until() mark) left out: equal
   // digests mean equal views.
   absl::StatusOr<std::string> Digest() const;
+  // Hex SHA-256 of what the views answer, independent of where the events
+  // sit in the log: checkpoints left out; history rows numbered by their
+  // order within the subject, their events without partition, offset and
+  // hashes; the operator and request indexes pointing at event ids. Equal
+  // for an embedded store and a Kafka replica with transactions (whose
+  // offsets count commit markers) that hold the same events per subject.
+  absl::StatusOr<std::string> ContentDigest() const;
 
  private:
   Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options);

@@ -342,7 +342,7 @@ TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
 
 TEST_CASE(
     "hostile input: a request refused for its form does not use up its "
-    "requestId; a decided refusal does",
+    "requestId, a decided refusal does",
     "[e2e][input][hostile]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();

@@ -2,12 +2,10 @@
 // busy (exit 3) instead of corrupting it, and readers are not blocked.
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "tests/e2e_support.h"
@@ -25,18 +23,19 @@ bool LockHeldByOther(const std::string& data_dir) {
   return held;
 }
 
-TEST_CASE("a second writer on a busy data directory exits 3; readers read",
+TEST_CASE("a second writer on a busy data directory exits 3, readers read",
           "[e2e]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
   REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
 
   // The first writer: `submit -` holds the lock while it waits for input.
-  const std::string command = "LEDGER_NOW=" + ledger.now() + " exec '" +
-                              LedgerBinary() + "' --data '" +
-                              ledger.data_dir() + "' submit - > /dev/null";
-  FILE* first = ::popen(command.c_str(), "w");
-  REQUIRE(first != nullptr);
+  RunOptions first_options;
+  first_options.env = {{"LEDGER_NOW", ledger.now()}};
+  first_options.stdin_pipe = true;
+  auto first = BackgroundProcess::Start(
+      "first", LedgerBinary(), {"--data", ledger.data_dir(), "submit", "-"},
+      first_options, ledger.tmp().path() / "logs");
   bool held = false;
   for (int i = 0; i < 200 && !(held = LockHeldByOther(ledger.data_dir()));
        ++i) {
@@ -64,10 +63,9 @@ TEST_CASE("a second writer on a busy data directory exits 3; readers read",
       R"({"requestId":"lock-1","actor":"reg-sm1","occurredOn":"2025-12-31",)"
       R"("graduate":{"studentNo":"NO-SUCH"}})"
       "\n";
-  REQUIRE(std::fputs(line.c_str(), first) >= 0);
-  const int status = ::pclose(first);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 1);  // UNKNOWN_STUDENT: rejected
+  REQUIRE(first->WriteStdin(line));
+  first->CloseStdin();
+  CHECK(first->Wait(Millis(30000)) == 1);  // UNKNOWN_STUDENT: rejected
   RunResult answer = ledger.Run({"status", "lock-1"});
   CHECK(answer.out.find("UNKNOWN_STUDENT") != std::string::npos);
 }

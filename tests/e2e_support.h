@@ -17,13 +17,15 @@
 
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
-#include "tests/run_ledger.h"
+#include "tests/support/process.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 #include "xueji/v1/views.pb.h"
 
 namespace xueji::e2e {
+
+using namespace ::xueji::testing;  // NOLINT: the tests' own support library
 
 inline constexpr char kEndOfTerm[] = "2026-01-05T09:00:00Z";
 
@@ -99,7 +101,8 @@ bool ContainsBareIdNumber(const std::string& text);
 
 std::string Lower(std::string text);
 
-// ---- inline definitions -------------------------------------------------------
+// ---- inline definitions
+// -------------------------------------------------------
 
 inline const std::vector<std::string>& DemoKindergartens() {
   static const auto* kgs = new std::vector<std::string>{

@@ -14,7 +14,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/e2e_support.h"
-#include "tests/run_ledger.h"
+#include "tests/support/process.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/views.pb.h"
 

@@ -61,7 +61,7 @@ TEST_CASE("admit then approve establishes the record", "[decider]") {
   CHECK(ledger.LiveAt("QZ-A") == V{admitted.student_no});
 }
 
-TEST_CASE("admit then reject cancels; the child can be admitted again",
+TEST_CASE("admit then reject cancels, the child can be admitted again",
           "[decider]") {
   TestLedger ledger;
   Decision admitted = ledger.Admit(Boy());
@@ -323,7 +323,7 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   CHECK(record.deferred_until() == "2028-08-31");
 }
 
-TEST_CASE("cancel on death, approved; no re-admission after", "[decider]") {
+TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
   TestLedger ledger;
   std::string no = ledger.Enroll(Boy());
   xueji::v1::Request cancel = ledger.Req("reg-a");
@@ -344,7 +344,7 @@ TEST_CASE("cancel on death, approved; no re-admission after", "[decider]") {
   CHECK(again.events.back().subject() == record.subject());
 }
 
-TEST_CASE("key-information edit, approved; the number is unchanged",
+TEST_CASE("key-information edit, approved, the number is unchanged",
           "[decider]") {
   TestLedger ledger;
   xueji::v1::Child child = Boy(123);

@@ -175,7 +175,7 @@ TEST_CASE("one batch: a child twice and a request id twice") {
   CHECK((*results)[2].status() == xueji::v1::DUPLICATE_REQUEST);
 }
 
-TEST_CASE("a failed append applies nothing; the retry applies once") {
+TEST_CASE("a failed append applies nothing, the retry applies once") {
   TempDir dir;
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
