@@ -7,11 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/storage/data_dir.h"
 #include "ledger/log/event_log.h"
-#include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
 #include "ledger/processor/processor.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/storage/kv.h"
 #include "projections/views.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -41,7 +40,6 @@ struct Session {
   std::unique_ptr<RocksKv> state;
   std::unique_ptr<RequestProcessor> processor;
   std::unique_ptr<Views> views;
-  PolicyBook policy;
   absl::Time now;
 };
 
@@ -58,7 +56,7 @@ absl::Status OpenSession(const std::string& root, bool with_views,
   if (!state.ok()) return state.status();
   s->state = *std::move(state);
   s->processor = std::make_unique<RequestProcessor>(
-      s->log.get(), s->state.get(), &s->policy, [s] { return s->now; });
+      s->log.get(), s->state.get(), [s] { return s->now; });
   if (auto caught = s->processor->CatchUp(); !caught.ok()) {
     return caught.status();
   }

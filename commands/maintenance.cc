@@ -244,9 +244,7 @@ absl::StatusOr<int64_t> BuildState(EventLog& log, const std::string& dir) {
   fs::remove_all(dir, ec);
   auto kv = RocksKv::Open(dir, RocksKv::Options{});
   if (!kv.ok()) return kv.status();
-  PolicyBook policy;  // folding events needs no policy
-  RequestProcessor processor(&log, kv->get(), &policy,
-                             [] { return absl::Now(); });
+  RequestProcessor processor(&log, kv->get(), [] { return absl::Now(); });
   auto applied = processor.CatchUp();
   if (!applied.ok()) return applied.status();
   if (absl::Status s = (*kv)->Commit(/*sync=*/true); !s.ok()) return s;

@@ -1,16 +1,14 @@
 // Anomalies: each kind planted with hand-built events in a real embedded log
 // (so no decider rule can stop the planting), reported as of a date; clean
 // records are not; region filtering; order; no identity numbers in details.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "ledger/rules/calendar.h"
-#include "ledger/rules/policy.h"
 #include "projections/test_support.h"
 #include "projections/views.h"
 
@@ -129,7 +127,6 @@ class Plant {
     q.region = region;
     q.kind = kind;
     q.as_of = as_of;
-    q.policy = &policy_;
     q.calendar = &WorkingCalendar::Default();
     auto report = (*views)->Anomalies(q);
     REQUIRE(report.ok());
@@ -141,7 +138,6 @@ class Plant {
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<testing::EventWriter> writer_;
   std::map<std::string, std::string> subject_of_, kg_of_;
-  PolicyBook policy_;
 };
 
 xueji::v1::Child Kid(const std::string& name, const std::string& birth,

@@ -149,8 +149,8 @@ struct KafkaLedger {
     auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
     REQUIRE(kv.ok());
     state = *std::move(kv);
-    processor = std::make_unique<RequestProcessor>(log.get(), state.get(),
-                                                   &policy, &FixedNow);
+    processor =
+        std::make_unique<RequestProcessor>(log.get(), state.get(), &FixedNow);
     REQUIRE(processor->CatchUp().ok());
   }
   void LoadRegion() {
@@ -183,7 +183,6 @@ struct KafkaLedger {
     for (int64_t h : *heads) n += h;
     return n;
   }
-  PolicyBook policy;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;
   std::unique_ptr<RequestProcessor> processor;

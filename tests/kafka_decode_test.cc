@@ -22,9 +22,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/dates.h"
 #include "ledger/kafka/kafka_log.h"
-#include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
 #include "ledger/processor/processor.h"
+#include "ledger/storage/kv.h"
 #include "tests/run_ledger.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -111,8 +110,8 @@ struct KafkaLedger {
     auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
     REQUIRE(kv.ok());
     state = std::move(*kv);
-    processor = std::make_unique<RequestProcessor>(
-        log.get(), state.get(), &policy, [this] { return now; });
+    processor = std::make_unique<RequestProcessor>(log.get(), state.get(),
+                                                   [this] { return now; });
     REQUIRE(processor->CatchUp().ok());
   }
   void SetClock(const std::string& rfc3339) {
@@ -178,7 +177,6 @@ struct KafkaLedger {
     }
   }
 
-  PolicyBook policy;
   absl::Time now;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;

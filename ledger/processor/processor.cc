@@ -48,12 +48,10 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 }  // namespace
 
 RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
-                                   const PolicyBook* policy,
                                    std::function<absl::Time()> clock)
     : log_(log),
       state_kv_(state_kv),
       state_(state_kv),
-      policy_(policy),
       clock_(std::move(clock)) {}
 
 absl::StatusOr<int64_t> RequestProcessor::CatchUp(
@@ -169,7 +167,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
     const std::vector<Request>& requests) {
-  DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
+  DecideContext ctx{clock_(), &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
   std::vector<std::optional<Result>> refused;
@@ -190,7 +188,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
     const std::vector<xueji::v1::RegistryLine>& lines) {
-  DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
+  DecideContext ctx{clock_(), &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
   std::vector<std::optional<Result>> refused;

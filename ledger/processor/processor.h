@@ -31,10 +31,9 @@
 #include "absl/time/time.h"
 #include "ledger/decide/decider.h"
 #include "ledger/log/event_log.h"
-#include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
-#include "ledger/rules/policy.h"
 #include "ledger/rules/request_form.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
@@ -42,8 +41,10 @@ namespace xueji {
 class RequestProcessor {
  public:
   // `log` and `state_kv` must outlive the processor. `clock` gives the ledger
-  // time for each batch.
-  RequestProcessor(EventLog* log, RocksKv* state_kv, const PolicyBook* policy,
+  // time for each batch: the only clock (recorded_at, "today" of the
+  // deciders). The policy is the one the log records (PolicySet events,
+  // folded into the state): nothing passed in changes what is decided.
+  RequestProcessor(EventLog* log, RocksKv* state_kv,
                    std::function<absl::Time()> clock);
 
   // Applies log events the state has not seen (after a crash). Call once
@@ -88,7 +89,6 @@ class RequestProcessor {
   EventLog* log_;
   RocksKv* state_kv_;
   LedgerState state_;
-  const PolicyBook* policy_;
   std::function<absl::Time()> clock_;
   AppendFn append_;
 };

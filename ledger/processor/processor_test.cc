@@ -93,8 +93,8 @@ struct Ledger {
     log = *OpenEmbeddedLog(dir + "/log", EmbeddedLogOptions{});
     flaky = std::make_unique<FlakyLog>(log.get());
     state = *RocksKv::Open(dir + "/state", RocksKv::Options{});
-    processor = std::make_unique<RequestProcessor>(flaky.get(), state.get(),
-                                                   &policy, &FixedNow);
+    processor =
+        std::make_unique<RequestProcessor>(flaky.get(), state.get(), &FixedNow);
     REQUIRE(processor->CatchUp().ok());
   }
   int64_t TotalEvents() {
@@ -113,7 +113,6 @@ struct Ledger {
     REQUIRE(results.ok());
     for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
   }
-  PolicyBook policy;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<FlakyLog> flaky;
   std::unique_ptr<RocksKv> state;

@@ -245,8 +245,8 @@ absl::StatusOr<int64_t> Service::Recover() {
     log_.reset();  // start over with fresh connections next time
     return last.status();
   }
-  processor_ = std::make_unique<RequestProcessor>(
-      log_.get(), state_kv_.get(), options_.policy, options_.clock);
+  processor_ = std::make_unique<RequestProcessor>(log_.get(), state_kv_.get(),
+                                                  options_.clock);
   auto caught_up = processor_->CatchUp();
   if (!caught_up.ok()) return caught_up.status();
   if (!last->has_value()) {
@@ -489,8 +489,8 @@ void Service::Fail(const absl::Status& status) {
 }
 
 absl::Status Service::Run() {
-  if (options_.policy == nullptr || !options_.clock) {
-    return absl::InvalidArgumentError("processor: policy and clock required");
+  if (!options_.clock) {
+    return absl::InvalidArgumentError("processor: a clock is required");
   }
   DataDir dir{options_.data_dir};
   std::error_code ec;

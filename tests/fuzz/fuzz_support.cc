@@ -37,8 +37,7 @@ absl::Status Damaged(int32_t partition, int64_t offset,
 
 void Attach(Ledger* ledger) {
   ledger->processor = std::make_unique<RequestProcessor>(
-      &ledger->log, &ledger->state_kv, &DefaultPolicy(),
-      [ledger] { return ledger->now; });
+      &ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
   ledger->views = std::make_unique<Views>(&ledger->views_kv);
 }
 
@@ -102,11 +101,6 @@ Ledger* BuildDemo() {
 }
 
 }  // namespace
-
-const PolicyBook& DefaultPolicy() {
-  static const PolicyBook* policy = new PolicyBook();
-  return *policy;
-}
 
 void QuietProtobuf() {
   // Parsing fuzzed bytes makes libprotobuf log every invalid UTF-8 string.
