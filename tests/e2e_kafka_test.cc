@@ -86,8 +86,17 @@ Workload Generate(const fs::path& dir, int children, int seed) {
   w.now = JsonField(ReadFile(out + "/summary.json"), "submitNow");
   REQUIRE(!w.now.empty());
   w.registry = out + "/registry.jsonl";
-  w.requests = out + "/requests.jsonl";
-  const std::vector<std::string> lines = Lines(ReadFile(w.requests));
+  // The year entered in one sitting on submitNow's day: every process runs
+  // at that LEDGER_NOW, and the ledger's clock is the only clock
+  // (docs/accountability.md), so the requests are dated on its day.
+  const std::vector<std::string> lines = DatedOn(
+      Lines(ReadFile(out + "/requests.jsonl")), w.now.substr(0, 10));
+  w.requests = (dir / "requests.jsonl").string();
+  {
+    std::string all;
+    for (const std::string& line : lines) all += line + "\n";
+    WriteFile(w.requests, all);
+  }
   REQUIRE(lines.size() >= static_cast<size_t>(kChunks) * 50);
   const size_t per = (lines.size() + kChunks - 1) / kChunks;
   for (size_t from = 0; from < lines.size(); from += per) {
@@ -684,7 +693,7 @@ std::string AdmitLine(const std::string& request_id, int n,
   bool male = false;
   const std::string id = SyntheticId(n, &birth, &male);
   return "{\"requestId\":\"" + request_id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"2025-12-01\",\"admit\":{\"kindergarten\":\"" +
+         "\",\"occurredOn\":\"2026-01-05\",\"admit\":{\"kindergarten\":\"" +
          kindergarten + "\",\"child\":{\"name\":\"测试儿童\",\"gender\":\"" +
          (male ? "MALE" : "FEMALE") + "\",\"birthDate\":\"" + birth +
          "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + id +
@@ -818,7 +827,7 @@ TEST_CASE(
   INFO(load.err << Tail(p1->Stderr()));
   REQUIRE(load.exit_code == 0);
   const std::string admit =
-      R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2025-09-01",)"
+      R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
       R"("admit":{"kindergarten":"350203001","child":{"name":"陈一鸣",)"
       R"("gender":"MALE","birthDate":"2021-03-14","idType":"RESIDENT_ID",)"
       R"("idNumber":"350203202103140117"},"entryDate":"2025-09-01"}})";
