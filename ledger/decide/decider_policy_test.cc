@@ -103,7 +103,7 @@ SCENARIO(
     WHEN("Fujian's officer sets a second version") {
       Decision second = ledger.Submit(
           SetPolicy(ledger, "officer", "35", "2025-09-04", MinAge(3)));
-      THEN("it is version 2, and it supersedes version 1 from its date") {
+      THEN("it is version 2, in force from its date") {
         REQUIRE(second.status == xueji::v1::APPLIED);
         CHECK(second.events[0].policy_set().version() == 2);
         ledger.SetToday("2025-09-04");

@@ -208,10 +208,15 @@ const PolicyHistory::Version* PolicyHistory::InForceFor(
     std::string_view region, absl::CivilDay day) const {
   auto it = regions_.find(region);
   if (it == regions_.end()) return nullptr;
-  for (auto v = it->second.rbegin(); v != it->second.rend(); ++v) {
-    if (v->second.effective_from <= day) return &v->second;
+  const Version* in_force = nullptr;
+  for (const auto& [number, version] : it->second) {  // ascending numbers
+    if (version.effective_from <= day &&
+        (in_force == nullptr ||
+         version.effective_from >= in_force->effective_from)) {
+      in_force = &version;
+    }
   }
-  return nullptr;
+  return in_force;
 }
 
 PolicyBook PolicyHistory::InForce(absl::CivilDay day) const {

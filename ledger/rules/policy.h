@@ -12,9 +12,11 @@
 //   - PolicySettings (common.proto) <-> Policy: a version sets some fields;
 //     an unset field inherits from the level above.
 //   - PolicyHistory: every version recorded; PolicyHistory::InForce(day) is
-//     the PolicyBook of that day: for a region the version in force is the
-//     highest-numbered one whose effective date is on or before the day (a
-//     later version supersedes an earlier one once it is in force).
+//     the PolicyBook of that day. Each version is the region's whole policy
+//     from its effective date until the next effective date: for a region
+//     the version in force is the one with the latest effective date on or
+//     before the day, of two with the same date the later version (so a
+//     scheduled version is replaced by setting another from the same date).
 //   - PolicyBook: the policy of each county on one day: the built-in
 //     defaults, then the national version in force, then the province's; and
 //     the label of the versions that made it ("00:1,35:2"; "" when only the

@@ -129,16 +129,23 @@ TEST_CASE("the versions in force: national, then the province, by date") {
   CHECK(history->Versions().size() == 3);
 }
 
-TEST_CASE("a later version supersedes an earlier one once in force") {
+TEST_CASE("each version is in force from its date until the next date") {
   absl::StatusOr<PolicyHistory> history = PolicyHistory::From({
       Version("35", 1, "2026-03-01", Transfer(20)),
       Version("35", 2, "2026-02-01", Transfer(12)),
+      Version("35", 3, "2026-05-01", Transfer(14)),
+      Version("35", 4, "2026-05-01", Transfer(16)),  // replaces version 3
   });
   REQUIRE(history.ok());
+  CHECK(history->InForce(CivilDay(2026, 1, 31)).VersionFor("350203").empty());
   CHECK(history->InForce(CivilDay(2026, 2, 15))
             .ForCounty("350203")
             .transfer_working_days == 12);
-  CHECK(history->InForce(CivilDay(2026, 3, 15)).VersionFor("350203") == "35:2");
+  CHECK(history->InForce(CivilDay(2026, 3, 15)).VersionFor("350203") == "35:1");
+  CHECK(history->InForce(CivilDay(2026, 5, 1)).VersionFor("350203") == "35:4");
+  CHECK(history->InForce(CivilDay(2026, 5, 1))
+            .ForCounty("350203")
+            .transfer_working_days == 16);
 }
 
 TEST_CASE("a history that does not read is DataLoss") {
