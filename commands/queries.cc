@@ -241,7 +241,11 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     const auto& ev = e->event;
     t.Add({absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
            ev.business_date(), EventType(ev), ActorText(ev.actor()),
-           ev.request_id(), EventSummary(ev)});
+           ev.request_id(),
+           ev.late_reason().empty()
+               ? EventSummary(ev)
+               : absl::StrCat(EventSummary(ev),
+                              " [entered late: ", ev.late_reason(), "]")});
   }
   t.Print(std::cout);
   if (as_of.has_value()) {
