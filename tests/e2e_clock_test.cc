@@ -24,8 +24,8 @@ std::string SyntheticId(const std::string& birth, int seq) {
   char digits[4];
   std::snprintf(digits, sizeof digits, "%03d", seq);
   const std::string first17 = "350203" + birth + digits;
-  static const int kWeights[] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                 3, 7, 9, 10, 5, 8, 4, 2};
+  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                 3, 7, 9,  10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
   return first17 + "10X98765432"[sum % 11];
@@ -67,7 +67,8 @@ int64_t EventsInLog(const TestLedger& ledger) {
   RunResult verify = ledger.Run({"verify"});
   REQUIRE(verify.exit_code == 0);
   std::smatch m;
-  REQUIRE(std::regex_search(verify.out, m, std::regex("(\\d+) events checked")));
+  REQUIRE(
+      std::regex_search(verify.out, m, std::regex("(\\d+) events checked")));
   return std::stoll(m[1].str());
 }
 
@@ -83,14 +84,15 @@ TEST_CASE("a policy flag, variable or file no longer changes a decision",
   ledger.set_now("2025-09-01T17:00:00+08:00");
   ledger.LoadDemoRegistry();
   WriteFile(ledger.tmp().path() / "lax.json", kLax);
-  const std::string ten_year_old = AdmitLine("p-1", "2025-09-01", "20150506", 123);
+  const std::string ten_year_old =
+      AdmitLine("p-1", "2025-09-01", "20150506", 123);
   WriteFile(ledger.tmp().path() / "admit.jsonl", ten_year_old + "\n");
   const std::string admit = ledger.tmp().Sub("admit.jsonl");
   const int64_t before = EventsInLog(ledger);
 
   SECTION("--policy is no option any more: a usage error, nothing appended") {
-    RunResult r = ledger.Run(
-        {"--policy", ledger.tmp().Sub("lax.json"), "submit", admit});
+    RunResult r =
+        ledger.Run({"--policy", ledger.tmp().Sub("lax.json"), "submit", admit});
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     CHECK(EventsInLog(ledger) == before);
@@ -150,11 +152,11 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
   // On 12 September (9 working days after the 1st) the county enters its
   // approval of the 1st.
   ledger.set_now("2025-09-12T17:00:00+08:00");
-  RunResult r = ledger.SubmitLines(
-      {ApproveLine("l-2", "2025-09-01", "l-1"),
-       ApproveLine("l-3", "2025-09-01", "l-1",
-                   R"("lateReason":"审核当日系统停机",)")},
-      "late.jsonl");
+  RunResult r =
+      ledger.SubmitLines({ApproveLine("l-2", "2025-09-01", "l-1"),
+                          ApproveLine("l-3", "2025-09-01", "l-1",
+                                      R"("lateReason":"审核当日系统停机",)")},
+                         "late.jsonl");
   std::vector<Result> results = Answers(r);
   REQUIRE(results.size() == 2);
   CHECK(results[0].code() == xueji::v1::INVALID_DATE);
@@ -185,10 +187,10 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
 
   // Beyond 30 working days even a reason does not do.
   ledger.set_now("2025-11-28T17:00:00+08:00");
-  RunResult too_late = ledger.SubmitLines(
-      {AdmitLine("l-4", "2025-09-15", "20210314", 119,
-                 R"("lateReason":"补录",)")},
-      "too-late.jsonl");
+  RunResult too_late =
+      ledger.SubmitLines({AdmitLine("l-4", "2025-09-15", "20210314", 119,
+                                    R"("lateReason":"补录",)")},
+                         "too-late.jsonl");
   std::vector<Result> refused = Answers(too_late);
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].code() == xueji::v1::INVALID_DATE);
@@ -196,14 +198,16 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
         std::string::npos);
 }
 
-TEST_CASE("a setPolicy request changes decisions from its effective date, "
-          "and the events name the version",
-          "[e2e][policy]") {
+TEST_CASE(
+    "a setPolicy request changes decisions from its effective date, "
+    "and the events name the version",
+    "[e2e][policy]") {
   TestLedger ledger;
   ledger.set_now("2026-06-01T17:00:00+08:00");
   // Registered today, so nobody is dormant.
-  REQUIRE(ledger.Run({"registry", "load", DemoFile("registry.jsonl")})
-              .exit_code == 0);
+  REQUIRE(
+      ledger.Run({"registry", "load", DemoFile("registry.jsonl")}).exit_code ==
+      0);
   REQUIRE(ledger
               .Run({"registry", "load", "-"},
                    R"({"operator":{"id":"officer-fujian","role":"OFFICER",)"
@@ -212,9 +216,8 @@ TEST_CASE("a setPolicy request changes decisions from its effective date, "
               .exit_code == 0);
   // The shipped example: Fujian's transfers get 15 working days from
   // 1 September 2026.
-  RunResult example =
-      ledger.Run({"submit", (SourceDir() / "deploy" / "policy.example.json")
-                                .string()});
+  RunResult example = ledger.Run(
+      {"submit", (SourceDir() / "deploy" / "policy.example.json").string()});
   INFO("stderr: " << example.err);
   CHECK(example.exit_code == 0);
   // A minimum age of 4 from today; a three-year-old is refused under it.
@@ -252,8 +255,8 @@ TEST_CASE("a setPolicy request changes decisions from its effective date, "
       {AdmitLine("pol-5", "", "20220314", 117)}, "admit.jsonl");
   REQUIRE(Answers(admitted).size() == 1);
   CHECK(Answers(admitted)[0].status() == xueji::v1::PENDING_APPROVAL);
-  RunResult history = ledger.Run(
-      {"history", "G" + SyntheticId("20220314", 117), "--json"});
+  RunResult history =
+      ledger.Run({"history", "G" + SyntheticId("20220314", 117), "--json"});
   REQUIRE(history.exit_code == 0);
   CHECK((history.out.find("\"policyVersion\": \"35:2\"") != std::string::npos ||
          history.out.find("\"policyVersion\":\"35:2\"") != std::string::npos));

@@ -51,8 +51,7 @@ TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
       TestLedger ledger;
       ledger.LoadDemoRegistry();
       const std::string term = ledger.TermInOneSitting();
-      RunResult failed =
-          RunWithFileLimit(ledger, limit_kb, {"submit", term});
+      RunResult failed = RunWithFileLimit(ledger, limit_kb, {"submit", term});
       INFO("stderr: " << failed.err);
       CHECK(failed.exit_code == 3);
       CHECK(failed.err.find(ledger.data_dir()) != std::string::npos);

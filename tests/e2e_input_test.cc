@@ -120,8 +120,9 @@ TEST_CASE("bad lines get result lines and the other lines still count",
     }
     CHECK(results[2].status() == xueji::v1::PENDING_APPROVAL);
   }
-  SECTION("a request without an action; one without a business date is "
-          "dated today by the ledger's clock") {
+  SECTION(
+      "a request without an action; one without a business date is "
+      "dated today by the ledger's clock") {
     std::string text =
         R"({"requestId":"t-bad-1","actor":"reg-sm1","occurredOn":"2025-09-01"})"
         "\n" +
@@ -129,7 +130,8 @@ TEST_CASE("bad lines get result lines and the other lines still count",
                     R"("graduate":{"studentNo":"G350203202103140117"}})") +
         "\n" + Admit("t-ok-1", "陈一鸣") + "\n" +
         R"({"requestId":"t-undated","actor":"appr-siming",)"
-        R"("approve":{"requestId":"t-ok-1"}})" "\n";
+        R"("approve":{"requestId":"t-ok-1"}})"
+        "\n";
     auto results = Submit(ledger, text, &exit_code);
     CHECK(exit_code == 1);
     REQUIRE(results.size() == 4);

@@ -89,8 +89,8 @@ Workload Generate(const fs::path& dir, int children, int seed) {
   // The year entered in one sitting on submitNow's day: every process runs
   // at that LEDGER_NOW, and the ledger's clock is the only clock
   // (docs/accountability.md), so the requests are dated on its day.
-  const std::vector<std::string> lines = DatedOn(
-      Lines(ReadFile(out + "/requests.jsonl")), w.now.substr(0, 10));
+  const std::vector<std::string> lines =
+      DatedOn(Lines(ReadFile(out + "/requests.jsonl")), w.now.substr(0, 10));
   w.requests = (dir / "requests.jsonl").string();
   {
     std::string all;

@@ -1,12 +1,11 @@
 #include "tests/e2e_support.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <map>
 #include <string_view>
 #include <utility>
-
-#include <catch2/catch.hpp>
 
 #include "google/protobuf/util/json_util.h"
 
@@ -74,7 +73,8 @@ RunResult TestLedger::SubmitLines(const std::vector<std::string>& lines,
 
 RunResult TestLedger::SubmitByDay(const std::vector<std::string>& lines) const {
   return e2e::SubmitByDay(
-      lines, tmp_.path(), [this](const std::string& now, const std::string& file) {
+      lines, tmp_.path(),
+      [this](const std::string& now, const std::string& file) {
         return RunAt(now, {"submit", file});
       });
 }
@@ -106,9 +106,7 @@ RunResult TestLedger::SubmitDemoTerm() const {
   return SubmitByDay(DemoRequestLines());
 }
 
-std::string EndOfDay(const std::string& day) {
-  return day + "T17:00:00+08:00";
-}
+std::string EndOfDay(const std::string& day) { return day + "T17:00:00+08:00"; }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> LinesByDay(
     const std::vector<std::string>& lines) {

@@ -350,8 +350,10 @@ TEST_CASE("demo term: verify passes, then detects a changed byte",
   }
 }
 
-TEST_CASE("a term submitted in two parts: the record in between and "
-          "history as of then", "[e2e][audit]") {
+TEST_CASE(
+    "a term submitted in two parts: the record in between and "
+    "history as of then",
+    "[e2e][audit]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
   const auto lines = DemoRequestLines();
