@@ -56,11 +56,10 @@ absl::Status OpenSession(const std::string& root, bool with_views,
   auto state = RocksKv::Open(dir.state(), RocksKv::Options{});
   if (!state.ok()) return state.status();
   s->state = *std::move(state);
-  s->processor = std::make_unique<RequestProcessor>(
-      s->log.get(), s->state.get(), [s] { return s->now; });
-  if (auto caught = s->processor->CatchUp(); !caught.ok()) {
-    return caught.status();
-  }
+  auto processor = RequestProcessor::Open(s->log.get(), s->state.get(),
+                                         [s] { return s->now; });
+  if (!processor.ok()) return processor.status();
+  s->processor = *std::move(processor);
   if (with_views) {
     auto views = Views::Open(dir.views(), ViewsOptions{});
     if (!views.ok()) return views.status();

@@ -1,8 +1,10 @@
 #include "commands/cli.h"
-#include "commands/kafka_commands.h"
 
 #include <cstdlib>
 #include <iostream>
+
+#include "commands/backend.h"
+#include "commands/kafka_commands.h"
 
 namespace xueji {
 
@@ -56,6 +58,7 @@ int RunCli(int argc, char** argv) {
   AddGenCommands(app, g, run);
   AddProjectorCommands(app, g, run);
   AddProcessorCommands(app, g, run);
+  AddKeyCommands(app, g, run);
 
   try {
     app.parse(argc, argv);
@@ -68,6 +71,9 @@ int RunCli(int argc, char** argv) {
     return kExitUsage;
   }
   if (!run) return kExitUsage;
+  auto backend = ChooseBackend(g);
+  if (!backend.ok()) return Fail(backend.status());
+  g.backend = backend->get();
   return run();
 }
 

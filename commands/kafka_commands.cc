@@ -1,4 +1,4 @@
-// ledger --kafka B submit|registry load|status, and ledger processor.
+// ledger processor: the Kafka-mode request processor service.
 #include "commands/kafka_commands.h"
 
 #include <csignal>
@@ -22,43 +22,6 @@ using xueji::v1::RegistryLine;
 using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
-
-// Requests per produced batch: the processor decides up to 512 at a time;
-// a larger client batch keeps it busy between the client's round trips.
-constexpr size_t kKafkaBatch = 8192;
-
-// $LEDGER_KAFKA_TIMEOUT (e.g. "30s", "2m"), else 30 s.
-std::chrono::milliseconds KafkaTimeout() {
-  const char* env = std::getenv("LEDGER_KAFKA_TIMEOUT");
-  absl::Duration d;
-  if (env != nullptr && absl::ParseDuration(env, &d) && d > absl::ZeroDuration()) {
-    return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
-  }
-  return std::chrono::milliseconds(30000);
-}
-
-template <typename Msg>
-int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
-                  const char* what, JsonlPipeline<Msg> pipeline,
-                  const std::function<std::pair<std::string, RequestRecord>(
-                      const Msg&)>& to_record) {
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
-  if (!client.ok()) return Fail(client.status());
-  Progress progress(what);
-  pipeline.submit = [&](const std::vector<Msg>& batch) {
-    std::vector<std::pair<std::string, RequestRecord>> records;
-    records.reserve(batch.size());
-    for (const Msg& m : batch) records.push_back(to_record(m));
-    return (*client)->Submit(records);
-  };
-  BatchOutcome outcome =
-      RunJsonl(**input, std::cout, progress, pipeline, kKafkaBatch);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
-}
 
 int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
                  const std::string& group) {
@@ -89,45 +52,6 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
 }
 
 }  // namespace
-
-int RunKafkaSubmit(const GlobalOptions& g, const KafkaConnection& kafka,
-                   const std::string& path) {
-  (void)g;
-  JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateRequestLine;
-  return RunKafkaJsonl<Request>(
-      kafka, path, "submit: requests", pipeline, [](const Request& r) {
-        RequestRecord record;
-        *record.mutable_request() = r;
-        return std::make_pair(r.request_id(), std::move(record));
-      });
-}
-
-int RunKafkaRegistryLoad(const GlobalOptions& g, const KafkaConnection& kafka,
-                         const std::string& path) {
-  (void)g;
-  JsonlPipeline<RegistryLine> pipeline;
-  pipeline.validate = ValidateRegistryLine;
-  return RunKafkaJsonl<RegistryLine>(
-      kafka, path, "registry load: lines", pipeline,
-      [](const RegistryLine& line) {
-        RequestRecord record;
-        *record.mutable_registry_line() = line;
-        return std::make_pair(RegistryRequestId(line), std::move(record));
-      });
-}
-
-int RunKafkaStatus(const KafkaConnection& kafka, const std::string& request_id) {
-  auto result = FindResult(kafka, request_id, KafkaTimeout());
-  if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(absl::StrCat(
-        "no answer to request ", request_id, " on ", kafka.results_topic(),
-        " (not submitted, or not decided yet)")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
-}
 
 void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto* processor = app.add_subcommand(

@@ -1,22 +1,19 @@
-// Kafka mode of the writing subcommands (`submit`, `registry load`,
-// `status`) and the `processor` service command. submit.cc and registry.cc
-// call these when KafkaFrom(options).enabled().
+// The `processor` service command (Kafka mode), and the client timeout the
+// Kafka backend shares with it.
 //
 // Thread-safety: single-threaded CLI.
 #ifndef XUEJI_COMMANDS_KAFKA_COMMANDS_H_
 #define XUEJI_COMMANDS_KAFKA_COMMANDS_H_
 
+#include <chrono>
 #include <string>
 
 #include "commands/cli.h"
 
 namespace xueji {
 
-int RunKafkaSubmit(const GlobalOptions& g, const KafkaConnection& kafka,
-                   const std::string& path);
-int RunKafkaRegistryLoad(const GlobalOptions& g, const KafkaConnection& kafka,
-                         const std::string& path);
-int RunKafkaStatus(const KafkaConnection& kafka, const std::string& request_id);
+// $LEDGER_KAFKA_TIMEOUT (e.g. "30s", "2m"), else 30 s.
+std::chrono::milliseconds KafkaTimeout();
 
 void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 

@@ -1,38 +1,8 @@
 // ledger registry load FILE|-
-#include <iostream>
-
+#include "commands/backend.h"
 #include "commands/cli.h"
-#include "commands/jsonl_batch.h"
-#include "commands/kafka_commands.h"
 
 namespace xueji {
-namespace {
-
-int RunRegistryLoad(const GlobalOptions& g, const std::string& path) {
-  auto kafka = KafkaFrom(g);
-  if (!kafka.ok()) return Fail(kafka.status());
-  if (kafka->enabled()) return RunKafkaRegistryLoad(g, *kafka, path);
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  WriteSession& s = **session;
-  Progress progress("registry load: lines");
-  JsonlPipeline<xueji::v1::RegistryLine> pipeline;
-  pipeline.validate = ValidateRegistryLine;
-  pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch) {
-    return s.processor().LoadRegistry(batch);
-  };
-  pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
-  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  std::cerr << "registry load: " << outcome.lines << " lines, "
-            << outcome.rejected << " rejected\n";
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
-}
-
-}  // namespace
 
 void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto* registry = app.add_subcommand(
@@ -49,7 +19,7 @@ void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   load->add_option("FILE", *path, "registry file, or - for standard input")
       ->required();
   load->callback([&g, &run, path] {
-    run = [&g, path] { return RunRegistryLoad(g, *path); };
+    run = [&g, path] { return g.backend->LoadRegistry(*path); };
   });
 }
 

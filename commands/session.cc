@@ -187,12 +187,11 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
   s->log_ = *std::move(log);
   Note(s->log_->recovery_note());
   s->checked_log_ = ChainChecked(*s->log_);
-  s->processor_ = std::make_unique<RequestProcessor>(
-      s->checked_log_.get(), s->state_kv_.get(), &ClockNow);
   // (A failure here may be the log's or the state's: the message names it.)
-  if (auto caught = s->processor_->CatchUp(); !caught.ok()) {
-    return caught.status();
-  }
+  auto processor = RequestProcessor::Open(
+      s->checked_log_.get(), s->state_kv_.get(), &ClockNow);
+  if (!processor.ok()) return processor.status();
+  s->processor_ = *std::move(processor);
   if (purpose == Purpose::kRead) {
     auto until = s->views_->Until();
     if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());

@@ -32,6 +32,8 @@ enum ExitCode {
   kExitStorage = 3
 };
 
+class Backend;  // commands/backend.h
+
 struct GlobalOptions {
   std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
   std::string as_operator;  // --as: limit reads to this operator's region
@@ -45,6 +47,9 @@ struct GlobalOptions {
   // --views DIR: queries read this views store (a projector's) instead of
   // DATA/views.
   std::string views_dir;
+  // Where writes go and which log replay/verify read: chosen once by RunCli
+  // after parsing (ChooseBackend), owned by it.
+  Backend* backend = nullptr;
 };
 
 // The Kafka connection the options name; !enabled() when none (embedded).

@@ -149,9 +149,10 @@ struct KafkaLedger {
     auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
     REQUIRE(kv.ok());
     state = *std::move(kv);
-    processor =
-        std::make_unique<RequestProcessor>(log.get(), state.get(), &FixedNow);
-    REQUIRE(processor->CatchUp().ok());
+    auto opened_processor =
+        RequestProcessor::Open(log.get(), state.get(), &FixedNow);
+    REQUIRE(opened_processor.ok());
+    processor = *std::move(opened_processor);
   }
   void LoadRegion() {
     auto results = processor->LoadRegistry(

@@ -45,13 +45,10 @@ absl::Status Views::Destroy(const std::string& dir) {
 }
 
 Views::Views(KvStore* kv, const ViewsOptions& options)
-    : kv_(kv), rocks_(dynamic_cast<RocksKv*>(kv)), options_(options) {}
+    : kv_(kv), options_(options) {}
 
 Views::Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options)
-    : owned_(std::move(owned)),
-      kv_(owned_.get()),
-      rocks_(owned_.get()),
-      options_(options) {}
+    : owned_(std::move(owned)), kv_(owned_.get()), options_(options) {}
 
 Views::~Views() = default;
 
@@ -88,17 +85,16 @@ absl::StatusOr<std::optional<std::string>> Views::Until() const {
 }
 
 absl::Status Views::VerifyStorage() {
-  return rocks_ == nullptr ? absl::OkStatus() : rocks_->VerifyChecksums();
+  return kv_->VerifyChecksums();
 }
 
 std::string Views::recovery_note() const {
-  return rocks_ == nullptr ? "" : rocks_->recovery_note();
+  return kv_->recovery_note();
 }
 
 absl::Status Views::Commit(bool sync) {
   uncommitted_events_ = 0;
-  if (rocks_ == nullptr) return absl::OkStatus();
-  return rocks_->Commit(sync);
+  return kv_->Commit(sync);
 }
 
 absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
@@ -156,7 +152,7 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
     absl::StatusOr<int64_t> done =
         CatchUpPartition(log, p, (*heads)[p], options, progress, &applied);
     if (!done.ok()) {
-      if (rocks_ != nullptr) rocks_->Discard();
+      kv_->Discard();
       uncommitted_events_ = 0;
       return done.status();
     }
@@ -223,8 +219,7 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
       *next = offset + 1;
       ++*applied;
       if (uncommitted_events_ >= options_.batch_events ||
-          (rocks_ != nullptr &&
-           rocks_->PendingBytes() >= options_.batch_bytes)) {
+          kv_->PendingBytes() >= options_.batch_bytes) {
         if (absl::Status s = commit(); !s.ok()) return s;
       }
     }

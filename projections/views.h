@@ -101,8 +101,8 @@ class Views {
   // Removes the store at `dir` (for `ledger replay`). OK if absent.
   static absl::Status Destroy(const std::string& dir);
 
-  // Views over a caller-owned store (e.g. a MemoryKv). If `kv` is a RocksKv
-  // its overlay is committed in batches; otherwise writes are immediate.
+  // Views over a caller-owned store (e.g. a MemoryKv), committed in batches
+  // like a store of its own.
   explicit Views(KvStore* kv, const ViewsOptions& options = {});
   ~Views();
   Views(const Views&) = delete;
@@ -216,7 +216,6 @@ class Views {
 
   std::unique_ptr<RocksKv> owned_;
   KvStore* kv_;
-  RocksKv* rocks_;  // kv_ as a RocksKv, or null
   ViewsOptions options_;
   size_t uncommitted_events_ = 0;
 };

@@ -110,9 +110,10 @@ struct KafkaLedger {
     auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
     REQUIRE(kv.ok());
     state = std::move(*kv);
-    processor = std::make_unique<RequestProcessor>(log.get(), state.get(),
-                                                   [this] { return now; });
-    REQUIRE(processor->CatchUp().ok());
+    auto opened_processor = RequestProcessor::Open(
+        log.get(), state.get(), [this] { return now; });
+    REQUIRE(opened_processor.ok());
+    processor = *std::move(opened_processor);
   }
   void SetClock(const std::string& rfc3339) {
     auto t = ParseRfc3339(rfc3339);

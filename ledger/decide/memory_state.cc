@@ -46,25 +46,8 @@ absl::Status WrongSubject(const Event& event, std::string_view what) {
 
 absl::Status MemoryState::Apply(const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
-  switch (event.payload_case()) {
-    case Event::kRecordRequested:
-    case Event::kRecordEstablished:
-    case Event::kRecordRejected:
-    case Event::kTemporaryNumberAssigned:
-    case Event::kNumberConverted:
-    case Event::kTransferRequested:
-    case Event::kTransferredOut:
-    case Event::kTransferredIn:
-    case Event::kLeft:
-    case Event::kGraduated:
-    case Event::kDeferralRequested:
-    case Event::kDeferralApproved:
-    case Event::kCancellationRequested:
-    case Event::kCancelled:
-    case Event::kKeyInfoEditRequested:
-    case Event::kKeyInfoEditApproved:
-    case Event::kChangeRejected:
-    case Event::kRecordMoved: {
+  switch (TargetOf(event)) {
+    case EventTarget::kRecord: {
       Record& record = records_[event.subject()];
       const std::string old_key =
           record.state.subject().empty() ? "" : IdentityKeyOf(record.state);
@@ -88,10 +71,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       }
       break;
     }
-    case Event::kVerificationRecorded:
-    case Event::kKindergartenRegistered:
-    case Event::kKindergartenMerged:
-    case Event::kKindergartenClosed: {
+    case EventTarget::kKindergarten: {
       if (subject.kind != SubjectKind::kKindergarten) {
         return WrongSubject(event, "kindergarten");
       }
@@ -100,8 +80,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (kg.code().empty()) kg.set_code(std::string(subject.id));
       break;
     }
-    case Event::kOperatorRegistered:
-    case Event::kOperatorSealed: {
+    case EventTarget::kOperator: {
       if (subject.kind != SubjectKind::kOperator) {
         return WrongSubject(event, "operator");
       }
@@ -110,7 +89,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (op.id().empty()) op.set_id(std::string(subject.id));
       break;
     }
-    case Event::kPolicySet: {
+    case EventTarget::kPolicy: {
       if (subject.kind != SubjectKind::kPolicy) {
         return WrongSubject(event, "policy");
       }
@@ -118,9 +97,9 @@ absl::Status MemoryState::Apply(const Event& event) {
       policies_[{set.region(), set.version()}] = set;
       break;
     }
-    case Event::kRequestRejected:
+    case EventTarget::kNone:
       break;
-    default:
+    case EventTarget::kUnknown:
       return absl::DataLossError(Cat("partition ", event.partition(),
                                      " offset ", event.offset(),
                                      ": event of unknown payload"));

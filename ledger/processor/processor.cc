@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
@@ -47,8 +48,17 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 
 }  // namespace
 
-RequestProcessor::RequestProcessor(EventLog* log, RocksKv* state_kv,
-                                   std::function<absl::Time()> clock)
+absl::StatusOr<std::unique_ptr<RequestProcessor>> RequestProcessor::Open(
+    EventLog* log, KvStore* state_kv, Clock clock, int64_t* caught_up) {
+  auto processor =
+      std::make_unique<RequestProcessor>(log, state_kv, std::move(clock));
+  ASSIGN_OR_RETURN(int64_t folded, processor->CatchUp());
+  if (caught_up != nullptr) *caught_up = folded;
+  return processor;
+}
+
+RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
+                                   Clock clock)
     : log_(log),
       state_kv_(state_kv),
       state_(state_kv),

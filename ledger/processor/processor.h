@@ -40,12 +40,22 @@ namespace xueji {
 
 class RequestProcessor {
  public:
-  // `log` and `state_kv` must outlive the processor. `clock` gives the ledger
-  // time for each batch: the only clock (recorded_at, "today" of the
-  // deciders). The policy is the one the log records (PolicySet events,
+  using Clock = std::function<absl::Time()>;
+
+  // The composition root of the write path, the one way every caller (the
+  // CLI, the Kafka processor service, the benchmark, the tests) assembles
+  // it: a processor over `log` and `state_kv`, caught up with the log (see
+  // CatchUp). `log` and `state_kv` must outlive the processor; `clock` gives
+  // the ledger time for each batch: the only clock (recorded_at, "today" of
+  // the deciders). The policy is the one the log records (PolicySet events,
   // folded into the state): nothing passed in changes what is decided.
-  RequestProcessor(EventLog* log, RocksKv* state_kv,
-                   std::function<absl::Time()> clock);
+  // *caught_up (if given): the events folded.
+  static absl::StatusOr<std::unique_ptr<RequestProcessor>> Open(
+      EventLog* log, KvStore* state_kv, Clock clock,
+      int64_t* caught_up = nullptr);
+
+  // Not caught up: Open is the way in (CatchUp with `up_to` for replay).
+  RequestProcessor(EventLog* log, KvStore* state_kv, Clock clock);
 
   // Applies log events the state has not seen (after a crash). Call once
   // after opening; returns the number of events applied. With `up_to`, each
@@ -87,7 +97,7 @@ class RequestProcessor {
                              std::vector<xueji::v1::Event>* batch);
 
   EventLog* log_;
-  RocksKv* state_kv_;
+  KvStore* state_kv_;
   LedgerState state_;
   std::function<absl::Time()> clock_;
   AppendFn append_;

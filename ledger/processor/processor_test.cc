@@ -93,9 +93,10 @@ struct Ledger {
     log = *OpenEmbeddedLog(dir + "/log", EmbeddedLogOptions{});
     flaky = std::make_unique<FlakyLog>(log.get());
     state = *RocksKv::Open(dir + "/state", RocksKv::Options{});
-    processor =
-        std::make_unique<RequestProcessor>(flaky.get(), state.get(), &FixedNow);
-    REQUIRE(processor->CatchUp().ok());
+    auto opened =
+        RequestProcessor::Open(flaky.get(), state.get(), &FixedNow);
+    REQUIRE(opened.ok());
+    processor = *std::move(opened);
   }
   int64_t TotalEvents() {
     int64_t n = 0;

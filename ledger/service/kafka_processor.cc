@@ -245,13 +245,15 @@ absl::StatusOr<int64_t> Service::Recover() {
     log_.reset();  // start over with fresh connections next time
     return last.status();
   }
-  processor_ = std::make_unique<RequestProcessor>(log_.get(), state_kv_.get(),
-                                                  options_.clock);
-  auto caught_up = processor_->CatchUp();
-  if (!caught_up.ok()) return caught_up.status();
+  int64_t folded = 0;
+  auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
+                                          options_.clock,
+                                          &folded);
+  if (!processor.ok()) return processor.status();
+  processor_ = *std::move(processor);
   if (!last->has_value()) {
     Log(absl::StrCat("processor ", instance_, ": empty journal; ",
-                     *caught_up, " events folded; reading requests from the start"));
+                     folded, " events folded; reading requests from the start"));
     return RD_KAFKA_OFFSET_BEGINNING;
   }
   const xueji::v1::JournalBatch& batch = **last;
@@ -268,7 +270,7 @@ absl::StatusOr<int64_t> Service::Recover() {
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
   if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
   if (auto flushed = producer_->Flush(); !flushed.ok()) return flushed.status();
-  Log(absl::StrCat("processor ", instance_, ": recovered; ", *caught_up,
+  Log(absl::StrCat("processor ", instance_, ": recovered; ", folded,
                    " events folded; resuming requests at offset ",
                    batch.next_request_offset()));
   return batch.next_request_offset();

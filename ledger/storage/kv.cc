@@ -20,10 +20,48 @@ absl::Status MemoryKv::ScanPrefix(std::string_view prefix,
   return absl::OkStatus();
 }
 
-void MemoryKv::Put(std::string_view key, std::string_view value) {
-  map_[std::string(key)] = std::string(value);
+const std::string& KvStore::recovery_note() const {
+  static const std::string* const kNone = new std::string();
+  return *kNone;
 }
 
-void MemoryKv::Delete(std::string_view key) { map_.erase(std::string(key)); }
+void MemoryKv::Remember(const std::string& key) {
+  pending_bytes_ += key.size();
+  if (undo_.contains(key)) return;
+  auto it = map_.find(key);
+  undo_.emplace(key, it == map_.end() ? std::nullopt
+                                      : std::optional<std::string>(it->second));
+}
+
+void MemoryKv::Put(std::string_view key, std::string_view value) {
+  std::string k(key);
+  Remember(k);
+  pending_bytes_ += value.size();
+  map_[std::move(k)] = std::string(value);
+}
+
+void MemoryKv::Delete(std::string_view key) {
+  std::string k(key);
+  Remember(k);
+  map_.erase(k);
+}
+
+absl::Status MemoryKv::Commit(bool sync) {
+  undo_.clear();
+  pending_bytes_ = 0;
+  return absl::OkStatus();
+}
+
+void MemoryKv::Discard() {
+  for (auto& [key, before] : undo_) {
+    if (before.has_value()) {
+      map_[key] = *std::move(before);
+    } else {
+      map_.erase(key);
+    }
+  }
+  undo_.clear();
+  pending_bytes_ = 0;
+}
 
 }  // namespace xueji

@@ -2,9 +2,10 @@
 // models are written against, so the same logic runs over an in-memory map
 // (tests) and over RocksDB on disk (the ledger).
 //
-// Writes are buffered: Put/Delete land in an overlay that Get and ScanPrefix
-// see at once (read-your-writes), and RocksKv::Commit writes the overlay as one
-// atomic rocksdb::WriteBatch. Keys are compared as unsigned bytes.
+// Writes are pending until Commit: Get and ScanPrefix see them at once
+// (read-your-writes), Commit makes them durable together (RocksKv: one atomic
+// rocksdb::WriteBatch), Discard drops them all. Keys are compared as unsigned
+// bytes.
 //
 // Thread-safety: none. One owner; external synchronisation for sharing.
 #ifndef XUEJI_LEDGER_STORAGE_KV_H_
@@ -37,9 +38,24 @@ class KvStore {
                                   const Visitor& visit) const = 0;
   virtual void Put(std::string_view key, std::string_view value) = 0;
   virtual void Delete(std::string_view key) = 0;
+
+  // Makes the pending writes durable together. With `sync`, durable on
+  // return (an fsync, where the store has a disk).
+  virtual absl::Status Commit(bool sync) = 0;
+  // Drops the pending writes.
+  virtual void Discard() = 0;
+  // Bytes pending (to bound batch size).
+  virtual size_t PendingBytes() const = 0;
+  // Reads every stored block and checks its checksum: DataLoss naming the
+  // file on damage. Nothing to check in memory.
+  virtual absl::Status VerifyChecksums() { return absl::OkStatus(); }
+  // Non-empty when opening had to drop an incomplete record at the end of
+  // the store's write-ahead log (see RocksKv).
+  virtual const std::string& recovery_note() const;
 };
 
-// In-memory store; writes are immediate.
+// In-memory store. Writes apply at once (contents() shows them) and are
+// remembered until Commit, so that Discard can undo them.
 class MemoryKv : public KvStore {
  public:
   absl::StatusOr<std::optional<std::string>> Get(
@@ -48,10 +64,19 @@ class MemoryKv : public KvStore {
                           const Visitor& visit) const override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
+  absl::Status Commit(bool sync) override;
+  void Discard() override;
+  size_t PendingBytes() const override { return pending_bytes_; }
   const std::map<std::string, std::string>& contents() const { return map_; }
 
  private:
+  void Remember(const std::string& key);
+
   std::map<std::string, std::string> map_;
+  // Since the last Commit: each key's value before its first change
+  // (nullopt: absent).
+  std::map<std::string, std::optional<std::string>> undo_;
+  size_t pending_bytes_ = 0;
 };
 
 // RocksDB-backed store with a write overlay.
@@ -74,21 +99,12 @@ class RocksKv : public KvStore {
                                                        const Options& options);
   virtual ~RocksKv() = default;
 
-  // Writes the overlay atomically (one WriteBatch) and clears it. With
-  // `sync`, durable on return (fsync of the WAL).
-  virtual absl::Status Commit(bool sync) = 0;
-  // Drops the overlay.
-  virtual void Discard() = 0;
-  // Bytes buffered in the overlay (to bound batch size).
-  virtual size_t PendingBytes() const = 0;
-  // Reads every stored block and checks its checksum: DataLoss naming the
-  // file on damage.
-  virtual absl::Status VerifyChecksums() = 0;
-  // Non-empty when Open had to drop an incomplete record at the end of the
-  // store's write-ahead log (a write cut short by a crash, or a truncated
-  // file): says what was dropped. The store is consistent as of an earlier
-  // commit; a projection catches up from its checkpoints.
-  virtual const std::string& recovery_note() const = 0;
+  // Commit writes the overlay as one WriteBatch (fsync of the WAL with
+  // `sync`). recovery_note(): non-empty when Open had to drop an incomplete
+  // record at the end of the store's write-ahead log (a write cut short by a
+  // crash, or a truncated file), saying what was dropped; the store is
+  // consistent as of an earlier commit, and a projection catches up from its
+  // checkpoints.
 };
 
 

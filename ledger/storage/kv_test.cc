@@ -321,3 +321,27 @@ TEST_CASE("RocksKv: a flipped bit in a table file fails VerifyChecksums") {
 
 }  // namespace
 }  // namespace xueji
+
+namespace xueji {
+namespace {
+
+TEST_CASE("MemoryKv: Discard undoes what was written since the last Commit") {
+  MemoryKv kv;
+  kv.Put("a", "1");
+  kv.Put("b", "2");
+  REQUIRE(kv.Commit(/*sync=*/false).ok());
+  CHECK(kv.PendingBytes() == 0);
+  kv.Put("a", "changed");
+  kv.Put("a", "changed again");
+  kv.Delete("b");
+  kv.Put("c", "new");
+  CHECK(kv.PendingBytes() > 0);
+  CHECK(kv.Get("a")->value() == "changed again");  // read-your-writes
+  kv.Discard();
+  CHECK(kv.contents() ==
+        std::map<std::string, std::string>{{"a", "1"}, {"b", "2"}});
+  CHECK(kv.PendingBytes() == 0);
+}
+
+}  // namespace
+}  // namespace xueji

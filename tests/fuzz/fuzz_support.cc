@@ -36,8 +36,10 @@ absl::Status Damaged(int32_t partition, int64_t offset,
 }
 
 void Attach(Ledger* ledger) {
-  ledger->processor = std::make_unique<RequestProcessor>(
-      &ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
+  auto processor =
+      RequestProcessor::Open(&ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
+  Check(processor.ok(), "the write path did not open over the demo");
+  ledger->processor = *std::move(processor);
   ledger->views = std::make_unique<Views>(&ledger->views_kv);
 }
 

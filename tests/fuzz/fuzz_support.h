@@ -74,7 +74,7 @@ class MemoryLog : public EventLog {
 // and the overlay of Put/Delete that reads see at once. Commit folds the
 // overlay into the changes, Discard drops it, Freeze makes everything the
 // new base.
-class MemoryRocksKv : public RocksKv {
+class MemoryRocksKv : public KvStore {
  public:
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override;

@@ -1,0 +1,59 @@
+// Backend: where the CLI's writes go and which log `replay` and `verify`
+// read -- the embedded data directory (DATA/log, DATA/state, DATA/views) or
+// a Kafka cluster (its topics, and a projector's --views store). RunCli
+// chooses one after parsing (ChooseBackend: --kafka, $LEDGER_KAFKA or
+// --kafka-config name a cluster; else embedded). The subcommands call it and
+// never ask which one they have.
+//
+// Each method runs one subcommand to its end and returns its exit code
+// (session.h); what it prints goes to stdout and stderr as the subcommand's.
+//
+// Ownership: RunCli owns the backend; GlobalOptions::backend points at it.
+// Thread-safety: single-threaded CLI.
+#ifndef XUEJI_COMMANDS_BACKEND_H_
+#define XUEJI_COMMANDS_BACKEND_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "commands/session.h"
+#include "projections/views.h"
+
+namespace xueji {
+
+// `replay`'s arguments.
+struct ReplayRequest {
+  CatchUpOptions options;  // options.until from --until
+  std::string until_text;  // as given, for the report
+  bool force = false;      // --force (embedded)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // submit FILE|-: JSONL requests, one result line each.
+  virtual int Submit(const std::string& path) = 0;
+  // registry load FILE|-: JSONL registry lines, one result line each.
+  virtual int LoadRegistry(const std::string& path) = 0;
+  // status REQUEST_ID: the answer the request got.
+  virtual int Status(const std::string& request_id) = 0;
+  // replay: rebuilds the views from the log.
+  virtual int Replay(const ReplayRequest& request) = 0;
+  // verify [--views]: checks the log (and the views against a rebuild).
+  virtual int Verify(bool check_views) = 0;
+};
+
+// The backend the global options name. InvalidArgument / NotFound for an
+// unreadable or malformed --kafka-config file.
+absl::StatusOr<std::unique_ptr<Backend>> ChooseBackend(
+    const GlobalOptions& options);
+
+// The two implementations (embedded_backend.cc, kafka_backend.cc).
+std::unique_ptr<Backend> NewEmbeddedBackend(const GlobalOptions& options);
+std::unique_ptr<Backend> NewKafkaBackend(const GlobalOptions& options,
+                                         KafkaConnection kafka);
+
+}  // namespace xueji
+
+#endif  // XUEJI_COMMANDS_BACKEND_H_

@@ -1,0 +1,239 @@
+// The Kafka backend (commands/backend.h): requests go to PREFIX.requests
+// and their answers come back on PREFIX.results (ledger/service); replay
+// and verify read PREFIX.events, and the views are those of --views DIR (a
+// projector's store, read as a RocksDB secondary instance).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "commands/backend.h"
+#include "commands/jsonl_batch.h"
+#include "commands/kafka_commands.h"
+#include "commands/output/output.h"
+#include "commands/rebuild.h"
+#include "ledger/decide/decider.h"
+#include "ledger/kafka/kafka_log.h"
+#include "ledger/log/hash_chain.h"
+#include "ledger/service/kafka_requests.h"
+
+namespace xueji {
+namespace {
+
+namespace fs = std::filesystem;
+
+using xueji::v1::RegistryLine;
+using xueji::v1::Request;
+using xueji::v1::RequestRecord;
+
+// Requests per produced batch: the processor decides up to 512 at a time;
+// a larger client batch keeps it busy between the client's round trips.
+constexpr size_t kKafkaBatch = 8192;
+
+}  // namespace
+
+std::chrono::milliseconds KafkaTimeout() {
+  const char* env = std::getenv("LEDGER_KAFKA_TIMEOUT");
+  absl::Duration d;
+  if (env != nullptr && absl::ParseDuration(env, &d) && d > absl::ZeroDuration()) {
+    return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+  }
+  return std::chrono::milliseconds(30000);
+}
+
+namespace {
+
+template <typename Msg>
+int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
+                  const char* what, JsonlPipeline<Msg> pipeline,
+                  const std::function<std::pair<std::string, RequestRecord>(
+                      const Msg&)>& to_record) {
+  auto input = LineReader::Open(path);
+  if (!input.ok()) return Fail(input.status());
+  auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
+  if (!client.ok()) return Fail(client.status());
+  Progress progress(what);
+  pipeline.submit = [&](const std::vector<Msg>& batch) {
+    std::vector<std::pair<std::string, RequestRecord>> records;
+    records.reserve(batch.size());
+    for (const Msg& m : batch) records.push_back(to_record(m));
+    return (*client)->Submit(records);
+  };
+  BatchOutcome outcome =
+      RunJsonl(**input, std::cout, progress, pipeline, kKafkaBatch);
+  if (!outcome.status.ok()) return Fail(outcome.status);
+  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
+  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+}
+
+int KafkaSubmit(const KafkaConnection& kafka, const std::string& path) {
+  JsonlPipeline<Request> pipeline;
+  pipeline.validate = ValidateRequestLine;
+  return RunKafkaJsonl<Request>(
+      kafka, path, "submit: requests", pipeline, [](const Request& r) {
+        RequestRecord record;
+        *record.mutable_request() = r;
+        return std::make_pair(r.request_id(), std::move(record));
+      });
+}
+
+int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
+  JsonlPipeline<RegistryLine> pipeline;
+  pipeline.validate = ValidateRegistryLine;
+  return RunKafkaJsonl<RegistryLine>(
+      kafka, path, "registry load: lines", pipeline,
+      [](const RegistryLine& line) {
+        RequestRecord record;
+        *record.mutable_registry_line() = line;
+        return std::make_pair(RegistryRequestId(line), std::move(record));
+      });
+}
+
+int KafkaStatus(const KafkaConnection& kafka, const std::string& request_id) {
+  auto result = FindResult(kafka, request_id, KafkaTimeout());
+  if (!result.ok()) return Fail(result.status());
+  if (!result->has_value()) {
+    return Fail(absl::NotFoundError(absl::StrCat(
+        "no answer to request ", request_id, " on ", kafka.results_topic(),
+        " (not submitted, or not decided yet)")));
+  }
+  std::cout << ToJsonLine(**result) << "\n";
+  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+}
+
+KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = kafka.bootstrap_servers;
+  options.topic_prefix = kafka.topic_prefix;
+  options.properties = kafka.properties;
+  return options;
+}
+
+// Kafka mode: rebuilds --views DIR from the events topic.
+int KafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
+                const CatchUpOptions& options, const std::string& until_text) {
+  if (g.views_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "in Kafka mode replay rebuilds the views store of --views DIR"));
+  }
+  auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka));
+  if (!log.ok()) return Fail(log.status());
+  std::optional<std::string> before;
+  if (fs::exists(g.views_dir)) {
+    auto d = DigestOfStore(g.views_dir);
+    if (d.ok()) before = *d;
+  }
+  const std::string fresh = g.views_dir + ".rebuild";
+  int64_t applied = 0;
+  auto digest = BuildViews(**log, fresh, options, &applied,
+                           /*gaps_allowed=*/true);
+  if (!digest.ok()) return Fail(digest.status());
+  if (absl::Status s = SwapInto(fresh, g.views_dir); !s.ok()) {
+    return Fail(s);
+  }
+  PrintReplayed(applied, until_text, *digest, before);
+  return kExitOk;
+}
+
+// Kafka mode: the events topic's chains, and --views DIR against a rebuild.
+int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
+                bool check_views) {
+  if (check_views && g.views_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "in Kafka mode verify --views compares the store of --views DIR"));
+  }
+  auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka));
+  if (!log.ok()) return Fail(log.status());
+  VerifyOptions verify_options;
+  verify_options.dense_offsets = false;  // transaction markers take offsets
+  // The processor may append while verify walks: check what lay below the
+  // heads when the walk started.
+  verify_options.stop_at_heads = true;
+  auto report = VerifyLog(**log, verify_options);
+  if (!report.ok()) return Fail(report.status());
+  Table t({"partition", "events", "head hash (SHA-256)"});
+  for (size_t p = 0; p < report->head_hashes.size(); ++p) {
+    t.Add({absl::StrCat(p),
+           p < report->heads.size() ? absl::StrCat(report->heads[p]) : "?",
+           report->head_hashes[p]});
+  }
+  t.Print(std::cout);
+  std::cout << report->events_checked << " events checked\n";
+  for (const auto& b : report->breaks) {
+    std::cout << "BREAK at partition " << b.partition << " offset " << b.offset
+              << ": " << b.problem << "\n";
+  }
+  if (!report->breaks.empty()) {
+    std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
+              << " place(s): the log was altered\n";
+    return kExitStorage;
+  }
+  std::cout << "hash chains intact\n";
+  if (!check_views) return kExitOk;
+  auto live = DigestOfStore(g.views_dir);
+  if (!live.ok()) return Fail(live.status());
+  const std::string scratch =
+      (fs::temp_directory_path() / absl::StrCat("ledger-verify-", getpid()))
+          .string();
+  int64_t applied = 0;
+  auto rebuilt = BuildViews(**log, scratch, CatchUpOptions{}, &applied,
+                            /*gaps_allowed=*/true);
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  if (!rebuilt.ok()) return Fail(rebuilt.status());
+  if (*rebuilt != *live) {
+    std::cerr << "ledger: the views differ from a rebuild of the log "
+                 "(run `ledger replay`)\n";
+    return kExitStorage;
+  }
+  std::cout << "views identical to a rebuild from the log (" << applied
+            << " events)\n";
+  return kExitOk;
+}
+
+class KafkaBackend : public Backend {
+ public:
+  KafkaBackend(const GlobalOptions& g, KafkaConnection kafka)
+      : g_(g), kafka_(std::move(kafka)) {}
+
+  int Submit(const std::string& path) override {
+    return KafkaSubmit(kafka_, path);
+  }
+  int LoadRegistry(const std::string& path) override {
+    return KafkaRegistryLoad(kafka_, path);
+  }
+  int Status(const std::string& request_id) override {
+    return KafkaStatus(kafka_, request_id);
+  }
+  int Replay(const ReplayRequest& request) override {
+    return KafkaReplay(g_, kafka_, request.options, request.until_text);
+  }
+  int Verify(bool check_views) override {
+    return KafkaVerify(g_, kafka_, check_views);
+  }
+
+ private:
+  const GlobalOptions& g_;
+  const KafkaConnection kafka_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> NewKafkaBackend(const GlobalOptions& options,
+                                         KafkaConnection kafka) {
+  return std::make_unique<KafkaBackend>(options, std::move(kafka));
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> ChooseBackend(
+    const GlobalOptions& options) {
+  absl::StatusOr<KafkaConnection> kafka = KafkaFrom(options);
+  if (!kafka.ok()) return kafka.status();
+  if (kafka->enabled()) return NewKafkaBackend(options, *std::move(kafka));
+  return NewEmbeddedBackend(options);
+}
+
+}  // namespace xueji
