@@ -25,10 +25,6 @@ int RunCli(int argc, char** argv) {
   g.data_dir = env_data != nullptr && *env_data ? env_data : "./ledger-data";
   app.add_option("--data", g.data_dir,
                  "data directory (default: $LEDGER_DATA, else ./ledger-data)");
-  app.add_option("--policy", g.policy_file,
-                 "policy file: deadlines and age limits per province "
-                 "(default: $LEDGER_POLICY, else DATA/policy.json if present)");
-
   app.add_option("--as", g.as_operator,
                  "read as this operator: limits show/find/list/history/"
                  "anomalies/stats to their region (Art. 22)");

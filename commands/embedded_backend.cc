@@ -122,10 +122,9 @@ absl::StatusOr<int64_t> BuildState(EventLog& log, const std::string& dir) {
   fs::remove_all(dir, ec);
   auto kv = RocksKv::Open(dir, RocksKv::Options{});
   if (!kv.ok()) return kv.status();
-  PolicyBook policy;  // folding events needs no policy
   int64_t applied = 0;
   auto processor = RequestProcessor::Open(
-      &log, kv->get(), &policy, [] { return absl::Now(); }, &applied);
+      &log, kv->get(), [] { return absl::Now(); }, &applied);
   if (!processor.ok()) return processor.status();
   if (absl::Status s = (*kv)->Commit(/*sync=*/true); !s.ok()) return s;
   return applied;

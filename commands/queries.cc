@@ -12,11 +12,12 @@
 #include "commands/cli.h"
 #include "commands/describe.h"
 #include "commands/output/output.h"
-#include "ledger/rules/areas.h"
-#include "ledger/rules/jurisdiction.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/jurisdiction.h"
+#include "ledger/rules/policy.h"
 
 namespace xueji {
 namespace {
@@ -57,7 +58,7 @@ absl::Status CheckRecordInScope(const Views& views, const ReadScope& scope,
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
   auto now = LedgerNow();
   if (!now.ok()) return now.status();
-  return absl::ToCivilDay(*now, absl::UTCTimeZone());
+  return BeijingDay(*now);
 }
 
 std::string JsonArray(const std::vector<std::string>& items) {
@@ -240,7 +241,11 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     const auto& ev = e->event;
     t.Add({absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
            ev.business_date(), EventType(ev), ActorText(ev.actor()),
-           ev.request_id(), EventSummary(ev)});
+           ev.request_id(),
+           ev.late_reason().empty()
+               ? EventSummary(ev)
+               : absl::StrCat(EventSummary(ev),
+                              " [entered late: ", ev.late_reason(), "]")});
   }
   t.Print(std::cout);
   if (as_of.has_value()) {
@@ -281,10 +286,7 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   if (!q.ok()) return Fail(q.status());
   auto scoped = NarrowRegion(q->scope, region);
   if (!scoped.ok()) return Fail(scoped.status());
-  auto policy = LoadPolicy(g);
-  if (!policy.ok()) return Fail(policy.status());
   query.region = *scoped;
-  query.policy = &*policy;
   query.calendar = &WorkingCalendar::Default();
   auto report = q->views->Anomalies(query);
   if (!report.ok()) return Fail(report.status());
@@ -341,6 +343,52 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
   PrintCounts("by kindergarten", stats->by_kindergarten());
   PrintCounts("by status (all records)", stats->by_status());
   PrintCounts("by age (years)", stats->by_age());
+  return kExitOk;
+}
+
+// The policy versions the log records: those in force on a day, or all.
+int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
+  absl::CivilDay as_of;
+  if (!as_of_text.empty()) {
+    auto d = ParseDate(as_of_text);
+    if (!d.ok())
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--as-of ", as_of_text, ": not a date YYYY-MM-DD")));
+    as_of = *d;
+  } else {
+    auto today = TodayByLedgerClock();
+    if (!today.ok()) return Fail(today.status());
+    as_of = *today;
+  }
+  auto views = OpenViewsForQuery(g);
+  if (!views.ok()) return Fail(views.status());
+  auto history = (*views)->Policies();
+  if (!history.ok()) return Fail(history.status());
+  const std::vector<xueji::v1::PolicySet> versions =
+      all ? history->Versions() : history->VersionsInForce(as_of);
+  if (g.json) {
+    std::vector<std::string> items;
+    for (const auto& v : versions) items.push_back(ToJsonLine(v));
+    std::cout << JsonArray(items) << "\n";
+    return kExitOk;
+  }
+  if (all) {
+    std::cout << "every policy version recorded\n";
+  } else {
+    std::cout << "policy in force on " << FormatDate(as_of) << "\n";
+  }
+  Table t({"region", "version", "effective from", "settings"});
+  for (const auto& v : versions) {
+    t.Add({v.region(), absl::StrCat(v.version()), v.effective_from(),
+           ToJsonLine(v.policy())});
+  }
+  t.Print(std::cout);
+  if (versions.empty()) {
+    std::cout << "(no version recorded: the built-in national defaults "
+                 "apply)\n";
+  }
+  std::cout << "built-in national defaults: "
+            << ToJsonLine(ToSettings(Policy())) << "\n";
   return kExitOk;
 }
 
@@ -425,6 +473,20 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   stats->add_flag("--json", g.json, "JSON instead of a table");
   stats->callback([&g, &run, sregion] {
     run = [&g, sregion] { return RunStats(g, *sregion); };
+  });
+
+  auto pdate = std::make_shared<std::string>();
+  auto pall = std::make_shared<bool>(false);
+  auto policy = app.add_subcommand(
+      "policy",
+      "The policy versions the log records (setPolicy requests, Art. 26): "
+      "those in force on a day, national first.");
+  policy->add_option("--as-of", *pdate,
+                     "YYYY-MM-DD (default: today by the ledger clock)");
+  policy->add_flag("--all", *pall, "every version recorded");
+  policy->add_flag("--json", g.json, "JSON instead of a table");
+  policy->callback([&g, &run, pdate, pall] {
+    run = [&g, pdate, pall] { return RunPolicy(g, *pdate, *pall); };
   });
 }
 

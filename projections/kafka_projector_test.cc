@@ -107,7 +107,7 @@ Request Approve(int n) {
   return r;
 }
 
-absl::Time FixedNow() { return *ParseRfc3339("2025-09-01T08:00:00Z"); }
+absl::Time FixedNow() { return *ParseRfc3339("2025-09-02T08:00:00Z"); }
 
 // A processor appending to the cluster's events topic.
 struct KafkaLedger {
@@ -119,7 +119,7 @@ struct KafkaLedger {
     REQUIRE(kv.ok());
     state = *std::move(kv);
     auto opened_processor =
-        RequestProcessor::Open(log.get(), state.get(), &policy, &FixedNow);
+        RequestProcessor::Open(log.get(), state.get(), &FixedNow);
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
   }
@@ -153,7 +153,6 @@ struct KafkaLedger {
     for (int64_t h : *heads) n += h;
     return n;
   }
-  PolicyBook policy;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;
   std::unique_ptr<RequestProcessor> processor;

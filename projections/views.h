@@ -7,8 +7,9 @@
 //   - audit: every event of a subject in offset order, events by operator and
 //     by request id, and the state of a record as of a past instant;
 //   - anomalies: the problem records of docs/design.md, evaluated at query
-//     time (as of a date, under a PolicyBook and a WorkingCalendar) from rows
-//     that depend only on events.
+//     time (as of a date, under the policy the log records for that date and
+//     a WorkingCalendar) from rows that depend only on events;
+//   - policy: every PolicySet version (`ledger policy`, and the anomalies).
 //
 // CatchUp applies each partition from its checkpoint (the next offset to
 // apply) to the head; the checkpoint is written in the same RocksKv Commit as
@@ -84,11 +85,11 @@ struct CatchUpProgress {
 using CatchUpProgressFn = std::function<void(const CatchUpProgress&)>;
 
 // What Anomalies() evaluates.
+// The policy is the log's: the versions in force on `as_of` (Policies()).
 struct AnomalyQuery {
   std::string region;  // "" or "00" = all; else a 2/4/6-digit prefix
   std::optional<xueji::v1::Anomaly::Kind> kind;  // only this kind
   absl::CivilDay as_of;
-  const PolicyBook* policy = nullptr;         // required
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
@@ -161,6 +162,8 @@ class Views {
   // by_status counts every record of the region, live or not.
   absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
                                                 absl::CivilDay as_of) const;
+  // Every policy version the log records (PolicySet events).
+  absl::StatusOr<PolicyHistory> Policies() const;
 
   // --- audit
   // ------------------------------------------------------------------ Every

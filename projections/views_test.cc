@@ -8,13 +8,12 @@
 #include <vector>
 
 #include "google/protobuf/util/json_util.h"
-#include "ledger/rules/areas.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
 #include "ledger/processor/ledger_state.h"
-#include "ledger/rules/policy.h"
 #include "ledger/log/hash_chain.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
 #include "projections/test_support.h"
 
 namespace xueji {
@@ -28,7 +27,6 @@ using testing::TempDir;
 class Term {
  public:
   explicit Term(EventLog* log) : log_(log), state_(&state_kv_) {
-    ctx_.policy = &policy_;
     ctx_.calendar = &WorkingCalendar::Default();
     ctx_.areas = &AreaTable::Default();
   }
@@ -70,7 +68,6 @@ class Term {
   EventLog* log_;
   MemoryKv state_kv_;
   LedgerState state_;
-  PolicyBook policy_;
   DecideContext ctx_;
   int tick_ = 0;
 };

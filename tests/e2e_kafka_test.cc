@@ -180,7 +180,7 @@ std::string AdmitLine(const std::string& request_id, int n,
   bool male = false;
   const std::string id = SyntheticId(n, &birth, &male);
   return "{\"requestId\":\"" + request_id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"2025-12-01\",\"admit\":{\"kindergarten\":\"" +
+         "\",\"occurredOn\":\"2026-01-05\",\"admit\":{\"kindergarten\":\"" +
          kindergarten + "\",\"child\":{\"name\":\"测试儿童\",\"gender\":\"" +
          (male ? "MALE" : "FEMALE") + "\",\"birthDate\":\"" + birth +
          "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + id +
@@ -315,7 +315,7 @@ TEST_CASE(
   INFO(load.err << Tail(p1->Stderr()));
   REQUIRE(load.exit_code == 0);
   const std::string admit =
-      R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2025-09-01",)"
+      R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
       R"("admit":{"kindergarten":"350203001","child":{"name":"陈一鸣",)"
       R"("gender":"MALE","birthDate":"2021-03-14","idType":"RESIDENT_ID",)"
       R"("idNumber":"350203202103140117"},"entryDate":"2025-09-01"}})";

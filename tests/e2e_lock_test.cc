@@ -27,7 +27,7 @@ TEST_CASE("a second writer on a busy data directory exits 3, readers read",
           "[e2e]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
-  REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+  REQUIRE(ledger.SubmitDemoTerm().exit_code == 1);
 
   // The first writer: `submit -` holds the lock while it waits for input.
   RunOptions first_options;

@@ -20,7 +20,6 @@
 #include "ledger/base/dates.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/processor.h"
-#include "ledger/rules/policy.h"
 #include "ledger/storage/kv.h"
 #include "tests/support/kafka_cluster.h"
 #include "tests/support/process.h"
@@ -70,7 +69,7 @@ struct KafkaLedger {
     REQUIRE(kv.ok());
     state = std::move(*kv);
     auto opened_processor = RequestProcessor::Open(
-        log.get(), state.get(), &policy, [this] { return now; });
+        log.get(), state.get(), [this] { return now; });
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
   }
@@ -137,7 +136,6 @@ struct KafkaLedger {
     }
   }
 
-  PolicyBook policy;
   absl::Time now;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;

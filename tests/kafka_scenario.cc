@@ -45,8 +45,17 @@ Workload Generate(const fs::path& dir, int children, int seed, int chunks) {
   w.now = JsonField(ReadFile(out + "/summary.json"), "submitNow");
   REQUIRE(!w.now.empty());
   w.registry = out + "/registry.jsonl";
-  w.requests = out + "/requests.jsonl";
-  const std::vector<std::string> lines = Lines(ReadFile(w.requests));
+  // The year entered in one sitting on submitNow's day: every process runs
+  // at that LEDGER_NOW, and the ledger's clock is the only clock
+  // (docs/accountability.md), so the requests are dated on its day.
+  const std::vector<std::string> lines =
+      DatedOn(Lines(ReadFile(out + "/requests.jsonl")), w.now.substr(0, 10));
+  w.requests = (dir / "requests.jsonl").string();
+  {
+    std::string all;
+    for (const std::string& line : lines) all += line + "\n";
+    WriteFile(w.requests, all);
+  }
   REQUIRE(lines.size() >= static_cast<size_t>(chunks) * 50);
   const size_t per = (lines.size() + chunks - 1) / chunks;
   for (size_t from = 0; from < lines.size(); from += per) {

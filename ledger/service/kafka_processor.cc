@@ -318,8 +318,9 @@ absl::StatusOr<int64_t> Service::Recover() {
     return last.status();
   }
   int64_t folded = 0;
-  auto processor = RequestProcessor::Open(
-      log_.get(), state_kv_.get(), options_.policy, options_.clock, &folded);
+  auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
+                                          options_.clock,
+                                          &folded);
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
   if (!last->has_value()) {
@@ -586,8 +587,8 @@ void Service::Fail(const absl::Status& status) {
 }
 
 absl::Status Service::Run() {
-  if (options_.policy == nullptr || !options_.clock) {
-    return absl::InvalidArgumentError("processor: policy and clock required");
+  if (!options_.clock) {
+    return absl::InvalidArgumentError("processor: a clock is required");
   }
   DataDir dir{options_.data_dir};
   std::error_code ec;
