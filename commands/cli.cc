@@ -1,5 +1,7 @@
 #include "commands/cli.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -9,6 +11,10 @@
 namespace xueji {
 
 int RunCli(int argc, char** argv) {
+  // Children's personal data: whatever the caller's umask, what the ledger
+  // creates (data directories, stores, key files, digests, the access log)
+  // is the owner's alone: directories 0700, files 0600.
+  ::umask(077);
   CLI::App app{
       "ledger — the national preschool enrollment register "
       "(全国学前儿童学籍).\n"
