@@ -300,8 +300,9 @@ void AppendRows(const std::map<std::string, int64_t>& counts,
 
 }  // namespace
 
-absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
-                                                     absl::CivilDay as_of) const {
+absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(
+    std::string_view region, absl::CivilDay as_of,
+    std::string_view kindergarten) const {
   absl::StatusOr<std::vector<xueji::v1::KindergartenState>> kgs =
       Kindergartens("");
   if (!kgs.ok()) return kgs.status();
@@ -318,6 +319,7 @@ absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
     size_t kg_end = key.find('\0', 1);
     size_t status_end = key.find('\0', kg_end + 1);
     std::string kg(key.substr(1, kg_end - 1));
+    if (!kindergarten.empty() && kg != kindergarten) return true;
     int status = std::atoi(std::string(key.substr(kg_end + 1, 2)).c_str());
     std::string_view birth = key.substr(status_end + 1);
     auto county = county_of.find(kg);

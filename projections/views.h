@@ -158,9 +158,11 @@ class Views {
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const;
   // Live records of `region` by county, kindergarten and age on `as_of`;
-  // by_status counts every record of the region, live or not.
-  absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
-                                                absl::CivilDay as_of) const;
+  // by_status counts every record of the region, live or not. With
+  // `kindergarten` (a registrar's read), only that kindergarten's records.
+  absl::StatusOr<xueji::v1::Stats> ComputeStats(
+      std::string_view region, absl::CivilDay as_of,
+      std::string_view kindergarten = "") const;
 
   // --- audit
   // ------------------------------------------------------------------ Every
