@@ -16,6 +16,7 @@
 #include "commands/backend.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "commands/rebuild.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
@@ -406,6 +407,27 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
   return CompareViews(dir, *log, *views, heads);
 }
 
+// `status`: a read (commands/reads.h). The answer comes from the decider
+// state opened as a RocksDB secondary instance beside any writer: no writer
+// lock is taken or waited for.
+int EmbeddedStatus(const GlobalOptions& g, const std::string& request_id) {
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  DataDir dir{g.data_dir};
+  std::optional<xueji::v1::Result> result;
+  if (StoreExists(dir.state())) {
+    RocksKv::Options options;
+    options.secondary = true;
+    options.create_if_missing = false;
+    auto kv = RocksKv::Open(dir.state(), options);
+    if (!kv.ok()) return Fail(kv.status());
+    auto found = LedgerState(kv->get()).ResultFor(request_id);
+    if (!found.ok()) return Fail(found.status());
+    result = *std::move(found);
+  }
+  return AnswerStatus(*c, request_id, result, " in the ledger");
+}
+
 class EmbeddedBackend : public Backend {
  public:
   explicit EmbeddedBackend(const GlobalOptions& g) : g_(g) {}
@@ -459,17 +481,7 @@ class EmbeddedBackend : public Backend {
   }
 
   int Status(const std::string& request_id) override {
-    const GlobalOptions& g = g_;
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  auto result = (*session)->processor().Status(request_id);
-  if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(
-        absl::StrCat("no request ", request_id, " in the ledger")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+    return EmbeddedStatus(g_, request_id);
   }
 
   int Replay(const ReplayRequest& request) override {

@@ -15,6 +15,7 @@
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "commands/rebuild.h"
 #include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_log.h"
@@ -93,16 +94,25 @@ int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
       });
 }
 
-int KafkaStatus(const KafkaConnection& kafka, const std::string& request_id) {
+// `status` (a read, commands/reads.h): the answer from the results topic;
+// who submitted it and what it concerns from the projector's store of
+// --views DIR, beside which the read is recorded.
+int KafkaStatus(const GlobalOptions& g, const KafkaConnection& kafka,
+                const std::string& request_id) {
+  if (g.views_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "in Kafka mode status is a read like the others: it needs a "
+        "projector's store, --views DIR (who submitted the request and what "
+        "it concerns; the read is recorded in access.log beside it)"));
+  }
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
   auto result = FindResult(kafka, request_id, KafkaTimeout());
   if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(absl::StrCat(
-        "no answer to request ", request_id, " on ", kafka.results_topic(),
-        " (not submitted, or not decided yet)")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+  return AnswerStatus(
+      *c, request_id, *result,
+      absl::StrCat(" answered on ", kafka.results_topic(),
+                   " (not submitted, or not decided yet)"));
 }
 
 KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
@@ -207,7 +217,7 @@ class KafkaBackend : public Backend {
     return KafkaRegistryLoad(kafka_, path);
   }
   int Status(const std::string& request_id) override {
-    return KafkaStatus(kafka_, request_id);
+    return KafkaStatus(g_, kafka_, request_id);
   }
   int Replay(const ReplayRequest& request) override {
     return KafkaReplay(g_, kafka_, request.options, request.until_text);
