@@ -109,10 +109,9 @@ int KafkaStatus(const GlobalOptions& g, const KafkaConnection& kafka,
   if (!c.ok()) return Fail(c.status());
   auto result = FindResult(kafka, request_id, KafkaTimeout());
   if (!result.ok()) return Fail(result.status());
-  return AnswerStatus(
-      *c, request_id, *result,
-      absl::StrCat(" answered on ", kafka.results_topic(),
-                   " (not submitted, or not decided yet)"));
+  return AnswerStatus(*c, request_id, *result,
+                      absl::StrCat(" answered on ", kafka.results_topic(),
+                                   " (not submitted, or not decided yet)"));
 }
 
 KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {

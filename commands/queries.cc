@@ -11,17 +11,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "commands/access_log.h"
 #include "commands/cli.h"
 #include "commands/describe.h"
-#include "commands/access_log.h"
 #include "commands/output/output.h"
 #include "commands/reads.h"
-#include "ledger/rules/areas.h"
-#include "ledger/rules/jurisdiction.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
 #include "ledger/base/sha256.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/jurisdiction.h"
 
 namespace xueji {
 namespace {
@@ -109,14 +109,15 @@ std::optional<RecordState> RecordForReader(const ReadContext& c,
     visible = *may;
   }
   if (visible) return **record;
-  const std::string code = record->has_value() ? "NOT_AUTHORIZED" : "UNKNOWN_STUDENT";
-  *exit = c.Refuse(
-      command, no, code,
-      c.limited()
-          ? absl::NotFoundError(absl::StrCat(
-                "NOT_AUTHORIZED or UNKNOWN_STUDENT: no record ", no,
-                " in your region"))
-          : absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
+  const std::string code =
+      record->has_value() ? "NOT_AUTHORIZED" : "UNKNOWN_STUDENT";
+  *exit = c.Refuse(command, no, code,
+                   c.limited()
+                       ? absl::NotFoundError(absl::StrCat(
+                             "NOT_AUTHORIZED or UNKNOWN_STUDENT: no record ",
+                             no, " in your region"))
+                       : absl::NotFoundError(
+                             absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
   return std::nullopt;
 }
 
@@ -158,8 +159,8 @@ int RunFind(const GlobalOptions& g, const std::string& type_name,
     if (*may) visible.push_back(r);
   }
   // The access log keeps no document number: only its SHA-256.
-  const std::string query = absl::StrCat(type_name, " sha256:",
-                                         HexEncode(Sha256(normalized)));
+  const std::string query =
+      absl::StrCat(type_name, " sha256:", HexEncode(Sha256(normalized)));
   if (auto s = c->Record("find", query, static_cast<int64_t>(visible.size()));
       !s.ok())
     return Fail(s);
@@ -468,14 +469,16 @@ int RunAccessLog(const GlobalOptions& g, const std::string& op,
       if (at.ok() && *at < *since) continue;
     }
     if (c->limited()) {
-      const std::string region = RegionOfOperator(*c->views, e.operator_(), &regions);
+      const std::string region =
+          RegionOfOperator(*c->views, e.operator_(), &regions);
       if (region.empty() || !AreaTable::InRegion(region, c->scope.region)) {
         continue;
       }
     }
     shown.push_back(&e);
   }
-  if (auto s = c->Record("access-log", what, static_cast<int64_t>(shown.size()));
+  if (auto s =
+          c->Record("access-log", what, static_cast<int64_t>(shown.size()));
       !s.ok())
     return Fail(s);
   if (g.json) {
@@ -483,15 +486,14 @@ int RunAccessLog(const GlobalOptions& g, const std::string& op,
     for (const auto* e : shown) items.push_back(ToJsonLine(*e));
     std::cout << JsonArray(items) << "\n";
   } else {
-    Table t({"seq", "at", "operator", "command", "query", "records",
-             "refused"});
+    Table t(
+        {"seq", "at", "operator", "command", "query", "records", "refused"});
     for (const auto* e : shown) {
       t.Add({absl::StrCat(e->seq()), e->at(), e->operator_(), e->command(),
              e->query(), absl::StrCat(e->records()), e->refused()});
     }
     t.Print(std::cout);
-    std::cout << shown.size() << " of " << log.entries.size()
-              << " entries\n";
+    std::cout << shown.size() << " of " << log.entries.size() << " entries\n";
   }
   for (const std::string& note : log.notes) {
     std::cerr << "ledger: note: access log " << c->access_log << ": " << note

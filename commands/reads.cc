@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "commands/access_log.h"
 #include "commands/output/output.h"
-#include "ledger/rules/subjects.h"
 #include "ledger/base/dates.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji {
 namespace {

@@ -27,8 +27,8 @@ namespace xueji {
 
 struct ReadContext {
   std::unique_ptr<Views> views;
-  std::string reader;  // operator id; "" = nobody named (development only)
-  ReadScope scope;     // what the reader may see ({} = everything)
+  std::string reader;      // operator id; "" = nobody named (development only)
+  ReadScope scope;         // what the reader may see ({} = everything)
   std::string access_log;  // where the read is recorded
   // Records the read (AppendAccess at the ledger's clock). An error means
   // nothing may be shown.
@@ -38,7 +38,8 @@ struct ReadContext {
   int Refuse(const std::string& command, const std::string& query,
              const std::string& code, const absl::Status& why) const;
   // May the reader see `record` (by its current kindergarten)?
-  absl::StatusOr<bool> MayReadRecord(const xueji::v1::RecordState& record) const;
+  absl::StatusOr<bool> MayReadRecord(
+      const xueji::v1::RecordState& record) const;
   bool limited() const { return !scope.region.empty(); }
 };
 
