@@ -68,6 +68,7 @@ int RunCli(int argc, char** argv) {
   AddGenCommands(app, g, run);
   AddProjectorCommands(app, g, run);
   AddProcessorCommands(app, g, run);
+  AddKeyCommands(app, g, run);
 
   try {
     app.parse(argc, argv);

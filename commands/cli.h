@@ -21,6 +21,7 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
+void AddKeyCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 }  // namespace xueji
 

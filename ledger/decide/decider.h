@@ -122,6 +122,13 @@ std::string RegistryRequestId(const xueji::v1::RegistryLine& line);
 xueji::v1::Result ResultOf(const xueji::v1::Request& request,
                            const Decision& decision);
 
+// Which state an event evolves: a record (EvolveRecord), a kindergarten
+// (EvolveKindergarten), an operator (EvolveOperator), none (a refusal: the
+// audit trail only), or kUnknown for a payload this build does not know
+// (proto/README.md rule 3: a reader stops there, it never skips).
+enum class EventTarget { kRecord, kKindergarten, kOperator, kNone, kUnknown };
+EventTarget TargetOf(const xueji::v1::Event& event);
+
 xueji::v1::RecordState EvolveRecord(xueji::v1::RecordState state,
                                     const xueji::v1::Event& event);
 xueji::v1::KindergartenState EvolveKindergarten(

@@ -242,4 +242,40 @@ OperatorState EvolveOperator(OperatorState state, const Event& event) {
   return state;
 }
 
+EventTarget TargetOf(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+    case Event::kRecordEstablished:
+    case Event::kRecordRejected:
+    case Event::kTemporaryNumberAssigned:
+    case Event::kNumberConverted:
+    case Event::kTransferRequested:
+    case Event::kTransferredOut:
+    case Event::kTransferredIn:
+    case Event::kLeft:
+    case Event::kGraduated:
+    case Event::kDeferralRequested:
+    case Event::kDeferralApproved:
+    case Event::kCancellationRequested:
+    case Event::kCancelled:
+    case Event::kKeyInfoEditRequested:
+    case Event::kKeyInfoEditApproved:
+    case Event::kChangeRejected:
+    case Event::kRecordMoved:
+      return EventTarget::kRecord;
+    case Event::kVerificationRecorded:
+    case Event::kKindergartenRegistered:
+    case Event::kKindergartenMerged:
+    case Event::kKindergartenClosed:
+      return EventTarget::kKindergarten;
+    case Event::kOperatorRegistered:
+    case Event::kOperatorSealed:
+      return EventTarget::kOperator;
+    case Event::kRequestRejected:
+      return EventTarget::kNone;
+    default:
+      return EventTarget::kUnknown;
+  }
+}
+
 }  // namespace xueji

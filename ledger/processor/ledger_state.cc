@@ -224,43 +224,22 @@ absl::Status LedgerState::Apply(const Event& event) {
   ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
   if (event.offset() < checkpoint) return absl::OkStatus();
   absl::Status status;
-  switch (event.payload_case()) {
-    case Event::kRecordRequested:
-    case Event::kRecordEstablished:
-    case Event::kRecordRejected:
-    case Event::kTemporaryNumberAssigned:
-    case Event::kNumberConverted:
-    case Event::kTransferRequested:
-    case Event::kTransferredOut:
-    case Event::kTransferredIn:
-    case Event::kLeft:
-    case Event::kGraduated:
-    case Event::kDeferralRequested:
-    case Event::kDeferralApproved:
-    case Event::kCancellationRequested:
-    case Event::kCancelled:
-    case Event::kKeyInfoEditRequested:
-    case Event::kKeyInfoEditApproved:
-    case Event::kChangeRejected:
-    case Event::kRecordMoved:
+  switch (TargetOf(event)) {
+    case EventTarget::kRecord:
       status = ApplyRecord(kv_, event);
       break;
-    case Event::kVerificationRecorded:
-    case Event::kKindergartenRegistered:
-    case Event::kKindergartenMerged:
-    case Event::kKindergartenClosed:
+    case EventTarget::kKindergarten:
       status = ApplyKindergarten(kv_, event);
       break;
-    case Event::kOperatorRegistered:
-    case Event::kOperatorSealed:
+    case EventTarget::kOperator:
       status = ApplyOperator(kv_, event);
       break;
-    case Event::kRequestRejected:
+    case EventTarget::kNone:
       break;
-    default:
-      return absl::DataLossError(
-          Cat("partition ", event.partition(), " offset ", event.offset(),
-              ": event of unknown payload (case ", event.payload_case(), ")"));
+    case EventTarget::kUnknown:
+      return absl::DataLossError(Cat(
+          "partition ", event.partition(), " offset ", event.offset(),
+          ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
   if (absl::Status touched = TouchActor(kv_, event); !touched.ok())
