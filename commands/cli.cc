@@ -43,6 +43,10 @@ int RunCli(int argc, char** argv) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");
   };
+  g.key_file = env("LEDGER_KEY");
+  app.add_option("--key", g.key_file,
+                 "your Ed25519 private key file (`ledger keygen`; default "
+                 "$LEDGER_KEY): signs `digest`; a read is then yours");
   g.kafka_bootstrap = env("LEDGER_KAFKA");
   g.kafka_config_file = env("LEDGER_KAFKA_CONFIG");
   g.topic_prefix = env("LEDGER_TOPIC_PREFIX");

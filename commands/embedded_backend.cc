@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
+#include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output/output.h"
 #include "commands/reads.h"
@@ -287,7 +288,8 @@ int CompareViews(const DataDir& dir, EventLog& log, Views& views,
   return kExitOk;
 }
 
-int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
+int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
+  const bool check_views = request.check_views;
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
@@ -362,6 +364,14 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
                 << b.offset << ": " << b.problem << "\n";
     }
   }
+  int digest_exit = kExitOk;
+  if (!request.digest_file.empty()) {
+    if (log == nullptr) {
+      digest_exit = kExitStorage;  // the log's problem is reported below
+    } else {
+      digest_exit = CheckDigestFile(*log, *report, request.digest_file);
+    }
+  }
   for (const std::string& problem : problems) {
     std::cout << "DAMAGE: " << problem << "\n";
   }
@@ -389,6 +399,7 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
                      " problem(s); the first: ", first)));
   }
   std::cout << "hash chains intact\n";
+  if (digest_exit != kExitOk) return digest_exit;
   if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
     if (exclusive) {
       if (absl::Status s = ClearDamageMark(dir); !s.ok()) return Fail(s);
@@ -426,6 +437,39 @@ int EmbeddedStatus(const GlobalOptions& g, const std::string& request_id) {
     result = *std::move(found);
   }
   return AnswerStatus(*c, request_id, result, " in the ledger");
+}
+
+// `digest`: the log opened read-only beside any writer (no lock). The
+// signer is the operator the views know for the key, else found in the log.
+int EmbeddedDigest(const GlobalOptions& g, const DigestRequest& request) {
+  DataDir dir{g.data_dir};
+  if (!StoreExists(dir.log())) {
+    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  }
+  if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
+    return Fail(RefuseDamaged(dir, *mark));
+  }
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(dir.log(), options);
+  if (!log.ok()) return Fail(log.status());
+  auto find_holder = [&](const std::string& key_id)
+      -> absl::StatusOr<std::optional<std::string>> {
+    if (StoreExists(dir.views())) {
+      ViewsOptions read_only;
+      read_only.read_only = true;
+      read_only.create_if_missing = false;
+      auto views = Views::Open(dir.views(), read_only);
+      if (views.ok()) {
+        auto holder = (*views)->OperatorWithKey(key_id);
+        if (holder.ok() && holder->has_value()) return holder;
+      }
+    }
+    auto identity = ReadLedgerIdentity(**log);
+    if (!identity.ok()) return identity.status();
+    return FindKeyHolder(**log, *identity, key_id);
+  };
+  return WriteLedgerDigest(g, **log, request, find_holder);
 }
 
 class EmbeddedBackend : public Backend {
@@ -487,8 +531,11 @@ class EmbeddedBackend : public Backend {
   int Replay(const ReplayRequest& request) override {
     return EmbeddedReplay(g_, request);
   }
-  int Verify(bool check_views) override {
-    return EmbeddedVerify(g_, check_views);
+  int Verify(const VerifyRequest& request) override {
+    return EmbeddedVerify(g_, request);
+  }
+  int Digest(const DigestRequest& request) override {
+    return EmbeddedDigest(g_, request);
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands/backend.h"
+#include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
 #include "commands/output/output.h"
@@ -150,7 +151,8 @@ int KafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
 
 // Kafka mode: the events topic's chains, and --views DIR against a rebuild.
 int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
-                bool check_views) {
+                const VerifyRequest& request) {
+  const bool check_views = request.check_views;
   if (check_views && g.views_dir.empty()) {
     return Fail(absl::InvalidArgumentError(
         "in Kafka mode verify --views compares the store of --views DIR"));
@@ -176,12 +178,17 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
     std::cout << "BREAK at partition " << b.partition << " offset " << b.offset
               << ": " << b.problem << "\n";
   }
+  const int digest_exit =
+      request.digest_file.empty()
+          ? kExitOk
+          : CheckDigestFile(**log, *report, request.digest_file);
   if (!report->breaks.empty()) {
     std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
               << " place(s): the log was altered\n";
     return kExitStorage;
   }
   std::cout << "hash chains intact\n";
+  if (digest_exit != kExitOk) return digest_exit;
   if (!check_views) return kExitOk;
   auto live = DigestOfStore(g.views_dir);
   if (!live.ok()) return Fail(live.status());
@@ -221,8 +228,22 @@ class KafkaBackend : public Backend {
   int Replay(const ReplayRequest& request) override {
     return KafkaReplay(g_, kafka_, request.options, request.until_text);
   }
-  int Verify(bool check_views) override {
-    return KafkaVerify(g_, kafka_, check_views);
+  int Verify(const VerifyRequest& request) override {
+    return KafkaVerify(g_, kafka_, request);
+  }
+  int Digest(const DigestRequest& request) override {
+    // The signer is found in the events topic (every partition read once),
+    // unless --as names it.
+    auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka_));
+    if (!log.ok()) return Fail(log.status());
+    EventLog& events = **log;
+    return WriteLedgerDigest(g_, events, request,
+                             [&events](const std::string& key_id)
+                                 -> absl::StatusOr<std::optional<std::string>> {
+                               auto identity = ReadLedgerIdentity(events);
+                               if (!identity.ok()) return identity.status();
+                               return FindKeyHolder(events, *identity, key_id);
+                             });
   }
 
  private:

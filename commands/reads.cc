@@ -6,6 +6,7 @@
 #include "commands/access_log.h"
 #include "commands/output/output.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/ed25519.h"
 #include "ledger/rules/subjects.h"
 
 namespace xueji {
@@ -137,6 +138,25 @@ absl::StatusOr<ReadContext> OpenRead(const GlobalOptions& options) {
   c.views = *std::move(views);
   c.access_log = AccessLogPath(options.data_dir, options.views_dir);
   c.reader = options.as_operator;
+  std::string how = "--as";
+  if (!options.key_file.empty()) {
+    auto key = LoadPrivateKeyFile(options.key_file);
+    if (!key.ok()) return key.status();
+    auto holder = c.views->OperatorWithKey(key->key_id());
+    if (!holder.ok()) return holder.status();
+    if (!holder->has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--key ", options.key_file, ": the key ", key->key_id(),
+                       " is not registered to any operator of this ledger"));
+    }
+    if (!c.reader.empty() && c.reader != **holder) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--as ", c.reader, " but --key ", options.key_file,
+                       " is the key of ", **holder, ": a read has one reader"));
+    }
+    c.reader = **holder;
+    how = absl::StrCat("--key ", options.key_file, ": operator");
+  }
   auto mode = LedgerModeOf(*c.views);
   if (!mode.ok()) return mode.status();
   if (c.reader.empty() && *mode == xueji::v1::PRODUCTION) {
@@ -145,7 +165,7 @@ absl::StatusOr<ReadContext> OpenRead(const GlobalOptions& options) {
         "reader (Art. 22). Add --as OPERATOR (your operator id) or --key "
         "KEYFILE (your key; or set $LEDGER_KEY)");
   }
-  auto scope = ScopeOf(*c.views, c.reader, "--as");
+  auto scope = ScopeOf(*c.views, c.reader, how);
   if (!scope.ok()) return scope.status();
   c.scope = *scope;
   return c;

@@ -40,6 +40,9 @@ struct GlobalOptions {
   std::string
       policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
   std::string as_operator;  // --as: limit reads to this operator's region
+  // --key KEYFILE, else $LEDGER_KEY: the operator's Ed25519 private key (signs
+  // digests; names the reader of a query).
+  std::string key_file;
   bool json = false;        // --json where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).

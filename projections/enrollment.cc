@@ -287,6 +287,27 @@ absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(
   return std::optional<xueji::v1::OperatorState>(std::move(state));
 }
 
+absl::StatusOr<std::optional<std::string>> Views::OperatorWithKey(
+    std::string_view key_id) const {
+  std::optional<std::string> holder;
+  bool bad = false;
+  absl::Status s = kv_->ScanPrefix("O", [&](std::string_view,
+                                            std::string_view value) {
+    xueji::v1::OperatorState state;
+    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = true;
+      return false;
+    }
+    for (const auto& key : state.keys()) {
+      if (key.key_id() == key_id) holder = state.id();
+    }
+    return !holder.has_value();
+  });
+  if (!s.ok()) return s;
+  if (bad) return absl::DataLossError("views: unparseable operator row");
+  return holder;
+}
+
 namespace {
 
 void AppendRows(const std::map<std::string, int64_t>& counts,
