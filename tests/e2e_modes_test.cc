@@ -1,6 +1,7 @@
 // Children's personal data: whatever the caller's umask, everything the ledger
-// creates under its data directory is the owner's alone -- directories 0700,
-// files 0600 (issue 9).
+// creates -- its data directory and all in it (the access log included), key
+// files, digests -- is the owner's alone: directories 0700, files 0600
+// (issue 9).
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -63,11 +64,17 @@ TEST_CASE("under umask 022 the data directory is 0700 and its files 0600",
   REQUIRE(stats.exit_code == 0);
   RunResult replay = RunUnderUmask022(ledger, {"replay"});
   REQUIRE(replay.exit_code == 0);
+  const std::string digest = ledger.tmp().Sub("digest.json");
+  RunResult digested = RunUnderUmask022(ledger, {"digest", "--out", digest});
+  REQUIRE(digested.exit_code == 0);
+  const std::string key = ledger.tmp().Sub("key.pem");
+  REQUIRE(RunUnderUmask022(ledger, {"keygen", "--out", key}).exit_code == 0);
 
   const fs::path data = ledger.data_dir();
   REQUIRE(fs::exists(data / "log"));
   REQUIRE(fs::exists(data / "state"));
   REQUIRE(fs::exists(data / "views"));
+  REQUIRE(fs::exists(data / "access.log"));  // the stats read
   std::vector<std::string> wrong = WrongModes(data, 0700, 0600);
   INFO("not 0700/0600:\n"
        << [&] {
@@ -76,6 +83,12 @@ TEST_CASE("under umask 022 the data directory is 0700 and its files 0600",
             return all;
           }());
   CHECK(wrong.empty());
+  // What it writes outside the data directory too.
+  for (const std::string& file : {digest, key}) {
+    struct stat st;
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0600);
+  }
 }
 
 }  // namespace
