@@ -36,8 +36,10 @@ int RunCli(int argc, char** argv) {
                  "(default: $LEDGER_POLICY, else DATA/policy.json if present)");
 
   app.add_option("--as", g.as_operator,
-                 "read as this operator: limits show/find/list/history/"
-                 "anomalies/stats to their region (Art. 22)");
+                 "read as this operator: show/find/list/history/anomalies/"
+                 "stats/status/access-log see only their region and are "
+                 "recorded in the access log under their name (Art. 22; "
+                 "required on a production ledger, or --key)");
 
   auto env = [](const char* name) {
     const char* value = std::getenv(name);
