@@ -14,8 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
+#include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "commands/rebuild.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
@@ -285,7 +287,8 @@ int CompareViews(const DataDir& dir, EventLog& log, Views& views,
   return kExitOk;
 }
 
-int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
+int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
+  const bool check_views = request.check_views;
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
@@ -360,6 +363,14 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
                 << b.offset << ": " << b.problem << "\n";
     }
   }
+  int digest_exit = kExitOk;
+  if (!request.digest_file.empty()) {
+    if (log == nullptr) {
+      digest_exit = kExitStorage;  // the log's problem is reported below
+    } else {
+      digest_exit = CheckDigestFile(*log, *report, request.digest_file);
+    }
+  }
   for (const std::string& problem : problems) {
     std::cout << "DAMAGE: " << problem << "\n";
   }
@@ -387,6 +398,7 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
                      " problem(s); the first: ", first)));
   }
   std::cout << "hash chains intact\n";
+  if (digest_exit != kExitOk) return digest_exit;
   if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
     if (exclusive) {
       if (absl::Status s = ClearDamageMark(dir); !s.ok()) return Fail(s);
@@ -403,6 +415,60 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
     return Fail(absl::NotFoundError(absl::StrCat("no views at ", dir.views())));
   }
   return CompareViews(dir, *log, *views, heads);
+}
+
+// `status`: a read (commands/reads.h). The answer comes from the decider
+// state opened as a RocksDB secondary instance beside any writer: no writer
+// lock is taken or waited for.
+int EmbeddedStatus(const GlobalOptions& g, const std::string& request_id) {
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  DataDir dir{g.data_dir};
+  std::optional<xueji::v1::Result> result;
+  if (StoreExists(dir.state())) {
+    RocksKv::Options options;
+    options.secondary = true;
+    options.create_if_missing = false;
+    auto kv = RocksKv::Open(dir.state(), options);
+    if (!kv.ok()) return Fail(kv.status());
+    auto found = LedgerState(kv->get()).ResultFor(request_id);
+    if (!found.ok()) return Fail(found.status());
+    result = *std::move(found);
+  }
+  return AnswerStatus(*c, request_id, result, " in the ledger");
+}
+
+// `digest`: the log opened read-only beside any writer (no lock). The
+// signer is the operator the views know for the key, else found in the log.
+int EmbeddedDigest(const GlobalOptions& g, const DigestRequest& request) {
+  DataDir dir{g.data_dir};
+  if (!StoreExists(dir.log())) {
+    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  }
+  if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
+    return Fail(RefuseDamaged(dir, *mark));
+  }
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(dir.log(), options);
+  if (!log.ok()) return Fail(log.status());
+  auto find_holder = [&](const std::string& key_id)
+      -> absl::StatusOr<std::optional<std::string>> {
+    if (StoreExists(dir.views())) {
+      ViewsOptions read_only;
+      read_only.read_only = true;
+      read_only.create_if_missing = false;
+      auto views = Views::Open(dir.views(), read_only);
+      if (views.ok()) {
+        auto holder = (*views)->OperatorWithKey(key_id);
+        if (holder.ok() && holder->has_value()) return holder;
+      }
+    }
+    auto identity = ReadLedgerIdentity(**log);
+    if (!identity.ok()) return identity.status();
+    return FindKeyHolder(**log, *identity, key_id);
+  };
+  return WriteLedgerDigest(g, **log, request, find_holder);
 }
 
 class EmbeddedBackend : public Backend {
@@ -458,24 +524,17 @@ class EmbeddedBackend : public Backend {
   }
 
   int Status(const std::string& request_id) override {
-    const GlobalOptions& g = g_;
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  auto result = (*session)->processor().Status(request_id);
-  if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(
-        absl::StrCat("no request ", request_id, " in the ledger")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+    return EmbeddedStatus(g_, request_id);
   }
 
   int Replay(const ReplayRequest& request) override {
     return EmbeddedReplay(g_, request);
   }
-  int Verify(bool check_views) override {
-    return EmbeddedVerify(g_, check_views);
+  int Verify(const VerifyRequest& request) override {
+    return EmbeddedVerify(g_, request);
+  }
+  int Digest(const DigestRequest& request) override {
+    return EmbeddedDigest(g_, request);
   }
 
  private:

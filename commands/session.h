@@ -37,6 +37,9 @@ class Backend;  // commands/backend.h
 struct GlobalOptions {
   std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
   std::string as_operator;  // --as: limit reads to this operator's region
+  // --key KEYFILE, else $LEDGER_KEY: the operator's Ed25519 private key (signs
+  // digests; names the reader of a query).
+  std::string key_file;
   bool json = false;        // --json where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).

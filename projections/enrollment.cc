@@ -308,6 +308,27 @@ absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(
   return std::optional<xueji::v1::OperatorState>(std::move(state));
 }
 
+absl::StatusOr<std::optional<std::string>> Views::OperatorWithKey(
+    std::string_view key_id) const {
+  std::optional<std::string> holder;
+  bool bad = false;
+  absl::Status s = kv_->ScanPrefix("O", [&](std::string_view,
+                                            std::string_view value) {
+    xueji::v1::OperatorState state;
+    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = true;
+      return false;
+    }
+    for (const auto& key : state.keys()) {
+      if (key.key_id() == key_id) holder = state.id();
+    }
+    return !holder.has_value();
+  });
+  if (!s.ok()) return s;
+  if (bad) return absl::DataLossError("views: unparseable operator row");
+  return holder;
+}
+
 namespace {
 
 void AppendRows(const std::map<std::string, int64_t>& counts,
@@ -336,8 +357,9 @@ absl::StatusOr<PolicyHistory> Views::Policies() const {
   return PolicyHistory::From(versions);
 }
 
-absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
-                                                     absl::CivilDay as_of) const {
+absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(
+    std::string_view region, absl::CivilDay as_of,
+    std::string_view kindergarten) const {
   absl::StatusOr<std::vector<xueji::v1::KindergartenState>> kgs =
       Kindergartens("");
   if (!kgs.ok()) return kgs.status();
@@ -354,6 +376,7 @@ absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
     size_t kg_end = key.find('\0', 1);
     size_t status_end = key.find('\0', kg_end + 1);
     std::string kg(key.substr(1, kg_end - 1));
+    if (!kindergarten.empty() && kg != kindergarten) return true;
     int status = std::atoi(std::string(key.substr(kg_end + 1, 2)).c_str());
     std::string_view birth = key.substr(status_end + 1);
     auto county = county_of.find(kg);

@@ -158,10 +158,16 @@ class Views {
   // last_active includes the operator's activity on every subject.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const;
+  // The id of the operator one of whose keys (OperatorState.keys) has
+  // `key_id`, revoked or not; nullopt when none.
+  absl::StatusOr<std::optional<std::string>> OperatorWithKey(
+      std::string_view key_id) const;
   // Live records of `region` by county, kindergarten and age on `as_of`;
-  // by_status counts every record of the region, live or not.
-  absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
-                                                absl::CivilDay as_of) const;
+  // by_status counts every record of the region, live or not. With
+  // `kindergarten` (a registrar's read), only that kindergarten's records.
+  absl::StatusOr<xueji::v1::Stats> ComputeStats(
+      std::string_view region, absl::CivilDay as_of,
+      std::string_view kindergarten = "") const;
   // Every policy version the log records (PolicySet events).
   absl::StatusOr<PolicyHistory> Policies() const;
 

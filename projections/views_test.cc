@@ -405,6 +405,15 @@ TEST_CASE(
   REQUIRE(all.ok());
   CHECK(all->live_records() == 10);
   CHECK(all->by_county_size() == 1);
+  // A registrar's read: one kindergarten, nothing of its neighbours.
+  auto one_kg =
+      v.ComputeStats("350502", absl::CivilDay(2025, 12, 1), "350502001");
+  REQUIRE(one_kg.ok());
+  CHECK(one_kg->live_records() == 1);
+  REQUIRE(one_kg->by_kindergarten_size() == 1);
+  CHECK(one_kg->by_kindergarten(0).key() == "350502001");
+  REQUIRE(one_kg->by_county_size() == 1);
+  CHECK(one_kg->by_county(0).count() == 1);
 }
 
 TEST_CASE("audit: history per student, operator and request, state as of") {

