@@ -24,40 +24,45 @@ int RunCli(int argc, char** argv) {
       "which\n"
       "records are problems. LEDGER_NOW (RFC 3339) fixes the ledger clock.",
       "ledger"};
+  app.footer(
+      "Environment: LEDGER_DATA, LEDGER_KAFKA, LEDGER_KAFKA_CONFIG and "
+      "LEDGER_TOPIC_PREFIX stand for the options above; LEDGER_NOW (RFC "
+      "3339) fixes the ledger clock; LEDGER_LOCK_TIMEOUT (default 10s) is how "
+      "long a writer waits for the lock; LEDGER_KAFKA_TIMEOUT (default 30s) "
+      "how long a Kafka submit waits for its answers. The ledger's day is "
+      "Beijing time (UTC+8).");
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", std::string("ledger ") + XUEJI_VERSION,
+                       "print the version and exit");
   GlobalOptions g;
-  const char* env_data = std::getenv("LEDGER_DATA");
-  g.data_dir = env_data != nullptr && *env_data ? env_data : "./ledger-data";
-  app.add_option("--data", g.data_dir,
-                 "data directory (default: $LEDGER_DATA, else ./ledger-data)");
+  g.data_dir = "./ledger-data";
+  app.add_option("--data", g.data_dir, "data directory")
+      ->envname("LEDGER_DATA")
+      ->capture_default_str();
   app.add_option("--as", g.as_operator,
                  "read as this operator: show/find/list/history/anomalies/"
                  "stats/status/access-log see only their region and are "
                  "recorded in the access log under their name (Art. 22; "
                  "required on a production ledger, or --key)");
 
-  auto env = [](const char* name) {
-    const char* value = std::getenv(name);
-    return std::string(value != nullptr ? value : "");
-  };
-  g.key_file = env("LEDGER_KEY");
   app.add_option("--key", g.key_file,
-                 "your Ed25519 private key file (`ledger keygen`; default "
-                 "$LEDGER_KEY): signs `digest`; a read is then yours");
-  g.kafka_bootstrap = env("LEDGER_KAFKA");
-  g.kafka_config_file = env("LEDGER_KAFKA_CONFIG");
-  g.topic_prefix = env("LEDGER_TOPIC_PREFIX");
+                 "your Ed25519 private key file (`ledger keygen`): signs "
+                 "`digest`; a read is then yours")
+      ->envname("LEDGER_KEY");
   app.add_option("--kafka", g.kafka_bootstrap,
-                 "Kafka mode: bootstrap servers host:port,... (default: "
-                 "$LEDGER_KAFKA; none = the embedded log)");
+                 "Kafka mode: bootstrap servers host:port,... (none = the "
+                 "embedded log)")
+      ->envname("LEDGER_KAFKA");
   app.add_option("--kafka-config", g.kafka_config_file,
                  "librdkafka properties file (name=value lines: "
-                 "bootstrap.servers, security.protocol, sasl.*, ssl.*; "
-                 "default: $LEDGER_KAFKA_CONFIG)");
+                 "bootstrap.servers, security.protocol, sasl.*, ssl.*)")
+      ->envname("LEDGER_KAFKA_CONFIG")
+      ->check(CLI::ExistingFile);
   app.add_option("--topic-prefix", g.topic_prefix,
                  "Kafka topic prefix: PREFIX.requests/.events/.results/"
-                 ".registry (default: $LEDGER_TOPIC_PREFIX, else xueji)");
+                 ".registry (default: xueji)")
+      ->envname("LEDGER_TOPIC_PREFIX");
   app.add_option("--views", g.views_dir,
                  "queries read this views store (e.g. a running projector's) "
                  "instead of DATA/views");
@@ -70,15 +75,18 @@ int RunCli(int argc, char** argv) {
   AddGenCommands(app, g, run);
   AddProjectorCommands(app, g, run);
   AddProcessorCommands(app, g, run);
+  AddHelpCommand(app, run);
   AddKeyCommands(app, g, run);
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (std::string hint = UnknownCommandHint(app); !hint.empty()) {
+      std::cerr << hint << "\n";
+      return kExitUsage;
+    }
     app.exit(e);  // prints the message and usage hint
     return kExitUsage;
   }

@@ -4,9 +4,12 @@
 #define XUEJI_COMMANDS_CLI_H_
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "commands/session.h"
+#include "google/protobuf/descriptor.h"
 
 namespace xueji {
 
@@ -21,6 +24,21 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
+
+// cli_traps.cc: `ledger help [COMMAND...]` (the help of ledger or of a
+// command, exit 0; exit 2 for a command that does not exist).
+void AddHelpCommand(CLI::App& app, RunFn& run);
+// After a failed parse: when the deepest command reached was given a word
+// that is none of its subcommands, "ledger: unknown command 'shwo'; did you
+// mean 'show'?" and the list of commands; "" otherwise.
+std::string UnknownCommandHint(CLI::App& app);
+// FILE|-: an existing file, or "-" for standard input.
+CLI::Validator ExistingFileOrStdin();
+// The names of an enum's values but the zero one (..._UNSPECIFIED), for
+// CLI::IsMember(names, CLI::ignore_case): the option then holds the name as
+// the enum spells it, whatever case was typed.
+std::vector<std::string> EnumNames(
+    const google::protobuf::EnumDescriptor* type);
 void AddKeyCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 }  // namespace xueji

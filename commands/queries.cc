@@ -306,13 +306,9 @@ absl::Status LimitRelated(const ReadContext& c,
 int RunAnomalies(const GlobalOptions& g, const std::string& region,
                  const std::string& kind_name, const std::string& as_of_text) {
   AnomalyQuery query;
-  if (!kind_name.empty()) {
+  if (!kind_name.empty()) {  // checked by the option (IsMember)
     xueji::v1::Anomaly::Kind kind;
-    if (!xueji::v1::Anomaly::Kind_Parse(kind_name, &kind) ||
-        kind == xueji::v1::Anomaly::KIND_UNSPECIFIED) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--kind ", kind_name, ": unknown anomaly kind")));
-    }
+    xueji::v1::Anomaly::Kind_Parse(kind_name, &kind);
     query.kind = kind;
   }
   if (!as_of_text.empty()) {
@@ -578,10 +574,10 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto type = std::make_shared<std::string>();
   auto number = std::make_shared<std::string>();
   auto find = app.add_subcommand("find", "Records by identity document.");
-  find->add_option("--id-type", *type,
-                   "RESIDENT_ID, HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, "
-                   "TW_PERMIT, FOREIGN_PERMANENT_RESIDENCE or PASSPORT")
-      ->required();
+  find->add_option("--id-type", *type, "document type (any case)")
+      ->required()
+      ->transform(CLI::IsMember(EnumNames(xueji::v1::IdType_descriptor()),
+                                CLI::ignore_case));
   find->add_option("--id-number", *number, "document number")->required();
   find->add_flag("--json", g.json, "JSON instead of a table");
   find->callback([&g, &run, type, number] {
@@ -628,9 +624,12 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   anomalies->add_option(
       "--region", *region,
       "GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits");
-  anomalies->add_option("--kind", *kind, "only this kind");
-  anomalies->add_option("--as-of", *date,
-                        "YYYY-MM-DD (default: today by the ledger clock)");
+  anomalies->add_option("--kind", *kind, "only this kind (any case)")
+      ->transform(CLI::IsMember(
+          EnumNames(xueji::v1::Anomaly::Kind_descriptor()), CLI::ignore_case));
+  anomalies->add_option(
+      "--as-of", *date,
+      "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
   anomalies->add_flag("--json", g.json, "JSON instead of a table");
   anomalies->callback([&g, &run, region, kind, date] {
     run = [&g, region, kind, date] {

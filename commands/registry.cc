@@ -17,7 +17,8 @@ void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "line per input line.");
   auto path = std::make_shared<std::string>();
   load->add_option("FILE", *path, "registry file, or - for standard input")
-      ->required();
+      ->required()
+      ->check(ExistingFileOrStdin());
   load->callback([&g, &run, path] {
     run = [&g, path] { return g.backend->LoadRegistry(*path); };
   });

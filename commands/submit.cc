@@ -13,9 +13,11 @@ void AddSubmitCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "3 storage error or ledger busy.");
   auto path = std::make_shared<std::string>();
   submit->add_option("FILE", *path, "request file, or - for standard input")
-      ->required();
-  submit->callback(
-      [&g, &run, path] { run = [&g, path] { return g.backend->Submit(*path); }; });
+      ->required()
+      ->check(ExistingFileOrStdin());
+  submit->callback([&g, &run, path] {
+    run = [&g, path] { return g.backend->Submit(*path); };
+  });
 
   auto* status = app.add_subcommand(
       "status", "The answer a request got, by its requestId (JSON line).");

@@ -6,6 +6,10 @@
 # of the child who changed kindergarten across the National Day holiday, the
 # anomaly report, the statistics and the hash-chain check.
 #
+# DEMO_LEDGER=PROGRAM runs an installed ledger instead of building one
+# (DEMO_LEDGER=/usr/bin/ledger tools/demo.sh after installing the package);
+# DEMO_BUILD_DIR=DIR builds and runs the one of another build tree.
+#
 # Runs on a fresh temporary data directory, removed at the end (set
 # KEEP_DEMO_DATA=1 to keep it). The term is submitted day by day with the
 # ledger clock (LEDGER_NOW) set to each day, as the registrars would have
@@ -16,13 +20,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s%N)
 
-build="${DEMO_BUILD_DIR:-build}"  # another build tree, if you have one
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S . -B "$build" -G Ninja >/dev/null
+if [ -n "${DEMO_LEDGER:-}" ]; then  # an installed ledger (e.g. /usr/bin/ledger)
+  LEDGER_BIN=$(command -v "$DEMO_LEDGER") ||
+    { echo "demo: DEMO_LEDGER=$DEMO_LEDGER is not a program" >&2; exit 2; }
+else
+  build="${DEMO_BUILD_DIR:-build}"  # another build tree, if you have one
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -S . -B "$build" -G Ninja >/dev/null
+  fi
+  cmake --build "$build" --target ledger --parallel "$(nproc)" >/dev/null
+  LEDGER_BIN="$PWD/$build/tools/ledger"
 fi
-cmake --build "$build" --target ledger --parallel "$(nproc)" >/dev/null
-
-LEDGER_BIN="$PWD/$build/tools/ledger"
+echo "demo: $("$LEDGER_BIN" --version) at $LEDGER_BIN"
 DATA_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/xueji-demo.XXXXXX")
 if [ "${KEEP_DEMO_DATA:-0}" = 1 ]; then
   echo "demo data kept in $DATA_ROOT/data" >&2
