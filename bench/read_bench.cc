@@ -12,12 +12,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/rules/calendar.h"
-#include "ledger/storage/data_dir.h"
 #include "ledger/base/dates.h"
 #include "ledger/log/event_log.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/storage/data_dir.h"
 #include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
 #include "projections/views.h"
 
 namespace xueji::bench {
@@ -232,10 +231,8 @@ absl::StatusOr<AnomalyRun> RunAnomalies(const std::string& data_dir,
   for (const auto& [county, n] : per_county) {
     if (run.county.empty() || n > per_county[run.county]) run.county = county;
   }
-  PolicyBook policy;
   AnomalyQuery q;
   q.as_of = as_of;
-  q.policy = &policy;
   q.calendar = &WorkingCalendar::Default();
   std::vector<double> times;
   for (int i = 0; i < std::max(1, repeats); ++i) {

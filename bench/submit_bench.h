@@ -25,7 +25,8 @@ struct SubmitConfig {
   bool with_views = false;  // catch the views up after each batch (as the CLI)
   double time_limit_s = 0;  // stop after this much submit time (0 = all)
   absl::Time registry_now;  // ledger clock for the registry load
-  absl::Time submit_now;    // ledger clock for the requests
+  absl::Time submit_now;    // ledger clock for undated requests (the
+                            // others: the end of their business day)
 };
 
 struct SubmitRun {

@@ -13,14 +13,30 @@
 #ifndef XUEJI_COMMANDS_BACKEND_H_
 #define XUEJI_COMMANDS_BACKEND_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "commands/session.h"
+#include "ledger/log/hash_chain.h"
 #include "projections/views.h"
+#include "xueji/v1/views.pb.h"
 
 namespace xueji {
+
+// `verify`'s arguments.
+struct VerifyRequest {
+  bool check_views = false;  // --views
+  std::string digest_file;   // --digest FILE: the log still holds its heads
+};
+
+// `digest`'s arguments (the signed ledger digest; the views digest needs no
+// backend).
+struct DigestRequest {
+  std::string out;  // --out FILE; "" = standard output
+};
 
 // `replay`'s arguments.
 struct ReplayRequest {
@@ -40,9 +56,31 @@ class Backend {
   virtual int Status(const std::string& request_id) = 0;
   // replay: rebuilds the views from the log.
   virtual int Replay(const ReplayRequest& request) = 0;
-  // verify [--views]: checks the log (and the views against a rebuild).
-  virtual int Verify(bool check_views) = 0;
+  // verify [--views] [--digest FILE]: checks the log (and the views against
+  // a rebuild, and that the log still holds the heads a digest signed).
+  virtual int Verify(const VerifyRequest& request) = 0;
+  // digest [--out FILE]: a signed LedgerDigest of the log's heads.
+  virtual int Digest(const DigestRequest& request) = 0;
 };
+
+// Shared by the two backends (maintenance.cc), over the log each opened:
+// `digest`: the heads of `log`, signed with --key ($LEDGER_KEY) as the
+// operator `find_holder` names for its key id (--as overrides), written as
+// protobuf JSON to request.out or stdout.
+using KeyHolderFn = std::function<absl::StatusOr<std::optional<std::string>>(
+    const std::string& key_id)>;
+int WriteLedgerDigest(const GlobalOptions& options, EventLog& log,
+                      const DigestRequest& request,
+                      const KeyHolderFn& find_holder);
+// `verify --digest FILE` after VerifyLog: fills `check` with what matched
+// and what did not (notes go to stderr). InvalidArgument / NotFound for an
+// unreadable file.
+absl::Status CheckDigestFile(EventLog& log, const VerifyReport& report,
+                             const std::string& file,
+                             xueji::v1::VerifyReport::DigestCheck* check);
+// After the report is printed: kExitOk when the log holds what the digest
+// anchored, else kExitStorage (stderr names the first problem).
+int DigestVerdict(const xueji::v1::VerifyReport::DigestCheck& check);
 
 // The backend the global options name. InvalidArgument / NotFound for an
 // unreadable or malformed --kafka-config file.

@@ -1,5 +1,7 @@
 #include "commands/cli.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -9,6 +11,10 @@
 namespace xueji {
 
 int RunCli(int argc, char** argv) {
+  // Children's personal data: whatever the caller's umask, what the ledger
+  // creates (data directories, stores, key files, digests, the access log)
+  // is the owner's alone: directories 0700, files 0600.
+  ::umask(077);
   CLI::App app{
       "ledger — the national preschool enrollment register "
       "(全国学前儿童学籍).\n"
@@ -34,14 +40,16 @@ int RunCli(int argc, char** argv) {
   app.add_option("--data", g.data_dir, "data directory")
       ->envname("LEDGER_DATA")
       ->capture_default_str();
-  app.add_option("--policy", g.policy_file,
-                 "policy file: deadlines and age limits per province "
-                 "(default: $LEDGER_POLICY, else DATA/policy.json if present)");
-
   app.add_option("--as", g.as_operator,
-                 "read as this operator: limits show/find/list/history/"
-                 "anomalies/stats to their region (Art. 22)");
+                 "read as this operator: show/find/list/history/anomalies/"
+                 "stats/status/access-log see only their region and are "
+                 "recorded in the access log under their name (Art. 22; "
+                 "required on a production ledger, or --key)");
 
+  app.add_option("--key", g.key_file,
+                 "your Ed25519 private key file (`ledger keygen`): signs "
+                 "`digest`; a read is then yours")
+      ->envname("LEDGER_KEY");
   app.add_option("--kafka", g.kafka_bootstrap,
                  "Kafka mode: bootstrap servers host:port,... (none = the "
                  "embedded log)")

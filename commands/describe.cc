@@ -96,6 +96,10 @@ std::string EventSummary(const Event& e) {
     case Event::kOperatorSealed:
       return absl::StrCat(e.operator_sealed().id(), " sealed (last active ",
                           e.operator_sealed().last_active(), ")");
+    case Event::kPolicySet:
+      return absl::StrCat("policy ", e.policy_set().region(), ":",
+                          e.policy_set().version(), " in force from ",
+                          e.policy_set().effective_from());
     case Event::kRequestRejected:
       return absl::StrCat(
           e.request_rejected().action(),

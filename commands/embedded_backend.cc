@@ -14,8 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
+#include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "commands/rebuild.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
@@ -122,10 +124,9 @@ absl::StatusOr<int64_t> BuildState(EventLog& log, const std::string& dir) {
   fs::remove_all(dir, ec);
   auto kv = RocksKv::Open(dir, RocksKv::Options{});
   if (!kv.ok()) return kv.status();
-  PolicyBook policy;  // folding events needs no policy
   int64_t applied = 0;
   auto processor = RequestProcessor::Open(
-      &log, kv->get(), &policy, [] { return absl::Now(); }, &applied);
+      &log, kv->get(), [] { return absl::Now(); }, &applied);
   if (!processor.ok()) return processor.status();
   if (absl::Status s = (*kv)->Commit(/*sync=*/true); !s.ok()) return s;
   return applied;
@@ -280,7 +281,8 @@ absl::Status CompareViews(const DataDir& dir, EventLog& log, Views& views,
   return absl::OkStatus();
 }
 
-int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
+int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
+  const bool check_views = request.check_views;
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
@@ -346,6 +348,12 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
     }
     out = VerifyReportOf(*report, heads);
   }
+  absl::Status digest_read;
+  if (!request.digest_file.empty() && log != nullptr) {
+    // Without a log, the log's problem is reported below.
+    digest_read = CheckDigestFile(*log, *report, request.digest_file,
+                                  out.mutable_digest());
+  }
   for (const std::string& problem : problems) out.add_damage(problem);
   for (const std::string& note : notes) {
     std::cerr << "ledger: note: " << note << "\n";
@@ -373,6 +381,14 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
         absl::StrCat("verify found ", breaks + problems.size(),
                      " problem(s); the first: ", first)));
   }
+  if (!digest_read.ok()) {
+    PrintVerifyReport(out, g.json);
+    return Fail(digest_read);
+  }
+  if (out.has_digest() && !out.digest().problems().empty()) {
+    PrintVerifyReport(out, g.json);
+    return DigestVerdict(out.digest());
+  }
   if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
     if (exclusive) {
       if (absl::Status s = ClearDamageMark(dir); !s.ok()) return Fail(s);
@@ -395,6 +411,60 @@ int EmbeddedVerify(const GlobalOptions& g, bool check_views) {
   }
   PrintVerifyReport(out, g.json);
   return compared.ok() ? kExitOk : Fail(compared);
+}
+
+// `status`: a read (commands/reads.h). The answer comes from the decider
+// state opened as a RocksDB secondary instance beside any writer: no writer
+// lock is taken or waited for.
+int EmbeddedStatus(const GlobalOptions& g, const std::string& request_id) {
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  DataDir dir{g.data_dir};
+  std::optional<xueji::v1::Result> result;
+  if (StoreExists(dir.state())) {
+    RocksKv::Options options;
+    options.secondary = true;
+    options.create_if_missing = false;
+    auto kv = RocksKv::Open(dir.state(), options);
+    if (!kv.ok()) return Fail(kv.status());
+    auto found = LedgerState(kv->get()).ResultFor(request_id);
+    if (!found.ok()) return Fail(found.status());
+    result = *std::move(found);
+  }
+  return AnswerStatus(*c, request_id, result, " in the ledger");
+}
+
+// `digest`: the log opened read-only beside any writer (no lock). The
+// signer is the operator the views know for the key, else found in the log.
+int EmbeddedDigest(const GlobalOptions& g, const DigestRequest& request) {
+  DataDir dir{g.data_dir};
+  if (!StoreExists(dir.log())) {
+    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+  }
+  if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
+    return Fail(RefuseDamaged(dir, *mark));
+  }
+  EmbeddedLogOptions options;
+  options.read_only = true;
+  auto log = OpenEmbeddedLog(dir.log(), options);
+  if (!log.ok()) return Fail(log.status());
+  auto find_holder = [&](const std::string& key_id)
+      -> absl::StatusOr<std::optional<std::string>> {
+    if (StoreExists(dir.views())) {
+      ViewsOptions read_only;
+      read_only.read_only = true;
+      read_only.create_if_missing = false;
+      auto views = Views::Open(dir.views(), read_only);
+      if (views.ok()) {
+        auto holder = (*views)->OperatorWithKey(key_id);
+        if (holder.ok() && holder->has_value()) return holder;
+      }
+    }
+    auto identity = ReadLedgerIdentity(**log);
+    if (!identity.ok()) return identity.status();
+    return FindKeyHolder(**log, *identity, key_id);
+  };
+  return WriteLedgerDigest(g, **log, request, find_holder);
 }
 
 class EmbeddedBackend : public Backend {
@@ -450,24 +520,17 @@ class EmbeddedBackend : public Backend {
   }
 
   int Status(const std::string& request_id) override {
-    const GlobalOptions& g = g_;
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  auto result = (*session)->processor().Status(request_id);
-  if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(
-        absl::StrCat("no request ", request_id, " in the ledger")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+    return EmbeddedStatus(g_, request_id);
   }
 
   int Replay(const ReplayRequest& request) override {
     return EmbeddedReplay(g_, request);
   }
-  int Verify(bool check_views) override {
-    return EmbeddedVerify(g_, check_views);
+  int Verify(const VerifyRequest& request) override {
+    return EmbeddedVerify(g_, request);
+  }
+  int Digest(const DigestRequest& request) override {
+    return EmbeddedDigest(g_, request);
   }
 
  private:

@@ -219,8 +219,10 @@ absl::Status Generator::WriteSummary() {
       "\"files\": {\"registry\": \"registry.jsonl\", \"requests\": "
       "\"requests.jsonl\", \"planted\": \"planted.jsonl\"}",
       "\"howTo\": \"LEDGER_NOW=<registryNow> ledger registry load "
-      "registry.jsonl; LEDGER_NOW=<submitNow> ledger submit requests.jsonl; "
-      "ledger anomalies --json --as-of <asOf>\""};
+      "registry.jsonl; then each day's requests (by occurredOn) with "
+      "LEDGER_NOW=<that day>T17:00:00+08:00 ledger submit, as tools/demo.sh "
+      "does (the ledger's clock is the only clock); "
+      "LEDGER_NOW=<submitNow> ledger anomalies --json --as-of <asOf>\""};
   OutFile summary;
   if (absl::Status s = summary.Open(std::filesystem::path(o.out) / "summary.json");
       !s.ok()) {

@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands/backend.h"
+#include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "commands/rebuild.h"
 #include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_log.h"
@@ -93,16 +95,24 @@ int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
       });
 }
 
-int KafkaStatus(const KafkaConnection& kafka, const std::string& request_id) {
+// `status` (a read, commands/reads.h): the answer from the results topic;
+// who submitted it and what it concerns from the projector's store of
+// --views DIR, beside which the read is recorded.
+int KafkaStatus(const GlobalOptions& g, const KafkaConnection& kafka,
+                const std::string& request_id) {
+  if (g.views_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "in Kafka mode status is a read like the others: it needs a "
+        "projector's store, --views DIR (who submitted the request and what "
+        "it concerns; the read is recorded in access.log beside it)"));
+  }
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
   auto result = FindResult(kafka, request_id, KafkaTimeout());
   if (!result.ok()) return Fail(result.status());
-  if (!result->has_value()) {
-    return Fail(absl::NotFoundError(absl::StrCat(
-        "no answer to request ", request_id, " on ", kafka.results_topic(),
-        " (not submitted, or not decided yet)")));
-  }
-  std::cout << ToJsonLine(**result) << "\n";
-  return (*result)->status() == xueji::v1::REJECTED ? kExitRejected : kExitOk;
+  return AnswerStatus(*c, request_id, *result,
+                      absl::StrCat(" answered on ", kafka.results_topic(),
+                                   " (not submitted, or not decided yet)"));
 }
 
 KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
@@ -141,7 +151,8 @@ int KafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
 
 // Kafka mode: the events topic's chains, and --views DIR against a rebuild.
 int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
-                bool check_views) {
+                const VerifyRequest& request) {
+  const bool check_views = request.check_views;
   if (check_views && g.views_dir.empty()) {
     return Fail(absl::InvalidArgumentError(
         "in Kafka mode verify --views compares the store of --views DIR"));
@@ -157,11 +168,24 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
   if (!report.ok()) return Fail(report.status());
   xueji::v1::VerifyReport out = VerifyReportOf(*report, report->heads);
   out.set_intact(report->breaks.empty());
+  absl::Status digest_read;
+  if (!request.digest_file.empty()) {
+    digest_read = CheckDigestFile(**log, *report, request.digest_file,
+                                  out.mutable_digest());
+  }
   if (!out.intact()) {
     PrintVerifyReport(out, g.json);
     std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
               << " place(s): the log was altered\n";
     return kExitStorage;
+  }
+  if (!digest_read.ok()) {
+    PrintVerifyReport(out, g.json);
+    return Fail(digest_read);
+  }
+  if (out.has_digest() && !out.digest().problems().empty()) {
+    PrintVerifyReport(out, g.json);
+    return DigestVerdict(out.digest());
   }
   if (!check_views) {
     PrintVerifyReport(out, g.json);
@@ -201,13 +225,27 @@ class KafkaBackend : public Backend {
     return KafkaRegistryLoad(kafka_, path);
   }
   int Status(const std::string& request_id) override {
-    return KafkaStatus(kafka_, request_id);
+    return KafkaStatus(g_, kafka_, request_id);
   }
   int Replay(const ReplayRequest& request) override {
     return KafkaReplay(g_, kafka_, request.options, request.until_text);
   }
-  int Verify(bool check_views) override {
-    return KafkaVerify(g_, kafka_, check_views);
+  int Verify(const VerifyRequest& request) override {
+    return KafkaVerify(g_, kafka_, request);
+  }
+  int Digest(const DigestRequest& request) override {
+    // The signer is found in the events topic (every partition read once),
+    // unless --as names it.
+    auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka_));
+    if (!log.ok()) return Fail(log.status());
+    EventLog& events = **log;
+    return WriteLedgerDigest(g_, events, request,
+                             [&events](const std::string& key_id)
+                                 -> absl::StatusOr<std::optional<std::string>> {
+                               auto identity = ReadLedgerIdentity(events);
+                               if (!identity.ok()) return identity.status();
+                               return FindKeyHolder(events, *identity, key_id);
+                             });
   }
 
  private:

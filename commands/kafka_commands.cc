@@ -32,12 +32,9 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
         "processor needs Kafka: --kafka BOOTSTRAP, $LEDGER_KAFKA or "
         "--kafka-config FILE"));
   }
-  auto policy = LoadPolicy(g);
-  if (!policy.ok()) return Fail(policy.status());
   ProcessorServiceOptions options;
   options.kafka = *kafka;
   options.data_dir = g.data_dir;
-  options.policy = &*policy;
   options.clock = [] {
     auto now = LedgerNow();
     return now.ok() ? *now : absl::Now();

@@ -1,12 +1,15 @@
-// ledger replay [--until TIME] [--force] | verify [--views] | digest |
-// schema [FILE]. replay and verify run on the backend (commands/backend.h:
-// the embedded data directory, or Kafka); digest and schema need none.
+// ledger replay [--until TIME] [--force] | verify [--views] [--digest FILE] |
+// digest [--out FILE] [--views [DIR]] | schema [FILE]. replay, verify and the
+// signed ledger digest run on the backend (commands/backend.h: the embedded
+// data directory, or Kafka); the views digest and schema need none.
 #include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
 #include "commands/cli.h"
+#include "commands/digest.h"
+#include "commands/output/output.h"
 #include "commands/rebuild.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "ledger/base/dates.h"
@@ -35,10 +38,11 @@ int RunReplay(const GlobalOptions& g, const std::string& until_text,
   return g.backend->Replay(request);
 }
 
-int RunDigest(const GlobalOptions& g) {
+// The SHA-256 digest of a views store (--views DIR, else DATA/views).
+int RunViewsDigest(const GlobalOptions& g, bool content) {
   const std::string dir =
       g.views_dir.empty() ? DataDir{g.data_dir}.views() : g.views_dir;
-  auto digest = DigestOfStore(dir);
+  auto digest = DigestOfStore(dir, content);
   if (!digest.ok()) return Fail(digest.status());
   std::cout << *digest << "\n";
   return kExitOk;
@@ -67,6 +71,94 @@ int RunSchema(const std::string& path) {
 
 }  // namespace
 
+int WriteLedgerDigest(const GlobalOptions& g, EventLog& log,
+                      const DigestRequest& request,
+                      const KeyHolderFn& find_holder) {
+  auto now = LedgerNow();
+  if (!now.ok()) return Fail(now.status());
+  auto identity = ReadLedgerIdentity(log);
+  if (!identity.ok()) return Fail(identity.status());
+  xueji::v1::LedgerDigest digest;
+  digest.set_ledger_id(identity->ledger_id);
+  digest.set_taken_at(FormatRfc3339(*now));
+  auto heads = TakeHeads(log);
+  if (!heads.ok()) return Fail(heads.status());
+  for (auto& head : *heads) *digest.add_heads() = std::move(head);
+  if (g.key_file.empty()) {
+    if (identity->mode == xueji::v1::PRODUCTION) {
+      return Fail(absl::InvalidArgumentError(
+          "a production ledger's digest is signed: add --key KEYFILE (or set "
+          "$LEDGER_KEY), the key of the operator taking it"));
+    }
+    std::cerr << "ledger: note: the digest is not signed (no --key): it "
+                 "anchors the heads, but not who took it\n";
+  } else {
+    auto key = LoadPrivateKeyFile(g.key_file);
+    if (!key.ok()) return Fail(key.status());
+    std::string signer = g.as_operator;
+    if (signer.empty()) {
+      auto holder = find_holder(key->key_id());
+      if (!holder.ok()) return Fail(holder.status());
+      if (!holder->has_value()) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "the key ", key->key_id(), " in ", g.key_file,
+            " is not registered to any operator of this ledger (its public "
+            "key must be in the operator's registration)")));
+      }
+      signer = **holder;
+    }
+    if (absl::Status s = SignDigest(*key, signer, &digest); !s.ok()) {
+      return Fail(s);
+    }
+  }
+  const std::string text = ToJsonPretty(digest) + "\n";
+  if (request.out.empty()) {
+    std::cout << text;
+    return kExitOk;
+  }
+  if (absl::Status s = WriteDigestFile(request.out, text); !s.ok()) {
+    return Fail(
+        absl::IsAlreadyExists(s) ? absl::InvalidArgumentError(s.message()) : s);
+  }
+  std::cerr << "ledger: wrote the digest of " << digest.heads_size()
+            << " partition heads, taken at " << digest.taken_at()
+            << (digest.signer().empty()
+                    ? ""
+                    : absl::StrCat(", signed by ", digest.signer()))
+            << ", to " << request.out << "\n";
+  return kExitOk;
+}
+
+absl::Status CheckDigestFile(EventLog& log, const VerifyReport& report,
+                             const std::string& file,
+                             xueji::v1::VerifyReport::DigestCheck* check) {
+  auto digest = ReadDigestFile(file);
+  if (!digest.ok()) return digest.status();
+  auto findings = CheckDigest(log, report, *digest);
+  if (!findings.ok()) return findings.status();
+  check->set_file(file);
+  check->set_taken_at(digest->taken_at());
+  check->set_signer(digest->signer());
+  for (const std::string& line : findings->lines) check->add_matched(line);
+  for (const std::string& problem : findings->problems) {
+    check->add_problems(problem);
+  }
+  for (const std::string& note : findings->notes) {
+    std::cerr << "ledger: note: " << note << "\n";
+  }
+  return absl::OkStatus();
+}
+
+int DigestVerdict(const xueji::v1::VerifyReport::DigestCheck& check) {
+  if (check.problems().empty()) return kExitOk;
+  // Not marked as damage: the stores may be whole, and the file the wrong
+  // one; but the log is not the history the digest anchored.
+  std::cerr << "ledger: the log does not hold the history digest "
+            << check.file() << " anchored (" << check.problems_size()
+            << " problem(s)); the first: " << check.problems(0) << "\n";
+  return kExitStorage;
+}
+
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto until = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
@@ -89,6 +181,7 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   });
 
   auto views = std::make_shared<bool>(false);
+  auto digest_file = std::make_shared<std::string>();
   auto verify = app.add_subcommand(
       "verify",
       "Check the log's hash chains and every store of the data directory "
@@ -102,15 +195,56 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   verify->add_flag("--json", g.json,
                    "print the report as JSON (xueji.v1.VerifyReport; hashes "
                    "in hex)");
-  verify->callback([&g, &run, views] {
-    run = [&g, views] { return g.backend->Verify(*views); };
+  verify->add_option("--digest", *digest_file,
+                     "a digest file (`ledger digest --out`): also check that "
+                     "the log still holds, at each partition head it signed, "
+                     "the event with that hash on an intact chain, and the "
+                     "signature against the key the log registered for its "
+                     "signer (exit 3 naming the partition)");
+  verify->callback([&g, &run, views, digest_file] {
+    run = [&g, views, digest_file] {
+      VerifyRequest request;
+      request.check_views = *views;
+      request.digest_file = *digest_file;
+      return g.backend->Verify(request);
+    };
   });
 
+  auto out = std::make_shared<std::string>();
+  auto views_dir = std::make_shared<std::string>();
   auto digest = app.add_subcommand(
       "digest",
-      "Print the SHA-256 digest of a views store (--views DIR, else "
-      "DATA/views), read beside any writer: equal digests, equal views.");
-  digest->callback([&g, &run] { run = [&g] { return RunDigest(g); }; });
+      "Write a signed digest of the log (protobuf JSON LedgerDigest: the "
+      "ledger id, the time, every partition's head offset and hash, signed "
+      "with --key): kept elsewhere, `ledger verify --digest FILE` proves the "
+      "log was not rewritten since. With --views (or global --views DIR): "
+      "print the SHA-256 digest of a views store instead, read beside any "
+      "writer: equal digests, equal views.");
+  digest->add_option("--out", *out,
+                     "write the digest to this new file (mode 0600, never "
+                     "overwritten) instead of standard output");
+  CLI::Option* views_flag =
+      digest->add_option("--views", *views_dir,
+                         "the views digest: of DIR if given, else DATA/views");
+  views_flag->expected(0, 1);
+  auto content = std::make_shared<bool>(false);
+  digest->add_flag(
+      "--content", *content,
+      "with --views: digest what the views answer, leaving out where the "
+      "events sit in the log (offsets, hashes, checkpoints): equal for an "
+      "embedded store and a Kafka replica with transactions that hold the "
+      "same events");
+  digest->callback([&g, &run, out, views_dir, views_flag, content] {
+    const bool views_digest = views_flag->count() > 0 || !g.views_dir.empty() ||
+                              *content;
+    if (!views_dir->empty()) g.views_dir = *views_dir;
+    run = [&g, out, views_digest, content] {
+      if (views_digest) return RunViewsDigest(g, *content);
+      DigestRequest request;
+      request.out = *out;
+      return g.backend->Digest(request);
+    };
+  });
 
   auto path = std::make_shared<std::string>();
   auto schema = app.add_subcommand(

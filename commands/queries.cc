@@ -1,66 +1,38 @@
-// ledger show | find | list | history | anomalies | stats
+// ledger show | find | list | history | anomalies | stats | access-log
 //
-// Reads go to the views (read-only when another process is writing). With
-// the global --as OPERATOR, a read is limited to that operator's region
-// (Art. 22: each level reads only its own region): a registrar sees their
-// kindergarten, an approver their county, officers and auditors their org.
+// Reads go to the views (read-only when another process is writing). Each
+// names its reader (global --as OPERATOR, or the operator of --key) and is
+// limited to that reader's region in every field it prints (Art. 22: each
+// level reads only its own region): a registrar sees their kindergarten, an
+// approver their county, officers and auditors their org. Each is recorded
+// in the access log before it is shown (commands/reads.h).
 #include <iostream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "commands/access_log.h"
 #include "commands/cli.h"
 #include "commands/describe.h"
 #include "commands/output/output.h"
+#include "commands/reads.h"
 #include "ledger/base/dates.h"
 #include "ledger/base/sha256.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/jurisdiction.h"
+#include "ledger/rules/policy.h"
 
 namespace xueji {
 namespace {
 
 using xueji::v1::RecordState;
 
-absl::StatusOr<ReadScope> ScopeOf(const Views& views,
-                                  const std::string& op_id) {
-  if (op_id.empty()) return ReadScope{};
-  auto op = views.Operator(op_id);
-  if (!op.ok()) return op.status();
-  if (!op->has_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--as ", op_id, ": unknown operator"));
-  }
-  if ((*op)->sealed()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--as ", op_id, ": the account is sealed"));
-  }
-  std::optional<xueji::v1::KindergartenState> kg;
-  if ((*op)->role() == xueji::v1::REGISTRAR) {
-    auto found = views.Kindergarten((*op)->org());
-    if (!found.ok()) return found.status();
-    kg = *std::move(found);
-  }
-  return ReadScopeOf(&**op, kg.has_value() ? &*kg : nullptr);
-}
-
-absl::Status CheckRecordInScope(const Views& views, const ReadScope& scope,
-                                const RecordState& r) {
-  if (scope.region.empty()) return absl::OkStatus();
-  auto kg = views.Kindergarten(r.kindergarten());
-  if (!kg.ok()) return kg.status();
-  if (kg->has_value() && MayRead(scope, **kg)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "NOT_AUTHORIZED: that record is outside your region");
-}
-
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
   auto now = LedgerNow();
   if (!now.ok()) return now.status();
-  // The ledger's day is Beijing time (UTC+8), whatever the host's zone.
-  return absl::ToCivilDay(*now, absl::FixedTimeZone(8 * 60 * 60));
+  return BeijingDay(*now);
 }
 
 std::string KindergartenText(const Views& views, const std::string& code) {
@@ -112,68 +84,109 @@ int PrintRecords(const GlobalOptions& g,
   return kExitOk;
 }
 
-// Opens the views and the caller's scope; on failure returns the exit code.
-struct QueryContext {
-  std::unique_ptr<Views> views;
-  ReadScope scope;
-};
-absl::StatusOr<QueryContext> OpenQuery(const GlobalOptions& g) {
-  auto views = OpenViewsForQuery(g);
-  if (!views.ok()) return views.status();
-  auto scope = ScopeOf(**views, g.as_operator);
-  if (!scope.ok()) return scope.status();
-  return QueryContext{*std::move(views), *scope};
+// A scoped reader asking for a record it may not see is told the same as for
+// a number that does not exist: a read does not reveal what lies outside the
+// reader's region. Returns the record when it may be shown; otherwise the
+// refusal is recorded and *exit is set.
+std::optional<RecordState> RecordForReader(const ReadContext& c,
+                                           const std::string& command,
+                                           const std::string& no, int* exit) {
+  auto record = c.views->RecordByNumber(no);
+  if (!record.ok()) {
+    *exit = Fail(record.status());
+    return std::nullopt;
+  }
+  bool visible = record->has_value();
+  if (visible) {
+    auto may = c.MayReadRecord(**record);
+    if (!may.ok()) {
+      *exit = Fail(may.status());
+      return std::nullopt;
+    }
+    visible = *may;
+  }
+  if (visible) return **record;
+  const std::string code =
+      record->has_value() ? "NOT_AUTHORIZED" : "UNKNOWN_STUDENT";
+  *exit = c.Refuse(command, no, code,
+                   c.limited()
+                       ? absl::NotFoundError(absl::StrCat(
+                             "NOT_AUTHORIZED or UNKNOWN_STUDENT: no record ",
+                             no, " in your region"))
+                       : absl::NotFoundError(
+                             absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
+  return std::nullopt;
 }
 
 int RunShow(const GlobalOptions& g, const std::string& no) {
-  auto q = OpenQuery(g);
-  if (!q.ok()) return Fail(q.status());
-  auto record = q->views->RecordByNumber(no);
-  if (!record.ok()) return Fail(record.status());
-  if (!record->has_value()) {
-    return Fail(
-        absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
-  }
-  if (auto s = CheckRecordInScope(*q->views, q->scope, **record); !s.ok())
-    return Fail(s);
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  int exit = kExitOk;
+  auto record = RecordForReader(*c, "show", no, &exit);
+  if (!record.has_value()) return exit;
+  if (auto s = c->Record("show", no, 1); !s.ok()) return Fail(s);
   if (g.json) {
-    std::cout << ToJsonPretty(**record) << "\n";
+    std::cout << ToJsonPretty(*record) << "\n";
   } else {
-    PrintRecord(*q->views, **record);
+    PrintRecord(*c->views, *record);
   }
   return kExitOk;
 }
 
 int RunFind(const GlobalOptions& g, const std::string& type_name,
             const std::string& number) {
-  xueji::v1::IdType type;  // checked by the option (IsMember)
-  xueji::v1::IdType_Parse(type_name, &type);
-  auto q = OpenQuery(g);
-  if (!q.ok()) return Fail(q.status());
-  auto records = q->views->RecordsByIdentity(type, NormalizeIdNumber(number));
+  xueji::v1::IdType type;
+  if (!xueji::v1::IdType_Parse(type_name, &type) ||
+      type == xueji::v1::ID_TYPE_UNSPECIFIED) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--id-type ", type_name,
+                     ": not one of RESIDENT_ID, "
+                     "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
+                     "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
+  }
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  const std::string normalized = NormalizeIdNumber(number);
+  auto records = c->views->RecordsByIdentity(type, normalized);
   if (!records.ok()) return Fail(records.status());
   std::vector<RecordState> visible;
   for (auto& r : *records) {
-    if (CheckRecordInScope(*q->views, q->scope, r).ok()) visible.push_back(r);
+    auto may = c->MayReadRecord(r);
+    if (!may.ok()) return Fail(may.status());
+    if (*may) visible.push_back(r);
   }
+  // The access log keeps no document number: only its SHA-256.
+  const std::string query =
+      absl::StrCat(type_name, " sha256:", HexEncode(Sha256(normalized)));
+  if (auto s = c->Record("find", query, static_cast<int64_t>(visible.size()));
+      !s.ok())
+    return Fail(s);
   return PrintRecords(g, visible);
 }
 
 int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
-  auto q = OpenQuery(g);
-  if (!q.ok()) return Fail(q.status());
-  auto known = q->views->Kindergarten(kg);
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  const std::string query =
+      absl::StrCat("kindergarten ", kg, all ? " --all" : "");
+  auto known = c->views->Kindergarten(kg);
   if (!known.ok()) return Fail(known.status());
   if (!known->has_value()) {
-    return Fail(absl::NotFoundError(
-        absl::StrCat("UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
+    return c->Refuse("list", query, "UNKNOWN_KINDERGARTEN",
+                     absl::NotFoundError(absl::StrCat(
+                         "UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
   }
-  if (!MayRead(q->scope, **known)) {
-    return Fail(absl::InvalidArgumentError(
-        "NOT_AUTHORIZED: that kindergarten is outside your region"));
+  if (!MayRead(c->scope, **known)) {
+    return c->Refuse(
+        "list", query, "NOT_AUTHORIZED",
+        absl::InvalidArgumentError(
+            "NOT_AUTHORIZED: that kindergarten is outside your region"));
   }
-  auto records = q->views->RecordsAtKindergarten(kg, all);
+  auto records = c->views->RecordsAtKindergarten(kg, all);
   if (!records.ok()) return Fail(records.status());
+  if (auto s = c->Record("list", query, static_cast<int64_t>(records->size()));
+      !s.ok())
+    return Fail(s);
   if (!g.json) {
     std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
               << ((*known)->closed() ? " (closed)" : "") << "\n";
@@ -183,16 +196,6 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
 
 int RunHistory(const GlobalOptions& g, const std::string& no,
                const std::string& as_of_text) {
-  auto q = OpenQuery(g);
-  if (!q.ok()) return Fail(q.status());
-  auto current = q->views->RecordByNumber(no);
-  if (!current.ok()) return Fail(current.status());
-  if (!current->has_value()) {
-    return Fail(
-        absl::NotFoundError(absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
-  }
-  if (auto s = CheckRecordInScope(*q->views, q->scope, **current); !s.ok())
-    return Fail(s);
   std::optional<absl::Time> as_of;
   if (!as_of_text.empty()) {
     auto t = ParseRfc3339(as_of_text);
@@ -202,7 +205,11 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
                        ": not an RFC 3339 time (2025-10-01T00:00:00Z)")));
     as_of = *t;
   }
-  auto events = q->views->HistoryOfStudent(no);
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  int exit = kExitOk;
+  if (!RecordForReader(*c, "history", no, &exit).has_value()) return exit;
+  auto events = c->views->HistoryOfStudent(no);
   if (!events.ok()) return Fail(events.status());
   std::vector<const StoredEvent*> shown;
   for (const auto& e : *events) {
@@ -214,10 +221,15 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   }
   std::optional<RecordState> state_then;
   if (as_of.has_value()) {
-    auto s = q->views->StateAsOf(no, *as_of);
+    auto s = c->views->StateAsOf(no, *as_of);
     if (!s.ok()) return Fail(s.status());
     state_then = *s;
   }
+  if (auto s = c->Record(
+          "history",
+          as_of_text.empty() ? no : absl::StrCat(no, " as of ", as_of_text), 1);
+      !s.ok())
+    return Fail(s);
   if (g.json) {
     xueji::v1::History history;
     history.set_student_no(no);
@@ -239,18 +251,59 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     const auto& ev = e->event;
     t.Add({absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
            ev.business_date(), EventType(ev), ActorText(ev.actor()),
-           ev.request_id(), EventSummary(ev)});
+           ev.request_id(),
+           ev.late_reason().empty()
+               ? EventSummary(ev)
+               : absl::StrCat(EventSummary(ev),
+                              " [entered late: ", ev.late_reason(), "]")});
   }
   t.Print(std::cout);
   if (as_of.has_value()) {
     std::cout << "\nstate as of " << as_of_text << ":\n";
     if (state_then.has_value() && state_then->status() != 0) {
-      PrintRecord(*q->views, *state_then);
+      PrintRecord(*c->views, *state_then);
     } else {
       std::cout << "(no record yet)\n";
     }
   }
   return kExitOk;
+}
+
+// Drops from each anomaly the related student numbers of records the
+// reader may not see, saying how many in its detail.
+absl::Status LimitRelated(const ReadContext& c,
+                          xueji::v1::AnomalyReport* report) {
+  if (!c.limited()) return absl::OkStatus();
+  std::map<std::string, bool> visible;  // by student number
+  for (auto& a : *report->mutable_anomalies()) {
+    std::vector<std::string> kept;
+    int hidden = 0;
+    for (const std::string& no : a.related()) {
+      auto it = visible.find(no);
+      if (it == visible.end()) {
+        auto record = c.views->RecordByNumber(no);
+        if (!record.ok()) return record.status();
+        bool may = false;
+        if (record->has_value()) {
+          auto m = c.MayReadRecord(**record);
+          if (!m.ok()) return m.status();
+          may = *m;
+        }
+        it = visible.emplace(no, may).first;
+      }
+      if (it->second) {
+        kept.push_back(no);
+      } else {
+        ++hidden;
+      }
+    }
+    if (hidden == 0) continue;
+    a.clear_related();
+    for (std::string& no : kept) a.add_related(std::move(no));
+    a.set_detail(absl::StrCat(a.detail(), "; ", hidden,
+                              " of them outside your region (not shown)"));
+  }
+  return absl::OkStatus();
 }
 
 int RunAnomalies(const GlobalOptions& g, const std::string& region,
@@ -272,14 +325,17 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
     if (!today.ok()) return Fail(today.status());
     query.as_of = *today;
   }
-  auto q = OpenQuery(g);
+  auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
+  const std::string what =
+      absl::StrCat("region ", region.empty() ? "(own)" : region,
+                   kind_name.empty() ? "" : " kind " + kind_name, " as of ",
+                   FormatDate(query.as_of));
   auto scoped = NarrowRegion(q->scope, region);
-  if (!scoped.ok()) return Fail(scoped.status());
-  auto policy = LoadPolicy(g);
-  if (!policy.ok()) return Fail(policy.status());
+  if (!scoped.ok()) {
+    return q->Refuse("anomalies", what, "NOT_AUTHORIZED", scoped.status());
+  }
   query.region = *scoped;
-  query.policy = &*policy;
   query.calendar = &WorkingCalendar::Default();
   auto report = q->views->Anomalies(query);
   if (!report.ok()) return Fail(report.status());
@@ -289,6 +345,9 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
       if (list->Get(i).kindergarten() != q->scope.kindergarten)
         list->DeleteSubrange(i, 1);
   }
+  if (absl::Status s = LimitRelated(*q, &*report); !s.ok()) return Fail(s);
+  if (auto s = q->Record("anomalies", what, report->anomalies_size()); !s.ok())
+    return Fail(s);
   if (g.json) {
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
@@ -321,23 +380,198 @@ void PrintCounts(
 int RunStats(const GlobalOptions& g, const std::string& region) {
   auto today = TodayByLedgerClock();
   if (!today.ok()) return Fail(today.status());
-  auto q = OpenQuery(g);
+  auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
+  const std::string what =
+      absl::StrCat("region ", region.empty() ? "(own)" : region);
   auto scoped = NarrowRegion(q->scope, region);
-  if (!scoped.ok()) return Fail(scoped.status());
-  auto stats = q->views->ComputeStats(*scoped, *today);
+  if (!scoped.ok()) {
+    return q->Refuse("stats", what, "NOT_AUTHORIZED", scoped.status());
+  }
+  // A registrar counts its own kindergarten only, not its county's.
+  auto stats = q->views->ComputeStats(*scoped, *today, q->scope.kindergarten);
   if (!stats.ok()) return Fail(stats.status());
+  if (auto s = q->Record("stats", what, 0); !s.ok()) return Fail(s);
   if (g.json) {
     std::cout << ToJsonPretty(*stats) << "\n";
     return kExitOk;
   }
-  std::cout << "live records" << (scoped->empty() ? "" : " in " + *scoped)
+  std::cout << "live records"
+            << (!q->scope.kindergarten.empty()
+                    ? " at kindergarten " + q->scope.kindergarten
+                    : (scoped->empty() ? "" : " in " + *scoped))
             << " on " << FormatDate(*today) << ": " << stats->live_records()
             << "\n";
   PrintCounts("by county", stats->by_county());
   PrintCounts("by kindergarten", stats->by_kindergarten());
   PrintCounts("by status (all records)", stats->by_status());
   PrintCounts("by age (years)", stats->by_age());
+  return kExitOk;
+}
+
+// The policy versions the log records: those in force on a day, or all.
+int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
+  absl::CivilDay as_of;
+  if (!as_of_text.empty()) {
+    auto d = ParseDate(as_of_text);
+    if (!d.ok())
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--as-of ", as_of_text, ": not a date YYYY-MM-DD")));
+    as_of = *d;
+  } else {
+    auto today = TodayByLedgerClock();
+    if (!today.ok()) return Fail(today.status());
+    as_of = *today;
+  }
+  auto views = OpenViewsForQuery(g);
+  if (!views.ok()) return Fail(views.status());
+  auto history = (*views)->Policies();
+  if (!history.ok()) return Fail(history.status());
+  const std::vector<xueji::v1::PolicySet> versions =
+      all ? history->Versions() : history->VersionsInForce(as_of);
+  if (g.json) {
+    xueji::v1::PolicyVersions out;
+    for (const auto& v : versions) *out.add_versions() = v;
+    if (!all) out.set_as_of(FormatDate(as_of));
+    out.set_all(all);
+    std::cout << ToJsonPretty(out) << "\n";
+    return kExitOk;
+  }
+  if (all) {
+    std::cout << "every policy version recorded\n";
+  } else {
+    std::cout << "policy in force on " << FormatDate(as_of) << "\n";
+  }
+  Table t({"region", "version", "effective from", "settings"});
+  for (const auto& v : versions) {
+    t.Add({v.region(), absl::StrCat(v.version()), v.effective_from(),
+           ToJsonLine(v.policy())});
+  }
+  t.Print(std::cout);
+  if (versions.empty()) {
+    std::cout << "(no version recorded: the built-in national defaults "
+                 "apply)\n";
+  }
+  std::cout << "built-in national defaults: "
+            << ToJsonLine(ToSettings(Policy())) << "\n";
+  return kExitOk;
+}
+
+// The region an operator acts in, for scoping the access log: a registrar's
+// kindergarten's county, else its org. "" when unknown.
+std::string RegionOfOperator(const Views& views, const std::string& id,
+                             std::map<std::string, std::string>* cache) {
+  auto it = cache->find(id);
+  if (it != cache->end()) return it->second;
+  std::string region;
+  auto op = views.Operator(id);
+  if (op.ok() && op->has_value()) {
+    region = (*op)->org();
+    if ((*op)->role() == xueji::v1::REGISTRAR) {
+      auto kg = views.Kindergarten(region);
+      region = kg.ok() && kg->has_value() ? (*kg)->county() : "";
+    }
+  }
+  return cache->emplace(id, region).first->second;
+}
+
+// ledger access-log: the reads recorded, checked as a chain. Auditors and
+// officers read the reads of the operators of their region.
+int RunAccessLog(const GlobalOptions& g, const std::string& op,
+                 const std::string& since_text) {
+  std::optional<absl::Time> since;
+  if (!since_text.empty()) {
+    auto t = ParseRfc3339(since_text);
+    if (!t.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--since ", since_text,
+                       ": not an RFC 3339 time (2025-10-01T00:00:00Z)")));
+    }
+    since = *t;
+  }
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  const std::string what =
+      absl::StrCat(op.empty() ? "" : "operator " + op,
+                   !op.empty() && since.has_value() ? " " : "",
+                   since.has_value() ? "since " + since_text : "");
+  if (!c->reader.empty()) {
+    auto reader = c->views->Operator(c->reader);
+    if (!reader.ok()) return Fail(reader.status());
+    const auto role = (*reader)->role();
+    if (role != xueji::v1::AUDITOR && role != xueji::v1::OFFICER) {
+      return c->Refuse("access-log", what, "NOT_AUTHORIZED",
+                       absl::InvalidArgumentError(
+                           "NOT_AUTHORIZED: the access log is read by "
+                           "auditors and officers"));
+    }
+  }
+  auto report = ReadAccessLog(c->access_log);
+  if (!report.ok() && !absl::IsNotFound(report.status())) {
+    return Fail(report.status());
+  }
+  AccessLogReport log = report.ok() ? *std::move(report) : AccessLogReport{};
+  std::map<std::string, std::string> regions;
+  std::vector<const xueji::v1::AccessEntry*> shown;
+  for (const auto& e : log.entries) {
+    if (!op.empty() && e.operator_() != op) continue;
+    if (since.has_value()) {
+      auto at = ParseRfc3339(e.at());
+      if (at.ok() && *at < *since) continue;
+    }
+    if (c->limited()) {
+      const std::string region =
+          RegionOfOperator(*c->views, e.operator_(), &regions);
+      if (region.empty() || !AreaTable::InRegion(region, c->scope.region)) {
+        continue;
+      }
+    }
+    shown.push_back(&e);
+  }
+  if (auto s =
+          c->Record("access-log", what, static_cast<int64_t>(shown.size()));
+      !s.ok())
+    return Fail(s);
+  if (g.json) {
+    xueji::v1::AccessLogView out;
+    for (const auto* e : shown) *out.add_entries() = *e;
+    out.set_total(static_cast<int64_t>(log.entries.size()));
+    out.set_intact(log.breaks.empty());
+    for (const AccessLogBreak& b : log.breaks) {
+      auto* brk = out.add_breaks();
+      brk->set_line(b.line);
+      brk->set_seq(b.seq);
+      brk->set_problem(b.problem);
+    }
+    std::cout << ToJsonPretty(out) << "\n";
+  } else {
+    Table t(
+        {"seq", "at", "operator", "command", "query", "records", "refused"});
+    for (const auto* e : shown) {
+      t.Add({absl::StrCat(e->seq()), e->at(), e->operator_(), e->command(),
+             e->query(), absl::StrCat(e->records()), e->refused()});
+    }
+    t.Print(std::cout);
+    std::cout << shown.size() << " of " << log.entries.size() << " entries\n";
+  }
+  for (const std::string& note : log.notes) {
+    std::cerr << "ledger: note: access log " << c->access_log << ": " << note
+              << "\n";
+  }
+  if (!log.breaks.empty()) {
+    for (const AccessLogBreak& b : log.breaks) {
+      std::cerr << "ledger: BREAK in the access log at line " << b.line
+                << (b.seq > 0 ? absl::StrCat(" (entry ", b.seq, ")") : "")
+                << ": " << b.problem << "\n";
+    }
+    const AccessLogBreak& first = log.breaks[0];
+    return Fail(absl::DataLossError(absl::StrCat(
+        "the access log ", c->access_log, " is broken in ", log.breaks.size(),
+        " place(s): the first at line ", first.line,
+        first.seq > 0 ? absl::StrCat(" (entry ", first.seq, ")") : "", ": ",
+        first.problem)));
+  }
+  if (!g.json) std::cout << "access log chain intact\n";
   return kExitOk;
 }
 
@@ -425,6 +659,35 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   stats->add_flag("--json", g.json, "JSON instead of a table");
   stats->callback([&g, &run, sregion] {
     run = [&g, sregion] { return RunStats(g, *sregion); };
+  });
+
+  auto pdate = std::make_shared<std::string>();
+  auto pall = std::make_shared<bool>(false);
+  auto policy = app.add_subcommand(
+      "policy",
+      "The policy versions the log records (setPolicy requests, Art. 26): "
+      "those in force on a day, national first.");
+  policy->add_option("--as-of", *pdate,
+                     "YYYY-MM-DD (default: today by the ledger clock)");
+  policy->add_flag("--all", *pall, "every version recorded");
+  policy->add_flag("--json", g.json, "JSON instead of a table");
+  policy->callback([&g, &run, pdate, pall] {
+    run = [&g, pdate, pall] { return RunPolicy(g, *pdate, *pall); };
+  });
+
+  auto aop = std::make_shared<std::string>();
+  auto since = std::make_shared<std::string>();
+  auto access = app.add_subcommand(
+      "access-log",
+      "Who read what, when (DATA/access.log, or access.log beside --views "
+      "DIR): every read of personal data, refused ones included; checks its "
+      "hash chain (exit 3 naming the entry where it breaks). For auditors and "
+      "officers: the reads of their region's operators.");
+  access->add_option("--operator", *aop, "only this operator's reads");
+  access->add_option("--since", *since, "RFC 3339 time: only reads from then");
+  access->add_flag("--json", g.json, "JSON instead of a table");
+  access->callback([&g, &run, aop, since] {
+    run = [&g, aop, since] { return RunAccessLog(g, *aop, *since); };
   });
 }
 

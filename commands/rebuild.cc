@@ -18,8 +18,7 @@ namespace fs = std::filesystem;
 // Builds fresh views of `log` at `dir` (removed first); returns their digest.
 absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
                                        const CatchUpOptions& options,
-                                       int64_t* applied,
-                                       bool gaps_allowed) {
+                                       int64_t* applied, bool gaps_allowed) {
   if (absl::Status s = Views::Destroy(dir); !s.ok()) return s;
   ViewsOptions views_options;
   views_options.offset_gaps_allowed = gaps_allowed;
@@ -62,7 +61,8 @@ absl::Status SwapInto(const std::string& fresh, const std::string& target) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DigestOfStore(const std::string& dir) {
+absl::StatusOr<std::string> DigestOfStore(const std::string& dir,
+                                          bool content) {
   if (!fs::exists(dir)) {
     return absl::NotFoundError(absl::StrCat("no views store at ", dir));
   }
@@ -71,7 +71,7 @@ absl::StatusOr<std::string> DigestOfStore(const std::string& dir) {
   options.create_if_missing = false;
   auto views = Views::Open(dir, options);
   if (!views.ok()) return views.status();
-  return (*views)->Digest();
+  return content ? (*views)->ContentDigest() : (*views)->Digest();
 }
 
 void PrintReplayed(int64_t applied, const std::string& until_text,
@@ -123,6 +123,20 @@ void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json) {
   for (const auto& b : report.breaks()) {
     std::cout << "BREAK at partition " << b.partition() << " offset "
               << b.offset() << ": " << b.problem() << "\n";
+  }
+  if (report.has_digest()) {
+    const auto& d = report.digest();
+    std::cout << "digest " << d.file() << ", taken at " << d.taken_at()
+              << (d.signer().empty() ? "" : " by " + d.signer()) << ":\n";
+    for (const std::string& line : d.matched()) {
+      std::cout << "  " << line << "\n";
+    }
+    if (d.problems().empty()) {
+      std::cout << "the log still holds the history the digest anchored\n";
+    }
+    for (const std::string& problem : d.problems()) {
+      std::cout << "DIGEST MISMATCH: " << problem << "\n";
+    }
   }
   for (const std::string& problem : report.damage()) {
     std::cout << "DAMAGE: " << problem << "\n";

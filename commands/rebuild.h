@@ -33,7 +33,9 @@ absl::Status SwapInto(const std::string& fresh, const std::string& target);
 
 // Digest of the views store at `dir`, opened as a secondary instance (a
 // projector or a writer may hold it).
-absl::StatusOr<std::string> DigestOfStore(const std::string& dir);
+// With `content`, Views::ContentDigest (no log positions).
+absl::StatusOr<std::string> DigestOfStore(const std::string& dir,
+                                          bool content = false);
 
 // "replayed N events[ up to T]; views digest D[ (identical ...)]".
 void PrintReplayed(int64_t applied, const std::string& until_text,

@@ -113,20 +113,6 @@ void Progress::Done(int64_t done) {
             << (NowMs() - started_ms_) / 1000.0 << " s\n";
 }
 
-absl::StatusOr<PolicyBook> LoadPolicy(const GlobalOptions& options) {
-  std::string path = options.policy_file;
-  if (path.empty()) {
-    const char* env = std::getenv("LEDGER_POLICY");
-    if (env != nullptr && *env) path = env;
-  }
-  if (path.empty()) {
-    std::string in_dir = options.data_dir + "/policy.json";
-    if (std::filesystem::exists(in_dir)) path = in_dir;
-  }
-  if (path.empty()) return PolicyBook();
-  return PolicyBook::FromFile(path);
-}
-
 absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
     const GlobalOptions& options) {
   return Open(options, LockTimeout());
@@ -153,10 +139,7 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
     const GlobalOptions& options, absl::Duration lock_timeout,
     Purpose purpose) {
   if (auto now = LedgerNow(); !now.ok()) return now.status();
-  auto policy = LoadPolicy(options);
-  if (!policy.ok()) return policy.status();
   std::unique_ptr<WriteSession> s(new WriteSession());
-  s->policy_ = *std::move(policy);
   DataDir dir{options.data_dir};
   auto lock = WriterLock::Acquire(dir, lock_timeout);
   if (!lock.ok()) return lock.status();
@@ -206,7 +189,7 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
   s->checked_log_ = ChainChecked(*s->log_);
   // (A failure here may be the log's or the state's: the message names it.)
   auto processor = RequestProcessor::Open(
-      s->checked_log_.get(), s->state_kv_.get(), &s->policy_, &ClockNow);
+      s->checked_log_.get(), s->state_kv_.get(), &ClockNow);
   if (!processor.ok()) return processor.status();
   s->processor_ = *std::move(processor);
   if (purpose == Purpose::kRead) {

@@ -16,12 +16,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "ledger/storage/data_dir.h"
-#include "ledger/log/event_log.h"
 #include "ledger/kafka/kafka_config.h"
-#include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
+#include "ledger/log/event_log.h"
 #include "ledger/processor/processor.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/storage/kv.h"
 #include "projections/views.h"
 
 namespace xueji {
@@ -36,10 +35,11 @@ enum ExitCode {
 class Backend;  // commands/backend.h
 
 struct GlobalOptions {
-  std::string data_dir;  // --data, else $LEDGER_DATA, else ./ledger-data
-  std::string
-      policy_file;  // --policy, else $LEDGER_POLICY, else DIR/policy.json
+  std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
   std::string as_operator;  // --as: limit reads to this operator's region
+  // --key KEYFILE, else $LEDGER_KEY: the operator's Ed25519 private key (signs
+  // digests; names the reader of a query).
+  std::string key_file;
   bool json = false;        // --json where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
@@ -114,7 +114,6 @@ class WriteSession {
   // The log as the processor and the views read it (chain-checked).
   EventLog& log() { return *checked_log_; }
   Views& views() { return *views_; }
-  const PolicyBook& policy() const { return policy_; }
   // Brings the views up to the log's head.
   absl::Status CatchUpViews(Progress* progress);
 
@@ -129,7 +128,6 @@ class WriteSession {
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<Views> views_;
-  PolicyBook policy_;
 };
 
 // Views for a query command. If no writer holds the directory, the views are
@@ -140,8 +138,6 @@ class WriteSession {
 // stderr.
 absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options);
-
-absl::StatusOr<PolicyBook> LoadPolicy(const GlobalOptions& options);
 
 }  // namespace xueji
 

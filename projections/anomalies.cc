@@ -9,11 +9,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/rules/areas.h"
 #include "ledger/base/dates.h"
-#include "ledger/decide/decider.h"
-#include "ledger/rules/identity.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/decide/decider.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/subjects.h"
 #include "projections/anomaly_rules.h"
 #include "projections/rows.h"
 #include "projections/views.h"
@@ -28,8 +29,11 @@ using xueji::v1::RecordState;
 
 class Evaluator {
  public:
-  Evaluator(const KvStore& kv, const AnomalyQuery& q)
-      : kv_(kv), q_(q), rules_{q.as_of, q.calendar, q.kind} {}
+  Evaluator(const KvStore& kv, const AnomalyQuery& q, PolicyBook policy)
+      : kv_(kv),
+        q_(q),
+        rules_{q.as_of, q.calendar, q.kind},
+        policy_(std::move(policy)) {}
 
   absl::StatusOr<std::vector<Anomaly>> Run() {
     RETURN_IF_ERROR(LoadKindergartens());
@@ -42,6 +46,7 @@ class Evaluator {
       }
     }
     if (rules_.Want(Anomaly::DORMANT_ACCOUNT)) RETURN_IF_ERROR(CheckOperators());
+    if (rules_.Want(Anomaly::LATE_ENTRY)) RETURN_IF_ERROR(CheckLateEntries());
     return std::move(out_);
   }
 
@@ -105,7 +110,7 @@ class Evaluator {
     facts.arrived_on = std::move(parsed.arrived_on);
     facts.temp_assigned_on = std::move(parsed.temp_assigned_on);
     facts.county = CountyOf(r.kindergarten());
-    facts.policy = &q_.policy->ForCounty(facts.county);
+    facts.policy = &policy_.ForCounty(facts.county);
     auto kg = kgs_.find(r.kindergarten());
     if (kg != kgs_.end()) facts.kindergarten = &kg->second;
     if (rules_.Want(Anomaly::PHANTOM)) {
@@ -201,9 +206,53 @@ class Evaluator {
                           !AreaTable::InRegion(facts.county, q_.region))) {
       return absl::OkStatus();
     }
-    facts.policy = &q_.policy->ForCounty(facts.county);
+    facts.policy = &policy_.ForCounty(facts.county);
     if (std::optional<Anomaly> a = AccountAnomaly(facts, rules_)) {
       out_.push_back(*std::move(a));
+    }
+    return absl::OkStatus();
+  }
+
+  // LATE_ENTRY: every late entry row, placed by what it changed (a record:
+  // its current kindergarten; a kindergarten; a policy: its region).
+  absl::Status CheckLateEntries() {
+    std::vector<xueji::v1::Event> entries;
+    bool bad = false;
+    RETURN_IF_ERROR(
+        kv_.ScanPrefix(views_internal::kLateEntryPrefix,
+                       [&](std::string_view, std::string_view value) {
+                         xueji::v1::Event& event = entries.emplace_back();
+                         bad = !event.ParseFromArray(
+                             value.data(), static_cast<int>(value.size()));
+                         return !bad;
+                       }));
+    if (bad) return absl::DataLossError("views: unparseable late-entry row");
+    for (const xueji::v1::Event& event : entries) {
+      LateEntryFacts facts;
+      facts.event = &event;
+      const ParsedSubject subject = ParseSubject(event.subject());
+      if (subject.kind == SubjectKind::kRecord) {
+        RecordState r;
+        ASSIGN_OR_RETURN(
+            bool found,
+            GetMessage(kv_, views_internal::RecordKey(event.subject()), &r));
+        if (found) {
+          facts.student_no = r.student_no();
+          facts.kindergarten = r.kindergarten();
+        }
+      } else if (subject.kind == SubjectKind::kKindergarten) {
+        facts.kindergarten = std::string(subject.id);
+      }
+      facts.county = subject.kind == SubjectKind::kPolicy
+                         ? std::string(subject.id)
+                         : CountyOf(facts.kindergarten);
+      if (!Everything() && (facts.county.empty() ||
+                            !AreaTable::InRegion(facts.county, q_.region))) {
+        continue;
+      }
+      if (std::optional<Anomaly> a = LateEntryAnomaly(facts, rules_)) {
+        out_.push_back(*std::move(a));
+      }
     }
     return absl::OkStatus();
   }
@@ -211,6 +260,7 @@ class Evaluator {
   const KvStore& kv_;
   const AnomalyQuery& q_;
   const AnomalyRules rules_;
+  const PolicyBook policy_;  // the log's, in force on the as-of date
   std::map<std::string, KindergartenState> kgs_;
   std::map<std::string, xueji::v1::Event> verifications_;
   std::vector<Anomaly> out_;
@@ -220,10 +270,12 @@ class Evaluator {
 
 absl::StatusOr<xueji::v1::AnomalyReport> Views::Anomalies(
     const AnomalyQuery& query) const {
-  if (query.policy == nullptr || query.calendar == nullptr) {
-    return absl::InvalidArgumentError("anomalies need a policy and a calendar");
+  if (query.calendar == nullptr) {
+    return absl::InvalidArgumentError("anomalies need a calendar");
   }
-  Evaluator evaluator(*kv_, query);
+  absl::StatusOr<PolicyHistory> policies = Policies();
+  if (!policies.ok()) return policies.status();
+  Evaluator evaluator(*kv_, query, policies->InForce(query.as_of));
   absl::StatusOr<std::vector<Anomaly>> found = evaluator.Run();
   if (!found.ok()) return found.status();
   auto key = [](const Anomaly& a) {

@@ -1,16 +1,15 @@
 // Anomalies: each kind planted with hand-built events in a real embedded log
 // (so no decider rule can stop the planting), reported as of a date; clean
 // records are not; region filtering; order; no identity numbers in details.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "ledger/rules/calendar.h"
-#include "ledger/rules/policy.h"
+#include "ledger/rules/subjects.h"
 #include "projections/test_support.h"
 #include "projections/views.h"
 
@@ -129,7 +128,6 @@ class Plant {
     q.region = region;
     q.kind = kind;
     q.as_of = as_of;
-    q.policy = &policy_;
     q.calendar = &WorkingCalendar::Default();
     auto report = (*views)->Anomalies(q);
     REQUIRE(report.ok());
@@ -141,7 +139,6 @@ class Plant {
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<testing::EventWriter> writer_;
   std::map<std::string, std::string> subject_of_, kg_of_;
-  PolicyBook policy_;
 };
 
 xueji::v1::Child Kid(const std::string& name, const std::string& birth,
@@ -176,9 +173,11 @@ std::vector<std::string> Flagged(const AnomalyReport& r, Anomaly::Kind kind) {
 const Anomaly* Find(const AnomalyReport& r, Anomaly::Kind kind,
                     const std::string& no) {
   for (const auto& a : r.anomalies()) {
-    if (a.kind() == kind && (a.student_no() == no || a.operator_() == no)) {
-      return &a;
-    }
+    // An account's anomaly is found by its operator id, a record's by its
+    // student number ("" for a kindergarten's).
+    const std::string& who =
+        a.operator_().empty() ? a.student_no() : a.operator_();
+    if (a.kind() == kind && who == no) return &a;
   }
   return nullptr;
 }
@@ -476,6 +475,122 @@ TEST_CASE("DORMANT_ACCOUNT: unsealed operators unused past sealAfterMonths") {
   CHECK(a->kindergarten() == "350503001");
   CHECK(a->since() == "2025-07-01");
   CHECK(p.Report("350502", Anomaly::DORMANT_ACCOUNT).anomalies_size() == 0);
+}
+
+TEST_CASE(
+    "DORMANT_ACCOUNT: activity is the day an event was recorded, not "
+    "the business date it claims",
+    "[clock]") {
+  Plant p;
+  p.Op("op-late", xueji::v1::APPROVER, "350503", "2025-01-01");
+  Clean c(101);
+  p.Request(c.no, "350503001", c.child, "2025-03-01", "2025-03-01");
+  // Approved for 1 March, but entered on 1 November.
+  Event approved = p.Rec(c.no, "2025-03-01", "op-late");
+  approved.set_recorded_at("2025-11-01T02:00:00Z");
+  approved.mutable_record_established()->set_kindergarten("350503001");
+  p.Append(approved);
+  AnomalyReport r = p.Report("", Anomaly::DORMANT_ACCOUNT);
+  CHECK(Find(r, Anomaly::DORMANT_ACCOUNT, "op-late") == nullptr);
+  // Six months after 1 November it is.
+  AnomalyReport later =
+      p.Report("", Anomaly::DORMANT_ACCOUNT, absl::CivilDay(2026, 5, 2));
+  const Anomaly* a = Find(later, Anomaly::DORMANT_ACCOUNT, "op-late");
+  REQUIRE(a != nullptr);
+  CHECK(a->since() == "2026-05-01");
+}
+
+// A decider's event ids: the first event of a decision is the request's 0th.
+void FirstOfItsDecision(Event& e) {
+  e.set_event_id(EventId(e.request_id(), 0));
+}
+
+TEST_CASE("LATE_ENTRY: entries recorded late, with their reason", "[clock]") {
+  Plant p;
+  Clean late(101), refused(103), timely(105);
+  for (const Clean* c : {&late, &refused, &timely}) {
+    p.Request(c->no, c->no == timely.no ? "350503001" : "350502001", c->child,
+              "2025-10-09", "2025-10-09");
+  }
+  // Approved on 10 October, entered on 24 October (11 working days later:
+  // Saturday 11 October was one) with a reason.
+  Event approved = p.Rec(late.no, "2025-10-10", "op-c1");
+  approved.set_recorded_at("2025-10-24T03:00:00Z");
+  approved.set_late_reason("审核当日系统故障");
+  FirstOfItsDecision(approved);
+  approved.mutable_record_established()->set_kindergarten("350502001");
+  p.Append(approved);
+  // A late request that was refused changed nothing: not reported.
+  Event rejected = p.Rec(refused.no, "2025-10-10", "op-c1");
+  rejected.set_recorded_at("2025-10-24T03:00:00Z");
+  rejected.set_late_reason("补录");
+  FirstOfItsDecision(rejected);
+  rejected.set_outcome(xueji::v1::REJECTED);
+  rejected.mutable_request_rejected()->set_code(xueji::v1::NOT_AUTHORIZED);
+  p.Append(rejected);
+  // Approved on time.
+  Event on_time = p.Rec(timely.no, "2025-10-10", "op-c2");
+  on_time.mutable_record_established()->set_kindergarten("350503001");
+  p.Append(on_time);
+  // A kindergarten's verification entered late.
+  Event verified =
+      p.Rec(late.no, "2025-10-13", "op-k1");  // envelope only, moved below
+  verified.set_subject("kg:350503001");
+  verified.set_student_no("");
+  verified.set_recorded_at("2025-10-27T03:00:00Z");
+  verified.set_late_reason("纸质核查后补录");
+  FirstOfItsDecision(verified);
+  verified.mutable_verification_recorded()->set_kindergarten("350503001");
+  verified.mutable_verification_recorded()->set_term("2025-autumn");
+  p.Append(verified);
+
+  AnomalyReport r = p.Report("", Anomaly::LATE_ENTRY);
+  REQUIRE(r.anomalies_size() == 2);
+  const Anomaly* a = Find(r, Anomaly::LATE_ENTRY, late.no);
+  REQUIRE(a != nullptr);
+  CHECK(a->kindergarten() == "350502001");
+  CHECK(a->county() == "350502");
+  CHECK(a->since() == "2025-10-10");
+  INFO(a->detail());
+  CHECK(a->detail().find("record_established for 2025-10-10 entered on "
+                         "2025-10-24, 11 working days later, by op-c1") !=
+        std::string::npos);
+  CHECK(a->detail().find("审核当日系统故障") != std::string::npos);
+  const Anomaly* kg = Find(r, Anomaly::LATE_ENTRY, "");
+  REQUIRE(kg != nullptr);
+  CHECK(kg->kindergarten() == "350503001");
+  CHECK(kg->county() == "350503");
+  CheckNoIdNumbers(r, {late.id, refused.id, timely.id});
+  // By region, and as of a day before they were entered.
+  CHECK(p.Report("350503", Anomaly::LATE_ENTRY).anomalies_size() == 1);
+  CHECK(p.Report("", Anomaly::LATE_ENTRY, absl::CivilDay(2025, 10, 24))
+            .anomalies_size() == 1);
+  CHECK(p.Report("", Anomaly::LATE_ENTRY, absl::CivilDay(2025, 10, 23))
+            .anomalies_size() == 0);
+}
+
+TEST_CASE("the anomalies use the log's policy in force on the as-of date",
+          "[policy]") {
+  Plant p;
+  // Fujian: approvals within 2 working days, from 1 December.
+  Event set = p.Rec("x", "2025-11-20", "op-35");
+  set.set_subject("policy:35");
+  set.set_student_no("");
+  set.mutable_policy_set()->set_region("35");
+  set.mutable_policy_set()->set_version(1);
+  set.mutable_policy_set()->set_effective_from("2025-12-01");
+  set.mutable_policy_set()->mutable_policy()->set_approve_working_days(2);
+  p.Append(set);
+  Clean c(101);
+  p.Request(c.no, "350502001", c.child, "2025-11-25", "2025-11-25");
+  // As of 28 November (3 working days) the national 5 still apply...
+  CHECK(p.Report("", Anomaly::OVERDUE_APPROVAL, absl::CivilDay(2025, 11, 28))
+            .anomalies_size() == 0);
+  // ... as of 1 December (4 working days) Fujian's 2 do.
+  AnomalyReport r = p.Report("", Anomaly::OVERDUE_APPROVAL);
+  const Anomaly* a = Find(r, Anomaly::OVERDUE_APPROVAL, c.no);
+  REQUIRE(a != nullptr);
+  CHECK(a->since() == "2025-11-27");  // 2 working days after 25 November
 }
 
 TEST_CASE("the report is filtered by region and sorted by kind, county, kg, no") {

@@ -269,4 +269,32 @@ std::optional<Anomaly> AccountAnomaly(const AccountFacts& facts,
   return a;
 }
 
+std::optional<Anomaly> LateEntryAnomaly(const LateEntryFacts& facts,
+                                        const AnomalyRules& rules) {
+  const xueji::v1::Event& event = *facts.event;
+  if (!rules.Want(Anomaly::LATE_ENTRY) || event.late_reason().empty() ||
+      event.outcome() == xueji::v1::REJECTED) {
+    return std::nullopt;
+  }
+  const std::string entered = ActivityDate(event);
+  std::optional<absl::CivilDay> on = Day(entered);
+  std::optional<absl::CivilDay> claimed = Day(event.business_date());
+  if (!on || !claimed || *on > rules.as_of) return std::nullopt;
+  const auto* field =
+      xueji::v1::Event::descriptor()->FindFieldByNumber(event.payload_case());
+  Anomaly a;
+  a.set_kind(Anomaly::LATE_ENTRY);
+  a.set_student_no(facts.student_no);
+  a.set_kindergarten(facts.kindergarten);
+  a.set_county(facts.county);
+  a.set_since(event.business_date());
+  a.set_detail(Cat(field == nullptr ? "an entry" : field->name(), " for ",
+                   event.business_date(), " entered on ", entered, ", ",
+                   rules.calendar->WorkingDaysBetween(*claimed, *on),
+                   " working days later, by ", event.actor().operator_id(),
+                   " (request ", event.request_id(),
+                   "); reason: ", event.late_reason()));
+  return a;
+}
+
 }  // namespace xueji

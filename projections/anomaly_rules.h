@@ -62,10 +62,30 @@ struct AccountFacts {
   const Policy* policy = nullptr;  // required
 };
 
-// DORMANT_ACCOUNT when the account is unused past the sealing deadline and
-// not sealed (rules/accounts.h); nothing for officers and auditors.
+// DORMANT_ACCOUNT when the account is unused past the sealing deadline (its
+// last activity by the ledger's clock, rules/accounts.h) and not sealed;
+// nothing for officers and auditors.
 std::optional<xueji::v1::Anomaly> AccountAnomaly(const AccountFacts& facts,
                                                  const AnomalyRules& rules);
+
+// What is known about one late entry (docs/accountability.md, "The ledger's
+// clock is the only clock").
+struct LateEntryFacts {
+  // The first event of the late decision: its envelope carries late_reason,
+  // business_date (the date claimed), recorded_at (when it was entered),
+  // the actor and the outcome. Required.
+  const xueji::v1::Event* event = nullptr;
+  std::string student_no;    // the record's current number, or ""
+  std::string kindergarten;  // the record's or the event's kindergarten
+  std::string county;        // its county (a policy event: the region)
+};
+
+// LATE_ENTRY for an entry with a lateReason that changed the ledger (not
+// refused) and was recorded on or before the as-of date; `since` is the
+// business date it was entered for, the detail names what was entered, when,
+// how many working days late, by whom and why.
+std::optional<xueji::v1::Anomaly> LateEntryAnomaly(const LateEntryFacts& facts,
+                                                   const AnomalyRules& rules);
 
 }  // namespace xueji
 

@@ -133,5 +133,40 @@ TEST_CASE("an unused account past sealAfterMonths is DORMANT, an officer never")
   CHECK_FALSE(AccountAnomaly(facts, On("2026-09-02")).has_value());
 }
 
+TEST_CASE("a late entry with a reason is LATE_ENTRY once recorded", "[clock]") {
+  xueji::v1::Event event;
+  event.set_request_id("r-9");
+  event.set_business_date("2025-09-01");
+  event.set_recorded_at("2025-09-09T01:00:00Z");  // 6 working days later
+  event.mutable_actor()->set_operator_id("appr-a");
+  event.set_outcome(xueji::v1::APPLIED);
+  event.set_late_reason("停电");
+  event.mutable_record_established()->set_kindergarten("QZ-A");
+  LateEntryFacts facts;
+  facts.event = &event;
+  facts.student_no = "G350502202105061234";
+  facts.kindergarten = "QZ-A";
+  facts.county = "350502";
+  std::optional<Anomaly> a = LateEntryAnomaly(facts, On("2025-09-09"));
+  REQUIRE(a.has_value());
+  CHECK(a->kind() == Anomaly::LATE_ENTRY);
+  CHECK(a->student_no() == facts.student_no);
+  CHECK(a->since() == "2025-09-01");
+  CHECK(a->detail() ==
+        "record_established for 2025-09-01 entered on 2025-09-09, 6 working "
+        "days later, by appr-a (request r-9); reason: 停电");
+  // Not yet recorded as of the day before; not when only another kind is
+  // wanted; not when refused; not without a reason.
+  CHECK_FALSE(LateEntryAnomaly(facts, On("2025-09-08")).has_value());
+  AnomalyRules other = On("2025-09-09");
+  other.only = Anomaly::PHANTOM;
+  CHECK_FALSE(LateEntryAnomaly(facts, other).has_value());
+  event.set_outcome(xueji::v1::REJECTED);
+  CHECK_FALSE(LateEntryAnomaly(facts, On("2025-09-09")).has_value());
+  event.set_outcome(xueji::v1::APPLIED);
+  event.clear_late_reason();
+  CHECK_FALSE(LateEntryAnomaly(facts, On("2025-09-09")).has_value());
+}
+
 }  // namespace
 }  // namespace xueji

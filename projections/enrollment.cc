@@ -6,10 +6,12 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/rules/areas.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
+#include "ledger/rules/accounts.h"
+#include "ledger/rules/areas.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/subjects.h"
 #include "projections/rows.h"
 #include "projections/views.h"
 
@@ -130,10 +132,11 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
-// Activity is a max over business dates: commutative across partitions.
+// Activity is a max over the days events were recorded (by the ledger's
+// clock, rules/accounts.h): commutative across partitions.
 absl::Status ApplyActivity(KvStore* kv, const Event& event) {
   const std::string& op = event.actor().operator_id();
-  const std::string& date = event.business_date();
+  const std::string date = ActivityDate(event);
   if (op.empty() || date.empty()) return absl::OkStatus();
   absl::StatusOr<std::optional<std::string>> last = kv->Get(ActivityKey(op));
   if (!last.ok()) return last.status();
@@ -141,14 +144,32 @@ absl::Status ApplyActivity(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
+// A late entry (docs/accountability.md): one row per request, from the first
+// event of its decision, for the LATE_ENTRY anomaly.
+void ApplyLateEntry(KvStore* kv, const Event& event) {
+  if (event.late_reason().empty() ||
+      event.event_id() != EventId(event.request_id(), 0)) {
+    return;
+  }
+  Event entry = event;
+  entry.clear_hash();
+  entry.clear_prev_hash();
+  PutMessage(kv, LateEntryKey(event.request_id()), entry);
+}
+
 }  // namespace
 
 absl::Status ApplyEnrollment(KvStore* kv, const Event& event) {
   if (absl::Status s = ApplyActivity(kv, event); !s.ok()) return s;
+  ApplyLateEntry(kv, event);
   const std::string& subject = event.subject();
   if (IsRecordSubject(subject)) return ApplyRecord(kv, event);
   if (IsKindergartenSubject(subject)) return ApplyKindergarten(kv, event);
   if (IsOperatorSubject(subject)) return ApplyOperator(kv, event);
+  if (event.has_policy_set()) {
+    const xueji::v1::PolicySet& set = event.policy_set();
+    PutMessage(kv, PolicyKey(set.region(), set.version()), set);
+  }
   return absl::OkStatus();  // req:<id> refusals: audit rows only
 }
 
@@ -287,6 +308,27 @@ absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(
   return std::optional<xueji::v1::OperatorState>(std::move(state));
 }
 
+absl::StatusOr<std::optional<std::string>> Views::OperatorWithKey(
+    std::string_view key_id) const {
+  std::optional<std::string> holder;
+  bool bad = false;
+  absl::Status s = kv_->ScanPrefix("O", [&](std::string_view,
+                                            std::string_view value) {
+    xueji::v1::OperatorState state;
+    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = true;
+      return false;
+    }
+    for (const auto& key : state.keys()) {
+      if (key.key_id() == key_id) holder = state.id();
+    }
+    return !holder.has_value();
+  });
+  if (!s.ok()) return s;
+  if (bad) return absl::DataLossError("views: unparseable operator row");
+  return holder;
+}
+
 namespace {
 
 void AppendRows(const std::map<std::string, int64_t>& counts,
@@ -300,8 +342,24 @@ void AppendRows(const std::map<std::string, int64_t>& counts,
 
 }  // namespace
 
-absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
-                                                     absl::CivilDay as_of) const {
+absl::StatusOr<PolicyHistory> Views::Policies() const {
+  std::vector<xueji::v1::PolicySet> versions;
+  bool bad = false;
+  absl::Status s = kv_->ScanPrefix(
+      views_internal::kPolicyPrefix,
+      [&](std::string_view, std::string_view value) {
+        xueji::v1::PolicySet& set = versions.emplace_back();
+        bad = !set.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        return !bad;
+      });
+  if (!s.ok()) return s;
+  if (bad) return absl::DataLossError("views: unparseable policy row");
+  return PolicyHistory::From(versions);
+}
+
+absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(
+    std::string_view region, absl::CivilDay as_of,
+    std::string_view kindergarten) const {
   absl::StatusOr<std::vector<xueji::v1::KindergartenState>> kgs =
       Kindergartens("");
   if (!kgs.ok()) return kgs.status();
@@ -318,6 +376,7 @@ absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(std::string_view region,
     size_t kg_end = key.find('\0', 1);
     size_t status_end = key.find('\0', kg_end + 1);
     std::string kg(key.substr(1, kg_end - 1));
+    if (!kindergarten.empty() && kg != kindergarten) return true;
     int status = std::atoi(std::string(key.substr(kg_end + 1, 2)).c_str());
     std::string_view birth = key.substr(status_end + 1);
     auto county = county_of.find(kg);

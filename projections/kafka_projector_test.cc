@@ -6,9 +6,6 @@
 #include "projections/kafka_projector.h"
 
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -18,10 +15,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
-#include "ledger/log/hash_chain.h"
-#include "ledger/rules/identity.h"
 #include "ledger/kafka/kafka_log.h"
+#include "ledger/log/hash_chain.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/identity.h"
+#include "tests/support/kafka_cluster.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -30,42 +28,15 @@ namespace {
 using xueji::v1::Request;
 using xueji::v1::Result;
 
-// The mock cluster tool with 6 partitions per topic, stopped at the end.
-class MockKafkaProcess {
+// The mock cluster tool (tests/support) with 6 partitions per topic, and
+// the client settings these tests use with it.
+class Cluster {
  public:
-  MockKafkaProcess() {
-    int out[2];
-    REQUIRE(pipe(out) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(XUEJI_MOCK_KAFKA_BIN, XUEJI_MOCK_KAFKA_BIN, "--brokers", "3",
-            "--partitions", "6", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = fdopen(out[0], "r");
-    char line[1024] = {0};
-    if (fgets(line, sizeof(line), stdout_) != nullptr) bootstrap_ = line;
-    if (!bootstrap_.empty() && bootstrap_.back() == '\n') bootstrap_.pop_back();
-    REQUIRE(bootstrap_.rfind("127.0.0.1:", 0) == 0);
-  }
-  ~MockKafkaProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ != nullptr) fclose(stdout_);
-  }
-  MockKafkaProcess(const MockKafkaProcess&) = delete;
-  MockKafkaProcess& operator=(const MockKafkaProcess&) = delete;
+  Cluster() { REQUIRE(mock_.bootstrap().rfind("127.0.0.1:", 0) == 0); }
 
   KafkaConnection Connection() const {
     KafkaConnection kafka;
-    kafka.bootstrap_servers = bootstrap_;
+    kafka.bootstrap_servers = mock_.bootstrap();
     kafka.properties["log_level"] = "3";
     // The mock makes a rejoining group wait up to the session timeout
     // (and a join must last its 3 s initial rebalance delay).
@@ -75,15 +46,13 @@ class MockKafkaProcess {
   }
   KafkaLogOptions LogOptions() const {
     KafkaLogOptions options;
-    options.bootstrap_servers = bootstrap_;
+    options.bootstrap_servers = mock_.bootstrap();
     options.properties["log_level"] = "3";
     return options;
   }
 
  private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  std::string bootstrap_;
+  testing::MockKafka mock_;
 };
 
 std::string ResidentId(const std::string& area, const std::string& birth,
@@ -138,11 +107,11 @@ Request Approve(int n) {
   return r;
 }
 
-absl::Time FixedNow() { return *ParseRfc3339("2025-09-01T08:00:00Z"); }
+absl::Time FixedNow() { return *ParseRfc3339("2025-09-02T08:00:00Z"); }
 
 // A processor appending to the cluster's events topic.
 struct KafkaLedger {
-  KafkaLedger(const MockKafkaProcess& kafka, const std::string& state_dir) {
+  KafkaLedger(const Cluster& kafka, const std::string& state_dir) {
     auto opened = OpenKafkaLog(kafka.LogOptions());
     REQUIRE(opened.ok());
     log = *std::move(opened);
@@ -150,7 +119,7 @@ struct KafkaLedger {
     REQUIRE(kv.ok());
     state = *std::move(kv);
     auto opened_processor =
-        RequestProcessor::Open(log.get(), state.get(), &policy, &FixedNow);
+        RequestProcessor::Open(log.get(), state.get(), &FixedNow);
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
   }
@@ -184,13 +153,12 @@ struct KafkaLedger {
     for (int64_t h : *heads) n += h;
     return n;
   }
-  PolicyBook policy;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;
   std::unique_ptr<RequestProcessor> processor;
 };
 
-ProjectorOptions CaughtUpOptions(const MockKafkaProcess& kafka,
+ProjectorOptions CaughtUpOptions(const Cluster& kafka,
                                  const std::string& group) {
   ProjectorOptions options;
   options.kafka = kafka.Connection();
@@ -201,7 +169,7 @@ ProjectorOptions CaughtUpOptions(const MockKafkaProcess& kafka,
 }
 
 // Runs a projector into `dir` until caught up; returns the events applied.
-int64_t Project(const MockKafkaProcess& kafka, const std::string& dir,
+int64_t Project(const Cluster& kafka, const std::string& dir,
                 const std::string& group) {
   auto views = Views::Open(dir);
   REQUIRE(views.ok());
@@ -233,7 +201,7 @@ std::string RebuildDigest(EventLog& log, const std::string& dir) {
 }
 
 TEST_CASE("projector equals a rebuild and resumes from its checkpoint") {
-  MockKafkaProcess kafka;
+  Cluster kafka;
   TempDir dir("xueji-projector");
   KafkaLedger ledger(kafka, dir.Sub("state"));
   ledger.LoadRegion();
@@ -262,7 +230,7 @@ TEST_CASE("projector equals a rebuild and resumes from its checkpoint") {
 }
 
 TEST_CASE("projector stopped mid-stream resumes without applying twice") {
-  MockKafkaProcess kafka;
+  Cluster kafka;
   TempDir dir("xueji-projector");
   KafkaLedger ledger(kafka, dir.Sub("state"));
   ledger.LoadRegion();
@@ -294,14 +262,14 @@ TEST_CASE("projector stopped mid-stream resumes without applying twice") {
 }
 
 // Produces `value` to the events topic's partition `p`; returns its offset.
-int64_t ProduceRaw(const MockKafkaProcess& kafka, int32_t p,
-                   const std::string& value) {
+int64_t ProduceRaw(const Cluster& kafka, int32_t p, const std::string& value) {
   char errstr[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::string servers = kafka.Connection().bootstrap_servers;
   REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", servers.c_str(), errstr,
                             sizeof(errstr)) == RD_KAFKA_CONF_OK);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  rd_kafka_t* rk =
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   REQUIRE(rk != nullptr);
   REQUIRE(rd_kafka_producev(
               rk, RD_KAFKA_V_TOPIC("xueji.events"), RD_KAFKA_V_PARTITION(p),
@@ -318,7 +286,7 @@ int64_t ProduceRaw(const MockKafkaProcess& kafka, int32_t p,
 }
 
 TEST_CASE("an undecodable record stops the projector naming where it is") {
-  MockKafkaProcess kafka;
+  Cluster kafka;
   TempDir dir("xueji-projector");
   KafkaLedger ledger(kafka, dir.Sub("state"));
   ledger.LoadRegion();
@@ -347,7 +315,7 @@ TEST_CASE("an undecodable record stops the projector naming where it is") {
 }
 
 TEST_CASE("a record whose event is not where it was read stops the projector") {
-  MockKafkaProcess kafka;
+  Cluster kafka;
   TempDir dir("xueji-projector");
   KafkaLedger ledger(kafka, dir.Sub("state"));
   ledger.LoadRegion();
@@ -371,7 +339,7 @@ TEST_CASE("a record whose event is not where it was read stops the projector") {
 }
 
 TEST_CASE("a secondary open reads the projector's store beside the writer") {
-  MockKafkaProcess kafka;
+  Cluster kafka;
   TempDir dir("xueji-projector");
   KafkaLedger ledger(kafka, dir.Sub("state"));
   ledger.LoadRegion();

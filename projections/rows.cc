@@ -73,6 +73,13 @@ std::string OperatorIndexPrefix(std::string_view operator_id) {
 std::string RequestIndexPrefix(std::string_view request_id) {
   return Terminated('Y', request_id);
 }
+std::string PolicyKey(std::string_view region, int32_t version) {
+  return Terminated('S', region) +
+         EncodeFixed32BE(static_cast<uint32_t>(version));
+}
+std::string LateEntryKey(std::string_view request_id) {
+  return std::string("E").append(request_id);
+}
 std::string PositionSuffix(int32_t partition, int64_t offset) {
   return EncodeFixed32BE(static_cast<uint32_t>(partition)) +
          EncodeFixed64BE(static_cast<uint64_t>(offset));

@@ -27,6 +27,10 @@
 //   H <subject>\0<offset:BE64>       the event's stored bytes
 //   Q <operator id>\0<p:BE32><o:BE64>  subject (points into H)
 //   Y <request id>\0<p:BE32><o:BE64>   subject (request_id or correlation_id)
+//   S <region>\0<version:BE32>       PolicySet (the policy versions)
+//   E <request id>                   a late entry: the first event of its
+//                                    decision (hashes cleared), which carries
+//                                    late_reason
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -74,6 +78,10 @@ std::string HistoryPrefix(std::string_view subject);
 std::string HistoryKey(std::string_view subject, int64_t offset);
 std::string OperatorIndexPrefix(std::string_view operator_id);
 std::string RequestIndexPrefix(std::string_view request_id);
+inline constexpr char kPolicyPrefix[] = "S";
+std::string PolicyKey(std::string_view region, int32_t version);
+inline constexpr char kLateEntryPrefix[] = "E";
+std::string LateEntryKey(std::string_view request_id);
 // Position suffix <p:BE32><o:BE64> of Q and Y keys.
 std::string PositionSuffix(int32_t partition, int64_t offset);
 
@@ -103,7 +111,9 @@ std::string FormatExtra(const RecordExtra& extra);
 absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta);
 
 // Enrollment rows (enrollment.cc): records, their indexes and counters,
-// kindergartens, verifications, operators and operator activity.
+// kindergartens, verifications, operators and operator activity (the days
+// their events were recorded, by the ledger's clock), policy versions and
+// late entries.
 absl::Status ApplyEnrollment(KvStore* kv, const xueji::v1::Event& event);
 
 // Audit rows (audit.cc): subject history and the operator/request indexes.

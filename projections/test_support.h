@@ -1,5 +1,5 @@
-// Test support for the projections tests (not part of the library): a
-// temporary directory, synthetic resident IDs, and a builder of hand-made
+// Test support for the projections tests (not part of the library):
+// synthetic resident IDs, and a builder of hand-made
 // events appended to a real embedded log.
 //
 // Thread-safety: none; one test at a time.
@@ -18,30 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/log/event_log.h"
 #include "ledger/rules/identity.h"
+#include "tests/support/temp_dir.h"
 #include "xueji/v1/events.pb.h"
 
 namespace xueji::testing {
 
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("xueji-projections-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ::xueji::TempDir;  // tests/support/temp_dir.h
 
 // A valid synthetic resident ID: area + birth (YYYYMMDD) + 3-digit sequence
 // (odd male, even female) + MOD 11-2 check character.

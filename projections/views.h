@@ -7,8 +7,9 @@
 //   - audit: every event of a subject in offset order, events by operator and
 //     by request id, and the state of a record as of a past instant;
 //   - anomalies: the problem records of docs/design.md, evaluated at query
-//     time (as of a date, under a PolicyBook and a WorkingCalendar) from rows
-//     that depend only on events.
+//     time (as of a date, under the policy the log records for that date and
+//     a WorkingCalendar) from rows that depend only on events;
+//   - policy: every PolicySet version (`ledger policy`, and the anomalies).
 //
 // CatchUp applies each partition from its checkpoint (the next offset to
 // apply) to the head; the checkpoint is written in the same RocksKv Commit as
@@ -84,11 +85,11 @@ struct CatchUpProgress {
 using CatchUpProgressFn = std::function<void(const CatchUpProgress&)>;
 
 // What Anomalies() evaluates.
+// The policy is the log's: the versions in force on `as_of` (Policies()).
 struct AnomalyQuery {
   std::string region;  // "" or "00" = all; else a 2/4/6-digit prefix
   std::optional<xueji::v1::Anomaly::Kind> kind;  // only this kind
   absl::CivilDay as_of;
-  const PolicyBook* policy = nullptr;         // required
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
@@ -157,10 +158,18 @@ class Views {
   // last_active includes the operator's activity on every subject.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const;
+  // The id of the operator one of whose keys (OperatorState.keys) has
+  // `key_id`, revoked or not; nullopt when none.
+  absl::StatusOr<std::optional<std::string>> OperatorWithKey(
+      std::string_view key_id) const;
   // Live records of `region` by county, kindergarten and age on `as_of`;
-  // by_status counts every record of the region, live or not.
-  absl::StatusOr<xueji::v1::Stats> ComputeStats(std::string_view region,
-                                                absl::CivilDay as_of) const;
+  // by_status counts every record of the region, live or not. With
+  // `kindergarten` (a registrar's read), only that kindergarten's records.
+  absl::StatusOr<xueji::v1::Stats> ComputeStats(
+      std::string_view region, absl::CivilDay as_of,
+      std::string_view kindergarten = "") const;
+  // Every policy version the log records (PolicySet events).
+  absl::StatusOr<PolicyHistory> Policies() const;
 
   // --- audit
   // ------------------------------------------------------------------ Every
@@ -196,6 +205,13 @@ class Views {
   // length-prefixed, metadata rows (the Until() mark) left out: equal
   // digests mean equal views.
   absl::StatusOr<std::string> Digest() const;
+  // Hex SHA-256 of what the views answer, independent of where the events
+  // sit in the log: checkpoints left out; history rows numbered by their
+  // order within the subject, their events without partition, offset and
+  // hashes; the operator and request indexes pointing at event ids. Equal
+  // for an embedded store and a Kafka replica with transactions (whose
+  // offsets count commit markers) that hold the same events per subject.
+  absl::StatusOr<std::string> ContentDigest() const;
 
  private:
   Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options);

@@ -9,12 +9,12 @@
 namespace xueji::e2e {
 namespace {
 
-// The demo registry and term, submitted at the end of the term.
+// The demo registry and term, submitted day by day as tools/demo.sh does.
 struct DemoLedger {
   TestLedger ledger;
   DemoLedger() {
     ledger.LoadDemoRegistry();
-    RunResult r = ledger.Run({"submit", DemoFile("requests.jsonl")});
+    RunResult r = ledger.SubmitDemoTerm();
     INFO("stderr: " << r.err);
     REQUIRE(r.exit_code == 1);  // the term has requests that are refused
   }

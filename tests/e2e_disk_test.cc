@@ -36,11 +36,13 @@ std::string ViewsDigest(const TestLedger& ledger) {
   return m[1].str();
 }
 
+// The term is entered in one sitting (DatedOn the end of term's day), so that
+// one process writes it all.
 TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
           "[e2e]") {
   TestLedger clean;
   clean.LoadDemoRegistry();
-  REQUIRE(clean.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+  REQUIRE(clean.Run({"submit", clean.TermInOneSitting()}).exit_code == 1);
   const std::string clean_digest = ViewsDigest(clean);
 
   // Limits from "cannot even open the log" to "log written, views full".
@@ -48,8 +50,8 @@ TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
     DYNAMIC_SECTION("file-size limit " << limit_kb << " KiB") {
       TestLedger ledger;
       ledger.LoadDemoRegistry();
-      RunResult failed = RunWithFileLimit(
-          ledger, limit_kb, {"submit", DemoFile("requests.jsonl")});
+      const std::string term = ledger.TermInOneSitting();
+      RunResult failed = RunWithFileLimit(ledger, limit_kb, {"submit", term});
       INFO("stderr: " << failed.err);
       CHECK(failed.exit_code == 3);
       CHECK(failed.err.find(ledger.data_dir()) != std::string::npos);
@@ -59,7 +61,7 @@ TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
       INFO("verify: " << verify.out << verify.err);
       CHECK(verify.exit_code == 0);
 
-      RunResult retry = ledger.Run({"submit", DemoFile("requests.jsonl")});
+      RunResult retry = ledger.Run({"submit", term});
       CHECK(retry.exit_code == 1);  // the term's bad requests, as before
       CHECK(ViewsDigest(ledger) == clean_digest);
     }

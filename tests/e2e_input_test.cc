@@ -12,6 +12,10 @@ namespace {
 
 using xueji::v1::Result;
 
+// The ledger's clock for the requests below (dated 1 to 4 September): the
+// end of 4 September in Beijing, so none is late.
+constexpr char kInputNow[] = "2025-09-04T17:00:00+08:00";
+
 // Two valid lines around the bad ones: the admission of c1 and its approval.
 std::string Admit(const std::string& id, const std::string& name) {
   return R"({"requestId":")" + id +
@@ -39,6 +43,7 @@ std::vector<Result> Submit(const TestLedger& ledger, const std::string& text,
 
 TEST_CASE("a clean file exits 0 and reads from stdin with -", "[e2e][input]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   RunResult r = ledger.Run({"submit", "-"},
                            Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
@@ -56,6 +61,7 @@ TEST_CASE("a clean file exits 0 and reads from stdin with -", "[e2e][input]") {
 TEST_CASE("bad lines get result lines and the other lines still count",
           "[e2e][input]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   int exit_code = -1;
 
@@ -114,18 +120,29 @@ TEST_CASE("bad lines get result lines and the other lines still count",
     }
     CHECK(results[2].status() == xueji::v1::PENDING_APPROVAL);
   }
-  SECTION("a request without an action or a business date") {
+  SECTION(
+      "a request without an action; one without a business date is "
+      "dated today by the ledger's clock") {
     std::string text =
         R"({"requestId":"t-bad-1","actor":"reg-sm1","occurredOn":"2025-09-01"})"
         "\n" +
         std::string(R"({"requestId":"t-bad-2","actor":"reg-sm1",)"
                     R"("graduate":{"studentNo":"G350203202103140117"}})") +
+        "\n" + Admit("t-ok-1", "陈一鸣") + "\n" +
+        R"({"requestId":"t-undated","actor":"appr-siming",)"
+        R"("approve":{"requestId":"t-ok-1"}})"
         "\n";
     auto results = Submit(ledger, text, &exit_code);
     CHECK(exit_code == 1);
-    REQUIRE(results.size() == 2);
+    REQUIRE(results.size() == 4);
     CHECK(results[0].code() == xueji::v1::MALFORMED_REQUEST);
-    CHECK(results[1].code() == xueji::v1::INVALID_FIELD);
+    CHECK(results[1].code() == xueji::v1::UNKNOWN_STUDENT);
+    CHECK(results[3].status() == xueji::v1::APPLIED);
+    RunResult shown = ledger.Run({"show", "G350203202103140117", "--json"});
+    REQUIRE(shown.exit_code == 0);
+    xueji::v1::RecordState record;
+    REQUIRE(ParseJson(shown.out, &record) == "");
+    CHECK(record.established_on() == "2025-09-04");
   }
   // Refused lines appended refusals only: the hash chains are intact.
   if (exit_code == 1) {
@@ -167,6 +184,7 @@ TEST_CASE(
     "crash",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   const std::string spaces =
       "{\"requestId\"" + std::string(40000, ' ') + ":\"x\",";
@@ -197,6 +215,7 @@ TEST_CASE(
     "and reading resynchronises",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   const std::string long_line =
       R"({"requestId":"t-long","actor":")" + std::string(100000, 'a') + R"("})";
@@ -219,6 +238,7 @@ TEST_CASE(
     "are accepted",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   int exit_code = -1;
   auto results = Submit(
@@ -236,6 +256,7 @@ TEST_CASE(
     "MALFORMED and the lines after it still count",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   // A sparse file: the 400 MB are a hole, cheap to write and to read.
   const std::filesystem::path file = ledger.tmp().path() / "huge.jsonl";
@@ -266,6 +287,7 @@ TEST_CASE(
     "bounded memory",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   RunResult r = RunShell(ledger, {"submit", "/dev/zero"}, kMemoryCapKb);
   INFO("stderr: " << r.err);
@@ -281,6 +303,7 @@ TEST_CASE(
 TEST_CASE("hostile input: a read error is an error, never the end of input",
           "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   SECTION("standard input is a directory (EISDIR): exit 2") {
     RunResult r =
@@ -308,6 +331,7 @@ TEST_CASE("hostile input: a read error is an error, never the end of input",
 TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
           "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   std::string trailing = Admit("t-bad-1", "陈一鸣");
   trailing.insert(trailing.rfind("}}"), ",");  // ..."entryDate":"...",}}
@@ -342,9 +366,10 @@ TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
 
 TEST_CASE(
     "hostile input: a request refused for its form does not use up its "
-    "requestId; a decided refusal does",
+    "requestId, a decided refusal does",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   std::string no_action =
       R"({"requestId":"t-fix-1","actor":"reg-sm1","occurredOn":"2025-09-01"})";
@@ -392,6 +417,7 @@ TEST_CASE(
     "in every kind of field",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   const std::string env = R"("actor":"reg-sm1","occurredOn":"2025-09-01",)";
   const std::string no = "G350203202103140117";
@@ -489,6 +515,7 @@ TEST_CASE(
     "log escaped",
     "[e2e][input][hostile]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   RunResult admitted = ledger.Run(
       {"submit", "-"}, Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
@@ -524,6 +551,7 @@ TEST_CASE(
 
 TEST_CASE("unusable input is exit 2 with a message", "[e2e][input]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   ledger.LoadDemoRegistry();
   SECTION("a missing input file") {
     RunResult r = ledger.Run({"submit", ledger.tmp().Sub("no-such.jsonl")});
@@ -547,10 +575,12 @@ TEST_CASE("unusable input is exit 2 with a message", "[e2e][input]") {
 
 TEST_CASE("every subcommand has --help", "[e2e][cli]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   const std::vector<std::vector<std::string>> commands = {
       {},           {"registry"}, {"registry", "load"}, {"submit"},
       {"show"},     {"find"},     {"list"},             {"history"},
-      {"anomalies"}, {"stats"},   {"replay"},           {"verify"}};
+      {"anomalies"}, {"stats"},   {"replay"},           {"verify"},
+      {"policy"}};
   for (auto args : commands) {
     std::string name = args.empty() ? "ledger" : args.back();
     args.push_back("--help");
@@ -564,6 +594,7 @@ TEST_CASE("every subcommand has --help", "[e2e][cli]") {
 TEST_CASE("registry load: an unknown county and an unknown role are refused "
           "line by line", "[e2e][input]") {
   TestLedger ledger;
+  ledger.set_now(kInputNow);
   std::string text =
       R"({"kindergarten":{"code":"350203001","name":"思明区鹭岛幼儿园","county":"350203"}})"
       "\n"

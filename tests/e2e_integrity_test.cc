@@ -24,13 +24,14 @@ const char kNextLeave[] =
     R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请"}})";
 
 // The demo registry and term, submitted at once (the term's events are in
-// the log's write-ahead log, not yet in a table file).
+// the log's write-ahead log, not yet in a table file): the term entered in
+// one sitting on the end of term's day (TermInOneSitting).
 struct Term {
   TestLedger ledger;
   RunResult verified;  // `verify` of the undamaged ledger
   Term() {
     ledger.LoadDemoRegistry();
-    RunResult submit = ledger.Run({"submit", DemoFile("requests.jsonl")});
+    RunResult submit = ledger.Run({"submit", ledger.TermInOneSitting()});
     INFO("stderr: " << submit.err);
     REQUIRE(submit.exit_code == 1);  // the term has bad requests
     verified = ledger.Run({"verify"});
@@ -139,7 +140,7 @@ TEST_CASE(
   const fs::path data = ledger.data_dir();
   REQUIRE(ledger.Run({"stats"}).exit_code == 0);
   REQUIRE(CopyTree(data / "log", data / "log.backup"));
-  REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+  REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
   fs::remove_all(data / "log");
   fs::rename(data / "log.backup", data / "log");
 
@@ -227,7 +228,7 @@ TEST_CASE("verify --views: views that lag the log are not a false alarm",
   const fs::path data = ledger.data_dir();
   REQUIRE(ledger.Run({"stats"}).exit_code == 0);
   REQUIRE(CopyTree(data / "views", data / "views.early"));
-  REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+  REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
   fs::remove_all(data / "views");
   fs::rename(data / "views.early", data / "views");  // behind, not wrong
 
@@ -249,12 +250,9 @@ TEST_CASE("replay --until holds until a plain replay or a submit",
     return l.find("\"requestId\":\"r-044\"") != std::string::npos;
   });
   REQUIRE(split != lines.end());
-  ledger.set_now("2025-09-29T08:00:00Z");
-  REQUIRE(ledger.SubmitLines({lines.begin(), split + 1}, "a.jsonl").exit_code ==
-          1);
+  REQUIRE(ledger.SubmitByDay({lines.begin(), split + 1}).exit_code == 1);
+  REQUIRE(ledger.SubmitByDay({split + 1, lines.end()}).exit_code == 1);
   ledger.set_now(kEndOfTerm);
-  REQUIRE(ledger.SubmitLines({split + 1, lines.end()}, "b.jsonl").exit_code ==
-          1);
   const std::string c1 = ExpectedDemoRecords().at("c1").student_no;
 
   RunResult replay = ledger.Run({"replay", "--until", "2025-10-01T00:00:00Z"});
@@ -330,7 +328,7 @@ TEST_CASE(
   REQUIRE(registry_only.exit_code == 0);
   REQUIRE(CopyTree(data / "state", data / "state.early"));
   REQUIRE(CopyTree(data / "views", data / "views.early"));
-  RunResult first = ledger.Run({"submit", DemoFile("requests.jsonl")});
+  RunResult first = ledger.Run({"submit", ledger.TermInOneSitting()});
   REQUIRE(first.exit_code == 1);
   // The crash: the term's batch only half written, the projections never
   // reached it.
@@ -349,7 +347,7 @@ TEST_CASE(
   RunResult verify = ledger.Run({"verify"});
   CHECK(verify.exit_code == 0);
   CHECK(verify.out == registry_only.out);
-  RunResult again = ledger.Run({"submit", DemoFile("requests.jsonl")});
+  RunResult again = ledger.Run({"submit", ledger.TermInOneSitting()});
   CHECK(again.exit_code == 1);
   CHECK(again.out == first.out);  // the same answers as the first time
 }

@@ -12,12 +12,12 @@
 namespace xueji::e2e {
 namespace {
 
-// The demo registry and term, submitted at the end of the term.
+// The demo registry and term, entered day by day.
 struct DemoLedger {
   TestLedger ledger;
   DemoLedger() {
     ledger.LoadDemoRegistry();
-    RunResult r = ledger.Run({"submit", DemoFile("requests.jsonl")});
+    RunResult r = ledger.SubmitDemoTerm();
     INFO("stderr: " << r.err);
     REQUIRE(r.exit_code == 1);  // the term has requests that are refused
   }
@@ -58,6 +58,12 @@ TEST_CASE("json: every --json is one message of proto/", "[e2e][json]") {
       {{"verify", "--json"}, std::make_unique<xueji::v1::VerifyReport>()});
   cases.push_back({{"verify", "--views", "--json"},
                    std::make_unique<xueji::v1::VerifyReport>()});
+  cases.push_back(
+      {{"policy", "--json"}, std::make_unique<xueji::v1::PolicyVersions>()});
+  cases.push_back({{"policy", "--all", "--json"},
+                   std::make_unique<xueji::v1::PolicyVersions>()});
+  cases.push_back(
+      {{"access-log", "--json"}, std::make_unique<xueji::v1::AccessLogView>()});
   for (Case& c : cases) {
     RunResult r = demo.ledger.Run(c.args);
     INFO("ledger " << c.args[0] << " " << c.args[1] << "\nstderr: " << r.err
@@ -75,17 +81,20 @@ TEST_CASE("json: every --json is one message of proto/", "[e2e][json]") {
   CHECK(list.records_size() > 0);
   for (const auto& r : list.records()) CHECK(r.kindergarten() == "350203001");
   // history --as-of: the record as it stood then, and the events to then.
-  // The term was entered at kEndOfTerm: as of then c1 is enrolled in Huli.
+  // The term was entered day by day: on 1 October c1 was on its way from
+  // Siming to Huli (out on 28 September, in on 13 October).
   xueji::v1::History then;
   REQUIRE(ParseStrict(demo.ledger
                           .Run({"history", c1.student_no, "--json", "--as-of",
-                                kEndOfTerm})
+                                "2025-10-01T00:00:00+08:00"})
                           .out,
                       &then) == "");
-  CHECK(then.as_of() == kEndOfTerm);
-  CHECK(then.state_as_of().status() == xueji::v1::ENROLLED);
-  CHECK(then.state_as_of().kindergarten() == c1.kindergarten);
+  CHECK(then.as_of() == "2025-10-01T00:00:00+08:00");
+  CHECK(then.state_as_of().status() == xueji::v1::TRANSFERRING);
   CHECK(then.events_size() > 0);
+  for (const auto& entry : then.events()) {
+    CHECK(entry.event().business_date() <= "2025-10-01");
+  }
   // Before anything was recorded: no record and no events.
   xueji::v1::History before;
   REQUIRE(ParseStrict(demo.ledger

@@ -19,7 +19,7 @@ bool Refused(const RunResult& r) {
 TEST_CASE("reads with --as are limited to the operator's region", "[e2e]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
-  REQUIRE(ledger.Run({"submit", DemoFile("requests.jsonl")}).exit_code == 1);
+  REQUIRE(ledger.SubmitDemoTerm().exit_code == 1);
 
   SECTION("a registrar reads their own kindergarten only") {
     CHECK(ledger.Run({"--as", "reg-sm1", "list", "--kindergarten", "350203001"})

@@ -1,9 +1,11 @@
 #include "tests/e2e_support.h"
 
 #include <algorithm>
-#include <cctype>
-
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <map>
+#include <string_view>
+#include <utility>
 
 #include "google/protobuf/util/json_util.h"
 
@@ -29,9 +31,15 @@ std::string Trim(const std::string& text) {
 
 RunResult TestLedger::Run(std::vector<std::string> args,
                           const std::string& stdin_text) const {
+  return RunAt(now_, std::move(args), stdin_text);
+}
+
+RunResult TestLedger::RunAt(const std::string& now,
+                            std::vector<std::string> args,
+                            const std::string& stdin_text) const {
   args.insert(args.begin(), {"--data", data_dir()});
   RunOptions options;
-  options.env = {{"LEDGER_NOW", now_}};
+  options.env = {{"LEDGER_NOW", now}};
   options.unset_env = {"LEDGER_DATA", "LEDGER_POLICY"};
   options.stdin_text = stdin_text;
   options.cwd = tmp_.path().string();
@@ -39,17 +47,104 @@ RunResult TestLedger::Run(std::vector<std::string> args,
 }
 
 void TestLedger::LoadDemoRegistry() const {
-  RunResult r = Run({"registry", "load", DemoFile("registry.jsonl")});
+  RunResult r =
+      RunAt(kBeforeTerm, {"registry", "load", DemoFile("registry.jsonl")});
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
 }
 
-RunResult TestLedger::SubmitLines(const std::vector<std::string>& lines,
-                                  const std::string& file_name) const {
+std::string TestLedger::WriteLines(const std::vector<std::string>& lines,
+                                   const std::string& file_name) const {
   std::string text;
   for (const auto& line : lines) text += line + "\n";
   WriteFile(tmp_.path() / file_name, text);
-  return Run({"submit", tmp_.Sub(file_name)});
+  return tmp_.Sub(file_name);
+}
+
+std::string TestLedger::TermInOneSitting() const {
+  return WriteLines(DatedOn(DemoRequestLines(), kEndOfTermDay),
+                    "term-in-one-sitting.jsonl");
+}
+
+RunResult TestLedger::SubmitLines(const std::vector<std::string>& lines,
+                                  const std::string& file_name) const {
+  return Run({"submit", WriteLines(lines, file_name)});
+}
+
+RunResult TestLedger::SubmitByDay(const std::vector<std::string>& lines) const {
+  return e2e::SubmitByDay(
+      lines, tmp_.path(),
+      [this](const std::string& now, const std::string& file) {
+        return RunAt(now, {"submit", file});
+      });
+}
+
+RunResult SubmitByDay(
+    const std::vector<std::string>& lines, const std::filesystem::path& dir,
+    const std::function<RunResult(const std::string& now,
+                                  const std::string& file)>& submit) {
+  RunResult all;
+  all.exit_code = 0;
+  for (const auto& [day, day_lines] : LinesByDay(lines)) {
+    std::string text;
+    for (const auto& line : day_lines) text += line + "\n";
+    const std::filesystem::path file = dir / ("day-" + day + ".jsonl");
+    WriteFile(file, text);
+    RunResult r = submit(EndOfDay(day), file.string());
+    all.out += r.out;
+    all.err += r.err;
+    if (r.exit_code != 0 && r.exit_code != 1) {
+      all.exit_code = r.exit_code;
+      return all;
+    }
+    all.exit_code = std::max(all.exit_code, r.exit_code);
+  }
+  return all;
+}
+
+RunResult TestLedger::SubmitDemoTerm() const {
+  return SubmitByDay(DemoRequestLines());
+}
+
+std::string EndOfDay(const std::string& day) { return day + "T17:00:00+08:00"; }
+
+std::vector<std::pair<std::string, std::vector<std::string>>> LinesByDay(
+    const std::vector<std::string>& lines) {
+  static constexpr std::string_view kKey = "\"occurredOn\":\"";
+  std::map<std::string, std::vector<std::string>> by_day;
+  std::vector<std::string> undated;  // before the first dated line
+  std::string day;
+  for (const std::string& line : lines) {
+    const size_t at = line.find(kKey);
+    if (at != std::string::npos && line.size() >= at + kKey.size() + 10) {
+      day = line.substr(at + kKey.size(), 10);
+    }
+    if (day.empty()) {
+      undated.push_back(line);
+    } else {
+      by_day[day].push_back(line);
+    }
+  }
+  if (!undated.empty() && !by_day.empty()) {
+    auto& first = by_day.begin()->second;
+    first.insert(first.begin(), undated.begin(), undated.end());
+  }
+  return {by_day.begin(), by_day.end()};
+}
+
+std::vector<std::string> DatedOn(const std::vector<std::string>& lines,
+                                 const std::string& day) {
+  static constexpr std::string_view kKey = "\"occurredOn\":\"";
+  std::vector<std::string> out;
+  out.reserve(lines.size());
+  for (std::string line : lines) {
+    const size_t at = line.find(kKey);
+    if (at != std::string::npos && line.size() >= at + kKey.size() + 10) {
+      line.replace(at + kKey.size(), 10, day);
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
 }
 
 std::string DemoFile(const std::string& name) {

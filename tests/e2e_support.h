@@ -11,13 +11,15 @@
 #ifndef XUEJI_TESTS_E2E_SUPPORT_H_
 #define XUEJI_TESTS_E2E_SUPPORT_H_
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
-#include "tests/run_ledger.h"
+#include "tests/support/process.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
@@ -25,7 +27,11 @@
 
 namespace xueji::e2e {
 
+using namespace ::xueji::testing;  // NOLINT: the tests' own support library
+
 inline constexpr char kEndOfTerm[] = "2026-01-05T09:00:00Z";
+inline constexpr char kEndOfTermDay[] = "2026-01-05";  // in Beijing too
+inline constexpr char kBeforeTerm[] = "2025-08-25T09:00:00+08:00";
 
 // The demonstration region's codes (tools/demo/make_demo_data.py).
 inline constexpr char kSiming[] = "350203";
@@ -40,22 +46,67 @@ class TestLedger {
   // run in the temporary directory.
   RunResult Run(std::vector<std::string> args,
                 const std::string& stdin_text = "") const;
+  // The same with LEDGER_NOW = `now` for this one run.
+  RunResult RunAt(const std::string& now, std::vector<std::string> args,
+                  const std::string& stdin_text = "") const;
 
   std::string data_dir() const { return tmp_.Sub("data"); }
   const TempDir& tmp() const { return tmp_; }
   const std::string& now() const { return now_; }
   void set_now(std::string now) { now_ = std::move(now); }
 
-  // registry load of tools/demo/registry.jsonl; REQUIREs exit 0.
+  // registry load of tools/demo/registry.jsonl with the clock before the
+  // term (kBeforeTerm), as tools/demo.sh does; REQUIREs exit 0.
   void LoadDemoRegistry() const;
+  // Writes `lines` to a file in the temp dir; returns its path.
+  std::string WriteLines(const std::vector<std::string>& lines,
+                         const std::string& file_name) const;
+  // The demo term dated on the end of term's day (DatedOn), written to a file
+  // in the temp dir: its path. Entered in one sitting at kEndOfTerm.
+  std::string TermInOneSitting() const;
   // Writes `lines` to a file in the temp dir and submits it.
   RunResult SubmitLines(const std::vector<std::string>& lines,
                         const std::string& file_name = "requests.jsonl") const;
+  // Submits `lines` one business day at a time (LinesByDay), each with the
+  // ledger's clock at 17:00 that day in Beijing (EndOfDay), as the
+  // registrars work and as tools/demo.sh runs the term: the ledger's clock
+  // is the only clock (docs/accountability.md), so a term is not entered in
+  // one sitting months later. The results and stderr are concatenated; the
+  // exit code is 1 if any day's was 1, else 0; any other code stops there
+  // and is returned.
+  RunResult SubmitByDay(const std::vector<std::string>& lines) const;
+  // The whole demo term (tools/demo/requests.jsonl), by day.
+  RunResult SubmitDemoTerm() const;
 
  private:
   TempDir tmp_;
   std::string now_ = kEndOfTerm;
 };
+
+// "YYYY-MM-DDT17:00:00+08:00": the ledger's clock at the end of a business
+// day.
+std::string EndOfDay(const std::string& day);
+// Request lines grouped by their "occurredOn" (a line without a readable one
+// stays with the line before it; before any, with the first day), in day
+// order; the order of lines within a day is kept.
+std::vector<std::pair<std::string, std::vector<std::string>>> LinesByDay(
+    const std::vector<std::string>& lines);
+
+// Submits `lines` one business day at a time (LinesByDay): writes each day's
+// lines to dir/day-<date>.jsonl and calls submit(EndOfDay(date), that file).
+// Results and stderr are concatenated; the exit code is 1 if any day's was 1,
+// else 0; any other code stops there and is returned.
+RunResult SubmitByDay(
+    const std::vector<std::string>& lines, const std::filesystem::path& dir,
+    const std::function<RunResult(const std::string& now,
+                                  const std::string& file)>& submit);
+
+// `lines` with every "occurredOn" set to `day`: the demo term entered in one
+// sitting on that day (for the tests that need a whole term in one process,
+// such as a full disk or a crash mid-append). The order is kept, so every
+// request still follows the events it completes; only dates differ.
+std::vector<std::string> DatedOn(const std::vector<std::string>& lines,
+                                 const std::string& day);
 
 // tools/demo/<name>, as a path string.
 std::string DemoFile(const std::string& name);
@@ -99,7 +150,8 @@ bool ContainsBareIdNumber(const std::string& text);
 
 std::string Lower(std::string text);
 
-// ---- inline definitions -------------------------------------------------------
+// ---- inline definitions
+// -------------------------------------------------------
 
 inline const std::vector<std::string>& DemoKindergartens() {
   static const auto* kgs = new std::vector<std::string>{

@@ -23,7 +23,7 @@ struct DemoTerm {
 
   DemoTerm() {
     ledger.LoadDemoRegistry();
-    submit = ledger.Run({"submit", DemoFile("requests.jsonl")});
+    submit = ledger.SubmitDemoTerm();
     std::vector<std::string> errors;
     results = ParseResults(submit.out, &errors);
     INFO("stderr: " << submit.err);
@@ -364,8 +364,10 @@ TEST_CASE("demo term: verify passes, then detects a changed byte",
   }
 }
 
-TEST_CASE("a term submitted in two sittings: the record in between and "
-          "history as of then", "[e2e][audit]") {
+TEST_CASE(
+    "a term submitted in two parts: the record in between and "
+    "history as of then",
+    "[e2e][audit]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
   const auto lines = DemoRequestLines();
@@ -375,8 +377,7 @@ TEST_CASE("a term submitted in two sittings: the record in between and "
     return l.find("\"requestId\":\"r-044\"") != std::string::npos;
   });
   REQUIRE(split != lines.end());
-  ledger.set_now("2025-09-29T08:00:00Z");
-  RunResult first = ledger.SubmitLines({lines.begin(), split + 1}, "a.jsonl");
+  RunResult first = ledger.SubmitByDay({lines.begin(), split + 1});
   CHECK(first.exit_code == 1);  // bad requests among them
 
   auto during = Show(ledger, c1.student_no);
@@ -384,8 +385,7 @@ TEST_CASE("a term submitted in two sittings: the record in between and "
   CHECK(during.kindergarten() == "350203001");  // the sending kindergarten
   CHECK(during.transfer_to() == "350206001");
 
-  ledger.set_now(kEndOfTerm);
-  RunResult second = ledger.SubmitLines({split + 1, lines.end()}, "b.jsonl");
+  RunResult second = ledger.SubmitByDay({split + 1, lines.end()});
   CHECK(second.exit_code == 1);
   auto after = Show(ledger, c1.student_no);
   CHECK(after.status() == xueji::v1::ENROLLED);

@@ -6,9 +6,6 @@
 // event (headers, chain, offsets). A record that is not an event must make
 // it fail, naming partition and offset.
 #include <librdkafka/rdkafka.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -22,67 +19,27 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/dates.h"
 #include "ledger/kafka/kafka_log.h"
-#include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
 #include "ledger/processor/processor.h"
-#include "tests/run_ledger.h"
+#include "ledger/storage/kv.h"
+#include "tests/support/kafka_cluster.h"
+#include "tests/support/process.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
 namespace {
 
-using e2e::Lines;
-using e2e::ReadFile;
-using e2e::RunProgram;
-using e2e::RunResult;
+using testing::Lines;
+using testing::MockKafka;
+using testing::ReadFile;
+using testing::RunProgram;
+using testing::RunResult;
 using xueji::v1::Request;
 using xueji::v1::Result;
 
 constexpr char kPython[] = "/usr/bin/python3";
 
-// ledger-mock-kafka as a child process; stopped with SIGTERM.
-class MockKafka {
- public:
-  MockKafka() {
-    int out[2];
-    REQUIRE(pipe(out) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      execl(XUEJI_MOCK_KAFKA_BIN, XUEJI_MOCK_KAFKA_BIN, "--brokers", "3",
-            "--partitions", "6", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = fdopen(out[0], "r");
-    char line[1024] = {0};
-    if (fgets(line, sizeof(line), stdout_) != nullptr) bootstrap_ = line;
-    if (!bootstrap_.empty() && bootstrap_.back() == '\n') bootstrap_.pop_back();
-    REQUIRE(bootstrap_.rfind("127.0.0.1:", 0) == 0);
-  }
-  ~MockKafka() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ != nullptr) fclose(stdout_);
-  }
-  MockKafka(const MockKafka&) = delete;
-  MockKafka& operator=(const MockKafka&) = delete;
-
-  const std::string& bootstrap() const { return bootstrap_; }
-
- private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  std::string bootstrap_;
-};
-
 std::string DemoFile(const std::string& name) {
-  return (e2e::SourceDir() / "tools" / "demo" / name).string();
+  return (testing::SourceDir() / "tools" / "demo" / name).string();
 }
 
 template <typename Message>
@@ -112,7 +69,7 @@ struct KafkaLedger {
     REQUIRE(kv.ok());
     state = std::move(*kv);
     auto opened_processor = RequestProcessor::Open(
-        log.get(), state.get(), &policy, [this] { return now; });
+        log.get(), state.get(), [this] { return now; });
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
   }
@@ -179,7 +136,6 @@ struct KafkaLedger {
     }
   }
 
-  PolicyBook policy;
   absl::Time now;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;
@@ -193,7 +149,8 @@ void ProduceGarbage(const std::string& bootstrap, int32_t partition) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(),
                             errstr, sizeof(errstr)) == RD_KAFKA_CONF_OK);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  rd_kafka_t* rk =
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   REQUIRE(rk != nullptr);
   // 'n' = field 13 with wire type 6, which does not exist: never protobuf.
   const std::string value = "not an event";
@@ -225,7 +182,7 @@ void RequirePythonClient() {
 // `ledger schema FILE` into `dir`; returns the file.
 std::string WriteSchema(const TempDir& dir) {
   const std::string desc = dir.Sub("xueji.desc");
-  RunResult r = e2e::RunLedger({"schema", desc});
+  RunResult r = testing::RunLedger({"schema", desc});
   INFO("ledger schema: " << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(!ReadFile(desc).empty());
@@ -235,10 +192,10 @@ std::string WriteSchema(const TempDir& dir) {
 RunResult RunDecoder(const std::string& bootstrap, const std::string& schema,
                      const std::string& group, int64_t expect) {
   const std::string script =
-      (e2e::SourceDir() / "tests" / "kafka_python_decode.py").string();
-  return RunProgram(kPython, {script, "--bootstrap", bootstrap, "--group",
-                              group, "--schema", schema, "--expect",
-                              std::to_string(expect)});
+      (testing::SourceDir() / "tests" / "kafka_python_decode.py").string();
+  return RunProgram(
+      kPython, {script, "--bootstrap", bootstrap, "--group", group, "--schema",
+                schema, "--expect", std::to_string(expect)});
 }
 
 TEST_CASE("kafka-python reads and decodes every event of the demo term") {
@@ -246,6 +203,7 @@ TEST_CASE("kafka-python reads and decodes every event of the demo term") {
   TempDir dir("xueji-kafka-decode");
   const std::string schema = WriteSchema(dir);
   MockKafka mock;
+  REQUIRE(!mock.bootstrap().empty());
   int64_t events = 0;
   {
     KafkaLedger ledger(mock.bootstrap(), dir.Sub("state"));
@@ -282,6 +240,7 @@ TEST_CASE("kafka-python fails on a record that is not an event, naming it") {
   TempDir dir("xueji-kafka-decode");
   const std::string schema = WriteSchema(dir);
   MockKafka mock;
+  REQUIRE(!mock.bootstrap().empty());
   int64_t events = 0;
   int64_t garbage_offset = 0;
   constexpr int32_t kPartition = 2;
@@ -296,14 +255,13 @@ TEST_CASE("kafka-python fails on a record that is not an event, naming it") {
   REQUIRE(events == 14);
   ProduceGarbage(mock.bootstrap(), kPartition);
 
-  RunResult r = RunDecoder(mock.bootstrap(), schema, "decode-garbage",
-                           events + 1);
+  RunResult r =
+      RunDecoder(mock.bootstrap(), schema, "decode-garbage", events + 1);
   INFO("stdout:\n" << r.out << "stderr:\n" << r.err);
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find(absl::StrCat("xueji.events/", kPartition, "@",
-                                garbage_offset,
-                                ": value does not decode as xueji.v1.Event")) !=
-        std::string::npos);
+  CHECK(r.err.find(absl::StrCat(
+            "xueji.events/", kPartition, "@", garbage_offset,
+            ": value does not decode as xueji.v1.Event")) != std::string::npos);
   CHECK(r.out.find("<undecodable>: 1") != std::string::npos);
 }
 

@@ -22,7 +22,8 @@ ledger/kafka_log.h:
     ce_type = cn.edu.xueji.v1.<payload message>, ce_time = recorded_at,
     ce_subject = student_no (absent when the event has no student number,
     e.g. registry events: KafkaLog writes it only when there is one),
-    content-type application/protobuf, ce_dataschema xueji.v1.Event.
+    content-type application/protobuf, ce_dataschema
+    urn:xueji:protobuf:xueji.v1.Event (a URI, as CloudEvents requires).
 
 Prints a summary (events per partition, per event type) and exits 0 only if
 every record passed; 1 on any undecodable record or mismatch (each problem is
@@ -60,6 +61,7 @@ from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
 
 EVENT_TYPE = "xueji.v1.Event"
+DATASCHEMA = "urn:xueji:protobuf:" + EVENT_TYPE
 CE_TYPE_PREFIX = "cn.edu.xueji.v1."
 
 
@@ -207,7 +209,7 @@ class Checker:
             "ce_type": (CE_TYPE_PREFIX + payload_name).encode(),
             "ce_time": event.recorded_at.encode(),
             "content-type": b"application/protobuf",
-            "ce_dataschema": EVENT_TYPE.encode(),
+            "ce_dataschema": DATASCHEMA.encode(),
         }
         if event.student_no:
             expected["ce_subject"] = event.student_no.encode()

@@ -3,7 +3,9 @@
 #include <memory>
 #include <vector>
 
+#include "ledger/log/hash_chain.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "xueji/v1/events.pb.h"
 
 namespace xueji::e2e {
@@ -71,6 +73,68 @@ TamperResult FlipByteOfEvent(const std::string& log_dir,
     result.error = "no stored event of " + request_id + " with a date";
   }
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  db->Close();
+  return result;
+}
+
+TamperResult RewriteAndReseal(const std::string& log_dir,
+                              const std::string& request_id,
+                              const std::string& new_date) {
+  TamperResult result;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
+  if (!s.ok()) {
+    result.error = "open " + log_dir + ": " + s.ToString();
+    return result;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  // Events are "e" + partition (BE32) + offset (BE64), in offset order.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::WriteBatch batch;
+  std::string prefix;  // "e" + the partition, once the event is found
+  std::string prev_hash;
+  for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
+    xueji::v1::Event event;
+    if (!event.ParseFromString(it->value().ToString())) continue;
+    const std::string key = it->key().ToString();
+    if (prefix.empty()) {
+      if (event.request_id() != request_id) continue;
+      prefix = key.substr(0, 5);
+      result.partition = event.partition();
+      result.offset = event.offset();
+      event.set_business_date(new_date);
+      prev_hash = event.prev_hash();
+    } else if (key.substr(0, 5) != prefix) {
+      break;  // the partition's end
+    }
+    event.clear_hash();
+    SealEvent(prev_hash, &event);
+    prev_hash = event.hash();
+    batch.Put(key, CanonicalBytes(event));
+  }
+  if (prefix.empty()) {
+    result.error = "no stored event of " + request_id;
+    return result;
+  }
+  // The head record: next offset (8 bytes) + the last event's hash.
+  const std::string head_key = "h" + prefix.substr(1);
+  std::string head;
+  s = db->Get(rocksdb::ReadOptions(), head_key, &head);
+  if (!s.ok() || head.size() < 8) {
+    result.error = "no head record: " + s.ToString();
+    return result;
+  }
+  batch.Put(head_key, head.substr(0, 8) + prev_hash);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  s = db->Write(sync, &batch);
+  if (!s.ok()) {
+    result.error = "write: " + s.ToString();
+    return result;
+  }
+  result.changed = true;
+  it.reset();  // before the database closes
   db->Close();
   return result;
 }

@@ -1,5 +1,6 @@
 // Tampering with a stored event behind the ledger's back, for the test that
-// `ledger verify` detects a changed byte. Opens the embedded log's RocksDB
+// `ledger verify` detects a changed byte (and that `verify --digest` detects
+// a rewrite whose chain was resealed). Opens the embedded log's RocksDB
 // directly (every column family), finds the stored event of a request and
 // changes one byte of it (a digit of a date, so the bytes still parse and
 // only the hash chain can tell), and writes it back.
@@ -24,6 +25,16 @@ struct TamperResult {
 // `request_id` and whose bytes contain a "2025-" date.
 TamperResult FlipByteOfEvent(const std::string& log_dir,
                              const std::string& request_id);
+
+// A rewrite that covers its tracks: changes the business date of the first
+// stored event of `request_id` to `new_date`, then reseals the hash chain of
+// its partition from there (each later event's prev_hash and hash, and the
+// partition's head record), so that the chain is intact again and only a
+// digest taken before tells. The embedded log's layout: see
+// ledger/log/embedded_log.cc.
+TamperResult RewriteAndReseal(const std::string& log_dir,
+                              const std::string& request_id,
+                              const std::string& new_date);
 
 }  // namespace xueji::e2e
 

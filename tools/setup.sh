@@ -17,6 +17,7 @@ PACKAGES=(
   python3-kafka                          # tests: kafka-python, an independent Kafka client
   python3-protobuf                       # tests: decodes events in kafka_python_decode.py
   openjdk-17-jre-headless maven          # tools/kafka-local.sh: Apache Kafka (Maven Central)
+  python3-venv                           # tests: a virtualenv for confluent-kafka (PyPI)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,5 +32,13 @@ fi
 # Apache Kafka's jars for tools/kafka-local.sh, fetched once into a cache
 # (~/.cache/xueji-kafka): the build and the tests download nothing.
 tools/kafka-local.sh fetch
+# confluent-kafka from PyPI for tests/kafka_confluent_consume.py, in a
+# virtualenv over Debian's python3 (which has python3-protobuf):
+# $XUEJI_PYVENV, default ~/.cache/xueji-pyvenv. Pinned; installed once.
+PYVENV=${XUEJI_PYVENV:-${HOME:-/root}/.cache/xueji-pyvenv}
+if ! "$PYVENV/bin/python" -c 'import confluent_kafka, google.protobuf' 2>/dev/null; then
+  /usr/bin/python3 -m venv --system-site-packages "$PYVENV"
+  "$PYVENV/bin/pip" install --quiet confluent-kafka==2.16.1 >&2
+fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build --parallel "$(nproc)"

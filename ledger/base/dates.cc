@@ -125,6 +125,12 @@ absl::CivilDay AddMonths(absl::CivilDay day, int months) {
   return first + (d - 1);
 }
 
+absl::CivilDay BeijingDay(absl::Time t) {
+  static const absl::TimeZone* beijing =
+      new absl::TimeZone(absl::FixedTimeZone(8 * 60 * 60));
+  return absl::ToCivilDay(t, *beijing);
+}
+
 int AgeInYears(absl::CivilDay birth, absl::CivilDay on) {
   int years = static_cast<int>(on.year() - birth.year());
   if (on.month() < birth.month() ||

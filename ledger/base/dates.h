@@ -25,6 +25,10 @@ std::string FormatRfc3339(absl::Time t);  // UTC, e.g. 2025-09-01T08:00:00Z
 // Adds calendar months, clamping the day (2025-08-31 + 6 months = 2026-02-28).
 absl::CivilDay AddMonths(absl::CivilDay day, int months);
 
+// The calendar day of `t` in China (UTC+8, no daylight saving). Business
+// dates are Beijing dates: "today" by the ledger's clock is BeijingDay(now).
+absl::CivilDay BeijingDay(absl::Time t);
+
 // Whole years of age on `on` for a child born on `birth`.
 int AgeInYears(absl::CivilDay birth, absl::CivilDay on);
 

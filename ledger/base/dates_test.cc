@@ -68,6 +68,15 @@ TEST_CASE("adding months clamps the day") {
         absl::CivilDay(2026, 1, 15));
 }
 
+TEST_CASE("the Beijing day of an instant (UTC+8)") {
+  CHECK(BeijingDay(*ParseRfc3339("2025-09-01T15:59:59Z")) ==
+        absl::CivilDay(2025, 9, 1));
+  CHECK(BeijingDay(*ParseRfc3339("2025-09-01T16:00:00Z")) ==
+        absl::CivilDay(2025, 9, 2));
+  CHECK(BeijingDay(*ParseRfc3339("2025-09-01T00:30:00+08:00")) ==
+        absl::CivilDay(2025, 9, 1));
+}
+
 TEST_CASE("age in whole years") {
   absl::CivilDay birth(2021, 3, 15);
   CHECK(AgeInYears(birth, absl::CivilDay(2024, 3, 14)) == 2);

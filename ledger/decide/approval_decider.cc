@@ -72,6 +72,7 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
                          FindPending(call, id, "approve.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   const Request& pending = record.pending().request();
   Event event = NewEvent(record.subject(), record.student_no());
   std::string message;
@@ -140,6 +141,7 @@ absl::StatusOr<Draft> DecideReject(const Call& call) {
       Target target, FindPending(call, reject.request_id(), "reject.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = NewEvent(record.subject(), record.student_no());
   std::string message;
   if (record.pending().request().has_admit()) {

@@ -46,13 +46,18 @@ struct Draft {
 };
 
 // What an action decider may read: the request, the state, the context, the
-// acting operator (known, not sealed) and the request's business date.
+// acting operator (known, not sealed), the request's business date, the
+// ledger clock's day, and the policy: every recorded version, and the book
+// in force on the business date.
 struct Call {
   const xueji::v1::Request& request;
   const StateView& state;
   const DecideContext& ctx;
   const xueji::v1::OperatorState& op;
-  absl::CivilDay today;
+  absl::CivilDay today;      // the business date (occurredOn)
+  absl::CivilDay clock_day;  // BeijingDay(ctx.now); today <= clock_day
+  const PolicyHistory& history;
+  const PolicyBook& policies;  // history.InForce(today)
 };
 
 // The envelope fields common to every event of one decision.
@@ -62,6 +67,8 @@ struct Envelope {
   std::string business_date;  // YYYY-MM-DD, or "" when it was not valid
   xueji::v1::Actor actor;
   std::string action;  // RequestRejected.action
+  std::string policy_version;  // "00:1,35:2"; "" = built-in defaults only
+  std::string late_reason;     // a late entry's lateReason, else ""
 };
 // Stamps the envelope on every event of `draft` (event_id from request_id and
 // the index, recorded_at from ctx.now, outcome = draft.status) and makes the
@@ -112,10 +119,19 @@ absl::StatusOr<Draft> DecideReject(const Call& call);
 absl::StatusOr<Draft> DecideVerify(const Call& call);
 absl::StatusOr<Draft> DecideMerge(const Call& call);
 absl::StatusOr<Draft> DecideClose(const Call& call);
+// policy_decider.cc
+absl::StatusOr<Draft> DecideSetPolicy(const Call& call);
 
 // Shared by record_decider.cc and approval_decider.cc: INVALID_TRANSITION
 // naming the pending request, or nullopt if nothing is pending.
 std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
+// INVALID_DATE when the request's business date precedes the latest step of
+// the record's life it follows (its admission request, establishment,
+// transfer request or transfer-out approval, or the pending change it
+// completes); nullopt when it does not. The message names the step and its
+// date, never the child.
+std::optional<Draft> RefuseIfBefore(const Call& call,
+                                    const xueji::v1::RecordState& record);
 // DUPLICATE_REGISTRATION if `identity_key` is held by a live record other
 // than `subject`; nullopt if free.
 absl::StatusOr<std::optional<Draft>> RefuseIfHeld(

@@ -1,7 +1,10 @@
 // Test fixture for the deciders: a MemoryState with a small
 // registry (two counties of Quanzhou, three kindergartens, one operator per
-// role) and "submit(request) -> Decision, applying its events". Synthetic
-// identities only. Test-only; included by the decide_tests sources.
+// role, registered at kNow) and "submit(request) -> Decision, applying its
+// events", with the ledger's clock at kNow until a test moves it (SetToday).
+// No policy version is recorded unless a test sets one (setPolicy), so the
+// built-in defaults apply. Synthetic identities only. Test-only; included by
+// the decide_tests sources.
 #ifndef XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 #define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 
@@ -65,7 +68,6 @@ class BasicTestLedger {
  public:
   BasicTestLedger() {
     ctx_.now = *ParseRfc3339(kNow);
-    ctx_.policy = &policy_;
     ctx_.calendar = &WorkingCalendar::Default();
     ctx_.areas = &AreaTable::Default();
     RegisterKindergarten("QZ-A", "鲤城实验幼儿园", kCountyA);
@@ -103,12 +105,25 @@ class BasicTestLedger {
     return Registry(line);
   }
 
-  // A request skeleton with a fresh request id ("r1", "r2", ...).
-  xueji::v1::Request Req(std::string actor, std::string day = kDay) {
+  // The ledger's clock: an instant, or a day (08:00 UTC, 16:00 in Beijing).
+  void SetNow(std::string_view rfc3339) {
+    absl::StatusOr<absl::Time> now = ParseRfc3339(rfc3339);
+    REQUIRE(now.ok());
+    ctx_.now = *now;
+  }
+  void SetToday(std::string_view day) {
+    SetNow(std::string(day) + "T08:00:00Z");
+  }
+  // Today by the ledger's clock (its Beijing day), YYYY-MM-DD.
+  std::string Today() const { return FormatDate(BeijingDay(ctx_.now)); }
+
+  // A request skeleton with a fresh request id ("r1", "r2", ...), dated
+  // `day` (default: today by the ledger's clock).
+  xueji::v1::Request Req(std::string actor, std::string day = "") {
     xueji::v1::Request request;
     request.set_request_id("r" + std::to_string(++next_request_));
     request.set_actor(std::move(actor));
-    request.set_occurred_on(std::move(day));
+    request.set_occurred_on(day.empty() ? Today() : std::move(day));
     return request;
   }
 
@@ -135,14 +150,14 @@ class BasicTestLedger {
 
   // Convenience requests.
   Decision Admit(const xueji::v1::Child& child, std::string kg = "QZ-A",
-                 std::string actor = "reg-a", std::string day = kDay) {
+                 std::string actor = "reg-a", std::string day = "") {
     xueji::v1::Request request = Req(std::move(actor), std::move(day));
     request.mutable_admit()->set_kindergarten(std::move(kg));
     *request.mutable_admit()->mutable_child() = child;
     return Submit(request);
   }
   Decision Approve(const std::string& request_id, std::string actor = "appr-a",
-                   std::string day = kDay) {
+                   std::string day = "") {
     xueji::v1::Request request = Req(std::move(actor), std::move(day));
     request.mutable_approve()->set_request_id(request_id);
     return Submit(request);
@@ -193,7 +208,6 @@ class BasicTestLedger {
 
  private:
   State state_;
-  PolicyBook policy_;
   DecideContext ctx_;
   int next_request_ = 0;
   int64_t next_offset_ = 0;

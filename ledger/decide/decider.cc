@@ -3,13 +3,21 @@
 //
 // Order of checks (the first failing one answers):
 //   1. requestId present                         MALFORMED_REQUEST
-//   2. occurredOn a real YYYY-MM-DD date         INVALID_FIELD
-//   3. actor a registered operator               UNKNOWN_OPERATOR
-//   4. operator not sealed                       OPERATOR_SEALED
-//      operator not dormant (last active more than sealAfterMonths before
-//      occurredOn): OperatorSealed + RequestRejected(OPERATOR_SEALED)
-//   5. an action present                         MALFORMED_REQUEST
-//   6. the action's own checks, always in this order:
+//   2. occurredOn, if given, a real YYYY-MM-DD   INVALID_FIELD
+//      (absent: today, the Beijing day of the ledger's clock ctx.now)
+//   3. occurredOn not after today                INVALID_DATE
+//   4. actor a registered operator               UNKNOWN_OPERATOR
+//   5. operator not sealed                       OPERATOR_SEALED
+//      operator not dormant (Art. 22: last active, by the ledger's clock,
+//      more than sealAfterMonths before today, whatever occurredOn says):
+//      OperatorSealed + RequestRejected(OPERATOR_SEALED). Officers and
+//      auditors mostly read, and reads are not events: their accounts are
+//      not judged (rules/accounts.h, ActivityIsJudged).
+//   6. occurredOn at most lateEntryMaxWorkingDays working days before
+//      today, and at most lateEntryWorkingDays unless lateReason is given
+//                                                INVALID_DATE
+//   7. an action present                         MALFORMED_REQUEST
+//   8. the action's own checks, always in this order:
 //      a. the request's own fields (admit/editKeyInfo: the child first:
 //         INVALID_FIELD, INVALID_ID_NUMBER, ID_MISMATCH; then other fields)
 //      b. existence of what it names (UNKNOWN_STUDENT, UNKNOWN_KINDERGARTEN,
@@ -19,14 +27,22 @@
 //      d. state: closed kindergartens (KINDERGARTEN_CLOSED), the record's
 //         status and pending change (INVALID_TRANSITION), age
 //         (AGE_OUT_OF_RANGE), one live record per document
-//         (DUPLICATE_REGISTRATION).
-// Steps 1 and 5 are also form checks (request_form.h) that the processor
+//         (DUPLICATE_REGISTRATION), and the business date against the
+//         record's history (INVALID_DATE: not before the step it follows,
+//         RefuseIfBefore; setPolicy: effectiveFrom not before today).
+// Steps 1 and 7 are also form checks (request_form.h) that the processor
 // applies before deciding: through it, such a request is answered
 // MALFORMED_REQUEST and never recorded. Decide still refuses them itself.
-// Refusals in steps 1-5 and refusals before a record is found are on the
+// Refusals in steps 1-7 and refusals before a record is found are on the
 // subject req:<requestId>; a refusal about a known record is on its subject.
 // Messages never contain identity document numbers or student numbers (a G
 // number embeds the resident ID).
+//
+// The policy of a decision is the one in force on its business date for the
+// actor's region (a registrar's: its kindergarten's county); its versions
+// are the envelope's policy_version once the actor is known ("" before). A
+// late entry's events carry its lateReason (late_reason); a lateReason given
+// with a timely request is not recorded.
 #include "ledger/decide/decider.h"
 
 #include <utility>
@@ -115,6 +131,34 @@ absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
              record.subject(), record.student_no()));
 }
 
+std::optional<Draft> RefuseIfBefore(const Call& call,
+                                    const RecordState& record) {
+  struct Step {
+    const std::string& on;
+    std::string_view what;
+  };
+  const Step steps[] = {
+      {record.requested_on(), "the admission request"},
+      {record.established_on(), "the record's establishment"},
+      {record.transfer_started_on(), "the transfer request"},
+      {record.transfer_out_on(), "the transfer-out approval"},
+      {record.pending().requested_on(), "the pending request"},
+  };
+  const Step* latest = nullptr;
+  for (const Step& step : steps) {
+    if (!step.on.empty() && (latest == nullptr || step.on > latest->on)) {
+      latest = &step;
+    }
+  }
+  const std::string today = FormatDate(call.today);
+  if (latest == nullptr || today >= latest->on) return std::nullopt;
+  return Refuse(
+      xueji::v1::INVALID_DATE,
+      Cat("occurredOn ", today, " is before ", latest->what, " on ", latest->on,
+          ": a request may not precede the events it follows"),
+      record.subject(), record.student_no());
+}
+
 Decision Finish(Draft draft, const Envelope& envelope,
                 const DecideContext& ctx) {
   Decision decision;
@@ -131,6 +175,8 @@ Decision Finish(Draft draft, const Envelope& envelope,
     event.set_request_id(envelope.request_id);
     event.set_correlation_id(envelope.correlation_id);
     event.set_outcome(draft.status);
+    event.set_policy_version(envelope.policy_version);
+    event.set_late_reason(envelope.late_reason);
     if (event.has_request_rejected() &&
         event.request_rejected().action().empty()) {
       event.mutable_request_rejected()->set_action(envelope.action);
@@ -147,19 +193,15 @@ namespace {
 
 using namespace decide_internal;  // NOLINT: this file implements them
 
-// The policy that governs an operator's account (sealing): by the county of
-// its kindergarten (registrar) or its region (others).
-absl::StatusOr<const Policy*> PolicyForOperator(const OperatorState& op,
-                                                const StateView& state,
-                                                const DecideContext& ctx) {
-  std::string region = op.org();
-  if (op.role() == xueji::v1::REGISTRAR) {
-    ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                           state.Kindergarten(op.org()));
-    region = kg.has_value() ? kg->county() : "";
-  }
-  if (region.size() < 2 || region == "00") return &ctx.policy->national();
-  return &ctx.policy->ForCounty(region);
+// The region whose policy governs a decision by `op`: a registrar's
+// kindergarten's county, another operator's organisation ("" or "00":
+// national).
+absl::StatusOr<std::string> RegionOf(const OperatorState& op,
+                                     const StateView& state) {
+  if (op.role() != xueji::v1::REGISTRAR) return op.org();
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+                   state.Kindergarten(op.org()));
+  return kg.has_value() ? kg->county() : std::string();
 }
 
 absl::StatusOr<Draft> Dispatch(const Call& call) {
@@ -178,6 +220,8 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
     case Request::kVerify: return DecideVerify(call);
     case Request::kMergeKindergarten: return DecideMerge(call);
     case Request::kCloseKindergarten: return DecideClose(call);
+    case Request::kSetPolicy:
+      return DecideSetPolicy(call);
     case Request::ACTION_NOT_SET: break;
   }
   return Refuse(xueji::v1::MALFORMED_REQUEST,
@@ -185,25 +229,38 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
                 RequestSubject(call.request.request_id()));
 }
 
-// Checks 1-5 of the order above, then the action. `op` is filled once the
-// operator is known (the envelope's actor).
+// Checks 1-7 of the order above, then the action. Fills the envelope's
+// business date, policy version and late reason as they become known, and
+// `op` once the operator is known (the envelope's actor).
 absl::StatusOr<Draft> DecideChecked(const Request& request,
                                     const StateView& state,
                                     const DecideContext& ctx,
                                     std::optional<OperatorState>* op,
-                                    std::string* business_date) {
+                                    Envelope* envelope) {
   const std::string subject = RequestSubject(request.request_id());
   if (request.request_id().empty()) {
     return Refuse(xueji::v1::MALFORMED_REQUEST, "requestId is required",
                   subject);
   }
-  absl::StatusOr<absl::CivilDay> today = ParseDate(request.occurred_on());
-  if (!today.ok()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "occurredOn must be a real date in the form YYYY-MM-DD",
+  const absl::CivilDay clock_day = BeijingDay(ctx.now);
+  absl::CivilDay today = clock_day;
+  if (!request.occurred_on().empty()) {
+    absl::StatusOr<absl::CivilDay> parsed = ParseDate(request.occurred_on());
+    if (!parsed.ok()) {
+      return Refuse(xueji::v1::INVALID_FIELD,
+                    "occurredOn must be a real date in the form YYYY-MM-DD",
+                    subject);
+    }
+    today = *parsed;
+  }
+  envelope->business_date = FormatDate(today);
+  if (today > clock_day) {
+    return Refuse(xueji::v1::INVALID_DATE,
+                  Cat("occurredOn ", FormatDate(today),
+                      " is in the future: by the ledger's clock it is ",
+                      FormatDate(clock_day), " (Beijing time)"),
                   subject);
   }
-  *business_date = FormatDate(*today);
   ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
   if (!op->has_value()) {
     return Refuse(xueji::v1::UNKNOWN_OPERATOR,
@@ -211,29 +268,57 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                   subject);
   }
   const OperatorState& who = **op;
+  ASSIGN_OR_RETURN(std::vector<xueji::v1::PolicySet> versions,
+                   state.PolicyVersions());
+  ASSIGN_OR_RETURN(PolicyHistory history, PolicyHistory::From(versions));
+  const PolicyBook book = history.InForce(today);
+  ASSIGN_OR_RETURN(std::string region, RegionOf(who, state));
+  const Policy& policy = book.ForCounty(region);
+  envelope->policy_version = book.VersionFor(region);
   if (who.sealed()) {
-    return Refuse(xueji::v1::OPERATOR_SEALED,
-                  Cat("operator \"", who.id(),
-                               "\" is sealed (account unused too long)"),
-                  subject);
-  }
-  ASSIGN_OR_RETURN(const Policy* policy,
-                         PolicyForOperator(who, state, ctx));
-  if (IsDormant(who.last_active(), *policy, *today)) {
-    Draft draft = Refuse(
+    return Refuse(
         xueji::v1::OPERATOR_SEALED,
-        Cat("operator \"", who.id(), "\" was last active on ",
-                     who.last_active(), ", more than ",
-                     policy->seal_after_months,
-                     " months ago: the account is now sealed"),
+        Cat("operator \"", who.id(), "\" is sealed (account unused too long)"),
         subject);
+  }
+  if (ActivityIsJudged(who.role()) &&
+      IsDormant(who.last_active(), policy, clock_day)) {
+    Draft draft =
+        Refuse(xueji::v1::OPERATOR_SEALED,
+               Cat("operator \"", who.id(), "\" was last active on ",
+                   who.last_active(), ", more than ", policy.seal_after_months,
+                   " months before today (", FormatDate(clock_day),
+                   "): the account is now sealed"),
+               subject);
     Event sealed = NewEvent(OperatorSubject(who.id()), "");
     sealed.mutable_operator_sealed()->set_id(who.id());
     sealed.mutable_operator_sealed()->set_last_active(who.last_active());
     draft.events.insert(draft.events.begin(), std::move(sealed));
     return draft;
   }
-  return Dispatch(Call{request, state, ctx, who, *today});
+  const int late = ctx.calendar->WorkingDaysBetween(today, clock_day);
+  if (late > policy.late_entry_max_working_days) {
+    return Refuse(xueji::v1::INVALID_DATE,
+                  Cat("occurredOn ", FormatDate(today), " is ", late,
+                      " working days before today (", FormatDate(clock_day),
+                      "); the ledger takes an entry at most ",
+                      policy.late_entry_max_working_days, " working days late"),
+                  subject);
+  }
+  if (late > policy.late_entry_working_days) {
+    if (request.late_reason().empty()) {
+      return Refuse(
+          xueji::v1::INVALID_DATE,
+          Cat("occurredOn ", FormatDate(today), " is ", late,
+              " working days before today (", FormatDate(clock_day),
+              "); an entry more than ", policy.late_entry_working_days,
+              " working days late needs lateReason"),
+          subject);
+    }
+    envelope->late_reason = request.late_reason();
+  }
+  return Dispatch(
+      Call{request, state, ctx, who, today, clock_day, history, book});
 }
 
 }  // namespace
@@ -241,10 +326,9 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
 absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
                                 const DecideContext& ctx) {
   std::optional<OperatorState> op;
-  std::string business_date;
-  ASSIGN_OR_RETURN(
-      Draft draft, DecideChecked(request, state, ctx, &op, &business_date));
   Envelope envelope;
+  ASSIGN_OR_RETURN(Draft draft,
+                   DecideChecked(request, state, ctx, &op, &envelope));
   envelope.request_id = request.request_id();
   envelope.correlation_id = request.request_id();
   if (request.has_approve() && !request.approve().request_id().empty()) {
@@ -252,7 +336,6 @@ absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
   } else if (request.has_reject() && !request.reject().request_id().empty()) {
     envelope.correlation_id = request.reject().request_id();
   }
-  envelope.business_date = business_date;
   if (op.has_value()) {
     envelope.actor.set_operator_id(op->id());
     envelope.actor.set_role(op->role());
@@ -297,6 +380,8 @@ std::string_view ActionName(const Request& request) {
     case Request::kVerify: return "verify";
     case Request::kMergeKindergarten: return "mergeKindergarten";
     case Request::kCloseKindergarten: return "closeKindergarten";
+    case Request::kSetPolicy:
+      return "setPolicy";
     case Request::ACTION_NOT_SET: break;
   }
   return "";

@@ -3,16 +3,22 @@
 //   Decide(request, state, ctx)  -> Decision (events + the answer) or Status
 //   EvolveRecord / EvolveKindergarten / EvolveOperator (state, event) -> state
 //
-// Decide reads state only through StateView and takes time, policy and the
-// calendar from DecideContext, so it is deterministic: the same request on
-// the same state at the same `now` yields byte-identical events. A refused
-// request is a Decision too (status REJECTED, a RequestRejected event on the
-// audit trail, possibly an OperatorSealed before it); a non-OK Status means the
-// state could not be read (storage), never a domain refusal.
+// Decide reads state only through StateView and takes time, the calendar and
+// the areas from DecideContext, so it is deterministic: the same request on
+// the same state at the same `now` yields byte-identical events. The policy is
+// state too (docs/accountability.md, "Policy is in the log"): the PolicySet
+// versions StateView::PolicyVersions() returns, in force on the request's
+// business date. The ledger's clock `now` is the only clock: it stamps
+// recorded_at, gives occurredOn its default (today in Beijing time), and
+// judges the future, late entries and dormancy. A refused request is a
+// Decision too (status REJECTED, a RequestRejected event on the audit trail,
+// possibly an OperatorSealed before it); a non-OK Status means the state could
+// not be read (storage), never a domain refusal.
 //
 // Events come back with the envelope filled (event_id, subject, student_no,
-// recorded_at, business_date, actor, request_id, correlation_id, outcome) and
-// partition/offset/hashes empty: the EventLog assigns those.
+// recorded_at, business_date, actor, request_id, correlation_id, outcome,
+// policy_version, late_reason) and partition/offset/hashes empty: the
+// EventLog assigns those.
 //
 // Thread-safety: pure functions; StateView implementations say their own.
 #ifndef XUEJI_LEDGER_DECIDE_DECIDER_H_
@@ -58,6 +64,10 @@ class StateView {
       std::string_view kindergarten) const = 0;
   // The next free sequence number under a student-number prefix (from 1).
   virtual absl::StatusOr<int> NextSequence(std::string_view prefix) const = 0;
+  // Every policy version recorded (the PolicySet events' payloads), in
+  // (region, version) order.
+  virtual absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
+      const = 0;
 
   // Index-only lookups (no record decoded), for verification. The defaults
   // answer from the record lookups above; LedgerState reads its indexes.
@@ -90,8 +100,10 @@ class StateView {
 };
 
 struct DecideContext {
-  absl::Time now;  // the ledger clock: recorded_at of the events
-  const PolicyBook* policy = nullptr;
+  // The ledger's clock: recorded_at of the events; its Beijing day is
+  // "today" (occurredOn's default, the latest business date, the day late
+  // entries and dormancy are judged on).
+  absl::Time now;
   const WorkingCalendar* calendar = nullptr;
   const AreaTable* areas = nullptr;
 };
@@ -123,16 +135,27 @@ xueji::v1::Result ResultOf(const xueji::v1::Request& request,
                            const Decision& decision);
 
 // Which state an event evolves: a record (EvolveRecord), a kindergarten
-// (EvolveKindergarten), an operator (EvolveOperator), none (a refusal: the
-// audit trail only), or kUnknown for a payload this build does not know
+// (EvolveKindergarten), an operator (EvolveOperator), the policy versions
+// (PolicySet: kept as they are, StateView::PolicyVersions), none (a refusal:
+// the audit trail only), or kUnknown for a payload this build does not know
 // (proto/README.md rule 3: a reader stops there, it never skips).
-enum class EventTarget { kRecord, kKindergarten, kOperator, kNone, kUnknown };
+enum class EventTarget {
+  kRecord,
+  kKindergarten,
+  kOperator,
+  kPolicy,
+  kNone,
+  kUnknown
+};
 EventTarget TargetOf(const xueji::v1::Event& event);
 
 xueji::v1::RecordState EvolveRecord(xueji::v1::RecordState state,
                                     const xueji::v1::Event& event);
 xueji::v1::KindergartenState EvolveKindergarten(
     xueji::v1::KindergartenState state, const xueji::v1::Event& event);
+// An operator's last_active follows its registration's ActivityDate
+// (rules/accounts.h); the stores raise it with every event the operator acts
+// in.
 xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
                                         const xueji::v1::Event& event);
 

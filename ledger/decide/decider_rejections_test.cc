@@ -253,17 +253,23 @@ TEST_CASE("authorization matrix: the right role at home succeeds",
   CHECK(ledger.Submit(verify).status == xueji::v1::APPLIED);
 }
 
-TEST_CASE("an operator idle past sealAfterMonths is sealed by its request",
-          "[decider][refusal]") {
+TEST_CASE(
+    "Art. 22: an operator idle past sealAfterMonths, by the ledger's "
+    "clock, is sealed by its request",
+    "[decider][refusal][clock]") {
   TestLedger ledger;  // operators registered on 2025-09-01
   // Six months to the day is still allowed.
-  xueji::v1::Request ok = ledger.Req("reg-b", "2026-03-01");
+  ledger.SetToday("2026-03-01");
+  xueji::v1::Request ok = ledger.Req("reg-b");
   ok.mutable_verify()->set_kindergarten("QZ-B");
   ok.mutable_verify()->set_term("2026-spring");
   CHECK(ledger.Submit(ok).status == xueji::v1::APPLIED);
   CHECK(ledger.Operator("reg-b").last_active() == "2026-03-01");
 
-  xueji::v1::Request late = ledger.Req("reg-a", "2026-03-02");
+  // The next day reg-a is dormant: a back-dated request does not dodge it,
+  // the clock's day is what counts.
+  ledger.SetToday("2026-03-02");
+  xueji::v1::Request late = ledger.Req("reg-a", "2026-02-27");
   late.mutable_admit()->set_kindergarten("QZ-A");
   *late.mutable_admit()->mutable_child() = Boy();
   Decision sealed = ledger.Submit(late);
@@ -271,13 +277,57 @@ TEST_CASE("an operator idle past sealAfterMonths is sealed by its request",
   REQUIRE(Kinds(sealed) == V{"operator_sealed", "request_rejected"});
   CHECK(sealed.events[0].subject() == "op:reg-a");
   CHECK(sealed.events[0].operator_sealed().last_active() == "2025-09-01");
+  CHECK(sealed.message.find("2026-03-02") != std::string::npos);
   CHECK(ledger.Operator("reg-a").sealed());
   // Sealed now: refused without a second OperatorSealed.
-  xueji::v1::Request again = ledger.Req("reg-a", "2026-03-03");
+  xueji::v1::Request again = ledger.Req("reg-a");
   again.mutable_leave()->set_student_no("G" + Boy().id_number());
   Decision refused = ledger.Submit(again);
   CheckRefused(refused, xueji::v1::OPERATOR_SEALED, "leave");
   CHECK(Kinds(refused) == V{"request_rejected"});
+}
+
+TEST_CASE(
+    "Art. 22: last activity is the day an event was recorded, not the "
+    "business date it claims",
+    "[decider][clock]") {
+  TestLedger ledger;  // operators registered on 2025-09-01
+  ledger.SetToday("2025-10-09");
+  // Entered on 9 October for 30 September: reg-a was active on 9 October.
+  xueji::v1::Request verify = ledger.Req("reg-a", "2025-09-30");
+  verify.mutable_verify()->set_kindergarten("QZ-A");
+  verify.mutable_verify()->set_term("2025-autumn");
+  Decision recorded = ledger.Submit(verify);
+  REQUIRE(recorded.status == xueji::v1::APPLIED);
+  CHECK(recorded.events[0].business_date() == "2025-09-30");
+  CHECK(ledger.Operator("reg-a").last_active() == "2025-10-09");
+  // So on 9 April 2026 (six months after 9 October) reg-a may still act,
+  // while reg-b (last active on 1 September) is sealed.
+  ledger.SetToday("2026-04-09");
+  xueji::v1::Request still = ledger.Req("reg-a");
+  still.mutable_verify()->set_kindergarten("QZ-A");
+  still.mutable_verify()->set_term("2026-spring");
+  CHECK(ledger.Submit(still).status == xueji::v1::APPLIED);
+  xueji::v1::Request idle = ledger.Req("reg-b");
+  idle.mutable_verify()->set_kindergarten("QZ-B");
+  idle.mutable_verify()->set_term("2026-spring");
+  CHECK(ledger.Submit(idle).code == xueji::v1::OPERATOR_SEALED);
+}
+
+TEST_CASE("Art. 22: a future date no longer seals anyone", "[decider][clock]") {
+  TestLedger ledger;
+  xueji::v1::Request future = ledger.Req("appr-a", "2099-01-01");
+  future.mutable_approve()->set_request_id("nothing");
+  Decision refused = ledger.Submit(future);
+  CheckRefused(refused, xueji::v1::INVALID_DATE, "approve");
+  CHECK(Kinds(refused) == V{"request_rejected"});
+  CHECK(refused.message.find("in the future") != std::string::npos);
+  CHECK_FALSE(ledger.Operator("appr-a").sealed());
+  CHECK(ledger.Operator("appr-a").last_active() == "2025-09-01");
+  // And appr-a still works the next day.
+  ledger.SetToday("2025-09-02");
+  std::string no = ledger.Enroll(Boy());
+  CHECK(ledger.Record(no).status() == xueji::v1::ENROLLED);
 }
 
 TEST_CASE("deciding is deterministic", "[decider]") {

@@ -61,7 +61,7 @@ TEST_CASE("admit then approve establishes the record", "[decider]") {
   CHECK(ledger.LiveAt("QZ-A") == V{admitted.student_no});
 }
 
-TEST_CASE("admit then reject cancels; the child can be admitted again",
+TEST_CASE("admit then reject cancels, the child can be admitted again",
           "[decider]") {
   TestLedger ledger;
   Decision admitted = ledger.Admit(Boy());
@@ -185,7 +185,8 @@ struct Transfer {
 };
 Transfer StartTransfer(TestLedger& ledger) {
   std::string no = ledger.Enroll(Boy());
-  xueji::v1::Request out = ledger.Req("reg-a", "2025-09-25");
+  ledger.SetToday("2025-09-25");
+  xueji::v1::Request out = ledger.Req("reg-a");
   out.mutable_transfer_out()->set_student_no(no);
   out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
   Decision requested = ledger.Submit(out);
@@ -208,7 +209,8 @@ TEST_CASE("transfer out, approval by the sending county, transfer in",
   // The receiving county may not approve; the sending county does.
   CHECK(ledger.Approve(transfer.request_id, "appr-c").code ==
         xueji::v1::NOT_AUTHORIZED);
-  Decision out = ledger.Approve(transfer.request_id, "appr-a", "2025-09-26");
+  ledger.SetToday("2025-09-26");
+  Decision out = ledger.Approve(transfer.request_id, "appr-a");
   CHECK(out.status == xueji::v1::APPLIED);
   REQUIRE(Kinds(out) == V{"transferred_out"});
   CHECK(out.events[0].transferred_out().to_kindergarten() == "QZ-C");
@@ -220,7 +222,8 @@ TEST_CASE("transfer out, approval by the sending county, transfer in",
   xueji::v1::Request wrong = ledger.Req("reg-b");
   wrong.mutable_transfer_in()->set_student_no(transfer.student_no);
   CHECK(ledger.Submit(wrong).code == xueji::v1::NOT_AUTHORIZED);
-  xueji::v1::Request in = ledger.Req("reg-c", "2025-10-15");
+  ledger.SetToday("2025-10-15");
+  xueji::v1::Request in = ledger.Req("reg-c");
   in.mutable_transfer_in()->set_student_no(transfer.student_no);
   Decision done = ledger.Submit(in);
   CHECK(done.status == xueji::v1::APPLIED);
@@ -265,7 +268,8 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   CHECK(left.events[0].left().kindergarten() == "QZ-A");
   CHECK(ledger.Record(leaver).status() == xueji::v1::LEFT);
 
-  xueji::v1::Request grad = ledger.Req("reg-a", "2026-02-27");
+  ledger.SetToday("2026-02-27");
+  xueji::v1::Request grad = ledger.Req("reg-a");
   grad.mutable_graduate()->set_student_no(graduate);
   Decision graduated = ledger.Submit(grad);
   CHECK(graduated.status == xueji::v1::APPLIED);
@@ -286,7 +290,8 @@ TEST_CASE("re-admission after leave reuses the record and its number",
   leave.mutable_leave()->set_student_no(no);
   ledger.Submit(leave);
   std::string subject = ledger.Record(no).subject();
-  Decision again = ledger.Admit(Boy(), "QZ-C", "reg-c", "2025-10-08");
+  ledger.SetToday("2025-10-08");
+  Decision again = ledger.Admit(Boy(), "QZ-C", "reg-c");
   CHECK(again.status == xueji::v1::PENDING_APPROVAL);
   CHECK(again.student_no == no);
   CHECK(again.events[0].subject() == subject);
@@ -323,7 +328,7 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   CHECK(record.deferred_until() == "2028-08-31");
 }
 
-TEST_CASE("cancel on death, approved; no re-admission after", "[decider]") {
+TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
   TestLedger ledger;
   std::string no = ledger.Enroll(Boy());
   xueji::v1::Request cancel = ledger.Req("reg-a");
@@ -344,7 +349,7 @@ TEST_CASE("cancel on death, approved; no re-admission after", "[decider]") {
   CHECK(again.events.back().subject() == record.subject());
 }
 
-TEST_CASE("key-information edit, approved; the number is unchanged",
+TEST_CASE("key-information edit, approved, the number is unchanged",
           "[decider]") {
   TestLedger ledger;
   xueji::v1::Child child = Boy(123);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ledger/decide/decider.h"
+#include "ledger/rules/accounts.h"
 
 namespace xueji {
 
@@ -229,8 +230,9 @@ OperatorState EvolveOperator(OperatorState state, const Event& event) {
       state.set_id(event.operator_registered().id());
       state.set_role(event.operator_registered().role());
       state.set_org(event.operator_registered().org());
-      if (event.business_date() > state.last_active()) {
-        state.set_last_active(event.business_date());
+      if (const std::string active = ActivityDate(event);
+          active > state.last_active()) {
+        state.set_last_active(active);
       }
       break;
     case Event::kOperatorSealed:
@@ -271,6 +273,8 @@ EventTarget TargetOf(const Event& event) {
     case Event::kOperatorRegistered:
     case Event::kOperatorSealed:
       return EventTarget::kOperator;
+    case Event::kPolicySet:
+      return EventTarget::kPolicy;
     case Event::kRequestRejected:
       return EventTarget::kNone;
     default:

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "ledger/base/strings.h"
+#include "ledger/rules/accounts.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/student_number.h"
 #include "ledger/rules/subjects.h"
@@ -88,6 +89,14 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (op.id().empty()) op.set_id(std::string(subject.id));
       break;
     }
+    case EventTarget::kPolicy: {
+      if (subject.kind != SubjectKind::kPolicy) {
+        return WrongSubject(event, "policy");
+      }
+      const xueji::v1::PolicySet& set = event.policy_set();
+      policies_[{set.region(), set.version()}] = set;
+      break;
+    }
     case EventTarget::kNone:
       break;
     case EventTarget::kUnknown:
@@ -95,11 +104,14 @@ absl::Status MemoryState::Apply(const Event& event) {
                                      " offset ", event.offset(),
                                      ": event of unknown payload"));
   }
-  // The actor's last activity: the latest business date of its events.
+  // The actor's last activity: the latest day its events were recorded, by
+  // the ledger's clock (rules/accounts.h).
   auto actor = operators_.find(event.actor().operator_id());
-  if (actor != operators_.end() && !event.business_date().empty() &&
-      actor->second.last_active() < event.business_date()) {
-    actor->second.set_last_active(event.business_date());
+  if (actor != operators_.end()) {
+    const std::string active = ActivityDate(event);
+    if (!active.empty() && actor->second.last_active() < active) {
+      actor->second.set_last_active(active);
+    }
   }
   return absl::OkStatus();
 }
@@ -156,6 +168,13 @@ absl::StatusOr<std::vector<RecordState>> MemoryState::LiveRecordsAt(
     }
   }
   return live;
+}
+
+absl::StatusOr<std::vector<xueji::v1::PolicySet>> MemoryState::PolicyVersions()
+    const {
+  std::vector<xueji::v1::PolicySet> versions;
+  for (const auto& [key, set] : policies_) versions.push_back(set);
+  return versions;
 }
 
 absl::StatusOr<int> MemoryState::NextSequence(std::string_view prefix) const {

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -43,6 +44,8 @@ class MemoryState : public StateView {
   absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
       std::string_view kindergarten) const override;
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
+  absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
+      const override;
 
  private:
   struct Record {
@@ -56,6 +59,8 @@ class MemoryState : public StateView {
   std::map<std::string, xueji::v1::KindergartenState, std::less<>>
       kindergartens_;
   std::map<std::string, xueji::v1::OperatorState, std::less<>> operators_;
+  // PolicySet payloads by (region, version).
+  std::map<std::pair<std::string, int>, xueji::v1::PolicySet> policies_;
 };
 
 }  // namespace xueji

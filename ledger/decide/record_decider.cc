@@ -177,7 +177,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
                   Cat("kindergarten ", kg->code(), " is closed"),
                   ReqSubject(call));
   }
-  const Policy& policy = call.ctx.policy->ForCounty(kg->county());
+  const Policy& policy = call.policies.ForCounty(kg->county());
   if (auto problem = AgeProblem(policy, *birth, entry)) {
     return Refuse(xueji::v1::AGE_OUT_OF_RANGE, *problem, ReqSubject(call));
   }
@@ -199,6 +199,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
       return WrongStatus(*existing, "re-admission",
                          "a LEFT record or a rejected admission");
     }
+    if (auto early = RefuseIfBefore(call, *existing)) return std::move(*early);
     student_no = existing->student_no();
     subject = existing->subject();
   } else {
@@ -261,6 +262,7 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
                        Cat("kindergarten ", target->code(),
                                     " is closed"));
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_transfer_requested()->set_from_kindergarten(
       record.kindergarten());
@@ -303,6 +305,7 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
                        Cat("kindergarten ", receiving,
                                     " is closed"));
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_transferred_in()->set_from_kindergarten(record.kindergarten());
   event.mutable_transferred_in()->set_to_kindergarten(receiving);
@@ -339,6 +342,7 @@ absl::StatusOr<Draft> DecideLeave(const Call& call) {
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "leave", "ENROLLED");
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_left()->set_kindergarten(record.kindergarten());
   event.mutable_left()->set_reason(leave.reason());
@@ -355,6 +359,7 @@ absl::StatusOr<Draft> DecideGraduate(const Call& call) {
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "graduate", "ENROLLED");
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_graduated()->set_kindergarten(record.kindergarten());
   return Accept(xueji::v1::APPLIED, "graduated", {std::move(event)});
@@ -378,9 +383,8 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   }
   ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
                          call.state.Kindergarten(record.kindergarten()));
-  const Policy& policy = kg.has_value()
-                             ? call.ctx.policy->ForCounty(kg->county())
-                             : call.ctx.policy->national();
+  const Policy& policy = kg.has_value() ? call.policies.ForCounty(kg->county())
+                                        : call.policies.national();
   absl::StatusOr<absl::CivilDay> birth = ParseDate(record.child().birth_date());
   if (!birth.ok()) {
     return RefuseAbout(record, xueji::v1::INVALID_FIELD,
@@ -392,6 +396,7 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
                        Cat("untilDate must be after the primary "
                                     "entry date ", FormatDate(primary)));
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_deferral_requested()->set_until_date(FormatDate(*until));
   event.mutable_deferral_requested()->set_evidence(defer.evidence());
@@ -412,6 +417,7 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
   if (!IsLive(record.status())) {
     return WrongStatus(record, "cancel", "PENDING, ENROLLED or TRANSFERRING");
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_cancellation_requested()->set_reason(cancel.reason());
   return Accept(xueji::v1::PENDING_APPROVAL,
@@ -440,6 +446,7 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
       RefuseIfHeld(call.state, IdentityKey(child.id_type(), child.id_number()),
                    record));
   if (held) return std::move(*held);
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   *event.mutable_key_info_edit_requested()->mutable_child() = child;
   event.mutable_key_info_edit_requested()->set_evidence(edit.evidence());
@@ -499,6 +506,7 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
                        "the formal number of this document is held by "
                        "another record");
   }
+  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = NewEvent(record.subject(), formal);
   auto* payload = event.mutable_number_converted();
   payload->set_from_student_no(record.student_no());

@@ -35,6 +35,17 @@ struct KafkaConnection {
   std::string journal_topic() const { return topic_prefix + ".journal"; }
 };
 
+// CloudEvents attributes of every record the ledger publishes (the Kafka
+// protocol binding, binary content mode: ce_* headers). `dataschema` must be
+// a URI: the protobuf message of the value as a URN,
+// "urn:xueji:protobuf:xueji.v1.Event" (decode with the FileDescriptorSet of
+// `ledger schema`).
+inline constexpr char kCloudEventsSpecVersion[] = "1.0";
+inline constexpr char kCloudEventsTypePrefix[] = "cn.edu.xueji.v1.";
+inline std::string DataSchemaUri(const std::string& message_type) {
+  return "urn:xueji:protobuf:" + message_type;
+}
+
 // Reads `name=value` lines (blank lines and `#` comments skipped; spaces
 // around name and value trimmed). InvalidArgument naming file and line for a
 // line without '='; NotFound if the file cannot be read.

@@ -2,15 +2,17 @@
 // the events topic (a processor killed mid-append) is finished by
 // RecoverJournal with the same bytes at the same offsets, once.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/log/hash_chain.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/kafka/kafka_test_util.h"
+#include "ledger/log/hash_chain.h"
 
 namespace xueji {
 namespace {
@@ -73,13 +75,16 @@ void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
   JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
   journal.set_next_request_offset(42);
-  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
-                               journal.SerializeAsString()).ok());
+  REQUIRE(
+      (*producer)
+          ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
+          .ok());
   REQUIRE((*producer)->Flush().ok());
   for (size_t i = 0; i < written; ++i) {
-    REQUIRE((*producer)->Produce("xueji.events", sealed[i].partition(),
-                                 sealed[i].subject(),
-                                 CanonicalBytes(sealed[i])).ok());
+    REQUIRE((*producer)
+                ->Produce("xueji.events", sealed[i].partition(),
+                          sealed[i].subject(), CanonicalBytes(sealed[i]))
+                .ok());
   }
   REQUIRE((*producer)->Flush().ok());
 }
@@ -161,8 +166,9 @@ TEST_CASE("RecoverJournal finishes a half-written batch exactly once") {
   CHECK(TotalEvents(*successor) == 29);
 }
 
-TEST_CASE("A journal record that lost the race is ignored, and its writer "
-          "appends nothing") {
+TEST_CASE(
+    "A journal record that lost the race is ignored, and its writer "
+    "appends nothing") {
   MockCluster cluster;
   auto first = OpenJournaled(cluster);
   auto second = OpenJournaled(cluster);
@@ -201,8 +207,10 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
   journal.set_journal_offset(1);  // where it lands: after LeaveHalfBatch's
-  REQUIRE((*producer)->Produce("xueji.journal", 0, "batch",
-                               journal.SerializeAsString()).ok());
+  REQUIRE(
+      (*producer)
+          ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
+          .ok());
   REQUIRE((*producer)->Flush().ok());
 
   auto successor = OpenJournaled(cluster);
@@ -211,6 +219,59 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   CHECK(absl::IsDataLoss(last.status()));
   CHECK_THAT(std::string(last.status().message()),
              Catch::Contains("another writer"));
+}
+
+// Issue 11: recovery asked the brokers for watermarks, which librdkafka may
+// wait for past any timeout while a partition's leader is down, so a
+// processor taking over during an outage hung there and lost its group
+// membership. Recovery and reads now go by partition EOF, bounded by
+// read_timeout.
+TEST_CASE("RecoverJournal and reads are bounded while a leader is down") {
+  MockCluster cluster;
+  REQUIRE(cluster.Command("leader xueji.journal 0 2") == "ok");
+  for (int p = 0; p < 6; ++p) {
+    REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
+            "ok");
+  }
+  KafkaLogOptions options = cluster.Options();
+  options.journal_topic = "xueji.journal";
+  options.read_timeout = std::chrono::milliseconds(1500);
+  options.append_timeout = std::chrono::milliseconds(5000);
+  auto log = KafkaLog::Open(options);
+  REQUIRE(log.ok());
+  REQUIRE((*log)->RecoverJournal().ok());
+  JournalBatch header;
+  header.set_next_request_offset(1);
+  auto appended = (*log)->AppendJournaled(Batch("b", 6), header);
+  INFO(appended.status().ToString());
+  REQUIRE(appended.ok());
+
+  REQUIRE(cluster.Command("broker-down 2") == "ok");
+  auto timed = [](auto&& call) {
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = call();
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK_FALSE(ok);
+    CHECK(took < std::chrono::seconds(12));  // bounded, not a hang
+  };
+  timed([&] { return (*log)->RecoverJournal().ok(); });
+  timed([&] { return (*log)->Read(0, 0, 10).ok(); });
+  KafkaLogOptions reader_options = options;
+  reader_options.read_only = true;
+  auto reader = KafkaLog::Open(reader_options);
+  REQUIRE(reader.ok());
+  timed([&] { return (*reader)->HeadOffsets().ok(); });
+
+  REQUIRE(cluster.Command("broker-up 2") == "ok");
+  absl::StatusOr<std::optional<JournalBatch>> recovered;
+  for (int attempt = 0; attempt < 20 && !recovered.ok(); ++attempt) {
+    recovered = (*log)->RecoverJournal();
+  }
+  INFO(recovered.status().ToString());
+  REQUIRE(recovered.ok());
+  REQUIRE(recovered->has_value());
+  CHECK((*recovered)->events_size() == 6);
+  CHECK(TotalEvents(**log) == 6);
 }
 
 }  // namespace

@@ -34,6 +34,10 @@
 // With transactional.id the journal record and the events share one
 // transaction.
 //
+// Reads, tails and heads are learnt from partition EOF, never from watermark
+// queries, so every operation is bounded by its timeout even while a
+// partition's leader is down (kafka_log_reader.h).
+//
 // Errors at the boundary: broker unreachable -> Unavailable; fenced producer
 // or offset mismatch -> Aborted; timeouts -> DeadlineExceeded; undecodable
 // record -> DataLoss naming topic, partition and offset.
@@ -100,9 +104,10 @@ class KafkaLog : public EventLog {
 
   // Up to `max_events` events of `partition` from `from_offset` on, as far
   // as the brokers had committed them when the read reached the end
-  // (partition EOF). Unlike Read it asks for no watermarks, which librdkafka
-  // may wait for past any timeout while a partition's leader is down: this
-  // returns within read_timeout (DeadlineExceeded) whatever the cluster does.
+  // (partition EOF); the same as Read, which asks for no watermarks either
+  // (librdkafka may wait for one past any timeout while a partition's
+  // leader is down): both return within read_timeout (DeadlineExceeded)
+  // whatever the cluster does.
   virtual absl::StatusOr<std::vector<StoredEvent>> ReadAvailable(
       int32_t partition, int64_t from_offset, size_t max_events) = 0;
 };

@@ -1,11 +1,11 @@
-// Tests of KafkaLog against librdkafka's mock cluster, in process.
+// Tests of KafkaLog against librdkafka's mock cluster (ledger-mock-kafka,
+// tests/support), with its fault-injection commands.
 #include "ledger/kafka/kafka_log.h"
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/log/hash_chain.h"
 #include "ledger/kafka/kafka_test_util.h"
+#include "ledger/log/hash_chain.h"
 
 namespace xueji {
 namespace {
@@ -157,7 +157,8 @@ TEST_CASE("KafkaLog records carry the CloudEvents Kafka binding headers") {
   rd_kafka_t* consumer =
       rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   REQUIRE(consumer != nullptr);
-  rd_kafka_topic_t* topic = rd_kafka_topic_new(consumer, "xueji.events", nullptr);
+  rd_kafka_topic_t* topic =
+      rd_kafka_topic_new(consumer, "xueji.events", nullptr);
   REQUIRE(rd_kafka_consume_start(topic, event.partition(), 0) == 0);
   rd_kafka_message_t* m = nullptr;
   while (m == nullptr || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -188,23 +189,23 @@ TEST_CASE("KafkaLog records carry the CloudEvents Kafka binding headers") {
   CHECK(headers["ce_time"] == event.recorded_at());
   CHECK(headers["ce_subject"] == event.student_no());
   CHECK(headers["content-type"] == "application/protobuf");
-  CHECK(headers["ce_dataschema"] == "xueji.v1.Event");
+  CHECK(headers["ce_dataschema"] == "urn:xueji:protobuf:xueji.v1.Event");
 }
 
 TEST_CASE("KafkaLog appends through a broker going down and up") {
   MockCluster cluster;
   for (int32_t p = 0; p < 6; ++p) {
-    REQUIRE(rd_kafka_mock_partition_set_leader(cluster.mock(), "xueji.events",
-                                               p, 1) == 0);
+    REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 1")) ==
+            "ok");
   }
   auto log = OpenKafkaLog(cluster.Options());
   REQUIRE(log.ok());
   AppendMany(**log, "before", 0, 6);
-  REQUIRE(rd_kafka_mock_broker_set_down(cluster.mock(), 1) == 0);
+  REQUIRE(cluster.Command("broker-down 1") == "ok");
   // Bring the leader back while the next Append is waiting for it.
   std::thread revive([&cluster] {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    rd_kafka_mock_broker_set_up(cluster.mock(), 1);
+    cluster.Command("broker-up 1");
   });
   auto during = (*log)->Append({MakeEvent("stu:T007", "during0", 0),
                                 MakeEvent("stu:T008", "during0", 1)});
@@ -220,20 +221,20 @@ TEST_CASE("KafkaLog appends through a broker going down and up") {
 TEST_CASE("KafkaLog reports a leader that stays down, then recovers") {
   MockCluster cluster;
   const int32_t p = PartitionFor("stu:D001", 6);
-  REQUIRE(rd_kafka_mock_partition_set_leader(cluster.mock(), "xueji.events",
-                                             p, 2) == 0);
+  REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
+          "ok");
   KafkaLogOptions options = cluster.Options();
   options.append_timeout = std::chrono::milliseconds(1500);
   auto log = OpenKafkaLog(options);
   REQUIRE(log.ok());
   REQUIRE((*log)->Append({MakeEvent("stu:D001", "d0", 0)}).ok());
-  REQUIRE(rd_kafka_mock_broker_set_down(cluster.mock(), 2) == 0);
+  REQUIRE(cluster.Command("broker-down 2") == "ok");
   auto failed = (*log)->Append({MakeEvent("stu:D001", "d1", 0)});
   REQUIRE_FALSE(failed.ok());
   CHECK((failed.status().code() == absl::StatusCode::kUnavailable ||
          failed.status().code() == absl::StatusCode::kDeadlineExceeded));
   CHECK(failed.status().message().find("partition") != std::string::npos);
-  REQUIRE(rd_kafka_mock_broker_set_up(cluster.mock(), 2) == 0);
+  REQUIRE(cluster.Command("broker-up 2") == "ok");
   // As a caller would: retry (boundedly) while the client reconnects.
   absl::StatusOr<std::vector<Event>> retried;
   for (int attempt = 0; attempt < 10; ++attempt) {
@@ -252,8 +253,8 @@ TEST_CASE("KafkaLog reports a leader that stays down, then recovers") {
 TEST_CASE("KafkaLog read-only: ReadAvailable reads to the end, bounded") {
   MockCluster cluster;
   const int32_t p = PartitionFor("stu:E001", 6);
-  REQUIRE(rd_kafka_mock_partition_set_leader(cluster.mock(), "xueji.events", p,
-                                             2) == 0);
+  REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
+          "ok");
   auto writer = OpenKafkaLog(cluster.Options());
   REQUIRE(writer.ok());
   REQUIRE((*writer)
@@ -280,13 +281,13 @@ TEST_CASE("KafkaLog read-only: ReadAvailable reads to the end, bounded") {
   CHECK(absl::IsFailedPrecondition(
       (*reader)->Append({MakeEvent("stu:E001", "e1", 0)}).status()));
 
-  REQUIRE(rd_kafka_mock_broker_set_down(cluster.mock(), 2) == 0);
+  REQUIRE(cluster.Command("broker-down 2") == "ok");
   const auto start = std::chrono::steady_clock::now();
   auto down = (*reader)->ReadAvailable(p, 3, 100);
   const auto took = std::chrono::steady_clock::now() - start;
   CHECK_FALSE(down.ok());
   CHECK(took < std::chrono::seconds(10));  // bounded, not a hang
-  REQUIRE(rd_kafka_mock_broker_set_up(cluster.mock(), 2) == 0);
+  REQUIRE(cluster.Command("broker-up 2") == "ok");
 }
 
 TEST_CASE("KafkaLog retries injected produce errors without duplicates") {
@@ -294,12 +295,10 @@ TEST_CASE("KafkaLog retries injected produce errors without duplicates") {
   auto log = OpenKafkaLog(cluster.Options());
   REQUIRE(log.ok());
   AppendMany(**log, "x", 0, 3);
-  rd_kafka_mock_push_request_errors(
-      cluster.mock(), 0 /* Produce */, 4,
-      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+  for (const char* error : {"NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT",
+                            "NOT_ENOUGH_REPLICAS", "NOT_LEADER_OR_FOLLOWER"}) {
+    REQUIRE(cluster.Command(absl::StrCat("error Produce ", error)) == "ok");
+  }
   AppendMany(**log, "y", 3, 8);
   CHECK(ReadAll(**log).size() == 11);
   RequireChainIntact(**log, 11);
@@ -335,8 +334,8 @@ TEST_CASE("KafkaLog appends in transactions with a transactional.id") {
     auto log = OpenKafkaLog(options);
     REQUIRE(log.ok());
     AppendMany(**log, "t", 0, 5);
-    auto batch = (*log)->Append({MakeEvent("stu:T001", "tb", 0),
-                                 MakeEvent("kg:KG-TEST-1", "tb", 1)});
+    auto batch = (*log)->Append(
+        {MakeEvent("stu:T001", "tb", 0), MakeEvent("kg:KG-TEST-1", "tb", 1)});
     REQUIRE(batch.ok());
   }
   auto log = OpenKafkaLog(options);
@@ -357,12 +356,12 @@ TEST_CASE("KafkaLog reports an undecodable record as DataLoss") {
       rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   REQUIRE(producer != nullptr);
   const std::string garbage = "\x0a\x7fnot an event";
-  REQUIRE(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC("xueji.events"),
-                            RD_KAFKA_V_PARTITION(2),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(garbage.data()),
-                                             garbage.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  REQUIRE(
+      rd_kafka_producev(
+          producer, RD_KAFKA_V_TOPIC("xueji.events"), RD_KAFKA_V_PARTITION(2),
+          RD_KAFKA_V_VALUE(const_cast<char*>(garbage.data()), garbage.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
   REQUIRE(rd_kafka_flush(producer, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(producer);
 

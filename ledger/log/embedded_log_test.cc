@@ -223,7 +223,7 @@ TEST_CASE("Embedded log: reopening keeps the partition count and the chain") {
   CHECK(report->events_checked == 3);
 }
 
-TEST_CASE("Embedded log: read-only beside the writer; no appends") {
+TEST_CASE("Embedded log: read-only beside the writer, no appends") {
   TempDir dir;
   auto writer = OpenLog(dir.Sub("log"), 2);
   REQUIRE(writer->Append({MakeEvent("kg:K1", "r1")}).ok());

@@ -12,6 +12,7 @@
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
 //   q/<request_id>          -> Result                (first answer of a
 //   request) c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   y/<region>/<version, 4-byte BE> -> PolicySet  (policy versions)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -22,9 +23,10 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/rules/accounts.h"
+#include "ledger/rules/identity.h"
 #include "ledger/rules/student_number.h"
 #include "ledger/rules/subjects.h"
-#include "ledger/rules/identity.h"
 
 namespace xueji {
 
@@ -169,6 +171,22 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
+std::string PolicyKey(const xueji::v1::PolicySet& set) {
+  return Cat("y/", set.region(), "/",
+             EncodeFixed32BE(static_cast<uint32_t>(set.version())));
+}
+
+absl::Status ApplyPolicy(KvStore* kv, const Event& event) {
+  if (ParseSubject(event.subject()).kind != SubjectKind::kPolicy ||
+      event.policy_set().region().find('/') != std::string::npos) {
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": policy event on subject \"", event.subject(), "\""));
+  }
+  kv->Put(PolicyKey(event.policy_set()), Serialize(event.policy_set()));
+  return absl::OkStatus();
+}
+
 absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
   const std::string_view id = subject.id;
@@ -185,16 +203,18 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
-// The actor's last activity: the latest business date of its events.
+// The actor's last activity: the latest day its events were recorded, by the
+// ledger's clock (rules/accounts.h).
 absl::Status TouchActor(KvStore* kv, const Event& event) {
   const std::string& id = event.actor().operator_id();
-  if (id.empty() || event.business_date().empty()) return absl::OkStatus();
+  const std::string active = ActivityDate(event);
+  if (id.empty() || active.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<OperatorState> op,
                          GetMessage<OperatorState>(*kv, Cat("o/", id)));
-  if (!op.has_value() || op->last_active() >= event.business_date()) {
+  if (!op.has_value() || op->last_active() >= active) {
     return absl::OkStatus();
   }
-  op->set_last_active(event.business_date());
+  op->set_last_active(active);
   kv->Put(Cat("o/", id), Serialize(*op));
   return absl::OkStatus();
 }
@@ -233,6 +253,9 @@ absl::Status LedgerState::Apply(const Event& event) {
       break;
     case EventTarget::kOperator:
       status = ApplyOperator(kv_, event);
+      break;
+    case EventTarget::kPolicy:
+      status = ApplyPolicy(kv_, event);
       break;
     case EventTarget::kNone:
       break;
@@ -375,6 +398,24 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
     entry.student_no = record->student_no();
   }
   return live;
+}
+
+absl::StatusOr<std::vector<xueji::v1::PolicySet>> LedgerState::PolicyVersions()
+    const {
+  std::vector<xueji::v1::PolicySet> versions;
+  bool bad = false;
+  absl::Status scanned =
+      kv_->ScanPrefix("y/", [&](std::string_view, std::string_view value) {
+        xueji::v1::PolicySet& set = versions.emplace_back();
+        if (!set.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          bad = true;
+          return false;
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (bad) return absl::DataLossError("ledger state: unparseable policy row");
+  return versions;
 }
 
 absl::StatusOr<int> LedgerState::NextSequence(std::string_view prefix) const {

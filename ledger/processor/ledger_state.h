@@ -59,6 +59,8 @@ class LedgerState : public StateView {
   absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
       std::string_view kindergarten) const override;
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
+  absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
+      const override;
   absl::StatusOr<std::optional<std::string>> SubjectByNumber(
       std::string_view student_no) const override;
   absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(

@@ -175,20 +175,26 @@ TEST_CASE("sequences advance with the numbers applied", "[ledger_state]") {
   CHECK(*state.NextSequence("L35050220210506") == 8);
 }
 
-TEST_CASE("operators' last activity is the latest business date",
-          "[ledger_state]") {
+TEST_CASE(
+    "operators' last activity is the latest day the ledger's clock "
+    "recorded one of their events",
+    "[ledger_state][clock]") {
   TestLedger ledger;
   ledger.Enroll(Boy(123));
-  xueji::v1::Request later = ledger.Req("reg-a", "2025-11-11");
-  later.mutable_verify()->set_kindergarten("QZ-A");
-  later.mutable_verify()->set_term("2025-autumn");
-  ledger.Submit(later);
-  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-11");
-  xueji::v1::Request earlier = ledger.Req("reg-a", "2025-10-01");
+  ledger.SetNow("2025-11-11T17:00:00Z");  // 12 November in Beijing
+  xueji::v1::Request late = ledger.Req("reg-a", "2025-11-10");
+  late.mutable_verify()->set_kindergarten("QZ-A");
+  late.mutable_verify()->set_term("2025-autumn");
+  REQUIRE(ledger.Submit(late).status == xueji::v1::APPLIED);
+  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-12");
+  // A clock set back (LEDGER_NOW on a development ledger) does not move it
+  // back.
+  ledger.SetToday("2025-10-01");
+  xueji::v1::Request earlier = ledger.Req("reg-a");
   earlier.mutable_verify()->set_kindergarten("QZ-A");
   earlier.mutable_verify()->set_term("2025-autumn");
   ledger.Submit(earlier);
-  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-11");
+  CHECK(ledger.Operator("reg-a").last_active() == "2025-11-12");
   CHECK(ledger.Operator("appr-a").last_active() == "2025-09-01");
 }
 

@@ -49,22 +49,19 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RequestProcessor>> RequestProcessor::Open(
-    EventLog* log, KvStore* state_kv, const PolicyBook* policy, Clock clock,
-    int64_t* caught_up) {
-  auto processor = std::make_unique<RequestProcessor>(log, state_kv, policy,
-                                                      std::move(clock));
+    EventLog* log, KvStore* state_kv, Clock clock, int64_t* caught_up) {
+  auto processor =
+      std::make_unique<RequestProcessor>(log, state_kv, std::move(clock));
   ASSIGN_OR_RETURN(int64_t folded, processor->CatchUp());
   if (caught_up != nullptr) *caught_up = folded;
   return processor;
 }
 
 RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
-                                   const PolicyBook* policy,
-                                   std::function<absl::Time()> clock)
+                                   Clock clock)
     : log_(log),
       state_kv_(state_kv),
       state_(state_kv),
-      policy_(policy),
       clock_(std::move(clock)) {}
 
 absl::StatusOr<int64_t> RequestProcessor::CatchUp(
@@ -180,7 +177,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
     const std::vector<Request>& requests) {
-  DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
+  DecideContext ctx{clock_(), &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
   std::vector<std::optional<Result>> refused;
@@ -201,7 +198,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
     const std::vector<xueji::v1::RegistryLine>& lines) {
-  DecideContext ctx{clock_(), policy_, &WorkingCalendar::Default(),
+  DecideContext ctx{clock_(), &WorkingCalendar::Default(),
                     &AreaTable::Default()};
   std::vector<std::string> ids;
   std::vector<std::optional<Result>> refused;

@@ -31,10 +31,9 @@
 #include "absl/time/time.h"
 #include "ledger/decide/decider.h"
 #include "ledger/log/event_log.h"
-#include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
-#include "ledger/rules/policy.h"
 #include "ledger/rules/request_form.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
@@ -46,16 +45,17 @@ class RequestProcessor {
   // The composition root of the write path, the one way every caller (the
   // CLI, the Kafka processor service, the benchmark, the tests) assembles
   // it: a processor over `log` and `state_kv`, caught up with the log (see
-  // CatchUp). `log`, `state_kv` and `policy` must outlive the processor;
-  // `clock` gives the ledger time for each batch. *caught_up (if given):
-  // the events folded.
+  // CatchUp). `log` and `state_kv` must outlive the processor; `clock` gives
+  // the ledger time for each batch: the only clock (recorded_at, "today" of
+  // the deciders). The policy is the one the log records (PolicySet events,
+  // folded into the state): nothing passed in changes what is decided.
+  // *caught_up (if given): the events folded.
   static absl::StatusOr<std::unique_ptr<RequestProcessor>> Open(
-      EventLog* log, KvStore* state_kv, const PolicyBook* policy, Clock clock,
+      EventLog* log, KvStore* state_kv, Clock clock,
       int64_t* caught_up = nullptr);
 
   // Not caught up: Open is the way in (CatchUp with `up_to` for replay).
-  RequestProcessor(EventLog* log, KvStore* state_kv, const PolicyBook* policy,
-                   Clock clock);
+  RequestProcessor(EventLog* log, KvStore* state_kv, Clock clock);
 
   // Applies log events the state has not seen (after a crash). Call once
   // after opening; returns the number of events applied. With `up_to`, each
@@ -99,7 +99,6 @@ class RequestProcessor {
   EventLog* log_;
   KvStore* state_kv_;
   LedgerState state_;
-  const PolicyBook* policy_;
   std::function<absl::Time()> clock_;
   AppendFn append_;
 };

@@ -94,7 +94,7 @@ struct Ledger {
     flaky = std::make_unique<FlakyLog>(log.get());
     state = *RocksKv::Open(dir + "/state", RocksKv::Options{});
     auto opened =
-        RequestProcessor::Open(flaky.get(), state.get(), &policy, &FixedNow);
+        RequestProcessor::Open(flaky.get(), state.get(), &FixedNow);
     REQUIRE(opened.ok());
     processor = *std::move(opened);
   }
@@ -114,7 +114,6 @@ struct Ledger {
     REQUIRE(results.ok());
     for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
   }
-  PolicyBook policy;
   std::unique_ptr<EventLog> log;
   std::unique_ptr<FlakyLog> flaky;
   std::unique_ptr<RocksKv> state;
@@ -175,7 +174,7 @@ TEST_CASE("one batch: a child twice and a request id twice") {
   CHECK((*results)[2].status() == xueji::v1::DUPLICATE_REQUEST);
 }
 
-TEST_CASE("a failed append applies nothing; the retry applies once") {
+TEST_CASE("a failed append applies nothing, the retry applies once") {
   TempDir dir;
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
@@ -257,6 +256,55 @@ TEST_CASE(
   auto fixed = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(fixed.ok());
   CHECK((*fixed)[0].status() == xueji::v1::PENDING_APPROVAL);
+}
+
+Request SetMinAge(const std::string& id, int years) {
+  Request r;
+  r.set_request_id(id);
+  r.set_actor("op-35");
+  auto* set = r.mutable_set_policy();
+  set->set_region("35");
+  set->set_effective_from("2025-09-01");
+  set->mutable_policy()->set_admission_min_age_years(years);
+  return r;
+}
+
+TEST_CASE(
+    "a policy set in a batch governs the rest of the batch, and is the "
+    "state's after a reopen or a rebuild from the log",
+    "[policy]") {
+  TempDir dir;
+  const std::string four = ResidentId("350502", "20210506", "123");  // 4
+  {
+    Ledger ledger(dir.path().string());
+    ledger.LoadRegion();
+    auto officer = ledger.processor->LoadRegistry(
+        {Operator("op-35", xueji::v1::OFFICER, "35")});
+    REQUIRE(officer.ok());
+    // A failed append: the version is not used up.
+    ledger.flaky->fail = true;
+    REQUIRE_FALSE(ledger.processor->Submit({SetMinAge("p-0", 5)}).ok());
+    ledger.flaky->fail = false;
+    auto results = ledger.processor->Submit(
+        {SetMinAge("p-1", 5), Admit("r-1", "350502001", four)});
+    REQUIRE(results.ok());
+    CHECK((*results)[0].status() == xueji::v1::APPLIED);
+    CHECK((*results)[1].code() == xueji::v1::AGE_OUT_OF_RANGE);
+  }
+  for (bool rebuild : {false, true}) {
+    INFO((rebuild ? "state rebuilt from the log" : "state reopened"));
+    if (rebuild) fs::remove_all(dir.Sub("state"));
+    Ledger ledger(dir.path().string());
+    auto versions = ledger.processor->state().PolicyVersions();
+    REQUIRE(versions.ok());
+    REQUIRE(versions->size() == 1);
+    CHECK((*versions)[0].version() == 1);
+    CHECK((*versions)[0].policy().admission_min_age_years() == 5);
+    auto again = ledger.processor->Submit(
+        {Admit(rebuild ? "r-3" : "r-2", "350502001", four)});
+    REQUIRE(again.ok());
+    CHECK((*again)[0].code() == xueji::v1::AGE_OUT_OF_RANGE);
+  }
 }
 
 }  // namespace

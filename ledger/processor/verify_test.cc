@@ -58,6 +58,10 @@ class RecordsOnlyView : public StateView {
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override {
     return inner_.NextSequence(prefix);
   }
+  absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
+      const override {
+    return inner_.PolicyVersions();
+  }
 
  private:
   const StateView& inner_;
@@ -87,7 +91,7 @@ std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
 
 // Requests a transfer of `no` from QZ-A to QZ-C; returns the request id.
 std::string RequestTransfer(TestLedger& ledger, const std::string& no) {
-  xueji::v1::Request out = ledger.Req("reg-a", "2025-09-25");
+  xueji::v1::Request out = ledger.Req("reg-a");
   out.mutable_transfer_out()->set_student_no(no);
   out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
   REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
@@ -109,24 +113,23 @@ void Build(Fixture& f) {
   f.missing_l = EnrollConverted(ledger, "无证男孩二", 79);
   RequestTransfer(ledger, ledger.Enroll(Boy(129)));  // transferring: missing
   std::string out = RequestTransfer(ledger, ledger.Enroll(Boy(131)));
-  REQUIRE(ledger.Approve(out, "appr-a", "2025-09-26").status ==
-          xueji::v1::APPLIED);                 // out, not yet in: present
+  REQUIRE(ledger.Approve(out, "appr-a").status ==
+          xueji::v1::APPLIED);  // out, not yet in: present
   REQUIRE(ledger.Admit(Boy(133)).status ==
           xueji::v1::PENDING_APPROVAL);        // pending: missing
   ledger.Enroll(Boy(135), "QZ-B", "reg-b");    // elsewhere: unknown
   std::string away = RequestTransfer(ledger, ledger.Enroll(Boy(127)));
-  REQUIRE(ledger.Approve(away, "appr-a", "2025-09-26").status ==
-          xueji::v1::APPLIED);
-  xueji::v1::Request in = ledger.Req("reg-c", "2025-10-15");
+  REQUIRE(ledger.Approve(away, "appr-a").status == xueji::v1::APPLIED);
+  xueji::v1::Request in = ledger.Req("reg-c");
   in.mutable_transfer_in()->set_student_no(G(127));
   REQUIRE(ledger.Submit(in).status == xueji::v1::APPLIED);  // away: unknown
   ledger.Enroll(Boy(137));
-  xueji::v1::Request leave = ledger.Req("reg-a", "2025-10-15");
+  xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(G(137));
   leave.mutable_leave()->set_reason("随父母迁居");
   REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);  // left: unknown
 
-  f.verify = ledger.Req("reg-a", "2025-10-16");
+  f.verify = ledger.Req("reg-a");
   f.verify.mutable_verify()->set_kindergarten("QZ-A");
   f.verify.mutable_verify()->set_term("2025-autumn");
   for (const std::string& no :

@@ -11,6 +11,11 @@ std::optional<absl::CivilDay> DormancyDeadline(std::string_view last_active,
   return AddMonths(*last, policy.seal_after_months);
 }
 
+std::string ActivityDate(const xueji::v1::Event& event) {
+  absl::StatusOr<absl::Time> at = ParseRfc3339(event.recorded_at());
+  return at.ok() ? FormatDate(BeijingDay(*at)) : "";
+}
+
 bool IsDormant(std::string_view last_active, const Policy& policy,
                absl::CivilDay today) {
   std::optional<absl::CivilDay> deadline =

@@ -1,18 +1,23 @@
 // Operator accounts (Art. 22): an account unused for more than the policy's
 // sealAfterMonths is sealed. The one owner of that rule: the deciders seal a
 // dormant account when it next acts, the anomaly report lists dormant
-// accounts nobody has sealed yet.
+// accounts nobody has sealed yet. Activity is judged on the ledger's clock
+// (docs/accountability.md): an account's last activity is the Beijing date of
+// `recorded_at` of its last event, never the business date it claimed, and
+// dormancy is judged on the clock's day.
 //
 // Thread-safety: pure functions.
 #ifndef XUEJI_LEDGER_RULES_ACCOUNTS_H_
 #define XUEJI_LEDGER_RULES_ACCOUNTS_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/time/civil_time.h"
 #include "ledger/rules/policy.h"
 #include "xueji/v1/common.pb.h"
+#include "xueji/v1/events.pb.h"
 
 namespace xueji {
 
@@ -22,6 +27,10 @@ namespace xueji {
 // (never active: registration sets it).
 std::optional<absl::CivilDay> DormancyDeadline(std::string_view last_active,
                                                const Policy& policy);
+
+// The day an event counts as activity of its actor: the Beijing date of its
+// recorded_at (YYYY-MM-DD); "" when recorded_at does not read.
+std::string ActivityDate(const xueji::v1::Event& event);
 
 // Dormant on `today`: last active more than sealAfterMonths before it.
 bool IsDormant(std::string_view last_active, const Policy& policy,

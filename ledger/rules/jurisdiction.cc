@@ -31,6 +31,16 @@ std::optional<std::string> MayApproveFor(const OperatorState& op,
              " (only the approver of county ", kg.county(), " may)");
 }
 
+std::optional<std::string> MaySetPolicy(const OperatorState& op,
+                                        std::string_view region) {
+  if (op.role() == xueji::v1::OFFICER &&
+      (op.org().empty() || op.org() == "00" || op.org() == region)) {
+    return std::nullopt;
+  }
+  return Cat(RoleOrg(op), " may not set the policy of region ", region,
+             " (only a national officer, or an officer of that province, may)");
+}
+
 ReadScope ReadScopeOf(const OperatorState* op,
                       const KindergartenState* registrar_kg) {
   if (op == nullptr) return ReadScope{};
@@ -52,7 +62,8 @@ absl::StatusOr<std::string> NarrowRegion(const ReadScope& scope,
     return absl::InvalidArgumentError(
         "NOT_AUTHORIZED: a registrar reads only their kindergarten");
   }
-  if (scope.region.empty() || requested.starts_with(scope.region)) {
+  if (scope.region.empty() || scope.region == "00" ||
+      requested.starts_with(scope.region)) {
     return requested;
   }
   return absl::InvalidArgumentError(

@@ -32,6 +32,12 @@ std::optional<std::string> MayActFor(const xueji::v1::OperatorState& op,
 std::optional<std::string> MayApproveFor(const xueji::v1::OperatorState& op,
                                          const xueji::v1::KindergartenState& kg);
 
+// nullopt when `op` may set the policy of `region` ("00" national, or a
+// province): a national OFFICER (org "00" or "") for any region, a province's
+// OFFICER for its own province (Art. 26); else why not.
+std::optional<std::string> MaySetPolicy(const xueji::v1::OperatorState& op,
+                                        std::string_view region);
+
 // What an operator may read: a region ("" = everything) and, for a
 // registrar, only its kindergarten.
 struct ReadScope {

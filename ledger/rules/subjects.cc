@@ -10,6 +10,7 @@ constexpr std::string_view kRecordPrefix = "stu:";
 constexpr std::string_view kKindergartenPrefix = "kg:";
 constexpr std::string_view kOperatorPrefix = "op:";
 constexpr std::string_view kRequestPrefix = "req:";
+constexpr std::string_view kPolicyPrefix = "policy:";
 
 }  // namespace
 
@@ -25,6 +26,9 @@ std::string OperatorSubject(std::string_view id) {
 std::string RequestSubject(std::string_view request_id) {
   return Cat(kRequestPrefix, request_id);
 }
+std::string PolicySubject(std::string_view region) {
+  return Cat(kPolicyPrefix, region);
+}
 
 ParsedSubject ParseSubject(std::string_view subject) {
   struct Prefix {
@@ -36,6 +40,7 @@ ParsedSubject ParseSubject(std::string_view subject) {
       {kKindergartenPrefix, SubjectKind::kKindergarten},
       {kOperatorPrefix, SubjectKind::kOperator},
       {kRequestPrefix, SubjectKind::kRequest},
+      {kPolicyPrefix, SubjectKind::kPolicy},
   };
   for (const Prefix& prefix : kPrefixes) {
     if (subject.size() > prefix.text.size() &&

@@ -7,6 +7,8 @@
 //   "kg:<code>"                   a kindergarten
 //   "op:<id>"                     an operator account
 //   "req:<request id>"            a refusal that concerns no known subject
+//   "policy:<region>"             the policy versions of a region ("00" or
+//                                 a province; PolicySet)
 // An event id is the first 32 hex digits of SHA-256("xueji:<request id>:<i>")
 // for the i-th event of the request's decision, so a retried request yields
 // the same ids.
@@ -25,8 +27,16 @@ std::string RecordSubject(std::string_view first_student_no);  // "stu:<no>"
 std::string KindergartenSubject(std::string_view code);        // "kg:<code>"
 std::string OperatorSubject(std::string_view id);              // "op:<id>"
 std::string RequestSubject(std::string_view request_id);       // "req:<id>"
+std::string PolicySubject(std::string_view region);  // "policy:<region>"
 
-enum class SubjectKind { kRecord, kKindergarten, kOperator, kRequest, kOther };
+enum class SubjectKind {
+  kRecord,
+  kKindergarten,
+  kOperator,
+  kRequest,
+  kPolicy,
+  kOther
+};
 struct ParsedSubject {
   SubjectKind kind = SubjectKind::kOther;
   std::string_view id;  // what follows the prefix (a view into the subject)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -14,14 +15,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ledger/storage/data_dir.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
-#include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/request_form.h"
 #include "ledger/rules/subjects.h"
+#include "ledger/storage/data_dir.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/processor.pb.h"
 
 namespace xueji {
@@ -66,7 +67,13 @@ class Service {
   void Log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
-  bool Stopping() const { return options_.stop != nullptr && options_.stop->load(); }
+  bool Stopping() const {
+    return options_.stop != nullptr && options_.stop->load();
+  }
+  // Refuses a cluster whose topics are missing or have the wrong partition
+  // count (FailedPrecondition naming the topic and what was expected);
+  // waits while the cluster cannot be reached.
+  absl::Status CheckTopics();
   absl::Status OpenConsumer();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions,
@@ -84,7 +91,12 @@ class Service {
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
   void QueueResult(const Result& result, int64_t offset,
                    const std::string& request_id);
+  // Notes a kg:/op: event's subject for PublishRegistry.
+  void Touch(const Event& event);
   absl::Status PublishRegistry();
+  // Waits for the answers (and registry records) of the last processed
+  // batch to be acknowledged.
+  absl::Status ConfirmAnswers();
   void Fail(const absl::Status& status);
 
   const ProcessorServiceOptions& options_;
@@ -100,8 +112,11 @@ class Service {
   RdKafkaPtr consumer_;
   PartitionList pending_assignment_;  // assigned by the group, not yet taken
   bool active_ = false;               // owns the requests partition
-  std::set<std::string> touched_registry_;  // kg:/op: subjects to publish
+  // kg:/op: subjects to publish, with the last event of each (its id and
+  // time become the record's CloudEvents id and time).
+  std::map<std::string, Event> touched_registry_;
   absl::Status queued_;               // first failure while queueing
+  bool answers_unconfirmed_ = false;  // the last batch's, not yet acked
   int failures_ = 0;
 };
 
@@ -127,8 +142,65 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     self->Log(absl::StrCat("processor ", self->instance_,
                            ": requests partition revoked; standing by"));
+    // Another processor recovers next, and with transactions fences this
+    // one's producer: a later takeover opens a fresh log rather than find
+    // out at its first append.
+    self->processor_.reset();
+    self->log_.reset();
   }
   rd_kafka_assign(rk, nullptr);
+}
+
+absl::Status Service::CheckTopics() {
+  const KafkaConnection& kafka = options_.kafka;
+  // Exactly one requests and one journal partition (one decider, one
+  // journal); the others need only exist (the events topic's count is
+  // fixed at its creation, whatever it is).
+  const std::vector<std::pair<std::string, int>> wanted = {
+      {kafka.requests_topic(), 1},
+      {kafka.journal_topic(), 1},
+      {kafka.events_topic(), 0},
+      {kafka.results_topic(), 0},
+      {kafka.registry_topic(), 0}};
+  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {}, {});
+  if (!conf.ok()) return conf.status();
+  auto client = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
+  if (!client.ok()) return client.status();
+  bool waiting = false;
+  for (size_t i = 0; i < wanted.size() && !Stopping();) {
+    const auto& [topic, partitions] = wanted[i];
+    absl::StatusOr<int> count =
+        TopicPartitionCount(client->get(), topic, options_.timeout);
+    if (absl::IsUnavailable(count.status()) ||
+        absl::IsDeadlineExceeded(count.status())) {
+      if (!waiting) {
+        Log(absl::StrCat("processor ", instance_, ": ",
+                         count.status().message(),
+                         " (waiting for the cluster)"));
+      }
+      waiting = true;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    const std::string need =
+        partitions > 0 ? absl::StrCat("exactly ", partitions, " partition",
+                                      partitions == 1 ? "" : "s")
+                       : "at least 1 partition";
+    if (absl::IsNotFound(count.status())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "topic ", topic, " does not exist; the processor needs it with ",
+          need, " (create the topics with deploy/kafka/topics.sh)"));
+    }
+    if (!count.ok()) return count.status();
+    if ((partitions > 0 && *count != partitions) || *count < 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("topic ", topic, " has ", *count, " partition",
+                       *count == 1 ? "" : "s", "; the processor needs ", need,
+                       " (deploy/kafka/topics.sh)"));
+    }
+    ++i;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Service::OpenConsumer() {
@@ -247,13 +319,13 @@ absl::StatusOr<int64_t> Service::Recover() {
   }
   int64_t folded = 0;
   auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
-                                          options_.policy, options_.clock,
+                                          options_.clock,
                                           &folded);
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
   if (!last->has_value()) {
-    Log(absl::StrCat("processor ", instance_, ": empty journal; ",
-                     folded, " events folded; reading requests from the start"));
+    Log(absl::StrCat("processor ", instance_, ": empty journal; ", folded,
+                     " events folded; reading requests from the start"));
     return RD_KAFKA_OFFSET_BEGINNING;
   }
   const xueji::v1::JournalBatch& batch = **last;
@@ -262,11 +334,7 @@ absl::StatusOr<int64_t> Service::Recover() {
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
     QueueResult(batch.results(i), offset, batch.results(i).request_id());
   }
-  for (const Event& e : batch.events()) {
-    if (IsRegistrySubject(e.subject())) {
-      touched_registry_.insert(e.subject());
-    }
-  }
+  for (const Event& e : batch.events()) Touch(e);
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
   if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
   if (auto flushed = producer_->Flush(); !flushed.ok()) return flushed.status();
@@ -331,14 +399,25 @@ void Service::QueueResult(const Result& result, int64_t offset,
     key = absl::StrCat(request_id, "@", offset);
   }
   absl::Status s = producer_->Produce(
-      options_.kafka.results_topic(), -1, key,
-      result.SerializeAsString(),
+      options_.kafka.results_topic(), -1, key, result.SerializeAsString(),
       {{kRequestOffsetHeader, absl::StrCat(offset)}});
   if (!s.ok() && queued_.ok()) queued_ = s;
 }
 
+void Service::Touch(const Event& event) {
+  if (!IsRegistrySubject(event.subject())) return;
+  Event& last = touched_registry_[event.subject()];
+  last.set_event_id(event.event_id());
+  last.set_recorded_at(event.recorded_at());
+}
+
+// Each record: key kg:<code> / op:<id>, value the latest state, headers the
+// CloudEvents Kafka binding (binary mode) — id = the id of the event that
+// made this state (a republished state is the same CloudEvent), source
+// /xueji/ledger/registry, type cn.edu.xueji.v1.KindergartenState or
+// OperatorState, time = that event's, subject = the code or id.
 absl::Status Service::PublishRegistry() {
-  for (const std::string& subject : touched_registry_) {
+  for (const auto& [subject, last] : touched_registry_) {
     std::string value;
     std::string type;
     const ParsedSubject parsed = ParseSubject(subject);
@@ -348,17 +427,24 @@ absl::Status Service::PublishRegistry() {
       if (!kg.ok()) return kg.status();
       if (!kg->has_value()) continue;
       value = (*kg)->SerializeAsString();
-      type = "xueji.v1.KindergartenState";
+      type = "KindergartenState";
     } else {
       auto op = processor_->state().Operator(id);
       if (!op.ok()) return op.status();
       if (!op->has_value()) continue;
       value = (*op)->SerializeAsString();
-      type = "xueji.v1.OperatorState";
+      type = "OperatorState";
     }
     absl::Status s = producer_->Produce(
         options_.kafka.registry_topic(), -1, subject, value,
-        {{"content-type", "application/protobuf"}, {"ce_dataschema", type}});
+        {{"ce_specversion", kCloudEventsSpecVersion},
+         {"ce_id", last.event_id()},
+         {"ce_source", "/xueji/ledger/registry"},
+         {"ce_type", kCloudEventsTypePrefix + type},
+         {"ce_time", last.recorded_at()},
+         {"ce_subject", id},
+         {"content-type", "application/protobuf"},
+         {"ce_dataschema", DataSchemaUri("xueji.v1." + type)}});
     if (!s.ok()) return s;
   }
   touched_registry_.clear();
@@ -371,17 +457,17 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   header.set_processor(instance_);
   for (const Incoming* in : run) header.add_request_offsets(in->offset);
   header.set_next_request_offset(run.back()->offset + 1);
-  processor_->set_append([&](std::vector<Event> events,
-                             const std::vector<Result>& results) {
-    xueji::v1::JournalBatch journal = header;
-    for (const Result& r : results) *journal.add_results() = r;
-    for (const Event& e : events) {
-      if (IsRegistrySubject(e.subject())) {
-        touched_registry_.insert(e.subject());
-      }
-    }
-    return log_->AppendJournaled(std::move(events), std::move(journal));
-  });
+  processor_->set_append(
+      [&](std::vector<Event> events, const std::vector<Result>& results)
+          -> absl::StatusOr<std::vector<Event>> {
+        xueji::v1::JournalBatch journal = header;
+        for (const Result& r : results) *journal.add_results() = r;
+        for (const Event& e : events) Touch(e);
+        // The previous batch's answers are delivered before this batch is
+        // journaled: recovery republishes only the last journaled batch's.
+        if (absl::Status s = ConfirmAnswers(); !s.ok()) return s;
+        return log_->AppendJournaled(std::move(events), std::move(journal));
+      });
   absl::StatusOr<std::vector<Result>> results;
   if (run.front()->record->has_registry_line()) {
     std::vector<xueji::v1::RegistryLine> lines;
@@ -434,8 +520,8 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
           in.offset, in.key);
       continue;
     }
-    if (!run.empty() && run.front()->record->body_case() !=
-                            in.record->body_case()) {
+    if (!run.empty() &&
+        run.front()->record->body_case() != in.record->body_case()) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
     }
     run.push_back(&in);
@@ -443,10 +529,19 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
   if (absl::Status s = flush_run(); !s.ok()) return s;
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
   if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
-  auto flushed = producer_->Flush();
-  if (!flushed.ok()) return flushed.status();
+  // The answers are on their way; their acknowledgements are awaited while
+  // the next batch is decided (ConfirmAnswers), not now.
+  answers_unconfirmed_ = true;
   // For lag monitoring only: recovery resumes from the journal.
   rd_kafka_commit(consumer_.get(), nullptr, /*async=*/1);
+  return absl::OkStatus();
+}
+
+absl::Status Service::ConfirmAnswers() {
+  if (!answers_unconfirmed_) return absl::OkStatus();
+  auto flushed = producer_->Flush();
+  if (!flushed.ok()) return flushed.status();
+  answers_unconfirmed_ = false;
   return absl::OkStatus();
 }
 
@@ -457,6 +552,7 @@ void Service::Fail(const absl::Status& status) {
   processor_.reset();
   touched_registry_.clear();
   queued_ = absl::OkStatus();
+  answers_unconfirmed_ = false;  // recovery republishes the last batch's
   if (absl::IsAborted(status)) {
     // Another processor wrote (the journal's compare-and-set, or an offset
     // taken under us): the group moved the partition and this member has
@@ -476,8 +572,8 @@ void Service::Fail(const absl::Status& status) {
   } else if (active_) {
     // Re-take the partition at the journal's offset.
     pending_assignment_.reset(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(pending_assignment_.get(),
-                                      options_.kafka.requests_topic().c_str(), 0);
+    rd_kafka_topic_partition_list_add(
+        pending_assignment_.get(), options_.kafka.requests_topic().c_str(), 0);
     rd_kafka_assign(consumer_.get(), nullptr);
     active_ = false;
   }
@@ -491,8 +587,8 @@ void Service::Fail(const absl::Status& status) {
 }
 
 absl::Status Service::Run() {
-  if (options_.policy == nullptr || !options_.clock) {
-    return absl::InvalidArgumentError("processor: policy and clock required");
+  if (!options_.clock) {
+    return absl::InvalidArgumentError("processor: a clock is required");
   }
   DataDir dir{options_.data_dir};
   std::error_code ec;
@@ -503,6 +599,7 @@ absl::Status Service::Run() {
   auto kv = RocksKv::Open(dir.state(), RocksKv::Options{});
   if (!kv.ok()) return kv.status();
   state_kv_ = *std::move(kv);
+  if (absl::Status s = CheckTopics(); !s.ok()) return s;
   auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
   if (!producer.ok()) return producer.status();
   producer_ = *std::move(producer);
@@ -520,6 +617,9 @@ absl::Status Service::Run() {
     }
     if (!active_ && pending_assignment_ == nullptr) WarmUp();
     std::vector<Incoming> batch = PollBatch();
+    if (batch.empty() && active_) {
+      if (absl::Status s = ConfirmAnswers(); !s.ok()) Fail(s);
+    }
     if (batch.empty() || !active_) continue;
     if (absl::Status s = Process(batch); !s.ok()) {
       if (absl::IsDataLoss(s)) return s;
@@ -528,6 +628,7 @@ absl::Status Service::Run() {
     }
     failures_ = 0;
   }
+  if (active_) (void)ConfirmAnswers();
   Log(absl::StrCat("processor ", instance_, ": stopping"));
   return absl::OkStatus();
 }

@@ -34,14 +34,12 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "ledger/kafka/kafka_config.h"
-#include "ledger/rules/policy.h"
 
 namespace xueji {
 
 struct ProcessorServiceOptions {
   KafkaConnection kafka;
   std::string data_dir;                 // state store at DATA/state, lock
-  const PolicyBook* policy = nullptr;   // required
   std::function<absl::Time()> clock;    // the ledger time of each batch
   std::string group_id;                 // default <prefix>.processor
   bool transactions = false;            // transactional.id fencing

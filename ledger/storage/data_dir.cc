@@ -25,7 +25,7 @@ absl::StatusOr<std::unique_ptr<WriterLock>> WriterLock::Acquire(
     return absl::UnavailableError(absl::StrCat("cannot create data directory ",
                                                dir.root, ": ", ec.message()));
   }
-  int fd = ::open(dir.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(dir.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot open ", dir.lock(), ": ", std::strerror(errno)));

@@ -161,7 +161,7 @@ TEST_CASE("RocksKv: committed data survives reopening") {
   CHECK(GetOrFail(*kv, "n/uncommitted") == std::nullopt);
 }
 
-TEST_CASE("RocksKv: a reader opens beside the writer; a second writer cannot") {
+TEST_CASE("RocksKv: a reader opens beside the writer, a second writer cannot") {
   TempDir dir;
   auto writer = OpenKv(dir.Sub("db"));
   writer->Put("x", "committed");

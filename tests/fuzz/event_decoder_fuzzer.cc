@@ -113,7 +113,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)views.ComputeStats("", as_of);
   AnomalyQuery query;
   query.as_of = as_of;
-  query.policy = &DefaultPolicy();
   query.calendar = &WorkingCalendar::Default();
   (void)views.Anomalies(query);
   for (int32_t p = 0; p < partitions; ++p) {

@@ -37,8 +37,7 @@ absl::Status Damaged(int32_t partition, int64_t offset,
 
 void Attach(Ledger* ledger) {
   auto processor =
-      RequestProcessor::Open(&ledger->log, &ledger->state_kv, &DefaultPolicy(),
-                             [ledger] { return ledger->now; });
+      RequestProcessor::Open(&ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
   Check(processor.ok(), "the write path did not open over the demo");
   ledger->processor = *std::move(processor);
   ledger->views = std::make_unique<Views>(&ledger->views_kv);
@@ -104,11 +103,6 @@ Ledger* BuildDemo() {
 }
 
 }  // namespace
-
-const PolicyBook& DefaultPolicy() {
-  static const PolicyBook* policy = new PolicyBook();
-  return *policy;
-}
 
 void QuietProtobuf() {
   // Parsing fuzzed bytes makes libprotobuf log every invalid UTF-8 string.

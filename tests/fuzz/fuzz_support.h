@@ -115,9 +115,6 @@ struct Ledger {
 // targets would be testing nothing).
 const Ledger& DemoLedger();
 
-// The national default policy (the demo has no policy file).
-const PolicyBook& DefaultPolicy();
-
 // The clock the demo's reports use: 2026-01-05T09:00:00+08:00.
 absl::Time AfterTheTerm();
 

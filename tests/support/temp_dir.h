@@ -1,5 +1,6 @@
 // TempDir: a fresh, uniquely named (mkdtemp) directory under the system temp
-// dir for one test, removed with everything in it when the TempDir goes away.
+// dir for one test, removed with everything in it when the TempDir goes away
+// (unless $XUEJI_KEEP_TEST_DIRS is set).
 #ifndef XUEJI_TESTS_SUPPORT_TEMP_DIR_H_
 #define XUEJI_TESTS_SUPPORT_TEMP_DIR_H_
 
@@ -21,7 +22,9 @@ class TempDir {
     }
     path_ = pattern;
   }
+  // Kept when $XUEJI_KEEP_TEST_DIRS is set (to read a failed test's logs).
   ~TempDir() {
+    if (std::getenv("XUEJI_KEEP_TEST_DIRS") != nullptr) return;
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
