@@ -157,6 +157,44 @@ TEST_CASE("json: verify --json gives the report verify prints, hashes in hex",
   CHECK(damaged.breaks_size() >= 1);
 }
 
+TEST_CASE("json: verify --digest --json reports the digest's check",
+          "[e2e][json][digest]") {
+  DemoLedger demo;
+  const std::string file = demo.ledger.tmp().Sub("digest.json");
+  RunResult taken = demo.ledger.Run({"digest", "--out", file});
+  INFO("digest: " << taken.err);
+  REQUIRE(taken.exit_code == 0);
+  RunResult intact = demo.ledger.Run({"verify", "--digest", file, "--json"});
+  INFO("verify: " << intact.out << intact.err);
+  REQUIRE(intact.exit_code == 0);
+  xueji::v1::VerifyReport report;
+  REQUIRE(ParseStrict(intact.out, &report) == "");
+  CHECK(report.intact());
+  CHECK(report.digest().file() == file);
+  CHECK(report.digest().taken_at() == demo.ledger.now());
+  CHECK(report.digest().matched_size() > 0);
+  CHECK(report.digest().problems_size() == 0);
+
+  // The chain rewritten and resealed: intact chains, the digest's problems.
+  TamperResult rewrite =
+      RewriteAndReseal(demo.ledger.data_dir() + "/log", "r-002", "2025-08-31");
+  INFO(rewrite.error);
+  REQUIRE(rewrite.changed);
+  RunResult anchored = demo.ledger.Run({"verify", "--digest", file, "--json"});
+  CHECK(anchored.exit_code == 3);
+  xueji::v1::VerifyReport mismatch;
+  REQUIRE(ParseStrict(anchored.out, &mismatch) == "");
+  CHECK(mismatch.intact());
+  REQUIRE(mismatch.digest().problems_size() > 0);
+  CHECK(mismatch.digest().problems(0).find(
+            "partition " + std::to_string(rewrite.partition) + ":") == 0);
+  // The text is the same report.
+  RunResult text = demo.ledger.Run({"verify", "--digest", file});
+  CHECK(text.exit_code == 3);
+  CHECK(text.out.find("DIGEST MISMATCH: " + mismatch.digest().problems(0)) !=
+        std::string::npos);
+}
+
 TEST_CASE("json: an account's anomaly names its operator, not a student number",
           "[e2e][json][anomalies]") {
   DemoLedger demo;
