@@ -367,6 +367,68 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   return kExitOk;
 }
 
+// `pending`: the approver's queue. An approver sees its county's, an officer
+// or auditor its region's (narrowed by --region), a registrar its
+// kindergarten's own requests.
+int RunPending(const GlobalOptions& g, const std::string& region,
+               const std::string& kind_name) {
+  PendingQuery query;
+  if (!kind_name.empty()) {  // checked by the option (IsMember)
+    xueji::v1::PendingItem::Kind kind;
+    xueji::v1::PendingItem::Kind_Parse(kind_name, &kind);
+    query.kind = kind;
+  }
+  // Today: the queue is what waits now, judged by the ledger's clock.
+  auto today = TodayByLedgerClock();
+  if (!today.ok()) return Fail(today.status());
+  query.as_of = *today;
+  auto q = OpenRead(g);
+  if (!q.ok()) return Fail(q.status());
+  const std::string what =
+      absl::StrCat("region ", region.empty() ? "(own)" : region,
+                   kind_name.empty() ? "" : " kind " + kind_name, " as of ",
+                   FormatDate(query.as_of));
+  auto scoped = NarrowRegion(q->scope, region);
+  if (!scoped.ok()) {
+    return q->Refuse("pending", what, "NOT_AUTHORIZED", scoped.status());
+  }
+  query.region = *scoped;
+  query.kindergarten = q->scope.kindergarten;  // a registrar: its own
+  query.calendar = &WorkingCalendar::Default();
+  auto report = q->views->Pending(query);
+  if (!report.ok()) return Fail(report.status());
+  if (auto s = q->Record("pending", what, report->items_size()); !s.ok())
+    return Fail(s);
+  if (g.json) {
+    std::cout << ToJsonPretty(*report) << "\n";
+    return kExitOk;
+  }
+  Table t({"requested on", "kind", "request", "student no", "name",
+           "kindergarten", "detail", "due", "working days left"});
+  int overdue = 0;
+  for (const auto& item : report->items()) {
+    std::string left = absl::StrCat(item.working_days_left());
+    if (item.overdue()) {
+      ++overdue;
+      left = absl::StrCat("OVERDUE by ", -item.working_days_left());
+    } else if (item.working_days_left() == 0) {
+      left = "0 (due today)";
+    }
+    t.Add({item.requested_on(), xueji::v1::PendingItem::Kind_Name(item.kind()),
+           item.request_id(), item.student_no(), item.name(),
+           item.kindergarten(), item.detail(), item.due(), left});
+  }
+  std::cout << "waiting for approval as of " << report->as_of()
+            << (report->region().empty() ? "" : " in " + report->region())
+            << (query.kindergarten.empty()
+                    ? ""
+                    : " at kindergarten " + query.kindergarten)
+            << "\n";
+  t.Print(std::cout);
+  std::cout << report->items_size() << " waiting, " << overdue << " overdue\n";
+  return kExitOk;
+}
+
 void PrintCounts(
     const std::string& title,
     const google::protobuf::RepeatedPtrField<xueji::v1::CountRow>& rows) {
@@ -650,6 +712,32 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
     run = [&g, region, kind, date] {
       return RunAnomalies(g, *region, *kind, *date);
     };
+  });
+
+  auto pregion = std::make_shared<std::string>();
+  auto pkind = std::make_shared<std::string>();
+  auto pending = app.add_subcommand(
+      "pending",
+      "What waits for a county approver's decision (admissions, transfers, "
+      "deferrals, cancellations, key-information edits), oldest first, with "
+      "the day each is due (approveWorkingDays working days after the "
+      "request, the policy in force) and the working days left, today by the "
+      "ledger's clock. A read: the reader's region (an approver: its "
+      "county; a registrar: its kindergarten).");
+  pending->add_option(
+      "--region", *pregion,
+      "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
+  pending
+      ->add_option("--kind", *pkind,
+                   "only this kind: ADMISSION, TRANSFER, DEFERRAL, "
+                   "CANCELLATION, KEY_INFO_EDIT (any case)")
+      ->transform(
+          CLI::IsMember(EnumNames(xueji::v1::PendingItem::Kind_descriptor()),
+                        CLI::ignore_case));
+  pending->add_flag("--json", g.json,
+                    "JSON instead of a table (xueji.v1.PendingReport)");
+  pending->callback([&g, &run, pregion, pkind] {
+    run = [&g, pregion, pkind] { return RunPending(g, *pregion, *pkind); };
   });
 
   auto sregion = std::make_shared<std::string>();

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "ledger/base/dates.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/subjects.h"
 #include "projections/test_support.h"
@@ -130,6 +131,18 @@ class Plant {
     q.as_of = as_of;
     q.calendar = &WorkingCalendar::Default();
     auto report = (*views)->Anomalies(q);
+    REQUIRE(report.ok());
+    return *report;
+  }
+
+  // The approver's queue (Views::Pending) as of `q.as_of` (default kAsOf).
+  xueji::v1::PendingReport Queue(PendingQuery q = {}) {
+    auto views = Views::Open(dir_.Sub("views"));
+    REQUIRE(views.ok());
+    REQUIRE((*views)->CatchUp(*log_).ok());
+    if (q.as_of == absl::CivilDay()) q.as_of = kAsOf;
+    q.calendar = &WorkingCalendar::Default();
+    auto report = (*views)->Pending(q);
     REQUIRE(report.ok());
     return *report;
   }
@@ -622,6 +635,108 @@ TEST_CASE("the report is filtered by region and sorted by kind, county, kg, no")
   AnomalyReport province = p.Report("35", Anomaly::AGE_OUT_OF_RANGE);
   CHECK(province.anomalies_size() == 2);
   CheckNoIdNumbers(all, {a, b});
+}
+
+// ---- the approver's queue (`ledger pending`) ------------------------------
+
+TEST_CASE("pending: what waits for approval, oldest first, with days left") {
+  Plant p;
+  Clean late(101), recent(103), edit(105), moving(107), done(109), far(111);
+  // 2025-11-10 (Mon) + 5 working days = 2025-11-17: overdue on 1 December.
+  p.Request(late.no, "350502001", late.child, "2025-11-10", "2025-11-10");
+  // 2025-11-28 (Fri) + 5 = 2025-12-05: 4 working days left on 1 December.
+  p.Request(recent.no, "350502002", recent.child, "2025-11-28", "2025-11-28");
+  p.Enroll(edit.no, "350502001", edit.child, "2025-09-01", "2025-09-03");
+  Event e = p.Rec(edit.no, "2025-11-24");  // due 2025-12-01: today
+  *e.mutable_key_info_edit_requested()->mutable_child() = edit.child;
+  p.Append(e);
+  p.Enroll(moving.no, "350503001", moving.child, "2025-09-01", "2025-09-03");
+  Event t = p.Rec(moving.no, "2025-11-26");
+  t.mutable_transfer_requested()->set_from_kindergarten("350503001");
+  t.mutable_transfer_requested()->set_to_kindergarten("350502001");
+  p.Append(t);
+  // Decided: not waiting.
+  p.Enroll(done.no, "350502001", done.child, "2025-11-03", "2025-11-05");
+  // Requested after the as-of day's deadline computations too.
+  p.Request(far.no, "350502001", far.child, "2025-11-27", "2025-11-27");
+
+  xueji::v1::PendingReport all = p.Queue();
+  CHECK(all.as_of() == "2025-12-01");
+  std::vector<std::string> order;
+  for (const auto& item : all.items()) order.push_back(item.student_no());
+  CHECK(order == std::vector<std::string>{late.no, edit.no, moving.no, far.no,
+                                          recent.no});
+  const auto& first = all.items(0);
+  CHECK(first.kind() == xueji::v1::PendingItem::ADMISSION);
+  CHECK(first.requested_on() == "2025-11-10");
+  CHECK(first.requested_by() == "op-k1");
+  CHECK(first.due() == "2025-11-17");
+  CHECK(first.overdue());
+  CHECK(first.working_days_left() == -10);  // 11-18 .. 12-01
+  CHECK(first.county() == "350502");
+  CHECK(first.name() == late.child.name());
+  const auto& today = all.items(1);
+  CHECK(today.kind() == xueji::v1::PendingItem::KEY_INFO_EDIT);
+  CHECK(today.due() == "2025-12-01");
+  CHECK_FALSE(today.overdue());
+  CHECK(today.working_days_left() == 0);
+  const auto& transfer = all.items(2);
+  CHECK(transfer.kind() == xueji::v1::PendingItem::TRANSFER);
+  CHECK(transfer.kindergarten() == "350503001");  // the sending one decides
+  CHECK(transfer.county() == "350503");
+  CHECK(transfer.detail() == "to 350502001");
+  CHECK(transfer.due() == "2025-12-03");
+  CHECK(transfer.working_days_left() == 2);
+  const auto& last = all.items(4);
+  CHECK(last.due() == "2025-12-05");
+  CHECK(last.working_days_left() == 4);
+  CHECK_FALSE(last.overdue());
+  for (const auto& item : all.items()) {
+    CHECK(item.detail().find(late.id) == std::string::npos);
+  }
+
+  // By region, kind and kindergarten.
+  PendingQuery county;
+  county.region = "350503";
+  CHECK(p.Queue(county).items_size() == 1);
+  PendingQuery kind;
+  kind.kind = xueji::v1::PendingItem::ADMISSION;
+  CHECK(p.Queue(kind).items_size() == 3);
+  PendingQuery kg;
+  kg.kindergarten = "350502002";
+  REQUIRE(p.Queue(kg).items_size() == 1);
+  CHECK(p.Queue(kg).items(0).student_no() == recent.no);
+}
+
+TEST_CASE("pending: overdue exactly when OVERDUE_APPROVAL says so") {
+  Plant p;
+  std::vector<Clean> kids;
+  for (int seq = 101; seq < 131; seq += 2) kids.emplace_back(seq);
+  // One request each working or weekend day of November.
+  absl::CivilDay day(2025, 11, 1);
+  for (const Clean& c : kids) {
+    p.Request(c.no, "350502001", c.child, FormatDate(day), FormatDate(day));
+    day += 2;
+  }
+  for (absl::CivilDay as_of :
+       {absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 24), kAsOf}) {
+    INFO("as of " << FormatDate(as_of));
+    PendingQuery q;
+    q.as_of = as_of;
+    std::vector<std::string> overdue;
+    const xueji::v1::PendingReport queue = p.Queue(q);
+    CHECK(queue.items_size() > 0);
+    for (const auto& item : queue.items()) {
+      if (item.overdue()) overdue.push_back(item.student_no());
+      CHECK(item.overdue() ==
+            (item.working_days_left() < 0 || (item.working_days_left() == 0 &&
+                                              item.due() < FormatDate(as_of))));
+    }
+    std::sort(overdue.begin(), overdue.end());
+    CHECK_FALSE(overdue.empty());
+    CHECK(Flagged(p.Report("", Anomaly::OVERDUE_APPROVAL, as_of),
+                  Anomaly::OVERDUE_APPROVAL) == overdue);
+  }
 }
 
 }  // namespace

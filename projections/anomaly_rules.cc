@@ -159,23 +159,17 @@ class RecordRules {
   }
 
   void CheckApproval() {
-    std::string requested = r_.has_pending() ? r_.pending().requested_on() : "";
-    if (requested.empty() && r_.status() == xueji::v1::PENDING) {
-      requested = r_.requested_on();
-    }
-    std::optional<absl::CivilDay> start = Day(requested);
-    if (!start) return;
-    int days = policy_.approve_working_days;
-    absl::CivilDay deadline = rules_.calendar->AddWorkingDays(*start, days);
-    if (rules_.as_of <= deadline) return;
+    std::optional<PendingApproval> pending =
+        PendingApprovalOf(r_, policy_, *rules_.calendar);
+    if (!pending || rules_.as_of <= pending->due) return;
     std::string what = "admission";
     if (r_.has_pending() && r_.pending().has_request()) {
       what = std::string(ActionName(r_.pending().request()));
     }
-    Add(Anomaly::OVERDUE_APPROVAL, FormatDate(deadline),
-        absl::StrCat(what, " request ", r_.pending().request_id(),
-                     " pending since ", requested, ", not decided within ",
-                     days, " working days"));
+    Add(Anomaly::OVERDUE_APPROVAL, FormatDate(pending->due),
+        absl::StrCat(what, " request ", pending->request_id, " pending since ",
+                     pending->requested_on, ", not decided within ",
+                     policy_.approve_working_days, " working days"));
   }
 
   void CheckTransfer() {
@@ -238,6 +232,23 @@ class RecordRules {
 };
 
 }  // namespace
+
+std::optional<PendingApproval> PendingApprovalOf(
+    const xueji::v1::RecordState& record, const Policy& policy,
+    const WorkingCalendar& calendar) {
+  PendingApproval out;
+  if (record.has_pending()) {
+    out.request_id = record.pending().request_id();
+    out.requested_on = record.pending().requested_on();
+  }
+  if (out.requested_on.empty() && record.status() == xueji::v1::PENDING) {
+    out.requested_on = record.requested_on();
+  }
+  std::optional<absl::CivilDay> start = Day(out.requested_on);
+  if (!start) return std::nullopt;
+  out.due = calendar.AddWorkingDays(*start, policy.approve_working_days);
+  return out;
+}
 
 std::vector<Anomaly> RecordAnomalies(const LiveRecordFacts& facts,
                                      const AnomalyRules& rules) {

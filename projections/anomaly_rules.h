@@ -53,6 +53,20 @@ struct LiveRecordFacts {
 std::vector<xueji::v1::Anomaly> RecordAnomalies(const LiveRecordFacts& facts,
                                                 const AnomalyRules& rules);
 
+// A change of `record` waiting for the county's decision, and the last day to
+// decide it in time: approveWorkingDays working days after it was requested.
+// After that day it is OVERDUE_APPROVAL (and late in `ledger pending`).
+struct PendingApproval {
+  std::string request_id;
+  std::string requested_on;  // YYYY-MM-DD
+  absl::CivilDay due;
+};
+// nullopt when nothing of `record` waits for approval (or its date does not
+// read).
+std::optional<PendingApproval> PendingApprovalOf(
+    const xueji::v1::RecordState& record, const Policy& policy,
+    const WorkingCalendar& calendar);
+
 // What is known about one operator account.
 struct AccountFacts {
   xueji::v1::OperatorState account;

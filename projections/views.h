@@ -93,6 +93,16 @@ struct AnomalyQuery {
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
+// What Pending() lists: the changes waiting for a county's approval in
+// `region`, as of a day, under the policy the log records for that day.
+struct PendingQuery {
+  std::string region;        // "" or "00" = all; else a 2/4/6-digit prefix
+  std::string kindergarten;  // only this kindergarten's ("" = all)
+  std::optional<xueji::v1::PendingItem::Kind> kind;  // only this kind
+  absl::CivilDay as_of;
+  const WorkingCalendar* calendar = nullptr;  // required
+};
+
 class Views {
  public:
   // Opens (creating if allowed) the views store in directory `dir`.
@@ -196,6 +206,11 @@ class Views {
   // (kind, county, kindergarten, student_no, since, detail).
   absl::StatusOr<xueji::v1::AnomalyReport> Anomalies(
       const AnomalyQuery& query) const;
+  // The approver's queue (`ledger pending`, projections/pending.cc): each
+  // record's change waiting for its county's decision, oldest first, with
+  // the day it is due (PendingApprovalOf, the rule OVERDUE_APPROVAL uses).
+  absl::StatusOr<xueji::v1::PendingReport> Pending(
+      const PendingQuery& query) const;
 
   // --- whole store
   // ------------------------------------------------------------ Visits every
