@@ -19,12 +19,21 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "commands/input/csv.h"
 #include "commands/session.h"
 #include "ledger/log/hash_chain.h"
 #include "projections/views.h"
 #include "xueji/v1/views.pb.h"
 
 namespace xueji {
+
+// `submit`'s arguments.
+struct SubmitRequest {
+  std::string path;  // FILE, or "-" for standard input
+  // --format csv: a spreadsheet template (commands/csv_input.h), else JSONL.
+  bool csv = false;
+  TextEncoding encoding = TextEncoding::kAuto;  // --encoding (CSV)
+};
 
 // `verify`'s arguments.
 struct VerifyRequest {
@@ -48,8 +57,8 @@ struct ReplayRequest {
 class Backend {
  public:
   virtual ~Backend() = default;
-  // submit FILE|-: JSONL requests, one result line each.
-  virtual int Submit(const std::string& path) = 0;
+  // submit FILE|-: JSONL requests (or a CSV template), one result line each.
+  virtual int Submit(const SubmitRequest& request) = 0;
   // registry load FILE|-: JSONL registry lines, one result line each.
   virtual int LoadRegistry(const std::string& path) = 0;
   // status REQUEST_ID: the answer the request got.

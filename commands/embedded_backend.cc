@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
+#include "commands/csv_input.h"
 #include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/output/output.h"
@@ -471,27 +472,28 @@ class EmbeddedBackend : public Backend {
  public:
   explicit EmbeddedBackend(const GlobalOptions& g) : g_(g) {}
 
-  int Submit(const std::string& path) override {
+  int Submit(const SubmitRequest& request) override {
     const GlobalOptions& g = g_;
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  WriteSession& s = **session;
-  Progress progress("submit: requests");
-  JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateRequestLine;
-  pipeline.submit = [&](const std::vector<Request>& batch) {
-    return s.processor().Submit(batch);
-  };
-  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  // The views follow the log once, at the end: one pass over the new events
-  // is cheaper than one per batch. If this process dies first, the next
-  // ledger command catches them up before it reads or writes.
-  Progress views_progress("submit: views");
-  if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
-    return Fail(st);
+    auto input = OpenRequestInput(request.path, request.csv, request.encoding);
+    if (!input.ok()) return Fail(input.status());
+    auto session = WriteSession::Open(g);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    Progress progress("submit: requests");
+    JsonlPipeline<Request> pipeline;
+    ConfigureRequestPipeline(*input, &pipeline);
+    pipeline.submit = [&](const std::vector<Request>& batch) {
+      return s.processor().Submit(batch);
+    };
+    BatchOutcome outcome =
+        RunJsonl(*input->reader, std::cout, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
+    // The views follow the log once, at the end: one pass over the new events
+    // is cheaper than one per batch. If this process dies first, the next
+    // ledger command catches them up before it reads or writes.
+    Progress views_progress("submit: views");
+    if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
+      return Fail(st);
   }
   if (!outcome.input_error.ok()) return Fail(outcome.input_error);
   return outcome.rejected > 0 ? kExitRejected : kExitOk;

@@ -39,11 +39,13 @@ BatchOutcome RunJsonlGeneric(
         parse_and_stage,
     const std::function<absl::StatusOr<std::vector<xueji::v1::Result>>()>&
         flush_staged,
-    const std::function<absl::Status()>& after_batch, size_t batch_size) {
+    const std::function<absl::Status()>& after_batch, size_t batch_size,
+    bool number_rows) {
   BatchOutcome outcome;
   // One slot per input line of the current batch: an early answer, or empty
-  // for a staged message answered by the flush.
+  // for a staged message answered by the flush; and the line's number.
   std::vector<std::optional<xueji::v1::Result>> slots;
+  std::vector<int64_t> numbers;
   size_t staged = 0;
   size_t staged_bytes = 0;
 
@@ -55,8 +57,9 @@ BatchOutcome RunJsonlGeneric(
       answers = *std::move(results);
     }
     size_t next = 0;
-    for (auto& slot : slots) {
-      const xueji::v1::Result& r = slot.has_value() ? *slot : answers[next++];
+    for (size_t i = 0; i < slots.size(); ++i) {
+      xueji::v1::Result& r = slots[i].has_value() ? *slots[i] : answers[next++];
+      if (number_rows) r.set_row(numbers[i]);
       const bool rejected = r.status() == xueji::v1::REJECTED ||
                             (r.status() == xueji::v1::DUPLICATE_REQUEST &&
                              r.original_status() == xueji::v1::REJECTED);
@@ -65,6 +68,7 @@ BatchOutcome RunJsonlGeneric(
     }
     out.flush();
     slots.clear();
+    numbers.clear();
     staged = 0;
     staged_bytes = 0;
     return after_batch ? after_batch() : absl::OkStatus();
@@ -81,6 +85,7 @@ BatchOutcome RunJsonlGeneric(
     const Line& line = in.line();
     if (!line.too_long && IsBlank(line.text)) continue;
     ++outcome.lines;
+    numbers.push_back(line.number);
     xueji::v1::Result early;
     if (line.too_long) {
       slots.emplace_back(TooLongLineResult(line.text, line.number, line.bytes,

@@ -48,11 +48,18 @@ bool ValidateRegistryLine(const xueji::v1::RegistryLine& line, int64_t line_no,
 // before submission (filling the result); `submit` processes a batch.
 template <typename Msg>
 struct JsonlPipeline {
+  // Optional, before the line is parsed: false answers the line with the
+  // result it filled (a CSV row that could not be read, commands/csv_input.h).
+  std::function<bool(std::string_view line, int64_t line_no,
+                     xueji::v1::Result*)>
+      preparse;
   std::function<bool(const Msg&, int64_t line_no, xueji::v1::Result*)> validate;
   std::function<absl::StatusOr<std::vector<xueji::v1::Result>>(
       const std::vector<Msg>&)>
       submit;
   std::function<absl::Status()> after_batch;  // e.g. catch the views up
+  // Each result names its input line in Result.row (CSV input: the row).
+  bool number_rows = false;
 };
 
 BatchOutcome RunJsonlGeneric(
@@ -61,7 +68,8 @@ BatchOutcome RunJsonlGeneric(
         parse_and_stage,
     const std::function<absl::StatusOr<std::vector<xueji::v1::Result>>()>&
         flush_staged,
-    const std::function<absl::Status()>& after_batch, size_t batch_size);
+    const std::function<absl::Status()>& after_batch, size_t batch_size,
+    bool number_rows = false);
 
 template <typename Msg>
 BatchOutcome RunJsonl(LineReader& in, std::ostream& out, Progress& progress,
@@ -70,6 +78,9 @@ BatchOutcome RunJsonl(LineReader& in, std::ostream& out, Progress& progress,
   std::vector<Msg> staged;
   auto parse_and_stage = [&](std::string_view line, int64_t line_no,
                              xueji::v1::Result* early) {
+    if (pipeline.preparse && !pipeline.preparse(line, line_no, early)) {
+      return false;
+    }
     Msg msg;
     if (!ParseJsonLine(line, line_no, &msg, early)) return false;
     if (pipeline.validate && !pipeline.validate(msg, line_no, early)) {
@@ -84,7 +95,8 @@ BatchOutcome RunJsonl(LineReader& in, std::ostream& out, Progress& progress,
     return results;
   };
   return RunJsonlGeneric(in, out, progress, parse_and_stage, flush,
-                         pipeline.after_batch, batch_size);
+                         pipeline.after_batch, batch_size,
+                         pipeline.number_rows);
 }
 
 }  // namespace xueji

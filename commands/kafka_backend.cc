@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands/backend.h"
+#include "commands/csv_input.h"
 #include "commands/digest.h"
 #include "commands/jsonl_batch.h"
 #include "commands/kafka_commands.h"
@@ -50,12 +51,11 @@ std::chrono::milliseconds KafkaTimeout() {
 namespace {
 
 template <typename Msg>
-int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
-                  const char* what, JsonlPipeline<Msg> pipeline,
-                  const std::function<std::pair<std::string, RequestRecord>(
-                      const Msg&)>& to_record) {
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
+int RunKafkaJsonl(
+    const KafkaConnection& kafka, LineReader& input, const char* what,
+    JsonlPipeline<Msg> pipeline,
+    const std::function<std::pair<std::string, RequestRecord>(const Msg&)>&
+        to_record) {
   auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
   if (!client.ok()) return Fail(client.status());
   Progress progress(what);
@@ -66,28 +66,33 @@ int RunKafkaJsonl(const KafkaConnection& kafka, const std::string& path,
     return (*client)->Submit(records);
   };
   BatchOutcome outcome =
-      RunJsonl(**input, std::cout, progress, pipeline, kKafkaBatch);
+      RunJsonl(input, std::cout, progress, pipeline, kKafkaBatch);
   if (!outcome.status.ok()) return Fail(outcome.status);
   if (!outcome.input_error.ok()) return Fail(outcome.input_error);
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 
-int KafkaSubmit(const KafkaConnection& kafka, const std::string& path) {
+int KafkaSubmit(const KafkaConnection& kafka, const SubmitRequest& request) {
+  auto input = OpenRequestInput(request.path, request.csv, request.encoding);
+  if (!input.ok()) return Fail(input.status());
   JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateRequestLine;
-  return RunKafkaJsonl<Request>(
-      kafka, path, "submit: requests", pipeline, [](const Request& r) {
-        RequestRecord record;
-        *record.mutable_request() = r;
-        return std::make_pair(r.request_id(), std::move(record));
-      });
+  ConfigureRequestPipeline(*input, &pipeline);
+  return RunKafkaJsonl<Request>(kafka, *input->reader, "submit: requests",
+                                pipeline, [](const Request& r) {
+                                  RequestRecord record;
+                                  *record.mutable_request() = r;
+                                  return std::make_pair(r.request_id(),
+                                                        std::move(record));
+                                });
 }
 
 int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
+  auto input = LineReader::Open(path);
+  if (!input.ok()) return Fail(input.status());
   JsonlPipeline<RegistryLine> pipeline;
   pipeline.validate = ValidateRegistryLine;
   return RunKafkaJsonl<RegistryLine>(
-      kafka, path, "registry load: lines", pipeline,
+      kafka, **input, "registry load: lines", pipeline,
       [](const RegistryLine& line) {
         RequestRecord record;
         *record.mutable_registry_line() = line;
@@ -218,8 +223,8 @@ class KafkaBackend : public Backend {
   KafkaBackend(const GlobalOptions& g, KafkaConnection kafka)
       : g_(g), kafka_(std::move(kafka)) {}
 
-  int Submit(const std::string& path) override {
-    return KafkaSubmit(kafka_, path);
+  int Submit(const SubmitRequest& request) override {
+    return KafkaSubmit(kafka_, request);
   }
   int LoadRegistry(const std::string& path) override {
     return KafkaRegistryLoad(kafka_, path);

@@ -14,6 +14,7 @@
 #include "commands/access_log.h"
 #include "commands/cli.h"
 #include "commands/describe.h"
+#include "commands/input/csv.h"
 #include "commands/output/output.h"
 #include "commands/reads.h"
 #include "ledger/base/dates.h"
@@ -72,8 +73,30 @@ void PrintRecordTable(const std::vector<RecordState>& records) {
   std::cout << records.size() << " record(s)\n";
 }
 
+// CSV for a spreadsheet (--csv): UTF-8 with a byte order mark, so that
+// Excel reads the Chinese right; a header row of JSON field names; CRLF.
+void PrintCsv(const std::vector<std::string>& header,
+              const std::vector<std::vector<std::string>>& rows) {
+  std::cout << "\xEF\xBB\xBF" << CsvLine(header);
+  for (const auto& row : rows) std::cout << CsvLine(row);
+}
+
 int PrintRecords(const GlobalOptions& g,
                  const std::vector<RecordState>& records) {
+  if (g.csv) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : records) {
+      rows.push_back({r.student_no(), xueji::v1::RecordStatus_Name(r.status()),
+                      r.kindergarten(), r.child().name(),
+                      xueji::v1::Gender_Name(r.child().gender()),
+                      r.child().birth_date(), r.entry_date(),
+                      r.established_on(), r.transfer_to()});
+    }
+    PrintCsv({"studentNo", "status", "kindergarten", "name", "gender",
+              "birthDate", "entryDate", "establishedOn", "transferTo"},
+             rows);
+    return kExitOk;
+  }
   if (g.json) {
     xueji::v1::RecordList list;
     for (const auto& r : records) *list.add_records() = r;
@@ -187,7 +210,7 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
   if (auto s = c->Record("list", query, static_cast<int64_t>(records->size()));
       !s.ok())
     return Fail(s);
-  if (!g.json) {
+  if (!g.json && !g.csv) {
     std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
               << ((*known)->closed() ? " (closed)" : "") << "\n";
   }
@@ -348,6 +371,18 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
   if (absl::Status s = LimitRelated(*q, &*report); !s.ok()) return Fail(s);
   if (auto s = q->Record("anomalies", what, report->anomalies_size()); !s.ok())
     return Fail(s);
+  if (g.csv) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& a : report->anomalies()) {
+      rows.push_back({xueji::v1::Anomaly::Kind_Name(a.kind()), a.student_no(),
+                      a.operator_(), a.kindergarten(), a.county(), a.since(),
+                      a.detail(), absl::StrJoin(a.related(), " ")});
+    }
+    PrintCsv({"kind", "studentNo", "operator", "kindergarten", "county",
+              "since", "detail", "related"},
+             rows);
+    return kExitOk;
+  }
   if (g.json) {
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
@@ -399,6 +434,22 @@ int RunPending(const GlobalOptions& g, const std::string& region,
   if (!report.ok()) return Fail(report.status());
   if (auto s = q->Record("pending", what, report->items_size()); !s.ok())
     return Fail(s);
+  if (g.csv) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& item : report->items()) {
+      rows.push_back(
+          {item.requested_on(), xueji::v1::PendingItem::Kind_Name(item.kind()),
+           item.request_id(), item.student_no(), item.name(),
+           item.kindergarten(), item.county(), item.requested_by(),
+           item.detail(), item.due(), absl::StrCat(item.working_days_left()),
+           item.overdue() ? "true" : "false"});
+    }
+    PrintCsv({"requestedOn", "kind", "requestId", "studentNo", "name",
+              "kindergarten", "county", "requestedBy", "detail", "due",
+              "workingDaysLeft", "overdue"},
+             rows);
+    return kExitOk;
+  }
   if (g.json) {
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
@@ -454,6 +505,22 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
   auto stats = q->views->ComputeStats(*scoped, *today, q->scope.kindergarten);
   if (!stats.ok()) return Fail(stats.status());
   if (auto s = q->Record("stats", what, 0); !s.ok()) return Fail(s);
+  if (g.csv) {
+    // One count per row: the group (the Stats field) and its key.
+    std::vector<std::vector<std::string>> rows = {
+        {"liveRecords", "", absl::StrCat(stats->live_records())}};
+    auto add = [&](const char* group, const auto& counts) {
+      for (const auto& row : counts) {
+        rows.push_back({group, row.key(), absl::StrCat(row.count())});
+      }
+    };
+    add("byCounty", stats->by_county());
+    add("byKindergarten", stats->by_kindergarten());
+    add("byStatus", stats->by_status());
+    add("byAge", stats->by_age());
+    PrintCsv({"group", "key", "count"}, rows);
+    return kExitOk;
+  }
   if (g.json) {
     std::cout << ToJsonPretty(*stats) << "\n";
     return kExitOk;
@@ -670,6 +737,10 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "--all", *all,
       "include records that left, graduated, were cancelled or moved on");
   list->add_flag("--json", g.json, "JSON instead of a table");
+  list->add_flag("--csv", g.csv,
+                 "CSV for a spreadsheet (UTF-8 with a BOM, JSON field names "
+                 "as headers)")
+      ->excludes("--json");
   list->callback([&g, &run, kg, all] {
     run = [&g, kg, all] { return RunList(g, *kg, *all); };
   });
@@ -708,6 +779,11 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "--as-of", *date,
       "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
   anomalies->add_flag("--json", g.json, "JSON instead of a table");
+  anomalies
+      ->add_flag("--csv", g.csv,
+                 "CSV for a spreadsheet (UTF-8 with a BOM, JSON field names "
+                 "as headers)")
+      ->excludes("--json");
   anomalies->callback([&g, &run, region, kind, date] {
     run = [&g, region, kind, date] {
       return RunAnomalies(g, *region, *kind, *date);
@@ -736,6 +812,11 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
                         CLI::ignore_case));
   pending->add_flag("--json", g.json,
                     "JSON instead of a table (xueji.v1.PendingReport)");
+  pending
+      ->add_flag("--csv", g.csv,
+                 "CSV for a spreadsheet (UTF-8 with a BOM, JSON field names "
+                 "as headers)")
+      ->excludes("--json");
   pending->callback([&g, &run, pregion, pkind] {
     run = [&g, pregion, pkind] { return RunPending(g, *pregion, *pkind); };
   });
@@ -745,6 +826,11 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "stats", "Counts of records by county, kindergarten, status and age.");
   stats->add_option("--region", *sregion, "GB/T 2260 prefix");
   stats->add_flag("--json", g.json, "JSON instead of a table");
+  stats
+      ->add_flag("--csv", g.csv,
+                 "CSV for a spreadsheet (UTF-8 with a BOM, JSON field names "
+                 "as headers)")
+      ->excludes("--json");
   stats->callback([&g, &run, sregion] {
     run = [&g, sregion] { return RunStats(g, *sregion); };
   });

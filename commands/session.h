@@ -41,6 +41,7 @@ struct GlobalOptions {
   // digests; names the reader of a query).
   std::string key_file;
   bool json = false;        // --json where the subcommand has it
+  bool csv = false;         // --csv where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
   std::string kafka_bootstrap;
