@@ -7,6 +7,7 @@
 
 #include "commands/backend.h"
 #include "commands/kafka_commands.h"
+#include "commands/output/lang.h"
 
 namespace xueji {
 
@@ -37,6 +38,12 @@ int RunCli(int argc, char** argv) {
                        "print the version and exit");
   GlobalOptions g;
   g.data_dir = "./ledger-data";
+  std::string lang;
+  app.add_option("--lang", lang,
+                 "zh or en: the language of tables and messages (JSON, CSV "
+                 "and codes never change); default zh when LC_ALL, "
+                 "LC_MESSAGES or LANG is a zh locale (zh_CN.UTF-8), else en")
+      ->transform(CLI::IsMember({"zh", "en"}, CLI::ignore_case));
   app.add_option("--data", g.data_dir, "data directory")
       ->envname("LEDGER_DATA")
       ->capture_default_str();
@@ -90,6 +97,8 @@ int RunCli(int argc, char** argv) {
     app.exit(e);  // prints the message and usage hint
     return kExitUsage;
   }
+  SetLang(lang.empty() ? LangFromLocale()
+                       : ParseLang(lang).value_or(Lang::kEn));
   if (!run) return kExitUsage;
   auto backend = ChooseBackend(g);
   if (!backend.ok()) return Fail(backend.status());

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "commands/output/lang.h"
 
 namespace xueji {
 
@@ -101,10 +102,10 @@ std::string EventSummary(const Event& e) {
                           e.policy_set().version(), " in force from ",
                           e.policy_set().effective_from());
     case Event::kRequestRejected:
-      return absl::StrCat(
-          e.request_rejected().action(),
-          " refused: ", xueji::v1::ReasonCode_Name(e.request_rejected().code()),
-          " — ", e.request_rejected().message());
+      return absl::StrCat(e.request_rejected().action(),
+                          Chinese() ? " 被拒绝：" : " refused: ",
+                          ReasonName(e.request_rejected().code()), " — ",
+                          e.request_rejected().message());
     case Event::PAYLOAD_NOT_SET:
       break;
   }
@@ -112,16 +113,23 @@ std::string EventSummary(const Event& e) {
 }
 
 std::string StatusText(const xueji::v1::RecordState& r) {
-  std::string text = xueji::v1::RecordStatus_Name(r.status());
+  std::string text = StatusName(r.status());
+  const bool zh = Chinese();
   std::vector<std::string> notes;
   if (!r.deferred_until().empty())
-    notes.push_back(absl::StrCat("deferred until ", r.deferred_until()));
-  if (r.status() == xueji::v1::TRANSFERRING)
-    notes.push_back(absl::StrCat(r.transferred_out() ? "out, awaiting " : "to ",
-                                 r.transfer_to()));
-  if (r.admission_rejected()) notes.push_back("admission rejected");
+    notes.push_back(
+        absl::StrCat(zh ? "缓学至 " : "deferred until ", r.deferred_until()));
+  if (r.status() == xueji::v1::TRANSFERRING) {
+    notes.push_back(absl::StrCat(
+        r.transferred_out() ? (zh ? "已转出，待转入 " : "out, awaiting ")
+                            : (zh ? "转往 " : "to "),
+        r.transfer_to()));
+  }
+  if (r.admission_rejected())
+    notes.push_back(zh ? "入园申请未核准" : "admission rejected");
   if (r.has_pending())
-    notes.push_back(absl::StrCat("pending ", r.pending().request_id()));
+    notes.push_back(
+        absl::StrCat(zh ? "待核准 " : "pending ", r.pending().request_id()));
   if (!notes.empty())
     absl::StrAppend(&text, " (", absl::StrJoin(notes, "; "), ")");
   return text;

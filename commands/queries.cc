@@ -15,6 +15,7 @@
 #include "commands/cli.h"
 #include "commands/describe.h"
 #include "commands/input/csv.h"
+#include "commands/output/lang.h"
 #include "commands/output/output.h"
 #include "commands/reads.h"
 #include "ledger/base/dates.h"
@@ -43,34 +44,34 @@ std::string KindergartenText(const Views& views, const std::string& code) {
 }
 
 void PrintRecord(const Views& views, const RecordState& r) {
-  Table t({"field", "value"});
-  t.Add({"student number", r.student_no()});
+  Table t({Tr("field"), Tr("value")});
+  t.Add({Tr("student number"), r.student_no()});
   if (r.former_numbers_size() > 0)
-    t.Add({"former numbers", absl::StrJoin(r.former_numbers(), ", ")});
-  t.Add({"status", StatusText(r)});
-  t.Add({"kindergarten", KindergartenText(views, r.kindergarten())});
+    t.Add({Tr("former numbers"), absl::StrJoin(r.former_numbers(), ", ")});
+  t.Add({Tr("status"), StatusText(r)});
+  t.Add({Tr("kindergarten"), KindergartenText(views, r.kindergarten())});
   if (!r.transfer_to().empty())
-    t.Add({"transferring to", KindergartenText(views, r.transfer_to())});
-  t.Add({"name", r.child().name()});
-  t.Add({"gender", xueji::v1::Gender_Name(r.child().gender())});
-  t.Add({"birth date", r.child().birth_date()});
-  t.Add({"document", xueji::v1::IdType_Name(r.child().id_type())});
-  t.Add({"entry date", r.entry_date()});
-  t.Add({"requested on", r.requested_on()});
-  t.Add({"established on", r.established_on()});
-  if (!r.closed_reason().empty()) t.Add({"reason", r.closed_reason()});
+    t.Add({Tr("transferring to"), KindergartenText(views, r.transfer_to())});
+  t.Add({Tr("name"), r.child().name()});
+  t.Add({Tr("gender"), GenderName(r.child().gender())});
+  t.Add({Tr("birth date"), r.child().birth_date()});
+  t.Add({Tr("document"), IdTypeName(r.child().id_type())});
+  t.Add({Tr("entry date"), r.entry_date()});
+  t.Add({Tr("requested on"), r.requested_on()});
+  t.Add({Tr("established on"), r.established_on()});
+  if (!r.closed_reason().empty()) t.Add({Tr("reason"), r.closed_reason()});
   t.Print(std::cout);
 }
 
 void PrintRecordTable(const std::vector<RecordState>& records) {
-  Table t(
-      {"student no", "status", "kindergarten", "name", "gender", "birth date"});
+  Table t({Tr("student no"), Tr("status"), Tr("kindergarten"), Tr("name"),
+           Tr("gender"), Tr("birth date")});
   for (const auto& r : records) {
     t.Add({r.student_no(), StatusText(r), r.kindergarten(), r.child().name(),
-           xueji::v1::Gender_Name(r.child().gender()), r.child().birth_date()});
+           GenderName(r.child().gender()), r.child().birth_date()});
   }
   t.Print(std::cout);
-  std::cout << records.size() << " record(s)\n";
+  std::cout << records.size() << " " << Tr("record(s)") << "\n";
 }
 
 // CSV for a spreadsheet (--csv): UTF-8 with a byte order mark, so that
@@ -269,7 +270,8 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     std::cout << ToJsonPretty(history) << "\n";
     return kExitOk;
   }
-  Table t({"#", "recorded at", "date", "event", "actor", "request", "what"});
+  Table t({"#", Tr("recorded at"), Tr("date"), Tr("event"), Tr("actor"),
+           Tr("request"), Tr("what")});
   for (const auto* e : shown) {
     const auto& ev = e->event;
     t.Add({absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
@@ -282,11 +284,11 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   }
   t.Print(std::cout);
   if (as_of.has_value()) {
-    std::cout << "\nstate as of " << as_of_text << ":\n";
+    std::cout << "\n" << Tr("state as of") << " " << as_of_text << ":\n";
     if (state_then.has_value() && state_then->status() != 0) {
       PrintRecord(*c->views, *state_then);
     } else {
-      std::cout << "(no record yet)\n";
+      std::cout << Tr("(no record yet)") << "\n";
     }
   }
   return kExitOk;
@@ -387,18 +389,17 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
   }
-  Table t({"kind", "student no / operator", "kindergarten", "county", "since",
-           "detail"});
+  Table t({Tr("kind"), Tr("student no / operator"), Tr("kindergarten"),
+           Tr("county"), Tr("since"), Tr("detail")});
   for (const auto& a : report->anomalies()) {
-    t.Add({xueji::v1::Anomaly::Kind_Name(a.kind()),
+    t.Add({AnomalyKindName(a.kind()),
            a.student_no().empty() ? a.operator_() : a.student_no(),
            a.kindergarten(), a.county(), a.since(), a.detail()});
   }
-  std::cout << "anomalies as of " << report->as_of()
-            << (report->region().empty() ? "" : " in " + report->region())
-            << "\n";
+  std::cout << Tr("anomalies as of") << " " << report->as_of()
+            << (report->region().empty() ? "" : " " + report->region()) << "\n";
   t.Print(std::cout);
-  std::cout << report->anomalies_size() << " anomaly(ies)\n";
+  std::cout << report->anomalies_size() << " " << Tr("anomaly(ies)") << "\n";
   return kExitOk;
 }
 
@@ -454,29 +455,29 @@ int RunPending(const GlobalOptions& g, const std::string& region,
     std::cout << ToJsonPretty(*report) << "\n";
     return kExitOk;
   }
-  Table t({"requested on", "kind", "request", "student no", "name",
-           "kindergarten", "detail", "due", "working days left"});
+  Table t({Tr("requested on"), Tr("kind"), Tr("request"), Tr("student no"),
+           Tr("name"), Tr("kindergarten"), Tr("detail"), Tr("due"),
+           Tr("working days left")});
   int overdue = 0;
   for (const auto& item : report->items()) {
     std::string left = absl::StrCat(item.working_days_left());
     if (item.overdue()) {
       ++overdue;
-      left = absl::StrCat("OVERDUE by ", -item.working_days_left());
+      left = absl::StrCat(Tr("OVERDUE by"), " ", -item.working_days_left());
     } else if (item.working_days_left() == 0) {
-      left = "0 (due today)";
+      left = "0 " + Tr("(due today)");
     }
-    t.Add({item.requested_on(), xueji::v1::PendingItem::Kind_Name(item.kind()),
-           item.request_id(), item.student_no(), item.name(),
-           item.kindergarten(), item.detail(), item.due(), left});
+    t.Add({item.requested_on(), PendingKindName(item.kind()), item.request_id(),
+           item.student_no(), item.name(), item.kindergarten(), item.detail(),
+           item.due(), left});
   }
-  std::cout << "waiting for approval as of " << report->as_of()
-            << (report->region().empty() ? "" : " in " + report->region())
-            << (query.kindergarten.empty()
-                    ? ""
-                    : " at kindergarten " + query.kindergarten)
+  std::cout << Tr("waiting for approval as of") << " " << report->as_of()
+            << (report->region().empty() ? "" : " " + report->region())
+            << (query.kindergarten.empty() ? "" : " " + query.kindergarten)
             << "\n";
   t.Print(std::cout);
-  std::cout << report->items_size() << " waiting, " << overdue << " overdue\n";
+  std::cout << report->items_size() << " " << Tr("waiting") << ", " << overdue
+            << " " << Tr("overdue") << "\n";
   return kExitOk;
 }
 
@@ -485,8 +486,13 @@ void PrintCounts(
     const google::protobuf::RepeatedPtrField<xueji::v1::CountRow>& rows) {
   if (rows.empty()) return;
   std::cout << "\n" << title << "\n";
-  Table t({"key", "count"});
-  for (const auto& row : rows) t.Add({row.key(), absl::StrCat(row.count())});
+  Table t({Tr("key"), Tr("count")});
+  for (const auto& row : rows) {
+    xueji::v1::RecordStatus status;  // by status: the status's own name
+    const bool is_status = xueji::v1::RecordStatus_Parse(row.key(), &status);
+    t.Add({is_status ? StatusName(status) : row.key(),
+           absl::StrCat(row.count())});
+  }
   t.Print(std::cout);
 }
 
@@ -525,16 +531,25 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
     std::cout << ToJsonPretty(*stats) << "\n";
     return kExitOk;
   }
-  std::cout << "live records"
-            << (!q->scope.kindergarten.empty()
-                    ? " at kindergarten " + q->scope.kindergarten
-                    : (scoped->empty() ? "" : " in " + *scoped))
-            << " on " << FormatDate(*today) << ": " << stats->live_records()
-            << "\n";
-  PrintCounts("by county", stats->by_county());
-  PrintCounts("by kindergarten", stats->by_kindergarten());
-  PrintCounts("by status (all records)", stats->by_status());
-  PrintCounts("by age (years)", stats->by_age());
+  const std::string where =
+      !q->scope.kindergarten.empty()
+          ? Tr("kindergarten") + " " + q->scope.kindergarten
+          : *scoped;
+  if (Chinese()) {
+    std::cout << (where.empty() ? "" : where + " ") << FormatDate(*today) << " "
+              << Tr("live records") << "：" << stats->live_records() << "\n";
+  } else {
+    std::cout << "live records"
+              << (!q->scope.kindergarten.empty()
+                      ? " at kindergarten " + q->scope.kindergarten
+                      : (scoped->empty() ? "" : " in " + *scoped))
+              << " on " << FormatDate(*today) << ": " << stats->live_records()
+              << "\n";
+  }
+  PrintCounts(Tr("by county"), stats->by_county());
+  PrintCounts(Tr("by kindergarten"), stats->by_kindergarten());
+  PrintCounts(Tr("by status (all records)"), stats->by_status());
+  PrintCounts(Tr("by age (years)"), stats->by_age());
   return kExitOk;
 }
 
@@ -571,7 +586,7 @@ int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
   } else {
     std::cout << "policy in force on " << FormatDate(as_of) << "\n";
   }
-  Table t({"region", "version", "effective from", "settings"});
+  Table t({Tr("region"), Tr("version"), Tr("effective from"), Tr("settings")});
   for (const auto& v : versions) {
     t.Add({v.region(), absl::StrCat(v.version()), v.effective_from(),
            ToJsonLine(v.policy())});
@@ -674,8 +689,8 @@ int RunAccessLog(const GlobalOptions& g, const std::string& op,
     }
     std::cout << ToJsonPretty(out) << "\n";
   } else {
-    Table t(
-        {"seq", "at", "operator", "command", "query", "records", "refused"});
+    Table t({Tr("seq"), Tr("at"), Tr("operator"), Tr("command"), Tr("query"),
+             Tr("records"), Tr("refused")});
     for (const auto* e : shown) {
       t.Add({absl::StrCat(e->seq()), e->at(), e->operator_(), e->command(),
              e->query(), absl::StrCat(e->records()), e->refused()});

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "commands/output/lang.h"
 #include "commands/output/output.h"
 #include "commands/session.h"
 
@@ -112,13 +113,13 @@ void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json) {
     return;
   }
   if (report.partitions_size() > 0 || report.events_checked() > 0) {
-    Table t({"partition", "events", "head hash (SHA-256)"});
+    Table t({Tr("partition"), Tr("events"), Tr("head hash (SHA-256)")});
     for (const auto& p : report.partitions()) {
       t.Add({absl::StrCat(p.partition()),
              p.events() < 0 ? "?" : absl::StrCat(p.events()), p.head_hash()});
     }
     t.Print(std::cout);
-    std::cout << report.events_checked() << " events checked\n";
+    std::cout << report.events_checked() << " " << Tr("events checked") << "\n";
   }
   for (const auto& b : report.breaks()) {
     std::cout << "BREAK at partition " << b.partition() << " offset "
@@ -142,7 +143,7 @@ void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json) {
     std::cout << "DAMAGE: " << problem << "\n";
   }
   if (!report.intact()) return;
-  std::cout << "hash chains intact\n";
+  std::cout << Tr("hash chains intact") << "\n";
   if (!report.has_views() || !report.views().identical()) return;
   const auto& v = report.views();
   std::cout << "views identical to a rebuild from the log (" << v.events()

@@ -183,7 +183,13 @@ fs::path SourceDir() { return FromEnv("LEDGER_SOURCE_DIR", XUEJI_SOURCE_DIR); }
 
 RunResult RunLedger(const std::vector<std::string>& args,
                     const RunOptions& options) {
-  return RunProgram(LedgerBinary(), args, options);
+  // The ledger's language follows the locale (commands/output/lang.h): the
+  // tests read its English unless they set a locale themselves.
+  RunOptions hermetic = options;
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    hermetic.unset_env.push_back(name);
+  }
+  return RunProgram(LedgerBinary(), args, hermetic);
 }
 
 bool WaitFor(const std::function<bool()>& done, Millis limit, Millis every) {

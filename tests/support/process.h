@@ -63,7 +63,8 @@ RunResult RunProgram(const std::string& program,
                      const std::vector<std::string>& args,
                      const RunOptions& options = {});
 
-// The `ledger` binary under test, and RunProgram of it.
+// The `ledger` binary under test, and RunProgram of it (with LC_ALL,
+// LC_MESSAGES and LANG unset unless `options.env` sets them: English).
 std::string LedgerBinary();
 RunResult RunLedger(const std::vector<std::string>& args,
                     const RunOptions& options = {});

@@ -1,0 +1,258 @@
+#include "commands/output/lang.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace xueji {
+namespace {
+
+std::atomic<Lang> g_lang{Lang::kEn};
+
+// The Chinese of the CLI's fixed phrases.
+const std::map<std::string, std::string, std::less<>>& Phrases() {
+  static const auto* phrases =
+      new std::map<std::string, std::string, std::less<>>{
+          // record (show) and record tables
+          {"field", "项目"},
+          {"value", "内容"},
+          {"student number", "学籍号"},
+          {"former numbers", "曾用学籍号"},
+          {"status", "状态"},
+          {"kindergarten", "幼儿园"},
+          {"transferring to", "转入幼儿园"},
+          {"name", "姓名"},
+          {"gender", "性别"},
+          {"birth date", "出生日期"},
+          {"document", "证件类型"},
+          {"entry date", "入园日期"},
+          {"requested on", "申请日期"},
+          {"established on", "建籍日期"},
+          {"reason", "原因"},
+          {"student no", "学籍号"},
+          {"record(s)", "条记录"},
+          // history
+          {"#", "#"},
+          {"recorded at", "记录时间"},
+          {"date", "业务日期"},
+          {"event", "事件"},
+          {"actor", "操作人"},
+          {"request", "请求编号"},
+          {"what", "内容"},
+          {"state as of", "截至此时的学籍状态"},
+          {"(no record yet)", "（尚无学籍）"},
+          // anomalies
+          {"kind", "类型"},
+          {"student no / operator", "学籍号/操作员"},
+          {"county", "区县"},
+          {"since", "起始日期"},
+          {"detail", "说明"},
+          {"anomalies as of", "问题学籍，截至"},
+          {"anomaly(ies)", "个问题"},
+          // pending
+          {"due", "截止日期"},
+          {"working days left", "剩余工作日"},
+          {"waiting for approval as of", "待核准事项，截至"},
+          {"waiting", "项待核准"},
+          {"overdue", "项超期"},
+          {"OVERDUE by", "已超期"},
+          {"(due today)", "（今日到期）"},
+          // stats
+          {"key", "项"},
+          {"count", "数量"},
+          {"live records", "在籍学籍"},
+          {"by county", "按区县"},
+          {"by kindergarten", "按幼儿园"},
+          {"by status (all records)", "按状态（全部学籍）"},
+          {"by age (years)", "按年龄（周岁）"},
+          // policy, access log, verify
+          {"region", "区域"},
+          {"version", "版本"},
+          {"effective from", "生效日期"},
+          {"settings", "设置"},
+          {"seq", "序号"},
+          {"at", "时间"},
+          {"operator", "操作员"},
+          {"command", "命令"},
+          {"query", "查询内容"},
+          {"records", "记录数"},
+          {"refused", "拒绝原因"},
+          {"partition", "分区"},
+          {"events", "事件数"},
+          {"head hash (SHA-256)", "链头哈希 (SHA-256)"},
+          {"events checked", "个事件已校验"},
+          {"hash chains intact", "哈希链完整"},
+      };
+  return *phrases;
+}
+
+std::string WithCode(const char* zh, const std::string& code) {
+  return absl::StrCat(zh, " (", code, ")");
+}
+
+}  // namespace
+
+std::optional<Lang> ParseLang(std::string_view name) {
+  const std::string lower = absl::AsciiStrToLower(std::string(name));
+  if (lower == "zh") return Lang::kZh;
+  if (lower == "en") return Lang::kEn;
+  return std::nullopt;
+}
+
+Lang LangFromLocale(const std::function<const char*(const char*)>& env) {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = env ? env(name) : std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    const std::string v = absl::AsciiStrToLower(value);
+    return v == "zh" || v.starts_with("zh_") || v.starts_with("zh.") ||
+                   v.starts_with("zh-")
+               ? Lang::kZh
+               : Lang::kEn;
+  }
+  return Lang::kEn;
+}
+
+void SetLang(Lang lang) { g_lang.store(lang); }
+Lang CurrentLang() { return g_lang.load(); }
+
+std::string Tr(std::string_view english) {
+  if (!Chinese()) return std::string(english);
+  auto it = Phrases().find(english);
+  return it == Phrases().end() ? std::string(english) : it->second;
+}
+
+std::string StatusName(xueji::v1::RecordStatus status) {
+  const std::string code = xueji::v1::RecordStatus_Name(status);
+  if (!Chinese()) return code;
+  switch (status) {
+    case xueji::v1::PENDING:
+      return "待核准";
+    case xueji::v1::ENROLLED:
+      return "在籍";
+    case xueji::v1::TRANSFERRING:
+      return "转学中";
+    case xueji::v1::LEFT:
+      return "离园";
+    case xueji::v1::GRADUATED:
+      return "毕业";
+    case xueji::v1::CANCELLED:
+      return "已注销";
+    default:
+      return code;
+  }
+}
+
+std::string GenderName(xueji::v1::Gender gender) {
+  const std::string code = xueji::v1::Gender_Name(gender);
+  if (!Chinese()) return code;
+  if (gender == xueji::v1::MALE) return "男";
+  if (gender == xueji::v1::FEMALE) return "女";
+  return code;
+}
+
+std::string IdTypeName(xueji::v1::IdType type) {
+  const std::string code = xueji::v1::IdType_Name(type);
+  if (!Chinese()) return code;
+  switch (type) {
+    case xueji::v1::RESIDENT_ID:
+      return "居民身份证";
+    case xueji::v1::HK_MO_TW_RESIDENCE_PERMIT:
+      return "港澳台居民居住证";
+    case xueji::v1::HK_MO_PERMIT:
+      return "港澳居民来往内地通行证";
+    case xueji::v1::TW_PERMIT:
+      return "台湾居民来往大陆通行证";
+    case xueji::v1::FOREIGN_PERMANENT_RESIDENCE:
+      return "外国人永久居留身份证";
+    case xueji::v1::PASSPORT:
+      return "护照";
+    case xueji::v1::NONE:
+      return "无证件";
+    default:
+      return code;
+  }
+}
+
+std::string AnomalyKindName(xueji::v1::Anomaly::Kind kind) {
+  using xueji::v1::Anomaly;
+  const std::string code = Anomaly::Kind_Name(kind);
+  if (!Chinese()) return code;
+  switch (kind) {
+    case Anomaly::DUPLICATE:
+      return WithCode("重复学籍", code);
+    case Anomaly::PROBABLE_DUPLICATE:
+      return WithCode("疑似重复学籍", code);
+    case Anomaly::PHANTOM:
+      return WithCode("空挂学籍", code);
+    case Anomaly::INVALID_IDENTITY:
+      return WithCode("身份信息有误", code);
+    case Anomaly::AGE_OUT_OF_RANGE:
+      return WithCode("年龄不符", code);
+    case Anomaly::OVERDUE_APPROVAL:
+      return WithCode("核准超期", code);
+    case Anomaly::OVERDUE_TRANSFER:
+      return WithCode("转学超期", code);
+    case Anomaly::LATE_ESTABLISHMENT:
+      return WithCode("建籍超期", code);
+    case Anomaly::STALE_TEMPORARY_NUMBER:
+      return WithCode("临时学籍号逾期未转换", code);
+    case Anomaly::DORMANT_ACCOUNT:
+      return WithCode("长期未使用账号", code);
+    case Anomaly::LATE_ENTRY:
+      return WithCode("补录", code);
+    default:
+      return code;
+  }
+}
+
+std::string PendingKindName(xueji::v1::PendingItem::Kind kind) {
+  using xueji::v1::PendingItem;
+  const std::string code = PendingItem::Kind_Name(kind);
+  if (!Chinese()) return code;
+  switch (kind) {
+    case PendingItem::ADMISSION:
+      return WithCode("入园建籍", code);
+    case PendingItem::TRANSFER:
+      return WithCode("转出", code);
+    case PendingItem::DEFERRAL:
+      return WithCode("缓学", code);
+    case PendingItem::CANCELLATION:
+      return WithCode("注销", code);
+    case PendingItem::KEY_INFO_EDIT:
+      return WithCode("关键信息修改", code);
+    default:
+      return code;
+  }
+}
+
+std::string ReasonName(xueji::v1::ReasonCode code_value) {
+  const std::string code = xueji::v1::ReasonCode_Name(code_value);
+  if (!Chinese()) return code;
+  static const auto* names = new std::map<xueji::v1::ReasonCode, const char*>{
+      {xueji::v1::MALFORMED_REQUEST, "请求格式错误"},
+      {xueji::v1::INVALID_ID_NUMBER, "证件号码无效"},
+      {xueji::v1::ID_MISMATCH, "信息与证件号码不符"},
+      {xueji::v1::DUPLICATE_REGISTRATION, "重复建籍"},
+      {xueji::v1::UNKNOWN_KINDERGARTEN, "幼儿园不存在"},
+      {xueji::v1::UNKNOWN_STUDENT, "学籍不存在"},
+      {xueji::v1::UNKNOWN_REQUEST, "请求不存在"},
+      {xueji::v1::NOT_AUTHORIZED, "无权限"},
+      {xueji::v1::INVALID_TRANSITION, "当前状态不允许此变动"},
+      {xueji::v1::AGE_OUT_OF_RANGE, "年龄不符"},
+      {xueji::v1::KINDERGARTEN_CLOSED, "幼儿园已撤销"},
+      {xueji::v1::UNKNOWN_OPERATOR, "操作员不存在"},
+      {xueji::v1::INVALID_FIELD, "字段内容无效"},
+      {xueji::v1::OPERATOR_SEALED, "账号已封存"},
+      {xueji::v1::INVALID_TEXT, "含不可显示的控制字符"},
+      {xueji::v1::NOT_AUTHENTICATED, "未认证"},
+      {xueji::v1::BAD_SIGNATURE, "签名无效"},
+      {xueji::v1::INVALID_DATE, "日期无效"},
+  };
+  auto it = names->find(code_value);
+  return it == names->end() ? code : WithCode(it->second, code);
+}
+
+}  // namespace xueji
