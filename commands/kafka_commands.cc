@@ -8,6 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "commands/jsonl_batch.h"
+#include "commands/ops/metrics.h"
+#include "commands/ops/metrics_server.h"
+#include "commands/ops/sd_notify.h"
 #include "commands/output/output.h"
 #include "commands/stop_signals.h"
 #include "ledger/base/dates.h"
@@ -23,8 +26,36 @@ using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
 
+// The processor's metrics (docs: deploy/README.md, "Metrics").
+void DeclareProcessorMetrics(Metrics& m) {
+  m.Gauge("xueji_processor_up",
+          "1 once the processor has joined the consumer group");
+  m.Gauge("xueji_processor_active",
+          "1 while this processor is the active decider, 0 standing by");
+  m.Counter("xueji_processor_requests_total",
+            "Requests and registry lines answered, by status", {"status"});
+  m.Counter("xueji_processor_rejected_total",
+            "Requests and registry lines refused, by reason code", {"code"});
+  m.Histogram("xueji_processor_batch_size",
+              "Requests decided together (one run of a batch)",
+              {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  m.Histogram(
+      "xueji_processor_decide_seconds",
+      "Time to decide a run of requests, the append included",
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  m.Histogram(
+      "xueji_processor_append_seconds",
+      "Time of the durable append of a run (journal and events, "
+      "acknowledged by the brokers)",
+      {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  m.Gauge("xueji_processor_consumer_lag",
+          "Records of the requests partition not yet taken (the active "
+          "decider only)",
+          {"topic", "partition"});
+}
+
 int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
-                 const std::string& group) {
+                 const std::string& group, const std::string& metrics_addr) {
   auto kafka = KafkaFrom(g);
   if (!kafka.ok()) return Fail(kafka.status());
   if (!kafka->enabled()) {
@@ -46,7 +77,53 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
   StopSignals signals;
   options.stop = &StopSignals::stop();
   options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+
+  Metrics metrics;
+  DeclareProcessorMetrics(metrics);
+  std::unique_ptr<MetricsServer> server;
+  if (!metrics_addr.empty()) {
+    auto started = MetricsServer::Start(metrics_addr, &metrics);
+    if (!started.ok()) return Fail(started.status());
+    server = *std::move(started);
+    std::cerr << "processor: metrics on " << server->url() << "\n";
+  }
+  Watchdog watchdog;
+  const std::string topic = kafka->requests_topic();
+  ProcessorObserver& o = options.observer;
+  o.on_ready = [&metrics] {
+    metrics.Set("xueji_processor_up", 1);
+    (void)SdNotify("READY=1\nSTATUS=joined the group; standing by");
+  };
+  o.on_role = [&metrics](bool active) {
+    metrics.Set("xueji_processor_active", active ? 1 : 0);
+    (void)SdNotify(active ? "STATUS=active: deciding requests"
+                          : "STATUS=standing by");
+  };
+  o.on_answer = [&metrics](const xueji::v1::Result& r) {
+    metrics.Add("xueji_processor_requests_total", 1,
+                {xueji::v1::ResultStatus_Name(r.status())});
+    if (r.status() == xueji::v1::REJECTED) {
+      metrics.Add("xueji_processor_rejected_total", 1,
+                  {xueji::v1::ReasonCode_Name(r.code())});
+    }
+  };
+  o.on_run = [&metrics](size_t n, absl::Duration decide,
+                        absl::Duration append) {
+    metrics.Observe("xueji_processor_batch_size", static_cast<double>(n));
+    metrics.Observe("xueji_processor_decide_seconds",
+                    absl::ToDoubleSeconds(decide));
+    metrics.Observe("xueji_processor_append_seconds",
+                    absl::ToDoubleSeconds(append));
+  };
+  o.on_turn = [&metrics, &watchdog, &topic](int64_t lag) {
+    watchdog.Tick();
+    if (lag >= 0) {
+      metrics.Set("xueji_processor_consumer_lag", static_cast<double>(lag),
+                  {topic, "0"});
+    }
+  };
   absl::Status status = RunProcessorService(options);
+  (void)SdNotify("STOPPING=1");
   if (!status.ok()) return Fail(status);
   return kExitOk;
 }
@@ -71,9 +148,14 @@ void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       ->check(CLI::Range(1, 100000));
   processor->add_option("--group", *group,
                         "consumer group (default PREFIX.processor)");
-  processor->callback([&g, &run, transactions, batch, group] {
-    run = [&g, transactions, batch, group] {
-      return RunProcessor(g, *transactions, *batch, *group);
+  auto metrics_addr = std::make_shared<std::string>();
+  processor->add_option(
+      "--metrics-addr", *metrics_addr,
+      "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
+      "127.0.0.1:9464; port 0 picks one and logs it); default off");
+  processor->callback([&g, &run, transactions, batch, group, metrics_addr] {
+    run = [&g, transactions, batch, group, metrics_addr] {
+      return RunProcessor(g, *transactions, *batch, *group, *metrics_addr);
     };
   });
 }

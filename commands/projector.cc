@@ -14,6 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
+#include "commands/ops/metrics.h"
+#include "commands/ops/metrics_server.h"
+#include "commands/ops/sd_notify.h"
 #include "commands/stop_signals.h"
 #include "projections/kafka_projector.h"
 
@@ -23,7 +26,23 @@ namespace {
 struct ProjectorFlags {
   std::string group;
   bool until_caught_up = false;
+  std::string metrics_addr;  // --metrics-addr HOST:PORT, "" = off
 };
+
+void DeclareProjectorMetrics(Metrics& m) {
+  m.Gauge("xueji_projector_up", "1 while the projector runs");
+  m.Counter("xueji_projector_events_applied_total",
+            "Events applied to the views by this run");
+  m.Gauge("xueji_projector_partitions_assigned",
+          "Events partitions assigned to this projector");
+  m.Gauge("xueji_projector_lag",
+          "Events of the assigned partitions not yet applied (by the cached "
+          "high watermarks)");
+  m.Gauge("xueji_projector_checkpoint",
+          "The views' checkpoint: the next offset to apply, per events "
+          "partition",
+          {"partition"});
+}
 
 int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
   absl::StatusOr<KafkaConnection> kafka = KafkaFrom(g);
@@ -48,15 +67,57 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
                          ? DefaultProjectorGroup(kafka->topic_prefix)
                          : flags.group;
   options.until_caught_up = flags.until_caught_up;
+  Metrics metrics;
+  DeclareProjectorMetrics(metrics);
+  std::unique_ptr<MetricsServer> server;
+  if (!flags.metrics_addr.empty()) {
+    auto started = MetricsServer::Start(flags.metrics_addr, &metrics);
+    if (!started.ok()) return Fail(started.status());
+    server = *std::move(started);
+    std::cerr << "projector: metrics on " << server->url() << "\n";
+  }
+  Watchdog watchdog;
   StopSignals signals;
-  options.stop = [] { return StopSignals::stop().load(); };
-  Progress progress("projector: events");
-  options.progress = [&progress](const ProjectorProgress& p) {
-    progress.Update(p.applied);
+  // Asked once per turn of the projector's loop: the watchdog's heartbeat.
+  options.stop = [&watchdog] {
+    watchdog.Tick();
+    return StopSignals::stop().load();
   };
+  Progress progress("projector: events");
+  Views& store = **views;
+  bool said_caught_up = false;
+  options.progress = [&](const ProjectorProgress& p) {
+    progress.Update(p.applied);
+    metrics.Set("xueji_projector_events_applied_total",
+                static_cast<double>(p.applied));
+    metrics.Set("xueji_projector_partitions_assigned", p.assigned);
+    if (p.lag >= 0) {
+      metrics.Set("xueji_projector_lag", static_cast<double>(p.lag));
+    }
+    if (auto seen = store.Checkpoints(); seen.ok()) {
+      for (size_t i = 0; i < seen->size(); ++i) {
+        metrics.Set("xueji_projector_checkpoint",
+                    static_cast<double>((*seen)[i]), {absl::StrCat(i)});
+      }
+    }
+    if ((p.caught_up || p.lag == 0) && !said_caught_up) {
+      said_caught_up = true;
+      (void)SdNotify("STATUS=caught up with the events topic");
+    }
+  };
+  metrics.Set("xueji_projector_up", 1);
+  if (auto seen = store.Checkpoints(); seen.ok()) {
+    for (size_t i = 0; i < seen->size(); ++i) {
+      metrics.Set("xueji_projector_checkpoint", static_cast<double>((*seen)[i]),
+                  {absl::StrCat(i)});
+    }
+  }
+  // The store is open and readable beside it: queries can be served.
+  (void)SdNotify("READY=1\nSTATUS=catching up with the events topic");
   std::cerr << "projector: group " << options.group_id << ", topic "
             << kafka->events_topic() << ", views " << g.views_dir << "\n";
   absl::StatusOr<ProjectorResult> result = RunProjector(**views, options);
+  (void)SdNotify("STOPPING=1");
   if (!result.ok()) {
     std::cerr << "ledger: projector stopped: " << result.status().message()
               << "\n";
@@ -81,6 +142,10 @@ void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "consumer group id (default: PREFIX.projector.HOSTNAME; one per replica)");
   projector->add_flag("--until-caught-up", flags->until_caught_up,
                       "exit once the views reach the topic's end as of start");
+  projector->add_option(
+      "--metrics-addr", flags->metrics_addr,
+      "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
+      "127.0.0.1:9465; port 0 picks one and logs it); default off");
   projector->callback([&g, &run, flags] {
     run = [&g, flags] { return RunProjectorCommand(g, *flags); };
   });

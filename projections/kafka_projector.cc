@@ -53,6 +53,8 @@ class Projector {
   absl::Status LearnPartitions();
   absl::Status LearnTargets();
   bool CaughtUp() const;
+  int64_t Lag() const;
+  void ReportProgress() const;
   absl::Status HandleError(const rd_kafka_message_t& m);
   absl::Status Handle(const rd_kafka_message_t& m);
   absl::Status Check(const StoredEvent& stored, int32_t partition,
@@ -251,15 +253,36 @@ bool Projector::CaughtUp() const {
   return true;
 }
 
+int64_t Projector::Lag() const {
+  if (next_.empty()) return -1;
+  int64_t lag = 0;
+  for (const auto& [p, next] : next_) {
+    int64_t low = 0, high = -1;
+    if (rd_kafka_get_watermark_offsets(rk_, topic_.c_str(), p, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      return -1;
+    }
+    auto eof = eof_.find(p);
+    // A transaction marker can sit at high - 1: the EOF position covers it.
+    if (eof != eof_.end() && eof->second >= high) continue;
+    lag += std::max<int64_t>(0, high - next);
+  }
+  return lag;
+}
+
+void Projector::ReportProgress() const {
+  if (!options_.progress) return;
+  options_.progress(
+      {result_.applied, static_cast<int32_t>(next_.size()), CaughtUp(), Lag()});
+}
+
 absl::Status Projector::CommitViews() {
   if (uncommitted_ > 0) {
     if (absl::Status s = views_.Commit(/*sync=*/false); !s.ok()) return s;
     uncommitted_ = 0;
     offsets_dirty_ = true;
-    if (options_.progress) {
-      options_.progress({result_.applied, static_cast<int32_t>(next_.size()),
-                         CaughtUp()});
-    }
+    ReportProgress();
   }
   if (offsets_dirty_ && !next_.empty()) {
     // For lag monitoring only; never read back.
@@ -387,6 +410,7 @@ absl::StatusOr<ProjectorResult> Projector::Loop() {
     absl::Status status;
     if (m == nullptr) {
       status = CommitViews();
+      ReportProgress();  // idle: the lag as the watermarks move
     } else {
       std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
           m, rd_kafka_message_destroy);

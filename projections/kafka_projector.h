@@ -43,6 +43,9 @@ struct ProjectorProgress {
   int64_t applied = 0;           // events applied by this run so far
   int32_t assigned = 0;          // partitions currently assigned
   bool caught_up = false;        // every partition reached its target
+  // Events of the assigned partitions not yet applied, by librdkafka's
+  // cached high watermarks (no broker query); -1 when not known yet.
+  int64_t lag = -1;
 };
 
 struct ProjectorOptions {

@@ -64,6 +64,9 @@ class Service {
   absl::Status Run();
 
  private:
+  // The active decider's records not yet taken from the requests partition
+  // (librdkafka's cached high watermark less the position); -1 otherwise.
+  int64_t RequestsLag();
   void Log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }
@@ -142,6 +145,7 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     self->Log(absl::StrCat("processor ", self->instance_,
                            ": requests partition revoked; standing by"));
+    if (self->options_.observer.on_role) self->options_.observer.on_role(false);
     // Another processor recovers next, and with transactions fences this
     // one's producer: a later takeover opens a fresh log rather than find
     // out at its first append.
@@ -355,6 +359,7 @@ absl::Status Service::TakeAssignment() {
   }
   pending_assignment_.reset();
   active_ = true;
+  if (options_.observer.on_role) options_.observer.on_role(true);
   return absl::OkStatus();
 }
 
@@ -457,6 +462,8 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   header.set_processor(instance_);
   for (const Incoming* in : run) header.add_request_offsets(in->offset);
   header.set_next_request_offset(run.back()->offset + 1);
+  const absl::Time started = absl::Now();
+  absl::Duration append_time;
   processor_->set_append(
       [&](std::vector<Event> events, const std::vector<Result>& results)
           -> absl::StatusOr<std::vector<Event>> {
@@ -466,7 +473,11 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
         // The previous batch's answers are delivered before this batch is
         // journaled: recovery republishes only the last journaled batch's.
         if (absl::Status s = ConfirmAnswers(); !s.ok()) return s;
-        return log_->AppendJournaled(std::move(events), std::move(journal));
+        const absl::Time append_started = absl::Now();
+        auto appended =
+            log_->AppendJournaled(std::move(events), std::move(journal));
+        append_time += absl::Now() - append_started;
+        return appended;
       });
   absl::StatusOr<std::vector<Result>> results;
   if (run.front()->record->has_registry_line()) {
@@ -482,6 +493,13 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   if (!results.ok()) return results.status();
   for (size_t i = 0; i < run.size(); ++i) {
     QueueResult((*results)[i], run[i]->offset, (*results)[i].request_id());
+  }
+  const ProcessorObserver& observer = options_.observer;
+  if (observer.on_run) {
+    observer.on_run(run.size(), absl::Now() - started, append_time);
+  }
+  if (observer.on_answer) {
+    for (const Result& r : *results) observer.on_answer(r);
   }
   return absl::OkStatus();
 }
@@ -514,10 +532,10 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
       const std::string& id = in.record.has_value() && in.record->has_request()
                                   ? in.record->request().request_id()
                                   : std::string();
-      QueueResult(
-          FormRefusalResult(id, *form,
-                            absl::StrCat("requests offset ", in.offset, ": ")),
-          in.offset, in.key);
+      const Result refused = FormRefusalResult(
+          id, *form, absl::StrCat("requests offset ", in.offset, ": "));
+      QueueResult(refused, in.offset, in.key);
+      if (options_.observer.on_answer) options_.observer.on_answer(refused);
       continue;
     }
     if (!run.empty() &&
@@ -586,6 +604,25 @@ void Service::Fail(const absl::Status& status) {
   std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
 }
 
+int64_t Service::RequestsLag() {
+  if (!active_ || consumer_ == nullptr) return -1;
+  const std::string& topic = options_.kafka.requests_topic();
+  int64_t low = 0, high = 0;
+  if (rd_kafka_get_watermark_offsets(consumer_.get(), topic.c_str(), 0, &low,
+                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return -1;
+  }
+  PartitionList position(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(position.get(), topic.c_str(), 0);
+  if (rd_kafka_position(consumer_.get(), position.get()) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      position->elems[0].offset < 0) {
+    return -1;
+  }
+  return std::max<int64_t>(0, high - position->elems[0].offset);
+}
+
 absl::Status Service::Run() {
   if (!options_.clock) {
     return absl::InvalidArgumentError("processor: a clock is required");
@@ -606,7 +643,9 @@ absl::Status Service::Run() {
   if (absl::Status s = OpenConsumer(); !s.ok()) return s;
   Log(absl::StrCat("processor ", instance_, ": joined the group on ",
                    options_.kafka.requests_topic()));
+  if (options_.observer.on_ready) options_.observer.on_ready();
   while (!Stopping()) {
+    if (options_.observer.on_turn) options_.observer.on_turn(RequestsLag());
     if (pending_assignment_ != nullptr) {
       if (absl::Status s = TakeAssignment(); !s.ok()) {
         if (absl::IsDataLoss(s) || absl::IsInvalidArgument(s)) return s;

@@ -34,8 +34,31 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "ledger/kafka/kafka_config.h"
+#include "xueji/v1/requests.pb.h"
 
 namespace xueji {
+
+// What a running processor reports (commands/kafka_commands.cc turns it into
+// Prometheus metrics and systemd notifications). Each is optional and is
+// called on the service's thread; none may block.
+struct ProcessorObserver {
+  // Joined the consumer group: the service is up (active or standby).
+  std::function<void()> on_ready;
+  // Became the active decider (true) or a standby (false).
+  std::function<void(bool active)> on_role;
+  // One answer to a request or registry line taken from the requests topic:
+  // decided, or refused by its form (not the answers recovery republishes).
+  std::function<void(const xueji::v1::Result&)> on_answer;
+  // One decided run of requests: how many, the time deciding took (append
+  // included) and the time of the durable append (journal and events).
+  std::function<void(size_t requests, absl::Duration decide,
+                     absl::Duration append)>
+      on_run;
+  // Each turn of the service loop (a liveness heartbeat), with the active
+  // decider's lag on the requests partition (records not yet taken; -1 when
+  // standing by or unknown).
+  std::function<void(int64_t requests_lag)> on_turn;
+};
 
 struct ProcessorServiceOptions {
   KafkaConnection kafka;
@@ -51,6 +74,7 @@ struct ProcessorServiceOptions {
   int session_timeout_ms = 6000;
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const std::string&)> log;  // one line per event of note
+  ProcessorObserver observer;
 };
 
 // Runs until *stop or a fatal error (bad configuration, a corrupt log).
