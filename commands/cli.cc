@@ -16,7 +16,8 @@ int RunCli(int argc, char** argv) {
       "hash-chained\n"
       "log; read models answer who is enrolled where, what happened, and "
       "which\n"
-      "records are problems. LEDGER_NOW (RFC 3339) fixes the ledger clock.",
+      "records are problems. Start with `ledger init`. LEDGER_NOW (RFC 3339)\n"
+      "fixes the clock of a development ledger.",
       "ledger"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -37,6 +38,11 @@ int RunCli(int argc, char** argv) {
     const char* value = std::getenv(name);
     return std::string(value != nullptr ? value : "");
   };
+  g.key_file = env("LEDGER_KEY");
+  app.add_option("--key", g.key_file,
+                 "sign with this operator's Ed25519 key (PEM, from `ledger "
+                 "keygen`): submit and registry load sign every batch, and "
+                 "the key's operator is the actor (default: $LEDGER_KEY)");
   g.kafka_bootstrap = env("LEDGER_KAFKA");
   g.kafka_config_file = env("LEDGER_KAFKA_CONFIG");
   g.topic_prefix = env("LEDGER_TOPIC_PREFIX");

@@ -149,7 +149,11 @@ absl::Status ApplyEnrollment(KvStore* kv, const Event& event) {
   if (IsRecordSubject(subject)) return ApplyRecord(kv, event);
   if (IsKindergartenSubject(subject)) return ApplyKindergarten(kv, event);
   if (IsOperatorSubject(subject)) return ApplyOperator(kv, event);
-  return absl::OkStatus();  // req:<id> refusals: audit rows only
+  if (event.has_ledger_initialized()) {
+    PutMessage(kv, LedgerKey(),
+               EvolveLedger(xueji::v1::LedgerSettings(), event));
+  }
+  return absl::OkStatus();  // req:<id> refusals, sig:<id>: audit rows only
 }
 
 }  // namespace views_internal
@@ -269,6 +273,16 @@ absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Views::Kindergartens(
   if (!s.ok()) return s;
   if (bad) return absl::DataLossError("views: unparseable kindergarten row");
   return out;
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Views::Ledger()
+    const {
+  xueji::v1::LedgerSettings settings;
+  absl::StatusOr<bool> found =
+      GetMessage(*kv_, views_internal::LedgerKey(), &settings);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<xueji::v1::LedgerSettings>();
+  return std::optional<xueji::v1::LedgerSettings>(std::move(settings));
 }
 
 absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(

@@ -22,6 +22,7 @@
 #include "ledger/rules/identity.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/signed_batch.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -153,6 +154,9 @@ struct KafkaLedger {
         RequestProcessor::Open(log.get(), state.get(), &policy, &FixedNow);
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
+    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    }
   }
   void LoadRegion() {
     auto results = processor->LoadRegistry(

@@ -27,6 +27,7 @@
 //   H <subject>\0<offset:BE64>       the event's stored bytes
 //   Q <operator id>\0<p:BE32><o:BE64>  subject (points into H)
 //   Y <request id>\0<p:BE32><o:BE64>   subject (request_id or correlation_id)
+//   L                                LedgerSettings (LedgerInitialized)
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -69,6 +70,7 @@ std::string KindergartenKey(std::string_view code);
 std::string VerificationKey(std::string_view code, std::string_view date);
 std::string VerificationPrefix(std::string_view code);
 std::string OperatorKey(std::string_view id);
+inline std::string LedgerKey() { return "L"; }
 std::string ActivityKey(std::string_view id);
 std::string HistoryPrefix(std::string_view subject);
 std::string HistoryKey(std::string_view subject, int64_t offset);

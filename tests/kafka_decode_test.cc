@@ -25,6 +25,7 @@
 #include "ledger/storage/kv.h"
 #include "ledger/rules/policy.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/signed_batch.h"
 #include "tests/run_ledger.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -115,6 +116,9 @@ struct KafkaLedger {
         log.get(), state.get(), &policy, [this] { return now; });
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
+    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    }
   }
   void SetClock(const std::string& rfc3339) {
     auto t = ParseRfc3339(rfc3339);

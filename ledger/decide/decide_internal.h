@@ -93,6 +93,13 @@ inline std::string SubjectOf(const xueji::v1::RecordState& record) {
   return record.subject();
 }
 
+// The acting operator's account (Art. 22): OPERATOR_SEALED when sealed; when
+// dormant on `today`, OperatorSealed + OPERATOR_SEALED (the account is sealed
+// by this decision); nullopt when it may act. Refusals on `subject`.
+absl::StatusOr<std::optional<Draft>> RefuseIfInactive(
+    const xueji::v1::OperatorState& who, const StateView& state,
+    const DecideContext& ctx, absl::CivilDay today, std::string_view subject);
+
 // Action deciders. Each returns a Draft (refusals included) or a non-OK
 // status when the state could not be read.
 // record_decider.cc

@@ -3,6 +3,8 @@
 //
 // Order of checks (the first failing one answers):
 //   1. requestId present                         MALFORMED_REQUEST
+//      in a signed batch (ctx.signer), actor omitted or the signer
+//                                                NOT_AUTHENTICATED
 //   2. occurredOn a real YYYY-MM-DD date         INVALID_FIELD
 //   3. actor a registered operator               UNKNOWN_OPERATOR
 //   4. operator not sealed                       OPERATOR_SEALED
@@ -25,6 +27,8 @@
 // MALFORMED_REQUEST and never recorded. Decide still refuses them itself.
 // Refusals in steps 1-5 and refusals before a record is found are on the
 // subject req:<requestId>; a refusal about a known record is on its subject.
+// In a signed batch the envelope's actor is always the signer, whatever the
+// request claims: the signer did send it.
 // Messages never contain identity document numbers or student numbers (a G
 // number embeds the resident ID).
 #include "ledger/decide/decider.h"
@@ -185,6 +189,42 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
                 RequestSubject(call.request.request_id()));
 }
 
+}  // namespace
+
+namespace decide_internal {
+
+absl::StatusOr<std::optional<Draft>> RefuseIfInactive(
+    const OperatorState& who, const StateView& state, const DecideContext& ctx,
+    absl::CivilDay today, std::string_view subject) {
+  if (who.sealed()) {
+    return std::optional<Draft>(
+        Refuse(xueji::v1::OPERATOR_SEALED,
+               Cat("operator \"", who.id(),
+                   "\" is sealed (account unused too long, or sealed by "
+                   "whoever registered it)"),
+               subject));
+  }
+  ASSIGN_OR_RETURN(const Policy* policy, PolicyForOperator(who, state, ctx));
+  if (IsDormant(who.last_active(), *policy, today)) {
+    Draft draft = Refuse(
+        xueji::v1::OPERATOR_SEALED,
+        Cat("operator \"", who.id(), "\" was last active on ",
+            who.last_active(), ", more than ", policy->seal_after_months,
+            " months ago: the account is now sealed"),
+        subject);
+    Event sealed = NewEvent(OperatorSubject(who.id()), "");
+    sealed.mutable_operator_sealed()->set_id(who.id());
+    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
+    draft.events.insert(draft.events.begin(), std::move(sealed));
+    return std::optional<Draft>(std::move(draft));
+  }
+  return std::optional<Draft>();
+}
+
+}  // namespace decide_internal
+
+namespace {
+
 // Checks 1-5 of the order above, then the action. `op` is filled once the
 // operator is known (the envelope's actor).
 absl::StatusOr<Draft> DecideChecked(const Request& request,
@@ -197,6 +237,17 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
     return Refuse(xueji::v1::MALFORMED_REQUEST, "requestId is required",
                   subject);
   }
+  const std::string& actor = ctx.signer.empty() ? request.actor() : ctx.signer;
+  if (!ctx.signer.empty() && !request.actor().empty() &&
+      request.actor() != ctx.signer) {
+    ASSIGN_OR_RETURN(*op, state.Operator(ctx.signer));
+    return Refuse(xueji::v1::NOT_AUTHENTICATED,
+                  Cat("actor \"", request.actor(),
+                      "\" is not the operator who signed the batch (\"",
+                      ctx.signer,
+                      "\"): a signed request is its signer's (omit actor)"),
+                  subject);
+  }
   absl::StatusOr<absl::CivilDay> today = ParseDate(request.occurred_on());
   if (!today.ok()) {
     return Refuse(xueji::v1::INVALID_FIELD,
@@ -204,35 +255,15 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                   subject);
   }
   *business_date = FormatDate(*today);
-  ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
+  ASSIGN_OR_RETURN(*op, state.Operator(actor));
   if (!op->has_value()) {
     return Refuse(xueji::v1::UNKNOWN_OPERATOR,
-                  Cat("unknown operator \"", request.actor(), "\""),
-                  subject);
+                  Cat("unknown operator \"", actor, "\""), subject);
   }
   const OperatorState& who = **op;
-  if (who.sealed()) {
-    return Refuse(xueji::v1::OPERATOR_SEALED,
-                  Cat("operator \"", who.id(),
-                               "\" is sealed (account unused too long)"),
-                  subject);
-  }
-  ASSIGN_OR_RETURN(const Policy* policy,
-                         PolicyForOperator(who, state, ctx));
-  if (IsDormant(who.last_active(), *policy, *today)) {
-    Draft draft = Refuse(
-        xueji::v1::OPERATOR_SEALED,
-        Cat("operator \"", who.id(), "\" was last active on ",
-                     who.last_active(), ", more than ",
-                     policy->seal_after_months,
-                     " months ago: the account is now sealed"),
-        subject);
-    Event sealed = NewEvent(OperatorSubject(who.id()), "");
-    sealed.mutable_operator_sealed()->set_id(who.id());
-    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
-    draft.events.insert(draft.events.begin(), std::move(sealed));
-    return draft;
-  }
+  ASSIGN_OR_RETURN(std::optional<Draft> inactive,
+                   RefuseIfInactive(who, state, ctx, *today, subject));
+  if (inactive.has_value()) return std::move(*inactive);
   return Dispatch(Call{request, state, ctx, who, *today});
 }
 
@@ -258,7 +289,8 @@ absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
     envelope.actor.set_role(op->role());
     envelope.actor.set_org(op->org());
   } else {
-    envelope.actor.set_operator_id(request.actor());
+    envelope.actor.set_operator_id(ctx.signer.empty() ? request.actor()
+                                                      : ctx.signer);
   }
   envelope.action = std::string(ActionName(request));
   return Finish(std::move(draft), envelope, ctx);

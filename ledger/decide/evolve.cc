@@ -222,22 +222,69 @@ KindergartenState EvolveKindergarten(KindergartenState state,
   return state;
 }
 
+namespace {
+
+// A key from now on (event.recorded_at): the keys before it are superseded.
+void AddKey(OperatorState* state, const std::string& public_key,
+            const std::string& key_id, const Event& event) {
+  if (public_key.empty()) return;
+  for (const xueji::v1::OperatorKey& key : state->keys()) {
+    if (key.key_id() == key_id && key.superseded_at().empty() &&
+        key.revoked_at().empty()) {
+      return;  // the current key again: nothing changes
+    }
+  }
+  for (xueji::v1::OperatorKey& key : *state->mutable_keys()) {
+    if (key.superseded_at().empty()) key.set_superseded_at(event.recorded_at());
+  }
+  xueji::v1::OperatorKey* key = state->add_keys();
+  key->set_key_id(key_id);
+  key->set_public_key(public_key);
+  key->set_valid_from(event.recorded_at());
+  if (state->sealed()) key->set_revoked_at(event.recorded_at());
+}
+
+}  // namespace
+
 OperatorState EvolveOperator(OperatorState state, const Event& event) {
   switch (event.payload_case()) {
-    case Event::kOperatorRegistered:
+    case Event::kOperatorRegistered: {
       // A re-registration updates role and organisation; it does not unseal.
-      state.set_id(event.operator_registered().id());
-      state.set_role(event.operator_registered().role());
-      state.set_org(event.operator_registered().org());
+      const xueji::v1::OperatorRegistered& registered =
+          event.operator_registered();
+      state.set_id(registered.id());
+      state.set_role(registered.role());
+      state.set_org(registered.org());
       if (event.business_date() > state.last_active()) {
         state.set_last_active(event.business_date());
       }
+      AddKey(&state, registered.public_key(), registered.key_id(), event);
+      state.set_registered_by(event.actor().operator_id());
+      break;
+    }
+    case Event::kOperatorKeyAdded:
+      AddKey(&state, event.operator_key_added().public_key(),
+             event.operator_key_added().key_id(), event);
       break;
     case Event::kOperatorSealed:
       state.set_sealed(true);
+      for (xueji::v1::OperatorKey& key : *state.mutable_keys()) {
+        if (key.revoked_at().empty()) key.set_revoked_at(event.recorded_at());
+      }
       break;
     default:
       break;
+  }
+  return state;
+}
+
+xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
+                                       const Event& event) {
+  if (event.has_ledger_initialized()) {
+    const xueji::v1::LedgerInitialized& init = event.ledger_initialized();
+    state.set_mode(init.mode());
+    state.set_ledger_id(init.ledger_id());
+    state.set_root_operator(init.root_operator());
   }
   return state;
 }

@@ -100,6 +100,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       break;
     }
     case Event::kOperatorRegistered:
+    case Event::kOperatorKeyAdded:
     case Event::kOperatorSealed: {
       if (subject.kind != SubjectKind::kOperator) {
         return WrongSubject(event, "operator");
@@ -107,9 +108,21 @@ absl::Status MemoryState::Apply(const Event& event) {
       OperatorState& op = operators_[std::string(subject.id)];
       op = EvolveOperator(std::move(op), event);
       if (op.id().empty()) op.set_id(std::string(subject.id));
+      for (const xueji::v1::OperatorKey& key : op.keys()) {
+        key_holder_.emplace(key.key_id(), op.id());
+      }
       break;
     }
+    case Event::kLedgerInitialized:
+      if (subject.kind != SubjectKind::kLedger) {
+        return WrongSubject(event, "ledger");
+      }
+      ledger_ = EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()),
+                             event);
+      break;
     case Event::kRequestRejected:
+    case Event::kBatchSigned:
+    case Event::kBatchRefused:
       break;
     default:
       return absl::DataLossError(Cat("partition ", event.partition(),
@@ -130,6 +143,18 @@ absl::StatusOr<std::optional<OperatorState>> MemoryState::Operator(
   auto it = operators_.find(id);
   if (it == operators_.end()) return std::optional<OperatorState>();
   return std::optional<OperatorState>(it->second);
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> MemoryState::Ledger()
+    const {
+  return ledger_;
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryState::OperatorByKey(
+    std::string_view key_id) const {
+  auto it = key_holder_.find(key_id);
+  if (it == key_holder_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
 }
 
 absl::StatusOr<std::optional<KindergartenState>> MemoryState::Kindergarten(

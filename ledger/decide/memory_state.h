@@ -43,6 +43,10 @@ class MemoryState : public StateView {
   absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
       std::string_view kindergarten) const override;
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override;
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override;
 
  private:
   struct Record {
@@ -56,6 +60,8 @@ class MemoryState : public StateView {
   std::map<std::string, xueji::v1::KindergartenState, std::less<>>
       kindergartens_;
   std::map<std::string, xueji::v1::OperatorState, std::less<>> operators_;
+  std::map<std::string, std::string, std::less<>> key_holder_;  // key id -> op
+  std::optional<xueji::v1::LedgerSettings> ledger_;
 };
 
 }  // namespace xueji

@@ -10,8 +10,11 @@
 //                                                    before: read r/)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
-//   q/<request_id>          -> Result                (first answer of a
-//   request) c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   q/<request_id>          -> AnsweredRequest       (first answer of a
+//   request, and whom it answered)
+//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   L                       -> LedgerSettings        (LedgerInitialized)
+//   K/<key id>              -> operator id           (every key registered)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -28,6 +31,7 @@
 
 namespace xueji {
 
+using xueji::v1::AnsweredRequest;
 using xueji::v1::Event;
 using xueji::v1::KindergartenState;
 using xueji::v1::OperatorState;
@@ -182,6 +186,29 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
   if (now.id().empty()) now.set_id(std::string(id));
   kv->Put(Cat("o/", id), Serialize(now));
+  const int known = before.has_value() ? before->keys_size() : 0;
+  for (int i = known; i < now.keys_size(); ++i) {
+    kv->Put(Cat("K/", now.keys(i).key_id()), now.id());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLedger(KvStore* kv, const Event& event) {
+  if (ParseSubject(event.subject()).kind != SubjectKind::kLedger) {
+    return absl::DataLossError(Cat(
+        "partition ", event.partition(), " offset ", event.offset(),
+        ": LedgerInitialized on subject \"", event.subject(), "\""));
+  }
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::LedgerSettings> before,
+                   GetMessage<xueji::v1::LedgerSettings>(*kv, "L"));
+  if (before.has_value()) {
+    return absl::DataLossError(Cat(
+        "partition ", event.partition(), " offset ", event.offset(),
+        ": a second LedgerInitialized (the ledger is already ",
+        xueji::v1::LedgerMode_Name(before->mode()), ", id ",
+        before->ledger_id(), ")"));
+  }
+  kv->Put("L", Serialize(EvolveLedger(xueji::v1::LedgerSettings(), event)));
   return absl::OkStatus();
 }
 
@@ -205,8 +232,11 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
 absl::Status RecordResult(KvStore* kv, const Event& event) {
   if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
-  Result result = known.value_or(Result());
+  ASSIGN_OR_RETURN(std::optional<AnsweredRequest> known,
+                   GetMessage<AnsweredRequest>(*kv, key));
+  AnsweredRequest answered = known.value_or(AnsweredRequest());
+  answered.set_actor(event.actor().operator_id());
+  Result& result = *answered.mutable_result();
   result.set_request_id(event.request_id());
   result.set_status(event.outcome());
   if (IsFirstOfBatch(event)) result.set_student_no(event.student_no());
@@ -214,7 +244,11 @@ absl::Status RecordResult(KvStore* kv, const Event& event) {
     result.set_code(event.request_rejected().code());
     result.set_message(event.request_rejected().message());
   }
-  kv->Put(key, Serialize(result));
+  if (event.has_batch_refused()) {
+    result.set_code(event.batch_refused().code());
+    result.set_message(event.batch_refused().message());
+  }
+  kv->Put(key, Serialize(answered));
   return absl::OkStatus();
 }
 
@@ -252,10 +286,16 @@ absl::Status LedgerState::Apply(const Event& event) {
       status = ApplyKindergarten(kv_, event);
       break;
     case Event::kOperatorRegistered:
+    case Event::kOperatorKeyAdded:
     case Event::kOperatorSealed:
       status = ApplyOperator(kv_, event);
       break;
+    case Event::kLedgerInitialized:
+      status = ApplyLedger(kv_, event);
+      break;
     case Event::kRequestRejected:
+    case Event::kBatchSigned:   // its batch is known by q/batch:<id>
+    case Event::kBatchRefused:  // and q/refused:<id>
       break;
     default:
       return absl::DataLossError(
@@ -275,7 +315,26 @@ absl::Status LedgerState::Apply(const Event& event) {
 
 absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
     std::string_view request_id) const {
-  return GetMessage<Result>(*kv_, Cat("q/", request_id));
+  ASSIGN_OR_RETURN(std::optional<AnsweredRequest> answered,
+                   AnswerFor(request_id));
+  if (!answered.has_value()) return std::optional<Result>();
+  return std::optional<Result>(std::move(*answered->mutable_result()));
+}
+
+absl::StatusOr<std::optional<AnsweredRequest>> LedgerState::AnswerFor(
+    std::string_view request_id) const {
+  return GetMessage<AnsweredRequest>(*kv_, Cat("q/", request_id));
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> LedgerState::Ledger()
+    const {
+  return GetMessage<xueji::v1::LedgerSettings>(*kv_, "L");
+}
+
+absl::StatusOr<std::optional<std::string>> LedgerState::OperatorByKey(
+    std::string_view key_id) const {
+  if (key_id.empty()) return std::optional<std::string>();
+  return kv_->Get(Cat("K/", key_id));
 }
 
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
@@ -400,6 +459,15 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
 
 absl::StatusOr<int> LedgerState::NextSequence(std::string_view prefix) const {
   return NextSequenceIn(*kv_, prefix);
+}
+
+absl::StatusOr<xueji::v1::LedgerMode> LedgerModeOfLog(EventLog& log) {
+  const int32_t partition = PartitionFor(LedgerSubject(), log.partitions());
+  ASSIGN_OR_RETURN(std::vector<StoredEvent> first, log.Read(partition, 0, 1));
+  if (first.empty() || !first.front().event.has_ledger_initialized()) {
+    return xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  }
+  return first.front().event.ledger_initialized().mode();
 }
 
 }  // namespace xueji

@@ -58,6 +58,14 @@ class RecordsOnlyView : public StateView {
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override {
     return inner_.NextSequence(prefix);
   }
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override {
+    return inner_.Ledger();
+  }
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override {
+    return inner_.OperatorByKey(key_id);
+  }
 
  private:
   const StateView& inner_;

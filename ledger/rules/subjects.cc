@@ -1,5 +1,7 @@
 #include "ledger/rules/subjects.h"
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/strings.h"
 
@@ -10,6 +12,8 @@ constexpr std::string_view kRecordPrefix = "stu:";
 constexpr std::string_view kKindergartenPrefix = "kg:";
 constexpr std::string_view kOperatorPrefix = "op:";
 constexpr std::string_view kRequestPrefix = "req:";
+constexpr std::string_view kLedgerSubject = "ledger:";
+constexpr std::string_view kBatchPrefix = "sig:";
 
 }  // namespace
 
@@ -26,7 +30,15 @@ std::string RequestSubject(std::string_view request_id) {
   return Cat(kRequestPrefix, request_id);
 }
 
+std::string LedgerSubject() { return std::string(kLedgerSubject); }
+std::string BatchSubject(std::string_view batch_id) {
+  return Cat(kBatchPrefix, batch_id);
+}
+
 ParsedSubject ParseSubject(std::string_view subject) {
+  if (subject == kLedgerSubject) {
+    return {SubjectKind::kLedger, subject.substr(subject.size())};
+  }
   struct Prefix {
     std::string_view text;
     SubjectKind kind;
@@ -36,6 +48,7 @@ ParsedSubject ParseSubject(std::string_view subject) {
       {kKindergartenPrefix, SubjectKind::kKindergarten},
       {kOperatorPrefix, SubjectKind::kOperator},
       {kRequestPrefix, SubjectKind::kRequest},
+      {kBatchPrefix, SubjectKind::kBatch},
   };
   for (const Prefix& prefix : kPrefixes) {
     if (subject.size() > prefix.text.size() &&
@@ -44,6 +57,19 @@ ParsedSubject ParseSubject(std::string_view subject) {
     }
   }
   return {SubjectKind::kOther, subject};
+}
+
+std::string RegistryRequestId(const xueji::v1::RegistryLine& line,
+                              std::string_view signer) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    line.SerializeToCodedStream(&coded);
+  }  // trims `bytes`
+  if (!signer.empty()) bytes = Cat(signer, std::string(1, '\0'), bytes);
+  return Cat("registry:", HexEncode(Sha256(bytes)).substr(0, 16));
 }
 
 std::string EventId(std::string_view request_id, size_t index) {
