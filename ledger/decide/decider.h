@@ -145,6 +145,21 @@ inline constexpr char kInitRequestId[] = "ledger:init";
 xueji::v1::Result ResultOf(const xueji::v1::Request& request,
                            const Decision& decision);
 
+// Which state an event evolves: a record (EvolveRecord), a kindergarten
+// (EvolveKindergarten), an operator (EvolveOperator), the ledger
+// (EvolveLedger), none (a refusal, a batch record: the
+// audit trail only), or kUnknown for a payload this build does not know
+// (proto/README.md rule 3: a reader stops there, it never skips).
+enum class EventTarget {
+  kRecord,
+  kKindergarten,
+  kOperator,
+  kLedger,  // LedgerInitialized: the ledger's settings
+  kNone,
+  kUnknown
+};
+EventTarget TargetOf(const xueji::v1::Event& event);
+
 xueji::v1::RecordState EvolveRecord(xueji::v1::RecordState state,
                                     const xueji::v1::Event& event);
 xueji::v1::KindergartenState EvolveKindergarten(
@@ -157,7 +172,6 @@ xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
 // The ledger's settings, from LedgerInitialized.
 xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
                                        const xueji::v1::Event& event);
-
 
 // Is a record in this status live (counts against one-record-per-child)?
 bool IsLive(xueji::v1::RecordStatus status);

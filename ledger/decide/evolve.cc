@@ -278,6 +278,47 @@ OperatorState EvolveOperator(OperatorState state, const Event& event) {
   return state;
 }
 
+EventTarget TargetOf(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kRecordRequested:
+    case Event::kRecordEstablished:
+    case Event::kRecordRejected:
+    case Event::kTemporaryNumberAssigned:
+    case Event::kNumberConverted:
+    case Event::kTransferRequested:
+    case Event::kTransferredOut:
+    case Event::kTransferredIn:
+    case Event::kLeft:
+    case Event::kGraduated:
+    case Event::kDeferralRequested:
+    case Event::kDeferralApproved:
+    case Event::kCancellationRequested:
+    case Event::kCancelled:
+    case Event::kKeyInfoEditRequested:
+    case Event::kKeyInfoEditApproved:
+    case Event::kChangeRejected:
+    case Event::kRecordMoved:
+      return EventTarget::kRecord;
+    case Event::kVerificationRecorded:
+    case Event::kKindergartenRegistered:
+    case Event::kKindergartenMerged:
+    case Event::kKindergartenClosed:
+      return EventTarget::kKindergarten;
+    case Event::kOperatorRegistered:
+    case Event::kOperatorKeyAdded:
+    case Event::kOperatorSealed:
+      return EventTarget::kOperator;
+    case Event::kLedgerInitialized:
+      return EventTarget::kLedger;
+    case Event::kRequestRejected:
+    case Event::kBatchSigned:   // audit trail: the batch and its signature
+    case Event::kBatchRefused:  // audit trail: a refused batch
+      return EventTarget::kNone;
+    default:
+      return EventTarget::kUnknown;
+  }
+}
+
 xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
                                        const Event& event) {
   if (event.has_ledger_initialized()) {

@@ -35,35 +35,17 @@ std::string_view SequencedNumber(const Event& event) {
 }
 
 absl::Status WrongSubject(const Event& event, std::string_view what) {
-  return absl::DataLossError(Cat("partition ", event.partition(), " offset ",
-                                 event.offset(), ": ", what,
-                                 " event on subject \"", event.subject(),
-                                 "\""));
+  return absl::DataLossError(
+      Cat("partition ", event.partition(), " offset ", event.offset(), ": ",
+          what, " event on subject \"", event.subject(), "\""));
 }
 
 }  // namespace
 
 absl::Status MemoryState::Apply(const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
-  switch (event.payload_case()) {
-    case Event::kRecordRequested:
-    case Event::kRecordEstablished:
-    case Event::kRecordRejected:
-    case Event::kTemporaryNumberAssigned:
-    case Event::kNumberConverted:
-    case Event::kTransferRequested:
-    case Event::kTransferredOut:
-    case Event::kTransferredIn:
-    case Event::kLeft:
-    case Event::kGraduated:
-    case Event::kDeferralRequested:
-    case Event::kDeferralApproved:
-    case Event::kCancellationRequested:
-    case Event::kCancelled:
-    case Event::kKeyInfoEditRequested:
-    case Event::kKeyInfoEditApproved:
-    case Event::kChangeRejected:
-    case Event::kRecordMoved: {
+  switch (TargetOf(event)) {
+    case EventTarget::kRecord: {
       Record& record = records_[event.subject()];
       const std::string old_key =
           record.state.subject().empty() ? "" : IdentityKeyOf(record.state);
@@ -87,10 +69,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       }
       break;
     }
-    case Event::kVerificationRecorded:
-    case Event::kKindergartenRegistered:
-    case Event::kKindergartenMerged:
-    case Event::kKindergartenClosed: {
+    case EventTarget::kKindergarten: {
       if (subject.kind != SubjectKind::kKindergarten) {
         return WrongSubject(event, "kindergarten");
       }
@@ -99,9 +78,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (kg.code().empty()) kg.set_code(std::string(subject.id));
       break;
     }
-    case Event::kOperatorRegistered:
-    case Event::kOperatorKeyAdded:
-    case Event::kOperatorSealed: {
+    case EventTarget::kOperator: {
       if (subject.kind != SubjectKind::kOperator) {
         return WrongSubject(event, "operator");
       }
@@ -113,18 +90,16 @@ absl::Status MemoryState::Apply(const Event& event) {
       }
       break;
     }
-    case Event::kLedgerInitialized:
+    case EventTarget::kLedger:
       if (subject.kind != SubjectKind::kLedger) {
         return WrongSubject(event, "ledger");
       }
-      ledger_ = EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()),
-                             event);
+      ledger_ =
+          EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()), event);
       break;
-    case Event::kRequestRejected:
-    case Event::kBatchSigned:
-    case Event::kBatchRefused:
+    case EventTarget::kNone:
       break;
-    default:
+    case EventTarget::kUnknown:
       return absl::DataLossError(Cat("partition ", event.partition(),
                                      " offset ", event.offset(),
                                      ": event of unknown payload"));

@@ -25,9 +25,9 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/rules/identity.h"
 #include "ledger/rules/student_number.h"
 #include "ledger/rules/subjects.h"
-#include "ledger/rules/identity.h"
 
 namespace xueji {
 
@@ -37,7 +37,6 @@ using xueji::v1::KindergartenState;
 using xueji::v1::OperatorState;
 using xueji::v1::RecordState;
 using xueji::v1::Result;
-
 
 namespace {
 
@@ -86,8 +85,7 @@ absl::StatusOr<std::optional<RecordState>> RecordByIndex(const KvStore& kv,
 }
 
 absl::StatusOr<int> NextSequenceIn(const KvStore& kv, std::string_view prefix) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                         kv.Get(Cat("s/", prefix)));
+  ASSIGN_OR_RETURN(std::optional<std::string> value, kv.Get(Cat("s/", prefix)));
   if (!value.has_value()) return 1;
   int next = 0;
   if (!absl::SimpleAtoi(*value, &next)) {
@@ -109,7 +107,7 @@ absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
 
 absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   ASSIGN_OR_RETURN(std::optional<RecordState> before,
-                         RecordBySubject(*kv, event.subject()));
+                   RecordBySubject(*kv, event.subject()));
   RecordState old = before.value_or(RecordState());
   RecordState now = EvolveRecord(old, event);
   const std::string& subject = now.subject();
@@ -123,7 +121,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   std::string new_key = IdentityKeyOf(now);
   if (!old_key.empty() && old_key != new_key) {
     ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                           kv->Get(Cat("i/", old_key)));
+                     kv->Get(Cat("i/", old_key)));
     if (holder == subject) kv->Delete(Cat("i/", old_key));
   }
   if (!new_key.empty()) kv->Put(Cat("i/", new_key), subject);
@@ -159,13 +157,12 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
   const std::string_view code = subject.id;
   if (subject.kind != SubjectKind::kKindergarten) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": kindergarten event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": kindergarten event on subject \"", event.subject(), "\""));
   }
-  ASSIGN_OR_RETURN(
-      std::optional<KindergartenState> before,
-      GetMessage<KindergartenState>(*kv, Cat("k/", code)));
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> before,
+                   GetMessage<KindergartenState>(*kv, Cat("k/", code)));
   KindergartenState now =
       EvolveKindergarten(before.value_or(KindergartenState()), event);
   if (now.code().empty()) now.set_code(std::string(code));
@@ -177,12 +174,12 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
   const std::string_view id = subject.id;
   if (subject.kind != SubjectKind::kOperator) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": operator event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": operator event on subject \"", event.subject(), "\""));
   }
   ASSIGN_OR_RETURN(std::optional<OperatorState> before,
-                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
   OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
   if (now.id().empty()) now.set_id(std::string(id));
   kv->Put(Cat("o/", id), Serialize(now));
@@ -195,18 +192,18 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
 
 absl::Status ApplyLedger(KvStore* kv, const Event& event) {
   if (ParseSubject(event.subject()).kind != SubjectKind::kLedger) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": LedgerInitialized on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": LedgerInitialized on subject \"", event.subject(), "\""));
   }
   ASSIGN_OR_RETURN(std::optional<xueji::v1::LedgerSettings> before,
                    GetMessage<xueji::v1::LedgerSettings>(*kv, "L"));
   if (before.has_value()) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": a second LedgerInitialized (the ledger is already ",
-        xueji::v1::LedgerMode_Name(before->mode()), ", id ",
-        before->ledger_id(), ")"));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": a second LedgerInitialized (the ledger is already ",
+            xueji::v1::LedgerMode_Name(before->mode()), ", id ",
+            before->ledger_id(), ")"));
   }
   kv->Put("L", Serialize(EvolveLedger(xueji::v1::LedgerSettings(), event)));
   return absl::OkStatus();
@@ -217,7 +214,7 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
   const std::string& id = event.actor().operator_id();
   if (id.empty() || event.business_date().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<OperatorState> op,
-                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
   if (!op.has_value() || op->last_active() >= event.business_date()) {
     return absl::OkStatus();
   }
@@ -258,46 +255,23 @@ absl::Status LedgerState::Apply(const Event& event) {
   ASSIGN_OR_RETURN(int64_t checkpoint, Checkpoint(event.partition()));
   if (event.offset() < checkpoint) return absl::OkStatus();
   absl::Status status;
-  switch (event.payload_case()) {
-    case Event::kRecordRequested:
-    case Event::kRecordEstablished:
-    case Event::kRecordRejected:
-    case Event::kTemporaryNumberAssigned:
-    case Event::kNumberConverted:
-    case Event::kTransferRequested:
-    case Event::kTransferredOut:
-    case Event::kTransferredIn:
-    case Event::kLeft:
-    case Event::kGraduated:
-    case Event::kDeferralRequested:
-    case Event::kDeferralApproved:
-    case Event::kCancellationRequested:
-    case Event::kCancelled:
-    case Event::kKeyInfoEditRequested:
-    case Event::kKeyInfoEditApproved:
-    case Event::kChangeRejected:
-    case Event::kRecordMoved:
+  switch (TargetOf(event)) {
+    case EventTarget::kRecord:
       status = ApplyRecord(kv_, event);
       break;
-    case Event::kVerificationRecorded:
-    case Event::kKindergartenRegistered:
-    case Event::kKindergartenMerged:
-    case Event::kKindergartenClosed:
+    case EventTarget::kKindergarten:
       status = ApplyKindergarten(kv_, event);
       break;
-    case Event::kOperatorRegistered:
-    case Event::kOperatorKeyAdded:
-    case Event::kOperatorSealed:
+    case EventTarget::kOperator:
       status = ApplyOperator(kv_, event);
       break;
-    case Event::kLedgerInitialized:
+    case EventTarget::kLedger:
       status = ApplyLedger(kv_, event);
       break;
-    case Event::kRequestRejected:
-    case Event::kBatchSigned:   // its batch is known by q/batch:<id>
-    case Event::kBatchRefused:  // and q/refused:<id>
+    case EventTarget::kNone:  // refusals; BatchSigned and BatchRefused, whose
+                              // batches are known by q/batch: and q/refused:
       break;
-    default:
+    case EventTarget::kUnknown:
       return absl::DataLossError(
           Cat("partition ", event.partition(), " offset ", event.offset(),
               ": event of unknown payload (case ", event.payload_case(), ")"));
@@ -416,7 +390,7 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
   records.reserve(subjects.size());
   for (const std::string& subject : subjects) {
     ASSIGN_OR_RETURN(std::optional<RecordState> record,
-                           RecordBySubject(*kv_, subject));
+                     RecordBySubject(*kv_, subject));
     if (!record.has_value()) {
       return absl::DataLossError(
           Cat("ledger state: live index names a missing record ", subject));
@@ -447,7 +421,7 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
     if (!entry.student_no.empty()) continue;
     // An entry without its number (older store, or a record without one).
     ASSIGN_OR_RETURN(std::optional<RecordState> record,
-                           RecordBySubject(*kv_, entry.subject));
+                     RecordBySubject(*kv_, entry.subject));
     if (!record.has_value()) {
       return absl::DataLossError(Cat(
           "ledger state: live index names a missing record ", entry.subject));
