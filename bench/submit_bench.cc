@@ -12,6 +12,7 @@
 #include "ledger/processor/processor.h"
 #include "ledger/storage/data_dir.h"
 #include "ledger/storage/kv.h"
+#include "ledger/rules/signed_batch.h"
 #include "projections/views.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -60,6 +61,12 @@ absl::Status OpenSession(const std::string& root, bool with_views,
                                          [s] { return s->now; });
   if (!processor.ok()) return processor.status();
   s->processor = *std::move(processor);
+  auto mode = s->processor->Mode();
+  if (!mode.ok()) return mode.status();
+  if (*mode == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+    auto init = s->processor->Initialize(DevelopmentLedger());
+    if (!init.ok()) return init.status();
+  }
   if (with_views) {
     auto views = Views::Open(dir.views(), ViewsOptions{});
     if (!views.ok()) return views.status();

@@ -19,6 +19,7 @@
 #include "commands/output/output.h"
 #include "commands/reads.h"
 #include "commands/rebuild.h"
+#include "commands/signing.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
 
@@ -139,7 +140,7 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
-    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+    return Fail(NotInitialised(dir.root));
   }
   auto lock = WriterLock::Acquire(dir, absl::Seconds(10));
   if (!lock.ok()) return Fail(lock.status());
@@ -208,6 +209,11 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
                  "are\n";
   }
 
+  if (auto mode = LedgerModeOfLog(**log); !mode.ok()) {
+    return Fail(mode.status());
+  } else if (absl::Status st = AdmitLedger(dir.root, *mode); !st.ok()) {
+    return Fail(st);
+  }
   // Build beside the live stores, then swap: a failed replay changes
   // nothing, and readers never find the views missing. (The log was just
   // verified whole, under the lock: no need to check it again on the way.)
@@ -292,7 +298,7 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
-    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+    return Fail(NotInitialised(dir.root));
   }
   // With no writer at work nothing moves while the stores open, so whatever
   // is found is damage (and marked). Beside a writer it is only reported.
@@ -333,6 +339,7 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
   if (lock.ok()) lock->reset();  // the stores are open: release it
   std::optional<VerifyReport> report;
   std::vector<int64_t> heads;
+  SignatureAudit audit;
   if (log != nullptr) {
     if (std::string note = log->recovery_note(); !note.empty()) {
       notes.push_back(note);
@@ -340,7 +347,11 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
     if (absl::Status s = log->VerifyStorage(); !s.ok()) {
       problems.push_back(absl::StrCat("the event log: ", s.message()));
     }
-    auto verified = VerifyLog(*log);
+    VerifyOptions verify_options;
+    verify_options.visit = [&audit](const StoredEvent& stored) {
+      audit.Add(stored.event);
+    };
+    auto verified = VerifyLog(*log, verify_options);
     if (!verified.ok()) return Fail(verified.status());
     report = *std::move(verified);
     auto h = log->HeadOffsets();
@@ -361,6 +372,11 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
     for (const auto& b : report->breaks) {
       std::cout << "BREAK at partition " << b.partition << " offset "
                 << b.offset << ": " << b.problem << "\n";
+    }
+    auto signatures = ReportSignatures(audit, *log, std::cout);
+    if (!signatures.ok()) return Fail(signatures.status());
+    for (std::string& problem : *signatures) {
+      problems.push_back(absl::StrCat("signature: ", std::move(problem)));
     }
   }
   int digest_exit = kExitOk;
@@ -398,6 +414,9 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
                      " problem(s); the first: ", first)));
   }
   std::cout << "hash chains intact\n";
+  if (absl::Status st = AdmitLedger(dir.root, audit.mode()); !st.ok()) {
+    return Fail(st);
+  }
   if (digest_exit != kExitOk) return digest_exit;
   if (std::optional<std::string> mark = DamageMark(dir); mark.has_value()) {
     if (exclusive) {
@@ -475,8 +494,28 @@ class EmbeddedBackend : public Backend {
  public:
   explicit EmbeddedBackend(const GlobalOptions& g) : g_(g) {}
 
+  int Init(const xueji::v1::InitLedger& init) override {
+    auto session = WriteSession::OpenForInit(g_);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    auto result = s.processor().Initialize(init);
+    if (!result.ok()) {
+      return Fail(absl::Status(result.status().code(),
+                               absl::StrCat(g_.data_dir, " is ",
+                                            result.status().message())));
+    }
+    if (absl::Status st = s.CatchUpViews(nullptr); !st.ok()) return Fail(st);
+    if (absl::Status st = AdmitLedger(g_.data_dir, init.mode()); !st.ok()) {
+      return Fail(st);
+    }
+    std::cout << g_.data_dir << ": " << result->message() << "\n";
+    return kExitOk;
+  }
+
   int Submit(const std::string& path) override {
     const GlobalOptions& g = g_;
+  auto signer = BatchSigner::FromOptions(g);
+  if (!signer.ok()) return Fail(signer.status());
   auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);
@@ -485,8 +524,13 @@ class EmbeddedBackend : public Backend {
   Progress progress("submit: requests");
   JsonlPipeline<Request> pipeline;
   pipeline.validate = ValidateRequestLine;
-  pipeline.submit = [&](const std::vector<Request>& batch) {
-    return s.processor().Submit(batch);
+  pipeline.submit =
+      [&](const std::vector<Request>& batch)
+      -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+    if (!signer->has_key()) return s.processor().Submit(batch);
+    auto signed_batch = signer->Sign(batch);
+    if (!signed_batch.ok()) return signed_batch.status();
+    return s.processor().SubmitBatch(*signed_batch);
   };
   BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
   if (!outcome.status.ok()) return Fail(outcome.status);
@@ -503,6 +547,8 @@ class EmbeddedBackend : public Backend {
 
   int LoadRegistry(const std::string& path) override {
     const GlobalOptions& g = g_;
+  auto signer = BatchSigner::FromOptions(g);
+  if (!signer.ok()) return Fail(signer.status());
   auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   auto session = WriteSession::Open(g);
@@ -511,8 +557,13 @@ class EmbeddedBackend : public Backend {
   Progress progress("registry load: lines");
   JsonlPipeline<xueji::v1::RegistryLine> pipeline;
   pipeline.validate = ValidateRegistryLine;
-  pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch) {
-    return s.processor().LoadRegistry(batch);
+  pipeline.submit =
+      [&](const std::vector<xueji::v1::RegistryLine>& batch)
+      -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+    if (!signer->has_key()) return s.processor().LoadRegistry(batch);
+    auto signed_batch = signer->Sign(batch);
+    if (!signed_batch.ok()) return signed_batch.status();
+    return s.processor().SubmitBatch(*signed_batch);
   };
   pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
   BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);

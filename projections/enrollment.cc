@@ -170,7 +170,11 @@ absl::Status ApplyEnrollment(KvStore* kv, const Event& event) {
     const xueji::v1::PolicySet& set = event.policy_set();
     PutMessage(kv, PolicyKey(set.region(), set.version()), set);
   }
-  return absl::OkStatus();  // req:<id> refusals: audit rows only
+  if (event.has_ledger_initialized()) {
+    PutMessage(kv, LedgerKey(),
+               EvolveLedger(xueji::v1::LedgerSettings(), event));
+  }
+  return absl::OkStatus();  // req:<id> refusals, sig:<id>: audit rows only
 }
 
 }  // namespace views_internal
@@ -290,6 +294,16 @@ absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Views::Kindergartens(
   if (!s.ok()) return s;
   if (bad) return absl::DataLossError("views: unparseable kindergarten row");
   return out;
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Views::Ledger()
+    const {
+  xueji::v1::LedgerSettings settings;
+  absl::StatusOr<bool> found =
+      GetMessage(*kv_, views_internal::LedgerKey(), &settings);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<xueji::v1::LedgerSettings>();
+  return std::optional<xueji::v1::LedgerSettings>(std::move(settings));
 }
 
 absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(

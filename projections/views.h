@@ -155,6 +155,8 @@ class Views {
   // Kindergartens whose county lies in `region` ("" = all), in code order.
   absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Kindergartens(
       std::string_view region) const;
+  // The ledger (LedgerInitialized); nullopt before `ledger init`.
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger() const;
   // last_active includes the operator's activity on every subject.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const;

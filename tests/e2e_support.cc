@@ -29,6 +29,12 @@ std::string Trim(const std::string& text) {
 
 }  // namespace
 
+TestLedger::TestLedger() {
+  RunResult r = RunAt(kLedgerInit, {"init", "--dev"});
+  INFO("ledger init --dev: " << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
 RunResult TestLedger::Run(std::vector<std::string> args,
                           const std::string& stdin_text) const {
   return RunAt(now_, std::move(args), stdin_text);

@@ -113,6 +113,10 @@ void CheckWorkload(const std::vector<std::string>& args) {
   CHECK(codes == std::set<std::string>{"DUPLICATE_REGISTRATION",
                                        "INVALID_ID_NUMBER"});
 
+  RunResult init = RunLedger({"--data", data, "init", "--dev"},
+                             Hermetic(Field(summary, "registryNow")));
+  INFO("init: " << init.err);
+  REQUIRE(init.exit_code == 0);
   RunResult load = RunLedger(
       {"--data", data, "registry", "load", out + "/registry.jsonl"},
       Hermetic(Field(summary, "registryNow")));

@@ -47,6 +47,9 @@ student_no() {  # the student number of a child of expected_records.jsonl
     tools/demo/expected_records.jsonl
 }
 
+heading "ledger init --dev"
+LEDGER_NOW=2025-08-20T09:00:00+08:00 ledger init --dev
+
 heading "ledger registry load tools/demo/registry.jsonl"
 LEDGER_NOW=2025-08-25T09:00:00+08:00 ledger registry load tools/demo/registry.jsonl
 

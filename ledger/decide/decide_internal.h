@@ -100,6 +100,29 @@ inline std::string SubjectOf(const xueji::v1::RecordState& record) {
   return record.subject();
 }
 
+// The policy that governs `who` on `day`: every recorded version, the book in
+// force on `day`, and the operator's region in it (a registrar's
+// kindergarten's county, another operator's organisation; "" or "00":
+// national).
+struct AccountPolicy {
+  PolicyHistory history;
+  PolicyBook book;
+  std::string region;
+};
+absl::StatusOr<AccountPolicy> PolicyOfOperator(const xueji::v1::OperatorState& who,
+                                               const StateView& state,
+                                               absl::CivilDay day);
+
+// The acting operator's account (Art. 22), judged on the ledger's clock
+// (`clock_day`), never on a claimed date: OPERATOR_SEALED when sealed; when
+// dormant under `policy` (for the roles rules/accounts.h ActivityIsJudged),
+// OperatorSealed + OPERATOR_SEALED (the account is sealed by this decision);
+// nullopt when it may act. Refusals on `subject`.
+std::optional<Draft> RefuseIfInactive(const xueji::v1::OperatorState& who,
+                                      const Policy& policy,
+                                      absl::CivilDay clock_day,
+                                      std::string_view subject);
+
 // Action deciders. Each returns a Draft (refusals included) or a non-OK
 // status when the state could not be read.
 // record_decider.cc

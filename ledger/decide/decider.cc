@@ -3,6 +3,8 @@
 //
 // Order of checks (the first failing one answers):
 //   1. requestId present                         MALFORMED_REQUEST
+//      in a signed batch (ctx.signer), actor omitted or the signer
+//                                                NOT_AUTHENTICATED
 //   2. occurredOn, if given, a real YYYY-MM-DD   INVALID_FIELD
 //      (absent: today, the Beijing day of the ledger's clock ctx.now)
 //   3. occurredOn not after today                INVALID_DATE
@@ -35,6 +37,8 @@
 // MALFORMED_REQUEST and never recorded. Decide still refuses them itself.
 // Refusals in steps 1-7 and refusals before a record is found are on the
 // subject req:<requestId>; a refusal about a known record is on its subject.
+// In a signed batch the envelope's actor is always the signer, whatever the
+// request claims: the signer did send it.
 // Messages never contain identity document numbers or student numbers (a G
 // number embeds the resident ID).
 //
@@ -229,6 +233,55 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
                 RequestSubject(call.request.request_id()));
 }
 
+}  // namespace
+
+namespace decide_internal {
+
+absl::StatusOr<AccountPolicy> PolicyOfOperator(const OperatorState& who,
+                                               const StateView& state,
+                                               absl::CivilDay day) {
+  ASSIGN_OR_RETURN(std::vector<xueji::v1::PolicySet> versions,
+                   state.PolicyVersions());
+  ASSIGN_OR_RETURN(PolicyHistory history, PolicyHistory::From(versions));
+  ASSIGN_OR_RETURN(std::string region, RegionOf(who, state));
+  AccountPolicy out{std::move(history), PolicyBook(), region};
+  out.book = out.history.InForce(day);
+  return out;
+}
+
+std::optional<Draft> RefuseIfInactive(const OperatorState& who,
+                                      const Policy& policy,
+                                      absl::CivilDay clock_day,
+                                      std::string_view subject) {
+  if (who.sealed()) {
+    return Refuse(xueji::v1::OPERATOR_SEALED,
+                  Cat("operator \"", who.id(),
+                      "\" is sealed (account unused too long, or sealed by "
+                      "whoever registered it)"),
+                  subject);
+  }
+  if (ActivityIsJudged(who.role()) &&
+      IsDormant(who.last_active(), policy, clock_day)) {
+    Draft draft =
+        Refuse(xueji::v1::OPERATOR_SEALED,
+               Cat("operator \"", who.id(), "\" was last active on ",
+                   who.last_active(), ", more than ", policy.seal_after_months,
+                   " months before today (", FormatDate(clock_day),
+                   "): the account is now sealed"),
+               subject);
+    Event sealed = NewEvent(OperatorSubject(who.id()), "");
+    sealed.mutable_operator_sealed()->set_id(who.id());
+    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
+    draft.events.insert(draft.events.begin(), std::move(sealed));
+    return draft;
+  }
+  return std::nullopt;
+}
+
+}  // namespace decide_internal
+
+namespace {
+
 // Checks 1-7 of the order above, then the action. Fills the envelope's
 // business date, policy version and late reason as they become known, and
 // `op` once the operator is known (the envelope's actor).
@@ -240,6 +293,17 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
   const std::string subject = RequestSubject(request.request_id());
   if (request.request_id().empty()) {
     return Refuse(xueji::v1::MALFORMED_REQUEST, "requestId is required",
+                  subject);
+  }
+  const std::string& actor = ctx.signer.empty() ? request.actor() : ctx.signer;
+  if (!ctx.signer.empty() && !request.actor().empty() &&
+      request.actor() != ctx.signer) {
+    ASSIGN_OR_RETURN(*op, state.Operator(ctx.signer));
+    return Refuse(xueji::v1::NOT_AUTHENTICATED,
+                  Cat("actor \"", request.actor(),
+                      "\" is not the operator who signed the batch (\"",
+                      ctx.signer,
+                      "\"): a signed request is its signer's (omit actor)"),
                   subject);
   }
   const absl::CivilDay clock_day = BeijingDay(ctx.now);
@@ -261,40 +325,18 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                       FormatDate(clock_day), " (Beijing time)"),
                   subject);
   }
-  ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
+  ASSIGN_OR_RETURN(*op, state.Operator(actor));
   if (!op->has_value()) {
     return Refuse(xueji::v1::UNKNOWN_OPERATOR,
-                  Cat("unknown operator \"", request.actor(), "\""),
-                  subject);
+                  Cat("unknown operator \"", actor, "\""), subject);
   }
   const OperatorState& who = **op;
-  ASSIGN_OR_RETURN(std::vector<xueji::v1::PolicySet> versions,
-                   state.PolicyVersions());
-  ASSIGN_OR_RETURN(PolicyHistory history, PolicyHistory::From(versions));
-  const PolicyBook book = history.InForce(today);
-  ASSIGN_OR_RETURN(std::string region, RegionOf(who, state));
-  const Policy& policy = book.ForCounty(region);
-  envelope->policy_version = book.VersionFor(region);
-  if (who.sealed()) {
-    return Refuse(
-        xueji::v1::OPERATOR_SEALED,
-        Cat("operator \"", who.id(), "\" is sealed (account unused too long)"),
-        subject);
-  }
-  if (ActivityIsJudged(who.role()) &&
-      IsDormant(who.last_active(), policy, clock_day)) {
-    Draft draft =
-        Refuse(xueji::v1::OPERATOR_SEALED,
-               Cat("operator \"", who.id(), "\" was last active on ",
-                   who.last_active(), ", more than ", policy.seal_after_months,
-                   " months before today (", FormatDate(clock_day),
-                   "): the account is now sealed"),
-               subject);
-    Event sealed = NewEvent(OperatorSubject(who.id()), "");
-    sealed.mutable_operator_sealed()->set_id(who.id());
-    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
-    draft.events.insert(draft.events.begin(), std::move(sealed));
-    return draft;
+  ASSIGN_OR_RETURN(AccountPolicy account, PolicyOfOperator(who, state, today));
+  const Policy& policy = account.book.ForCounty(account.region);
+  envelope->policy_version = account.book.VersionFor(account.region);
+  if (std::optional<Draft> inactive =
+          RefuseIfInactive(who, policy, clock_day, subject)) {
+    return std::move(*inactive);
   }
   const int late = ctx.calendar->WorkingDaysBetween(today, clock_day);
   if (late > policy.late_entry_max_working_days) {
@@ -317,8 +359,8 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
     }
     envelope->late_reason = request.late_reason();
   }
-  return Dispatch(
-      Call{request, state, ctx, who, today, clock_day, history, book});
+  return Dispatch(Call{request, state, ctx, who, today, clock_day,
+                       account.history, account.book});
 }
 
 }  // namespace
@@ -341,7 +383,8 @@ absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
     envelope.actor.set_role(op->role());
     envelope.actor.set_org(op->org());
   } else {
-    envelope.actor.set_operator_id(request.actor());
+    envelope.actor.set_operator_id(ctx.signer.empty() ? request.actor()
+                                                      : ctx.signer);
   }
   envelope.action = std::string(ActionName(request));
   return Finish(std::move(draft), envelope, ctx);

@@ -1,5 +1,6 @@
 // RequestProcessor over the real embedded log and a real RocksDB state store.
 #include "ledger/processor/processor.h"
+#include "ledger/rules/signed_batch.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -97,6 +98,9 @@ struct Ledger {
         RequestProcessor::Open(flaky.get(), state.get(), &FixedNow);
     REQUIRE(opened.ok());
     processor = *std::move(opened);
+    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    }
   }
   int64_t TotalEvents() {
     int64_t n = 0;

@@ -62,6 +62,14 @@ class RecordsOnlyView : public StateView {
       const override {
     return inner_.PolicyVersions();
   }
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override {
+    return inner_.Ledger();
+  }
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override {
+    return inner_.OperatorByKey(key_id);
+  }
 
  private:
   const StateView& inner_;

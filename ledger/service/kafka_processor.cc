@@ -23,6 +23,7 @@
 #include "ledger/rules/subjects.h"
 #include "ledger/storage/data_dir.h"
 #include "ledger/storage/kv.h"
+#include "ledger/decide/decider.h"
 #include "xueji/v1/processor.pb.h"
 
 namespace xueji {
@@ -90,7 +91,7 @@ class Service {
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
   void QueueResult(const Result& result, int64_t offset,
-                   const std::string& request_id);
+                   const std::string& request_id, int32_t index = 0);
   // Notes a kg:/op: event's subject for PublishRegistry.
   void Touch(const Event& event);
   absl::Status PublishRegistry();
@@ -323,6 +324,9 @@ absl::StatusOr<int64_t> Service::Recover() {
                                           &folded);
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
+  if (options_.production_clock) {
+    processor_->set_production_clock(options_.production_clock);
+  }
   if (!last->has_value()) {
     Log(absl::StrCat("processor ", instance_, ": empty journal; ", folded,
                      " events folded; reading requests from the start"));
@@ -332,7 +336,10 @@ absl::StatusOr<int64_t> Service::Recover() {
   for (int i = 0; i < batch.results_size(); ++i) {
     const int64_t offset =
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
-    QueueResult(batch.results(i), offset, batch.results(i).request_id());
+    const int32_t index =
+        i < batch.request_indexes_size() ? batch.request_indexes(i) : 0;
+    QueueResult(batch.results(i), offset, batch.results(i).request_id(),
+                index);
   }
   for (const Event& e : batch.events()) Touch(e);
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
@@ -361,7 +368,8 @@ absl::Status Service::TakeAssignment() {
 std::vector<Incoming> Service::PollBatch() {
   std::vector<Incoming> batch;
   int wait_ms = 200;
-  while (batch.size() < options_.batch_size) {
+  size_t weight = 0;  // about how many requests: a signed batch holds many
+  while (weight < options_.batch_size) {
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), wait_ms));
     if (m == nullptr) break;
     wait_ms = 0;  // take what is already fetched, do not wait for more
@@ -381,6 +389,9 @@ std::vector<Incoming> Service::PollBatch() {
         record.body_case() != RequestRecord::BODY_NOT_SET) {
       in.record = std::move(record);
     }
+    weight += in.record.has_value() && in.record->has_signed_batch()
+                  ? 1 + in.record->signed_batch().body().size() / 256
+                  : 1;
     batch.push_back(std::move(in));
   }
   return batch;
@@ -391,16 +402,19 @@ std::vector<Incoming> Service::PollBatch() {
 // DUPLICATE_REQUEST answer to a retry gets "<requestId>@<offset>" so it never
 // replaces the first; an answer without a requestId "offset:<offset>".
 void Service::QueueResult(const Result& result, int64_t offset,
-                          const std::string& request_id) {
+                          const std::string& request_id, int32_t index) {
   std::string key = request_id;
   if (key.empty()) {
-    key = absl::StrCat("offset:", offset);
+    key = absl::StrCat("offset:", offset, index > 0 ? absl::StrCat(":", index)
+                                                    : std::string());
   } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
     key = absl::StrCat(request_id, "@", offset);
   }
-  absl::Status s = producer_->Produce(
-      options_.kafka.results_topic(), -1, key, result.SerializeAsString(),
-      {{kRequestOffsetHeader, absl::StrCat(offset)}});
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {kRequestOffsetHeader, absl::StrCat(offset)}};
+  if (index > 0) headers.push_back({kRequestIndexHeader, absl::StrCat(index)});
+  absl::Status s = producer_->Produce(options_.kafka.results_topic(), -1, key,
+                                      result.SerializeAsString(), headers);
   if (!s.ok() && queued_.ok()) queued_ = s;
 }
 
@@ -462,6 +476,18 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
           -> absl::StatusOr<std::vector<Event>> {
         xueji::v1::JournalBatch journal = header;
         for (const Result& r : results) *journal.add_results() = r;
+        if (run.front()->record->has_signed_batch()) {
+          // One answer per request of each batch: its record's offset, and
+          // its index in the batch.
+          journal.clear_request_offsets();
+          const std::vector<size_t>& counts = processor_->result_counts();
+          for (size_t b = 0; b < counts.size() && b < run.size(); ++b) {
+            for (size_t i = 0; i < counts[b]; ++i) {
+              journal.add_request_offsets(run[b]->offset);
+              journal.add_request_indexes(static_cast<int32_t>(i));
+            }
+          }
+        }
         for (const Event& e : events) Touch(e);
         // The previous batch's answers are delivered before this batch is
         // journaled: recovery republishes only the last journaled batch's.
@@ -469,6 +495,37 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
         return log_->AppendJournaled(std::move(events), std::move(journal));
       });
   absl::StatusOr<std::vector<Result>> results;
+  if (run.front()->record->has_signed_batch()) {
+    std::vector<const xueji::v1::SignedBatch*> batches;
+    for (const Incoming* in : run) batches.push_back(&in->record->signed_batch());
+    auto answers = processor_->SubmitBatches(batches);
+    processor_->set_append(nullptr);
+    if (!answers.ok()) return answers.status();
+    for (size_t b = 0; b < run.size(); ++b) {
+      const std::vector<Result>& of_batch = (*answers)[b];
+      for (size_t i = 0; i < of_batch.size(); ++i) {
+        QueueResult(of_batch[i], run[b]->offset, of_batch[i].request_id(),
+                    static_cast<int32_t>(i));
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (run.front()->record->has_init()) {
+    auto result = processor_->Initialize(run.front()->record->init());
+    processor_->set_append(nullptr);
+    if (!result.ok() && (absl::IsFailedPrecondition(result.status()) ||
+                         absl::IsInvalidArgument(result.status()))) {
+      Result refused;
+      refused.set_request_id(kInitRequestId);
+      refused.set_status(xueji::v1::REJECTED);
+      refused.set_code(xueji::v1::INVALID_TRANSITION);
+      refused.set_message(std::string(result.status().message()));
+      result = refused;
+    }
+    if (!result.ok()) return result.status();
+    for (const Incoming* in : run) QueueResult(*result, in->offset, in->key);
+    return absl::OkStatus();
+  }
   if (run.front()->record->has_registry_line()) {
     std::vector<xueji::v1::RegistryLine> lines;
     for (const Incoming* in : run) lines.push_back(in->record->registry_line());
@@ -504,10 +561,12 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
       form = CheckRequestForm(in.record->request());
     } else if (in.record->has_registry_line()) {
       form = CheckRegistryLineForm(in.record->registry_line());
+    } else if (in.record->has_signed_batch() || in.record->has_init()) {
+      // The processor checks a batch's requests itself.
     } else {
       form = FormRefusal{xueji::v1::MALFORMED_REQUEST,
-                         "the record holds neither a request nor a registry "
-                         "line"};
+                         "the record holds no request, registry line, signed "
+                         "batch or init"};
     }
     if (form.has_value()) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
@@ -520,8 +579,9 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
           in.offset, in.key);
       continue;
     }
-    if (!run.empty() &&
-        run.front()->record->body_case() != in.record->body_case()) {
+    if (!run.empty() && (run.front()->record->body_case() !=
+                             in.record->body_case() ||
+                         in.record->has_init())) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
     }
     run.push_back(&in);

@@ -6,7 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/kafka/kafka_log.h"
 #include "ledger/log/event_log.h"
+#include "ledger/rules/subjects.h"
 #include "ledger/service/kafka_processor.h"
 
 namespace xueji {
@@ -45,14 +47,15 @@ absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
   return rk;
 }
 
-int64_t OffsetHeader(const rd_kafka_message_t* m) {
+int64_t OffsetHeader(const rd_kafka_message_t* m,
+                     const char* name = kRequestOffsetHeader) {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return -1;
   }
   const void* value = nullptr;
   size_t size = 0;
-  if (rd_kafka_header_get_last(headers, kRequestOffsetHeader, &value, &size) !=
+  if (rd_kafka_header_get_last(headers, name, &value, &size) !=
       RD_KAFKA_RESP_ERR_NO_ERROR) {
     return -1;
   }
@@ -106,6 +109,13 @@ KafkaRequestClient::~KafkaRequestClient() {
 absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
     const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
         records) {
+  return Submit(records, std::vector<int>(records.size(), 1));
+}
+
+absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
+    const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
+        records,
+    const std::vector<int>& answers) {
   for (const auto& [key, record] : records) {
     absl::Status s = producer_->Produce(kafka_.requests_topic(), 0, key,
                                         record.SerializeAsString());
@@ -121,14 +131,24 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
                      "same answer)"));
   }
   const Clock::time_point deadline = Clock::now() + timeout_;
-  if (absl::Status s = ConsumeFor(deadline, *offsets); !s.ok()) return s;
+  std::vector<AnswerKey> wanted;
+  for (size_t i = 0; i < offsets->size(); ++i) {
+    for (int j = 0; j < (i < answers.size() ? answers[i] : 1); ++j) {
+      wanted.emplace_back((*offsets)[i], j);
+    }
+  }
+  if (absl::Status s = ConsumeFor(deadline, wanted); !s.ok()) return s;
   std::vector<Result> results;
   size_t missing = 0;
   std::string first_missing;
-  for (size_t i = 0; i < offsets->size(); ++i) {
-    auto it = answers_.find((*offsets)[i]);
+  for (const AnswerKey& key : wanted) {
+    auto it = answers_.find(key);
     if (it == answers_.end()) {
-      if (missing++ == 0) first_missing = records[i].first;
+      if (missing++ == 0) {
+        size_t i = 0;
+        while (i + 1 < offsets->size() && (*offsets)[i] != key.first) ++i;
+        first_missing = records[i].first;
+      }
       continue;
     }
     results.push_back(it->second);
@@ -136,7 +156,7 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
   }
   if (missing > 0) {
     return absl::DeadlineExceededError(absl::StrCat(
-        "no answer for ", missing, " of ", offsets->size(),
+        "no answer for ", missing, " of ", wanted.size(),
         " requests within ", timeout_.count() / 1000.0,
         " s (is a processor running?); they are queued and will be "
         "decided: `ledger status ", first_missing, "` finds the answer"));
@@ -169,11 +189,11 @@ absl::Status KafkaRequestClient::AwaitEnds(int partitions) {
       " s (a broker down?); nothing was submitted"));
 }
 
-absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
-                                            const std::vector<int64_t>& wanted) {
+absl::Status KafkaRequestClient::ConsumeFor(
+    Clock::time_point deadline, const std::vector<AnswerKey>& wanted) {
   auto all_in = [&] {
     return std::all_of(wanted.begin(), wanted.end(),
-                       [&](int64_t o) { return answers_.contains(o); });
+                       [&](const AnswerKey& k) { return answers_.contains(k); });
   };
   while (!all_in() && RemainingMs(deadline) > 0) {
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(),
@@ -185,9 +205,33 @@ absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
         !result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
       continue;  // not an answer of ours
     }
-    answers_.emplace(offset, std::move(result));  // the first one wins
+    const int64_t index = OffsetHeader(m.get(), kRequestIndexHeader);
+    answers_.emplace(AnswerKey(offset, static_cast<int32_t>(std::max<int64_t>(
+                                           index, 0))),
+                     std::move(result));  // the first one wins
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<xueji::v1::LedgerMode> KafkaLedgerMode(
+    const KafkaConnection& kafka, std::chrono::milliseconds timeout) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = kafka.bootstrap_servers;
+  options.topic_prefix = kafka.topic_prefix;
+  options.properties = Quiet(kafka).properties;
+  options.read_only = true;
+  options.open_timeout = timeout;
+  options.read_timeout = timeout;
+  auto log = KafkaLog::Open(options);
+  if (!log.ok()) return log.status();
+  const int32_t partition =
+      PartitionFor(LedgerSubject(), (*log)->partitions());
+  auto first = (*log)->ReadAvailable(partition, 0, 1);
+  if (!first.ok()) return first.status();
+  if (first->empty() || !first->front().event.has_ledger_initialized()) {
+    return xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  }
+  return first->front().event.ledger_initialized().mode();
 }
 
 absl::StatusOr<std::optional<Result>> FindResult(
