@@ -35,7 +35,6 @@ namespace {
 using xueji::v1::IdType;
 using xueji::v1::ReasonCode;
 
-
 bool AllDigits(std::string_view text) {
   for (char c : text) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -116,24 +115,6 @@ bool EncodesBirthAndGender(IdType type) {
   return type == xueji::v1::RESIDENT_ID ||
          type == xueji::v1::HK_MO_TW_RESIDENCE_PERMIT ||
          type == xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool IsControl(uint32_t cp) {
