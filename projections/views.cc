@@ -61,23 +61,7 @@ absl::StatusOr<int64_t> Views::Checkpoint(int32_t partition) const {
 }
 
 absl::StatusOr<std::vector<int64_t>> Views::Checkpoints() const {
-  std::vector<int64_t> next;
-  absl::Status bad;
-  absl::Status scanned = kv_->ScanPrefix(
-      views_internal::kCheckpointPrefix,
-      [&](std::string_view key, std::string_view value) {
-        const uint32_t p = DecodeFixed32BE(key.substr(1));
-        if (key.size() != 5 || value.size() != 8 || p >= (1u << 16)) {
-          bad = absl::DataLossError("views: bad checkpoint row");
-          return false;
-        }
-        if (p >= next.size()) next.resize(p + 1, 0);
-        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
-  return next;
+  return ScanCheckpoints(*kv_, views_internal::kCheckpointPrefix, "views");
 }
 
 absl::StatusOr<std::optional<std::string>> Views::Until() const {

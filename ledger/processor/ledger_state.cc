@@ -347,26 +347,7 @@ absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
 }
 
 absl::StatusOr<std::vector<int64_t>> LedgerState::Checkpoints() const {
-  std::vector<int64_t> next;
-  absl::Status bad;
-  absl::Status scanned =
-      kv_->ScanPrefix("c/", [&](std::string_view key, std::string_view value) {
-        if (key.size() != 6 || value.size() != 8) {
-          bad = absl::DataLossError("ledger state: bad checkpoint row");
-          return false;
-        }
-        const uint32_t p = DecodeFixed32BE(key.substr(2));
-        if (p >= (1u << 16)) {
-          bad = absl::DataLossError("ledger state: bad checkpoint row");
-          return false;
-        }
-        if (p >= next.size()) next.resize(p + 1, 0);
-        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
-  return next;
+  return ScanCheckpoints(*kv_, "c/", "ledger state");
 }
 
 absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
