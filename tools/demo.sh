@@ -249,7 +249,8 @@ report_at --key "$KEYS/reg-sm1.key" registry load "$DATA_ROOT/rogue.jsonl" >"$ro
 cat "$rogue"
 expect_refused NOT_AUTHORIZED "$rogue" "$rc"
 
-heading "ledger verify (hash chains and every signature)"
+heading "ledger verify"
+echo "(the hash chains, and every batch's signature against the key the log registered)"
 report_at verify
 
 heading "ledger --key officer-xiamen.key digest --out digest.json, then verify --digest"
