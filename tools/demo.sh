@@ -23,8 +23,8 @@
 # ledger ...`, Debian package faketime, installed by tools/setup.sh), started
 # at the working day it plays (17:00 Beijing time, a minute later for each
 # batch of the day); the reports run on 2026-01-05. The keys are new on every
-# run, so key ids, batch ids and the recorded seconds differ from run to run;
-# the answers and the reports do not.
+# run, so key ids, batch ids, hashes and the recorded fractions of a second
+# differ from run to run; the answers, records, anomalies and counts do not.
 #
 # DEMO_LEDGER=PROGRAM runs an installed ledger instead of building one
 # (DEMO_LEDGER=/usr/bin/ledger tools/demo.sh after installing the package);
