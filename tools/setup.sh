@@ -18,6 +18,8 @@ PACKAGES=(
   python3-protobuf                       # tests: decodes events in kafka_python_decode.py
   openjdk-17-jre-headless maven          # tools/kafka-local.sh: Apache Kafka (Maven Central)
   python3-venv                           # tests: a virtualenv for confluent-kafka (PyPI)
+  faketime                               # tools/demo.sh: a production ledger trusts the system
+                                         # clock; the demo's 2025 term moves it per process
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
