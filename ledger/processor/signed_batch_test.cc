@@ -594,6 +594,26 @@ SCENARIO("a registry change by a lower level is refused",
         CHECK(ledger.Operator("fj")->org() == "35");
       }
     }
+    WHEN("the province officer re-registers herself in a city of her region") {
+      // Her region would allow an officer of 3502 (Xiamen): only the rule
+      // that nobody changes themselves refuses it.
+      CheckRegistryRefused(
+          ledger, ledger.fj,
+          OperatorLine("fj", xueji::v1::OFFICER, "3502", &ledger.fj));
+      THEN("her region is still 35") {
+        CHECK(ledger.Operator("fj")->org() == "35");
+      }
+    }
+    WHEN("the province officer registers another officer of Xiamen") {
+      Ed25519PrivateKey xm = NewKey();
+      auto results = ledger.Submit(SignLines(
+          ledger.fj, {OperatorLine("xm", xueji::v1::OFFICER, "3502", &xm)}));
+      THEN("applied: 35 strictly contains 3502") {
+        REQUIRE(results.size() == 1);
+        INFO(results[0].message());
+        CHECK(results[0].status() == xueji::v1::APPLIED);
+      }
+    }
     WHEN("the registrar seals her approver") {
       CheckRegistryRefused(ledger, ledger.registrar, SealLine("appr-sm"));
       THEN("the approver is not sealed") {
