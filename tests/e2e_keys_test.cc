@@ -6,19 +6,18 @@
 // requests; `verify` finds a changed signature byte; bad key files are
 // usage errors naming the problem; `history` shows who signed.
 //
-// A production ledger runs on the system clock (LEDGER_NOW is ignored), so
-// the children's birth dates follow today's year.
+// A production ledger runs on the system clock (LEDGER_NOW is ignored):
+// see keys_e2e.h.
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "tests/e2e_support.h"
+#include "tests/keys_e2e.h"
 #include "tests/log_tamper.h"
 
 namespace xueji::e2e {
@@ -47,63 +46,10 @@ std::string OtherKeyPem(const char* algorithm, bool public_only = false) {
   return pem;
 }
 
-struct Key {
-  std::string file;        // the private key (PEM)
-  std::string public_key;  // base64, as keygen prints it
-  std::string key_id;      // "ed25519:..." from keygen's stderr
-};
+using Key = KeyFiles;
 
 Key Keygen(const TestLedger& ledger, const std::string& name) {
-  Key key;
-  key.file = ledger.tmp().Sub(name + ".pem");
-  RunResult r = ledger.Run({"keygen", "--out", key.file});
-  INFO("keygen: " << r.err);
-  REQUIRE(r.exit_code == 0);
-  key.public_key = r.out.substr(0, r.out.find('\n'));
-  REQUIRE(key.public_key.size() == 44);
-  const size_t at = r.err.find("ed25519:");
-  REQUIRE(at != std::string::npos);
-  key.key_id = r.err.substr(at, r.err.find(' ', at) - at);
-  return key;
-}
-
-// A resident ID of a boy of 思明区 born on 14 March four years ago.
-std::string BoyId(int seq, std::string* birth_date) {
-  std::time_t t = std::time(nullptr);
-  std::tm utc;
-  gmtime_r(&t, &utc);
-  const int year = utc.tm_year + 1900 - 4;
-  char first17[18];
-  std::snprintf(first17, sizeof first17, "350203%04d0314%03d", year,
-                seq * 2 + 1);
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  char date[11];
-  std::snprintf(date, sizeof date, "%04d-03-14", year);
-  *birth_date = date;
-  return std::string(first17) + "10X98765432"[sum % 11];
-}
-
-// An admission to 350203001 without actor or dates (the signer; today).
-std::string AdmitLine(const std::string& request_id, int seq,
-                      std::string* id_number = nullptr) {
-  std::string birth;
-  const std::string id = BoyId(seq, &birth);
-  if (id_number != nullptr) *id_number = id;
-  return R"({"requestId":")" + request_id +
-         R"(","admit":{"kindergarten":"350203001","child":{"name":"测试儿童",)"
-         R"("gender":"MALE","birthDate":")" +
-         birth + R"(","idType":"RESIDENT_ID","idNumber":")" + id + R"("}}})";
-}
-
-std::string OperatorLine(const std::string& id, const std::string& role,
-                         const std::string& org, const std::string& key) {
-  std::string line = R"({"operator":{"id":")" + id + R"(","role":")" + role +
-                     R"(","org":")" + org + R"(")";
-  if (!key.empty()) line += R"(,"publicKey":")" + key + R"(")";
-  return line + "}}";
+  return e2e::Keygen(ledger.tmp().Sub(name + ".pem"));
 }
 
 std::vector<xueji::v1::Result> Results(const RunResult& r) {
