@@ -419,6 +419,78 @@ SCENARIO("a replayed signed batch appends nothing", "[processor][keys]") {
   }
 }
 
+SCENARIO("a replayed signed registry batch appends nothing",
+         "[processor][keys][registry]") {
+  GIVEN("the approver registered a second kindergarten and its registrar") {
+    SignedLedger ledger;
+    Ed25519PrivateKey second = NewKey();
+    SignedBatch batch = SignLines(
+        ledger.approver,
+        {KindergartenLine("350203002", kCounty),
+         OperatorLine("reg-sm2", xueji::v1::REGISTRAR, "350203002", &second)});
+    ledger.ExpectApplied(batch);
+    const auto heads = ledger.Heads();
+    WHEN("the same bytes come again") {
+      auto again = ledger.Submit(batch);
+      THEN("DUPLICATE_REQUEST for each line, nothing appended") {
+        REQUIRE(again.size() == 2);
+        for (const Result& r : again) {
+          CHECK(r.status() == xueji::v1::DUPLICATE_REQUEST);
+          CHECK(r.original_status() == xueji::v1::APPLIED);
+        }
+        CHECK(ledger.KindsSince(heads).empty());
+      }
+    }
+    WHEN("the new registrar signs an admission to her kindergarten") {
+      Request admit = Admit("n-1", "191");
+      admit.mutable_admit()->set_kindergarten("350203002");
+      auto results = ledger.Submit(Sign(second, {admit}));
+      THEN("it is hers to make") {
+        INFO(results[0].message());
+        CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+      }
+    }
+  }
+}
+
+SCENARIO("a development ledger verifies the signed batches it gets",
+         "[processor][keys]") {
+  GIVEN("a development ledger whose registrar has a key") {
+    TempDir dir;
+    const std::string d = dir.path().string();
+    auto log = *OpenEmbeddedLog(d + "/log", EmbeddedLogOptions{});
+    auto state = *RocksKv::Open(d + "/state", RocksKv::Options{});
+    auto processor = *RequestProcessor::Open(log.get(), state.get(), [] {
+      return *ParseRfc3339("2025-09-01T08:00:00Z");
+    });
+    REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    Ed25519PrivateKey key = NewKey();
+    auto loaded = processor->LoadRegistry(
+        {KindergartenLine(kKg, kCounty),
+         OperatorLine("reg-sm", xueji::v1::REGISTRAR, kKg, &key)});
+    REQUIRE(loaded.ok());
+    for (const Result& r : *loaded) REQUIRE(r.status() == xueji::v1::APPLIED);
+    WHEN("a batch with a changed signature byte comes") {
+      SignedBatch batch = Sign(key, {Admit("d-1", "201")});
+      std::string sig = batch.signature();
+      sig[0] = static_cast<char>(sig[0] ^ 0x01);
+      batch.set_signature(sig);
+      auto results = processor->SubmitBatch(batch);
+      REQUIRE(results.ok());
+      THEN("BAD_SIGNATURE: signed batches are verified in both modes") {
+        CheckRefused(*results, xueji::v1::BAD_SIGNATURE, "does not verify");
+      }
+    }
+    WHEN("an unsigned request names her as actor") {
+      auto results = processor->Submit({Admit("d-2", "203", "reg-sm")});
+      REQUIRE(results.ok());
+      THEN("it is taken at its actor") {
+        CHECK((*results)[0].status() == xueji::v1::PENDING_APPROVAL);
+      }
+    }
+  }
+}
+
 SCENARIO("sealing an operator revokes its keys", "[processor][keys]") {
   GIVEN("the approver seals the registrar of her county") {
     SignedLedger ledger;
