@@ -235,8 +235,8 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "embedded store and a Kafka replica with transactions that hold the "
       "same events");
   digest->callback([&g, &run, out, views_dir, views_flag, content] {
-    const bool views_digest = views_flag->count() > 0 || !g.views_dir.empty() ||
-                              *content;
+    const bool views_digest =
+        views_flag->count() > 0 || !g.views_dir.empty() || *content;
     if (!views_dir->empty()) g.views_dir = *views_dir;
     run = [&g, out, views_digest, content] {
       if (views_digest) return RunViewsDigest(g, *content);
