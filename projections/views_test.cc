@@ -605,7 +605,7 @@ TEST_CASE("replay --until stops each partition at the first later event") {
 }
 
 TEST_CASE(
-    "replay --until is recorded in the views until a plain catch-up; "
+    "replay --until is recorded in the views until a plain catch-up, "
     "the mark is not part of the digest") {
   TempDir dir;
   auto log = OpenEmbeddedLog(dir.Sub("log"), {});

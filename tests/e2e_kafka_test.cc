@@ -356,7 +356,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "kafka: a signed-head digest verifies; status is a read, attributed and "
+    "kafka: a signed-head digest verifies, status is a read, attributed and "
     "recorded beside the projector's store",
     "[kafka][reads]") {
   TempDir tmp("xueji-kafka-reads");

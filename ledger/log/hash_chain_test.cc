@@ -408,7 +408,7 @@ TEST_CASE("ChainChecked: appends pass through and continue the check") {
 
 TEST_CASE(
     "CheckLogCovers: a log behind a projection is DataLoss naming both "
-    "positions; lagging projections are fine") {
+    "positions, lagging projections are fine") {
   const std::vector<int64_t> heads = {5, 7, 0};
   CHECK(CheckLogCovers("DATA/log", heads, {}).ok());
   CHECK(CheckLogCovers("DATA/log", heads,

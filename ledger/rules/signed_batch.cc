@@ -35,6 +35,17 @@ bool Before(const std::string& at, const std::string& limit) {
   return a.ok() && b.ok() && *a < *b;
 }
 
+// Was a batch recorded at `at` signed after its key ended at `end`? A batch
+// recorded at the very time its key ended came before the ending in the same
+// append (one group commit shares one time, and the processor refuses a key
+// from the time it ends), so only a later time is. An unreadable time counts
+// as after.
+bool After(const std::string& at, const std::string& end) {
+  absl::StatusOr<absl::Time> a = ParseRfc3339(at);
+  absl::StatusOr<absl::Time> b = ParseRfc3339(end);
+  return !a.ok() || !b.ok() || *a > *b;
+}
+
 // The events a ledger records without a signed batch: its initialisation
 // and the batch records themselves.
 bool NeedsNoBatch(const Event& event) {
@@ -278,13 +289,13 @@ absl::StatusOr<std::vector<SignatureProblem>> SignatureAudit::Finish(
                   k.registered_at, ")"));
     }
     if (!k.superseded_at.empty() && k.superseded_by != entry.batch_id &&
-        !Before(entry.recorded_at, k.superseded_at)) {
+        After(entry.recorded_at, k.superseded_at)) {
       problem(Cat("batch ", entry.batch_id, " was signed with key ",
                   entry.key_id, " after it was superseded (", k.superseded_at,
                   ")"));
     }
     if (!k.revoked_at.empty() && k.revoked_by != entry.batch_id &&
-        !Before(entry.recorded_at, k.revoked_at)) {
+        After(entry.recorded_at, k.revoked_at)) {
       problem(Cat("batch ", entry.batch_id, " was signed with key ",
                   entry.key_id, " after it was revoked (", k.revoked_at, ")"));
     }

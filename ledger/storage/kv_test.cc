@@ -267,7 +267,7 @@ TEST_CASE("RocksKv: a damaged write-ahead log is DataLoss naming the file") {
 }
 
 TEST_CASE(
-    "RocksKv: a torn last record is dropped, with a note; earlier "
+    "RocksKv: a torn last record is dropped, with a note, earlier "
     "commits stay") {
   TempDir dir;
   {
