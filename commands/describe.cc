@@ -110,8 +110,8 @@ std::string EventSummary(const Event& e) {
                           "; earlier keys superseded");
     case Event::kLedgerInitialized:
       return absl::StrCat(
-          xueji::v1::LedgerMode_Name(e.ledger_initialized().mode()),
-          " ledger ", e.ledger_initialized().ledger_id(),
+          xueji::v1::LedgerMode_Name(e.ledger_initialized().mode()), " ledger ",
+          e.ledger_initialized().ledger_id(),
           e.ledger_initialized().root_operator().empty()
               ? ""
               : absl::StrCat("; national officer ",
@@ -121,10 +121,9 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat("batch signed by ", e.batch_signed().signer(),
                           " with key ", e.batch_signed().key_id());
     case Event::kBatchRefused:
-      return absl::StrCat(
-          "batch refused: ",
-          xueji::v1::ReasonCode_Name(e.batch_refused().code()), " — ",
-          e.batch_refused().message());
+      return absl::StrCat("batch refused: ",
+                          xueji::v1::ReasonCode_Name(e.batch_refused().code()),
+                          " — ", e.batch_refused().message());
     case Event::kRequestRejected:
       return absl::StrCat(
           e.request_rejected().action(),

@@ -500,9 +500,9 @@ class EmbeddedBackend : public Backend {
     WriteSession& s = **session;
     auto result = s.processor().Initialize(init);
     if (!result.ok()) {
-      return Fail(absl::Status(result.status().code(),
-                               absl::StrCat(g_.data_dir, " is ",
-                                            result.status().message())));
+      return Fail(absl::Status(
+          result.status().code(),
+          absl::StrCat(g_.data_dir, " is ", result.status().message())));
     }
     if (absl::Status st = s.CatchUpViews(nullptr); !st.ok()) return Fail(st);
     if (absl::Status st = AdmitLedger(g_.data_dir, init.mode()); !st.ok()) {
@@ -514,64 +514,62 @@ class EmbeddedBackend : public Backend {
 
   int Submit(const std::string& path) override {
     const GlobalOptions& g = g_;
-  auto signer = BatchSigner::FromOptions(g);
-  if (!signer.ok()) return Fail(signer.status());
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  WriteSession& s = **session;
-  Progress progress("submit: requests");
-  JsonlPipeline<Request> pipeline;
-  pipeline.validate = ValidateRequestLine;
-  pipeline.submit =
-      [&](const std::vector<Request>& batch)
-      -> absl::StatusOr<std::vector<xueji::v1::Result>> {
-    if (!signer->has_key()) return s.processor().Submit(batch);
-    auto signed_batch = signer->Sign(batch);
-    if (!signed_batch.ok()) return signed_batch.status();
-    return s.processor().SubmitBatch(*signed_batch);
-  };
-  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  // The views follow the log once, at the end: one pass over the new events
-  // is cheaper than one per batch. If this process dies first, the next
-  // ledger command catches them up before it reads or writes.
-  Progress views_progress("submit: views");
-  if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
-    return Fail(st);
-  }
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+    auto signer = BatchSigner::FromOptions(g);
+    if (!signer.ok()) return Fail(signer.status());
+    auto input = LineReader::Open(path);
+    if (!input.ok()) return Fail(input.status());
+    auto session = WriteSession::Open(g);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    Progress progress("submit: requests");
+    JsonlPipeline<Request> pipeline;
+    pipeline.validate = ValidateRequestLine;
+    pipeline.submit = [&](const std::vector<Request>& batch)
+        -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+      if (!signer->has_key()) return s.processor().Submit(batch);
+      auto signed_batch = signer->Sign(batch);
+      if (!signed_batch.ok()) return signed_batch.status();
+      return s.processor().SubmitBatch(*signed_batch);
+    };
+    BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
+    // The views follow the log once, at the end: one pass over the new events
+    // is cheaper than one per batch. If this process dies first, the next
+    // ledger command catches them up before it reads or writes.
+    Progress views_progress("submit: views");
+    if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
+      return Fail(st);
+    }
+    if (!outcome.input_error.ok()) return Fail(outcome.input_error);
+    return outcome.rejected > 0 ? kExitRejected : kExitOk;
   }
 
   int LoadRegistry(const std::string& path) override {
     const GlobalOptions& g = g_;
-  auto signer = BatchSigner::FromOptions(g);
-  if (!signer.ok()) return Fail(signer.status());
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  WriteSession& s = **session;
-  Progress progress("registry load: lines");
-  JsonlPipeline<xueji::v1::RegistryLine> pipeline;
-  pipeline.validate = ValidateRegistryLine;
-  pipeline.submit =
-      [&](const std::vector<xueji::v1::RegistryLine>& batch)
-      -> absl::StatusOr<std::vector<xueji::v1::Result>> {
-    if (!signer->has_key()) return s.processor().LoadRegistry(batch);
-    auto signed_batch = signer->Sign(batch);
-    if (!signed_batch.ok()) return signed_batch.status();
-    return s.processor().SubmitBatch(*signed_batch);
-  };
-  pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
-  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  std::cerr << "registry load: " << outcome.lines << " lines, "
-            << outcome.rejected << " rejected\n";
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+    auto signer = BatchSigner::FromOptions(g);
+    if (!signer.ok()) return Fail(signer.status());
+    auto input = LineReader::Open(path);
+    if (!input.ok()) return Fail(input.status());
+    auto session = WriteSession::Open(g);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    Progress progress("registry load: lines");
+    JsonlPipeline<xueji::v1::RegistryLine> pipeline;
+    pipeline.validate = ValidateRegistryLine;
+    pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch)
+        -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+      if (!signer->has_key()) return s.processor().LoadRegistry(batch);
+      auto signed_batch = signer->Sign(batch);
+      if (!signed_batch.ok()) return signed_batch.status();
+      return s.processor().SubmitBatch(*signed_batch);
+    };
+    pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
+    BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
+    std::cerr << "registry load: " << outcome.lines << " lines, "
+              << outcome.rejected << " rejected\n";
+    if (!outcome.input_error.ok()) return Fail(outcome.input_error);
+    return outcome.rejected > 0 ? kExitRejected : kExitOk;
   }
 
   int Status(const std::string& request_id) override {

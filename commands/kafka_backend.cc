@@ -44,7 +44,8 @@ constexpr size_t kKafkaBatch = 8192;
 std::chrono::milliseconds KafkaTimeout() {
   const char* env = std::getenv("LEDGER_KAFKA_TIMEOUT");
   absl::Duration d;
-  if (env != nullptr && absl::ParseDuration(env, &d) && d > absl::ZeroDuration()) {
+  if (env != nullptr && absl::ParseDuration(env, &d) &&
+      d > absl::ZeroDuration()) {
     return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
   }
   return std::chrono::milliseconds(30000);
@@ -71,11 +72,11 @@ constexpr size_t kSignedBatchRequests = 512;
 constexpr size_t kSignedBatchBytes = 256 << 10;
 
 template <typename Msg>
-int RunKafkaJsonl(const GlobalOptions& g, const KafkaConnection& kafka,
-                  const std::string& path, const char* what,
-                  JsonlPipeline<Msg> pipeline,
-                  const std::function<std::pair<std::string, RequestRecord>(
-                      const Msg&)>& to_record) {
+int RunKafkaJsonl(
+    const GlobalOptions& g, const KafkaConnection& kafka,
+    const std::string& path, const char* what, JsonlPipeline<Msg> pipeline,
+    const std::function<std::pair<std::string, RequestRecord>(const Msg&)>&
+        to_record) {
   auto signer = BatchSigner::FromOptions(g);
   if (!signer.ok()) return Fail(signer.status());
   auto input = LineReader::Open(path);
@@ -84,8 +85,7 @@ int RunKafkaJsonl(const GlobalOptions& g, const KafkaConnection& kafka,
   auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
   if (!client.ok()) return Fail(client.status());
   Progress progress(what);
-  pipeline.submit =
-      [&](const std::vector<Msg>& batch)
+  pipeline.submit = [&](const std::vector<Msg>& batch)
       -> absl::StatusOr<std::vector<xueji::v1::Result>> {
     std::vector<std::pair<std::string, RequestRecord>> records;
     if (!signer->has_key()) {
@@ -153,8 +153,7 @@ int KafkaRegistryLoad(const GlobalOptions& g, const KafkaConnection& kafka,
       });
 }
 
-int KafkaInit(const KafkaConnection& kafka,
-              const xueji::v1::InitLedger& init) {
+int KafkaInit(const KafkaConnection& kafka, const xueji::v1::InitLedger& init) {
   auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
   if (!client.ok()) return Fail(client.status());
   RequestRecord record;

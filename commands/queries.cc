@@ -254,8 +254,11 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   for (const auto* e : shown) {
     const auto& ev = e->event;
     std::vector<std::string> row = {
-        absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
-        ev.business_date(), EventType(ev), ActorText(ev.actor()),
+        absl::StrCat(ev.partition(), "/", ev.offset()),
+        ev.recorded_at(),
+        ev.business_date(),
+        EventType(ev),
+        ActorText(ev.actor()),
         ev.request_id(),
         ev.late_reason().empty()
             ? EventSummary(ev)

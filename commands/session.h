@@ -41,7 +41,7 @@ struct GlobalOptions {
   // submit and registry load sign every batch with it, digest is signed with
   // it, and it names the reader of a query (issue 9).
   std::string key_file;
-  bool json = false;        // --json where the subcommand has it
+  bool json = false;  // --json where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
   std::string kafka_bootstrap;
@@ -105,14 +105,15 @@ class Progress {
 //
 // Open refuses a directory that is not an initialised ledger (nothing there,
 // or no LedgerInitialized in the log) without creating anything, and admits
-// the ledger (AdmitLedger). It checks the directory before anything is decided (docs/design.md,
-// "Integrity"): no damage mark; a log present wherever a projection is; the
-// log, the state and the views open cleanly (strict WAL recovery); the log is
-// not behind what the state or the views have seen. Any of these failing is
-// DataLoss and the directory is marked damaged. It then removes a rebuild
-// left by an interrupted `ledger replay`, catches the state and (unless they
-// are as of a `replay --until` and the session only reads) the views up,
-// reading the log through ChainChecked: an altered event is never applied.
+// the ledger (AdmitLedger). It checks the directory before anything is decided
+// (docs/design.md, "Integrity"): no damage mark; a log present wherever a
+// projection is; the log, the state and the views open cleanly (strict WAL
+// recovery); the log is not behind what the state or the views have seen. Any
+// of these failing is DataLoss and the directory is marked damaged. It then
+// removes a rebuild left by an interrupted `ledger replay`, catches the state
+// and (unless they are as of a `replay --until` and the session only reads) the
+// views up, reading the log through ChainChecked: an altered event is never
+// applied.
 class WriteSession {
  public:
   enum class Purpose {

@@ -19,8 +19,8 @@
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/identity.h"
-#include "tests/support/kafka_cluster.h"
 #include "ledger/rules/signed_batch.h"
+#include "tests/support/kafka_cluster.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {

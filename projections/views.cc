@@ -1,7 +1,6 @@
 // Views: opening the store, catching up with the log, checkpoints, digest.
 #include "projections/views.h"
 
-
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -68,13 +67,9 @@ absl::StatusOr<std::optional<std::string>> Views::Until() const {
   return kv_->Get(views_internal::UntilKey());
 }
 
-absl::Status Views::VerifyStorage() {
-  return kv_->VerifyChecksums();
-}
+absl::Status Views::VerifyStorage() { return kv_->VerifyChecksums(); }
 
-std::string Views::recovery_note() const {
-  return kv_->recovery_note();
-}
+std::string Views::recovery_note() const { return kv_->recovery_note(); }
 
 absl::Status Views::Commit(bool sync) {
   uncommitted_events_ = 0;

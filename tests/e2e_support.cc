@@ -175,10 +175,14 @@ std::map<std::string, ExpectedRecord> ExpectedDemoRecords() {
   for (const auto& line : Lines(ReadFile(DemoFile("expected_records.jsonl")))) {
     google::protobuf::Struct s;
     REQUIRE(JsonStringToMessage(line, &s).ok());
-    ExpectedRecord r{Field(s, "key"),          Field(s, "studentNo"),
-                     Field(s, "formerStudentNo"), Field(s, "status"),
-                     Field(s, "kindergarten"), Field(s, "name"),
-                     Field(s, "idType"),       Field(s, "idNumber"),
+    ExpectedRecord r{Field(s, "key"),
+                     Field(s, "studentNo"),
+                     Field(s, "formerStudentNo"),
+                     Field(s, "status"),
+                     Field(s, "kindergarten"),
+                     Field(s, "name"),
+                     Field(s, "idType"),
+                     Field(s, "idNumber"),
                      Field(s, "anomaly")};
     out[r.key] = r;
   }

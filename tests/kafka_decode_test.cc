@@ -20,10 +20,10 @@
 #include "ledger/base/dates.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/signed_batch.h"
 #include "ledger/storage/kv.h"
 #include "tests/support/kafka_cluster.h"
 #include "tests/support/process.h"
-#include "ledger/rules/signed_batch.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
@@ -69,8 +69,8 @@ struct KafkaLedger {
     auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
     REQUIRE(kv.ok());
     state = std::move(*kv);
-    auto opened_processor = RequestProcessor::Open(
-        log.get(), state.get(), [this] { return now; });
+    auto opened_processor =
+        RequestProcessor::Open(log.get(), state.get(), [this] { return now; });
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
     if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {

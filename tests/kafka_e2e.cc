@@ -3,7 +3,6 @@
 #include <librdkafka/rdkafka.h>
 
 #include <catch2/catch.hpp>
-
 #include <cctype>
 #include <chrono>
 #include <sstream>

@@ -13,6 +13,7 @@ PACKAGES=(
   libssl-dev                             # libcrypto: SHA-256 hash chain
   libcli11-dev                           # subcommands with --help
   catch2                                 # tests
+  clang-format                           # tools/check_format.sh (CI checks the style)
   kcat                                   # the README's subscriber example (list, dump values)
   python3-kafka                          # tests: kafka-python, an independent Kafka client
   python3-protobuf                       # tests: decodes events in kafka_python_decode.py

@@ -12,7 +12,7 @@
 
 namespace xueji {
 
-std::string Sha256(std::string_view bytes);    // 32 raw bytes
+std::string Sha256(std::string_view bytes);     // 32 raw bytes
 std::string HexEncode(std::string_view bytes);  // lowercase hex
 
 // SHA-256 over a sequence of parts, each framed by its length (8 bytes,

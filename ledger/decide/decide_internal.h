@@ -31,7 +31,6 @@
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 
-
 namespace xueji::decide_internal {
 
 using ::xueji::Av;
@@ -66,7 +65,7 @@ struct Envelope {
   std::string correlation_id;
   std::string business_date;  // YYYY-MM-DD, or "" when it was not valid
   xueji::v1::Actor actor;
-  std::string action;  // RequestRejected.action
+  std::string action;          // RequestRejected.action
   std::string policy_version;  // "00:1,35:2"; "" = built-in defaults only
   std::string late_reason;     // a late entry's lateReason, else ""
 };
@@ -109,9 +108,9 @@ struct AccountPolicy {
   PolicyBook book;
   std::string region;
 };
-absl::StatusOr<AccountPolicy> PolicyOfOperator(const xueji::v1::OperatorState& who,
-                                               const StateView& state,
-                                               absl::CivilDay day);
+absl::StatusOr<AccountPolicy> PolicyOfOperator(
+    const xueji::v1::OperatorState& who, const StateView& state,
+    absl::CivilDay day);
 
 // The acting operator's account (Art. 22), judged on the ledger's clock
 // (`clock_day`), never on a claimed date: OPERATOR_SEALED when sealed; when
@@ -173,9 +172,8 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
 
 // The kindergarten `code` ends up as, following merges (closed and merged
 // away kindergartens forward to the one they merged into); nullopt if unknown.
-absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
-ResolveKindergarten(const StateView& state, std::string_view code);
-
+absl::StatusOr<std::optional<xueji::v1::KindergartenState>> ResolveKindergarten(
+    const StateView& state, std::string_view code);
 
 }  // namespace xueji::decide_internal
 

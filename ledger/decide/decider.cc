@@ -55,8 +55,8 @@
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/accounts.h"
-#include "ledger/rules/subjects.h"
 #include "ledger/rules/reasons.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji {
 
@@ -114,17 +114,17 @@ std::optional<Draft> RefuseIfPending(const RecordState& record) {
   if (record.pending().request_id().empty()) return std::nullopt;
   return Refuse(xueji::v1::INVALID_TRANSITION,
                 Cat("the record has a pending change (request ",
-                             record.pending().request_id(),
-                             "); one pending change per record at a time"),
+                    record.pending().request_id(),
+                    "); one pending change per record at a time"),
                 record.subject(), record.student_no());
 }
 
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
-    const StateView& state, std::string_view identity_key,
-    const RecordState& record) {
+absl::StatusOr<std::optional<Draft>> RefuseIfHeld(const StateView& state,
+                                                  std::string_view identity_key,
+                                                  const RecordState& record) {
   if (identity_key.empty()) return std::optional<Draft>();
   ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                         state.RecordByIdentity(identity_key));
+                   state.RecordByIdentity(identity_key));
   if (!holder.has_value() || holder->subject() == record.subject() ||
       !IsLive(holder->status())) {
     return std::optional<Draft>();
@@ -210,23 +210,38 @@ absl::StatusOr<std::string> RegionOf(const OperatorState& op,
 
 absl::StatusOr<Draft> Dispatch(const Call& call) {
   switch (call.request.action_case()) {
-    case Request::kAdmit: return DecideAdmit(call);
-    case Request::kApprove: return DecideApprove(call);
-    case Request::kReject: return DecideReject(call);
-    case Request::kTransferOut: return DecideTransferOut(call);
-    case Request::kTransferIn: return DecideTransferIn(call);
-    case Request::kLeave: return DecideLeave(call);
-    case Request::kGraduate: return DecideGraduate(call);
-    case Request::kDefer: return DecideDefer(call);
-    case Request::kCancel: return DecideCancel(call);
-    case Request::kEditKeyInfo: return DecideEditKeyInfo(call);
-    case Request::kConvertNumber: return DecideConvertNumber(call);
-    case Request::kVerify: return DecideVerify(call);
-    case Request::kMergeKindergarten: return DecideMerge(call);
-    case Request::kCloseKindergarten: return DecideClose(call);
+    case Request::kAdmit:
+      return DecideAdmit(call);
+    case Request::kApprove:
+      return DecideApprove(call);
+    case Request::kReject:
+      return DecideReject(call);
+    case Request::kTransferOut:
+      return DecideTransferOut(call);
+    case Request::kTransferIn:
+      return DecideTransferIn(call);
+    case Request::kLeave:
+      return DecideLeave(call);
+    case Request::kGraduate:
+      return DecideGraduate(call);
+    case Request::kDefer:
+      return DecideDefer(call);
+    case Request::kCancel:
+      return DecideCancel(call);
+    case Request::kEditKeyInfo:
+      return DecideEditKeyInfo(call);
+    case Request::kConvertNumber:
+      return DecideConvertNumber(call);
+    case Request::kVerify:
+      return DecideVerify(call);
+    case Request::kMergeKindergarten:
+      return DecideMerge(call);
+    case Request::kCloseKindergarten:
+      return DecideClose(call);
     case Request::kSetPolicy:
       return DecideSetPolicy(call);
-    case Request::ACTION_NOT_SET: break;
+    case Request::ACTION_NOT_SET:
+      break;
   }
   return Refuse(xueji::v1::MALFORMED_REQUEST,
                 "the request names no action (admit, approve, ...)",
@@ -299,12 +314,12 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
   if (!ctx.signer.empty() && !request.actor().empty() &&
       request.actor() != ctx.signer) {
     ASSIGN_OR_RETURN(*op, state.Operator(ctx.signer));
-    return Refuse(xueji::v1::NOT_AUTHENTICATED,
-                  Cat("actor \"", request.actor(),
-                      "\" is not the operator who signed the batch (\"",
-                      ctx.signer,
-                      "\"): a signed request is its signer's (omit actor)"),
-                  subject);
+    return Refuse(
+        xueji::v1::NOT_AUTHENTICATED,
+        Cat("actor \"", request.actor(),
+            "\" is not the operator who signed the batch (\"", ctx.signer,
+            "\"): a signed request is its signer's (omit actor)"),
+        subject);
   }
   const absl::CivilDay clock_day = BeijingDay(ctx.now);
   absl::CivilDay today = clock_day;
@@ -409,23 +424,38 @@ bool IsLive(xueji::v1::RecordStatus status) {
 
 std::string_view ActionName(const Request& request) {
   switch (request.action_case()) {
-    case Request::kAdmit: return "admit";
-    case Request::kApprove: return "approve";
-    case Request::kReject: return "reject";
-    case Request::kTransferOut: return "transferOut";
-    case Request::kTransferIn: return "transferIn";
-    case Request::kLeave: return "leave";
-    case Request::kGraduate: return "graduate";
-    case Request::kDefer: return "defer";
-    case Request::kCancel: return "cancel";
-    case Request::kEditKeyInfo: return "editKeyInfo";
-    case Request::kConvertNumber: return "convertNumber";
-    case Request::kVerify: return "verify";
-    case Request::kMergeKindergarten: return "mergeKindergarten";
-    case Request::kCloseKindergarten: return "closeKindergarten";
+    case Request::kAdmit:
+      return "admit";
+    case Request::kApprove:
+      return "approve";
+    case Request::kReject:
+      return "reject";
+    case Request::kTransferOut:
+      return "transferOut";
+    case Request::kTransferIn:
+      return "transferIn";
+    case Request::kLeave:
+      return "leave";
+    case Request::kGraduate:
+      return "graduate";
+    case Request::kDefer:
+      return "defer";
+    case Request::kCancel:
+      return "cancel";
+    case Request::kEditKeyInfo:
+      return "editKeyInfo";
+    case Request::kConvertNumber:
+      return "convertNumber";
+    case Request::kVerify:
+      return "verify";
+    case Request::kMergeKindergarten:
+      return "mergeKindergarten";
+    case Request::kCloseKindergarten:
+      return "closeKindergarten";
     case Request::kSetPolicy:
       return "setPolicy";
-    case Request::ACTION_NOT_SET: break;
+    case Request::ACTION_NOT_SET:
+      break;
   }
   return "";
 }

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdint>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "google/protobuf/stubs/logging.h"
-
 #include "ledger/log/event_log.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/storage/kv.h"

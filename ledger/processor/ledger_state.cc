@@ -234,7 +234,7 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
   const std::string active = ActivityDate(event);
   if (id.empty() || active.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<OperatorState> op,
-                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
   if (!op.has_value() || op->last_active() >= active) {
     return absl::OkStatus();
   }

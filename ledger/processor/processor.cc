@@ -389,8 +389,7 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
       continue;
     }
 
-    DecideContext ctx{now, &WorkingCalendar::Default(),
-                      &AreaTable::Default()};
+    DecideContext ctx{now, &WorkingCalendar::Default(), &AreaTable::Default()};
     ctx.signer = p.signer;
     ctx.mode = mode;
     const size_t events_before = batch.size();

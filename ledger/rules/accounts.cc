@@ -54,8 +54,7 @@ std::optional<std::string> KeyInvalidAt(const xueji::v1::OperatorKey& key,
   };
   std::optional<absl::Time> from = parse(key.valid_from());
   if (!from.has_value() || at < *from) {
-    return Cat("key ", key.key_id(), " is not valid before ",
-               key.valid_from());
+    return Cat("key ", key.key_id(), " is not valid before ", key.valid_from());
   }
   if (!key.revoked_at().empty()) {
     std::optional<absl::Time> revoked = parse(key.revoked_at());

@@ -15,8 +15,8 @@
 #include <string_view>
 
 #include "absl/time/civil_time.h"
-#include "ledger/rules/policy.h"
 #include "absl/time/time.h"
+#include "ledger/rules/policy.h"
 #include "xueji/v1/common.pb.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/state.pb.h"

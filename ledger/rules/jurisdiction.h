@@ -29,8 +29,8 @@ std::string RoleOrg(const xueji::v1::OperatorState& op);
 std::optional<std::string> MayActFor(const xueji::v1::OperatorState& op,
                                      std::string_view kg);
 // nullopt when `op` is the approver of `kg`'s county; else why not.
-std::optional<std::string> MayApproveFor(const xueji::v1::OperatorState& op,
-                                         const xueji::v1::KindergartenState& kg);
+std::optional<std::string> MayApproveFor(
+    const xueji::v1::OperatorState& op, const xueji::v1::KindergartenState& kg);
 
 // nullopt when `op` may set the policy of `region` ("00" national, or a
 // province): a national OFFICER (org "00" or "") for any region, a province's

@@ -33,9 +33,9 @@ std::string RecordSubject(std::string_view first_student_no);  // "stu:<no>"
 std::string KindergartenSubject(std::string_view code);        // "kg:<code>"
 std::string OperatorSubject(std::string_view id);              // "op:<id>"
 std::string RequestSubject(std::string_view request_id);       // "req:<id>"
-std::string PolicySubject(std::string_view region);  // "policy:<region>"
-std::string LedgerSubject();                                   // "ledger:"
-std::string BatchSubject(std::string_view batch_id);           // "sig:<id>"
+std::string PolicySubject(std::string_view region);   // "policy:<region>"
+std::string LedgerSubject();                          // "ledger:"
+std::string BatchSubject(std::string_view batch_id);  // "sig:<id>"
 
 enum class SubjectKind {
   kRecord,

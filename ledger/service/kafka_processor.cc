@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/ledger_state.h"
@@ -23,7 +24,6 @@
 #include "ledger/rules/subjects.h"
 #include "ledger/storage/data_dir.h"
 #include "ledger/storage/kv.h"
-#include "ledger/decide/decider.h"
 #include "xueji/v1/processor.pb.h"
 
 namespace xueji {
@@ -320,8 +320,7 @@ absl::StatusOr<int64_t> Service::Recover() {
   }
   int64_t folded = 0;
   auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
-                                          options_.clock,
-                                          &folded);
+                                          options_.clock, &folded);
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
   if (options_.production_clock) {
@@ -338,8 +337,7 @@ absl::StatusOr<int64_t> Service::Recover() {
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
     const int32_t index =
         i < batch.request_indexes_size() ? batch.request_indexes(i) : 0;
-    QueueResult(batch.results(i), offset, batch.results(i).request_id(),
-                index);
+    QueueResult(batch.results(i), offset, batch.results(i).request_id(), index);
   }
   for (const Event& e : batch.events()) Touch(e);
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
@@ -405,8 +403,8 @@ void Service::QueueResult(const Result& result, int64_t offset,
                           const std::string& request_id, int32_t index) {
   std::string key = request_id;
   if (key.empty()) {
-    key = absl::StrCat("offset:", offset, index > 0 ? absl::StrCat(":", index)
-                                                    : std::string());
+    key = absl::StrCat("offset:", offset,
+                       index > 0 ? absl::StrCat(":", index) : std::string());
   } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
     key = absl::StrCat(request_id, "@", offset);
   }
@@ -497,7 +495,8 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   absl::StatusOr<std::vector<Result>> results;
   if (run.front()->record->has_signed_batch()) {
     std::vector<const xueji::v1::SignedBatch*> batches;
-    for (const Incoming* in : run) batches.push_back(&in->record->signed_batch());
+    for (const Incoming* in : run)
+      batches.push_back(&in->record->signed_batch());
     auto answers = processor_->SubmitBatches(batches);
     processor_->set_append(nullptr);
     if (!answers.ok()) return answers.status();
@@ -579,9 +578,9 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
           in.offset, in.key);
       continue;
     }
-    if (!run.empty() && (run.front()->record->body_case() !=
-                             in.record->body_case() ||
-                         in.record->has_init())) {
+    if (!run.empty() &&
+        (run.front()->record->body_case() != in.record->body_case() ||
+         in.record->has_init())) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
     }
     run.push_back(&in);

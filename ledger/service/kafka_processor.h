@@ -18,10 +18,10 @@
 // `xueji_request_offset` and, for a signed batch's requests,
 // `xueji_request_index`); a record may hold a request, a registry line, a
 // signed batch of either (verified once, decided as one) or `ledger init`,
-// and before init everything but init is refused; kindergartens and operators it changed are
-// published to the compacted `<prefix>.registry`. Any failure of Kafka
-// drops the batch's state and runs the same recovery, so a broker fault, a
-// rebalance, a redelivered request or a crash at any point never produces a
+// and before init everything but init is refused; kindergartens and operators
+// it changed are published to the compacted `<prefix>.registry`. Any failure of
+// Kafka drops the batch's state and runs the same recovery, so a broker fault,
+// a rebalance, a redelivered request or a crash at any point never produces a
 // second event or a different answer.
 //
 // Thread-safety: Run() blocks the calling thread; `stop` may be set from a
@@ -42,14 +42,14 @@ namespace xueji {
 
 struct ProcessorServiceOptions {
   KafkaConnection kafka;
-  std::string data_dir;                 // state store at DATA/state, lock
-  std::function<absl::Time()> clock;    // the ledger time of each batch
+  std::string data_dir;               // state store at DATA/state, lock
+  std::function<absl::Time()> clock;  // the ledger time of each batch
   // A production ledger's clock (docs/accountability.md; the CLI passes the
   // system clock); unset: `clock` for both modes.
   std::function<absl::Time()> production_clock;
-  std::string group_id;                 // default <prefix>.processor
-  bool transactions = false;            // transactional.id fencing
-  size_t batch_size = 512;              // requests per decided batch
+  std::string group_id;                      // default <prefix>.processor
+  bool transactions = false;                 // transactional.id fencing
+  size_t batch_size = 512;                   // requests per decided batch
   std::chrono::milliseconds timeout{30000};  // per Kafka operation
   // A standby takes over this long after the active one died (plus a
   // heartbeat of at most 500 ms, plus recovery); 6000 is the broker's

@@ -17,7 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using xueji::v1::Result;
 
-
 int RemainingMs(Clock::time_point deadline) {
   return static_cast<int>(std::max<int64_t>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
@@ -34,12 +33,12 @@ KafkaConnection Quiet(KafkaConnection kafka) {
 
 // A consumer that reads by assignment (no group), read_committed.
 absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
-  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {},
-                            {{"group.id", absl::StrCat(kafka.topic_prefix,
-                                                       ".client.", getpid())},
-                             {"enable.auto.commit", "false"},
-                             {"enable.partition.eof", "true"},
-                             {"isolation.level", "read_committed"}});
+  auto conf = MakeKafkaConf(
+      kafka.bootstrap_servers, kafka.properties, {},
+      {{"group.id", absl::StrCat(kafka.topic_prefix, ".client.", getpid())},
+       {"enable.auto.commit", "false"},
+       {"enable.partition.eof", "true"},
+       {"isolation.level", "read_committed"}});
   if (!conf.ok()) return conf.status();
   auto rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk.ok()) return rk.status();
@@ -93,7 +92,8 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "assign " + topic);
   if (absl::Status s = client->AwaitEnds(*partitions); !s.ok()) return s;
   auto producer = KafkaProducer::Open(client->kafka_, timeout);
   if (!producer.ok()) return producer.status();
@@ -156,10 +156,11 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
   }
   if (missing > 0) {
     return absl::DeadlineExceededError(absl::StrCat(
-        "no answer for ", missing, " of ", wanted.size(),
-        " requests within ", timeout_.count() / 1000.0,
+        "no answer for ", missing, " of ", wanted.size(), " requests within ",
+        timeout_.count() / 1000.0,
         " s (is a processor running?); they are queued and will be "
-        "decided: `ledger status ", first_missing, "` finds the answer"));
+        "decided: `ledger status ",
+        first_missing, "` finds the answer"));
   }
   return results;
 }
@@ -192,8 +193,9 @@ absl::Status KafkaRequestClient::AwaitEnds(int partitions) {
 absl::Status KafkaRequestClient::ConsumeFor(
     Clock::time_point deadline, const std::vector<AnswerKey>& wanted) {
   auto all_in = [&] {
-    return std::all_of(wanted.begin(), wanted.end(),
-                       [&](const AnswerKey& k) { return answers_.contains(k); });
+    return std::all_of(wanted.begin(), wanted.end(), [&](const AnswerKey& k) {
+      return answers_.contains(k);
+    });
   };
   while (!all_in() && RemainingMs(deadline) > 0) {
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(),
@@ -206,9 +208,9 @@ absl::Status KafkaRequestClient::ConsumeFor(
       continue;  // not an answer of ours
     }
     const int64_t index = OffsetHeader(m.get(), kRequestIndexHeader);
-    answers_.emplace(AnswerKey(offset, static_cast<int32_t>(std::max<int64_t>(
-                                           index, 0))),
-                     std::move(result));  // the first one wins
+    answers_.emplace(
+        AnswerKey(offset, static_cast<int32_t>(std::max<int64_t>(index, 0))),
+        std::move(result));  // the first one wins
   }
   return absl::OkStatus();
 }
@@ -224,8 +226,7 @@ absl::StatusOr<xueji::v1::LedgerMode> KafkaLedgerMode(
   options.read_timeout = timeout;
   auto log = KafkaLog::Open(options);
   if (!log.ok()) return log.status();
-  const int32_t partition =
-      PartitionFor(LedgerSubject(), (*log)->partitions());
+  const int32_t partition = PartitionFor(LedgerSubject(), (*log)->partitions());
   auto first = (*log)->ReadAvailable(partition, 0, 1);
   if (!first.ok()) return first.status();
   if (first->empty() || !first->front().event.has_ledger_initialized()) {
@@ -249,7 +250,8 @@ absl::StatusOr<std::optional<Result>> FindResult(
       RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "assign " + topic);
   std::optional<Result> first;
   int64_t first_offset = INT64_MAX;
   const Clock::time_point deadline = Clock::now() + timeout;
@@ -262,9 +264,8 @@ absl::StatusOr<std::optional<Result>> FindResult(
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    if (m->key == nullptr ||
-        std::string_view(static_cast<const char*>(m->key), m->key_len) !=
-            request_id) {
+    if (m->key == nullptr || std::string_view(static_cast<const char*>(m->key),
+                                              m->key_len) != request_id) {
       continue;
     }
     const int64_t request_offset = OffsetHeader(m.get());

@@ -108,7 +108,6 @@ class RocksKv : public KvStore {
   // checkpoints.
 };
 
-
 // The checkpoints stored under `prefix` as rows prefix + partition (4 bytes,
 // big-endian) -> next offset (8 bytes, big-endian): the next offset of each
 // partition, indexed by partition (0 for a partition without a row).

@@ -14,8 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "ledger/storage/kv.h"
 #include "tests/support/temp_dir.h"
 

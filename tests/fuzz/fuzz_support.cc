@@ -37,8 +37,8 @@ absl::Status Damaged(int32_t partition, int64_t offset,
 }
 
 void Attach(Ledger* ledger) {
-  auto processor =
-      RequestProcessor::Open(&ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
+  auto processor = RequestProcessor::Open(&ledger->log, &ledger->state_kv,
+                                          [ledger] { return ledger->now; });
   Check(processor.ok(), "the write path did not open over the demo");
   ledger->processor = *std::move(processor);
   if (*ledger->processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
