@@ -100,6 +100,7 @@ PIDS+=($P1)
 "$L" "${K[@]}" projector --views "$WORK/v1" --group "$PREFIX.v1" 2> "$WORK/v1.log" &
 J1=$!
 PIDS+=($J1)
+"$L" "${K[@]}" init --dev > /dev/null 2>&1  # a development ledger (LEDGER_NOW)
 "$L" "${K[@]}" registry load "$WORK/w/registry.jsonl" > /dev/null
 
 BROKER_PIDS=()

@@ -5,7 +5,12 @@
 // With --gen (a `ledger gen` output directory) it builds fresh data
 // directories itself and measures submit throughput per batch size (durable
 // group commit through RequestProcessor::Submit), then one more run that
-// catches the views up after every batch as `ledger submit` does. The read
+// catches the views up after every batch as `ledger submit` does, then
+// (--sign-repeats R, default 3) R pairs of runs with batches as operators
+// send them (one RequestBatch per operator and day, decided by
+// SubmitBatches in groups of --sign-batch requests), unsigned and signed with
+// real Ed25519 keys, alternating, and the ratio of their median rates
+// (issue 9: signing on within 10 % of signing off). The read
 // side (replay, queries, anomalies, disk) runs on --data (a directory built
 // by the CLI) or else on that last run's directory. Prints a table; writes
 // every figure as JSON with --json-out.
@@ -14,6 +19,7 @@
 // in a child process (so its peak RSS is its own); it prints one JSON line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,6 +42,8 @@ struct Options {
   std::string batch_sizes = "1,64,512,4096";
   double small_batch_seconds = 20;
   size_t views_batch = 512;
+  size_t sign_batch = 512;
+  int sign_repeats = 3;
   int anomaly_repeats = 3;
   QueryConfig queries;
   bool keep = false;
@@ -53,6 +61,18 @@ std::string SelfExe() {
 }
 
 void PrintSubmit(const SubmitRun& r) {
+  if (r.by_operator) {
+    std::cout << absl::StrFormat(
+        "submit  batch %5d %-8s %9d req %9d ev %6d rejected in %7d operator "
+        "batches  %8.2f s  "
+        "%10.0f req/s  ack p50 %8.0f us p99 %8.0f us  (client: %.2f s %s; "
+        "one Verify per batch alone: %.2f s)\n",
+        r.batch, r.sign ? "signed" : "unsigned", r.requests, r.events,
+        r.rejected, r.request_batches, r.submit_s, r.requests_per_s(),
+        r.batch_latency.p50_us, r.batch_latency.p99_us, r.sign_s,
+        r.sign ? "building and signing" : "building", r.verify_s);
+    return;
+  }
   std::cout << absl::StrFormat(
       "submit  batch %5d%s  %9d req %9d ev  %8.2f s  %10.0f req/s  "
       "%10.0f ev/s  ack p50 %8.0f us p99 %8.0f us%s\n",
@@ -81,14 +101,16 @@ absl::StatusOr<std::vector<SubmitRun>> SubmitPhase(const Options& o,
   std::vector<SubmitRun> runs;
   SubmitConfig base;
   base.gen_dir = o.gen_dir;
-  auto reg = ParseRfc3339(g.registry_now.empty() ? g.submit_now : g.registry_now);
+  auto reg =
+      ParseRfc3339(g.registry_now.empty() ? g.submit_now : g.registry_now);
   auto sub = ParseRfc3339(g.submit_now);
   if (!reg.ok()) return reg.status();
   if (!sub.ok()) return sub.status();
   base.registry_now = *reg;
   base.submit_now = *sub;
   std::vector<std::pair<size_t, bool>> plan;
-  for (absl::string_view s : absl::StrSplit(o.batch_sizes, ',', absl::SkipEmpty())) {
+  for (absl::string_view s :
+       absl::StrSplit(o.batch_sizes, ',', absl::SkipEmpty())) {
     size_t b = 0;
     if (!absl::SimpleAtoi(s, &b) || b == 0) {
       return absl::InvalidArgumentError("bad --batch-sizes");
@@ -101,8 +123,8 @@ absl::StatusOr<std::vector<SubmitRun>> SubmitPhase(const Options& o,
     c.batch = batch;
     c.with_views = with_views;
     c.time_limit_s = batch < 512 ? o.small_batch_seconds : 0;
-    c.data_dir = absl::StrCat(o.work_dir, "/submit-", batch,
-                              with_views ? "-views" : "");
+    c.data_dir =
+        absl::StrCat(o.work_dir, "/submit-", batch, with_views ? "-views" : "");
     std::filesystem::remove_all(c.data_dir);
     auto run = RunSubmitBench(c);
     if (!run.ok()) return run.status();
@@ -114,7 +136,45 @@ absl::StatusOr<std::vector<SubmitRun>> SubmitPhase(const Options& o,
       std::filesystem::remove_all(c.data_dir);
     }
   }
+  // Signing on vs off: the same batches, alternating, median of each.
+  std::vector<double> rates[2];
+  for (int i = 0; i < o.sign_repeats; ++i) {
+    for (bool sign : {false, true}) {
+      SubmitConfig c = base;
+      c.batch = o.sign_batch;
+      c.by_operator = true;
+      c.sign = sign;
+      c.data_dir = absl::StrCat(o.work_dir, "/submit-operators-",
+                                sign ? "signed" : "unsigned");
+      std::filesystem::remove_all(c.data_dir);
+      auto run = RunSubmitBench(c);
+      if (!run.ok()) return run.status();
+      PrintSubmit(*run);
+      runs.push_back(*run);
+      rates[sign].push_back(run->requests_per_s());
+      std::filesystem::remove_all(c.data_dir);
+    }
+  }
+  if (o.sign_repeats > 0) {
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    const double off = median(rates[0]), on = median(rates[1]);
+    std::cout << absl::StrFormat(
+        "signing on/off: %.0f / %.0f req/s (medians of %d) = %.3f\n", on, off,
+        o.sign_repeats, off > 0 ? on / off : 0);
+  }
   return runs;
+}
+
+int WriteJson(const Options& o, JsonObject& out) {
+  if (!o.json_out.empty()) {
+    std::ofstream f(o.json_out);
+    f << out.Build() << "\n";
+    if (!f) return Fail("--json-out", absl::InternalError("cannot write"));
+  }
+  return 0;
 }
 
 int RunAll(const Options& o) {
@@ -138,13 +198,19 @@ int RunAll(const Options& o) {
     out.Raw("submit", JsonArray(items));
     if (read_dir.empty()) read_dir = cli_like;
   }
+  if (read_dir.empty() && gen.has_value()) {
+    // --views-batch 0 and no --data: the submit runs only.
+    std::cout << "(no views built and no --data: the read side is skipped)\n";
+    return WriteJson(o, out);
+  }
   if (read_dir.empty()) {
     std::cerr << "ledger-bench: nothing to read: give --data or --gen\n";
     return 2;
   }
   out.Str("readDataDir", read_dir);
-  std::string as_of_text = !o.as_of.empty() ? o.as_of
-                           : gen.has_value() ? gen->as_of : "";
+  std::string as_of_text = !o.as_of.empty()  ? o.as_of
+                           : gen.has_value() ? gen->as_of
+                                             : "";
   absl::CivilDay as_of = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
   if (!as_of_text.empty()) {
     auto d = ParseDate(as_of_text);
@@ -153,7 +219,8 @@ int RunAll(const Options& o) {
   }
   out.Str("asOf", FormatDate(as_of));
 
-  auto replay = ReplayInChild(SelfExe(), read_dir, o.work_dir + "/replay-views");
+  auto replay =
+      ReplayInChild(SelfExe(), read_dir, o.work_dir + "/replay-views");
   if (!replay.ok()) return Fail("replay", replay.status());
   std::cout << absl::StrFormat(
       "replay  %d events  %.2f s  %.0f events/s  peak RSS %.1f MiB\n",
@@ -186,17 +253,13 @@ int RunAll(const Options& o) {
       disk->log.allocated / 1048576.0, disk->state.allocated / 1048576.0,
       disk->views.allocated / 1048576.0,
       disk->events ? static_cast<double>(total) / disk->events : 0.0,
-      disk->live_records ? static_cast<double>(total) / disk->live_records : 0.0,
+      disk->live_records ? static_cast<double>(total) / disk->live_records
+                         : 0.0,
       disk->events, disk->live_records);
   out.Raw("disk", ToJson(*disk));
   out.Int("vmHwmKbMainProcess", ProcStatusKb("VmHWM"));
 
-  if (!o.json_out.empty()) {
-    std::ofstream f(o.json_out);
-    f << out.Build() << "\n";
-    if (!f) return Fail("--json-out", absl::InternalError("cannot write"));
-  }
-  return 0;
+  return WriteJson(o, out);
 }
 
 int RunReplayChild(const std::string& data, const std::string& views_out) {
@@ -227,6 +290,11 @@ int main(int argc, char** argv) {
                  "time limit of runs with batch < 512 (a prefix is measured)");
   app.add_option("--views-batch", o.views_batch,
                  "batch of the CLI-like run with views (0 = none)");
+  app.add_option(
+      "--sign-repeats", o.sign_repeats,
+      "pairs of operator-batch runs, unsigned and signed (0 = none)");
+  app.add_option("--sign-batch", o.sign_batch,
+                 "requests per SubmitBatches group of those runs");
   app.add_option("--query-samples", o.queries.samples, "per query kind");
   app.add_option("--query-warmup", o.queries.warmup, "per query kind");
   app.add_option("--query-pool", o.queries.pool, "student numbers sampled");
@@ -237,7 +305,8 @@ int main(int argc, char** argv) {
   child->add_option("--data", child_data)->required();
   child->add_option("--views-out", child_out)->required();
   CLI11_PARSE(app, argc, argv);
-  if (child->parsed()) return xueji::bench::RunReplayChild(child_data, child_out);
+  if (child->parsed())
+    return xueji::bench::RunReplayChild(child_data, child_out);
   int rc = xueji::bench::RunAll(o);
   if (!o.keep) {
     std::error_code ec;

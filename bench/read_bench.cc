@@ -65,18 +65,18 @@ absl::StatusOr<std::vector<std::string>> SampleNumbers(
   std::vector<std::string> sample;
   std::mt19937_64 rng(seed);
   int64_t seen = 0;
-  absl::Status st = (*kv)->ScanPrefix("N", [&](std::string_view key,
-                                               std::string_view) {
-    std::string no(key.substr(1));
-    ++seen;
-    if (static_cast<int64_t>(sample.size()) < pool) {
-      sample.push_back(std::move(no));
-    } else {
-      uint64_t j = rng() % static_cast<uint64_t>(seen);
-      if (j < static_cast<uint64_t>(pool)) sample[j] = std::move(no);
-    }
-    return true;
-  });
+  absl::Status st =
+      (*kv)->ScanPrefix("N", [&](std::string_view key, std::string_view) {
+        std::string no(key.substr(1));
+        ++seen;
+        if (static_cast<int64_t>(sample.size()) < pool) {
+          sample.push_back(std::move(no));
+        } else {
+          uint64_t j = rng() % static_cast<uint64_t>(seen);
+          if (j < static_cast<uint64_t>(pool)) sample[j] = std::move(no);
+        }
+        return true;
+      });
   if (!st.ok()) return st;
   return sample;
 }
@@ -129,9 +129,9 @@ absl::StatusOr<ReplayRun> ReplayHere(const std::string& data_dir,
 absl::StatusOr<ReplayRun> ReplayInChild(const std::string& self_exe,
                                         const std::string& data_dir,
                                         const std::string& views_out) {
-  const std::string cmd =
-      absl::StrCat(ShellQuote(self_exe), " replay-child --data ",
-                   ShellQuote(data_dir), " --views-out ", ShellQuote(views_out));
+  const std::string cmd = absl::StrCat(
+      ShellQuote(self_exe), " replay-child --data ", ShellQuote(data_dir),
+      " --views-out ", ShellQuote(views_out));
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return absl::InternalError("cannot start " + cmd);
   std::string out;
@@ -178,29 +178,33 @@ absl::StatusOr<QueryRun> RunQueries(const std::string& data_dir,
     if (!rec->has_value() || (*rec)->child().id_type() == xueji::v1::NONE) {
       continue;
     }
-    documents.emplace_back((*rec)->child().id_type(), (*rec)->child().id_number());
+    documents.emplace_back((*rec)->child().id_type(),
+                           (*rec)->child().id_number());
   }
-  auto by_number = TimeQueries(numbers->size(), config, config.seed + 1,
-                               [&](size_t i) {
-    auto r = v.RecordByNumber((*numbers)[i]);
-    if (r.ok() && !r->has_value()) return absl::InternalError("record missing");
-    return r.status();
-  });
+  auto by_number =
+      TimeQueries(numbers->size(), config, config.seed + 1, [&](size_t i) {
+        auto r = v.RecordByNumber((*numbers)[i]);
+        if (r.ok() && !r->has_value())
+          return absl::InternalError("record missing");
+        return r.status();
+      });
   if (!by_number.ok()) return by_number.status();
   run.by_number = *by_number;
-  auto by_identity = TimeQueries(documents.size(), config, config.seed + 2,
-                                 [&](size_t i) {
-    return v.RecordsByIdentity(documents[i].first, documents[i].second).status();
-  });
+  auto by_identity =
+      TimeQueries(documents.size(), config, config.seed + 2, [&](size_t i) {
+        return v.RecordsByIdentity(documents[i].first, documents[i].second)
+            .status();
+      });
   if (!by_identity.ok()) return by_identity.status();
   run.by_identity = *by_identity;
   int64_t history_events = 0, histories = 0;
-  auto history = TimeQueries(numbers->size(), config, config.seed + 3,
-                             [&](size_t i) {
-    auto h = v.HistoryOfStudent((*numbers)[i]);
-    if (h.ok()) history_events += static_cast<int64_t>(h->size()), ++histories;
-    return h.status();
-  });
+  auto history =
+      TimeQueries(numbers->size(), config, config.seed + 3, [&](size_t i) {
+        auto h = v.HistoryOfStudent((*numbers)[i]);
+        if (h.ok())
+          history_events += static_cast<int64_t>(h->size()), ++histories;
+        return h.status();
+      });
   if (!history.ok()) return history.status();
   run.history = *history;
   run.history_events_mean =
@@ -286,8 +290,7 @@ absl::StatusOr<DiskRun> MeasureDisk(const std::string& data_dir,
 }
 
 std::string ToJson(const DiskRun& r) {
-  const int64_t total =
-      r.log.allocated + r.state.allocated + r.views.allocated;
+  const int64_t total = r.log.allocated + r.state.allocated + r.views.allocated;
   auto per = [](int64_t bytes, int64_t n) {
     return n > 0 ? static_cast<double>(bytes) / n : 0.0;
   };
@@ -296,7 +299,8 @@ std::string ToJson(const DiskRun& r) {
       .Int("stateBytes", r.state.allocated)
       .Int("viewsBytes", r.views.allocated)
       .Int("totalBytes", total)
-      .Int("apparentBytes", r.log.apparent + r.state.apparent + r.views.apparent)
+      .Int("apparentBytes",
+           r.log.apparent + r.state.apparent + r.views.apparent)
       .Int("events", r.events)
       .Int("liveRecords", r.live_records)
       .Num("logBytesPerEvent", per(r.log.allocated, r.events))

@@ -36,9 +36,9 @@ absl::StatusOr<ReplayRun> ReplayInChild(const std::string& self_exe,
 std::string ToJson(const ReplayRun& run);
 
 struct QueryConfig {
-  int64_t warmup = 2000;     // queries of each kind before measuring
-  int64_t samples = 20000;   // measured queries of each kind
-  int64_t pool = 20000;      // student numbers sampled from the store
+  int64_t warmup = 2000;    // queries of each kind before measuring
+  int64_t samples = 20000;  // measured queries of each kind
+  int64_t pool = 20000;     // student numbers sampled from the store
   uint64_t seed = 42;
 };
 struct QueryRun {
@@ -51,12 +51,12 @@ absl::StatusOr<QueryRun> RunQueries(const std::string& data_dir,
 std::string ToJson(const QueryRun& run);
 
 struct AnomalyRun {
-  std::string county;           // the county measured (most kindergartens)
-  double county_s = 0;          // median of `repeats`
+  std::string county;   // the county measured (most kindergartens)
+  double county_s = 0;  // median of `repeats`
   int64_t county_anomalies = 0;
   double all_s = 0;
   int64_t all_anomalies = 0;
-  double stats_s = 0;           // ComputeStats over everything
+  double stats_s = 0;  // ComputeStats over everything
   int64_t live_records = 0;
 };
 absl::StatusOr<AnomalyRun> RunAnomalies(const std::string& data_dir,

@@ -41,7 +41,14 @@ def size_report(scratch, n):
     cli["submitRequestsPerSecond"] = summary.get("requests", 0) / cli["submit"]
     r = {"children": n, "generator": summary, "cliSeconds": cli, "ledgerBench": lb,
          "postgres": pg}
-    subs = {(s["batch"], s["withViews"]): s for s in lb.get("submit", [])}
+    subs = {(s["batch"], s["withViews"]): s for s in lb.get("submit", [])
+            if not s.get("byOperator")}
+    # Signing on vs off (issue 9): the operator-batch runs, median of each.
+    def median_rate(signed):
+        v = sorted(s["requestsPerSecond"] for s in lb.get("submit", [])
+                   if s.get("byOperator") and s.get("signed") == signed)
+        return v[len(v) // 2] if v else 0
+    sign_off, sign_on = median_rate(False), median_rate(True)
     pg_runs = {x["mode"]: x for x in pg.get("runs", [])}
     ledger_submit = subs.get((512, False), {}).get("requestsPerSecond", 0)
     ledger_best = max([s["requestsPerSecond"] for s in subs.values()
@@ -60,6 +67,8 @@ def size_report(scratch, n):
     if "rebuild" in pg and "replay" in lb:
         e = pg["rebuild"]["eventsPerSecond"]
         ratios["rebuildVsPg"] = lb["replay"]["eventsPerSecond"] / e if e else None
+    if sign_off:
+        ratios["submitSignedVsUnsigned"] = sign_on / sign_off
     r["ratios"] = ratios
     q = lb.get("queries", {})
     p99 = max([q.get(k, {}).get("p99Us", 0) for k in
@@ -71,6 +80,7 @@ def size_report(scratch, n):
         "point query p99<=50us": p99 <= 50,
         "peak memory<1GiB": peak_kb < 1 << 20,
         ">=10x PostgreSQL on submit": (ratios.get("submitBestVsPgBatched") or 0) >= 10,
+        "signing on within 10% of off": (ratios.get("submitSignedVsUnsigned") or 0) >= 0.9,
     }
     print(f"-- {n} children: ledger submit {ledger_submit:,.0f} req/s (batch 512), "
           f"best {ledger_best:,.0f}; CLI {cli['submitRequestsPerSecond']:,.0f} req/s; "

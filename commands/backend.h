@@ -23,6 +23,7 @@
 #include "commands/session.h"
 #include "ledger/log/hash_chain.h"
 #include "projections/views.h"
+#include "xueji/v1/requests.pb.h"
 #include "xueji/v1/views.pb.h"
 
 namespace xueji {
@@ -57,7 +58,11 @@ struct ReplayRequest {
 class Backend {
  public:
   virtual ~Backend() = default;
-  // submit FILE|-: JSONL requests (or a CSV template), one result line each.
+  // init: makes a ledger of the data directory (or of the Kafka topics).
+  virtual int Init(const xueji::v1::InitLedger& init) = 0;
+  // submit FILE|-: JSONL requests (or a CSV template), one result line each;
+  // each batch signed with --key / $LEDGER_KEY when given
+  // (commands/signing.h).
   virtual int Submit(const SubmitRequest& request) = 0;
   // registry load FILE|-: JSONL registry lines, one result line each.
   virtual int LoadRegistry(const std::string& path) = 0;

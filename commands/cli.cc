@@ -23,7 +23,8 @@ int RunCli(int argc, char** argv) {
       "hash-chained\n"
       "log; read models answer who is enrolled where, what happened, and "
       "which\n"
-      "records are problems. LEDGER_NOW (RFC 3339) fixes the ledger clock.",
+      "records are problems. Start with `ledger init`. LEDGER_NOW (RFC 3339)\n"
+      "fixes the clock of a development ledger.",
       "ledger"};
   app.footer(
       "Environment: LEDGER_DATA, LEDGER_KAFKA, LEDGER_KAFKA_CONFIG and "
@@ -54,8 +55,10 @@ int RunCli(int argc, char** argv) {
                  "required on a production ledger, or --key)");
 
   app.add_option("--key", g.key_file,
-                 "your Ed25519 private key file (`ledger keygen`): signs "
-                 "`digest`; a read is then yours")
+                 "sign with this operator's Ed25519 key (PEM, from `ledger "
+                 "keygen`): submit and registry load sign every batch, and "
+                 "the key's operator is the actor; digest is signed with it; "
+                 "a read is then the key's operator's")
       ->envname("LEDGER_KEY");
   app.add_option("--kafka", g.kafka_bootstrap,
                  "Kafka mode: bootstrap servers host:port,... (none = the "

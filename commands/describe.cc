@@ -95,12 +95,36 @@ std::string EventSummary(const Event& e) {
                           xueji::v1::Role_Name(e.operator_registered().role()),
                           " ", e.operator_registered().org());
     case Event::kOperatorSealed:
-      return absl::StrCat(e.operator_sealed().id(), " sealed (last active ",
-                          e.operator_sealed().last_active(), ")");
+      return absl::StrCat(
+          e.operator_sealed().id(), " sealed (",
+          e.operator_sealed().reason().empty()
+              ? absl::StrCat("last active ", e.operator_sealed().last_active())
+              : e.operator_sealed().reason(),
+          "); its keys revoked");
     case Event::kPolicySet:
       return absl::StrCat("policy ", e.policy_set().region(), ":",
                           e.policy_set().version(), " in force from ",
                           e.policy_set().effective_from());
+    case Event::kOperatorKeyAdded:
+      return absl::StrCat(e.operator_key_added().id(), " new key ",
+                          e.operator_key_added().key_id(),
+                          "; earlier keys superseded");
+    case Event::kLedgerInitialized:
+      return absl::StrCat(
+          xueji::v1::LedgerMode_Name(e.ledger_initialized().mode()), " ledger ",
+          e.ledger_initialized().ledger_id(),
+          e.ledger_initialized().root_operator().empty()
+              ? ""
+              : absl::StrCat("; national officer ",
+                             e.ledger_initialized().root_operator(), " key ",
+                             e.ledger_initialized().root_key_id()));
+    case Event::kBatchSigned:
+      return absl::StrCat("batch signed by ", e.batch_signed().signer(),
+                          " with key ", e.batch_signed().key_id());
+    case Event::kBatchRefused:
+      return absl::StrCat("batch refused: ",
+                          xueji::v1::ReasonCode_Name(e.batch_refused().code()),
+                          " — ", e.batch_refused().message());
     case Event::kRequestRejected:
       return absl::StrCat(e.request_rejected().action(),
                           Chinese() ? " 被拒绝：" : " refused: ",
@@ -133,6 +157,11 @@ std::string StatusText(const xueji::v1::RecordState& r) {
   if (!notes.empty())
     absl::StrAppend(&text, " (", absl::StrJoin(notes, "; "), ")");
   return text;
+}
+
+std::string SignerText(const xueji::v1::Event& e) {
+  if (e.key_id().empty()) return "";
+  return absl::StrCat(e.key_id(), " batch ", e.batch().substr(0, 8));
 }
 
 std::string ActorText(const xueji::v1::Actor& a) {

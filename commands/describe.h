@@ -19,6 +19,9 @@ std::string EventSummary(const xueji::v1::Event& event);
 std::string StatusText(const xueji::v1::RecordState& record);
 // "REGISTRAR op-k1 @350502001".
 std::string ActorText(const xueji::v1::Actor& actor);
+// The key that signed the event's batch: "ed25519:1b29a722b3cc29fe batch
+// 4f0c2a9d", or "" for an event of no signed batch.
+std::string SignerText(const xueji::v1::Event& event);
 
 }  // namespace xueji
 

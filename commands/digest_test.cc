@@ -150,8 +150,8 @@ TEST_CASE("a digest signed with another key, or altered, does not verify") {
 TEST_CASE("a superseded or revoked key signs nothing after") {
   Ledger ledger;
   ledger.Register("officer-fj", 'a', "2025-08-02T00:00:00Z");
-  Event rotate = At(OperatorSubject("officer-fj"), "2025-09-10T00:00:00Z",
-                    "rotate");
+  Event rotate =
+      At(OperatorSubject("officer-fj"), "2025-09-10T00:00:00Z", "rotate");
   rotate.mutable_operator_key_added()->set_id("officer-fj");
   rotate.mutable_operator_key_added()->set_public_key(Key('c').public_key());
   ledger.Append(rotate);
@@ -165,8 +165,8 @@ TEST_CASE("a superseded or revoked key signs nothing after") {
   REQUIRE(SignDigest(Key('c'), "officer-fj", &new_key).ok());
   CHECK(ledger.Check(new_key).problems.empty());
 
-  Event seal = At(OperatorSubject("officer-fj"), "2025-09-20T00:00:00Z",
-                  "seal");
+  Event seal =
+      At(OperatorSubject("officer-fj"), "2025-09-20T00:00:00Z", "seal");
   seal.mutable_operator_sealed()->set_id("officer-fj");
   ledger.Append(seal);
   LedgerDigest after_seal = ledger.Take("2025-09-21T00:00:00Z");
@@ -214,7 +214,8 @@ TEST_CASE("an unsigned digest of a development ledger checks the heads") {
 TEST_CASE("digest files: protobuf JSON, never overwritten, 0600") {
   TempDir tmp;
   const std::string path = tmp.Sub("d.json");
-  REQUIRE(WriteDigestFile(path, "{\"takenAt\":\"2025-09-02T00:00:00Z\"}\n").ok());
+  REQUIRE(
+      WriteDigestFile(path, "{\"takenAt\":\"2025-09-02T00:00:00Z\"}\n").ok());
   CHECK(absl::IsAlreadyExists(WriteDigestFile(path, "{}")));
   auto read = ReadDigestFile(path);
   REQUIRE(read.ok());

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "commands/backend.h"
@@ -20,6 +21,7 @@
 #include "commands/output/output.h"
 #include "commands/reads.h"
 #include "commands/rebuild.h"
+#include "commands/signing.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
 
@@ -140,7 +142,7 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
-    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+    return Fail(NotInitialised(dir.root));
   }
   auto lock = WriterLock::Acquire(dir, absl::Seconds(10));
   if (!lock.ok()) return Fail(lock.status());
@@ -209,6 +211,11 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
                  "are\n";
   }
 
+  if (auto mode = LedgerModeOfLog(**log); !mode.ok()) {
+    return Fail(mode.status());
+  } else if (absl::Status st = AdmitLedger(dir.root, *mode); !st.ok()) {
+    return Fail(st);
+  }
   // Build beside the live stores, then swap: a failed replay changes
   // nothing, and readers never find the views missing. (The log was just
   // verified whole, under the lock: no need to check it again on the way.)
@@ -287,7 +294,7 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
   DataDir dir{g.data_dir};
   if (!fs::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
-    return Fail(absl::NotFoundError(absl::StrCat("no ledger at ", dir.root)));
+    return Fail(NotInitialised(dir.root));
   }
   // With no writer at work nothing moves while the stores open, so whatever
   // is found is damage (and marked). Beside a writer it is only reported.
@@ -329,6 +336,7 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
   xueji::v1::VerifyReport out;   // what is printed (text or --json)
   std::optional<VerifyReport> report;
   std::vector<int64_t> heads;
+  SignatureAudit audit;
   if (log != nullptr) {
     if (std::string note = log->recovery_note(); !note.empty()) {
       notes.push_back(note);
@@ -336,7 +344,11 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
     if (absl::Status s = log->VerifyStorage(); !s.ok()) {
       problems.push_back(absl::StrCat("the event log: ", s.message()));
     }
-    auto verified = VerifyLog(*log);
+    VerifyOptions verify_options;
+    verify_options.visit = [&audit](const StoredEvent& stored) {
+      audit.Add(stored.event);
+    };
+    auto verified = VerifyLog(*log, verify_options);
     if (!verified.ok()) return Fail(verified.status());
     report = *std::move(verified);
     auto h = log->HeadOffsets();
@@ -348,6 +360,16 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
       problems.push_back(std::string(s.message()));
     }
     out = VerifyReportOf(*report, heads);
+    std::ostringstream printed;  // PrintVerifyReport prints the findings
+    auto signatures = ReportSignatures(audit, *log, printed);
+    if (!signatures.ok()) return Fail(signatures.status());
+    auto* check = out.mutable_signatures();
+    check->set_batches_checked(audit.batches_checked());
+    check->set_signed_events(audit.signed_events());
+    for (std::string& problem : *signatures) {
+      check->add_problems(problem);
+      problems.push_back(absl::StrCat("signature: ", std::move(problem)));
+    }
   }
   absl::Status digest_read;
   if (!request.digest_file.empty() && log != nullptr) {
@@ -381,6 +403,10 @@ int EmbeddedVerify(const GlobalOptions& g, const VerifyRequest& request) {
     return Fail(absl::DataLossError(
         absl::StrCat("verify found ", breaks + problems.size(),
                      " problem(s); the first: ", first)));
+  }
+  if (absl::Status st = AdmitLedger(dir.root, audit.mode()); !st.ok()) {
+    PrintVerifyReport(out, g.json);
+    return Fail(st);
   }
   if (!digest_read.ok()) {
     PrintVerifyReport(out, g.json);
@@ -472,8 +498,28 @@ class EmbeddedBackend : public Backend {
  public:
   explicit EmbeddedBackend(const GlobalOptions& g) : g_(g) {}
 
+  int Init(const xueji::v1::InitLedger& init) override {
+    auto session = WriteSession::OpenForInit(g_);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    auto result = s.processor().Initialize(init);
+    if (!result.ok()) {
+      return Fail(absl::Status(
+          result.status().code(),
+          absl::StrCat(g_.data_dir, " is ", result.status().message())));
+    }
+    if (absl::Status st = s.CatchUpViews(nullptr); !st.ok()) return Fail(st);
+    if (absl::Status st = AdmitLedger(g_.data_dir, init.mode()); !st.ok()) {
+      return Fail(st);
+    }
+    std::cout << g_.data_dir << ": " << result->message() << "\n";
+    return kExitOk;
+  }
+
   int Submit(const SubmitRequest& request) override {
     const GlobalOptions& g = g_;
+    auto signer = BatchSigner::FromOptions(g);
+    if (!signer.ok()) return Fail(signer.status());
     auto input = OpenRequestInput(request.path, request.csv, request.encoding);
     if (!input.ok()) return Fail(input.status());
     auto session = WriteSession::Open(g);
@@ -482,8 +528,12 @@ class EmbeddedBackend : public Backend {
     Progress progress("submit: requests");
     JsonlPipeline<Request> pipeline;
     ConfigureRequestPipeline(*input, &pipeline);
-    pipeline.submit = [&](const std::vector<Request>& batch) {
-      return s.processor().Submit(batch);
+    pipeline.submit = [&](const std::vector<Request>& batch)
+        -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+      if (!signer->has_key()) return s.processor().Submit(batch);
+      auto signed_batch = signer->Sign(batch);
+      if (!signed_batch.ok()) return signed_batch.status();
+      return s.processor().SubmitBatch(*signed_batch);
     };
     BatchOutcome outcome =
         RunJsonl(*input->reader, std::cout, progress, pipeline);
@@ -494,31 +544,37 @@ class EmbeddedBackend : public Backend {
     Progress views_progress("submit: views");
     if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
       return Fail(st);
-  }
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+    }
+    if (!outcome.input_error.ok()) return Fail(outcome.input_error);
+    return outcome.rejected > 0 ? kExitRejected : kExitOk;
   }
 
   int LoadRegistry(const std::string& path) override {
     const GlobalOptions& g = g_;
-  auto input = LineReader::Open(path);
-  if (!input.ok()) return Fail(input.status());
-  auto session = WriteSession::Open(g);
-  if (!session.ok()) return Fail(session.status());
-  WriteSession& s = **session;
-  Progress progress("registry load: lines");
-  JsonlPipeline<xueji::v1::RegistryLine> pipeline;
-  pipeline.validate = ValidateRegistryLine;
-  pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch) {
-    return s.processor().LoadRegistry(batch);
-  };
-  pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
-  BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-  if (!outcome.status.ok()) return Fail(outcome.status);
-  std::cerr << "registry load: " << outcome.lines << " lines, "
-            << outcome.rejected << " rejected\n";
-  if (!outcome.input_error.ok()) return Fail(outcome.input_error);
-  return outcome.rejected > 0 ? kExitRejected : kExitOk;
+    auto signer = BatchSigner::FromOptions(g);
+    if (!signer.ok()) return Fail(signer.status());
+    auto input = LineReader::Open(path);
+    if (!input.ok()) return Fail(input.status());
+    auto session = WriteSession::Open(g);
+    if (!session.ok()) return Fail(session.status());
+    WriteSession& s = **session;
+    Progress progress("registry load: lines");
+    JsonlPipeline<xueji::v1::RegistryLine> pipeline;
+    pipeline.validate = ValidateRegistryLine;
+    pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch)
+        -> absl::StatusOr<std::vector<xueji::v1::Result>> {
+      if (!signer->has_key()) return s.processor().LoadRegistry(batch);
+      auto signed_batch = signer->Sign(batch);
+      if (!signed_batch.ok()) return signed_batch.status();
+      return s.processor().SubmitBatch(*signed_batch);
+    };
+    pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
+    BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
+    std::cerr << "registry load: " << outcome.lines << " lines, "
+              << outcome.rejected << " rejected\n";
+    if (!outcome.input_error.ok()) return Fail(outcome.input_error);
+    return outcome.rejected > 0 ? kExitRejected : kExitOk;
   }
 
   int Status(const std::string& request_id) override {

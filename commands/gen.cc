@@ -23,8 +23,8 @@ int RunGen(const gen::GenOptions& options) {
             << (*model)->counties() << " counties, " << totals.requests
             << " requests, " << totals.expected_anomalies
             << " expected anomalies, " << totals.expected_rejections
-            << " expected rejections; as of "
-            << FormatDate((*model)->as_of()) << " -> " << options.out << "\n";
+            << " expected rejections; as of " << FormatDate((*model)->as_of())
+            << " -> " << options.out << "\n";
   return kExitOk;
 }
 
@@ -65,15 +65,17 @@ void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
                   "undocumented twin admitted elsewhere (PROBABLE_DUPLICATE)");
   cmd->add_option("--rate-missing", options->rate_missing,
                   "child left out of the last verification (PHANTOM)");
-  cmd->add_option("--rate-stuck-transfer", options->rate_stuck_transfer,
-                  "transfer out never transferred in (OVERDUE_TRANSFER, PHANTOM)");
+  cmd->add_option(
+      "--rate-stuck-transfer", options->rate_stuck_transfer,
+      "transfer out never transferred in (OVERDUE_TRANSFER, PHANTOM)");
   cmd->add_option("--rate-late-approval", options->rate_late_approval,
                   "admission approved late or never (LATE_ESTABLISHMENT, "
                   "OVERDUE_APPROVAL)");
   cmd->add_option("--rate-bad-check-digit", options->rate_bad_check_digit,
                   "first admission attempt with a wrong check digit "
                   "(INVALID_ID_NUMBER rejection)");
-  cmd->callback([&run, options] { run = [options] { return RunGen(*options); }; });
+  cmd->callback(
+      [&run, options] { run = [options] { return RunGen(*options); }; });
 }
 
 }  // namespace xueji

@@ -1,6 +1,5 @@
 // The day-by-day writer of `ledger gen`. See gen_emit.h.
 #include "commands/gen_emit.h"
-#include "commands/gen_internal.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "commands/gen_internal.h"
 #include "commands/session.h"
 #include "ledger/base/dates.h"
 
@@ -28,10 +28,11 @@ void Generator::Request(const std::string& id, const std::string& actor,
 
 std::string Generator::ChildJson(const ChildPlan& p, bool edited,
                                  bool typo) const {
-  std::string json = absl::StrCat(
-      "{\"name\":", Q(m_.Name(p, edited)), ",\"gender\":",
-      Q(p.female ? "FEMALE" : "MALE"), ",\"birthDate\":",
-      Q(FormatDate(p.birth)), ",\"idType\":", Q(IdTypeName(p.kind)));
+  std::string json =
+      absl::StrCat("{\"name\":", Q(m_.Name(p, edited)),
+                   ",\"gender\":", Q(p.female ? "FEMALE" : "MALE"),
+                   ",\"birthDate\":", Q(FormatDate(p.birth)),
+                   ",\"idType\":", Q(IdTypeName(p.kind)));
   std::string id = m_.IdNumber(p);
   if (typo) {  // a wrong check character
     const std::string chars = "0123456789X";
@@ -45,9 +46,9 @@ std::string Generator::ChildJson(const ChildPlan& p, bool edited,
 void Generator::Admit(const std::string& id, const ChildPlan& p, int64_t kg,
                       CivilDay day, bool typo) {
   Request(id, m_.Registrar(kg), day, "admit",
-          absl::StrCat("\"kindergarten\":", Q(m_.KgCode(kg)), ",\"child\":",
-                       ChildJson(p, false, typo), ",\"entryDate\":",
-                       Q(FormatDate(day))));
+          absl::StrCat("\"kindergarten\":", Q(m_.KgCode(kg)),
+                       ",\"child\":", ChildJson(p, false, typo),
+                       ",\"entryDate\":", Q(FormatDate(day))));
 }
 
 void Generator::Approve(const std::string& id, int county, CivilDay day,
@@ -68,10 +69,12 @@ void Generator::Expect(std::string_view kind, bool anomaly, Plant problem,
                        const std::string& student_no, const std::string& kg,
                        const std::string& request_id) {
   std::string line = absl::StrCat(
-      "{\"kind\":", Q(kind), ",\"expect\":", Q(anomaly ? "anomaly" : "rejection"),
-      ",\"problem\":", Q(PlantName(problem)),
-      ",\"studentNo\":", Q(student_no), ",\"kindergarten\":", Q(kg));
-  if (!request_id.empty()) absl::StrAppend(&line, ",\"requestId\":", Q(request_id));
+      "{\"kind\":", Q(kind),
+      ",\"expect\":", Q(anomaly ? "anomaly" : "rejection"),
+      ",\"problem\":", Q(PlantName(problem)), ",\"studentNo\":", Q(student_no),
+      ",\"kindergarten\":", Q(kg));
+  if (!request_id.empty())
+    absl::StrAppend(&line, ",\"requestId\":", Q(request_id));
   planted_.Line(line + "}");
   ++(anomaly ? t_->expected_anomalies : t_->expected_rejections);
 }
@@ -83,7 +86,8 @@ void Generator::PlantedAtAdmission(const ChildPlan& p) {
     Expect("LATE_ESTABLISHMENT", true, p.plant, no, kg);
   } else if (p.plant == Plant::kNever) {
     CivilDay as_of = m_.as_of();
-    if (as_of > m_.calendar().AddWorkingDays(p.admit, policy.approve_working_days)) {
+    if (as_of >
+        m_.calendar().AddWorkingDays(p.admit, policy.approve_working_days)) {
       Expect("OVERDUE_APPROVAL", true, p.plant, no, kg);
     }
     if (as_of > AddMonths(p.admit, policy.establish_months)) {
@@ -186,8 +190,9 @@ std::string Midnight(CivilDay day) {
 absl::Status Generator::WriteSummary() {
   const GenOptions& o = m_.options();
   std::map<std::string, int64_t> planted;
-  for (Plant p : {Plant::kDuplicate, Plant::kProbable, Plant::kMissing,
-                  Plant::kStuck, Plant::kLate, Plant::kNever, Plant::kBadCheck}) {
+  for (Plant p :
+       {Plant::kDuplicate, Plant::kProbable, Plant::kMissing, Plant::kStuck,
+        Plant::kLate, Plant::kNever, Plant::kBadCheck}) {
     planted[PlantName(p)] = 0;
   }
   for (const auto& [k, v] : t_->planted) planted[k] = v;
@@ -224,7 +229,8 @@ absl::Status Generator::WriteSummary() {
       "does (the ledger's clock is the only clock); "
       "LEDGER_NOW=<submitNow> ledger anomalies --json --as-of <asOf>\""};
   OutFile summary;
-  if (absl::Status s = summary.Open(std::filesystem::path(o.out) / "summary.json");
+  if (absl::Status s =
+          summary.Open(std::filesystem::path(o.out) / "summary.json");
       !s.ok()) {
     return s;
   }

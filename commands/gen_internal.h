@@ -65,10 +65,14 @@ inline std::string Q(std::string_view text) {
 
 inline const char* IdTypeName(IdKind kind) {
   switch (kind) {
-    case IdKind::kResident: return "RESIDENT_ID";
-    case IdKind::kNone: return "NONE";
-    case IdKind::kHkMoTw: return "HK_MO_TW_RESIDENCE_PERMIT";
-    case IdKind::kForeign: return "FOREIGN_PERMANENT_RESIDENCE";
+    case IdKind::kResident:
+      return "RESIDENT_ID";
+    case IdKind::kNone:
+      return "NONE";
+    case IdKind::kHkMoTw:
+      return "HK_MO_TW_RESIDENCE_PERMIT";
+    case IdKind::kForeign:
+      return "FOREIGN_PERMANENT_RESIDENCE";
   }
   return "NONE";
 }
@@ -130,8 +134,10 @@ class ChildStream : public Stream {
  public:
   ChildStream(std::string name, const GenModel& model, int64_t begin,
               int64_t end, ChildDate date, ChildEmit emit)
-      : Stream(std::move(name), begin, end), model_(model),
-        date_(std::move(date)), emit_(std::move(emit)) {}
+      : Stream(std::move(name), begin, end),
+        model_(model),
+        date_(std::move(date)),
+        emit_(std::move(emit)) {}
 
  protected:
   std::optional<CivilDay> Load(int64_t index) override {
@@ -152,7 +158,8 @@ class IndexStream : public Stream {
   IndexStream(std::string name, int64_t begin, int64_t end,
               std::function<CivilDay(int64_t)> date,
               std::function<void(int64_t, CivilDay)> emit)
-      : Stream(std::move(name), begin, end), date_(std::move(date)),
+      : Stream(std::move(name), begin, end),
+        date_(std::move(date)),
         emit_(std::move(emit)) {}
 
  protected:
@@ -170,8 +177,7 @@ class IndexStream : public Stream {
 
 class Generator {
  public:
-  Generator(const GenModel& model, GenTotals* totals)
-      : m_(model), t_(totals) {}
+  Generator(const GenModel& model, GenTotals* totals) : m_(model), t_(totals) {}
 
   absl::Status Run(bool progress);
 
@@ -190,9 +196,9 @@ class Generator {
              CivilDay day, bool typo);
   void Approve(const std::string& id, int county, CivilDay day,
                const std::string& target);
-  void OnStudent(const std::string& id, const std::string& actor,
-                 CivilDay day, std::string_view action,
-                 const std::string& student_no, const std::string& extra);
+  void OnStudent(const std::string& id, const std::string& actor, CivilDay day,
+                 std::string_view action, const std::string& student_no,
+                 const std::string& extra);
   void Verify(int z, bool spring, int64_t k, CivilDay day, bool spot);
 
   // planted.jsonl

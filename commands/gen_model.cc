@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ledger/rules/areas.h"
 #include "ledger/base/dates.h"
+#include "ledger/rules/areas.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/student_number.h"
 
@@ -43,7 +43,13 @@ class Rng {
 };
 
 enum Tag : uint64_t {
-  kChildTag = 1, kTypeTag, kBirthR, kBirthL, kBirthJ, kCountyTag, kNameTag,
+  kChildTag = 1,
+  kTypeTag,
+  kBirthR,
+  kBirthL,
+  kBirthJ,
+  kCountyTag,
+  kNameTag,
 };
 
 // Residence-permit areas and nationality codes of the foreign card.
@@ -119,8 +125,7 @@ std::vector<CivilDay> WorkingDays(const WorkingCalendar& cal, CivilDay from,
 }
 
 // The window day for position `pos` of `total` (non-decreasing in pos).
-CivilDay Pick(const std::vector<CivilDay>& window, int64_t pos,
-              int64_t total) {
+CivilDay Pick(const std::vector<CivilDay>& window, int64_t pos, int64_t total) {
   auto at = static_cast<size_t>(static_cast<__int128>(pos) *
                                 static_cast<__int128>(window.size()) / total);
   return window[std::min(at, window.size() - 1)];
@@ -142,14 +147,22 @@ std::string Yyyymmdd(CivilDay d) {
 
 const char* PlantName(Plant plant) {
   switch (plant) {
-    case Plant::kNone: return "none";
-    case Plant::kDuplicate: return "duplicate";
-    case Plant::kProbable: return "probable-duplicate";
-    case Plant::kMissing: return "missing";
-    case Plant::kStuck: return "stuck-transfer";
-    case Plant::kLate: return "late-approval";
-    case Plant::kNever: return "never-approved";
-    case Plant::kBadCheck: return "bad-check-digit";
+    case Plant::kNone:
+      return "none";
+    case Plant::kDuplicate:
+      return "duplicate";
+    case Plant::kProbable:
+      return "probable-duplicate";
+    case Plant::kMissing:
+      return "missing";
+    case Plant::kStuck:
+      return "stuck-transfer";
+    case Plant::kLate:
+      return "late-approval";
+    case Plant::kNever:
+      return "never-approved";
+    case Plant::kBadCheck:
+      return "bad-check-digit";
   }
   return "none";
 }
@@ -163,7 +176,8 @@ absl::StatusOr<std::unique_ptr<GenModel>> GenModel::Create(
 
 absl::Status GenModel::Init() {
   const GenOptions& o = options_;
-  if (o.children < 1) return absl::InvalidArgumentError("--children must be >= 1");
+  if (o.children < 1)
+    return absl::InvalidArgumentError("--children must be >= 1");
   if (o.school_years < 1 || o.school_years > 20) {
     return absl::InvalidArgumentError("--school-years must be 1..20");
   }
@@ -171,15 +185,16 @@ absl::Status GenModel::Init() {
     return absl::InvalidArgumentError("--start-year must be 2000..2090");
   }
   double sum = 0;
-  for (double r : {o.rate_duplicate, o.rate_probable_duplicate, o.rate_missing,
-                   o.rate_stuck_transfer, o.rate_late_approval,
-                   o.rate_bad_check_digit}) {
+  for (double r :
+       {o.rate_duplicate, o.rate_probable_duplicate, o.rate_missing,
+        o.rate_stuck_transfer, o.rate_late_approval, o.rate_bad_check_digit}) {
     if (!(r >= 0 && r <= 1)) {
       return absl::InvalidArgumentError("rates must be between 0 and 1");
     }
     sum += r;
   }
-  if (sum > 1) return absl::InvalidArgumentError("the rates add up to more than 1");
+  if (sum > 1)
+    return absl::InvalidArgumentError("the rates add up to more than 1");
   calendar_ = &WorkingCalendar::Default();
   ChooseCounties();
   BuildWindows();
@@ -194,7 +209,8 @@ absl::Status GenModel::Init() {
   name_space_ = s * g * g * (name_given_len_ == 3 ? g : 1);
   if (static_cast<uint64_t>(children()) > name_space_ ||
       given_edit_.size() < given_.size()) {
-    return absl::InvalidArgumentError("--children is too large for the name pools");
+    return absl::InvalidArgumentError(
+        "--children is too large for the name pools");
   }
   name_mult_ = CoprimeNear(Hash(o.seed, kNameTag), name_space_);
 
@@ -218,8 +234,8 @@ void GenModel::ChooseCounties() {
   }
   int64_t wanted_kgs =
       std::max<int64_t>(1, (children() + 70) / 140);  // ~140 children each
-  int64_t wanted_counties = std::min<int64_t>(
-      static_cast<int64_t>(all.size()), (wanted_kgs + 89) / 90);
+  int64_t wanted_counties = std::min<int64_t>(static_cast<int64_t>(all.size()),
+                                              (wanted_kgs + 89) / 90);
   Rng rng(Hash(options_.seed, kCountyTag));
   for (int64_t i = 0; i < wanted_counties; ++i) {  // partial Fisher-Yates
     int64_t j = i + static_cast<int64_t>(rng.Next() % (all.size() - i));
@@ -240,7 +256,8 @@ void GenModel::BuildWindows() {
     w.admit = WorkingDays(cal, CivilDay(y0, 9, 1), CivilDay(y0, 10, 31));
     w.transfer = WorkingDays(cal, CivilDay(y0, 9, 22), CivilDay(y0, 11, 28));
     w.edit = WorkingDays(cal, CivilDay(y0, 10, 20), CivilDay(y0, 11, 28));
-    w.autumn_verify = WorkingDays(cal, CivilDay(y0, 12, 15), CivilDay(y0, 12, 30));
+    w.autumn_verify =
+        WorkingDays(cal, CivilDay(y0, 12, 15), CivilDay(y0, 12, 30));
     w.autumn_spot = OnOrAfter(CivilDay(y0, 12, 31));
     w.leave = WorkingDays(cal, CivilDay(y1, 1, 5), CivilDay(y1, 5, 22));
     w.spring = WorkingDays(cal, CivilDay(y1, 3, 2), CivilDay(y1, 5, 15));
@@ -333,12 +350,16 @@ void GenModel::AssignIdentity(ChildPlan* p) const {
     p->ordinal = block * 3 + (pi - 97);
   }
   // Fall back to a resident ID where the numbering could not be predicted.
-  if (p->kind != IdKind::kResident && p->ordinal >= band) p->kind = IdKind::kResident;
-  if (p->kind == IdKind::kHkMoTw && p->county >= kPermitCounties) p->kind = IdKind::kResident;
-  if (p->kind == IdKind::kForeign && p->county >= kForeignCounties) p->kind = IdKind::kResident;
+  if (p->kind != IdKind::kResident && p->ordinal >= band)
+    p->kind = IdKind::kResident;
+  if (p->kind == IdKind::kHkMoTw && p->county >= kPermitCounties)
+    p->kind = IdKind::kResident;
+  if (p->kind == IdKind::kForeign && p->county >= kForeignCounties)
+    p->kind = IdKind::kResident;
   int64_t offset;
   if (p->kind == IdKind::kResident) {
-    offset = Affine(Hash(seed, kBirthR, p->county, p->cohort), p->local % band, band);
+    offset = Affine(Hash(seed, kBirthR, p->county, p->cohort), p->local % band,
+                    band);
     p->id_seq = p->local / band;
   } else {
     Tag tag = p->kind == IdKind::kNone ? kBirthL : kBirthJ;
@@ -369,16 +390,27 @@ void GenModel::ChoosePlant(ChildPlan* p, double u) const {
   bool resident = p->kind == IdKind::kResident;
   bool ok = false;
   switch (chosen) {
-    case Plant::kNone: break;
-    case Plant::kDuplicate: ok = resident; break;
-    case Plant::kProbable: ok = p->kind == IdKind::kNone && Young(*p); break;
-    case Plant::kMissing: ok = Young(*p); break;
+    case Plant::kNone:
+      break;
+    case Plant::kDuplicate:
+      ok = resident;
+      break;
+    case Plant::kProbable:
+      ok = p->kind == IdKind::kNone && Young(*p);
+      break;
+    case Plant::kMissing:
+      ok = Young(*p);
+      break;
     case Plant::kStuck:
       ok = p->kind != IdKind::kNone && Young(*p) && kpc_ >= 2;
       break;
     case Plant::kLate:
-    case Plant::kNever: ok = resident && Young(*p); break;
-    case Plant::kBadCheck: ok = resident; break;
+    case Plant::kNever:
+      ok = resident && Young(*p);
+      break;
+    case Plant::kBadCheck:
+      ok = resident;
+      break;
   }
   p->plant = ok ? chosen : Plant::kNone;
 }
@@ -402,7 +434,8 @@ void GenModel::ChooseClass(ChildPlan* p, double u, double u_year) const {
   }
   if (p->cls == ChildClass::kNone) return;
   int span = last_year_in_kg - p->cohort + 1;
-  p->class_year = p->cohort + std::min(span - 1, static_cast<int>(u_year * span));
+  p->class_year =
+      p->cohort + std::min(span - 1, static_cast<int>(u_year * span));
 }
 
 void GenModel::PlanDates(ChildPlan* p) const {
@@ -412,14 +445,16 @@ void GenModel::PlanDates(ChildPlan* p) const {
   p->admit = Pick(Year(p->cohort).admit, i - begin,
                   CohortBegin(p->cohort + 1) - begin);
   if (p->plant == Plant::kLate) {
-    p->approve = cal.AddWorkingDays(AddMonths(p->admit, policy_.establish_months), 1);
+    p->approve =
+        cal.AddWorkingDays(AddMonths(p->admit, policy_.establish_months), 1);
   } else if (p->plant != Plant::kNever) {
     p->approve = cal.AddWorkingDays(p->admit, 2);
   }
   if (p->kind == IdKind::kNone) p->convert = OnOrAfter(AddMonths(p->admit, 1));
   const YearWindows& w = Year(p->class_year);
   switch (p->cls) {
-    case ChildClass::kNone: break;
+    case ChildClass::kNone:
+      break;
     case ChildClass::kTransfer: {
       CivilDay out = Pick(w.transfer, i, n);
       if (!p->approve || out <= *p->approve) {
@@ -441,7 +476,9 @@ void GenModel::PlanDates(ChildPlan* p) const {
       p->edit_approve = cal.AddWorkingDays(edit, 2);
       break;
     }
-    case ChildClass::kLeave: p->leave = Pick(w.leave, i, n); break;
+    case ChildClass::kLeave:
+      p->leave = Pick(w.leave, i, n);
+      break;
     case ChildClass::kDefer:
       p->defer = Pick(w.spring, i, n);
       p->defer_approve = cal.AddWorkingDays(*p->defer, 2);
@@ -459,12 +496,15 @@ void GenModel::PlanDates(ChildPlan* p) const {
       p->transfer_approve = cal.AddWorkingDays(out, 2);
       break;
     }
-    case Plant::kDuplicate: p->duplicate = Pick(Year(p->cohort).spring, i, n); break;
+    case Plant::kDuplicate:
+      p->duplicate = Pick(Year(p->cohort).spring, i, n);
+      break;
     case Plant::kProbable:
       p->twin_admit = Pick(Year(years() - 1).spring, i, n);
       p->twin_approve = cal.AddWorkingDays(*p->twin_admit, 2);
       break;
-    default: break;
+    default:
+      break;
   }
   int graduation = p->primary_year + (p->cls == ChildClass::kDefer ? 1 : 0);
   if (p->cls != ChildClass::kLeave && graduation <= start_year() + years()) {
@@ -473,13 +513,16 @@ void GenModel::PlanDates(ChildPlan* p) const {
 }
 
 std::string GenModel::Name(const ChildPlan& p, bool edited) const {
-  uint64_t v = static_cast<uint64_t>(
-      (static_cast<unsigned __int128>(name_mult_) * static_cast<uint64_t>(p.index) +
-       Hash(options_.seed, kNameTag, 1)) % name_space_);
+  uint64_t v =
+      static_cast<uint64_t>((static_cast<unsigned __int128>(name_mult_) *
+                                 static_cast<uint64_t>(p.index) +
+                             Hash(options_.seed, kNameTag, 1)) %
+                            name_space_);
   std::string name = surnames_[v % surnames_.size()];
   v /= surnames_.size();
   for (int k = 0; k < name_given_len_; ++k) {
-    const auto& pool = edited && k == name_given_len_ - 1 ? given_edit_ : given_;
+    const auto& pool =
+        edited && k == name_given_len_ - 1 ? given_edit_ : given_;
     name += pool[v % given_.size()];
     v /= given_.size();
   }
@@ -491,15 +534,17 @@ std::string GenModel::IdNumber(const ChildPlan& p) const {
   std::string birth = Yyyymmdd(p.birth);
   int gender = p.female ? 2 : 1;
   switch (p.kind) {
-    case IdKind::kNone: return "";
+    case IdKind::kNone:
+      return "";
     case IdKind::kResident:
       return WithCheck(county + birth + Digits(2 * p.id_seq + gender, 3));
     case IdKind::kHkMoTw:
       return WithCheck(kPermitAreas[p.county % 3] + birth +
                        Digits(2 * (p.county / 3) + gender, 3));
     case IdKind::kForeign:
-      return WithCheck("9" + county.substr(0, 2) + kNationalities[p.county % 8] +
-                       birth + Digits(2 * (p.county / 8) + gender, 3));
+      return WithCheck("9" + county.substr(0, 2) +
+                       kNationalities[p.county % 8] + birth +
+                       Digits(2 * (p.county / 8) + gender, 3));
   }
   return "";
 }
@@ -511,9 +556,12 @@ std::string GenModel::ConversionId(const ChildPlan& p) const {
 
 std::string GenModel::FirstNumber(const ChildPlan& p) const {
   switch (p.kind) {
-    case IdKind::kResident: return FormalNumber(IdNumber(p));
-    case IdKind::kNone: return TemporaryNumber(counties_[p.county], p.birth, 1);
-    default: return ForeignNumber(counties_[p.county], p.birth, 1);
+    case IdKind::kResident:
+      return FormalNumber(IdNumber(p));
+    case IdKind::kNone:
+      return TemporaryNumber(counties_[p.county], p.birth, 1);
+    default:
+      return ForeignNumber(counties_[p.county], p.birth, 1);
   }
 }
 

@@ -58,24 +58,24 @@ enum class ChildClass { kNone, kTransfer, kLeave, kDefer, kEdit };
 // Planted problems. Planted children have no other change.
 enum class Plant {
   kNone,
-  kDuplicate,     // a second admission elsewhere -> DUPLICATE_REGISTRATION
-  kProbable,      // a NONE twin (same name, gender, birth) -> PROBABLE_DUPLICATE
-  kMissing,       // left out of the last verification -> PHANTOM
-  kStuck,         // transferred out, never in -> OVERDUE_TRANSFER, PHANTOM
-  kLate,          // admission approved after 2 months -> LATE_ESTABLISHMENT
-  kNever,         // admission never approved -> OVERDUE_APPROVAL, LATE_...
-  kBadCheck,      // first admission attempt with a wrong check digit
+  kDuplicate,  // a second admission elsewhere -> DUPLICATE_REGISTRATION
+  kProbable,   // a NONE twin (same name, gender, birth) -> PROBABLE_DUPLICATE
+  kMissing,    // left out of the last verification -> PHANTOM
+  kStuck,      // transferred out, never in -> OVERDUE_TRANSFER, PHANTOM
+  kLate,       // admission approved after 2 months -> LATE_ESTABLISHMENT
+  kNever,      // admission never approved -> OVERDUE_APPROVAL, LATE_...
+  kBadCheck,   // first admission attempt with a wrong check digit
 };
 
 struct ChildPlan {
   int64_t index = 0;
-  int cohort = 0;        // school year of admission
-  int64_t kg = 0;        // kindergarten of admission
+  int cohort = 0;  // school year of admission
+  int64_t kg = 0;  // kindergarten of admission
   int county = 0;
-  int64_t local = 0;     // index within (county, cohort)
+  int64_t local = 0;  // index within (county, cohort)
   IdKind kind = IdKind::kResident;
-  int64_t ordinal = 0;   // L or J ordinal within (county, cohort)
-  int64_t id_seq = 0;    // resident-ID sequence slot (kResident)
+  int64_t ordinal = 0;  // L or J ordinal within (county, cohort)
+  int64_t id_seq = 0;   // resident-ID sequence slot (kResident)
   bool female = false;
   absl::CivilDay birth;
   int primary_year = 0;  // year of the primary entry date (1 September)
@@ -129,7 +129,7 @@ class GenModel {
   ChildPlan Child(int64_t i) const;
 
   std::string Name(const ChildPlan& p, bool edited) const;
-  std::string IdNumber(const ChildPlan& p) const;  // "" for NONE
+  std::string IdNumber(const ChildPlan& p) const;      // "" for NONE
   std::string ConversionId(const ChildPlan& p) const;  // NONE children
   std::string FirstNumber(const ChildPlan& p) const;
   std::string NumberOn(const ChildPlan& p, absl::CivilDay day) const;

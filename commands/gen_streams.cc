@@ -45,18 +45,20 @@ void Generator::AddChildStreams() {
           date, emit);
     }
   };
-  cohort("admit", [](const ChildPlan& p) { return p.admit; },
-         [this](const ChildPlan& p, CivilDay day) {
-           if (p.plant == Plant::kBadCheck) {
-             Admit(Id("typo", p), p, p.kg, day, true);
-             Expect("INVALID_ID_NUMBER", false, p.plant, m_.FirstNumber(p),
-                    m_.KgCode(p.kg), Id("typo", p));
-           }
-           Admit(Id("adm", p), p, p.kg, day, false);
-           ++t_->by_id_type[IdTypeName(p.kind)];
-           PlantedAtAdmission(p);
-         });
-  add("twin-admit", 0, n, [](const ChildPlan& p) { return p.twin_admit; },
+  cohort(
+      "admit", [](const ChildPlan& p) { return p.admit; },
+      [this](const ChildPlan& p, CivilDay day) {
+        if (p.plant == Plant::kBadCheck) {
+          Admit(Id("typo", p), p, p.kg, day, true);
+          Expect("INVALID_ID_NUMBER", false, p.plant, m_.FirstNumber(p),
+                 m_.KgCode(p.kg), Id("typo", p));
+        }
+        Admit(Id("adm", p), p, p.kg, day, false);
+        ++t_->by_id_type[IdTypeName(p.kind)];
+        PlantedAtAdmission(p);
+      });
+  add(
+      "twin-admit", 0, n, [](const ChildPlan& p) { return p.twin_admit; },
       [this](const ChildPlan& p, CivilDay day) {
         int64_t kg = m_.NextKg(p.kg);
         Admit(Id("pd", p), p, kg, day, false);
@@ -66,31 +68,36 @@ void Generator::AddChildStreams() {
   ChildEmit approve = [this](const ChildPlan& p, CivilDay day) {
     Approve(Id("apv", p), p.county, day, Id("adm", p));
   };
-  cohort("approve",
-         [](const ChildPlan& p) { return If(p.plant != Plant::kLate, p.approve); },
-         approve);
-  cohort("late-approve",
-         [](const ChildPlan& p) { return If(p.plant == Plant::kLate, p.approve); },
-         approve);
-  add("twin-approve", 0, n, [](const ChildPlan& p) { return p.twin_approve; },
+  cohort(
+      "approve",
+      [](const ChildPlan& p) { return If(p.plant != Plant::kLate, p.approve); },
+      approve);
+  cohort(
+      "late-approve",
+      [](const ChildPlan& p) { return If(p.plant == Plant::kLate, p.approve); },
+      approve);
+  add(
+      "twin-approve", 0, n, [](const ChildPlan& p) { return p.twin_approve; },
       [this](const ChildPlan& p, CivilDay day) {
         Approve(Id("pda", p), p.county, day, Id("pd", p));
       });
-  cohort("convert", [](const ChildPlan& p) { return p.convert; },
-         [this](const ChildPlan& p, CivilDay day) {
-           OnStudent(Id("cnv", p), m_.Registrar(p.kg), day, "convertNumber",
-                     m_.FirstNumber(p),
-                     absl::StrCat(",\"idType\":\"RESIDENT_ID\",\"idNumber\":",
-                                  Q(m_.ConversionId(p))));
-         });
+  cohort(
+      "convert", [](const ChildPlan& p) { return p.convert; },
+      [this](const ChildPlan& p, CivilDay day) {
+        OnStudent(Id("cnv", p), m_.Registrar(p.kg), day, "convertNumber",
+                  m_.FirstNumber(p),
+                  absl::StrCat(",\"idType\":\"RESIDENT_ID\",\"idNumber\":",
+                               Q(m_.ConversionId(p))));
+      });
 }
 
 void Generator::AddYearStreams(int z) {
   const int64_t n = m_.children();
   const int last = m_.years() - 1;
   auto add = [&](std::string name, ChildDate date, ChildEmit emit) {
-    streams_.push_back(std::make_unique<ChildStream>(
-        absl::StrCat(name, "-", z), m_, 0, n, std::move(date), std::move(emit)));
+    streams_.push_back(std::make_unique<ChildStream>(absl::StrCat(name, "-", z),
+                                                     m_, 0, n, std::move(date),
+                                                     std::move(emit)));
   };
   auto moving = [z, last](const ChildPlan& p) {
     return (p.cls == ChildClass::kTransfer && p.class_year == z) ||
@@ -99,62 +106,80 @@ void Generator::AddYearStreams(int z) {
   auto in_class = [z](const ChildPlan& p, ChildClass cls) {
     return p.cls == cls && p.class_year == z;
   };
-  add("transfer-out",
+  add(
+      "transfer-out",
       [moving](const ChildPlan& p) { return If(moving(p), p.transfer_out); },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("tro", p), m_.Registrar(p.kg), day, "transferOut",
                   m_.NumberOn(p, day),
-                  absl::StrCat(",\"toKindergarten\":", Q(m_.KgCode(m_.NextKg(p.kg)))));
+                  absl::StrCat(",\"toKindergarten\":",
+                               Q(m_.KgCode(m_.NextKg(p.kg)))));
         if (p.plant == Plant::kStuck) PlantedStuck(p);
       });
-  add("transfer-approve",
-      [moving](const ChildPlan& p) { return If(moving(p), p.transfer_approve); },
+  add(
+      "transfer-approve",
+      [moving](const ChildPlan& p) {
+        return If(moving(p), p.transfer_approve);
+      },
       [this](const ChildPlan& p, CivilDay day) {
         Approve(Id("tra", p), p.county, day, Id("tro", p));
       });
-  add("transfer-in",
+  add(
+      "transfer-in",
       [moving](const ChildPlan& p) { return If(moving(p), p.transfer_in); },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("tri", p), m_.Registrar(m_.NextKg(p.kg)), day,
                   "transferIn", m_.NumberOn(p, day), "");
       });
-  add("edit",
-      [in_class](const ChildPlan& p) { return If(in_class(p, ChildClass::kEdit), p.edit); },
+  add(
+      "edit",
+      [in_class](const ChildPlan& p) {
+        return If(in_class(p, ChildClass::kEdit), p.edit);
+      },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("edt", p), m_.Registrar(p.kg), day, "editKeyInfo",
                   m_.NumberOn(p, day),
                   absl::StrCat(",\"child\":", ChildJson(p, true, false),
                                ",\"evidence\":\"户口簿姓名更正\""));
       });
-  add("edit-approve",
+  add(
+      "edit-approve",
       [in_class](const ChildPlan& p) {
         return If(in_class(p, ChildClass::kEdit), p.edit_approve);
       },
       [this](const ChildPlan& p, CivilDay day) {
         Approve(Id("eda", p), p.county, day, Id("edt", p));
       });
-  add("defer",
-      [in_class](const ChildPlan& p) { return If(in_class(p, ChildClass::kDefer), p.defer); },
+  add(
+      "defer",
+      [in_class](const ChildPlan& p) {
+        return If(in_class(p, ChildClass::kDefer), p.defer);
+      },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("dfr", p), m_.Registrar(p.kg), day, "defer",
                   m_.NumberOn(p, day),
                   absl::StrCat(",\"untilDate\":", Q(FormatDate(p.defer_until)),
                                ",\"evidence\":\"医院发育评估证明\""));
       });
-  add("defer-approve",
+  add(
+      "defer-approve",
       [in_class](const ChildPlan& p) {
         return If(in_class(p, ChildClass::kDefer), p.defer_approve);
       },
       [this](const ChildPlan& p, CivilDay day) {
         Approve(Id("dfa", p), p.county, day, Id("dfr", p));
       });
-  add("leave",
-      [in_class](const ChildPlan& p) { return If(in_class(p, ChildClass::kLeave), p.leave); },
+  add(
+      "leave",
+      [in_class](const ChildPlan& p) {
+        return If(in_class(p, ChildClass::kLeave), p.leave);
+      },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("lve", p), m_.Registrar(p.kg), day, "leave",
                   m_.NumberOn(p, day), ",\"reason\":\"随父母迁居\"");
       });
-  add("duplicate",
+  add(
+      "duplicate",
       [z](const ChildPlan& p) { return If(p.cohort == z, p.duplicate); },
       [this](const ChildPlan& p, CivilDay day) {
         int64_t kg = m_.NextKg(p.kg);
@@ -163,9 +188,11 @@ void Generator::AddYearStreams(int z) {
                m_.KgCode(kg), Id("dup", p));
       });
   const int graduation_year = m_.start_year() + z + 1;
-  add("graduate",
+  add(
+      "graduate",
       [graduation_year](const ChildPlan& p) {
-        return If(p.graduate && p.graduate->year() == graduation_year, p.graduate);
+        return If(p.graduate && p.graduate->year() == graduation_year,
+                  p.graduate);
       },
       [this](const ChildPlan& p, CivilDay day) {
         bool moved = p.transfer_in && *p.transfer_in <= day;
@@ -176,17 +203,22 @@ void Generator::AddYearStreams(int z) {
 
 void Generator::AddVerification(int z, bool spring) {
   const YearWindows& w = m_.Year(z);
-  const std::vector<CivilDay>* days = spring ? &w.spring_verify : &w.autumn_verify;
+  const std::vector<CivilDay>* days =
+      spring ? &w.spring_verify : &w.autumn_verify;
   const int64_t kgs = m_.kindergartens();
-  std::string name = absl::StrCat(spring ? "verify-spring-" : "verify-autumn-", z);
+  std::string name =
+      absl::StrCat(spring ? "verify-spring-" : "verify-autumn-", z);
   streams_.push_back(std::make_unique<IndexStream>(
       name, 0, kgs,
       [days, kgs](int64_t k) {
-        size_t at = static_cast<size_t>(
-            static_cast<__int128>(k) * static_cast<__int128>(days->size()) / kgs);
+        size_t at =
+            static_cast<size_t>(static_cast<__int128>(k) *
+                                static_cast<__int128>(days->size()) / kgs);
         return (*days)[std::min(at, days->size() - 1)];
       },
-      [this, z, spring](int64_t k, CivilDay day) { Verify(z, spring, k, day, false); }));
+      [this, z, spring](int64_t k, CivilDay day) {
+        Verify(z, spring, k, day, false);
+      }));
   CivilDay spot = spring ? w.spring_spot : w.autumn_spot;
   const int64_t per_county = m_.kgs_per_county();
   streams_.push_back(std::make_unique<IndexStream>(
@@ -229,11 +261,13 @@ void Generator::Verify(int z, bool spring, int64_t k, CivilDay day, bool spot) {
   }
   std::string term = spring ? absl::StrCat(m_.start_year() + z + 1, "-spring")
                             : absl::StrCat(m_.start_year() + z, "-autumn");
-  std::string id = absl::StrCat(spot ? "vsp-" : "ver-", term, "-", m_.KgCode(k));
+  std::string id =
+      absl::StrCat(spot ? "vsp-" : "ver-", term, "-", m_.KgCode(k));
   std::string actor = spot ? m_.Approver(m_.CountyOfKg(k)) : m_.Registrar(k);
-  std::string list = present.empty()
-                         ? ""
-                         : absl::StrCat("\"", absl::StrJoin(present, "\",\""), "\"");
+  std::string list =
+      present.empty()
+          ? ""
+          : absl::StrCat("\"", absl::StrJoin(present, "\",\""), "\"");
   Request(id, actor, day, "verify",
           absl::StrCat("\"kindergarten\":", Q(m_.KgCode(k)), ",\"term\":",
                        Q(term), ",\"presentStudentNos\":[", list, "]"));

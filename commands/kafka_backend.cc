@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -19,9 +20,12 @@
 #include "commands/output/output.h"
 #include "commands/reads.h"
 #include "commands/rebuild.h"
+#include "commands/signing.h"
 #include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/log/hash_chain.h"
+#include "ledger/processor/ledger_state.h"
+#include "ledger/rules/signed_batch.h"
 #include "ledger/service/kafka_requests.h"
 
 namespace xueji {
@@ -42,7 +46,8 @@ constexpr size_t kKafkaBatch = 8192;
 std::chrono::milliseconds KafkaTimeout() {
   const char* env = std::getenv("LEDGER_KAFKA_TIMEOUT");
   absl::Duration d;
-  if (env != nullptr && absl::ParseDuration(env, &d) && d > absl::ZeroDuration()) {
+  if (env != nullptr && absl::ParseDuration(env, &d) &&
+      d > absl::ZeroDuration()) {
     return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
   }
   return std::chrono::milliseconds(30000);
@@ -50,20 +55,71 @@ std::chrono::milliseconds KafkaTimeout() {
 
 namespace {
 
+// What a command says of the cluster's ledger.
+std::string KafkaWhere(const KafkaConnection& kafka) {
+  return absl::StrCat("the Kafka ledger ", kafka.topic_prefix, " on ",
+                      kafka.bootstrap_servers);
+}
+
+// Admits the cluster's ledger (session.h: AdmitLedger).
+absl::Status AdmitKafkaLedger(const KafkaConnection& kafka) {
+  auto mode = KafkaLedgerMode(kafka, KafkaTimeout());
+  if (!mode.ok()) return mode.status();
+  return AdmitLedger(KafkaWhere(kafka), *mode);
+}
+
+// A signed batch holds at most this many requests or bytes of them, so that
+// its record stays well below Kafka's default message.max.bytes (1 MB).
+constexpr size_t kSignedBatchRequests = 512;
+constexpr size_t kSignedBatchBytes = 256 << 10;
+
 template <typename Msg>
 int RunKafkaJsonl(
-    const KafkaConnection& kafka, LineReader& input, const char* what,
-    JsonlPipeline<Msg> pipeline,
+    const GlobalOptions& g, const KafkaConnection& kafka, LineReader& input,
+    const char* what, JsonlPipeline<Msg> pipeline,
     const std::function<std::pair<std::string, RequestRecord>(const Msg&)>&
         to_record) {
+  auto signer = BatchSigner::FromOptions(g);
+  if (!signer.ok()) return Fail(signer.status());
+  if (absl::Status s = AdmitKafkaLedger(kafka); !s.ok()) return Fail(s);
   auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
   if (!client.ok()) return Fail(client.status());
   Progress progress(what);
-  pipeline.submit = [&](const std::vector<Msg>& batch) {
+  pipeline.submit = [&](const std::vector<Msg>& batch)
+      -> absl::StatusOr<std::vector<xueji::v1::Result>> {
     std::vector<std::pair<std::string, RequestRecord>> records;
-    records.reserve(batch.size());
-    for (const Msg& m : batch) records.push_back(to_record(m));
-    return (*client)->Submit(records);
+    if (!signer->has_key()) {
+      records.reserve(batch.size());
+      for (const Msg& m : batch) records.push_back(to_record(m));
+      return (*client)->Submit(records);
+    }
+    // Signed: one record per signed batch; the key never leaves here.
+    std::vector<int> answers;
+    std::vector<Msg> chunk;
+    size_t bytes = 0;
+    auto seal = [&]() -> absl::Status {
+      if (chunk.empty()) return absl::OkStatus();
+      auto signed_batch = signer->Sign(chunk);
+      if (!signed_batch.ok()) return signed_batch.status();
+      RequestRecord record;
+      *record.mutable_signed_batch() = *std::move(signed_batch);
+      records.emplace_back(
+          absl::StrCat("batch:", BatchId(record.signed_batch().body())),
+          std::move(record));
+      answers.push_back(static_cast<int>(chunk.size()));
+      chunk.clear();
+      bytes = 0;
+      return absl::OkStatus();
+    };
+    for (const Msg& m : batch) {
+      chunk.push_back(m);
+      bytes += m.ByteSizeLong();
+      if (chunk.size() >= kSignedBatchRequests || bytes >= kSignedBatchBytes) {
+        if (absl::Status s = seal(); !s.ok()) return s;
+      }
+    }
+    if (absl::Status s = seal(); !s.ok()) return s;
+    return (*client)->Submit(records, answers);
   };
   BatchOutcome outcome =
       RunJsonl(input, std::cout, progress, pipeline, kKafkaBatch);
@@ -72,12 +128,13 @@ int RunKafkaJsonl(
   return outcome.rejected > 0 ? kExitRejected : kExitOk;
 }
 
-int KafkaSubmit(const KafkaConnection& kafka, const SubmitRequest& request) {
+int KafkaSubmit(const GlobalOptions& g, const KafkaConnection& kafka,
+                const SubmitRequest& request) {
   auto input = OpenRequestInput(request.path, request.csv, request.encoding);
   if (!input.ok()) return Fail(input.status());
   JsonlPipeline<Request> pipeline;
   ConfigureRequestPipeline(*input, &pipeline);
-  return RunKafkaJsonl<Request>(kafka, *input->reader, "submit: requests",
+  return RunKafkaJsonl<Request>(g, kafka, *input->reader, "submit: requests",
                                 pipeline, [](const Request& r) {
                                   RequestRecord record;
                                   *record.mutable_request() = r;
@@ -86,13 +143,14 @@ int KafkaSubmit(const KafkaConnection& kafka, const SubmitRequest& request) {
                                 });
 }
 
-int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
+int KafkaRegistryLoad(const GlobalOptions& g, const KafkaConnection& kafka,
+                      const std::string& path) {
   auto input = LineReader::Open(path);
   if (!input.ok()) return Fail(input.status());
   JsonlPipeline<RegistryLine> pipeline;
   pipeline.validate = ValidateRegistryLine;
   return RunKafkaJsonl<RegistryLine>(
-      kafka, **input, "registry load: lines", pipeline,
+      g, kafka, **input, "registry load: lines", pipeline,
       [](const RegistryLine& line) {
         RequestRecord record;
         *record.mutable_registry_line() = line;
@@ -100,11 +158,31 @@ int KafkaRegistryLoad(const KafkaConnection& kafka, const std::string& path) {
       });
 }
 
+int KafkaInit(const KafkaConnection& kafka, const xueji::v1::InitLedger& init) {
+  auto client = KafkaRequestClient::Open(kafka, KafkaTimeout());
+  if (!client.ok()) return Fail(client.status());
+  RequestRecord record;
+  *record.mutable_init() = init;
+  auto results = (*client)->Submit({{kInitRequestId, std::move(record)}});
+  if (!results.ok()) return Fail(results.status());
+  const xueji::v1::Result& result = results->front();
+  if (result.status() != xueji::v1::APPLIED) {
+    return Fail(absl::FailedPreconditionError(
+        absl::StrCat(KafkaWhere(kafka), " is ", result.message())));
+  }
+  if (absl::Status s = AdmitLedger(KafkaWhere(kafka), init.mode()); !s.ok()) {
+    return Fail(s);
+  }
+  std::cout << KafkaWhere(kafka) << ": " << result.message() << "\n";
+  return kExitOk;
+}
+
 // `status` (a read, commands/reads.h): the answer from the results topic;
 // who submitted it and what it concerns from the projector's store of
 // --views DIR, beside which the read is recorded.
 int KafkaStatus(const GlobalOptions& g, const KafkaConnection& kafka,
                 const std::string& request_id) {
+  if (absl::Status s = AdmitKafkaLedger(kafka); !s.ok()) return Fail(s);
   if (g.views_dir.empty()) {
     return Fail(absl::InvalidArgumentError(
         "in Kafka mode status is a read like the others: it needs a "
@@ -137,6 +215,12 @@ int KafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
   }
   auto log = OpenKafkaLog(KafkaLogOptionsFor(kafka));
   if (!log.ok()) return Fail(log.status());
+  if (auto mode = LedgerModeOfLog(**log); !mode.ok()) {
+    return Fail(mode.status());
+  } else if (absl::Status st = AdmitLedger(KafkaWhere(kafka), *mode);
+             !st.ok()) {
+    return Fail(st);
+  }
   std::optional<std::string> before;
   if (fs::exists(g.views_dir)) {
     auto d = DigestOfStore(g.views_dir);
@@ -169,6 +253,10 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
   // The processor may append while verify walks: check what lay below the
   // heads when the walk started.
   verify_options.stop_at_heads = true;
+  SignatureAudit audit;
+  verify_options.visit = [&audit](const StoredEvent& stored) {
+    audit.Add(stored.event);
+  };
   auto report = VerifyLog(**log, verify_options);
   if (!report.ok()) return Fail(report.status());
   xueji::v1::VerifyReport out = VerifyReportOf(*report, report->heads);
@@ -178,11 +266,30 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
     digest_read = CheckDigestFile(**log, *report, request.digest_file,
                                   out.mutable_digest());
   }
+  std::ostringstream printed;  // PrintVerifyReport prints the findings
+  auto signatures = ReportSignatures(audit, **log, printed);
+  if (!signatures.ok()) return Fail(signatures.status());
+  auto* check = out.mutable_signatures();
+  check->set_batches_checked(audit.batches_checked());
+  check->set_signed_events(audit.signed_events());
+  for (const std::string& problem : *signatures) check->add_problems(problem);
   if (!out.intact()) {
     PrintVerifyReport(out, g.json);
     std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
               << " place(s): the log was altered\n";
     return kExitStorage;
+  }
+  if (!signatures->empty()) {
+    PrintVerifyReport(out, g.json);
+    std::cerr << "ledger: " << signatures->size()
+              << " signature problem(s); the first: " << signatures->front()
+              << "\n";
+    return kExitStorage;
+  }
+  if (absl::Status st = AdmitLedger(KafkaWhere(kafka), audit.mode());
+      !st.ok()) {
+    PrintVerifyReport(out, g.json);
+    return Fail(st);
   }
   if (!digest_read.ok()) {
     PrintVerifyReport(out, g.json);
@@ -223,11 +330,14 @@ class KafkaBackend : public Backend {
   KafkaBackend(const GlobalOptions& g, KafkaConnection kafka)
       : g_(g), kafka_(std::move(kafka)) {}
 
+  int Init(const xueji::v1::InitLedger& init) override {
+    return KafkaInit(kafka_, init);
+  }
   int Submit(const SubmitRequest& request) override {
-    return KafkaSubmit(kafka_, request);
+    return KafkaSubmit(g_, kafka_, request);
   }
   int LoadRegistry(const std::string& path) override {
-    return KafkaRegistryLoad(kafka_, path);
+    return KafkaRegistryLoad(g_, kafka_, path);
   }
   int Status(const std::string& request_id) override {
     return KafkaStatus(g_, kafka_, request_id);

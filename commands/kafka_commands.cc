@@ -70,6 +70,8 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
     auto now = LedgerNow();
     return now.ok() ? *now : absl::Now();
   };
+  // A production ledger's clock is the system's (LEDGER_NOW is ignored).
+  options.production_clock = [] { return absl::Now(); };
   options.group_id = group;
   options.transactions = transactions;
   options.batch_size = static_cast<size_t>(batch);

@@ -137,9 +137,9 @@ void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "projector",
       "Kafka mode: keep the views store of --views DIR up to date with the "
       "events topic (a full replica; its own consumer group).");
-  projector->add_option(
-      "--group", flags->group,
-      "consumer group id (default: PREFIX.projector.HOSTNAME; one per replica)");
+  projector->add_option("--group", flags->group,
+                        "consumer group id (default: "
+                        "PREFIX.projector.HOSTNAME; one per replica)");
   projector->add_flag("--until-caught-up", flags->until_caught_up,
                       "exit once the views reach the topic's end as of start");
   projector->add_option(

@@ -32,7 +32,7 @@ namespace {
 using xueji::v1::RecordState;
 
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
-  auto now = LedgerNow();
+  auto now = CommandNow();
   if (!now.ok()) return now.status();
   return BeijingDay(*now);
 }
@@ -270,17 +270,30 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
     std::cout << ToJsonPretty(history) << "\n";
     return kExitOk;
   }
-  Table t({"#", Tr("recorded at"), Tr("date"), Tr("event"), Tr("actor"),
-           Tr("request"), Tr("what")});
+  // Who signed with which key: a column when any event was signed.
+  const bool any_signed =
+      std::any_of(shown.begin(), shown.end(),
+                  [](const auto* e) { return !e->event.key_id().empty(); });
+  std::vector<std::string> header = {
+      "#",         Tr("recorded at"), Tr("date"), Tr("event"),
+      Tr("actor"), Tr("request"),     Tr("what")};
+  if (any_signed) header.insert(header.begin() + 5, Tr("signed with"));
+  Table t(header);
   for (const auto* e : shown) {
     const auto& ev = e->event;
-    t.Add({absl::StrCat(ev.partition(), "/", ev.offset()), ev.recorded_at(),
-           ev.business_date(), EventType(ev), ActorText(ev.actor()),
-           ev.request_id(),
-           ev.late_reason().empty()
-               ? EventSummary(ev)
-               : absl::StrCat(EventSummary(ev),
-                              " [entered late: ", ev.late_reason(), "]")});
+    std::vector<std::string> row = {
+        absl::StrCat(ev.partition(), "/", ev.offset()),
+        ev.recorded_at(),
+        ev.business_date(),
+        EventType(ev),
+        ActorText(ev.actor()),
+        ev.request_id(),
+        ev.late_reason().empty()
+            ? EventSummary(ev)
+            : absl::StrCat(EventSummary(ev),
+                           " [entered late: ", ev.late_reason(), "]")};
+    if (any_signed) row.insert(row.begin() + 5, SignerText(ev));
+    t.Add(row);
   }
   t.Print(std::cout);
   if (as_of.has_value()) {

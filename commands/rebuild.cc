@@ -125,6 +125,15 @@ void PrintVerifyReport(const xueji::v1::VerifyReport& report, bool json) {
     std::cout << "BREAK at partition " << b.partition() << " offset "
               << b.offset() << ": " << b.problem() << "\n";
   }
+  if (report.has_signatures()) {
+    const auto& s = report.signatures();
+    for (const std::string& problem : s.problems()) {
+      std::cout << "SIGNATURE at " << problem << "\n";
+    }
+    std::cout << s.batches_checked() << " signed batches checked ("
+              << s.signed_events() << " signed events)\n";
+    if (s.problems().empty()) std::cout << "signatures intact\n";
+  }
   if (report.has_digest()) {
     const auto& d = report.digest();
     std::cout << "digest " << d.file() << ", taken at " << d.taken_at()

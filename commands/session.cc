@@ -64,6 +64,43 @@ void Note(const std::string& text) {
 
 void WatchForDamage(const std::string& data_dir) { WatchedDir() = data_dir; }
 
+namespace {
+xueji::v1::LedgerMode& AdmittedMode() {
+  static xueji::v1::LedgerMode mode = xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  return mode;
+}
+}  // namespace
+
+absl::Status NotInitialised(const std::string& where) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      where,
+      " is not an initialised ledger: run `ledger init --root-key FILE` "
+      "(production) or `ledger init --dev`"));
+}
+
+absl::Status AdmitLedger(const std::string& where, xueji::v1::LedgerMode mode) {
+  if (mode != xueji::v1::PRODUCTION && mode != xueji::v1::DEVELOPMENT) {
+    return NotInitialised(where);
+  }
+  if (AdmittedMode() == mode) return absl::OkStatus();  // said once
+  AdmittedMode() = mode;
+  const char* ledger_now = std::getenv("LEDGER_NOW");
+  if (mode == xueji::v1::DEVELOPMENT) {
+    std::cerr << "ledger: DEVELOPMENT ledger " << where
+              << ": unsigned requests are taken at their actor and LEDGER_NOW "
+                 "sets the clock; not for real records\n";
+  } else if (ledger_now != nullptr && *ledger_now) {
+    std::cerr << "ledger: LEDGER_NOW is ignored: " << where
+              << " is a production ledger, whose clock is the system's\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> CommandNow() {
+  if (AdmittedMode() == xueji::v1::PRODUCTION) return absl::Now();
+  return LedgerNow();
+}
+
 absl::Status RefuseDamaged(const DataDir& dir, const std::string& mark) {
   std::string found = mark;
   while (!found.empty() && found.back() == '\n') found.pop_back();
@@ -135,12 +172,21 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::Open(
   return session;
 }
 
+absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenForInit(
+    const GlobalOptions& options) {
+  return Open(options, LockTimeout(), Purpose::kInit);
+}
+
 absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
     const GlobalOptions& options, absl::Duration lock_timeout,
     Purpose purpose) {
   if (auto now = LedgerNow(); !now.ok()) return now.status();
   std::unique_ptr<WriteSession> s(new WriteSession());
   DataDir dir{options.data_dir};
+  if (purpose != Purpose::kInit && !std::filesystem::exists(dir.log()) &&
+      !StoreExists(dir.state()) && !StoreExists(dir.views())) {
+    return NotInitialised(dir.root);  // and nothing created
+  }
   auto lock = WriterLock::Acquire(dir, lock_timeout);
   if (!lock.ok()) return lock.status();
   s->lock_ = *std::move(lock);
@@ -188,10 +234,17 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
   Note(s->log_->recovery_note());
   s->checked_log_ = ChainChecked(*s->log_);
   // (A failure here may be the log's or the state's: the message names it.)
-  auto processor = RequestProcessor::Open(
-      s->checked_log_.get(), s->state_kv_.get(), &ClockNow);
+  auto processor = RequestProcessor::Open(s->checked_log_.get(),
+                                          s->state_kv_.get(), &ClockNow);
   if (!processor.ok()) return processor.status();
   s->processor_ = *std::move(processor);
+  // A production ledger's clock is the system's, whatever LEDGER_NOW says.
+  s->processor_->set_production_clock([] { return absl::Now(); });
+  if (purpose != Purpose::kInit) {
+    auto mode = s->processor_->Mode();
+    if (!mode.ok()) return mode.status();
+    if (absl::Status st = AdmitLedger(dir.root, *mode); !st.ok()) return st;
+  }
   if (purpose == Purpose::kRead) {
     auto until = s->views_->Until();
     if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());
@@ -234,6 +287,19 @@ absl::StatusOr<KafkaConnection> KafkaFrom(const GlobalOptions& options) {
   return kafka;
 }
 
+namespace {
+
+// The ledger the views were projected from (their L row).
+absl::Status AdmitViews(const Views& views, const std::string& where) {
+  auto ledger = views.Ledger();
+  if (!ledger.ok()) return ledger.status();
+  return AdmitLedger(where, ledger->has_value()
+                                ? (*ledger)->mode()
+                                : xueji::v1::LEDGER_MODE_UNSPECIFIED);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     const GlobalOptions& options) {
   if (!options.views_dir.empty()) {
@@ -247,15 +313,17 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
     ViewsOptions secondary;
     secondary.secondary = true;
     secondary.create_if_missing = false;
-    return Views::Open(options.views_dir, secondary);
+    auto views = Views::Open(options.views_dir, secondary);
+    if (!views.ok()) return views.status();
+    if (absl::Status st = AdmitViews(**views, options.views_dir); !st.ok()) {
+      return st;
+    }
+    return views;
   }
   DataDir dir{options.data_dir};
   if (!std::filesystem::exists(dir.log()) && !StoreExists(dir.state()) &&
       !StoreExists(dir.views())) {
-    return absl::NotFoundError(
-        absl::StrCat("no ledger at ", dir.root,
-                     " (use --data DIR or $LEDGER_DATA; `ledger registry load` "
-                     "creates one)"));
+    return NotInitialised(dir.root);
   }
   // Catch the views up if nobody is writing; otherwise read what is there.
   {
@@ -297,6 +365,7 @@ absl::StatusOr<std::unique_ptr<Views>> OpenViewsForQuery(
   }
   // Blocks read from here come from files this process holds open.
   WatchForDamage(dir.root);
+  if (absl::Status st = AdmitViews(**views, dir.root); !st.ok()) return st;
   auto until = (*views)->Until();
   if (!until.ok()) return ProjectionDamaged(until.status(), dir.views());
   if (until->has_value()) {

@@ -37,11 +37,12 @@ class Backend;  // commands/backend.h
 struct GlobalOptions {
   std::string data_dir;     // --data, else $LEDGER_DATA, else ./ledger-data
   std::string as_operator;  // --as: limit reads to this operator's region
-  // --key KEYFILE, else $LEDGER_KEY: the operator's Ed25519 private key (signs
-  // digests; names the reader of a query).
+  // --key KEYFILE, else $LEDGER_KEY: the operator's Ed25519 private key;
+  // submit and registry load sign every batch with it, digest is signed with
+  // it, and it names the reader of a query (issue 9).
   std::string key_file;
-  bool json = false;        // --json where the subcommand has it
-  bool csv = false;         // --csv where the subcommand has it
+  bool json = false;  // --json where the subcommand has it
+  bool csv = false;   // --csv where the subcommand has it
   // Kafka mode (issue 3): --kafka BOOTSTRAP, else $LEDGER_KAFKA, else
   // bootstrap.servers of the --kafka-config file ($LEDGER_KAFKA_CONFIG).
   std::string kafka_bootstrap;
@@ -75,6 +76,19 @@ void WatchForDamage(const std::string& data_dir);
 // and what to do. Not marked again by Fail().
 absl::Status RefuseDamaged(const DataDir& dir, const std::string& mark);
 
+// The ledger's mode as a command finds it (docs/accountability.md, "Ledger
+// modes"). AdmitLedger records it for this process and says so once on
+// stderr: a development ledger announces itself; on a production ledger a
+// set LEDGER_NOW is ignored, with a warning. FailedPrecondition (exit 2)
+// "WHERE is not an initialised ledger: run `ledger init ...`" when `mode`
+// is LEDGER_MODE_UNSPECIFIED.
+absl::Status AdmitLedger(const std::string& where, xueji::v1::LedgerMode mode);
+absl::Status NotInitialised(const std::string& where);
+// The ledger clock for this command: the system clock once AdmitLedger saw
+// a production ledger; else LEDGER_NOW when set (InvalidArgument if it is
+// not a time), else the system clock.
+absl::StatusOr<absl::Time> CommandNow();
+
 // Progress on stderr for long work: at most one line every 2 seconds.
 class Progress {
  public:
@@ -90,19 +104,23 @@ class Progress {
 
 // A data directory opened for writing.
 //
-// Open checks the directory before anything is decided (docs/design.md,
-// "Integrity"): no damage mark; a log present wherever a projection is; the
-// log, the state and the views open cleanly (strict WAL recovery); the log is
-// not behind what the state or the views have seen. Any of these failing is
-// DataLoss and the directory is marked damaged. It then removes a rebuild
-// left by an interrupted `ledger replay`, catches the state and (unless they
-// are as of a `replay --until` and the session only reads) the views up,
-// reading the log through ChainChecked: an altered event is never applied.
+// Open refuses a directory that is not an initialised ledger (nothing there,
+// or no LedgerInitialized in the log) without creating anything, and admits
+// the ledger (AdmitLedger). It checks the directory before anything is decided
+// (docs/design.md, "Integrity"): no damage mark; a log present wherever a
+// projection is; the log, the state and the views open cleanly (strict WAL
+// recovery); the log is not behind what the state or the views have seen. Any
+// of these failing is DataLoss and the directory is marked damaged. It then
+// removes a rebuild left by an interrupted `ledger replay`, catches the state
+// and (unless they are as of a `replay --until` and the session only reads) the
+// views up, reading the log through ChainChecked: an altered event is never
+// applied.
 class WriteSession {
  public:
   enum class Purpose {
     kWrite,  // submit, registry load: the views are brought up to date
     kRead,   // a query's catch-up: views as of `replay --until` stay so
+    kInit,   // `ledger init`: the one that may create a ledger
   };
   // Waits for the lock up to $LEDGER_LOCK_TIMEOUT (default 10s).
   static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
@@ -110,6 +128,9 @@ class WriteSession {
   static absl::StatusOr<std::unique_ptr<WriteSession>> Open(
       const GlobalOptions& options, absl::Duration lock_timeout,
       Purpose purpose = Purpose::kWrite);
+  // `ledger init`'s session: creates the data directory if need be.
+  static absl::StatusOr<std::unique_ptr<WriteSession>> OpenForInit(
+      const GlobalOptions& options);
   ~WriteSession();
   RequestProcessor& processor() { return *processor_; }
   // The log as the processor and the views read it (chain-checked).

@@ -45,7 +45,8 @@ class Evaluator {
         out_.push_back(std::move(a));
       }
     }
-    if (rules_.Want(Anomaly::DORMANT_ACCOUNT)) RETURN_IF_ERROR(CheckOperators());
+    if (rules_.Want(Anomaly::DORMANT_ACCOUNT))
+      RETURN_IF_ERROR(CheckOperators());
     if (rules_.Want(Anomaly::LATE_ENTRY)) RETURN_IF_ERROR(CheckLateEntries());
     return std::move(out_);
   }
@@ -79,10 +80,11 @@ class Evaluator {
   absl::StatusOr<std::vector<std::string>> SubjectsInRegion() const {
     std::vector<std::string> subjects;
     auto collect = [&](const std::string& prefix) {
-      return kv_.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
-        subjects.emplace_back(key.substr(prefix.size()));
-        return true;
-      });
+      return kv_.ScanPrefix(prefix,
+                            [&](std::string_view key, std::string_view) {
+                              subjects.emplace_back(key.substr(prefix.size()));
+                              return true;
+                            });
     };
     if (Everything()) {
       RETURN_IF_ERROR(collect("R"));
@@ -116,18 +118,19 @@ class Evaluator {
     if (rules_.Want(Anomaly::PHANTOM)) {
       ASSIGN_OR_RETURN(facts.verification, Verification(r.kindergarten()));
     }
-    std::string id_key = IdentityKey(r.child().id_type(), r.child().id_number());
+    std::string id_key =
+        IdentityKey(r.child().id_type(), r.child().id_number());
     if (rules_.Want(Anomaly::DUPLICATE) && !id_key.empty()) {
-      ASSIGN_OR_RETURN(facts.same_document,
-                       OtherLive(views_internal::IdentityPrefix(id_key),
-                                 subject));
+      ASSIGN_OR_RETURN(
+          facts.same_document,
+          OtherLive(views_internal::IdentityPrefix(id_key), subject));
     }
     if (rules_.Want(Anomaly::PROBABLE_DUPLICATE) && id_key.empty() &&
         !r.child().name().empty()) {
-      ASSIGN_OR_RETURN(
-          facts.same_person_probably,
-          OtherLive(views_internal::ProbablePrefix(ProbableIdentityKey(r.child())),
-                    subject));
+      ASSIGN_OR_RETURN(facts.same_person_probably,
+                       OtherLive(views_internal::ProbablePrefix(
+                                     ProbableIdentityKey(r.child())),
+                                 subject));
     }
     return std::optional<LiveRecordFacts>(std::move(facts));
   }
@@ -136,8 +139,8 @@ class Evaluator {
   absl::StatusOr<std::vector<std::string>> OtherLive(const std::string& prefix,
                                                      const std::string& self) {
     std::vector<std::string> subjects, numbers;
-    RETURN_IF_ERROR(kv_.ScanPrefix(
-        prefix, [&](std::string_view key, std::string_view) {
+    RETURN_IF_ERROR(
+        kv_.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
           std::string_view subject = key.substr(prefix.size());
           if (subject != self) subjects.emplace_back(subject);
           return true;
@@ -147,7 +150,8 @@ class Evaluator {
       ASSIGN_OR_RETURN(
           bool found,
           GetMessage(kv_, views_internal::RecordKey(subject), &other));
-      if (found && IsLive(other.status())) numbers.push_back(other.student_no());
+      if (found && IsLive(other.status()))
+        numbers.push_back(other.student_no());
     }
     return numbers;
   }
@@ -178,11 +182,11 @@ class Evaluator {
 
   absl::Status CheckOperators() {
     std::vector<std::string> ids;
-    RETURN_IF_ERROR(kv_.ScanPrefix("O", [&](std::string_view key,
-                                            std::string_view) {
-      ids.emplace_back(key.substr(1));
-      return true;
-    }));
+    RETURN_IF_ERROR(
+        kv_.ScanPrefix("O", [&](std::string_view key, std::string_view) {
+          ids.emplace_back(key.substr(1));
+          return true;
+        }));
     for (const std::string& id : ids) RETURN_IF_ERROR(CheckOperator(id));
     return absl::OkStatus();
   }
@@ -285,8 +289,9 @@ absl::StatusOr<xueji::v1::AnomalyReport> Views::Anomalies(
         a.kind(), a.county(), a.kindergarten(), a.student_no(), a.operator_(),
         a.since(), a.detail());
   };
-  std::sort(found->begin(), found->end(),
-            [&](const Anomaly& a, const Anomaly& b) { return key(a) < key(b); });
+  std::sort(
+      found->begin(), found->end(),
+      [&](const Anomaly& a, const Anomaly& b) { return key(a) < key(b); });
   xueji::v1::AnomalyReport report;
   report.set_as_of(FormatDate(query.as_of));
   report.set_region(query.region);

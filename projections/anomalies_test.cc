@@ -276,7 +276,9 @@ TEST_CASE("PROBABLE_DUPLICATE: no document, same name, gender and birth date") {
   CHECK(a->related(0) == "L2");
 }
 
-TEST_CASE("PHANTOM: unconfirmed at verification, closed kindergarten, lost transfer") {
+TEST_CASE(
+    "PHANTOM: unconfirmed at verification, closed kindergarten, lost "
+    "transfer") {
   Plant p;
   Clean c1(101), c2(103), c3(105), c4(107), c5(109), c6(111);
   p.Enroll(c1.no, "350502002", c1.child, "2025-09-01", "2025-09-03");
@@ -317,7 +319,8 @@ TEST_CASE("PHANTOM: unconfirmed at verification, closed kindergarten, lost trans
   CheckNoIdNumbers(r, {c1.id, c2.id, c3.id, c4.id, c5.id, c6.id});
 
   // Before the lost transfer's 20 working days ran out: not yet.
-  AnomalyReport early = p.Report("", Anomaly::PHANTOM, absl::CivilDay(2025, 11, 2));
+  AnomalyReport early =
+      p.Report("", Anomaly::PHANTOM, absl::CivilDay(2025, 11, 2));
   CHECK(Find(early, Anomaly::PHANTOM, c5.no) == nullptr);
 }
 
@@ -340,7 +343,8 @@ TEST_CASE("INVALID_IDENTITY: a stored document that fails validation") {
   CheckNoIdNumbers(r, {bad, other, good});
 }
 
-TEST_CASE("AGE_OUT_OF_RANGE: past primary entry without deferral, or too young") {
+TEST_CASE(
+    "AGE_OUT_OF_RANGE: past primary entry without deferral, or too young") {
   Plant p;
   Clean clean(101);
   p.Enroll(clean.no, "350502001", clean.child, "2025-09-01", "2025-09-03");
@@ -418,7 +422,8 @@ TEST_CASE("OVERDUE_TRANSFER: a side not done within transferWorkingDays") {
   CHECK(a->since() == "2025-11-17");  // 10 working days after 2025-11-03
 }
 
-TEST_CASE("LATE_ESTABLISHMENT: established, or still pending, past establishMonths") {
+TEST_CASE(
+    "LATE_ESTABLISHMENT: established, or still pending, past establishMonths") {
   Plant p;
   Clean clean(101), late(103), pending(105);
   p.Enroll(clean.no, "350502001", clean.child, "2025-09-01", "2025-09-03");
@@ -606,7 +611,8 @@ TEST_CASE("the anomalies use the log's policy in force on the as-of date",
   CHECK(a->since() == "2025-11-27");  // 2 working days after 25 November
 }
 
-TEST_CASE("the report is filtered by region and sorted by kind, county, kg, no") {
+TEST_CASE(
+    "the report is filtered by region and sorted by kind, county, kg, no") {
   Plant p;
   std::string a = ResidentId("350502", "20190301", 117);
   std::string b = ResidentId("350503", "20190301", 119);
@@ -622,10 +628,9 @@ TEST_CASE("the report is filtered by region and sorted by kind, county, kg, no")
     return std::make_tuple(static_cast<int>(x.kind()), x.county(),
                            x.kindergarten(), x.student_no());
   };
-  CHECK(std::is_sorted(all.anomalies().begin(), all.anomalies().end(),
-                       [&](const Anomaly& x, const Anomaly& y) {
-                         return key(x) < key(y);
-                       }));
+  CHECK(std::is_sorted(
+      all.anomalies().begin(), all.anomalies().end(),
+      [&](const Anomaly& x, const Anomaly& y) { return key(x) < key(y); }));
   AnomalyReport county = p.Report("350503");
   CHECK(county.region() == "350503");
   REQUIRE(county.anomalies_size() > 0);

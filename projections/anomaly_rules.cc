@@ -29,7 +29,9 @@ std::optional<absl::CivilDay> Day(std::string_view text) {
 class RecordRules {
  public:
   RecordRules(const LiveRecordFacts& facts, const AnomalyRules& rules)
-      : facts_(facts), r_(facts.record), rules_(rules),
+      : facts_(facts),
+        r_(facts.record),
+        rules_(rules),
         policy_(*facts.policy) {}
 
   std::vector<Anomaly> Run() {
@@ -131,8 +133,7 @@ class RecordRules {
     }
     Add(Anomaly::INVALID_IDENTITY, r_.requested_on(),
         absl::StrCat("identity fails validation (",
-                     Av(code ? ReasonName(*code) : "INVALID"), "): ",
-                     message));
+                     Av(code ? ReasonName(*code) : "INVALID"), "): ", message));
   }
 
   void CheckAge() {
@@ -271,12 +272,10 @@ std::optional<Anomaly> AccountAnomaly(const AccountFacts& facts,
   a.set_kindergarten(facts.kindergarten);
   a.set_county(facts.county);
   a.set_since(FormatDate(*deadline));
-  a.set_detail(absl::StrCat(xueji::v1::Role_Name(op.role()),
-                            " account last active ",
-                            facts.last_active.substr(0, 10),
-                            ", unused for more than ",
-                            facts.policy->seal_after_months,
-                            " months and not sealed"));
+  a.set_detail(
+      absl::StrCat(xueji::v1::Role_Name(op.role()), " account last active ",
+                   facts.last_active.substr(0, 10), ", unused for more than ",
+                   facts.policy->seal_after_months, " months and not sealed"));
   return a;
 }
 

@@ -26,7 +26,7 @@ namespace xueji {
 // When and under which rules the anomalies are judged.
 struct AnomalyRules {
   absl::CivilDay as_of;
-  const WorkingCalendar* calendar = nullptr;    // required
+  const WorkingCalendar* calendar = nullptr;     // required
   std::optional<xueji::v1::Anomaly::Kind> only;  // only this kind
   bool Want(xueji::v1::Anomaly::Kind kind) const {
     return !only.has_value() || *only == kind;
@@ -36,10 +36,10 @@ struct AnomalyRules {
 // What is known about one live record.
 struct LiveRecordFacts {
   xueji::v1::RecordState record;
-  std::string county;                // of its kindergarten ("" if unknown)
-  const Policy* policy = nullptr;    // in force for that county; required
-  std::string arrived_on;            // business date it became live there
-  std::string temp_assigned_on;      // business date of its L number
+  std::string county;              // of its kindergarten ("" if unknown)
+  const Policy* policy = nullptr;  // in force for that county; required
+  std::string arrived_on;          // business date it became live there
+  std::string temp_assigned_on;    // business date of its L number
   // Its kindergarten (nullptr if unknown) and that kindergarten's latest
   // verification on or before the as-of date (nullptr if none).
   const xueji::v1::KindergartenState* kindergarten = nullptr;
@@ -70,9 +70,9 @@ std::optional<PendingApproval> PendingApprovalOf(
 // What is known about one operator account.
 struct AccountFacts {
   xueji::v1::OperatorState account;
-  std::string last_active;   // its latest activity (YYYY-MM-DD)
-  std::string kindergarten;  // a registrar's kindergarten, else ""
-  std::string county;        // its county (or region, for other roles)
+  std::string last_active;         // its latest activity (YYYY-MM-DD)
+  std::string kindergarten;        // a registrar's kindergarten, else ""
+  std::string county;              // its county (or region, for other roles)
   const Policy* policy = nullptr;  // required
 };
 

@@ -107,7 +107,8 @@ TEST_CASE("a child past primary entry without a deferral is AGE_OUT_OF_RANGE") {
   CHECK(RecordAnomalies(facts, only_phantom).empty());
 }
 
-TEST_CASE("an unused account past sealAfterMonths is DORMANT, an officer never") {
+TEST_CASE(
+    "an unused account past sealAfterMonths is DORMANT, an officer never") {
   Policy policy;
   policy.seal_after_months = 6;
   AccountFacts facts;

@@ -19,7 +19,8 @@ absl::Status ApplyAudit(KvStore* kv, const StoredEvent& stored) {
   const std::string bytes =
       stored.bytes.empty() ? Serialize(event) : stored.bytes;
   kv->Put(HistoryKey(event.subject(), event.offset()), bytes);
-  const std::string position = PositionSuffix(event.partition(), event.offset());
+  const std::string position =
+      PositionSuffix(event.partition(), event.offset());
   if (!event.actor().operator_id().empty()) {
     kv->Put(OperatorIndexPrefix(event.actor().operator_id()) + position,
             event.subject());
@@ -70,15 +71,15 @@ absl::StatusOr<std::vector<StoredEvent>> Views::HistoryOfSubject(
     std::string_view subject) const {
   std::vector<StoredEvent> out;
   absl::Status parsed = absl::OkStatus();
-  absl::Status s = kv_->ScanPrefix(
-      views_internal::HistoryPrefix(subject),
-      [&](std::string_view, std::string_view value) {
-        StoredEvent stored;
-        parsed = ParseInto(std::string(value), &stored);
-        if (!parsed.ok()) return false;
-        out.push_back(std::move(stored));
-        return true;
-      });
+  absl::Status s =
+      kv_->ScanPrefix(views_internal::HistoryPrefix(subject),
+                      [&](std::string_view, std::string_view value) {
+                        StoredEvent stored;
+                        parsed = ParseInto(std::string(value), &stored);
+                        if (!parsed.ok()) return false;
+                        out.push_back(std::move(stored));
+                        return true;
+                      });
   if (!s.ok()) return s;
   if (!parsed.ok()) return parsed;
   return out;
@@ -96,14 +97,15 @@ absl::StatusOr<std::vector<StoredEvent>> Views::HistoryOfStudent(
 absl::StatusOr<std::vector<StoredEvent>> Views::EventsAt(
     std::string_view prefix) const {
   std::vector<std::pair<std::string, int64_t>> pointers;
-  absl::Status s = kv_->ScanPrefix(prefix, [&](std::string_view key,
-                                               std::string_view subject) {
-    std::string_view position = key.substr(prefix.size());
-    if (position.size() != 12) return true;
-    pointers.emplace_back(std::string(subject),
-                          static_cast<int64_t>(DecodeFixed64BE(position.substr(4))));
-    return true;
-  });
+  absl::Status s = kv_->ScanPrefix(
+      prefix, [&](std::string_view key, std::string_view subject) {
+        std::string_view position = key.substr(prefix.size());
+        if (position.size() != 12) return true;
+        pointers.emplace_back(
+            std::string(subject),
+            static_cast<int64_t>(DecodeFixed64BE(position.substr(4))));
+        return true;
+      });
   if (!s.ok()) return s;
   std::vector<StoredEvent> out;
   for (const auto& [subject, offset] : pointers) {
@@ -134,7 +136,8 @@ absl::StatusOr<std::vector<StoredEvent>> Views::HistoryOfRequest(
 
 absl::StatusOr<std::optional<xueji::v1::RecordState>> Views::StateAsOf(
     std::string_view student_no, absl::Time at) const {
-  absl::StatusOr<std::vector<StoredEvent>> events = HistoryOfStudent(student_no);
+  absl::StatusOr<std::vector<StoredEvent>> events =
+      HistoryOfStudent(student_no);
   if (!events.ok()) return events.status();
   xueji::v1::RecordState state;
   bool any = false;

@@ -7,7 +7,6 @@
 // position holds, in the same order, since the relative order of events in
 // a partition is the decision order in every log). Every other row depends
 // on the events' contents only.
-#include <openssl/evp.h>
 
 #include <memory>
 #include <string>
@@ -48,17 +47,8 @@ absl::StatusOr<std::string> EventIdAt(const KvStore& kv, std::string_view key,
 }  // namespace
 
 absl::StatusOr<std::string> Views::ContentDigest() const {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                              EVP_MD_CTX_free);
-  if (ctx == nullptr ||
-      EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return absl::InternalError("SHA-256 unavailable");
-  }
-  auto update = [&](std::string_view part) {
-    std::string length = EncodeFixed64BE(part.size());
-    EVP_DigestUpdate(ctx.get(), length.data(), length.size());
-    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
-  };
+  Sha256Stream digest;
+  auto update = [&digest](std::string_view part) { digest.AddFramed(part); };
   absl::Status problem;
   std::string subject;  // of the H rows being visited
   uint64_t ordinal = 0;
@@ -107,12 +97,9 @@ absl::StatusOr<std::string> Views::ContentDigest() const {
   });
   if (!scanned.ok()) return scanned;
   if (!problem.ok()) return problem;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
-    return absl::InternalError("SHA-256 failed");
-  }
-  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), size));
+  std::string hex = digest.FinishHex();
+  if (hex.empty()) return absl::InternalError("SHA-256 failed");
+  return hex;
 }
 
 }  // namespace xueji

@@ -62,9 +62,9 @@ absl::Status UpdateExtra(KvStore* kv, const RecordState& before,
   if (!value.ok()) return value.status();
   RecordExtra extra = ParseExtra(value->value_or(""));
   const RecordExtra old = extra;
-  bool arrived = IsLive(after.status()) &&
-                 (!IsLive(before.status()) ||
-                  before.kindergarten() != after.kindergarten());
+  bool arrived =
+      IsLive(after.status()) && (!IsLive(before.status()) ||
+                                 before.kindergarten() != after.kindergarten());
   if (arrived) extra.arrived_on = event.business_date();
   if (event.has_temporary_number_assigned()) {
     extra.temp_assigned_on = event.business_date();
@@ -85,7 +85,8 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   if (after.subject().empty()) after.set_subject(subject);
   PutMessage(kv, RecordKey(subject), after);
 
-  if (!after.student_no().empty()) kv->Put(NumberKey(after.student_no()), subject);
+  if (!after.student_no().empty())
+    kv->Put(NumberKey(after.student_no()), subject);
   for (const std::string& former : after.former_numbers()) {
     kv->Put(NumberKey(former), subject);
   }
@@ -170,7 +171,11 @@ absl::Status ApplyEnrollment(KvStore* kv, const Event& event) {
     const xueji::v1::PolicySet& set = event.policy_set();
     PutMessage(kv, PolicyKey(set.region(), set.version()), set);
   }
-  return absl::OkStatus();  // req:<id> refusals: audit rows only
+  if (event.has_ledger_initialized()) {
+    PutMessage(kv, LedgerKey(),
+               EvolveLedger(xueji::v1::LedgerSettings(), event));
+  }
+  return absl::OkStatus();  // req:<id> refusals, sig:<id>: audit rows only
 }
 
 }  // namespace views_internal
@@ -185,8 +190,7 @@ absl::StatusOr<std::string> Views::SubjectOfNumber(
       kv_->Get(views_internal::NumberKey(student_no));
   if (!subject.ok()) return subject.status();
   if (!subject->has_value()) {
-    return absl::NotFoundError(
-        "no record with that student number");
+    return absl::NotFoundError("no record with that student number");
   }
   return **subject;
 }
@@ -217,14 +221,14 @@ absl::StatusOr<std::optional<RecordState>> Views::RecordByNumber(
 namespace {
 
 // Records of every subject listed under `prefix` (keys prefix + subject).
-absl::StatusOr<std::vector<std::string>> SubjectsUnder(const KvStore& kv,
-                                                       const std::string& prefix) {
+absl::StatusOr<std::vector<std::string>> SubjectsUnder(
+    const KvStore& kv, const std::string& prefix) {
   std::vector<std::string> subjects;
-  absl::Status s = kv.ScanPrefix(prefix, [&](std::string_view key,
-                                             std::string_view) {
-    subjects.emplace_back(key.substr(prefix.size()));
-    return true;
-  });
+  absl::Status s =
+      kv.ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+        subjects.emplace_back(key.substr(prefix.size()));
+        return true;
+      });
   if (!s.ok()) return s;
   return subjects;
 }
@@ -290,6 +294,15 @@ absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Views::Kindergartens(
   if (!s.ok()) return s;
   if (bad) return absl::DataLossError("views: unparseable kindergarten row");
   return out;
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Views::Ledger() const {
+  xueji::v1::LedgerSettings settings;
+  absl::StatusOr<bool> found =
+      GetMessage(*kv_, views_internal::LedgerKey(), &settings);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<xueji::v1::LedgerSettings>();
+  return std::optional<xueji::v1::LedgerSettings>(std::move(settings));
 }
 
 absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(
@@ -381,8 +394,8 @@ absl::StatusOr<xueji::v1::Stats> Views::ComputeStats(
     std::string_view birth = key.substr(status_end + 1);
     auto county = county_of.find(kg);
     std::string county_code = county == county_of.end() ? "" : county->second;
-    if (!everything && (county_code.empty() ||
-                        !AreaTable::InRegion(county_code, region))) {
+    if (!everything &&
+        (county_code.empty() || !AreaTable::InRegion(county_code, region))) {
       return true;
     }
     int64_t count = static_cast<int64_t>(DecodeFixed64BE(value));

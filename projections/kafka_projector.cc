@@ -18,8 +18,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "ledger/log/hash_chain.h"
 #include "ledger/kafka/kafka_client.h"
+#include "ledger/log/hash_chain.h"
 
 namespace xueji {
 namespace {
@@ -95,16 +95,16 @@ Projector::~Projector() {
 }
 
 absl::Status Projector::CreateConsumer() {
-  auto conf = MakeKafkaConf(options_.kafka.bootstrap_servers,
-                            options_.kafka.properties,
-                            {{"session.timeout.ms", "10000"},
-                             {"queued.max.messages.kbytes", "16384"}},
-                            {{"group.id", options_.group_id},
-                             {"enable.auto.commit", "false"},
-                             {"enable.auto.offset.store", "false"},
-                             {"isolation.level", "read_committed"},
-                             {"enable.partition.eof", "true"},
-                             {"auto.offset.reset", "error"}});
+  auto conf =
+      MakeKafkaConf(options_.kafka.bootstrap_servers, options_.kafka.properties,
+                    {{"session.timeout.ms", "10000"},
+                     {"queued.max.messages.kbytes", "16384"}},
+                    {{"group.id", options_.group_id},
+                     {"enable.auto.commit", "false"},
+                     {"enable.auto.offset.store", "false"},
+                     {"isolation.level", "read_committed"},
+                     {"enable.partition.eof", "true"},
+                     {"auto.offset.reset", "error"}});
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, RebalanceTrampoline);
   rd_kafka_conf_set_opaque(*conf, this);
@@ -125,9 +125,9 @@ absl::Status Projector::LearnPartitions() {
   absl::StatusOr<int64_t> extra = views_.Checkpoint(partitions_);
   if (!extra.ok()) return extra.status();
   if (*extra != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the views have more partitions than topic ", topic_, " (",
-        partitions_, "); rebuild them with `ledger replay`"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the views have more partitions than topic ", topic_, " (",
+                     partitions_, "); rebuild them with `ledger replay`"));
   }
   return absl::OkStatus();
 }
@@ -230,8 +230,8 @@ absl::Status Projector::LearnTargets() {
         rk_, topic_.c_str(), p, &low, &high,
         static_cast<int>(options_.open_timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return KafkaStatus(err, absl::StrCat("watermarks of topic ", topic_,
-                                          " partition ", p));
+      return KafkaStatus(
+          err, absl::StrCat("watermarks of topic ", topic_, " partition ", p));
     }
     target_[p] = high;
   }
@@ -334,9 +334,9 @@ absl::Status Projector::Check(const StoredEvent& stored, int32_t partition,
                               int64_t offset) const {
   const xueji::v1::Event& event = stored.event;
   if (event.partition() != partition || event.offset() != offset) {
-    return absl::DataLossError(absl::StrCat(
-        Where(partition, offset), ": the event says partition ",
-        event.partition(), " offset ", event.offset()));
+    return absl::DataLossError(
+        absl::StrCat(Where(partition, offset), ": the event says partition ",
+                     event.partition(), " offset ", event.offset()));
   }
   xueji::v1::Event unsealed = event;
   unsealed.clear_hash();
@@ -374,9 +374,9 @@ absl::Status Projector::Handle(const rd_kafka_message_t& m) {
   if (status.ok()) {
     applied = views_.Apply(stored);
     if (!applied.ok()) {
-      status = absl::Status(applied.status().code(),
-                            absl::StrCat(Where(p, m.offset), ": ",
-                                         applied.status().message()));
+      status = absl::Status(
+          applied.status().code(),
+          absl::StrCat(Where(p, m.offset), ": ", applied.status().message()));
     }
   }
   if (!status.ok()) {
@@ -414,8 +414,8 @@ absl::StatusOr<ProjectorResult> Projector::Loop() {
     } else {
       std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
           m, rd_kafka_message_destroy);
-      status = m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? HandleError(*m)
-                                                    : Handle(*m);
+      status =
+          m->err != RD_KAFKA_RESP_ERR_NO_ERROR ? HandleError(*m) : Handle(*m);
     }
     if (!status.ok()) return status;
   }

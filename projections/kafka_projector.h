@@ -40,21 +40,21 @@ namespace xueji {
 
 // Reported after every commit of the store.
 struct ProjectorProgress {
-  int64_t applied = 0;           // events applied by this run so far
-  int32_t assigned = 0;          // partitions currently assigned
-  bool caught_up = false;        // every partition reached its target
+  int64_t applied = 0;     // events applied by this run so far
+  int32_t assigned = 0;    // partitions currently assigned
+  bool caught_up = false;  // every partition reached its target
   // Events of the assigned partitions not yet applied, by librdkafka's
   // cached high watermarks (no broker query); -1 when not known yet.
   int64_t lag = -1;
 };
 
 struct ProjectorOptions {
-  KafkaConnection kafka;         // bootstrap, topic prefix, properties
-  std::string group_id;          // required
+  KafkaConnection kafka;  // bootstrap, topic prefix, properties
+  std::string group_id;   // required
   // Stop once every partition of the topic is assigned and has been applied
   // up to its high watermark seen at start.
   bool until_caught_up = false;
-  size_t commit_every = 1000;    // events per store commit (at most)
+  size_t commit_every = 1000;  // events per store commit (at most)
   std::chrono::milliseconds poll_interval{200};
   // Bound on reaching the cluster and finding the topic at start.
   std::chrono::milliseconds open_timeout{30000};

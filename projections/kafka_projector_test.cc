@@ -19,6 +19,7 @@
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/signed_batch.h"
 #include "tests/support/kafka_cluster.h"
 #include "tests/support/temp_dir.h"
 
@@ -122,6 +123,9 @@ struct KafkaLedger {
         RequestProcessor::Open(log.get(), state.get(), &FixedNow);
     REQUIRE(opened_processor.ok());
     processor = *std::move(opened_processor);
+    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    }
   }
   void LoadRegion() {
     auto results = processor->LoadRegistry(

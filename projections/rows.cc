@@ -59,13 +59,18 @@ std::string VerificationPrefix(std::string_view code) {
 std::string VerificationKey(std::string_view code, std::string_view date) {
   return VerificationPrefix(code).append(date);
 }
-std::string OperatorKey(std::string_view id) { return std::string("O").append(id); }
-std::string ActivityKey(std::string_view id) { return std::string("A").append(id); }
+std::string OperatorKey(std::string_view id) {
+  return std::string("O").append(id);
+}
+std::string ActivityKey(std::string_view id) {
+  return std::string("A").append(id);
+}
 std::string HistoryPrefix(std::string_view subject) {
   return Terminated('H', subject);
 }
 std::string HistoryKey(std::string_view subject, int64_t offset) {
-  return HistoryPrefix(subject) + EncodeFixed64BE(static_cast<uint64_t>(offset));
+  return HistoryPrefix(subject) +
+         EncodeFixed64BE(static_cast<uint64_t>(offset));
 }
 std::string OperatorIndexPrefix(std::string_view operator_id) {
   return Terminated('Q', operator_id);
@@ -138,9 +143,8 @@ std::string FormatExtra(const RecordExtra& extra) {
 absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta) {
   absl::StatusOr<std::optional<std::string>> value = kv->Get(key);
   if (!value.ok()) return value.status();
-  int64_t count = value->has_value()
-                      ? static_cast<int64_t>(DecodeFixed64BE(**value))
-                      : 0;
+  int64_t count =
+      value->has_value() ? static_cast<int64_t>(DecodeFixed64BE(**value)) : 0;
   count += delta;
   if (count < 0) {
     return absl::DataLossError("views: a counter went below zero");

@@ -31,6 +31,7 @@
 //   E <request id>                   a late entry: the first event of its
 //                                    decision (hashes cleared), which carries
 //                                    late_reason
+//   L                                LedgerSettings (LedgerInitialized)
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -73,6 +74,7 @@ std::string KindergartenKey(std::string_view code);
 std::string VerificationKey(std::string_view code, std::string_view date);
 std::string VerificationPrefix(std::string_view code);
 std::string OperatorKey(std::string_view id);
+inline std::string LedgerKey() { return "L"; }
 std::string ActivityKey(std::string_view id);
 std::string HistoryPrefix(std::string_view subject);
 std::string HistoryKey(std::string_view subject, int64_t offset);

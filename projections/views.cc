@@ -1,8 +1,6 @@
 // Views: opening the store, catching up with the log, checkpoints, digest.
 #include "projections/views.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/sha256.h"
 #include "ledger/log/hash_chain.h"
 #include "projections/rows.h"
 
@@ -61,36 +60,16 @@ absl::StatusOr<int64_t> Views::Checkpoint(int32_t partition) const {
 }
 
 absl::StatusOr<std::vector<int64_t>> Views::Checkpoints() const {
-  std::vector<int64_t> next;
-  absl::Status bad;
-  absl::Status scanned = kv_->ScanPrefix(
-      views_internal::kCheckpointPrefix,
-      [&](std::string_view key, std::string_view value) {
-        const uint32_t p = DecodeFixed32BE(key.substr(1));
-        if (key.size() != 5 || value.size() != 8 || p >= (1u << 16)) {
-          bad = absl::DataLossError("views: bad checkpoint row");
-          return false;
-        }
-        if (p >= next.size()) next.resize(p + 1, 0);
-        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
-  return next;
+  return ScanCheckpoints(*kv_, views_internal::kCheckpointPrefix, "views");
 }
 
 absl::StatusOr<std::optional<std::string>> Views::Until() const {
   return kv_->Get(views_internal::UntilKey());
 }
 
-absl::Status Views::VerifyStorage() {
-  return kv_->VerifyChecksums();
-}
+absl::Status Views::VerifyStorage() { return kv_->VerifyChecksums(); }
 
-std::string Views::recovery_note() const {
-  return kv_->recovery_note();
-}
+std::string Views::recovery_note() const { return kv_->recovery_note(); }
 
 absl::Status Views::Commit(bool sync) {
   uncommitted_events_ = 0;
@@ -233,17 +212,8 @@ absl::Status Views::Dump(const KvStore::Visitor& visit) const {
 }
 
 absl::StatusOr<std::string> Views::Digest() const {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                              EVP_MD_CTX_free);
-  if (ctx == nullptr ||
-      EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return absl::InternalError("SHA-256 unavailable");
-  }
-  auto update = [&](std::string_view part) {
-    std::string length = EncodeFixed64BE(part.size());
-    EVP_DigestUpdate(ctx.get(), length.data(), length.size());
-    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
-  };
+  Sha256Stream digest;
+  auto update = [&digest](std::string_view part) { digest.AddFramed(part); };
   absl::Status scanned =
       Dump([&](std::string_view key, std::string_view value) {
         if (views_internal::IsMetadataKey(key)) return true;
@@ -252,12 +222,9 @@ absl::StatusOr<std::string> Views::Digest() const {
         return true;
       });
   if (!scanned.ok()) return scanned;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) {
-    return absl::InternalError("SHA-256 failed");
-  }
-  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), size));
+  std::string hex = digest.FinishHex();
+  if (hex.empty()) return absl::InternalError("SHA-256 failed");
+  return hex;
 }
 
 }  // namespace xueji

@@ -38,10 +38,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/log/event_log.h"
-#include "ledger/storage/kv.h"
+#include "ledger/rules/calendar.h"
 #include "ledger/rules/policy.h"
+#include "ledger/storage/kv.h"
 #include "xueji/v1/common.pb.h"
 #include "xueji/v1/state.pb.h"
 #include "xueji/v1/views.pb.h"
@@ -165,6 +165,8 @@ class Views {
   // Kindergartens whose county lies in `region` ("" = all), in code order.
   absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Kindergartens(
       std::string_view region) const;
+  // The ledger (LedgerInitialized); nullopt before `ledger init`.
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger() const;
   // last_active includes the operator's activity on every subject.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const;

@@ -10,8 +10,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
-#include "ledger/processor/ledger_state.h"
 #include "ledger/log/hash_chain.h"
+#include "ledger/processor/ledger_state.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "projections/test_support.h"
@@ -605,7 +605,7 @@ TEST_CASE("replay --until stops each partition at the first later event") {
 }
 
 TEST_CASE(
-    "replay --until is recorded in the views until a plain catch-up; "
+    "replay --until is recorded in the views until a plain catch-up, "
     "the mark is not part of the digest") {
   TempDir dir;
   auto log = OpenEmbeddedLog(dir.Sub("log"), {});

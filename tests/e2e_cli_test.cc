@@ -140,8 +140,10 @@ TEST_CASE("cli: a file that must exist is checked before anything runs",
     CHECK(r.err.find("File does not exist: missing.jsonl") !=
           std::string::npos);
   }
-  // Nothing was created for it.
-  CHECK(!std::filesystem::exists(ledger.data_dir()));
+  // Nothing was written for it: the log holds the initialisation alone.
+  RunResult verify = ledger.Run({"verify"});
+  CHECK(verify.exit_code == 0);
+  CHECK(verify.out.find("1 events checked") != std::string::npos);
   // "-" is standard input, not a file.
   RunResult r = ledger.Run({"registry", "load", "-"},
                            ReadFile(DemoFile("registry.jsonl")));

@@ -115,7 +115,7 @@ struct Reference {
 
   // Runs `steps` on a copy of `data`, leaving out the submits in `skip`.
   void Record(const fs::path& data, const std::set<std::string>& skip) {
-    TestLedger ledger;
+    TestLedger ledger{TestLedger::Uninitialised{}};  // the copy is one
     REQUIRE(CopyTree(data, ledger.data_dir()));
     bool done = false;
     for (const Step& step : steps) {
@@ -259,7 +259,7 @@ TEST_CASE(
   auto work = [&] {
     for (size_t i = next++; i < cases.size(); i = next++) {
       Case& c = cases[i];
-      TestLedger ledger;
+      TestLedger ledger{TestLedger::Uninitialised{}};
       if (!CopyTree(data, ledger.data_dir()) || !c.damage(ledger.data_dir())) {
         c.outcome = Outcome::kUnclear;
         c.detail = "the damage could not be done";

@@ -91,7 +91,8 @@ TEST_CASE("verify --digest: the log still holds the history it anchored",
     RunResult anchored = VerifyDigest(again, file);
     INFO("verify --digest: " << anchored.out << anchored.err);
     CHECK(anchored.exit_code == 3);
-    CHECK(std::regex_search(anchored.err, std::regex("partition [0-5]: ")));
+    // Another `ledger init` is another ledger id: named before any head.
+    CHECK(anchored.err.find("the digest is of ledger") != std::string::npos);
   }
   SECTION("a digest file that is not one") {
     WriteFile(ledger.tmp().path() / "bad.json", "{\"heads\":[{\"nope\":1}]}");

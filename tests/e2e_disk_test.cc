@@ -40,16 +40,24 @@ std::string ViewsDigest(const TestLedger& ledger) {
 // one process writes it all.
 TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
           "[e2e]") {
-  TestLedger clean;
-  clean.LoadDemoRegistry();
+  // Every ledger below is a copy of one initialised ledger with the demo
+  // registry (a ledger's id is its own: equal views need the same ledger).
+  TestLedger base;
+  base.LoadDemoRegistry();
+  auto copy_of_base = [&base](TestLedger& ledger) {
+    std::filesystem::copy(base.data_dir(), ledger.data_dir(),
+                          std::filesystem::copy_options::recursive);
+  };
+  TestLedger clean{TestLedger::Uninitialised{}};
+  copy_of_base(clean);
   REQUIRE(clean.Run({"submit", clean.TermInOneSitting()}).exit_code == 1);
   const std::string clean_digest = ViewsDigest(clean);
 
   // Limits from "cannot even open the log" to "log written, views full".
   for (int limit_kb : {4, 12, 16, 24, 32}) {
     DYNAMIC_SECTION("file-size limit " << limit_kb << " KiB") {
-      TestLedger ledger;
-      ledger.LoadDemoRegistry();
+      TestLedger ledger{TestLedger::Uninitialised{}};
+      copy_of_base(ledger);
       const std::string term = ledger.TermInOneSitting();
       RunResult failed = RunWithFileLimit(ledger, limit_kb, {"submit", term});
       INFO("stderr: " << failed.err);

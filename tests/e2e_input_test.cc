@@ -94,8 +94,8 @@ TEST_CASE("bad lines get result lines and the other lines still count",
   SECTION("an oversized name") {
     std::string long_name;
     for (int i = 0; i < 60; ++i) long_name += "王";
-    std::string text = Admit("t-bad", long_name) + "\n" +
-                       Admit("t-ok-1", "陈一鸣") + "\n";
+    std::string text =
+        Admit("t-bad", long_name) + "\n" + Admit("t-ok-1", "陈一鸣") + "\n";
     auto results = Submit(ledger, text, &exit_code);
     CHECK(exit_code == 1);
     REQUIRE(results.size() == 2);
@@ -108,7 +108,8 @@ TEST_CASE("bad lines get result lines and the other lines still count",
     boy.replace(boy.find("\"MALE\""), 6, "\"BOY\"");
     std::string extra = Admit("t-bad-2", "陈一鸣");
     extra.insert(1, R"("priority":"high",)");
-    std::string text = boy + "\n" + extra + "\n" + Admit("t-ok-1", "陈一鸣") + "\n";
+    std::string text =
+        boy + "\n" + extra + "\n" + Admit("t-ok-1", "陈一鸣") + "\n";
     auto results = Submit(ledger, text, &exit_code);
     CHECK(exit_code == 1);
     REQUIRE(results.size() == 3);
@@ -577,9 +578,10 @@ TEST_CASE("every subcommand has --help", "[e2e][cli]") {
   TestLedger ledger;
   ledger.set_now(kInputNow);
   const std::vector<std::vector<std::string>> commands = {
-      {},           {"registry"}, {"registry", "load"}, {"submit"},
-      {"show"},     {"find"},     {"list"},             {"history"},
-      {"anomalies"}, {"stats"},   {"replay"},           {"verify"},
+      {},         {"registry"}, {"registry", "load"},
+      {"submit"}, {"show"},     {"find"},
+      {"list"},   {"history"},  {"anomalies"},
+      {"stats"},  {"replay"},   {"verify"},
       {"policy"}};
   for (auto args : commands) {
     std::string name = args.empty() ? "ledger" : args.back();
@@ -591,8 +593,10 @@ TEST_CASE("every subcommand has --help", "[e2e][cli]") {
   }
 }
 
-TEST_CASE("registry load: an unknown county and an unknown role are refused "
-          "line by line", "[e2e][input]") {
+TEST_CASE(
+    "registry load: an unknown county and an unknown role are refused "
+    "line by line",
+    "[e2e][input]") {
   TestLedger ledger;
   ledger.set_now(kInputNow);
   std::string text =
@@ -605,11 +609,13 @@ TEST_CASE("registry load: an unknown county and an unknown role are refused "
       R"({"operator":{"id":"reg-sm1","role":"REGISTRAR","org":"350203001"}})"
       "\n";
   WriteFile(ledger.tmp().path() / "registry.jsonl", text);
-  RunResult r = ledger.Run({"registry", "load", ledger.tmp().Sub("registry.jsonl")});
+  RunResult r =
+      ledger.Run({"registry", "load", ledger.tmp().Sub("registry.jsonl")});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   CHECK(r.exit_code == 1);
   // The good lines took effect: the registrar can admit at the kindergarten.
-  RunResult admit = ledger.Run({"submit", "-"}, Admit("t-ok-1", "陈一鸣") + "\n");
+  RunResult admit =
+      ledger.Run({"submit", "-"}, Admit("t-ok-1", "陈一鸣") + "\n");
   INFO("admit: " << admit.out << admit.err);
   CHECK(admit.exit_code == 0);
 }
@@ -626,11 +632,12 @@ TEST_CASE("the runner feeds stdin and drains both pipes without deadlock",
   RunOptions options;
   options.stdin_text = big;
   options.env = {{"RUNNER_PROBE", "42"}};
-  RunResult r = RunProgram(
-      "/bin/sh",
-      {"-c", "cat; cat /dev/null >&2; printf '%s' \"$RUNNER_PROBE\" >&2; "
-             "head -c 200000 /dev/zero >&2; exit 3"},
-      options);
+  RunResult r =
+      RunProgram("/bin/sh",
+                 {"-c",
+                  "cat; cat /dev/null >&2; printf '%s' \"$RUNNER_PROBE\" >&2; "
+                  "head -c 200000 /dev/zero >&2; exit 3"},
+                 options);
   CHECK(r.exit_code == 3);
   CHECK(r.out == big);
   REQUIRE(r.err.size() == 2 + 200000);

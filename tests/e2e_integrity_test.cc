@@ -108,7 +108,7 @@ TEST_CASE(
   CHECK(whole.out == term.verified.out);  // nothing was appended meanwhile
 }
 
-TEST_CASE("a deleted log/ is refused, not recreated; replay keeps the views",
+TEST_CASE("a deleted log/ is refused, not recreated, replay keeps the views",
           "[e2e][integrity]") {
   Term term;
   fs::rename(term.Dir("log"), term.Dir("log.away"));
@@ -132,7 +132,7 @@ TEST_CASE("a deleted log/ is refused, not recreated; replay keeps the views",
 }
 
 TEST_CASE(
-    "a stale copy of log/ put back over a newer one is refused; "
+    "a stale copy of log/ put back over a newer one is refused, "
     "replay --force accepts the loss loudly",
     "[e2e][integrity]") {
   TestLedger ledger;
@@ -161,7 +161,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "replay refuses a log whose chain is broken; --force rebuilds "
+    "replay refuses a log whose chain is broken, --force rebuilds "
     "loudly",
     "[e2e][integrity]") {
   Term term;

@@ -263,6 +263,7 @@ TEST_CASE("kafka: two CLIs admit the same child to two kindergartens at once",
   auto logs = [&] {
     return "--- p1:\n" + Tail(p1->Stderr()) + "--- p2:\n" + Tail(p2->Stderr());
   };
+  kafka.InitDev();
   RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
   INFO(load.err << logs());
   REQUIRE(load.exit_code == 0);
@@ -285,6 +286,7 @@ TEST_CASE(
   TempDir tmp("xueji-embedded-race");
   const std::string data = tmp.Sub("data");
   const RunOptions options = Hermetic(kEndOfTerm);
+  REQUIRE(RunLedger({"--data", data, "init", "--dev"}, options).exit_code == 0);
   REQUIRE(RunLedger(
               {"--data", data, "registry", "load", DemoFile("registry.jsonl")},
               options)
@@ -313,6 +315,7 @@ TEST_CASE(
   REQUIRE(!mock.bootstrap().empty());
   KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
   auto p1 = kafka.StartProcessor("p1");
+  kafka.InitDev();
   RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
   INFO(load.err << Tail(p1->Stderr()));
   REQUIRE(load.exit_code == 0);
@@ -353,7 +356,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "kafka: a signed-head digest verifies; status is a read, attributed and "
+    "kafka: a signed-head digest verifies, status is a read, attributed and "
     "recorded beside the projector's store",
     "[kafka][reads]") {
   TempDir tmp("xueji-kafka-reads");
@@ -362,6 +365,7 @@ TEST_CASE(
   REQUIRE(!mock.bootstrap().empty());
   KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
   auto p1 = kafka.StartProcessor("p1");
+  kafka.InitDev();
   RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
   INFO(load.err << Tail(p1->Stderr()));
   REQUIRE(load.exit_code == 0);

@@ -151,6 +151,7 @@ TEST_CASE("ops: a running processor serves /metrics and notifies systemd",
   // Type=notify: READY=1 once it has joined the group.
   REQUIRE(systemd.WaitFor("READY=1"));
   const int port = LoggedPort(*p1, "processor");
+  kafka.InitDev();  // a development ledger: one answer, APPLIED
 
   RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
   REQUIRE(load.exit_code == 0);
@@ -177,7 +178,8 @@ TEST_CASE("ops: a running processor serves /metrics and notifies systemd",
   REQUIRE(by_status["PENDING_APPROVAL"] > 0);
   REQUIRE(by_status["REJECTED"] == 1);
 
-  // The counts: the registry's 14 lines applied, then the day's answers.
+  // The counts: init and the registry's 14 lines applied, then the day's
+  // answers.
   std::map<std::string, double> m;
   const bool settled = WaitFor(
       [&] {
@@ -194,15 +196,15 @@ TEST_CASE("ops: a running processor serves /metrics and notifies systemd",
   CHECK(m["xueji_processor_up"] == 1);
   CHECK(m["xueji_processor_active"] == 1);
   CHECK(m["xueji_processor_requests_total{status=\"APPLIED\"}"] ==
-        14 + by_status["APPLIED"]);
+        15 + by_status["APPLIED"]);
   CHECK(m["xueji_processor_requests_total{status=\"PENDING_APPROVAL\"}"] ==
         by_status["PENDING_APPROVAL"]);
   CHECK(m["xueji_processor_requests_total{status=\"REJECTED\"}"] == 1);
   CHECK(m["xueji_processor_rejected_total{code=\"UNKNOWN_KINDERGARTEN\"}"] ==
         1);
-  const double decided = 14 + static_cast<double>(lines.size());
+  const double decided = 15 + static_cast<double>(lines.size());
   CHECK(m["xueji_processor_batch_size_sum"] == decided);
-  CHECK(m["xueji_processor_batch_size_count"] >= 2);  // registry, requests
+  CHECK(m["xueji_processor_batch_size_count"] >= 3);  // init, registry, day
   CHECK(m["xueji_processor_decide_seconds_count"] ==
         m["xueji_processor_batch_size_count"]);
   CHECK(m["xueji_processor_append_seconds_count"] ==

@@ -210,7 +210,7 @@ TEST_CASE("pending: overdue exactly when anomalies say OVERDUE_APPROVAL",
   CHECK(table.out.find("OVERDUE by 2") != std::string::npos);
 }
 
-TEST_CASE("pending: decided requests leave the queue; changes join it",
+TEST_CASE("pending: decided requests leave the queue, changes join it",
           "[e2e][pending]") {
   // Through 26 September: the admissions decided, c1's transfer out of
   // 350203001 requested that day.

@@ -180,7 +180,7 @@ TEST_CASE("a reader from another county learns nothing of a child",
   }
 }
 
-TEST_CASE("the access log records who read what; access-log finds an edit",
+TEST_CASE("the access log records who read what, access-log finds an edit",
           "[e2e][reads]") {
   Term term;
   const TestLedger& ledger = term.ledger;

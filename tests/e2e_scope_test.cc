@@ -48,7 +48,8 @@ TEST_CASE("reads with --as are limited to the operator's region", "[e2e]") {
       CHECK(ledger.Run({"--as", reader, "show", kSimingChild}).exit_code == 0);
       CHECK(ledger.Run({"--as", reader, "anomalies", "--region", kHuli})
                 .exit_code == 0);
-      CHECK(Refused(ledger.Run({"--as", reader, "anomalies", "--region", "35"})));
+      CHECK(
+          Refused(ledger.Run({"--as", reader, "anomalies", "--region", "35"})));
     }
   }
   SECTION("an unknown reader is refused") {

@@ -29,6 +29,12 @@ std::string Trim(const std::string& text) {
 
 }  // namespace
 
+TestLedger::TestLedger() {
+  RunResult r = RunAt(kLedgerInit, {"init", "--dev"});
+  INFO("ledger init --dev: " << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
 RunResult TestLedger::Run(std::vector<std::string> args,
                           const std::string& stdin_text) const {
   return RunAt(now_, std::move(args), stdin_text);
@@ -169,10 +175,14 @@ std::map<std::string, ExpectedRecord> ExpectedDemoRecords() {
   for (const auto& line : Lines(ReadFile(DemoFile("expected_records.jsonl")))) {
     google::protobuf::Struct s;
     REQUIRE(JsonStringToMessage(line, &s).ok());
-    ExpectedRecord r{Field(s, "key"),          Field(s, "studentNo"),
-                     Field(s, "formerStudentNo"), Field(s, "status"),
-                     Field(s, "kindergarten"), Field(s, "name"),
-                     Field(s, "idType"),       Field(s, "idNumber"),
+    ExpectedRecord r{Field(s, "key"),
+                     Field(s, "studentNo"),
+                     Field(s, "formerStudentNo"),
+                     Field(s, "status"),
+                     Field(s, "kindergarten"),
+                     Field(s, "name"),
+                     Field(s, "idType"),
+                     Field(s, "idNumber"),
                      Field(s, "anomaly")};
     out[r.key] = r;
   }

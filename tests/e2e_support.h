@@ -32,6 +32,8 @@ using namespace ::xueji::testing;  // NOLINT: the tests' own support library
 inline constexpr char kEndOfTerm[] = "2026-01-05T09:00:00Z";
 inline constexpr char kEndOfTermDay[] = "2026-01-05";  // in Beijing too
 inline constexpr char kBeforeTerm[] = "2025-08-25T09:00:00+08:00";
+// When TestLedger initialises its development ledger: before everything.
+inline constexpr char kLedgerInit[] = "2025-08-01T09:00:00+08:00";
 
 // The demonstration region's codes (tools/demo/make_demo_data.py).
 inline constexpr char kSiming[] = "350203";
@@ -41,7 +43,12 @@ inline const std::vector<std::string>& DemoKindergartens();
 // A ledger on its own temporary data directory.
 class TestLedger {
  public:
-  TestLedger() = default;
+  // `ledger init --dev` at kLedgerInit (unsigned requests at their actor,
+  // LEDGER_NOW honoured: docs/accountability.md); REQUIREs exit 0.
+  TestLedger();
+  // A data directory nobody initialised (for the tests of `ledger init`).
+  struct Uninitialised {};
+  explicit TestLedger(Uninitialised) {}
   // `ledger --data DIR args...` with LEDGER_NOW = now(), LEDGER_DATA unset,
   // run in the temporary directory.
   RunResult Run(std::vector<std::string> args,

@@ -1,9 +1,8 @@
 // End-to-end tests of the real `ledger` binary on the demonstration term
 // (tools/demo/): the answer to every request, idempotent resubmission, the
 // query commands, replay and verify. Bad input files: e2e_input_test.cc.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <regex>
 #include <set>
 
@@ -85,11 +84,12 @@ TEST_CASE("demo term: every request gets its expected answer", "[e2e]") {
                  << got.ShortDebugString());
     CHECK(got.status() == want.status());
     CHECK(got.code() == want.code());
-    if (!want.student_no().empty()) CHECK(got.student_no() == want.student_no());
+    if (!want.student_no().empty())
+      CHECK(got.student_no() == want.student_no());
     if (want.code() == xueji::v1::MALFORMED_REQUEST) {
       // Recovering the id of a line that is not JSON is best effort.
-      CHECK((got.request_id().empty() ||
-             got.request_id() == want.request_id()));
+      CHECK(
+          (got.request_id().empty() || got.request_id() == want.request_id()));
     } else {
       CHECK(got.request_id() == want.request_id());
     }
@@ -100,8 +100,10 @@ TEST_CASE("demo term: every request gets its expected answer", "[e2e]") {
   CHECK_FALSE(ContainsBareIdNumber(term.submit.err));
 }
 
-TEST_CASE("demo term: resubmitting the file answers DUPLICATE_REQUEST and "
-          "appends nothing", "[e2e][idempotency]") {
+TEST_CASE(
+    "demo term: resubmitting the file answers DUPLICATE_REQUEST and "
+    "appends nothing",
+    "[e2e][idempotency]") {
   DemoTerm term;
   RunResult verify_before = term.ledger.Run({"verify"});
   REQUIRE(verify_before.exit_code == 0);
@@ -224,9 +226,8 @@ TEST_CASE("demo term: the transferred child's history shows who did what",
   for (const auto& e : events) {
     CHECK(e.student_no() == c1.student_no);
     if (e.payload_case() == xueji::v1::Event::PAYLOAD_NOT_SET) continue;
-    kinds.push_back(e.GetDescriptor()
-                        ->FindFieldByNumber(e.payload_case())
-                        ->name());
+    kinds.push_back(
+        e.GetDescriptor()->FindFieldByNumber(e.payload_case())->name());
   }
   auto position = [&](const std::string& kind) {
     return std::find(kinds.begin(), kinds.end(), kind) - kinds.begin();
@@ -271,8 +272,10 @@ TEST_CASE("demo term: anomalies report the planted phantom and only it",
     }
   }
   SECTION("filtered by region and kind") {
-    CHECK(PhantomNumbers(Anomalies(term.ledger, {"--region", kSiming})).empty());
-    auto huli = Anomalies(term.ledger, {"--region", kHuli, "--kind", "PHANTOM"});
+    CHECK(
+        PhantomNumbers(Anomalies(term.ledger, {"--region", kSiming})).empty());
+    auto huli =
+        Anomalies(term.ledger, {"--region", kHuli, "--kind", "PHANTOM"});
     REQUIRE(huli.anomalies_size() == 1);
     CHECK(huli.anomalies(0).student_no() == phantom);
   }
@@ -287,8 +290,7 @@ TEST_CASE("demo term: anomalies report the planted phantom and only it",
   }
 }
 
-TEST_CASE("demo term: stats count the live records by county",
-          "[e2e][stats]") {
+TEST_CASE("demo term: stats count the live records by county", "[e2e][stats]") {
   DemoTerm term;
   RunResult r = term.ledger.Run({"stats", "--json"});
   INFO("stderr: " << r.err);
@@ -347,7 +349,8 @@ TEST_CASE("demo term: verify passes, then detects a changed byte",
 
   // Change one byte of r-002's admission event (its business date) in the
   // stored log, behind the ledger's back.
-  TamperResult tamper = FlipByteOfEvent(term.ledger.data_dir() + "/log", "r-002");
+  TamperResult tamper =
+      FlipByteOfEvent(term.ledger.data_dir() + "/log", "r-002");
   INFO("tamper: " << tamper.error);
   REQUIRE(tamper.changed);
 
@@ -391,8 +394,8 @@ TEST_CASE(
   CHECK(after.status() == xueji::v1::ENROLLED);
   CHECK(after.kindergarten() == "350206001");
 
-  RunResult then = ledger.Run({"history", c1.student_no, "--as-of",
-                               "2025-10-01T00:00:00Z", "--json"});
+  RunResult then = ledger.Run(
+      {"history", c1.student_no, "--as-of", "2025-10-01T00:00:00Z", "--json"});
   INFO("stderr: " << then.err);
   REQUIRE(then.exit_code == 0);
   CHECK(then.out.find("transferredIn") == std::string::npos);

@@ -110,12 +110,16 @@ void CheckWorkload(const std::vector<std::string>& args) {
   }
   std::set<std::string> codes;
   for (const auto& [id, code] : planted.rejections) codes.insert(code);
-  CHECK(codes == std::set<std::string>{"DUPLICATE_REGISTRATION",
-                                       "INVALID_ID_NUMBER"});
+  CHECK(codes ==
+        std::set<std::string>{"DUPLICATE_REGISTRATION", "INVALID_ID_NUMBER"});
 
-  RunResult load = RunLedger(
-      {"--data", data, "registry", "load", out + "/registry.jsonl"},
-      Hermetic(Field(summary, "registryNow")));
+  RunResult init = RunLedger({"--data", data, "init", "--dev"},
+                             Hermetic(Field(summary, "registryNow")));
+  INFO("init: " << init.err);
+  REQUIRE(init.exit_code == 0);
+  RunResult load =
+      RunLedger({"--data", data, "registry", "load", out + "/registry.jsonl"},
+                Hermetic(Field(summary, "registryNow")));
   REQUIRE(load.exit_code == 0);
   // Day by day, each with the ledger's clock at that day's end: the
   // ledger's clock is the only clock (docs/accountability.md).
@@ -142,10 +146,9 @@ void CheckWorkload(const std::vector<std::string>& args) {
   }
   CHECK(rejected == planted.rejections);
 
-  RunResult anomalies =
-      RunLedger({"--data", data, "anomalies", "--json", "--as-of",
-                 Field(summary, "asOf")},
-                Hermetic(Field(summary, "submitNow")));
+  RunResult anomalies = RunLedger({"--data", data, "anomalies", "--json",
+                                   "--as-of", Field(summary, "asOf")},
+                                  Hermetic(Field(summary, "submitNow")));
   REQUIRE(anomalies.exit_code == 0);
   xueji::v1::AnomalyReport report;
   REQUIRE(ParseJson(anomalies.out, &report) == "");
@@ -160,35 +163,43 @@ void CheckWorkload(const std::vector<std::string>& args) {
   for (const KindAndId& a : planted.anomalies) {
     if (!reported.contains(a)) missed.insert(a);
   }
-  for (const auto& [kind, id] : unplanted) UNSCOPED_INFO("unplanted " << kind << " " << id);
-  for (const auto& [kind, id] : missed) UNSCOPED_INFO("not reported " << kind << " " << id);
+  for (const auto& [kind, id] : unplanted)
+    UNSCOPED_INFO("unplanted " << kind << " " << id);
+  for (const auto& [kind, id] : missed)
+    UNSCOPED_INFO("not reported " << kind << " " << id);
   CHECK(unplanted.empty());
   CHECK(missed.empty());
 }
 
 const std::vector<std::string> kHighRates = {
-    "--rate-duplicate", "0.02", "--rate-probable-duplicate", "0.5",
-    "--rate-missing", "0.02", "--rate-stuck-transfer", "0.02",
-    "--rate-late-approval", "0.03", "--rate-bad-check-digit", "0.02"};
+    "--rate-duplicate",     "0.02", "--rate-probable-duplicate", "0.5",
+    "--rate-missing",       "0.02", "--rate-stuck-transfer",     "0.02",
+    "--rate-late-approval", "0.03", "--rate-bad-check-digit",    "0.02"};
 
 std::vector<std::string> With(std::vector<std::string> args) {
   args.insert(args.end(), kHighRates.begin(), kHighRates.end());
   return args;
 }
 
-TEST_CASE("gen: one school year yields exactly the planted anomalies and "
-          "rejections", "[gen]") {
+TEST_CASE(
+    "gen: one school year yields exactly the planted anomalies and "
+    "rejections",
+    "[gen]") {
   CheckWorkload(With({"--children", "2000", "--seed", "7"}));
 }
 
-TEST_CASE("gen: two school years from 2024 yield exactly the planted "
-          "anomalies and rejections", "[gen]") {
+TEST_CASE(
+    "gen: two school years from 2024 yield exactly the planted "
+    "anomalies and rejections",
+    "[gen]") {
   CheckWorkload(With({"--children", "1500", "--seed", "11", "--school-years",
                       "2", "--start-year", "2024"}));
 }
 
-TEST_CASE("gen: the workload covers every document type and request kind, "
-          "in date order", "[gen]") {
+TEST_CASE(
+    "gen: the workload covers every document type and request kind, "
+    "in date order",
+    "[gen]") {
   TempDir tmp;
   const std::string out = tmp.Sub("gen");
   REQUIRE(Gen(out, {"--children", "3000", "--seed", "5"}).exit_code == 0);
@@ -221,7 +232,8 @@ TEST_CASE("gen: the workload covers every document type and request kind, "
 TEST_CASE("gen: the same seed gives the same bytes, another seed other bytes",
           "[gen]") {
   TempDir tmp;
-  const std::vector<std::string> args = {"--children", "800", "--school-years", "2"};
+  const std::vector<std::string> args = {"--children", "800", "--school-years",
+                                         "2"};
   auto with_seed = [&](const char* seed) {
     std::vector<std::string> a = args;
     a.insert(a.end(), {"--seed", seed});
@@ -230,8 +242,8 @@ TEST_CASE("gen: the same seed gives the same bytes, another seed other bytes",
   REQUIRE(Gen(tmp.Sub("a"), with_seed("3")).exit_code == 0);
   REQUIRE(Gen(tmp.Sub("b"), with_seed("3")).exit_code == 0);
   REQUIRE(Gen(tmp.Sub("c"), with_seed("4")).exit_code == 0);
-  for (const char* file : {"registry.jsonl", "requests.jsonl", "planted.jsonl",
-                           "summary.json"}) {
+  for (const char* file :
+       {"registry.jsonl", "requests.jsonl", "planted.jsonl", "summary.json"}) {
     std::string a = ReadFile(std::filesystem::path(tmp.Sub("a")) / file);
     std::string b = ReadFile(std::filesystem::path(tmp.Sub("b")) / file);
     INFO(file);
@@ -248,7 +260,8 @@ TEST_CASE("gen: the same seed gives the same bytes, another seed other bytes",
 TEST_CASE("gen: bad arguments are usage errors", "[gen]") {
   TempDir tmp;
   CHECK(Gen(tmp.Sub("x"), {"--children", "0"}).exit_code == 2);
-  CHECK(Gen(tmp.Sub("x"), {"--children", "10", "--school-years", "0"}).exit_code == 2);
+  CHECK(Gen(tmp.Sub("x"), {"--children", "10", "--school-years", "0"})
+            .exit_code == 2);
   RunResult rates = Gen(tmp.Sub("x"), {"--children", "10", "--rate-missing",
                                        "0.7", "--rate-duplicate", "0.7"});
   CHECK(rates.exit_code == 2);

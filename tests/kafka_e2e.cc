@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
 #include <sstream>
@@ -44,6 +45,14 @@ RunResult KafkaDeployment::Run(std::vector<std::string> args) const {
   args.insert(args.begin(),
               {"--kafka", cluster_.bootstrap(), "--topic-prefix", prefix_});
   return RunLedger(args, Options());
+}
+
+void KafkaDeployment::InitDev(const std::string& ledger_id) const {
+  std::vector<std::string> args = {"init", "--dev"};
+  if (!ledger_id.empty()) args.insert(args.end(), {"--ledger-id", ledger_id});
+  RunResult init = Run(args);
+  INFO("init --dev: " << init.err);
+  REQUIRE(init.exit_code == 0);
 }
 
 std::unique_ptr<BackgroundProcess> KafkaDeployment::StartRun(

@@ -42,6 +42,9 @@ class KafkaDeployment {
   RunOptions Options(const std::string& timeout = "") const;
   // ledger --kafka B --topic-prefix P args... (waits for it).
   RunResult Run(std::vector<std::string> args) const;
+  // `init --dev [--ledger-id ID]` through a running processor: a development
+  // ledger (unsigned requests at their actor); REQUIREs exit 0.
+  void InitDev(const std::string& ledger_id = "") const;
   // The same, in the background, named `name` in the logs.
   std::unique_ptr<BackgroundProcess> StartRun(
       const std::string& name, std::vector<std::string> args,

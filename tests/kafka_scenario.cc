@@ -34,6 +34,9 @@ std::string JsonField(const std::string& json, const std::string& key) {
   return json.substr(at + 1, json.find('"', at + 1) - at - 1);
 }
 
+// Both runs are one development ledger: byte for byte the same log.
+constexpr char kScenarioLedgerId[] = "5c3e0a1d2b4f60718293a4b5c6d7e8f9";
+
 Workload Generate(const fs::path& dir, int children, int seed, int chunks) {
   Workload w;
   const std::string out = (dir / "gen").string();
@@ -84,6 +87,11 @@ void AddAnswers(const std::string& out, std::map<std::string, Result>* to) {
 Reference EmbeddedRun(const Workload& w, const std::string& data) {
   Reference ref;
   const RunOptions options = Hermetic(w.now);
+  RunResult init = RunLedger(
+      {"--data", data, "init", "--dev", "--ledger-id", kScenarioLedgerId},
+      options);
+  INFO("init --dev: " << init.err);
+  REQUIRE(init.exit_code == 0);
   RunResult load =
       RunLedger({"--data", data, "registry", "load", w.registry}, options);
   REQUIRE(load.exit_code == 0);
@@ -246,6 +254,7 @@ KafkaScenario::KafkaScenario(const KafkaCluster& cluster,
   processors_.push_back(kafka_.StartProcessor("p2"));
   projectors_.push_back(kafka_.StartProjector("v1"));
   projectors_.push_back(kafka_.StartProjector("v2"));
+  kafka_.InitDev(kScenarioLedgerId);
   RunResult load = kafka_.Run({"registry", "load", work_.registry});
   Require(
       load.exit_code == 0,

@@ -80,6 +80,21 @@ TamperResult FlipByteOfEvent(const std::string& log_dir,
 TamperResult RewriteAndReseal(const std::string& log_dir,
                               const std::string& request_id,
                               const std::string& new_date) {
+  TamperResult result =
+      RewriteEventAndReseal(log_dir, [&](xueji::v1::Event* event) {
+        if (event->request_id() != request_id) return false;
+        event->set_business_date(new_date);
+        return true;
+      });
+  if (!result.changed && result.error == "no stored event changed") {
+    result.error = "no stored event of " + request_id;
+  }
+  return result;
+}
+
+TamperResult RewriteEventAndReseal(
+    const std::string& log_dir,
+    const std::function<bool(xueji::v1::Event*)>& change) {
   TamperResult result;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
@@ -99,11 +114,10 @@ TamperResult RewriteAndReseal(const std::string& log_dir,
     if (!event.ParseFromString(it->value().ToString())) continue;
     const std::string key = it->key().ToString();
     if (prefix.empty()) {
-      if (event.request_id() != request_id) continue;
+      if (!change(&event)) continue;
       prefix = key.substr(0, 5);
       result.partition = event.partition();
       result.offset = event.offset();
-      event.set_business_date(new_date);
       prev_hash = event.prev_hash();
     } else if (key.substr(0, 5) != prefix) {
       break;  // the partition's end
@@ -114,7 +128,7 @@ TamperResult RewriteAndReseal(const std::string& log_dir,
     batch.Put(key, CanonicalBytes(event));
   }
   if (prefix.empty()) {
-    result.error = "no stored event of " + request_id;
+    result.error = "no stored event changed";
     return result;
   }
   // The head record: next offset (8 bytes) + the last event's hash.

@@ -10,7 +10,10 @@
 #define XUEJI_TESTS_LOG_TAMPER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include "xueji/v1/events.pb.h"
 
 namespace xueji::e2e {
 
@@ -18,7 +21,7 @@ struct TamperResult {
   bool changed = false;
   int32_t partition = -1;  // of the changed event, when its bytes parse
   int64_t offset = -1;
-  std::string error;       // why nothing was changed
+  std::string error;  // why nothing was changed
 };
 
 // Changes one byte of the first stored event whose request_id is
@@ -35,6 +38,13 @@ TamperResult FlipByteOfEvent(const std::string& log_dir,
 TamperResult RewriteAndReseal(const std::string& log_dir,
                               const std::string& request_id,
                               const std::string& new_date);
+
+// The same for any change: `change` is offered each stored event in key
+// order and returns true when it changed the first one to rewrite (e.g. a
+// byte of a BatchSigned's signature); that partition is resealed from there.
+TamperResult RewriteEventAndReseal(
+    const std::string& log_dir,
+    const std::function<bool(xueji::v1::Event*)>& change);
 
 }  // namespace xueji::e2e
 

@@ -6,10 +6,10 @@
 //
 // Starts N mock brokers (ids 1..N, 127.0.0.1, random ports), creates the
 // topics <prefix>.events, <prefix>.results and <prefix>.registry with P
-// partitions each and <prefix>.requests and <prefix>.journal with one, prints the bootstrap list as the
-// first line of stdout, then serves fault-injection commands, one per line,
-// on stdin (answers on stdout) and, with --control, on a Unix domain socket
-// at PATH (answers on the same connection):
+// partitions each and <prefix>.requests and <prefix>.journal with one, prints
+// the bootstrap list as the first line of stdout, then serves fault-injection
+// commands, one per line, on stdin (answers on stdout) and, with --control, on
+// a Unix domain socket at PATH (answers on the same connection):
 //
 //   broker-down ID | broker-up ID | leader TOPIC PARTITION BROKER |
 //   error API_NAME ERROR_NAME [COUNT] | clear-errors API_NAME |
@@ -295,8 +295,8 @@ int main(int argc, char** argv) {
        {"requests", "events", "results", "registry", "journal"}) {
     std::string topic = prefix + "." + name;
     cluster.topics.push_back(topic);
-    const bool single = std::string(name) == "requests" ||
-                        std::string(name) == "journal";
+    const bool single =
+        std::string(name) == "requests" || std::string(name) == "journal";
     rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
         mock, topic.c_str(), single ? 1 : partitions, replication);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

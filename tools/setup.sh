@@ -13,11 +13,14 @@ PACKAGES=(
   libssl-dev                             # libcrypto: SHA-256 hash chain
   libcli11-dev                           # subcommands with --help
   catch2                                 # tests
+  clang-format                           # tools/check_format.sh (CI checks the style)
   kcat                                   # the README's subscriber example (list, dump values)
   python3-kafka                          # tests: kafka-python, an independent Kafka client
   python3-protobuf                       # tests: decodes events in kafka_python_decode.py
   openjdk-17-jre-headless maven          # tools/kafka-local.sh: Apache Kafka (Maven Central)
   python3-venv                           # tests: a virtualenv for confluent-kafka (PyPI)
+  faketime                               # tools/demo.sh: a production ledger trusts the system
+                                         # clock; the demo's 2025 term moves it per process
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

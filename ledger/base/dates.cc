@@ -13,7 +13,6 @@
 namespace xueji {
 namespace {
 
-
 // Reads exactly `width` decimal digits at `text[pos]`; -1 if not digits.
 int Digits(std::string_view text, size_t pos, size_t width) {
   if (pos + width > text.size()) return -1;
@@ -26,8 +25,8 @@ int Digits(std::string_view text, size_t pos, size_t width) {
 }
 
 absl::Status BadDate(std::string_view text) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("not a real date in the form YYYY-MM-DD: \"", Av(text), "\""));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "not a real date in the form YYYY-MM-DD: \"", Av(text), "\""));
 }
 
 absl::Status BadInstant(std::string_view text) {
@@ -149,10 +148,10 @@ absl::StatusOr<absl::Time> LedgerNow() {
   // A plain business date is taken as its midnight UTC.
   absl::StatusOr<absl::CivilDay> day = ParseDate(text);
   if (day.ok()) return absl::FromCivil(*day, absl::UTCTimeZone());
-  return absl::InvalidArgumentError(absl::StrCat(
-      "LEDGER_NOW is set but is not an RFC 3339 instant such as "
-      "2025-09-01T08:00:00Z: \"",
-      Av(text), "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("LEDGER_NOW is set but is not an RFC 3339 instant such as "
+                   "2025-09-01T08:00:00Z: \"",
+                   Av(text), "\""));
 }
 
 }  // namespace xueji

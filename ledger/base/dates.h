@@ -1,7 +1,7 @@
 // Calendar dates and instants in the ledger's text forms: business dates are
 // "YYYY-MM-DD" (absl::CivilDay), instants are RFC 3339 (absl::Time, printed
-// in UTC with a "Z"). Parsing is strict: a date that does not exist (2025-02-30)
-// is an error, not normalised.
+// in UTC with a "Z"). Parsing is strict: a date that does not exist
+// (2025-02-30) is an error, not normalised.
 //
 // Thread-safety: pure functions.
 #ifndef XUEJI_LEDGER_BASE_DATES_H_

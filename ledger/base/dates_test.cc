@@ -1,9 +1,8 @@
 // Dates: strict parsing, RFC 3339, month arithmetic, ages and the clock.
 #include "ledger/base/dates.h"
 
-#include <cstdlib>
-
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 namespace xueji {
 namespace {
@@ -106,8 +105,8 @@ TEST_CASE("the ledger clock reads LEDGER_NOW") {
   unsetenv("LEDGER_NOW");
   now = LedgerNow();
   REQUIRE(now.ok());
-  CHECK(*now > absl::FromCivil(absl::CivilDay(2024, 1, 1),
-                               absl::UTCTimeZone()));
+  CHECK(*now >
+        absl::FromCivil(absl::CivilDay(2024, 1, 1), absl::UTCTimeZone()));
 
   if (saved) setenv("LEDGER_NOW", saved_value.c_str(), 1);
 }

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "ledger/base/coding.h"
+
 namespace xueji {
 
 std::string Sha256(std::string_view bytes) {
@@ -30,6 +32,31 @@ std::string HexEncode(std::string_view bytes) {
     out.push_back(kDigits[c & 0xf]);
   }
   return out;
+}
+
+struct Sha256Stream::Context {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  bool ok = md != nullptr && EVP_DigestInit_ex(md, EVP_sha256(), nullptr) == 1;
+  ~Context() { EVP_MD_CTX_free(md); }
+};
+
+Sha256Stream::Sha256Stream() : ctx_(new Context) {}
+Sha256Stream::~Sha256Stream() { delete ctx_; }
+
+void Sha256Stream::AddFramed(std::string_view part) {
+  if (!ctx_->ok) return;
+  const std::string length = EncodeFixed64BE(part.size());
+  ctx_->ok = EVP_DigestUpdate(ctx_->md, length.data(), length.size()) == 1 &&
+             EVP_DigestUpdate(ctx_->md, part.data(), part.size()) == 1;
+}
+
+std::string Sha256Stream::FinishHex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!ctx_->ok || EVP_DigestFinal_ex(ctx_->md, digest, &size) != 1) {
+    return std::string();
+  }
+  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), size));
 }
 
 }  // namespace xueji

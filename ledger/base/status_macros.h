@@ -20,15 +20,16 @@
 #define XUEJI_STATUS_CONCAT_INNER(a, b) a##b
 #define XUEJI_STATUS_CONCAT(a, b) XUEJI_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                        \
-  do {                                                               \
+#define RETURN_IF_ERROR(expr)                                         \
+  do {                                                                \
     if (::absl::Status xueji_status_ = (expr); !xueji_status_.ok()) { \
-      return xueji_status_;                                          \
-    }                                                                \
+      return xueji_status_;                                           \
+    }                                                                 \
   } while (false)
 
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  XUEJI_ASSIGN_OR_RETURN_IMPL(XUEJI_STATUS_CONCAT(xueji_statusor_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr)                                           \
+  XUEJI_ASSIGN_OR_RETURN_IMPL(XUEJI_STATUS_CONCAT(xueji_statusor_, __LINE__), \
+                              lhs, expr)
 
 #define XUEJI_ASSIGN_OR_RETURN_IMPL(statusor, lhs, expr) \
   auto statusor = (expr);                                \

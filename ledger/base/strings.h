@@ -2,11 +2,13 @@
 // distinct from std::string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0):
 // absl::StrCat and friends take absl::string_view, the ledger passes
 // std::string_view. Av() converts; Cat() is absl::StrCat taking both.
+// AppendUtf8() encodes one code point.
 //
 // Thread-safety: pure functions.
 #ifndef XUEJI_LEDGER_BASE_STRINGS_H_
 #define XUEJI_LEDGER_BASE_STRINGS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -32,6 +34,26 @@ decltype(auto) AsPiece(const T& value) {
 template <typename... Args>
 std::string Cat(const Args&... args) {
   return absl::StrCat(AsPiece(args)...);
+}
+
+// Appends code point `cp` (at most 0x10FFFF; surrogates are the caller's
+// business) as UTF-8.
+inline void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
 }
 
 }  // namespace xueji

@@ -30,27 +30,24 @@ absl::StatusOr<Target> FindPending(const Call& call,
   Target target;
   const std::string subject = RequestSubject(call.request.request_id());
   if (request_id.empty()) {
-    target.refusal = Refuse(xueji::v1::INVALID_FIELD,
-                            Cat(field, " is required"), subject);
+    target.refusal =
+        Refuse(xueji::v1::INVALID_FIELD, Cat(field, " is required"), subject);
     return target;
   }
   ASSIGN_OR_RETURN(target.record,
-                         call.state.RecordByPendingRequest(request_id));
+                   call.state.RecordByPendingRequest(request_id));
   if (!target.record.has_value()) {
     target.refusal = Refuse(
         xueji::v1::UNKNOWN_REQUEST,
-        Cat("request ", request_id, " is not a pending change"),
-        subject);
+        Cat("request ", request_id, " is not a pending change"), subject);
     return target;
   }
   const RecordState& record = *target.record;
-  ASSIGN_OR_RETURN(target.kg,
-                         call.state.Kindergarten(record.kindergarten()));
+  ASSIGN_OR_RETURN(target.kg, call.state.Kindergarten(record.kindergarten()));
   if (!target.kg.has_value()) {
-    target.refusal =
-        Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
-               Cat("unknown kindergarten ", record.kindergarten()),
-               record.subject(), record.student_no());
+    target.refusal = Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
+                            Cat("unknown kindergarten ", record.kindergarten()),
+                            record.subject(), record.student_no());
   } else if (auto denied = MayApproveFor(call.op, *target.kg)) {
     target.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied,
                             record.subject(), record.student_no());
@@ -60,16 +57,15 @@ absl::StatusOr<Target> FindPending(const Call& call,
 
 Draft Closed(const RecordState& record, std::string_view kg) {
   return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
-                Cat("kindergarten ", kg, " is closed"),
-                record.subject(), record.student_no());
+                Cat("kindergarten ", kg, " is closed"), record.subject(),
+                record.student_no());
 }
 
 }  // namespace
 
 absl::StatusOr<Draft> DecideApprove(const Call& call) {
   const std::string& id = call.request.approve().request_id();
-  ASSIGN_OR_RETURN(Target target,
-                         FindPending(call, id, "approve.requestId"));
+  ASSIGN_OR_RETURN(Target target, FindPending(call, id, "approve.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
@@ -86,9 +82,8 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
       break;
     }
     case Request::kTransferOut: {
-      ASSIGN_OR_RETURN(
-          std::optional<KindergartenState> to,
-          ResolveKindergarten(call.state, record.transfer_to()));
+      ASSIGN_OR_RETURN(std::optional<KindergartenState> to,
+                       ResolveKindergarten(call.state, record.transfer_to()));
       if (!to.has_value() || IsClosed(*to)) {
         return Closed(record, record.transfer_to());
       }
@@ -128,17 +123,17 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
       break;
     }
     default:
-      return absl::DataLossError(Cat(
-          "pending change ", id, " of ", record.subject(),
-          " has an action that needs no approval: ", ActionName(pending)));
+      return absl::DataLossError(
+          Cat("pending change ", id, " of ", record.subject(),
+              " has an action that needs no approval: ", ActionName(pending)));
   }
   return Accept(xueji::v1::APPLIED, std::move(message), {std::move(event)});
 }
 
 absl::StatusOr<Draft> DecideReject(const Call& call) {
   const xueji::v1::Reject& reject = call.request.reject();
-  ASSIGN_OR_RETURN(
-      Target target, FindPending(call, reject.request_id(), "reject.requestId"));
+  ASSIGN_OR_RETURN(Target target,
+                   FindPending(call, reject.request_id(), "reject.requestId"));
   if (target.refusal) return std::move(*target.refusal);
   const RecordState& record = *target.record;
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);

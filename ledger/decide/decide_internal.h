@@ -31,7 +31,6 @@
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 
-
 namespace xueji::decide_internal {
 
 using ::xueji::Av;
@@ -66,7 +65,7 @@ struct Envelope {
   std::string correlation_id;
   std::string business_date;  // YYYY-MM-DD, or "" when it was not valid
   xueji::v1::Actor actor;
-  std::string action;  // RequestRejected.action
+  std::string action;          // RequestRejected.action
   std::string policy_version;  // "00:1,35:2"; "" = built-in defaults only
   std::string late_reason;     // a late entry's lateReason, else ""
 };
@@ -99,6 +98,29 @@ bool IsClosed(const xueji::v1::KindergartenState& kg);
 inline std::string SubjectOf(const xueji::v1::RecordState& record) {
   return record.subject();
 }
+
+// The policy that governs `who` on `day`: every recorded version, the book in
+// force on `day`, and the operator's region in it (a registrar's
+// kindergarten's county, another operator's organisation; "" or "00":
+// national).
+struct AccountPolicy {
+  PolicyHistory history;
+  PolicyBook book;
+  std::string region;
+};
+absl::StatusOr<AccountPolicy> PolicyOfOperator(
+    const xueji::v1::OperatorState& who, const StateView& state,
+    absl::CivilDay day);
+
+// The acting operator's account (Art. 22), judged on the ledger's clock
+// (`clock_day`), never on a claimed date: OPERATOR_SEALED when sealed; when
+// dormant under `policy` (for the roles rules/accounts.h ActivityIsJudged),
+// OperatorSealed + OPERATOR_SEALED (the account is sealed by this decision);
+// nullopt when it may act. Refusals on `subject`.
+std::optional<Draft> RefuseIfInactive(const xueji::v1::OperatorState& who,
+                                      const Policy& policy,
+                                      absl::CivilDay clock_day,
+                                      std::string_view subject);
 
 // Action deciders. Each returns a Draft (refusals included) or a non-OK
 // status when the state could not be read.
@@ -150,9 +172,8 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
 
 // The kindergarten `code` ends up as, following merges (closed and merged
 // away kindergartens forward to the one they merged into); nullopt if unknown.
-absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
-ResolveKindergarten(const StateView& state, std::string_view code);
-
+absl::StatusOr<std::optional<xueji::v1::KindergartenState>> ResolveKindergarten(
+    const StateView& state, std::string_view code);
 
 }  // namespace xueji::decide_internal
 

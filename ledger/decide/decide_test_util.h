@@ -8,20 +8,19 @@
 #ifndef XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 #define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "absl/time/time.h"
-#include "ledger/rules/areas.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decider.h"
-#include "ledger/rules/identity.h"
 #include "ledger/decide/memory_state.h"
+#include "ledger/rules/areas.h"
+#include "ledger/rules/calendar.h"
+#include "ledger/rules/identity.h"
 #include "ledger/rules/policy.h"
 
 namespace xueji::testing {
@@ -220,8 +219,8 @@ using TestLedger = BasicTestLedger<MemoryState>;
 inline std::vector<std::string> Kinds(const Decision& decision) {
   std::vector<std::string> kinds;
   for (const xueji::v1::Event& event : decision.events) {
-    const auto* field = xueji::v1::Event::descriptor()->FindFieldByNumber(
-        event.payload_case());
+    const auto* field =
+        xueji::v1::Event::descriptor()->FindFieldByNumber(event.payload_case());
     kinds.push_back(field == nullptr ? "?" : field->name());
   }
   return kinds;

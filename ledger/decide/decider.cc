@@ -3,6 +3,8 @@
 //
 // Order of checks (the first failing one answers):
 //   1. requestId present                         MALFORMED_REQUEST
+//      in a signed batch (ctx.signer), actor omitted or the signer
+//                                                NOT_AUTHENTICATED
 //   2. occurredOn, if given, a real YYYY-MM-DD   INVALID_FIELD
 //      (absent: today, the Beijing day of the ledger's clock ctx.now)
 //   3. occurredOn not after today                INVALID_DATE
@@ -35,6 +37,8 @@
 // MALFORMED_REQUEST and never recorded. Decide still refuses them itself.
 // Refusals in steps 1-7 and refusals before a record is found are on the
 // subject req:<requestId>; a refusal about a known record is on its subject.
+// In a signed batch the envelope's actor is always the signer, whatever the
+// request claims: the signer did send it.
 // Messages never contain identity document numbers or student numbers (a G
 // number embeds the resident ID).
 //
@@ -51,8 +55,8 @@
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/accounts.h"
-#include "ledger/rules/subjects.h"
 #include "ledger/rules/reasons.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji {
 
@@ -110,17 +114,17 @@ std::optional<Draft> RefuseIfPending(const RecordState& record) {
   if (record.pending().request_id().empty()) return std::nullopt;
   return Refuse(xueji::v1::INVALID_TRANSITION,
                 Cat("the record has a pending change (request ",
-                             record.pending().request_id(),
-                             "); one pending change per record at a time"),
+                    record.pending().request_id(),
+                    "); one pending change per record at a time"),
                 record.subject(), record.student_no());
 }
 
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
-    const StateView& state, std::string_view identity_key,
-    const RecordState& record) {
+absl::StatusOr<std::optional<Draft>> RefuseIfHeld(const StateView& state,
+                                                  std::string_view identity_key,
+                                                  const RecordState& record) {
   if (identity_key.empty()) return std::optional<Draft>();
   ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                         state.RecordByIdentity(identity_key));
+                   state.RecordByIdentity(identity_key));
   if (!holder.has_value() || holder->subject() == record.subject() ||
       !IsLive(holder->status())) {
     return std::optional<Draft>();
@@ -206,28 +210,92 @@ absl::StatusOr<std::string> RegionOf(const OperatorState& op,
 
 absl::StatusOr<Draft> Dispatch(const Call& call) {
   switch (call.request.action_case()) {
-    case Request::kAdmit: return DecideAdmit(call);
-    case Request::kApprove: return DecideApprove(call);
-    case Request::kReject: return DecideReject(call);
-    case Request::kTransferOut: return DecideTransferOut(call);
-    case Request::kTransferIn: return DecideTransferIn(call);
-    case Request::kLeave: return DecideLeave(call);
-    case Request::kGraduate: return DecideGraduate(call);
-    case Request::kDefer: return DecideDefer(call);
-    case Request::kCancel: return DecideCancel(call);
-    case Request::kEditKeyInfo: return DecideEditKeyInfo(call);
-    case Request::kConvertNumber: return DecideConvertNumber(call);
-    case Request::kVerify: return DecideVerify(call);
-    case Request::kMergeKindergarten: return DecideMerge(call);
-    case Request::kCloseKindergarten: return DecideClose(call);
+    case Request::kAdmit:
+      return DecideAdmit(call);
+    case Request::kApprove:
+      return DecideApprove(call);
+    case Request::kReject:
+      return DecideReject(call);
+    case Request::kTransferOut:
+      return DecideTransferOut(call);
+    case Request::kTransferIn:
+      return DecideTransferIn(call);
+    case Request::kLeave:
+      return DecideLeave(call);
+    case Request::kGraduate:
+      return DecideGraduate(call);
+    case Request::kDefer:
+      return DecideDefer(call);
+    case Request::kCancel:
+      return DecideCancel(call);
+    case Request::kEditKeyInfo:
+      return DecideEditKeyInfo(call);
+    case Request::kConvertNumber:
+      return DecideConvertNumber(call);
+    case Request::kVerify:
+      return DecideVerify(call);
+    case Request::kMergeKindergarten:
+      return DecideMerge(call);
+    case Request::kCloseKindergarten:
+      return DecideClose(call);
     case Request::kSetPolicy:
       return DecideSetPolicy(call);
-    case Request::ACTION_NOT_SET: break;
+    case Request::ACTION_NOT_SET:
+      break;
   }
   return Refuse(xueji::v1::MALFORMED_REQUEST,
                 "the request names no action (admit, approve, ...)",
                 RequestSubject(call.request.request_id()));
 }
+
+}  // namespace
+
+namespace decide_internal {
+
+absl::StatusOr<AccountPolicy> PolicyOfOperator(const OperatorState& who,
+                                               const StateView& state,
+                                               absl::CivilDay day) {
+  ASSIGN_OR_RETURN(std::vector<xueji::v1::PolicySet> versions,
+                   state.PolicyVersions());
+  ASSIGN_OR_RETURN(PolicyHistory history, PolicyHistory::From(versions));
+  ASSIGN_OR_RETURN(std::string region, RegionOf(who, state));
+  AccountPolicy out{std::move(history), PolicyBook(), region};
+  out.book = out.history.InForce(day);
+  return out;
+}
+
+std::optional<Draft> RefuseIfInactive(const OperatorState& who,
+                                      const Policy& policy,
+                                      absl::CivilDay clock_day,
+                                      std::string_view subject) {
+  if (who.sealed()) {
+    return Refuse(xueji::v1::OPERATOR_SEALED,
+                  Cat("operator \"", who.id(),
+                      "\" is sealed (account unused too long, or sealed by "
+                      "whoever registered it)"),
+                  subject);
+  }
+  if (ActivityIsJudged(who.role()) &&
+      IsDormant(who.last_active(), policy, clock_day)) {
+    Draft draft =
+        Refuse(xueji::v1::OPERATOR_SEALED,
+               Cat("operator \"", who.id(), "\" was last active on ",
+                   who.last_active(), ", more than ", policy.seal_after_months,
+                   " months before today (", FormatDate(clock_day),
+                   "): the account is now sealed"),
+               subject);
+    Event sealed = NewEvent(OperatorSubject(who.id()), "");
+    sealed.mutable_operator_sealed()->set_id(who.id());
+    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
+    draft.events.insert(draft.events.begin(), std::move(sealed));
+    return draft;
+  }
+  return std::nullopt;
+}
+
+}  // namespace decide_internal
+
+namespace {
 
 // Checks 1-7 of the order above, then the action. Fills the envelope's
 // business date, policy version and late reason as they become known, and
@@ -241,6 +309,17 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
   if (request.request_id().empty()) {
     return Refuse(xueji::v1::MALFORMED_REQUEST, "requestId is required",
                   subject);
+  }
+  const std::string& actor = ctx.signer.empty() ? request.actor() : ctx.signer;
+  if (!ctx.signer.empty() && !request.actor().empty() &&
+      request.actor() != ctx.signer) {
+    ASSIGN_OR_RETURN(*op, state.Operator(ctx.signer));
+    return Refuse(
+        xueji::v1::NOT_AUTHENTICATED,
+        Cat("actor \"", request.actor(),
+            "\" is not the operator who signed the batch (\"", ctx.signer,
+            "\"): a signed request is its signer's (omit actor)"),
+        subject);
   }
   const absl::CivilDay clock_day = BeijingDay(ctx.now);
   absl::CivilDay today = clock_day;
@@ -261,40 +340,18 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
                       FormatDate(clock_day), " (Beijing time)"),
                   subject);
   }
-  ASSIGN_OR_RETURN(*op, state.Operator(request.actor()));
+  ASSIGN_OR_RETURN(*op, state.Operator(actor));
   if (!op->has_value()) {
     return Refuse(xueji::v1::UNKNOWN_OPERATOR,
-                  Cat("unknown operator \"", request.actor(), "\""),
-                  subject);
+                  Cat("unknown operator \"", actor, "\""), subject);
   }
   const OperatorState& who = **op;
-  ASSIGN_OR_RETURN(std::vector<xueji::v1::PolicySet> versions,
-                   state.PolicyVersions());
-  ASSIGN_OR_RETURN(PolicyHistory history, PolicyHistory::From(versions));
-  const PolicyBook book = history.InForce(today);
-  ASSIGN_OR_RETURN(std::string region, RegionOf(who, state));
-  const Policy& policy = book.ForCounty(region);
-  envelope->policy_version = book.VersionFor(region);
-  if (who.sealed()) {
-    return Refuse(
-        xueji::v1::OPERATOR_SEALED,
-        Cat("operator \"", who.id(), "\" is sealed (account unused too long)"),
-        subject);
-  }
-  if (ActivityIsJudged(who.role()) &&
-      IsDormant(who.last_active(), policy, clock_day)) {
-    Draft draft =
-        Refuse(xueji::v1::OPERATOR_SEALED,
-               Cat("operator \"", who.id(), "\" was last active on ",
-                   who.last_active(), ", more than ", policy.seal_after_months,
-                   " months before today (", FormatDate(clock_day),
-                   "): the account is now sealed"),
-               subject);
-    Event sealed = NewEvent(OperatorSubject(who.id()), "");
-    sealed.mutable_operator_sealed()->set_id(who.id());
-    sealed.mutable_operator_sealed()->set_last_active(who.last_active());
-    draft.events.insert(draft.events.begin(), std::move(sealed));
-    return draft;
+  ASSIGN_OR_RETURN(AccountPolicy account, PolicyOfOperator(who, state, today));
+  const Policy& policy = account.book.ForCounty(account.region);
+  envelope->policy_version = account.book.VersionFor(account.region);
+  if (std::optional<Draft> inactive =
+          RefuseIfInactive(who, policy, clock_day, subject)) {
+    return std::move(*inactive);
   }
   const int late = ctx.calendar->WorkingDaysBetween(today, clock_day);
   if (late > policy.late_entry_max_working_days) {
@@ -317,8 +374,8 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
     }
     envelope->late_reason = request.late_reason();
   }
-  return Dispatch(
-      Call{request, state, ctx, who, today, clock_day, history, book});
+  return Dispatch(Call{request, state, ctx, who, today, clock_day,
+                       account.history, account.book});
 }
 
 }  // namespace
@@ -341,7 +398,8 @@ absl::StatusOr<Decision> Decide(const Request& request, const StateView& state,
     envelope.actor.set_role(op->role());
     envelope.actor.set_org(op->org());
   } else {
-    envelope.actor.set_operator_id(request.actor());
+    envelope.actor.set_operator_id(ctx.signer.empty() ? request.actor()
+                                                      : ctx.signer);
   }
   envelope.action = std::string(ActionName(request));
   return Finish(std::move(draft), envelope, ctx);
@@ -366,23 +424,38 @@ bool IsLive(xueji::v1::RecordStatus status) {
 
 std::string_view ActionName(const Request& request) {
   switch (request.action_case()) {
-    case Request::kAdmit: return "admit";
-    case Request::kApprove: return "approve";
-    case Request::kReject: return "reject";
-    case Request::kTransferOut: return "transferOut";
-    case Request::kTransferIn: return "transferIn";
-    case Request::kLeave: return "leave";
-    case Request::kGraduate: return "graduate";
-    case Request::kDefer: return "defer";
-    case Request::kCancel: return "cancel";
-    case Request::kEditKeyInfo: return "editKeyInfo";
-    case Request::kConvertNumber: return "convertNumber";
-    case Request::kVerify: return "verify";
-    case Request::kMergeKindergarten: return "mergeKindergarten";
-    case Request::kCloseKindergarten: return "closeKindergarten";
+    case Request::kAdmit:
+      return "admit";
+    case Request::kApprove:
+      return "approve";
+    case Request::kReject:
+      return "reject";
+    case Request::kTransferOut:
+      return "transferOut";
+    case Request::kTransferIn:
+      return "transferIn";
+    case Request::kLeave:
+      return "leave";
+    case Request::kGraduate:
+      return "graduate";
+    case Request::kDefer:
+      return "defer";
+    case Request::kCancel:
+      return "cancel";
+    case Request::kEditKeyInfo:
+      return "editKeyInfo";
+    case Request::kConvertNumber:
+      return "convertNumber";
+    case Request::kVerify:
+      return "verify";
+    case Request::kMergeKindergarten:
+      return "mergeKindergarten";
+    case Request::kCloseKindergarten:
+      return "closeKindergarten";
     case Request::kSetPolicy:
       return "setPolicy";
-    case Request::ACTION_NOT_SET: break;
+    case Request::ACTION_NOT_SET:
+      break;
   }
   return "";
 }

@@ -68,6 +68,12 @@ class StateView {
   // (region, version) order.
   virtual absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
       const = 0;
+  // The ledger itself (LedgerInitialized); nullopt before `ledger init`.
+  virtual absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const = 0;
+  // The operator a key (by its id) was registered to, current or not.
+  virtual absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const = 0;
 
   // Index-only lookups (no record decoded), for verification. The defaults
   // answer from the record lookups above; LedgerState reads its indexes.
@@ -106,6 +112,15 @@ struct DecideContext {
   absl::Time now;
   const WorkingCalendar* calendar = nullptr;
   const AreaTable* areas = nullptr;
+  // Issue 9 (docs/accountability.md). The operator whose signature on the
+  // batch the processor verified: every request of it is that operator's
+  // (an omitted actor is the signer; another actor is NOT_AUTHENTICATED) and
+  // the registry is governed by it. "" = an unsigned batch, which only a
+  // development ledger takes: requests at their actor, registry lines
+  // ungoverned, as before.
+  std::string signer;
+  // The ledger's mode: a production ledger's new operators need a key.
+  xueji::v1::LedgerMode mode = xueji::v1::LEDGER_MODE_UNSPECIFIED;
 };
 
 struct Decision {
@@ -126,9 +141,17 @@ absl::StatusOr<Decision> DecideRegistry(const xueji::v1::RegistryLine& line,
                                         const StateView& state,
                                         const DecideContext& ctx);
 
-// The request id DecideRegistry gives a registry line: "registry:" + the first
-// 16 hex digits of SHA-256 of its deterministic bytes.
-std::string RegistryRequestId(const xueji::v1::RegistryLine& line);
+// (Its request id: RegistryRequestId, ledger/rules/subjects.h.)
+
+// `ledger init`: LedgerInitialized on subject "ledger:" and, for a
+// production ledger, the national OFFICER holding the root key
+// (OperatorRegistered, org "00"). FailedPrecondition if the state is already
+// a ledger; InvalidArgument for a mode, root id or key that will not do.
+absl::StatusOr<Decision> DecideInit(const xueji::v1::InitLedger& init,
+                                    const StateView& state,
+                                    const DecideContext& ctx);
+// The request id of `ledger init`'s events.
+inline constexpr char kInitRequestId[] = "ledger:init";
 
 // The Result a Decision answers with.
 xueji::v1::Result ResultOf(const xueji::v1::Request& request,
@@ -138,12 +161,16 @@ xueji::v1::Result ResultOf(const xueji::v1::Request& request,
 // (EvolveKindergarten), an operator (EvolveOperator), the policy versions
 // (PolicySet: kept as they are, StateView::PolicyVersions), none (a refusal:
 // the audit trail only), or kUnknown for a payload this build does not know
+// (EvolveKindergarten), an operator (EvolveOperator), the ledger
+// (EvolveLedger), none (a refusal, a batch record: the
+// audit trail only), or kUnknown for a payload this build does not know
 // (proto/README.md rule 3: a reader stops there, it never skips).
 enum class EventTarget {
   kRecord,
   kKindergarten,
   kOperator,
   kPolicy,
+  kLedger,  // LedgerInitialized: the ledger's settings
   kNone,
   kUnknown
 };
@@ -156,9 +183,14 @@ xueji::v1::KindergartenState EvolveKindergarten(
 // An operator's last_active follows its registration's ActivityDate
 // (rules/accounts.h); the stores raise it with every event the operator acts
 // in.
+// Operators keep their key history (OperatorState.keys, on the ledger
+// clock: an event's recorded_at): a registration or OperatorKeyAdded with a
+// new key supersedes the current one; sealing revokes every key.
 xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
                                         const xueji::v1::Event& event);
-
+// The ledger's settings, from LedgerInitialized.
+xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
+                                       const xueji::v1::Event& event);
 
 // Is a record in this status live (counts against one-record-per-child)?
 bool IsLive(xueji::v1::RecordStatus status);

@@ -93,15 +93,15 @@ TEST_CASE("admission refusals", "[decider][refusal]") {
                  "admit");
   }
   SECTION("AGE_OUT_OF_RANGE: too young") {
-    xueji::v1::Child baby = MakeChild(
-        "婴儿", xueji::v1::MALE, "2024-01-01", xueji::v1::RESIDENT_ID,
-        ResidentId("350502", "20240101", 11));
+    xueji::v1::Child baby =
+        MakeChild("婴儿", xueji::v1::MALE, "2024-01-01", xueji::v1::RESIDENT_ID,
+                  ResidentId("350502", "20240101", 11));
     CheckRefused(ledger.Admit(baby), xueji::v1::AGE_OUT_OF_RANGE, "admit");
   }
   SECTION("AGE_OUT_OF_RANGE: entry on the primary entry date") {
-    xueji::v1::Child old = MakeChild(
-        "大孩子", xueji::v1::MALE, "2019-05-06", xueji::v1::RESIDENT_ID,
-        ResidentId("350502", "20190506", 11));
+    xueji::v1::Child old =
+        MakeChild("大孩子", xueji::v1::MALE, "2019-05-06",
+                  xueji::v1::RESIDENT_ID, ResidentId("350502", "20190506", 11));
     CheckRefused(ledger.Admit(old), xueji::v1::AGE_OUT_OF_RANGE, "admit");
     // The day before is still in range.
     xueji::v1::Request admit = ledger.Req("reg-a", "2025-08-31");
@@ -335,9 +335,8 @@ TEST_CASE("deciding is deterministic", "[decider]") {
   ledger.Enroll(Boy(123));
   xueji::v1::Request request = ledger.Req("reg-a");
   request.mutable_admit()->set_kindergarten("QZ-A");
-  *request.mutable_admit()->mutable_child() =
-      MakeChild("无证女孩", xueji::v1::FEMALE, "2021-05-06", xueji::v1::NONE,
-                "");
+  *request.mutable_admit()->mutable_child() = MakeChild(
+      "无证女孩", xueji::v1::FEMALE, "2021-05-06", xueji::v1::NONE, "");
   Decision first = ledger.DecideOnly(request);
   Decision second = ledger.DecideOnly(request);
   REQUIRE(first.events.size() == 2);
@@ -396,8 +395,7 @@ TEST_CASE("registry lines: ids from content, updates, refusals",
     kg.mutable_kindergarten()->set_code("QZ/A");
     kg.mutable_kindergarten()->set_name("斜杠幼儿园");
     kg.mutable_kindergarten()->set_county("350502");
-    CheckRefused(ledger.Registry(kg), xueji::v1::INVALID_FIELD,
-                 "kindergarten");
+    CheckRefused(ledger.Registry(kg), xueji::v1::INVALID_FIELD, "kindergarten");
   }
   SECTION("registrar of an unknown kindergarten") {
     line.mutable_operator_()->set_org("NOWHERE");

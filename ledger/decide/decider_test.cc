@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "ledger/decide/decide_test_util.h"
 #include "ledger/base/sha256.h"
+#include "ledger/decide/decide_test_util.h"
 #include "ledger/rules/student_number.h"
 
 namespace xueji {
@@ -81,16 +81,14 @@ TEST_CASE("admit then reject cancels, the child can be admitted again",
   CHECK(again.events[0].record_requested().readmission());
 }
 
-TEST_CASE("a child without a document gets a temporary L number",
-          "[decider]") {
+TEST_CASE("a child without a document gets a temporary L number", "[decider]") {
   TestLedger ledger;
   xueji::v1::Child child = MakeChild("无证女孩", xueji::v1::FEMALE,
                                      "2021-05-06", xueji::v1::NONE, "");
   Decision first = ledger.Admit(child);
   CHECK(first.status == xueji::v1::PENDING_APPROVAL);
   CHECK(first.student_no == "L350502202105060001");
-  REQUIRE(Kinds(first) ==
-          V{"record_requested", "temporary_number_assigned"});
+  REQUIRE(Kinds(first) == V{"record_requested", "temporary_number_assigned"});
   CHECK(first.events[1].temporary_number_assigned().student_no() ==
         first.student_no);
   CHECK(first.events[1].temporary_number_assigned().area() == "350502");
@@ -104,8 +102,7 @@ TEST_CASE("a child without a document gets a temporary L number",
   CHECK(ValidateStudentNumber(second.student_no).ok());
 }
 
-TEST_CASE("HK/Macao/Taiwan and foreign documents get J numbers",
-          "[decider]") {
+TEST_CASE("HK/Macao/Taiwan and foreign documents get J numbers", "[decider]") {
   TestLedger ledger;
   xueji::v1::Child permit =
       MakeChild("港澳台男孩", xueji::v1::MALE, "2021-05-06",
@@ -117,23 +114,23 @@ TEST_CASE("HK/Macao/Taiwan and foreign documents get J numbers",
   CHECK(ValidateStudentNumber(first.student_no).ok());
   CHECK(Kinds(first) == V{"record_requested"});
 
-  xueji::v1::Child passport = MakeChild("Foreign Girl", xueji::v1::FEMALE,
-                                        "2021-05-06", xueji::v1::PASSPORT,
-                                        "E12345678");
+  xueji::v1::Child passport =
+      MakeChild("Foreign Girl", xueji::v1::FEMALE, "2021-05-06",
+                xueji::v1::PASSPORT, "E12345678");
   Decision second = ledger.Admit(passport, "QZ-C", "reg-c");
   // The area is the admitting kindergarten's county.
   CHECK(second.student_no.substr(0, 18) == "J35050320210506001");
-  Decision third = ledger.Admit(
-      MakeChild("Another", xueji::v1::MALE, "2021-05-06",
-                xueji::v1::HK_MO_PERMIT, "H12345678"));
+  Decision third =
+      ledger.Admit(MakeChild("Another", xueji::v1::MALE, "2021-05-06",
+                             xueji::v1::HK_MO_PERMIT, "H12345678"));
   CHECK(third.student_no.substr(0, 18) == "J35050220210506002");
 }
 
 TEST_CASE("convertNumber turns L into G and keeps the old number as alias",
           "[decider]") {
   TestLedger ledger;
-  xueji::v1::Child child = MakeChild("无证男孩", xueji::v1::MALE, "2021-05-06",
-                                     xueji::v1::NONE, "");
+  xueji::v1::Child child =
+      MakeChild("无证男孩", xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, "");
   std::string temporary = ledger.Enroll(child);
   std::string id = ResidentId("350502", "20210506", 77);
 
@@ -166,8 +163,8 @@ TEST_CASE("convertNumber turns L into G and keeps the old number as alias",
   CHECK(refused.code == xueji::v1::INVALID_TRANSITION);
 
   // A resident ID disagreeing with the record's gender: ID_MISMATCH.
-  std::string other = ledger.Enroll(
-      MakeChild("无证男孩二", xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, ""));
+  std::string other = ledger.Enroll(MakeChild(
+      "无证男孩二", xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, ""));
   xueji::v1::Request mismatch = ledger.Req("reg-a");
   mismatch.mutable_convert_number()->set_student_no(other);
   mismatch.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);

@@ -223,20 +223,56 @@ KindergartenState EvolveKindergarten(KindergartenState state,
   return state;
 }
 
+namespace {
+
+// A key from now on (event.recorded_at): the keys before it are superseded.
+void AddKey(OperatorState* state, const std::string& public_key,
+            const std::string& key_id, const Event& event) {
+  if (public_key.empty()) return;
+  for (const xueji::v1::OperatorKey& key : state->keys()) {
+    if (key.key_id() == key_id && key.superseded_at().empty() &&
+        key.revoked_at().empty()) {
+      return;  // the current key again: nothing changes
+    }
+  }
+  for (xueji::v1::OperatorKey& key : *state->mutable_keys()) {
+    if (key.superseded_at().empty()) key.set_superseded_at(event.recorded_at());
+  }
+  xueji::v1::OperatorKey* key = state->add_keys();
+  key->set_key_id(key_id);
+  key->set_public_key(public_key);
+  key->set_valid_from(event.recorded_at());
+  if (state->sealed()) key->set_revoked_at(event.recorded_at());
+}
+
+}  // namespace
+
 OperatorState EvolveOperator(OperatorState state, const Event& event) {
   switch (event.payload_case()) {
-    case Event::kOperatorRegistered:
+    case Event::kOperatorRegistered: {
       // A re-registration updates role and organisation; it does not unseal.
-      state.set_id(event.operator_registered().id());
-      state.set_role(event.operator_registered().role());
-      state.set_org(event.operator_registered().org());
+      const xueji::v1::OperatorRegistered& registered =
+          event.operator_registered();
+      state.set_id(registered.id());
+      state.set_role(registered.role());
+      state.set_org(registered.org());
       if (const std::string active = ActivityDate(event);
           active > state.last_active()) {
         state.set_last_active(active);
       }
+      AddKey(&state, registered.public_key(), registered.key_id(), event);
+      state.set_registered_by(event.actor().operator_id());
+      break;
+    }
+    case Event::kOperatorKeyAdded:
+      AddKey(&state, event.operator_key_added().public_key(),
+             event.operator_key_added().key_id(), event);
       break;
     case Event::kOperatorSealed:
       state.set_sealed(true);
+      for (xueji::v1::OperatorKey& key : *state.mutable_keys()) {
+        if (key.revoked_at().empty()) key.set_revoked_at(event.recorded_at());
+      }
       break;
     default:
       break;
@@ -271,15 +307,31 @@ EventTarget TargetOf(const Event& event) {
     case Event::kKindergartenClosed:
       return EventTarget::kKindergarten;
     case Event::kOperatorRegistered:
+    case Event::kOperatorKeyAdded:
     case Event::kOperatorSealed:
       return EventTarget::kOperator;
     case Event::kPolicySet:
       return EventTarget::kPolicy;
+    case Event::kLedgerInitialized:
+      return EventTarget::kLedger;
     case Event::kRequestRejected:
+    case Event::kBatchSigned:   // audit trail: the batch and its signature
+    case Event::kBatchRefused:  // audit trail: a refused batch
       return EventTarget::kNone;
     default:
       return EventTarget::kUnknown;
   }
+}
+
+xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
+                                       const Event& event) {
+  if (event.has_ledger_initialized()) {
+    const xueji::v1::LedgerInitialized& init = event.ledger_initialized();
+    state.set_mode(init.mode());
+    state.set_ledger_id(init.ledger_id());
+    state.set_root_operator(init.root_operator());
+  }
+  return state;
 }
 
 }  // namespace xueji

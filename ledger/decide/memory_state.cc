@@ -36,10 +36,9 @@ std::string_view SequencedNumber(const Event& event) {
 }
 
 absl::Status WrongSubject(const Event& event, std::string_view what) {
-  return absl::DataLossError(Cat("partition ", event.partition(), " offset ",
-                                 event.offset(), ": ", what,
-                                 " event on subject \"", event.subject(),
-                                 "\""));
+  return absl::DataLossError(
+      Cat("partition ", event.partition(), " offset ", event.offset(), ": ",
+          what, " event on subject \"", event.subject(), "\""));
 }
 
 }  // namespace
@@ -87,6 +86,9 @@ absl::Status MemoryState::Apply(const Event& event) {
       OperatorState& op = operators_[std::string(subject.id)];
       op = EvolveOperator(std::move(op), event);
       if (op.id().empty()) op.set_id(std::string(subject.id));
+      for (const xueji::v1::OperatorKey& key : op.keys()) {
+        key_holder_.emplace(key.key_id(), op.id());
+      }
       break;
     }
     case EventTarget::kPolicy: {
@@ -97,6 +99,13 @@ absl::Status MemoryState::Apply(const Event& event) {
       policies_[{set.region(), set.version()}] = set;
       break;
     }
+    case EventTarget::kLedger:
+      if (subject.kind != SubjectKind::kLedger) {
+        return WrongSubject(event, "ledger");
+      }
+      ledger_ =
+          EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()), event);
+      break;
     case EventTarget::kNone:
       break;
     case EventTarget::kUnknown:
@@ -121,6 +130,18 @@ absl::StatusOr<std::optional<OperatorState>> MemoryState::Operator(
   auto it = operators_.find(id);
   if (it == operators_.end()) return std::optional<OperatorState>();
   return std::optional<OperatorState>(it->second);
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> MemoryState::Ledger()
+    const {
+  return ledger_;
+}
+
+absl::StatusOr<std::optional<std::string>> MemoryState::OperatorByKey(
+    std::string_view key_id) const {
+  auto it = key_holder_.find(key_id);
+  if (it == key_holder_.end()) return std::optional<std::string>();
+  return std::optional<std::string>(it->second);
 }
 
 absl::StatusOr<std::optional<KindergartenState>> MemoryState::Kindergarten(

@@ -46,6 +46,10 @@ class MemoryState : public StateView {
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
   absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
       const override;
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override;
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override;
 
  private:
   struct Record {
@@ -61,6 +65,8 @@ class MemoryState : public StateView {
   std::map<std::string, xueji::v1::OperatorState, std::less<>> operators_;
   // PolicySet payloads by (region, version).
   std::map<std::pair<std::string, int>, xueji::v1::PolicySet> policies_;
+  std::map<std::string, std::string, std::less<>> key_holder_;  // key id -> op
+  std::optional<xueji::v1::LedgerSettings> ledger_;
 };
 
 }  // namespace xueji

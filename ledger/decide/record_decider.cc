@@ -32,9 +32,8 @@ Draft WrongStatus(const RecordState& record, std::string_view action,
                   std::string_view needed) {
   return RefuseAbout(
       record, xueji::v1::INVALID_TRANSITION,
-      Cat("the record is ",
-                   xueji::v1::RecordStatus_Name(record.status()), "; ",
-                   action, " needs ", needed));
+      Cat("the record is ", xueji::v1::RecordStatus_Name(record.status()), "; ",
+          action, " needs ", needed));
 }
 
 Event RecordEvent(const RecordState& record) {
@@ -56,7 +55,7 @@ absl::StatusOr<NewNumber> AssignNumber(const Call& call, const Child& child,
   if (letter == 'G') {
     out.student_no = FormalNumber(child.id_number());
     ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                           call.state.RecordByNumber(out.student_no));
+                     call.state.RecordByNumber(out.student_no));
     if (holder.has_value()) {
       // Its document was corrected away by a key-info edit: the number stays
       // with that record for life, so the county has to resolve the clash.
@@ -72,11 +71,11 @@ absl::StatusOr<NewNumber> AssignNumber(const Call& call, const Child& child,
   ASSIGN_OR_RETURN(int seq, call.state.NextSequence(prefix));
   int max = letter == 'L' ? 9999 : 999;
   if (seq < 1 || seq > max) {
-    out.refusal = Refuse(
-        xueji::v1::INVALID_FIELD,
-        Cat("no free ", std::string(1, letter),
-                     " number sequence left for this county and birth date"),
-        ReqSubject(call));
+    out.refusal =
+        Refuse(xueji::v1::INVALID_FIELD,
+               Cat("no free ", std::string(1, letter),
+                   " number sequence left for this county and birth date"),
+               ReqSubject(call));
     return out;
   }
   out.student_no = letter == 'L' ? TemporaryNumber(kg.county(), birth, seq)
@@ -91,15 +90,15 @@ std::optional<std::string> AgeProblem(const Policy& policy,
                                       absl::CivilDay entry) {
   int age = AgeInYears(birth, entry);
   if (age < policy.admission_min_age_years) {
-    return Cat("the child is ", age, " on the entry date ",
-                        FormatDate(entry), "; admission needs at least ",
-                        policy.admission_min_age_years, " years");
+    return Cat("the child is ", age, " on the entry date ", FormatDate(entry),
+               "; admission needs at least ", policy.admission_min_age_years,
+               " years");
   }
   absl::CivilDay primary = policy.PrimaryEntryDate(birth);
   if (entry >= primary) {
     return Cat("the entry date ", FormatDate(entry),
-                        " is on or after the child's primary entry date ",
-                        FormatDate(primary));
+               " is on or after the child's primary entry date ",
+               FormatDate(primary));
   }
   return std::nullopt;
 }
@@ -110,16 +109,14 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
                                  std::string_view field) {
   Found found;
   if (student_no.empty()) {
-    found.refusal = Refuse(xueji::v1::INVALID_FIELD,
-                           Cat(field, " is required"),
+    found.refusal = Refuse(xueji::v1::INVALID_FIELD, Cat(field, " is required"),
                            ReqSubject(call));
     return found;
   }
   ASSIGN_OR_RETURN(found.record, call.state.RecordByNumber(student_no));
   if (!found.record.has_value()) {
     found.refusal = Refuse(xueji::v1::UNKNOWN_STUDENT,
-                           Cat("no record has the student number in ",
-                                        field),
+                           Cat("no record has the student number in ", field),
                            ReqSubject(call));
   }
   return found;
@@ -128,7 +125,7 @@ absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
 absl::StatusOr<std::optional<KindergartenState>> ResolveKindergarten(
     const StateView& state, std::string_view code) {
   ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                         state.Kindergarten(code));
+                   state.Kindergarten(code));
   for (int hops = 0; kg.has_value() && !kg->merged_into().empty() && hops < 16;
        ++hops) {
     ASSIGN_OR_RETURN(kg, state.Kindergarten(kg->merged_into()));
@@ -163,7 +160,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
                   ReqSubject(call));
   }
   ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                         call.state.Kindergarten(admit.kindergarten()));
+                   call.state.Kindergarten(admit.kindergarten()));
   if (!kg.has_value()) {
     return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
                   Cat("unknown kindergarten ", admit.kindergarten()),
@@ -203,8 +200,7 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     student_no = existing->student_no();
     subject = existing->subject();
   } else {
-    ASSIGN_OR_RETURN(NewNumber number,
-                           AssignNumber(call, child, *kg, *birth));
+    ASSIGN_OR_RETURN(NewNumber number, AssignNumber(call, child, *kg, *birth));
     if (number.refusal.has_value()) return std::move(*number.refusal);
     student_no = number.student_no;
     subject = RecordSubject(student_no);
@@ -235,16 +231,15 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "transferOut.toKindergarten is required", ReqSubject(call));
   }
-  ASSIGN_OR_RETURN(
-      Found found, FindRecord(call, out.student_no(), "transferOut.studentNo"));
+  ASSIGN_OR_RETURN(Found found,
+                   FindRecord(call, out.student_no(), "transferOut.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   ASSIGN_OR_RETURN(std::optional<KindergartenState> target,
-                         call.state.Kindergarten(out.to_kindergarten()));
+                   call.state.Kindergarten(out.to_kindergarten()));
   if (!target.has_value()) {
     return RefuseAbout(record, xueji::v1::UNKNOWN_KINDERGARTEN,
-                       Cat("unknown kindergarten ",
-                                    out.to_kindergarten()));
+                       Cat("unknown kindergarten ", out.to_kindergarten()));
   }
   if (auto denied = MayActFor(call.op, record.kindergarten())) {
     return RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
@@ -259,8 +254,7 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
   }
   if (IsClosed(*target)) {
     return RefuseAbout(record, xueji::v1::KINDERGARTEN_CLOSED,
-                       Cat("kindergarten ", target->code(),
-                                    " is closed"));
+                       Cat("kindergarten ", target->code(), " is closed"));
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
@@ -273,10 +267,9 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
 }
 
 absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
-  ASSIGN_OR_RETURN(
-      Found found,
-      FindRecord(call, call.request.transfer_in().student_no(),
-                 "transferIn.studentNo"));
+  ASSIGN_OR_RETURN(Found found,
+                   FindRecord(call, call.request.transfer_in().student_no(),
+                              "transferIn.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   // The receiving kindergarten (forwarded if it has since been merged); a
@@ -285,7 +278,7 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
   std::optional<KindergartenState> target;
   if (!record.transfer_to().empty()) {
     ASSIGN_OR_RETURN(target,
-                           ResolveKindergarten(call.state, record.transfer_to()));
+                     ResolveKindergarten(call.state, record.transfer_to()));
     receiving = target.has_value() ? target->code() : record.transfer_to();
   }
   if (auto denied = MayActFor(call.op, receiving)) {
@@ -298,12 +291,11 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
     return RefuseAbout(
         record, xueji::v1::INVALID_TRANSITION,
         Cat("the transfer (request ", record.pending().request_id(),
-                     ") awaits the sending county's approval"));
+            ") awaits the sending county's approval"));
   }
   if (!target.has_value() || IsClosed(*target)) {
     return RefuseAbout(record, xueji::v1::KINDERGARTEN_CLOSED,
-                       Cat("kindergarten ", receiving,
-                                    " is closed"));
+                       Cat("kindergarten ", receiving, " is closed"));
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
@@ -334,9 +326,8 @@ absl::StatusOr<Found> RecordForRegistrar(const Call& call,
 
 absl::StatusOr<Draft> DecideLeave(const Call& call) {
   const xueji::v1::Leave& leave = call.request.leave();
-  ASSIGN_OR_RETURN(
-      Found found,
-      RecordForRegistrar(call, leave.student_no(), "leave.studentNo"));
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, leave.student_no(),
+                                                   "leave.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (record.status() != xueji::v1::ENROLLED) {
@@ -351,9 +342,9 @@ absl::StatusOr<Draft> DecideLeave(const Call& call) {
 }
 
 absl::StatusOr<Draft> DecideGraduate(const Call& call) {
-  ASSIGN_OR_RETURN(
-      Found found, RecordForRegistrar(call, call.request.graduate().student_no(),
-                                      "graduate.studentNo"));
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(
+                                    call, call.request.graduate().student_no(),
+                                    "graduate.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (record.status() != xueji::v1::ENROLLED) {
@@ -373,16 +364,15 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
                   "defer.untilDate must be a real date in the form YYYY-MM-DD",
                   ReqSubject(call));
   }
-  ASSIGN_OR_RETURN(
-      Found found,
-      RecordForRegistrar(call, defer.student_no(), "defer.studentNo"));
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, defer.student_no(),
+                                                   "defer.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "defer", "ENROLLED");
   }
   ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                         call.state.Kindergarten(record.kindergarten()));
+                   call.state.Kindergarten(record.kindergarten()));
   const Policy& policy = kg.has_value() ? call.policies.ForCounty(kg->county())
                                         : call.policies.national();
   absl::StatusOr<absl::CivilDay> birth = ParseDate(record.child().birth_date());
@@ -394,7 +384,8 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   if (*until <= primary) {
     return RefuseAbout(record, xueji::v1::INVALID_FIELD,
                        Cat("untilDate must be after the primary "
-                                    "entry date ", FormatDate(primary)));
+                           "entry date ",
+                           FormatDate(primary)));
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
@@ -409,9 +400,8 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
   const xueji::v1::Cancel& cancel = call.request.cancel();
   // A PENDING record always has its admission pending, so the one-pending
   // rule answers first: the county rejects that admission instead.
-  ASSIGN_OR_RETURN(
-      Found found,
-      RecordForRegistrar(call, cancel.student_no(), "cancel.studentNo"));
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, cancel.student_no(),
+                                                   "cancel.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (!IsLive(record.status())) {
@@ -432,9 +422,8 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   if (absl::Status valid = ValidateChild(child); !valid.ok()) {
     return RefuseStatus(valid, ReqSubject(call));
   }
-  ASSIGN_OR_RETURN(
-      Found found,
-      RecordForRegistrar(call, edit.student_no(), "editKeyInfo.studentNo"));
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, edit.student_no(),
+                                                   "editKeyInfo.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (!IsLive(record.status())) {
@@ -459,17 +448,15 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
   const xueji::v1::ConvertNumber& convert = call.request.convert_number();
   if (convert.id_type() != xueji::v1::RESIDENT_ID) {
     return Refuse(xueji::v1::INVALID_FIELD,
-                  "convertNumber.idType must be RESIDENT_ID",
-                  ReqSubject(call));
+                  "convertNumber.idType must be RESIDENT_ID", ReqSubject(call));
   }
   std::string id_number = NormalizeIdNumber(convert.id_number());
   if (absl::Status valid = ValidateIdNumber(convert.id_type(), id_number);
       !valid.ok()) {
     return RefuseStatus(valid, ReqSubject(call));
   }
-  ASSIGN_OR_RETURN(Found found,
-                         FindRecord(call, convert.student_no(),
-                                    "convertNumber.studentNo"));
+  ASSIGN_OR_RETURN(Found found, FindRecord(call, convert.student_no(),
+                                           "convertNumber.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (auto denied = MayActFor(call.op, record.kindergarten())) {
@@ -500,7 +487,7 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
   if (held) return std::move(*held);
   std::string formal = FormalNumber(id_number);
   ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                         call.state.RecordByNumber(formal));
+                   call.state.RecordByNumber(formal));
   if (holder.has_value() && holder->subject() != record.subject()) {
     return RefuseAbout(record, xueji::v1::DUPLICATE_REGISTRATION,
                        "the formal number of this document is held by "

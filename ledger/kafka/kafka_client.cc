@@ -115,7 +115,8 @@ absl::StatusOr<int> TopicPartitionCount(rd_kafka_t* rk,
     }
   }
   rd_kafka_metadata_destroy(metadata);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "topic " + topic);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "topic " + topic);
   return count;
 }
 
@@ -165,8 +166,8 @@ KafkaProducer::~KafkaProducer() {
   rk_.reset();  // before the reports it points to
 }
 
-absl::Status KafkaProducer::Produce(const std::string& topic,
-                                    int32_t partition, const std::string& key,
+absl::Status KafkaProducer::Produce(const std::string& topic, int32_t partition,
+                                    const std::string& key,
                                     const std::string& value,
                                     const KafkaProperties& headers) {
   reports_.push_back(std::make_unique<Report>());
@@ -222,9 +223,10 @@ absl::StatusOr<std::vector<int64_t>> KafkaProducer::Flush() {
           (r->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) &&
           (last_error_ == RD_KAFKA_RESP_ERR__TRANSPORT ||
            last_error_ == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN);
-      return KafkaStatus(unreachable ? last_error_ : r->err,
-                         absl::StrCat("produce to topic ", r->topic,
-                                      unreachable ? ": broker unreachable" : ""));
+      return KafkaStatus(
+          unreachable ? last_error_ : r->err,
+          absl::StrCat("produce to topic ", r->topic,
+                       unreachable ? ": broker unreachable" : ""));
     }
     offsets.push_back(r->offset);
   }

@@ -89,8 +89,7 @@ class KafkaProducer {
     bool done = false;
     std::string topic;
   };
-  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
-                         void*);
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*);
   KafkaProducer() = default;
   std::chrono::milliseconds timeout_{30000};
   std::vector<std::unique_ptr<Report>> reports_;

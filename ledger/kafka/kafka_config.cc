@@ -11,8 +11,7 @@ absl::StatusOr<std::map<std::string, std::string>> LoadKafkaProperties(
     const std::string& path) {
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read Kafka config ", path));
+    return absl::NotFoundError(absl::StrCat("cannot read Kafka config ", path));
   }
   std::map<std::string, std::string> properties;
   std::string line;
@@ -22,15 +21,15 @@ absl::StatusOr<std::map<std::string, std::string>> LoadKafkaProperties(
     size_t eq = text.find('=');
     if (eq == absl::string_view::npos || eq == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "Kafka config ", path, " line ", line_no,
-          ": expected name=value"));
+          "Kafka config ", path, " line ", line_no, ": expected name=value"));
     }
     std::string name(absl::StripAsciiWhitespace(text.substr(0, eq)));
     std::string value(absl::StripAsciiWhitespace(text.substr(eq + 1)));
     properties[name] = value;
   }
   if (in.bad()) {
-    return absl::DataLossError(absl::StrCat("error reading Kafka config ", path));
+    return absl::DataLossError(
+        absl::StrCat("error reading Kafka config ", path));
   }
   return properties;
 }

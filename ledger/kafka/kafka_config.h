@@ -23,7 +23,7 @@
 namespace xueji {
 
 struct KafkaConnection {
-  std::string bootstrap_servers;       // "host:port,host:port"
+  std::string bootstrap_servers;  // "host:port,host:port"
   std::string topic_prefix = "xueji";
   std::map<std::string, std::string> properties;  // passed through
 

@@ -2,14 +2,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <climits>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "ledger/log/event_log.h"
 #include "ledger/log/hash_chain.h"
@@ -20,7 +19,6 @@ namespace xueji {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 std::unique_ptr<EventLog> OpenLog(const std::string& path,
                                   int32_t partitions = 6,
@@ -164,8 +162,7 @@ TEST_CASE("Embedded log: a batch is all or nothing") {
   REQUIRE(log->Append(good).ok());
   const std::vector<int64_t> before = *log->HeadOffsets();
 
-  std::vector<v1::Event> bad = {MakeEvent("stu:A", "r2"),
-                                MakeEvent("", "r2"),
+  std::vector<v1::Event> bad = {MakeEvent("stu:A", "r2"), MakeEvent("", "r2"),
                                 MakeEvent("stu:C", "r2")};
   auto refused = log->Append(bad);
   CHECK(absl::IsInvalidArgument(refused.status()));
@@ -204,7 +201,8 @@ TEST_CASE("Embedded log: reopening keeps the partition count and the chain") {
   v1::Event last;
   {
     auto log = OpenLog(dir.Sub("log"), 3);
-    auto first = log->Append({MakeEvent("stu:X", "r1"), MakeEvent("stu:X", "r2")});
+    auto first =
+        log->Append({MakeEvent("stu:X", "r1"), MakeEvent("stu:X", "r2")});
     REQUIRE(first.ok());
     last = first->back();
   }
@@ -246,8 +244,9 @@ TEST_CASE("Embedded log: corrupt stored bytes are DataLoss naming the place") {
   int32_t p = 0;
   {
     auto log = OpenLog(dir.Sub("log"), 4);
-    auto appended = log->Append({MakeEvent("stu:Q", "r1"), MakeEvent("stu:Q", "r2"),
-                                 MakeEvent("stu:Q", "r3")});
+    auto appended =
+        log->Append({MakeEvent("stu:Q", "r1"), MakeEvent("stu:Q", "r2"),
+                     MakeEvent("stu:Q", "r3")});
     REQUIRE(appended.ok());
     p = (*appended)[0].partition();
   }

@@ -167,9 +167,10 @@ void PartitionChecker::Finish(int64_t head) {
 // is then still checked). A
 // DataLoss naming the bad offset is recorded and the walk resumes after it;
 // one without an offset ends the partition.
-absl::Status WalkPartition(EventLog& log, int32_t p,
-                           std::optional<int64_t> limit,
-                           PartitionChecker& check) {
+absl::Status WalkPartition(
+    EventLog& log, int32_t p, std::optional<int64_t> limit,
+    PartitionChecker& check,
+    const std::function<void(const StoredEvent&)>& visit) {
   auto beyond = [&](int64_t offset) { return limit && offset >= *limit; };
   int64_t next = 0;
   while (!beyond(next)) {
@@ -182,6 +183,7 @@ absl::Status WalkPartition(EventLog& log, int32_t p,
       for (const StoredEvent& stored : *chunk) {
         if (beyond(stored.event.offset())) return absl::OkStatus();
         check.Accept(stored);
+        if (visit) visit(stored);
       }
       // Offsets only grow as the walk pages on. Below `next` (stored under
       // a key of 2^63 or more, an offset reads as negative and sorts last)
@@ -371,7 +373,8 @@ absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
     const std::optional<int64_t> limit =
         options.stop_at_heads ? std::optional<int64_t>(report.heads[p])
                               : std::nullopt;
-    if (absl::Status s = WalkPartition(log, p, limit, check); !s.ok()) {
+    if (absl::Status s = WalkPartition(log, p, limit, check, options.visit);
+        !s.ok()) {
       return s;
     }
     check.Finish(report.heads[p]);

@@ -9,6 +9,7 @@
 #define XUEJI_LEDGER_LOG_HASH_CHAIN_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ struct VerifyOptions {
   // head offsets once, before the walk, and check only the events below
   // them; later appends are not looked at.
   bool stop_at_heads = false;
+  // Called with every event the walk reads (in partition, offset order),
+  // whether or not it passes: `ledger verify` checks the signatures of the
+  // same pass (rules/signed_batch.h, SignatureAudit).
+  std::function<void(const StoredEvent&)> visit;
 };
 
 // Checks every partition of `log` from offset 0 (to the head offsets taken

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdint>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "google/protobuf/stubs/logging.h"
-
 #include "ledger/log/event_log.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/storage/kv.h"
@@ -408,7 +407,7 @@ TEST_CASE("ChainChecked: appends pass through and continue the check") {
 
 TEST_CASE(
     "CheckLogCovers: a log behind a projection is DataLoss naming both "
-    "positions; lagging projections are fine") {
+    "positions, lagging projections are fine") {
   const std::vector<int64_t> heads = {5, 7, 0};
   CHECK(CheckLogCovers("DATA/log", heads, {}).ok());
   CHECK(CheckLogCovers("DATA/log", heads,

@@ -10,9 +10,12 @@
 //                                                    before: read r/)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
-//   q/<request_id>          -> Result                (first answer of a
-//   request) c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
+//   q/<request_id>          -> AnsweredRequest       (first answer of a
+//   request, and whom it answered)
+//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
 //   y/<region>/<version, 4-byte BE> -> PolicySet  (policy versions)
+//   L                       -> LedgerSettings        (LedgerInitialized)
+//   K/<key id>              -> operator id           (every key registered)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -30,12 +33,12 @@
 
 namespace xueji {
 
+using xueji::v1::AnsweredRequest;
 using xueji::v1::Event;
 using xueji::v1::KindergartenState;
 using xueji::v1::OperatorState;
 using xueji::v1::RecordState;
 using xueji::v1::Result;
-
 
 namespace {
 
@@ -84,8 +87,7 @@ absl::StatusOr<std::optional<RecordState>> RecordByIndex(const KvStore& kv,
 }
 
 absl::StatusOr<int> NextSequenceIn(const KvStore& kv, std::string_view prefix) {
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                         kv.Get(Cat("s/", prefix)));
+  ASSIGN_OR_RETURN(std::optional<std::string> value, kv.Get(Cat("s/", prefix)));
   if (!value.has_value()) return 1;
   int next = 0;
   if (!absl::SimpleAtoi(*value, &next)) {
@@ -107,7 +109,7 @@ absl::Status AdvanceSequence(KvStore* kv, std::string_view student_no) {
 
 absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   ASSIGN_OR_RETURN(std::optional<RecordState> before,
-                         RecordBySubject(*kv, event.subject()));
+                   RecordBySubject(*kv, event.subject()));
   RecordState old = before.value_or(RecordState());
   RecordState now = EvolveRecord(old, event);
   const std::string& subject = now.subject();
@@ -121,7 +123,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   std::string new_key = IdentityKeyOf(now);
   if (!old_key.empty() && old_key != new_key) {
     ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                           kv->Get(Cat("i/", old_key)));
+                     kv->Get(Cat("i/", old_key)));
     if (holder == subject) kv->Delete(Cat("i/", old_key));
   }
   if (!new_key.empty()) kv->Put(Cat("i/", new_key), subject);
@@ -157,13 +159,12 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
   const std::string_view code = subject.id;
   if (subject.kind != SubjectKind::kKindergarten) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": kindergarten event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": kindergarten event on subject \"", event.subject(), "\""));
   }
-  ASSIGN_OR_RETURN(
-      std::optional<KindergartenState> before,
-      GetMessage<KindergartenState>(*kv, Cat("k/", code)));
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> before,
+                   GetMessage<KindergartenState>(*kv, Cat("k/", code)));
   KindergartenState now =
       EvolveKindergarten(before.value_or(KindergartenState()), event);
   if (now.code().empty()) now.set_code(std::string(code));
@@ -191,15 +192,38 @@ absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
   const std::string_view id = subject.id;
   if (subject.kind != SubjectKind::kOperator) {
-    return absl::DataLossError(Cat(
-        "partition ", event.partition(), " offset ", event.offset(),
-        ": operator event on subject \"", event.subject(), "\""));
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": operator event on subject \"", event.subject(), "\""));
   }
   ASSIGN_OR_RETURN(std::optional<OperatorState> before,
-                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
   OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
   if (now.id().empty()) now.set_id(std::string(id));
   kv->Put(Cat("o/", id), Serialize(now));
+  const int known = before.has_value() ? before->keys_size() : 0;
+  for (int i = known; i < now.keys_size(); ++i) {
+    kv->Put(Cat("K/", now.keys(i).key_id()), now.id());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyLedger(KvStore* kv, const Event& event) {
+  if (ParseSubject(event.subject()).kind != SubjectKind::kLedger) {
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": LedgerInitialized on subject \"", event.subject(), "\""));
+  }
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::LedgerSettings> before,
+                   GetMessage<xueji::v1::LedgerSettings>(*kv, "L"));
+  if (before.has_value()) {
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": a second LedgerInitialized (the ledger is already ",
+            xueji::v1::LedgerMode_Name(before->mode()), ", id ",
+            before->ledger_id(), ")"));
+  }
+  kv->Put("L", Serialize(EvolveLedger(xueji::v1::LedgerSettings(), event)));
   return absl::OkStatus();
 }
 
@@ -210,7 +234,7 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
   const std::string active = ActivityDate(event);
   if (id.empty() || active.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::optional<OperatorState> op,
-                         GetMessage<OperatorState>(*kv, Cat("o/", id)));
+                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
   if (!op.has_value() || op->last_active() >= active) {
     return absl::OkStatus();
   }
@@ -225,8 +249,11 @@ absl::Status TouchActor(KvStore* kv, const Event& event) {
 absl::Status RecordResult(KvStore* kv, const Event& event) {
   if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  ASSIGN_OR_RETURN(std::optional<Result> known, GetMessage<Result>(*kv, key));
-  Result result = known.value_or(Result());
+  ASSIGN_OR_RETURN(std::optional<AnsweredRequest> known,
+                   GetMessage<AnsweredRequest>(*kv, key));
+  AnsweredRequest answered = known.value_or(AnsweredRequest());
+  answered.set_actor(event.actor().operator_id());
+  Result& result = *answered.mutable_result();
   result.set_request_id(event.request_id());
   result.set_status(event.outcome());
   if (IsFirstOfBatch(event)) result.set_student_no(event.student_no());
@@ -234,7 +261,11 @@ absl::Status RecordResult(KvStore* kv, const Event& event) {
     result.set_code(event.request_rejected().code());
     result.set_message(event.request_rejected().message());
   }
-  kv->Put(key, Serialize(result));
+  if (event.has_batch_refused()) {
+    result.set_code(event.batch_refused().code());
+    result.set_message(event.batch_refused().message());
+  }
+  kv->Put(key, Serialize(answered));
   return absl::OkStatus();
 }
 
@@ -257,12 +288,16 @@ absl::Status LedgerState::Apply(const Event& event) {
     case EventTarget::kPolicy:
       status = ApplyPolicy(kv_, event);
       break;
-    case EventTarget::kNone:
+    case EventTarget::kLedger:
+      status = ApplyLedger(kv_, event);
+      break;
+    case EventTarget::kNone:  // refusals; BatchSigned and BatchRefused, whose
+                              // batches are known by q/batch: and q/refused:
       break;
     case EventTarget::kUnknown:
-      return absl::DataLossError(Cat(
-          "partition ", event.partition(), " offset ", event.offset(),
-          ": event of unknown payload (case ", event.payload_case(), ")"));
+      return absl::DataLossError(
+          Cat("partition ", event.partition(), " offset ", event.offset(),
+              ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
   if (absl::Status touched = TouchActor(kv_, event); !touched.ok())
@@ -277,7 +312,26 @@ absl::Status LedgerState::Apply(const Event& event) {
 
 absl::StatusOr<std::optional<Result>> LedgerState::ResultFor(
     std::string_view request_id) const {
-  return GetMessage<Result>(*kv_, Cat("q/", request_id));
+  ASSIGN_OR_RETURN(std::optional<AnsweredRequest> answered,
+                   AnswerFor(request_id));
+  if (!answered.has_value()) return std::optional<Result>();
+  return std::optional<Result>(std::move(*answered->mutable_result()));
+}
+
+absl::StatusOr<std::optional<AnsweredRequest>> LedgerState::AnswerFor(
+    std::string_view request_id) const {
+  return GetMessage<AnsweredRequest>(*kv_, Cat("q/", request_id));
+}
+
+absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> LedgerState::Ledger()
+    const {
+  return GetMessage<xueji::v1::LedgerSettings>(*kv_, "L");
+}
+
+absl::StatusOr<std::optional<std::string>> LedgerState::OperatorByKey(
+    std::string_view key_id) const {
+  if (key_id.empty()) return std::optional<std::string>();
+  return kv_->Get(Cat("K/", key_id));
 }
 
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
@@ -293,26 +347,7 @@ absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {
 }
 
 absl::StatusOr<std::vector<int64_t>> LedgerState::Checkpoints() const {
-  std::vector<int64_t> next;
-  absl::Status bad;
-  absl::Status scanned =
-      kv_->ScanPrefix("c/", [&](std::string_view key, std::string_view value) {
-        if (key.size() != 6 || value.size() != 8) {
-          bad = absl::DataLossError("ledger state: bad checkpoint row");
-          return false;
-        }
-        const uint32_t p = DecodeFixed32BE(key.substr(2));
-        if (p >= (1u << 16)) {
-          bad = absl::DataLossError("ledger state: bad checkpoint row");
-          return false;
-        }
-        if (p >= next.size()) next.resize(p + 1, 0);
-        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
-        return true;
-      });
-  if (!scanned.ok()) return scanned;
-  if (!bad.ok()) return bad;
-  return next;
+  return ScanCheckpoints(*kv_, "c/", "ledger state");
 }
 
 absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
@@ -359,7 +394,7 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
   records.reserve(subjects.size());
   for (const std::string& subject : subjects) {
     ASSIGN_OR_RETURN(std::optional<RecordState> record,
-                           RecordBySubject(*kv_, subject));
+                     RecordBySubject(*kv_, subject));
     if (!record.has_value()) {
       return absl::DataLossError(
           Cat("ledger state: live index names a missing record ", subject));
@@ -390,7 +425,7 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
     if (!entry.student_no.empty()) continue;
     // An entry without its number (older store, or a record without one).
     ASSIGN_OR_RETURN(std::optional<RecordState> record,
-                           RecordBySubject(*kv_, entry.subject));
+                     RecordBySubject(*kv_, entry.subject));
     if (!record.has_value()) {
       return absl::DataLossError(Cat(
           "ledger state: live index names a missing record ", entry.subject));
@@ -420,6 +455,15 @@ absl::StatusOr<std::vector<xueji::v1::PolicySet>> LedgerState::PolicyVersions()
 
 absl::StatusOr<int> LedgerState::NextSequence(std::string_view prefix) const {
   return NextSequenceIn(*kv_, prefix);
+}
+
+absl::StatusOr<xueji::v1::LedgerMode> LedgerModeOfLog(EventLog& log) {
+  const int32_t partition = PartitionFor(LedgerSubject(), log.partitions());
+  ASSIGN_OR_RETURN(std::vector<StoredEvent> first, log.Read(partition, 0, 1));
+  if (first.empty() || !first.front().event.has_ledger_initialized()) {
+    return xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  }
+  return first.front().event.ledger_initialized().mode();
 }
 
 }  // namespace xueji

@@ -21,9 +21,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/decide/decider.h"
+#include "ledger/log/event_log.h"
 #include "ledger/storage/kv.h"
 #include "xueji/v1/events.pb.h"
 #include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
 
 namespace xueji {
 
@@ -37,6 +39,9 @@ class LedgerState : public StateView {
 
   // The first answer to a request id, if it was decided.
   absl::StatusOr<std::optional<xueji::v1::Result>> ResultFor(
+      std::string_view request_id) const;
+  // The same, with the operator it answered (the envelope's actor).
+  absl::StatusOr<std::optional<xueji::v1::AnsweredRequest>> AnswerFor(
       std::string_view request_id) const;
 
   // Next offset to apply for a partition (0 if none applied).
@@ -65,10 +70,19 @@ class LedgerState : public StateView {
       std::string_view student_no) const override;
   absl::StatusOr<std::vector<LiveSubject>> LiveSubjectsAt(
       std::string_view kindergarten) const override;
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override;
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override;
 
  private:
   KvStore* kv_;
 };
+
+// The mode the log's first event records: LedgerInitialized, at offset 0 of
+// the "ledger:" subject's partition (docs/accountability.md); or
+// LEDGER_MODE_UNSPECIFIED when the log holds no such event there.
+absl::StatusOr<xueji::v1::LedgerMode> LedgerModeOfLog(EventLog& log);
 
 }  // namespace xueji
 

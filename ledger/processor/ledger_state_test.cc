@@ -2,13 +2,12 @@
 // and over RocksDB on disk.
 #include "ledger/processor/ledger_state.h"
 
-#include <atomic>
-#include <filesystem>
-#include <string>
-
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
 
 #include "ledger/decide/decide_test_util.h"
 #include "ledger/storage/kv.h"

@@ -5,18 +5,28 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/dates.h"
+#include "ledger/base/ed25519.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/strings.h"
+#include "ledger/rules/accounts.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/reasons.h"
+#include "ledger/rules/signed_batch.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji {
 namespace {
 
 using xueji::v1::Event;
+using xueji::v1::ReasonCode;
+using xueji::v1::RegistryLine;
 using xueji::v1::Request;
+using xueji::v1::RequestBatch;
 using xueji::v1::Result;
+using xueji::v1::SignedBatch;
 
 // Events read per call while catching up.
 constexpr size_t kCatchUpChunk = 4096;
@@ -35,6 +45,19 @@ Result DuplicateOf(const std::string& request_id, const Result& first) {
   r.set_message(message);
   return r;
 }
+
+// A request id another operator used: nothing of its answer (docs/
+// accountability.md, "Reads are attributed").
+Result DuplicateOfAnother(const std::string& request_id) {
+  Result r;
+  r.set_request_id(request_id);
+  r.set_status(xueji::v1::DUPLICATE_REQUEST);
+  r.set_message("requestId already used; choose another");
+  return r;
+}
+
+// The actor of an unsigned registry line (registry_decider.cc).
+constexpr char kUnsignedRegistryActor[] = "registry";
 
 Result ResultFromDecision(const std::string& request_id, const Decision& d) {
   Result r;
@@ -109,44 +132,159 @@ absl::Status RequestProcessor::FoldIntoState(std::vector<Event>& events,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
-    const std::vector<std::string>& request_ids,
-    const std::vector<std::optional<Result>>& refused, const DecideFn& decide,
-    const std::vector<Request>* requests) {
-  auto heads = log_->HeadOffsets();
-  if (!heads.ok()) return heads.status();
-  std::vector<int64_t> next_offsets = *heads;
-  std::vector<Event> batch;
-  std::vector<Result> results;
-  results.reserve(request_ids.size());
+// One batch, authenticated: its items and who sent them.
+struct RequestProcessor::Prepared {
+  RequestBatch owned;  // a SignedBatch's body
+  const std::vector<Request>* requests = nullptr;
+  const std::vector<RegistryLine>* lines = nullptr;
+  bool registry = false;
+  size_t size() const {
+    if (registry) {
+      return lines != nullptr
+                 ? lines->size()
+                 : static_cast<size_t>(owned.registry_lines_size());
+    }
+    return requests != nullptr ? requests->size()
+                               : static_cast<size_t>(owned.requests_size());
+  }
+  const Request& request(size_t i) const {
+    return requests != nullptr ? (*requests)[i]
+                               : owned.requests(static_cast<int>(i));
+  }
+  const RegistryLine& line(size_t i) const {
+    return lines != nullptr ? (*lines)[i]
+                            : owned.registry_lines(static_cast<int>(i));
+  }
 
+  const SignedBatch* signed_batch = nullptr;
+  std::string signer;  // authenticated; "" = unsigned
+  std::string key_id;
+  std::string batch_id;
+  std::string claimed_signer;
+  // The whole batch refused (a: not initialised; b: authentication).
+  ReasonCode refused = xueji::v1::REASON_CODE_UNSPECIFIED;
+  std::string refusal;
+  bool record_refusal = false;      // BatchRefused on the audit trail
+  std::optional<Result> malformed;  // the one answer to an unreadable body
+};
+
+absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
+                                            Prepared* p) const {
+  p->requests = input.requests;
+  p->lines = input.lines;
+  p->registry = input.lines != nullptr;
+  p->signed_batch = input.signed_batch;
+  auto refuse = [&](ReasonCode code, std::string message, bool record) {
+    p->refused = code;
+    p->refusal = std::move(message);
+    p->record_refusal = record;
+    return absl::OkStatus();
+  };
+  if (input.signed_batch != nullptr) {
+    const SignedBatch& signed_batch = *input.signed_batch;
+    if (!p->owned.ParseFromString(signed_batch.body())) {
+      Result r;
+      r.set_status(xueji::v1::REJECTED);
+      r.set_code(xueji::v1::MALFORMED_REQUEST);
+      r.set_message("the batch body is not a xueji.v1.RequestBatch");
+      p->malformed = std::move(r);
+      return absl::OkStatus();
+    }
+    p->registry = p->owned.registry_lines_size() > 0;
+    p->batch_id = BatchId(signed_batch.body());
+    p->claimed_signer = p->owned.signer();
+    p->key_id = p->owned.key_id();
+    if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
+      return refuse(xueji::v1::MALFORMED_REQUEST,
+                    "a batch holds requests or registry lines, not both",
+                    false);
+    }
+  }
+  ASSIGN_OR_RETURN(xueji::v1::LedgerMode mode, Mode());
+  if (mode == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+    return refuse(xueji::v1::NOT_AUTHENTICATED,
+                  "not an initialised ledger: run `ledger init --root-key "
+                  "FILE` (production) or `ledger init --dev` first",
+                  false);
+  }
+  if (input.signed_batch == nullptr ||
+      input.signed_batch->signature().empty()) {
+    if (mode == xueji::v1::DEVELOPMENT) return absl::OkStatus();  // unsigned
+    if (p->batch_id.empty()) {  // Submit's vector: name it by its bytes
+      RequestBatch body;
+      for (size_t i = 0; i < p->size(); ++i) {
+        if (p->registry) {
+          *body.add_registry_lines() = p->line(i);
+        } else {
+          *body.add_requests() = p->request(i);
+        }
+      }
+      p->batch_id = BatchId(body.SerializeAsString());
+    }
+    return refuse(xueji::v1::NOT_AUTHENTICATED,
+                  "the batch is not signed: a production ledger takes signed "
+                  "batches only (--key KEYFILE or $LEDGER_KEY)",
+                  true);
+  }
+  const SignedBatch& signed_batch = *input.signed_batch;
+  if (p->key_id.empty()) {
+    return refuse(xueji::v1::NOT_AUTHENTICATED,
+                  "the signed batch names no key (key_id)", true);
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                   state_.OperatorByKey(p->key_id));
+  if (!holder.has_value()) {
+    return refuse(xueji::v1::NOT_AUTHENTICATED,
+                  Cat("key ", p->key_id, " is not registered to any operator"),
+                  true);
+  }
+  if (!p->claimed_signer.empty() && p->claimed_signer != *holder) {
+    return refuse(xueji::v1::NOT_AUTHENTICATED,
+                  Cat("key ", p->key_id, " is not operator \"",
+                      p->claimed_signer, "\"'s"),
+                  true);
+  }
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> op,
+                   state_.Operator(*holder));
+  const xueji::v1::OperatorKey* key =
+      op.has_value() ? FindKey(*op, p->key_id) : nullptr;
+  if (key == nullptr) {
+    return absl::DataLossError(Cat("ledger state: key ", p->key_id,
+                                   " indexed for operator ", *holder,
+                                   ", who does not hold it"));
+  }
+  if (absl::Status verified =
+          Verify(key->public_key(), kRequestBatchDomain, signed_batch.body(),
+                 signed_batch.signature());
+      !verified.ok()) {
+    return refuse(xueji::v1::BAD_SIGNATURE,
+                  Cat("the batch's signature does not verify over its bytes "
+                      "with key ",
+                      p->key_id, " of operator \"", *holder, "\""),
+                  true);
+  }
+  if (op->sealed()) {
+    return refuse(
+        xueji::v1::NOT_AUTHENTICATED,
+        Cat("operator \"", *holder, "\" is sealed: its keys are revoked"),
+        true);
+  }
+  if (std::optional<std::string> why = KeyInvalidAt(*key, now)) {
+    return refuse(
+        xueji::v1::NOT_AUTHENTICATED,
+        Cat(*why, ": operator \"", *holder, "\" signs with its current key"),
+        true);
+  }
+  p->signer = *holder;
+  return absl::OkStatus();
+}
+
+absl::Status RequestProcessor::AppendAndCommit(
+    std::vector<Event> batch, const std::vector<Result>& results) {
   auto fail = [&](absl::Status s) {
     state_kv_->Discard();
     return s;
   };
-  for (size_t i = 0; i < request_ids.size(); ++i) {
-    if (refused[i].has_value()) {  // answered, not decided, not recorded
-      results.push_back(*refused[i]);
-      continue;
-    }
-    const std::string& id = request_ids[i];
-    auto first = state_.ResultFor(id);  // sees earlier requests of the batch
-    if (!first.ok()) return fail(first.status());
-    if (first->has_value()) {
-      results.push_back(DuplicateOf(id, **first));
-      continue;
-    }
-    auto decision = decide(i);
-    if (!decision.ok()) return fail(decision.status());
-    if (absl::Status s = FoldIntoState(decision->events, next_offsets, &batch);
-        !s.ok()) {
-      return fail(s);
-    }
-    results.push_back(requests != nullptr ? ResultOf((*requests)[i], *decision)
-                                          : ResultFromDecision(id, *decision));
-  }
-  if (batch.empty()) return results;
-
   const size_t expected = batch.size();
   std::vector<std::pair<int32_t, int64_t>> predicted;
   predicted.reserve(expected);
@@ -171,49 +309,248 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
           "): another writer? restart to catch up")));
     }
   }
-  if (absl::Status s = state_kv_->Commit(/*sync=*/false); !s.ok()) return s;
-  return results;
+  return state_kv_->Commit(/*sync=*/false);
+}
+
+absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
+    const std::vector<Input>& inputs) {
+  const absl::Time now = Now();
+  auto heads = log_->HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  ASSIGN_OR_RETURN(xueji::v1::LedgerMode mode, Mode());
+  std::vector<int64_t> next_offsets = *heads;
+  std::vector<Event> batch;
+  std::vector<std::vector<Result>> all;
+  all.reserve(inputs.size());
+  std::vector<Result> flat;  // every answer of the call, for the journal
+  auto fail = [&](absl::Status s) {
+    state_kv_->Discard();
+    return s;
+  };
+  const std::string recorded_at = FormatRfc3339(now);
+  const std::string today =
+      FormatDate(absl::ToCivilDay(now, absl::FixedTimeZone(8 * 60 * 60)));
+
+  for (const Input& input : inputs) {
+    Prepared p;
+    if (absl::Status s = Authenticate(input, now, &p); !s.ok()) return fail(s);
+    std::vector<Result>& results = all.emplace_back();
+    if (p.malformed.has_value()) {
+      results.push_back(*p.malformed);
+      flat.push_back(*p.malformed);
+      continue;
+    }
+    results.reserve(p.size());
+    // The id a request or line is known by.
+    auto id_of = [&](size_t i, const std::string& signer) {
+      return p.registry ? RegistryRequestId(p.line(i), signer)
+                        : p.request(i).request_id();
+    };
+    if (p.refused != xueji::v1::REASON_CODE_UNSPECIFIED) {
+      xueji::v1::BatchRefused refused;
+      refused.set_code(p.refused);
+      refused.set_message(p.refusal);
+      refused.set_claimed_signer(p.claimed_signer);
+      refused.set_key_id(p.key_id);
+      refused.set_batch(p.batch_id);
+      for (size_t i = 0; i < p.size(); ++i) {
+        Result r;
+        r.set_request_id(id_of(i, p.claimed_signer));
+        r.set_status(xueji::v1::REJECTED);
+        r.set_code(p.refused);
+        r.set_message(p.refusal);
+        refused.add_request_ids(r.request_id());
+        results.push_back(std::move(r));
+      }
+      if (p.record_refusal) {
+        // Once per body: the same bytes refused again append nothing.
+        const std::string id = RefusedBatchRequestId(p.batch_id);
+        auto first = state_.ResultFor(id);
+        if (!first.ok()) return fail(first.status());
+        if (!first->has_value()) {
+          Event event;
+          event.set_event_id(EventId(id, 0));
+          event.set_subject(BatchSubject(p.batch_id));
+          event.set_recorded_at(recorded_at);
+          event.set_business_date(today);
+          event.set_request_id(id);
+          event.set_correlation_id(id);
+          event.set_outcome(xueji::v1::REJECTED);
+          *event.mutable_batch_refused() = std::move(refused);
+          std::vector<Event> events;
+          events.push_back(std::move(event));
+          if (absl::Status s = FoldIntoState(events, next_offsets, &batch);
+              !s.ok()) {
+            return fail(s);
+          }
+        }
+      }
+      flat.insert(flat.end(), results.begin(), results.end());
+      continue;
+    }
+
+    DecideContext ctx{now, &WorkingCalendar::Default(), &AreaTable::Default()};
+    ctx.signer = p.signer;
+    ctx.mode = mode;
+    const size_t events_before = batch.size();
+    for (size_t i = 0; i < p.size(); ++i) {
+      std::optional<FormRefusal> form = p.registry
+                                            ? CheckRegistryLineForm(p.line(i))
+                                            : CheckRequestForm(p.request(i));
+      if (form.has_value()) {  // answered, not decided, not recorded
+        results.push_back(FormRefusalResult(
+            p.registry ? std::string_view() : p.request(i).request_id(),
+            *form));
+        continue;
+      }
+      const std::string id = id_of(i, p.signer);
+      // Who asks: the signer, or an unsigned request's actor.
+      const std::string& asking =
+          !p.signer.empty()
+              ? p.signer
+              : (p.registry ? kUnsignedRegistryActor : p.request(i).actor());
+      auto first = state_.AnswerFor(id);  // sees earlier requests of the call
+      if (!first.ok()) return fail(first.status());
+      if (first->has_value()) {
+        results.push_back((*first)->actor() == asking
+                              ? DuplicateOf(id, (*first)->result())
+                              : DuplicateOfAnother(id));
+        continue;
+      }
+      auto decision = p.registry ? DecideRegistry(p.line(i), state_, ctx)
+                                 : Decide(p.request(i), state_, ctx);
+      if (!decision.ok()) return fail(decision.status());
+      if (!p.signer.empty()) {
+        for (Event& e : decision->events) {
+          e.set_batch(p.batch_id);
+          e.set_key_id(p.key_id);
+        }
+      }
+      if (absl::Status s =
+              FoldIntoState(decision->events, next_offsets, &batch);
+          !s.ok()) {
+        return fail(s);
+      }
+      results.push_back(p.registry ? ResultFromDecision(id, *decision)
+                                   : ResultOf(p.request(i), *decision));
+    }
+    if (!p.signer.empty() && batch.size() > events_before) {
+      // The batch itself, kept with the events it produced.
+      ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> signer,
+                       state_.Operator(p.signer));
+      const std::string id = BatchRequestId(p.batch_id);
+      Event event;
+      event.set_event_id(EventId(id, 0));
+      event.set_subject(BatchSubject(p.batch_id));
+      event.set_recorded_at(recorded_at);
+      event.set_business_date(today);
+      event.mutable_actor()->set_operator_id(p.signer);
+      if (signer.has_value()) {
+        event.mutable_actor()->set_role(signer->role());
+        event.mutable_actor()->set_org(signer->org());
+      }
+      event.set_request_id(id);
+      event.set_correlation_id(id);
+      event.set_outcome(xueji::v1::APPLIED);
+      auto* payload = event.mutable_batch_signed();
+      payload->set_signer(p.signer);
+      payload->set_key_id(p.key_id);
+      payload->set_body(p.signed_batch->body());
+      payload->set_signature(p.signed_batch->signature());
+      std::vector<Event> events;
+      events.push_back(std::move(event));
+      if (absl::Status s = FoldIntoState(events, next_offsets, &batch);
+          !s.ok()) {
+        return fail(s);
+      }
+    }
+    flat.insert(flat.end(), results.begin(), results.end());
+  }
+  if (batch.empty()) return all;
+  result_counts_.clear();
+  for (const std::vector<Result>& results : all) {
+    result_counts_.push_back(results.size());
+  }
+  if (absl::Status s = AppendAndCommit(std::move(batch), flat); !s.ok()) {
+    return s;
+  }
+  return all;
+}
+
+absl::Time RequestProcessor::Now() const {
+  if (production_clock_) {
+    absl::StatusOr<xueji::v1::LedgerMode> mode = Mode();
+    if (mode.ok() && *mode == xueji::v1::PRODUCTION) return production_clock_();
+  }
+  return clock_();
+}
+
+absl::StatusOr<xueji::v1::LedgerMode> RequestProcessor::Mode() const {
+  if (mode_ != xueji::v1::LEDGER_MODE_UNSPECIFIED) return mode_;
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::LedgerSettings> settings,
+                   state_.Ledger());
+  if (!settings.has_value()) return xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  mode_ = settings->mode();  // never changes once set
+  return mode_;
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
     const std::vector<Request>& requests) {
-  DecideContext ctx{clock_(), &WorkingCalendar::Default(),
-                    &AreaTable::Default()};
-  std::vector<std::string> ids;
-  std::vector<std::optional<Result>> refused;
-  ids.reserve(requests.size());
-  refused.reserve(requests.size());
-  for (const Request& r : requests) {
-    ids.push_back(r.request_id());
-    std::optional<FormRefusal> form = CheckRequestForm(r);
-    refused.push_back(
-        form.has_value()
-            ? std::optional<Result>(FormRefusalResult(r.request_id(), *form))
-            : std::nullopt);
-  }
-  return RunBatch(
-      ids, refused, [&](size_t i) { return Decide(requests[i], state_, ctx); },
-      &requests);
+  Input input;
+  input.requests = &requests;
+  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
+  return std::move(all[0]);
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
     const std::vector<xueji::v1::RegistryLine>& lines) {
+  Input input;
+  input.lines = &lines;
+  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
+  return std::move(all[0]);
+}
+
+absl::StatusOr<std::vector<Result>> RequestProcessor::SubmitBatch(
+    const SignedBatch& batch) {
+  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all,
+                   SubmitBatches({&batch}));
+  return std::move(all[0]);
+}
+
+absl::StatusOr<std::vector<std::vector<Result>>>
+RequestProcessor::SubmitBatches(
+    const std::vector<const SignedBatch*>& batches) {
+  std::vector<Input> inputs(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    inputs[i].signed_batch = batches[i];
+  }
+  return RunBatches(inputs);
+}
+
+absl::StatusOr<Result> RequestProcessor::Initialize(
+    const xueji::v1::InitLedger& init) {
+  auto heads = log_->HeadOffsets();
+  if (!heads.ok()) return heads.status();
   DecideContext ctx{clock_(), &WorkingCalendar::Default(),
                     &AreaTable::Default()};
-  std::vector<std::string> ids;
-  std::vector<std::optional<Result>> refused;
-  ids.reserve(lines.size());
-  refused.reserve(lines.size());
-  for (const auto& line : lines) {
-    ids.push_back(RegistryRequestId(line));
-    std::optional<FormRefusal> form = CheckRegistryLineForm(line);
-    refused.push_back(form.has_value()
-                          ? std::optional<Result>(FormRefusalResult("", *form))
-                          : std::nullopt);
+  if (init.mode() == xueji::v1::PRODUCTION && production_clock_) {
+    ctx.now = production_clock_();
   }
-  return RunBatch(
-      ids, refused,
-      [&](size_t i) { return DecideRegistry(lines[i], state_, ctx); }, nullptr);
+  ctx.mode = init.mode();
+  ASSIGN_OR_RETURN(Decision decision, DecideInit(init, state_, ctx));
+  std::vector<int64_t> next_offsets = *heads;
+  std::vector<Event> batch;
+  if (absl::Status s = FoldIntoState(decision.events, next_offsets, &batch);
+      !s.ok()) {
+    state_kv_->Discard();
+    return s;
+  }
+  Result result = ResultFromDecision(kInitRequestId, decision);
+  result_counts_.assign(1, 1);
+  if (absl::Status s = AppendAndCommit(std::move(batch), {result}); !s.ok()) {
+    return s;
+  }
+  return result;
 }
 
 absl::StatusOr<std::optional<Result>> RequestProcessor::Status(

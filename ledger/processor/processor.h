@@ -1,20 +1,37 @@
 // RequestProcessor: decides requests against the ledger state and appends the
 // resulting events to the event log — the write path of the ledger.
 //
-// For each batch of requests (group commit):
-//   0. a request (or registry line) that fails its form (request_form.h:
-//      MALFORMED_REQUEST, INVALID_TEXT) is answered without being decided:
-//      nothing is appended and its request id stays unused;
+// Requests come in batches: a SignedBatch (docs/accountability.md, "Keys
+// and signed batches"), or on a development ledger an unsigned one (Submit,
+// LoadRegistry). For each batch:
+//   a. before `ledger init` (no LedgerInitialized) nothing is decided: every
+//      request is refused NOT_AUTHENTICATED, nothing appended;
+//   b. authentication, once per batch: the body parses, the signature is
+//      there (a production ledger takes nothing unsigned), its key is
+//      registered, valid at the ledger's clock (not superseded, not revoked:
+//      its operator is not sealed) and belongs to the signer the body names
+//      (if any), and the signature verifies over the body. A batch that
+//      fails is refused as a whole (NOT_AUTHENTICATED or BAD_SIGNATURE):
+//      one BatchRefused event per body records it, and no request id is
+//      used up. An authentic batch's requests are the signer's;
+// then, for each request (or registry line):
+//   0. one that fails its form (request_form.h: MALFORMED_REQUEST,
+//      INVALID_TEXT) is answered without being decided: nothing is appended
+//      and its request id stays unused;
 //   1. a request id already answered (in the state, or earlier in the batch)
-//      gets DUPLICATE_REQUEST with the first answer; nothing is appended;
-//   2. Decide(request, state); its events get their partition (PartitionFor)
-//      and predicted offset and are folded into the state's overlay, so the
-//      next request of the batch sees them (one live record per document holds
-//      inside a batch too);
-//   3. all events of the batch are appended in ONE atomic, durable Append;
-//   4. only then is the state committed. If the append fails, the overlay is
-//      dropped: no request of the batch is applied, all get the error.
-// On open, the state catches up with the log, so a crash between 3 and 4
+//      gets DUPLICATE_REQUEST with the first answer -- only if the same
+//      operator asks: anyone else learns nothing of it; nothing is appended;
+//   2. Decide(request, state, ctx with the signer); its events get their
+//      partition (PartitionFor) and predicted offset, and, in a signed
+//      batch, the batch id and key id in their envelope, and are folded into
+//      the state's overlay, so the next request sees them (one live record
+//      per document holds inside a batch too);
+//   3. a signed batch that produced events adds its BatchSigned (the body
+//      and the signature, subject "sig:<batch id>");
+//   4. all events of the call are appended in ONE atomic, durable Append;
+//   5. only then is the state committed. If the append fails, the overlay is
+//      dropped: no request of the call is applied, all get the error.
+// On open, the state catches up with the log, so a crash between 4 and 5
 // loses nothing. The processor owns neither the log nor the state store.
 //
 // Thread-safety: one thread at a time.
@@ -62,18 +79,44 @@ class RequestProcessor {
   // partition stops before that offset (index = partition).
   absl::StatusOr<int64_t> CatchUp(const std::vector<int64_t>* up_to = nullptr);
 
-  // One Result per request, in order. A non-OK status means the batch was not
-  // applied at all (storage failure).
+  // An unsigned batch: each request taken at its actor (development
+  // ledgers). One Result per request, in order. A non-OK status means the
+  // batch was not applied at all (storage failure).
   absl::StatusOr<std::vector<xueji::v1::Result>> Submit(
       const std::vector<xueji::v1::Request>& requests);
 
-  // Registry lines, same contract.
+  // Unsigned registry lines, same contract.
   absl::StatusOr<std::vector<xueji::v1::Result>> LoadRegistry(
       const std::vector<xueji::v1::RegistryLine>& lines);
+
+  // A signed batch (an empty signature: unsigned) of requests or of
+  // registry lines: one Result per request or line of its body, in order
+  // (one MALFORMED_REQUEST result for a body that does not parse).
+  absl::StatusOr<std::vector<xueji::v1::Result>> SubmitBatch(
+      const xueji::v1::SignedBatch& batch);
+  // Several batches decided in order and appended in one atomic Append
+  // (group commit, the Kafka processor): one vector of results per batch.
+  absl::StatusOr<std::vector<std::vector<xueji::v1::Result>>> SubmitBatches(
+      const std::vector<const xueji::v1::SignedBatch*>& batches);
+
+  // `ledger init` (DecideInit): the log's first events. FailedPrecondition
+  // on a ledger already initialised, InvalidArgument for a bad InitLedger.
+  absl::StatusOr<xueji::v1::Result> Initialize(
+      const xueji::v1::InitLedger& init);
 
   // The first answer to a request id, if any.
   absl::StatusOr<std::optional<xueji::v1::Result>> Status(
       const std::string& request_id) const;
+
+  // The ledger's mode (LEDGER_MODE_UNSPECIFIED before `ledger init`).
+  absl::StatusOr<xueji::v1::LedgerMode> Mode() const;
+
+  // The clock of a production ledger (docs/accountability.md: the system
+  // clock; the CLI sets absl::Now so that LEDGER_NOW cannot move it). Unset:
+  // the clock given at Open serves both modes.
+  void set_production_clock(Clock clock) {
+    production_clock_ = std::move(clock);
+  }
 
   const LedgerState& state() const { return state_; }
 
@@ -83,24 +126,40 @@ class RequestProcessor {
       std::vector<xueji::v1::Event> batch,
       const std::vector<xueji::v1::Result>& results)>;
   void set_append(AppendFn append) { append_ = std::move(append); }
+  // While an AppendFn runs: how many of its `results` each batch of the
+  // call answered, in order (SubmitBatches: one entry per SignedBatch; the
+  // others: one entry). For journaling answers by batch and index.
+  const std::vector<size_t>& result_counts() const { return result_counts_; }
 
  private:
-  using DecideFn = std::function<absl::StatusOr<Decision>(size_t index)>;
-  // `refused[i]`, when set, is the answer to a message refused for its form:
-  // it is neither looked up nor decided.
-  absl::StatusOr<std::vector<xueji::v1::Result>> RunBatch(
-      const std::vector<std::string>& request_ids,
-      const std::vector<std::optional<xueji::v1::Result>>& refused,
-      const DecideFn& decide, const std::vector<xueji::v1::Request>* requests);
+  // One batch as given: a SignedBatch, or Submit's / LoadRegistry's
+  // unsigned vector.
+  struct Input {
+    const xueji::v1::SignedBatch* signed_batch = nullptr;
+    const std::vector<xueji::v1::Request>* requests = nullptr;
+    const std::vector<xueji::v1::RegistryLine>* lines = nullptr;
+  };
+  struct Prepared;  // one batch, authenticated (processor.cc)
+  absl::Status Authenticate(const Input& input, absl::Time now,
+                            Prepared* out) const;
+  absl::StatusOr<std::vector<std::vector<xueji::v1::Result>>> RunBatches(
+      const std::vector<Input>& inputs);
+  // Appends `batch` (step 4) and commits the state (step 5).
+  absl::Status AppendAndCommit(std::vector<xueji::v1::Event> batch,
+                               const std::vector<xueji::v1::Result>& results);
   absl::Status FoldIntoState(std::vector<xueji::v1::Event>& events,
                              std::vector<int64_t>& next_offsets,
                              std::vector<xueji::v1::Event>* batch);
+  absl::Time Now() const;
 
   EventLog* log_;
   KvStore* state_kv_;
   LedgerState state_;
   std::function<absl::Time()> clock_;
+  Clock production_clock_;
+  mutable xueji::v1::LedgerMode mode_ = xueji::v1::LEDGER_MODE_UNSPECIFIED;
   AppendFn append_;
+  std::vector<size_t> result_counts_;
 };
 
 }  // namespace xueji

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/signed_batch.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -93,10 +94,12 @@ struct Ledger {
     log = *OpenEmbeddedLog(dir + "/log", EmbeddedLogOptions{});
     flaky = std::make_unique<FlakyLog>(log.get());
     state = *RocksKv::Open(dir + "/state", RocksKv::Options{});
-    auto opened =
-        RequestProcessor::Open(flaky.get(), state.get(), &FixedNow);
+    auto opened = RequestProcessor::Open(flaky.get(), state.get(), &FixedNow);
     REQUIRE(opened.ok());
     processor = *std::move(opened);
+    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    }
   }
   int64_t TotalEvents() {
     int64_t n = 0;

@@ -10,8 +10,8 @@
 
 #include "ledger/decide/decide_test_util.h"
 #include "ledger/decide/decider.h"
-#include "ledger/storage/kv.h"
 #include "ledger/processor/ledger_state.h"
+#include "ledger/storage/kv.h"
 
 namespace xueji {
 namespace {
@@ -62,6 +62,14 @@ class RecordsOnlyView : public StateView {
       const override {
     return inner_.PolicyVersions();
   }
+  absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Ledger()
+      const override {
+    return inner_.Ledger();
+  }
+  absl::StatusOr<std::optional<std::string>> OperatorByKey(
+      std::string_view key_id) const override {
+    return inner_.OperatorByKey(key_id);
+  }
 
  private:
   const StateView& inner_;
@@ -77,9 +85,8 @@ std::string GConverted(int seq) {
 // Enrolls a child without an ID (an L number) and converts it to the resident
 // ID of sequence `seq`; returns the L number.
 std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
-  std::string temporary = ledger.Enroll(
-      MakeChild(std::move(name), xueji::v1::MALE, "2021-05-06",
-                xueji::v1::NONE, ""));
+  std::string temporary = ledger.Enroll(MakeChild(
+      std::move(name), xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, ""));
   xueji::v1::Request convert = ledger.Req("reg-a");
   convert.mutable_convert_number()->set_student_no(temporary);
   convert.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);
@@ -107,8 +114,8 @@ struct Fixture {
 
 void Build(Fixture& f) {
   TestLedger& ledger = f.ledger;
-  ledger.Enroll(Boy(123));                     // present
-  ledger.Enroll(Boy(125));                     // missing
+  ledger.Enroll(Boy(123));  // present
+  ledger.Enroll(Boy(125));  // missing
   f.converted_l = EnrollConverted(ledger, "无证男孩", 77);
   f.missing_l = EnrollConverted(ledger, "无证男孩二", 79);
   RequestTransfer(ledger, ledger.Enroll(Boy(129)));  // transferring: missing
@@ -116,8 +123,8 @@ void Build(Fixture& f) {
   REQUIRE(ledger.Approve(out, "appr-a").status ==
           xueji::v1::APPLIED);  // out, not yet in: present
   REQUIRE(ledger.Admit(Boy(133)).status ==
-          xueji::v1::PENDING_APPROVAL);        // pending: missing
-  ledger.Enroll(Boy(135), "QZ-B", "reg-b");    // elsewhere: unknown
+          xueji::v1::PENDING_APPROVAL);      // pending: missing
+  ledger.Enroll(Boy(135), "QZ-B", "reg-b");  // elsewhere: unknown
   std::string away = RequestTransfer(ledger, ledger.Enroll(Boy(127)));
   REQUIRE(ledger.Approve(away, "appr-a").status == xueji::v1::APPLIED);
   xueji::v1::Request in = ledger.Req("reg-c");
@@ -139,8 +146,7 @@ void Build(Fixture& f) {
   }
 }
 
-TEST_CASE("verification lists are pinned for every kind of child",
-          "[verify]") {
+TEST_CASE("verification lists are pinned for every kind of child", "[verify]") {
   Fixture f;
   Build(f);
   Decision decided = f.ledger.DecideOnly(f.verify);

@@ -15,9 +15,11 @@
 #include <string_view>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "ledger/rules/policy.h"
 #include "xueji/v1/common.pb.h"
 #include "xueji/v1/events.pb.h"
+#include "xueji/v1/state.pb.h"
 
 namespace xueji {
 
@@ -40,6 +42,18 @@ bool IsDormant(std::string_view last_active, const Policy& policy,
 // auditors only read, and reads are not events, so their accounts are never
 // judged dormant.
 bool ActivityIsJudged(xueji::v1::Role role);
+
+// Keys (docs/accountability.md, "Rotation and revocation"). The key of `op`
+// with id `key_id`, or nullptr.
+const xueji::v1::OperatorKey* FindKey(const xueji::v1::OperatorState& op,
+                                      std::string_view key_id);
+// The key `op` signs with now: its latest, unless superseded or revoked.
+const xueji::v1::OperatorKey* CurrentKey(const xueji::v1::OperatorState& op);
+// Why `key` may not sign at `at` (not yet valid, superseded, revoked), or
+// nullopt when it may. Times are RFC 3339 (the ledger clock); an unreadable
+// one counts against the key.
+std::optional<std::string> KeyInvalidAt(const xueji::v1::OperatorKey& key,
+                                        absl::Time at);
 
 }  // namespace xueji
 

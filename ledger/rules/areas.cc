@@ -1,9 +1,8 @@
 // The compiled-in GB/T 2260 table (ledger/data/areas.tsv), parsed once.
 #include "ledger/rules/areas.h"
 
-#include <string>
-
 #include <map>
+#include <string>
 
 #include "absl/strings/ascii.h"
 #include "ledger/rules/embedded_data.h"
@@ -32,20 +31,19 @@ bool AllDigits(std::string_view text) {
 
 const AreaTable::Impl* Parse(std::string_view tsv) {
   auto* impl = new AreaTable::Impl;
-  impl->version = ForEachTsvRow(tsv, [impl](std::string_view code,
-                                            std::string_view name) {
-    if (!AllDigits(code) || name.empty()) return;
-    if (code.size() == 6) ++impl->counties;
-    impl->names.emplace(code, name);
-  });
+  impl->version =
+      ForEachTsvRow(tsv, [impl](std::string_view code, std::string_view name) {
+        if (!AllDigits(code) || name.empty()) return;
+        if (code.size() == 6) ++impl->counties;
+        impl->names.emplace(code, name);
+      });
   return impl;
 }
 
 // Prefecture rows that are placeholders, not names ("市辖区" of a
 // municipality, "省直辖县级行政区划"): left out of full names.
 bool IsPlaceholder(std::string_view name) {
-  return name == "市辖区" || name == "县" ||
-         name.ends_with("直辖县级行政区划");
+  return name == "市辖区" || name == "县" || name.ends_with("直辖县级行政区划");
 }
 
 }  // namespace

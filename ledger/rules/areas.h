@@ -31,6 +31,7 @@ class AreaTable {
   size_t county_count() const;
 
   struct Impl;
+
  private:
   explicit AreaTable(const Impl* impl) : impl_(impl) {}
   const Impl* impl_;

@@ -12,9 +12,9 @@ TEST_CASE("well-known county codes") {
   CHECK(areas.Name("350203") == "福建省 厦门市 思明区");
   CHECK(areas.IsCounty("350502"));
   CHECK(areas.Name("350502") == "福建省 泉州市 鲤城区");
-  CHECK(areas.Name("110105") == "北京市 朝阳区");        // 市辖区 left out
-  CHECK(areas.Name("441900") == "广东省 东莞市");        // no county level
-  CHECK(areas.Name("429004") == "湖北省 仙桃市");        // 省直辖县级
+  CHECK(areas.Name("110105") == "北京市 朝阳区");  // 市辖区 left out
+  CHECK(areas.Name("441900") == "广东省 东莞市");  // no county level
+  CHECK(areas.Name("429004") == "湖北省 仙桃市");  // 省直辖县级
   CHECK(areas.Name("3502") == "福建省 厦门市");
   CHECK(areas.Name("35") == "福建省");
   CHECK(areas.Name("999999") == "");
@@ -52,7 +52,7 @@ TEST_CASE("regions") {
   CHECK(AreaTable::InRegion("350203", "350203"));
   CHECK_FALSE(AreaTable::InRegion("350203", "3505"));
   CHECK_FALSE(AreaTable::InRegion("350203", "11"));
-  CHECK_FALSE(AreaTable::InRegion("350203", "350"));   // not 2, 4 or 6
+  CHECK_FALSE(AreaTable::InRegion("350203", "350"));  // not 2, 4 or 6
   CHECK_FALSE(AreaTable::InRegion("350203", "3a"));
   CHECK_FALSE(AreaTable::InRegion("350203", "350204"));
 }

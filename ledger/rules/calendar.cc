@@ -49,28 +49,28 @@ int64_t WeekdaysBefore(absl::CivilDay day) {
 const WorkingCalendar::Impl* Parse(std::string_view tsv) {
   auto* impl = new WorkingCalendar::Impl;
   bool any_row = false;
-  impl->version = ForEachTsvRow(tsv, [&](std::string_view date,
-                                         std::string_view kind) {
-    absl::StatusOr<absl::CivilDay> day = ParseDate(date);
-    if (!day.ok()) return;
-    const bool working = kind == "workday";
-    if (!working && kind != "holiday") return;
-    const int year = static_cast<int>(day->year());
-    if (!any_row || year < impl->first_year) impl->first_year = year;
-    if (!any_row || year > impl->last_year) impl->last_year = year;
-    any_row = true;
-    // Only days that change the weekend rule matter.
-    if (working == IsWeekend(*day)) impl->exceptions[Key(*day)] = working;
-  });
+  impl->version =
+      ForEachTsvRow(tsv, [&](std::string_view date, std::string_view kind) {
+        absl::StatusOr<absl::CivilDay> day = ParseDate(date);
+        if (!day.ok()) return;
+        const bool working = kind == "workday";
+        if (!working && kind != "holiday") return;
+        const int year = static_cast<int>(day->year());
+        if (!any_row || year < impl->first_year) impl->first_year = year;
+        if (!any_row || year > impl->last_year) impl->last_year = year;
+        any_row = true;
+        // Only days that change the weekend rule matter.
+        if (working == IsWeekend(*day)) impl->exceptions[Key(*day)] = working;
+      });
   return impl;
 }
 
 }  // namespace
 
 const WorkingCalendar& WorkingCalendar::Default() {
-  static const WorkingCalendar* calendar = new WorkingCalendar(Parse(
-      std::string_view(xueji::data::kCalendarTsv,
-                       xueji::data::kCalendarTsvSize)));
+  static const WorkingCalendar* calendar =
+      new WorkingCalendar(Parse(std::string_view(
+          xueji::data::kCalendarTsv, xueji::data::kCalendarTsvSize)));
   return *calendar;
 }
 

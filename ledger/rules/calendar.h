@@ -29,6 +29,7 @@ class WorkingCalendar {
   std::string_view version() const;
 
   struct Impl;
+
  private:
   explicit WorkingCalendar(const Impl* impl) : impl_(impl) {}
   const Impl* impl_;

@@ -59,7 +59,7 @@ TEST_CASE("outside the covered years only weekends are off") {
   bool weekend = absl::GetWeekday(national_day) == absl::Weekday::saturday ||
                  absl::GetWeekday(national_day) == absl::Weekday::sunday;
   CHECK(cal.IsWorkingDay(national_day) == !weekend);
-  CHECK(cal.IsWorkingDay(CivilDay(2030, 10, 1)));  // a Tuesday
+  CHECK(cal.IsWorkingDay(CivilDay(2030, 10, 1)));        // a Tuesday
   CHECK_FALSE(cal.IsWorkingDay(CivilDay(2030, 10, 5)));  // a Saturday
   CHECK(cal.AddWorkingDays(CivilDay(2030, 9, 27), 1) == CivilDay(2030, 9, 30));
 }

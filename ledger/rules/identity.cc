@@ -24,9 +24,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/dates.h"
 #include "ledger/base/strings.h"
 #include "ledger/rules/areas.h"
-#include "ledger/base/dates.h"
 #include "ledger/rules/reasons.h"
 
 namespace xueji {
@@ -34,7 +34,6 @@ namespace {
 
 using xueji::v1::IdType;
 using xueji::v1::ReasonCode;
-
 
 bool AllDigits(std::string_view text) {
   for (char c : text) {
@@ -74,12 +73,13 @@ absl::Status CheckGb11643Body(IdType type, std::string_view id) {
   if (id.size() != 18) {
     return BadNumber(type, "number must be 18 characters");
   }
-  if (!AllDigits(id.substr(0, 17)) || !(absl::ascii_isdigit(id[17]) ||
-                                        id[17] == 'X')) {
+  if (!AllDigits(id.substr(0, 17)) ||
+      !(absl::ascii_isdigit(id[17]) || id[17] == 'X')) {
     return BadNumber(type, "number must be 17 digits and a digit or X");
   }
-  std::string date = absl::StrCat(Av(id.substr(6, 4)), "-", Av(id.substr(10, 2)),
-                                   "-", Av(id.substr(12, 2)));
+  std::string date =
+      absl::StrCat(Av(id.substr(6, 4)), "-", Av(id.substr(10, 2)), "-",
+                   Av(id.substr(12, 2)));
   if (!ParseDate(date).ok()) {
     return BadNumber(type, "birth date is not a real date");
   }
@@ -118,27 +118,7 @@ bool EncodesBirthAndGender(IdType type) {
          type == xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
 }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-bool IsControl(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
-}
+bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
 
 bool IsSpace(uint32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\v' ||
@@ -176,18 +156,21 @@ absl::Status CheckName(std::string_view name) {
 // the entered ones. `id` has passed ValidateIdNumber.
 absl::Status CheckAgreement(IdType type, std::string_view id,
                             const xueji::v1::Child& child) {
-  std::string date = absl::StrCat(Av(id.substr(6, 4)), "-", Av(id.substr(10, 2)),
-                                  "-", Av(id.substr(12, 2)));
+  std::string date =
+      absl::StrCat(Av(id.substr(6, 4)), "-", Av(id.substr(10, 2)), "-",
+                   Av(id.substr(12, 2)));
   if (date != child.birth_date()) {
     return Rejection(xueji::v1::ID_MISMATCH,
                      absl::StrCat("the birth date entered does not match the "
-                                  "one in the ", DocName(type)));
+                                  "one in the ",
+                                  DocName(type)));
   }
   bool male = (id[16] - '0') % 2 == 1;
   if (male != (child.gender() == xueji::v1::MALE)) {
     return Rejection(xueji::v1::ID_MISMATCH,
                      absl::StrCat("the gender entered does not match the one "
-                                  "in the ", DocName(type)));
+                                  "in the ",
+                                  DocName(type)));
   }
   return absl::OkStatus();
 }
@@ -226,8 +209,8 @@ bool NextCodePoint(std::string_view text, size_t* pos, uint32_t* cp) {
 }
 
 char Mod112CheckChar(std::string_view first17) {
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                       3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                       3, 7, 9,  10, 5, 8, 4, 2};
   static constexpr char kMap[] = "10X98765432";
   if (first17.size() != 17 || !AllDigits(first17)) return '\0';
   int sum = 0;
@@ -281,7 +264,8 @@ absl::Status ValidateIdNumber(IdType type, std::string_view number) {
 
 absl::Status ValidateChild(const xueji::v1::Child& child) {
   if (absl::Status s = CheckName(child.name()); !s.ok()) return s;
-  if (child.gender() != xueji::v1::MALE && child.gender() != xueji::v1::FEMALE) {
+  if (child.gender() != xueji::v1::MALE &&
+      child.gender() != xueji::v1::FEMALE) {
     return Rejection(xueji::v1::INVALID_FIELD,
                      "the gender must be MALE or FEMALE");
   }

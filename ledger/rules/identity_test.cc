@@ -49,8 +49,8 @@ TEST_CASE("resident ID numbers") {
   CHECK(IdCode(t, "11010519491231002X") == kOk);
   CHECK(IdCode(t, "11010519491231002x") == kOk);  // lower-case x accepted
   CHECK(IdCode(t, " 440524188001010014 ") == kOk);
-  CHECK(IdCode(t, "110105194912310021") == kBadId);  // wrong check char
-  CHECK(IdCode(t, "11010519491231002") == kBadId);   // 17 characters
+  CHECK(IdCode(t, "110105194912310021") == kBadId);   // wrong check char
+  CHECK(IdCode(t, "11010519491231002") == kBadId);    // 17 characters
   CHECK(IdCode(t, "11010519491231002X1") == kBadId);  // 19 characters
   CHECK(IdCode(t, "1101051949123100XX") == kBadId);
   CHECK(IdCode(t, "") == kBadId);
@@ -126,20 +126,19 @@ TEST_CASE("the child: birth date and gender must agree with the number") {
   CHECK(CodeOf(s) == xueji::v1::ID_MISMATCH);
   CHECK(std::string(s.message()).find("350203") == std::string::npos);
 
-  Child girl = MakeChild(t, "350203202103150024", "2021-03-15",
-                         xueji::v1::FEMALE);
+  Child girl =
+      MakeChild(t, "350203202103150024", "2021-03-15", xueji::v1::FEMALE);
   CHECK(ValidateChild(girl).ok());
 
   Child permit = MakeChild(xueji::v1::HK_MO_TW_RESIDENCE_PERMIT,
-                           "830000202001010025", "2020-01-01",
-                           xueji::v1::MALE);
+                           "830000202001010025", "2020-01-01", xueji::v1::MALE);
   CHECK(CodeOf(ValidateChild(permit)) == xueji::v1::ID_MISMATCH);
   permit.set_gender(xueji::v1::FEMALE);
   CHECK(ValidateChild(permit).ok());
 
-  Child foreign = MakeChild(xueji::v1::FOREIGN_PERMANENT_RESIDENCE,
-                            "911840202103150016", "2021-03-14",
-                            xueji::v1::MALE);
+  Child foreign =
+      MakeChild(xueji::v1::FOREIGN_PERMANENT_RESIDENCE, "911840202103150016",
+                "2021-03-14", xueji::v1::MALE);
   CHECK(CodeOf(ValidateChild(foreign)) == xueji::v1::ID_MISMATCH);
 
   // Documents that do not encode birth and gender are not compared.
@@ -167,8 +166,7 @@ TEST_CASE("the child: name, gender and birth date fields") {
   CHECK(code_with([](Child& x) { x.set_name("林\n小雨"); }) == field);
   CHECK(code_with([](Child& x) { x.set_name("林\x7f"); }) == field);
   CHECK(code_with([](Child& x) { x.set_name("\xe6\x9e"); }) == field);
-  CHECK(code_with([](Child& x) { x.set_name(std::string(51, 'a')); }) ==
-        field);
+  CHECK(code_with([](Child& x) { x.set_name(std::string(51, 'a')); }) == field);
   std::string fifty_han;
   for (int i = 0; i < 50; ++i) fifty_han += "雨";  // 150 bytes, 50 chars
   CHECK(code_with([&](Child& x) { x.set_name(fifty_han); }) ==

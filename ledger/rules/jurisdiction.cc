@@ -41,6 +41,50 @@ std::optional<std::string> MaySetPolicy(const OperatorState& op,
              " (only a national officer, or an officer of that province, may)");
 }
 
+namespace {
+
+bool IsNational(std::string_view region) {
+  return region.empty() || region == "00";
+}
+
+}  // namespace
+
+bool RegionContains(std::string_view outer, std::string_view inner,
+                    bool strictly) {
+  if (IsNational(outer)) return !strictly || !IsNational(inner);
+  if (IsNational(inner)) return false;
+  if (!inner.starts_with(outer)) return false;
+  return !strictly || inner.size() > outer.size();
+}
+
+std::optional<std::string> MayGovern(const OperatorState& actor,
+                                     xueji::v1::Role role,
+                                     std::string_view region) {
+  const bool officer = actor.role() == xueji::v1::OFFICER;
+  switch (role) {
+    case xueji::v1::ROLE_UNSPECIFIED:  // a kindergarten
+    case xueji::v1::REGISTRAR:
+      if (actor.role() == xueji::v1::APPROVER && actor.org() == region) {
+        return std::nullopt;
+      }
+      if (officer && RegionContains(actor.org(), region, false)) {
+        return std::nullopt;
+      }
+      return Cat(RoleOrg(actor), " may not register or change ",
+                 role == xueji::v1::REGISTRAR ? "a registrar of " : "",
+                 "a kindergarten of county ", region,
+                 " (only that county's approver or an officer whose region "
+                 "contains it may)");
+    default:
+      if (officer && RegionContains(actor.org(), region, true)) {
+        return std::nullopt;
+      }
+      return Cat(RoleOrg(actor), " may not register or change an ",
+                 xueji::v1::Role_Name(role), " of region \"", region,
+                 "\" (only an officer whose region strictly contains it may)");
+  }
+}
+
 ReadScope ReadScopeOf(const OperatorState* op,
                       const KindergartenState* registrar_kg) {
   if (op == nullptr) return ReadScope{};

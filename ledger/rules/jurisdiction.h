@@ -29,14 +29,30 @@ std::string RoleOrg(const xueji::v1::OperatorState& op);
 std::optional<std::string> MayActFor(const xueji::v1::OperatorState& op,
                                      std::string_view kg);
 // nullopt when `op` is the approver of `kg`'s county; else why not.
-std::optional<std::string> MayApproveFor(const xueji::v1::OperatorState& op,
-                                         const xueji::v1::KindergartenState& kg);
+std::optional<std::string> MayApproveFor(
+    const xueji::v1::OperatorState& op, const xueji::v1::KindergartenState& kg);
 
 // nullopt when `op` may set the policy of `region` ("00" national, or a
 // province): a national OFFICER (org "00" or "") for any region, a province's
 // OFFICER for its own province (Art. 26); else why not.
 std::optional<std::string> MaySetPolicy(const xueji::v1::OperatorState& op,
                                         std::string_view region);
+// The registry is governed by the five levels (Art. 5, 19, 21;
+// docs/accountability.md, "The registry is governed"):
+//   a kindergarten, or a REGISTRAR of it: the APPROVER of its county, or an
+//     OFFICER whose region contains the county;
+//   an APPROVER of county C: an OFFICER whose region strictly contains C;
+//   an OFFICER or AUDITOR of region R: an OFFICER whose region strictly
+//     contains R (the national officer, org "00", registers provinces').
+// Regions are "" or "00" (national), 2, 4 or 6 digits.
+bool RegionContains(std::string_view outer, std::string_view inner,
+                    bool strictly);
+// nullopt when `actor` may register, change or seal what lies at `region`
+// with `role` (ROLE_UNSPECIFIED: a kindergarten; for a REGISTRAR and a
+// kindergarten, `region` is the kindergarten's county); else why not.
+std::optional<std::string> MayGovern(const xueji::v1::OperatorState& actor,
+                                     xueji::v1::Role role,
+                                     std::string_view region);
 
 // What an operator may read: a region ("" = everything) and, for a
 // registrar, only its kindergarten.

@@ -101,10 +101,9 @@ std::string Label(const PolicySet& set) {
 }  // namespace
 
 absl::CivilDay Policy::PrimaryEntryDate(absl::CivilDay birth) const {
-  bool by_cutoff =
-      birth.month() < primary_entry_cutoff_month ||
-      (birth.month() == primary_entry_cutoff_month &&
-       birth.day() <= primary_entry_cutoff_day);
+  bool by_cutoff = birth.month() < primary_entry_cutoff_month ||
+                   (birth.month() == primary_entry_cutoff_month &&
+                    birth.day() <= primary_entry_cutoff_day);
   absl::civil_year_t year =
       birth.year() + primary_entry_age + (by_cutoff ? 0 : 1);
   return absl::CivilDay(year, 9, 1);

@@ -119,8 +119,12 @@ std::string RequestIdProblem(const std::string& request_id) {
       request_id.find_first_of(" \t\r\n") != std::string::npos) {
     return "requestId must be 1-128 characters without spaces";
   }
-  if (request_id.starts_with("registry:")) {
-    return "requestId prefix 'registry:' is reserved";
+  // The ledger's own request ids: registry lines, signed and refused
+  // batches, `ledger init`.
+  for (const char* reserved : {"registry:", "batch:", "refused:", "ledger:"}) {
+    if (request_id.starts_with(reserved)) {
+      return std::string("requestId prefix '") + reserved + "' is reserved";
+    }
   }
   return "";
 }

@@ -50,8 +50,8 @@ std::string TextProblem(std::string_view text);
 std::string TextFieldProblem(const google::protobuf::Message& message);
 
 // Why `request_id` cannot key a request ("" if it can): missing, longer than
-// 128 bytes, not UTF-8, containing spaces, or using the reserved "registry:"
-// prefix.
+// 128 bytes, not UTF-8, containing spaces, or using a reserved prefix
+// ("registry:", "batch:", "refused:", "ledger:": the ledger's own ids).
 std::string RequestIdProblem(const std::string& request_id);
 
 struct FormRefusal {

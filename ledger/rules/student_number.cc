@@ -12,7 +12,6 @@
 namespace xueji {
 namespace {
 
-
 bool AllDigits(std::string_view text) {
   for (char c : text) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -93,11 +92,11 @@ absl::Status ValidateStudentNumber(std::string_view student_no) {
       }
       return absl::OkStatus();
     case 'J':
-      if (!AreaAndBirthOk(student_no) ||
-          !AllDigits(student_no.substr(15, 3)) ||
+      if (!AreaAndBirthOk(student_no) || !AllDigits(student_no.substr(15, 3)) ||
           student_no.substr(15, 3) == "000") {
-        return Bad("must be J, area, birth date, a 3-digit sequence and a "
-                   "check character");
+        return Bad(
+            "must be J, area, birth date, a 3-digit sequence and a "
+            "check character");
       }
       if (Mod112CheckChar(student_no.substr(1, 17)) != student_no[18]) {
         return Bad("check character is wrong");

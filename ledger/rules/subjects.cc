@@ -1,5 +1,7 @@
 #include "ledger/rules/subjects.h"
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/strings.h"
 
@@ -11,6 +13,8 @@ constexpr std::string_view kKindergartenPrefix = "kg:";
 constexpr std::string_view kOperatorPrefix = "op:";
 constexpr std::string_view kRequestPrefix = "req:";
 constexpr std::string_view kPolicyPrefix = "policy:";
+constexpr std::string_view kLedgerSubject = "ledger:";
+constexpr std::string_view kBatchPrefix = "sig:";
 
 }  // namespace
 
@@ -30,7 +34,15 @@ std::string PolicySubject(std::string_view region) {
   return Cat(kPolicyPrefix, region);
 }
 
+std::string LedgerSubject() { return std::string(kLedgerSubject); }
+std::string BatchSubject(std::string_view batch_id) {
+  return Cat(kBatchPrefix, batch_id);
+}
+
 ParsedSubject ParseSubject(std::string_view subject) {
+  if (subject == kLedgerSubject) {
+    return {SubjectKind::kLedger, subject.substr(subject.size())};
+  }
   struct Prefix {
     std::string_view text;
     SubjectKind kind;
@@ -41,6 +53,7 @@ ParsedSubject ParseSubject(std::string_view subject) {
       {kOperatorPrefix, SubjectKind::kOperator},
       {kRequestPrefix, SubjectKind::kRequest},
       {kPolicyPrefix, SubjectKind::kPolicy},
+      {kBatchPrefix, SubjectKind::kBatch},
   };
   for (const Prefix& prefix : kPrefixes) {
     if (subject.size() > prefix.text.size() &&
@@ -49,6 +62,19 @@ ParsedSubject ParseSubject(std::string_view subject) {
     }
   }
   return {SubjectKind::kOther, subject};
+}
+
+std::string RegistryRequestId(const xueji::v1::RegistryLine& line,
+                              std::string_view signer) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    line.SerializeToCodedStream(&coded);
+  }  // trims `bytes`
+  if (!signer.empty()) bytes = Cat(signer, std::string(1, '\0'), bytes);
+  return Cat("registry:", HexEncode(Sha256(bytes)).substr(0, 16));
 }
 
 std::string EventId(std::string_view request_id, size_t index) {

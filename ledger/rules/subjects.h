@@ -9,6 +9,10 @@
 //   "req:<request id>"            a refusal that concerns no known subject
 //   "policy:<region>"             the policy versions of a region ("00" or
 //                                 a province; PolicySet)
+//   "ledger:"                     the ledger itself (LedgerInitialized, the
+//                                 first event of the log)
+//   "sig:<batch id>"              a signed batch (BatchSigned) or a refused
+//                                 one (BatchRefused)
 // An event id is the first 32 hex digits of SHA-256("xueji:<request id>:<i>")
 // for the i-th event of the request's decision, so a retried request yields
 // the same ids.
@@ -21,13 +25,17 @@
 #include <string>
 #include <string_view>
 
+#include "xueji/v1/requests.pb.h"
+
 namespace xueji {
 
 std::string RecordSubject(std::string_view first_student_no);  // "stu:<no>"
 std::string KindergartenSubject(std::string_view code);        // "kg:<code>"
 std::string OperatorSubject(std::string_view id);              // "op:<id>"
 std::string RequestSubject(std::string_view request_id);       // "req:<id>"
-std::string PolicySubject(std::string_view region);  // "policy:<region>"
+std::string PolicySubject(std::string_view region);   // "policy:<region>"
+std::string LedgerSubject();                          // "ledger:"
+std::string BatchSubject(std::string_view batch_id);  // "sig:<id>"
 
 enum class SubjectKind {
   kRecord,
@@ -35,6 +43,8 @@ enum class SubjectKind {
   kOperator,
   kRequest,
   kPolicy,
+  kLedger,  // "ledger:" (its id is empty)
+  kBatch,
   kOther
 };
 struct ParsedSubject {
@@ -42,7 +52,7 @@ struct ParsedSubject {
   std::string_view id;  // what follows the prefix (a view into the subject)
 };
 // kOther (and the whole subject as id) for an unknown prefix; an empty id is
-// kOther too.
+// kOther too, but for "ledger:" (kLedger, empty id).
 ParsedSubject ParseSubject(std::string_view subject);
 
 // Kindergartens and operators: the registry (published on Kafka's registry
@@ -54,6 +64,13 @@ inline bool IsRegistrySubject(std::string_view subject) {
 
 // The id of the `index`-th event decided for `request_id`.
 std::string EventId(std::string_view request_id, size_t index);
+
+// The request id of a registry line: "registry:" + the first 16 hex digits
+// of SHA-256 of its deterministic bytes; in a signed batch, of the signer's
+// id, a NUL and those bytes, so that a line somebody else sent (and was
+// refused) never blocks the same line from the one who may send it.
+std::string RegistryRequestId(const xueji::v1::RegistryLine& line,
+                              std::string_view signer = "");
 
 }  // namespace xueji
 

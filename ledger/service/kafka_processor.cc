@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/ledger_state.h"
@@ -93,7 +94,7 @@ class Service {
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
   void QueueResult(const Result& result, int64_t offset,
-                   const std::string& request_id);
+                   const std::string& request_id, int32_t index = 0);
   // Notes a kg:/op: event's subject for PublishRegistry.
   void Touch(const Event& event);
   absl::Status PublishRegistry();
@@ -323,10 +324,12 @@ absl::StatusOr<int64_t> Service::Recover() {
   }
   int64_t folded = 0;
   auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
-                                          options_.clock,
-                                          &folded);
+                                          options_.clock, &folded);
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
+  if (options_.production_clock) {
+    processor_->set_production_clock(options_.production_clock);
+  }
   if (!last->has_value()) {
     Log(absl::StrCat("processor ", instance_, ": empty journal; ", folded,
                      " events folded; reading requests from the start"));
@@ -336,7 +339,9 @@ absl::StatusOr<int64_t> Service::Recover() {
   for (int i = 0; i < batch.results_size(); ++i) {
     const int64_t offset =
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
-    QueueResult(batch.results(i), offset, batch.results(i).request_id());
+    const int32_t index =
+        i < batch.request_indexes_size() ? batch.request_indexes(i) : 0;
+    QueueResult(batch.results(i), offset, batch.results(i).request_id(), index);
   }
   for (const Event& e : batch.events()) Touch(e);
   if (absl::Status s = PublishRegistry(); !s.ok()) return s;
@@ -366,7 +371,8 @@ absl::Status Service::TakeAssignment() {
 std::vector<Incoming> Service::PollBatch() {
   std::vector<Incoming> batch;
   int wait_ms = 200;
-  while (batch.size() < options_.batch_size) {
+  size_t weight = 0;  // about how many requests: a signed batch holds many
+  while (weight < options_.batch_size) {
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(), wait_ms));
     if (m == nullptr) break;
     wait_ms = 0;  // take what is already fetched, do not wait for more
@@ -386,6 +392,9 @@ std::vector<Incoming> Service::PollBatch() {
         record.body_case() != RequestRecord::BODY_NOT_SET) {
       in.record = std::move(record);
     }
+    weight += in.record.has_value() && in.record->has_signed_batch()
+                  ? 1 + in.record->signed_batch().body().size() / 256
+                  : 1;
     batch.push_back(std::move(in));
   }
   return batch;
@@ -396,16 +405,19 @@ std::vector<Incoming> Service::PollBatch() {
 // DUPLICATE_REQUEST answer to a retry gets "<requestId>@<offset>" so it never
 // replaces the first; an answer without a requestId "offset:<offset>".
 void Service::QueueResult(const Result& result, int64_t offset,
-                          const std::string& request_id) {
+                          const std::string& request_id, int32_t index) {
   std::string key = request_id;
   if (key.empty()) {
-    key = absl::StrCat("offset:", offset);
+    key = absl::StrCat("offset:", offset,
+                       index > 0 ? absl::StrCat(":", index) : std::string());
   } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
     key = absl::StrCat(request_id, "@", offset);
   }
-  absl::Status s = producer_->Produce(
-      options_.kafka.results_topic(), -1, key, result.SerializeAsString(),
-      {{kRequestOffsetHeader, absl::StrCat(offset)}});
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {kRequestOffsetHeader, absl::StrCat(offset)}};
+  if (index > 0) headers.push_back({kRequestIndexHeader, absl::StrCat(index)});
+  absl::Status s = producer_->Produce(options_.kafka.results_topic(), -1, key,
+                                      result.SerializeAsString(), headers);
   if (!s.ok() && queued_.ok()) queued_ = s;
 }
 
@@ -464,11 +476,33 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   header.set_next_request_offset(run.back()->offset + 1);
   const absl::Time started = absl::Now();
   absl::Duration append_time;
+  // Tells the observer (metrics) what the run decided.
+  auto observe = [&](const std::vector<Result>& answers) {
+    const ProcessorObserver& observer = options_.observer;
+    if (observer.on_run) {
+      observer.on_run(answers.size(), absl::Now() - started, append_time);
+    }
+    if (observer.on_answer) {
+      for (const Result& r : answers) observer.on_answer(r);
+    }
+  };
   processor_->set_append(
       [&](std::vector<Event> events, const std::vector<Result>& results)
           -> absl::StatusOr<std::vector<Event>> {
         xueji::v1::JournalBatch journal = header;
         for (const Result& r : results) *journal.add_results() = r;
+        if (run.front()->record->has_signed_batch()) {
+          // One answer per request of each batch: its record's offset, and
+          // its index in the batch.
+          journal.clear_request_offsets();
+          const std::vector<size_t>& counts = processor_->result_counts();
+          for (size_t b = 0; b < counts.size() && b < run.size(); ++b) {
+            for (size_t i = 0; i < counts[b]; ++i) {
+              journal.add_request_offsets(run[b]->offset);
+              journal.add_request_indexes(static_cast<int32_t>(i));
+            }
+          }
+        }
         for (const Event& e : events) Touch(e);
         // The previous batch's answers are delivered before this batch is
         // journaled: recovery republishes only the last journaled batch's.
@@ -480,6 +514,42 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
         return appended;
       });
   absl::StatusOr<std::vector<Result>> results;
+  if (run.front()->record->has_signed_batch()) {
+    std::vector<const xueji::v1::SignedBatch*> batches;
+    for (const Incoming* in : run)
+      batches.push_back(&in->record->signed_batch());
+    auto answers = processor_->SubmitBatches(batches);
+    processor_->set_append(nullptr);
+    if (!answers.ok()) return answers.status();
+    std::vector<Result> all;
+    for (size_t b = 0; b < run.size(); ++b) {
+      const std::vector<Result>& of_batch = (*answers)[b];
+      for (size_t i = 0; i < of_batch.size(); ++i) {
+        QueueResult(of_batch[i], run[b]->offset, of_batch[i].request_id(),
+                    static_cast<int32_t>(i));
+        all.push_back(of_batch[i]);
+      }
+    }
+    observe(all);
+    return absl::OkStatus();
+  }
+  if (run.front()->record->has_init()) {
+    auto result = processor_->Initialize(run.front()->record->init());
+    processor_->set_append(nullptr);
+    if (!result.ok() && (absl::IsFailedPrecondition(result.status()) ||
+                         absl::IsInvalidArgument(result.status()))) {
+      Result refused;
+      refused.set_request_id(kInitRequestId);
+      refused.set_status(xueji::v1::REJECTED);
+      refused.set_code(xueji::v1::INVALID_TRANSITION);
+      refused.set_message(std::string(result.status().message()));
+      result = refused;
+    }
+    if (!result.ok()) return result.status();
+    for (const Incoming* in : run) QueueResult(*result, in->offset, in->key);
+    observe(std::vector<Result>(run.size(), *result));
+    return absl::OkStatus();
+  }
   if (run.front()->record->has_registry_line()) {
     std::vector<xueji::v1::RegistryLine> lines;
     for (const Incoming* in : run) lines.push_back(in->record->registry_line());
@@ -494,13 +564,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   for (size_t i = 0; i < run.size(); ++i) {
     QueueResult((*results)[i], run[i]->offset, (*results)[i].request_id());
   }
-  const ProcessorObserver& observer = options_.observer;
-  if (observer.on_run) {
-    observer.on_run(run.size(), absl::Now() - started, append_time);
-  }
-  if (observer.on_answer) {
-    for (const Result& r : *results) observer.on_answer(r);
-  }
+  observe(*results);
   return absl::OkStatus();
 }
 
@@ -522,10 +586,12 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
       form = CheckRequestForm(in.record->request());
     } else if (in.record->has_registry_line()) {
       form = CheckRegistryLineForm(in.record->registry_line());
+    } else if (in.record->has_signed_batch() || in.record->has_init()) {
+      // The processor checks a batch's requests itself.
     } else {
       form = FormRefusal{xueji::v1::MALFORMED_REQUEST,
-                         "the record holds neither a request nor a registry "
-                         "line"};
+                         "the record holds no request, registry line, signed "
+                         "batch or init"};
     }
     if (form.has_value()) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
@@ -539,7 +605,8 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
       continue;
     }
     if (!run.empty() &&
-        run.front()->record->body_case() != in.record->body_case()) {
+        (run.front()->record->body_case() != in.record->body_case() ||
+         in.record->has_init())) {
       if (absl::Status s = flush_run(); !s.ok()) return s;
     }
     run.push_back(&in);

@@ -14,11 +14,14 @@
 // requests topic is read from the journal's next_request_offset — never from
 // committed offsets. Each batch of requests is decided by RequestProcessor
 // (the code of the embedded mode), journaled with its answers, appended, and
-// answered on `<prefix>.results` (key requestId, header
-// `xueji_request_offset`); kindergartens and operators it changed are
-// published to the compacted `<prefix>.registry`. Any failure of Kafka
-// drops the batch's state and runs the same recovery, so a broker fault, a
-// rebalance, a redelivered request or a crash at any point never produces a
+// answered on `<prefix>.results` (key requestId, headers
+// `xueji_request_offset` and, for a signed batch's requests,
+// `xueji_request_index`); a record may hold a request, a registry line, a
+// signed batch of either (verified once, decided as one) or `ledger init`,
+// and before init everything but init is refused; kindergartens and operators
+// it changed are published to the compacted `<prefix>.registry`. Any failure of
+// Kafka drops the batch's state and runs the same recovery, so a broker fault,
+// a rebalance, a redelivered request or a crash at any point never produces a
 // second event or a different answer.
 //
 // Thread-safety: Run() blocks the calling thread; `stop` may be set from a
@@ -49,8 +52,9 @@ struct ProcessorObserver {
   // One answer to a request or registry line taken from the requests topic:
   // decided, or refused by its form (not the answers recovery republishes).
   std::function<void(const xueji::v1::Result&)> on_answer;
-  // One decided run of requests: how many, the time deciding took (append
-  // included) and the time of the durable append (journal and events).
+  // One decided run: how many answers (requests, registry lines, or the
+  // requests of signed batches), the time deciding took (append included)
+  // and the time of the durable append (journal and events).
   std::function<void(size_t requests, absl::Duration decide,
                      absl::Duration append)>
       on_run;
@@ -62,11 +66,14 @@ struct ProcessorObserver {
 
 struct ProcessorServiceOptions {
   KafkaConnection kafka;
-  std::string data_dir;                 // state store at DATA/state, lock
-  std::function<absl::Time()> clock;    // the ledger time of each batch
-  std::string group_id;                 // default <prefix>.processor
-  bool transactions = false;            // transactional.id fencing
-  size_t batch_size = 512;              // requests per decided batch
+  std::string data_dir;               // state store at DATA/state, lock
+  std::function<absl::Time()> clock;  // the ledger time of each batch
+  // A production ledger's clock (docs/accountability.md; the CLI passes the
+  // system clock); unset: `clock` for both modes.
+  std::function<absl::Time()> production_clock;
+  std::string group_id;                      // default <prefix>.processor
+  bool transactions = false;                 // transactional.id fencing
+  size_t batch_size = 512;                   // requests per decided batch
   std::chrono::milliseconds timeout{30000};  // per Kafka operation
   // A standby takes over this long after the active one died (plus a
   // heartbeat of at most 500 ms, plus recovery); 6000 is the broker's
@@ -81,8 +88,10 @@ struct ProcessorServiceOptions {
 // Kafka outages are retried with back-off, not returned.
 absl::Status RunProcessorService(const ProcessorServiceOptions& options);
 
-// Result records: header carrying the requests-topic offset an answer is for.
+// Result records: header carrying the requests-topic offset an answer is for,
+// and the request's index in that record's signed batch (absent: 0).
 inline constexpr char kRequestOffsetHeader[] = "xueji_request_offset";
+inline constexpr char kRequestIndexHeader[] = "xueji_request_index";
 
 }  // namespace xueji
 

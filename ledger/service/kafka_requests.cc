@@ -6,7 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/kafka/kafka_log.h"
 #include "ledger/log/event_log.h"
+#include "ledger/rules/subjects.h"
 #include "ledger/service/kafka_processor.h"
 
 namespace xueji {
@@ -14,7 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using xueji::v1::Result;
-
 
 int RemainingMs(Clock::time_point deadline) {
   return static_cast<int>(std::max<int64_t>(
@@ -32,12 +33,12 @@ KafkaConnection Quiet(KafkaConnection kafka) {
 
 // A consumer that reads by assignment (no group), read_committed.
 absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
-  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {},
-                            {{"group.id", absl::StrCat(kafka.topic_prefix,
-                                                       ".client.", getpid())},
-                             {"enable.auto.commit", "false"},
-                             {"enable.partition.eof", "true"},
-                             {"isolation.level", "read_committed"}});
+  auto conf = MakeKafkaConf(
+      kafka.bootstrap_servers, kafka.properties, {},
+      {{"group.id", absl::StrCat(kafka.topic_prefix, ".client.", getpid())},
+       {"enable.auto.commit", "false"},
+       {"enable.partition.eof", "true"},
+       {"isolation.level", "read_committed"}});
   if (!conf.ok()) return conf.status();
   auto rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk.ok()) return rk.status();
@@ -45,14 +46,15 @@ absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
   return rk;
 }
 
-int64_t OffsetHeader(const rd_kafka_message_t* m) {
+int64_t OffsetHeader(const rd_kafka_message_t* m,
+                     const char* name = kRequestOffsetHeader) {
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return -1;
   }
   const void* value = nullptr;
   size_t size = 0;
-  if (rd_kafka_header_get_last(headers, kRequestOffsetHeader, &value, &size) !=
+  if (rd_kafka_header_get_last(headers, name, &value, &size) !=
       RD_KAFKA_RESP_ERR_NO_ERROR) {
     return -1;
   }
@@ -90,7 +92,8 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "assign " + topic);
   if (absl::Status s = client->AwaitEnds(*partitions); !s.ok()) return s;
   auto producer = KafkaProducer::Open(client->kafka_, timeout);
   if (!producer.ok()) return producer.status();
@@ -106,6 +109,13 @@ KafkaRequestClient::~KafkaRequestClient() {
 absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
     const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
         records) {
+  return Submit(records, std::vector<int>(records.size(), 1));
+}
+
+absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
+    const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
+        records,
+    const std::vector<int>& answers) {
   for (const auto& [key, record] : records) {
     absl::Status s = producer_->Produce(kafka_.requests_topic(), 0, key,
                                         record.SerializeAsString());
@@ -121,14 +131,24 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
                      "same answer)"));
   }
   const Clock::time_point deadline = Clock::now() + timeout_;
-  if (absl::Status s = ConsumeFor(deadline, *offsets); !s.ok()) return s;
+  std::vector<AnswerKey> wanted;
+  for (size_t i = 0; i < offsets->size(); ++i) {
+    for (int j = 0; j < (i < answers.size() ? answers[i] : 1); ++j) {
+      wanted.emplace_back((*offsets)[i], j);
+    }
+  }
+  if (absl::Status s = ConsumeFor(deadline, wanted); !s.ok()) return s;
   std::vector<Result> results;
   size_t missing = 0;
   std::string first_missing;
-  for (size_t i = 0; i < offsets->size(); ++i) {
-    auto it = answers_.find((*offsets)[i]);
+  for (const AnswerKey& key : wanted) {
+    auto it = answers_.find(key);
     if (it == answers_.end()) {
-      if (missing++ == 0) first_missing = records[i].first;
+      if (missing++ == 0) {
+        size_t i = 0;
+        while (i + 1 < offsets->size() && (*offsets)[i] != key.first) ++i;
+        first_missing = records[i].first;
+      }
       continue;
     }
     results.push_back(it->second);
@@ -136,10 +156,11 @@ absl::StatusOr<std::vector<Result>> KafkaRequestClient::Submit(
   }
   if (missing > 0) {
     return absl::DeadlineExceededError(absl::StrCat(
-        "no answer for ", missing, " of ", offsets->size(),
-        " requests within ", timeout_.count() / 1000.0,
+        "no answer for ", missing, " of ", wanted.size(), " requests within ",
+        timeout_.count() / 1000.0,
         " s (is a processor running?); they are queued and will be "
-        "decided: `ledger status ", first_missing, "` finds the answer"));
+        "decided: `ledger status ",
+        first_missing, "` finds the answer"));
   }
   return results;
 }
@@ -169,11 +190,12 @@ absl::Status KafkaRequestClient::AwaitEnds(int partitions) {
       " s (a broker down?); nothing was submitted"));
 }
 
-absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
-                                            const std::vector<int64_t>& wanted) {
+absl::Status KafkaRequestClient::ConsumeFor(
+    Clock::time_point deadline, const std::vector<AnswerKey>& wanted) {
   auto all_in = [&] {
-    return std::all_of(wanted.begin(), wanted.end(),
-                       [&](int64_t o) { return answers_.contains(o); });
+    return std::all_of(wanted.begin(), wanted.end(), [&](const AnswerKey& k) {
+      return answers_.contains(k);
+    });
   };
   while (!all_in() && RemainingMs(deadline) > 0) {
     MessagePtr m(rd_kafka_consumer_poll(consumer_.get(),
@@ -185,9 +207,32 @@ absl::Status KafkaRequestClient::ConsumeFor(Clock::time_point deadline,
         !result.ParseFromArray(m->payload, static_cast<int>(m->len))) {
       continue;  // not an answer of ours
     }
-    answers_.emplace(offset, std::move(result));  // the first one wins
+    const int64_t index = OffsetHeader(m.get(), kRequestIndexHeader);
+    answers_.emplace(
+        AnswerKey(offset, static_cast<int32_t>(std::max<int64_t>(index, 0))),
+        std::move(result));  // the first one wins
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<xueji::v1::LedgerMode> KafkaLedgerMode(
+    const KafkaConnection& kafka, std::chrono::milliseconds timeout) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = kafka.bootstrap_servers;
+  options.topic_prefix = kafka.topic_prefix;
+  options.properties = Quiet(kafka).properties;
+  options.read_only = true;
+  options.open_timeout = timeout;
+  options.read_timeout = timeout;
+  auto log = KafkaLog::Open(options);
+  if (!log.ok()) return log.status();
+  const int32_t partition = PartitionFor(LedgerSubject(), (*log)->partitions());
+  auto first = (*log)->ReadAvailable(partition, 0, 1);
+  if (!first.ok()) return first.status();
+  if (first->empty() || !first->front().event.has_ledger_initialized()) {
+    return xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  }
+  return first->front().event.ledger_initialized().mode();
 }
 
 absl::StatusOr<std::optional<Result>> FindResult(
@@ -205,7 +250,8 @@ absl::StatusOr<std::optional<Result>> FindResult(
       RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "assign " + topic);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaStatus(err, "assign " + topic);
   std::optional<Result> first;
   int64_t first_offset = INT64_MAX;
   const Clock::time_point deadline = Clock::now() + timeout;
@@ -218,9 +264,8 @@ absl::StatusOr<std::optional<Result>> FindResult(
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    if (m->key == nullptr ||
-        std::string_view(static_cast<const char*>(m->key), m->key_len) !=
-            request_id) {
+    if (m->key == nullptr || std::string_view(static_cast<const char*>(m->key),
+                                              m->key_len) != request_id) {
       continue;
     }
     const int64_t request_offset = OffsetHeader(m.get());

@@ -46,20 +46,34 @@ class KafkaRequestClient {
   absl::StatusOr<std::vector<xueji::v1::Result>> Submit(
       const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
           records);
+  // The same for records that hold several requests (a signed batch):
+  // `answers[i]` answers are awaited for records[i] (by their index in the
+  // batch), and returned in record and index order.
+  absl::StatusOr<std::vector<xueji::v1::Result>> Submit(
+      const std::vector<std::pair<std::string, xueji::v1::RequestRecord>>&
+          records,
+      const std::vector<int>& answers);
 
  private:
   KafkaRequestClient() = default;
   // Waits until the reader reached the end of every results partition.
   absl::Status AwaitEnds(int partitions);
+  // Answers by (requests offset, index in the batch).
+  using AnswerKey = std::pair<int64_t, int32_t>;
   absl::Status ConsumeFor(std::chrono::steady_clock::time_point deadline,
-                          const std::vector<int64_t>& wanted);
+                          const std::vector<AnswerKey>& wanted);
 
   KafkaConnection kafka_;
   std::chrono::milliseconds timeout_{30000};
   std::unique_ptr<KafkaProducer> producer_;
   RdKafkaPtr consumer_;
-  absl::flat_hash_map<int64_t, xueji::v1::Result> answers_;  // by offset
+  absl::flat_hash_map<AnswerKey, xueji::v1::Result> answers_;
 };
+
+// The mode of the ledger on the cluster (its first event, LedgerInitialized,
+// read from the events topic); LEDGER_MODE_UNSPECIFIED before `ledger init`.
+absl::StatusOr<xueji::v1::LedgerMode> KafkaLedgerMode(
+    const KafkaConnection& kafka, std::chrono::milliseconds timeout);
 
 // The first answer `request_id` got (lowest requests offset), or nullopt.
 absl::StatusOr<std::optional<xueji::v1::Result>> FindResult(

@@ -64,4 +64,28 @@ void MemoryKv::Discard() {
   pending_bytes_ = 0;
 }
 
+absl::StatusOr<std::vector<int64_t>> ScanCheckpoints(const KvStore& kv,
+                                                     std::string_view prefix,
+                                                     std::string_view store) {
+  std::vector<int64_t> next;
+  absl::Status bad;
+  absl::Status scanned =
+      kv.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
+        const uint32_t p = key.size() == prefix.size() + 4
+                               ? DecodeFixed32BE(key.substr(prefix.size()))
+                               : (1u << 16);
+        if (value.size() != 8 || p >= (1u << 16)) {
+          bad =
+              absl::DataLossError(std::string(store) + ": bad checkpoint row");
+          return false;
+        }
+        if (p >= next.size()) next.resize(p + 1, 0);
+        next[p] = static_cast<int64_t>(DecodeFixed64BE(value));
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!bad.ok()) return bad;
+  return next;
+}
+
 }  // namespace xueji

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -107,6 +108,13 @@ class RocksKv : public KvStore {
   // checkpoints.
 };
 
+// The checkpoints stored under `prefix` as rows prefix + partition (4 bytes,
+// big-endian) -> next offset (8 bytes, big-endian): the next offset of each
+// partition, indexed by partition (0 for a partition without a row).
+// DataLoss naming `store` for a malformed row.
+absl::StatusOr<std::vector<int64_t>> ScanCheckpoints(const KvStore& kv,
+                                                     std::string_view prefix,
+                                                     std::string_view store);
 
 }  // namespace xueji
 

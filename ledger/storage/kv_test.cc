@@ -14,8 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "ledger/storage/kv.h"
 #include "tests/support/temp_dir.h"
 
@@ -267,7 +265,7 @@ TEST_CASE("RocksKv: a damaged write-ahead log is DataLoss naming the file") {
 }
 
 TEST_CASE(
-    "RocksKv: a torn last record is dropped, with a note; earlier "
+    "RocksKv: a torn last record is dropped, with a note, earlier "
     "commits stay") {
   TempDir dir;
   {

@@ -19,9 +19,9 @@
 
 #include "absl/time/civil_time.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "ledger/rules/calendar.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/processor/ledger_state.h"
+#include "ledger/rules/calendar.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

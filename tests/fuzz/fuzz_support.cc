@@ -11,6 +11,7 @@
 #include "google/protobuf/stubs/logging.h"
 #include "ledger/base/dates.h"
 #include "ledger/log/hash_chain.h"
+#include "ledger/rules/signed_batch.h"
 
 namespace xueji::data {
 // tools/demo/registry.jsonl and tools/demo/requests.jsonl (tools/embed.cmake).
@@ -36,10 +37,14 @@ absl::Status Damaged(int32_t partition, int64_t offset,
 }
 
 void Attach(Ledger* ledger) {
-  auto processor =
-      RequestProcessor::Open(&ledger->log, &ledger->state_kv, [ledger] { return ledger->now; });
+  auto processor = RequestProcessor::Open(&ledger->log, &ledger->state_kv,
+                                          [ledger] { return ledger->now; });
   Check(processor.ok(), "the write path did not open over the demo");
   ledger->processor = *std::move(processor);
+  if (*ledger->processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
+    Check(ledger->processor->Initialize(DevelopmentLedger()).ok(),
+          "the development ledger could not be initialised");
+  }
   ledger->views = std::make_unique<Views>(&ledger->views_kv);
 }
 

@@ -22,9 +22,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ledger/log/event_log.h"
-#include "ledger/storage/kv.h"
-#include "ledger/rules/policy.h"
 #include "ledger/processor/processor.h"
+#include "ledger/rules/policy.h"
+#include "ledger/storage/kv.h"
 #include "projections/views.h"
 
 namespace xueji::fuzz {
@@ -117,7 +117,6 @@ const Ledger& DemoLedger();
 
 // The clock the demo's reports use: 2026-01-05T09:00:00+08:00.
 absl::Time AfterTheTerm();
-
 
 // Aborts unless each partition's views checkpoint is the log's head.
 void CheckViewsCaughtUp(Ledger& ledger);

@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "ledger/storage/data_dir.h"
 #include "ledger/log/event_log.h"
+#include "ledger/storage/data_dir.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -2,6 +2,7 @@
 // what the tests ask of it through librdkafka (topics, leaders, replicas).
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <map>
@@ -111,6 +112,16 @@ RealKafka::RealKafka(int brokers) {
   std::vector<std::string> lines = Lines(up.out);
   if (up.exit_code == 0 && !lines.empty()) {
     bootstrap_ = lines.front();
+    // A watchdog stops the brokers once this test process is gone, also when
+    // it never reaches the destructor (killed by ctest's timeout, crashed):
+    // otherwise every such test would leave three JVMs running.
+    const std::string watch =
+        "while kill -0 " + std::to_string(getpid()) +
+        " 2>/dev/null; do sleep 2; done; exec /bin/bash '" + Script() +
+        "' down --dir '" + dir_.string() + "'";
+    RunProgram("/bin/bash",
+               {"-c", "setsid /bin/bash -c \"$0\" </dev/null >/dev/null 2>&1 &",
+                watch});
   } else {
     startup_error_ = "tools/kafka-local.sh up exit " +
                      std::to_string(up.exit_code) + ":\n" + Tail(up.err, 30);
