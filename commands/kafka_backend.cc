@@ -63,7 +63,16 @@ std::string KafkaWhere(const KafkaConnection& kafka) {
 
 // Admits the cluster's ledger (session.h: AdmitLedger).
 absl::Status AdmitKafkaLedger(const KafkaConnection& kafka) {
-  auto mode = KafkaLedgerMode(kafka, KafkaTimeout());
+  const std::chrono::milliseconds timeout = KafkaTimeout();
+  auto mode = KafkaLedgerMode(kafka, timeout);
+  if (absl::IsDeadlineExceeded(mode.status())) {
+    // Said like every other "the cluster did not answer" error of submit.
+    return absl::UnavailableError(
+        absl::StrCat("Kafka: the ledger's events topic unreachable within ",
+                     timeout.count() / 1000.0,
+                     " s (a broker down?); nothing was submitted (",
+                     mode.status().message(), ")"));
+  }
   if (!mode.ok()) return mode.status();
   return AdmitLedger(KafkaWhere(kafka), *mode);
 }
