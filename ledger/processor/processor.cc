@@ -9,6 +9,7 @@
 #include "ledger/base/ed25519.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/processor/signature_checks.h"
 #include "ledger/rules/accounts.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
@@ -157,6 +158,9 @@ struct RequestProcessor::Prepared {
   }
 
   const SignedBatch* signed_batch = nullptr;
+  // A SignedBatch's body: 0 not yet parsed, 1 parsed into `owned`, 2 does
+  // not parse (RunBatches parses ahead to look the keys up).
+  int body = 0;
   std::string signer;  // authenticated; "" = unsigned
   std::string key_id;
   std::string batch_id;
@@ -168,7 +172,50 @@ struct RequestProcessor::Prepared {
   std::optional<Result> malformed;  // the one answer to an unreadable body
 };
 
+absl::StatusOr<std::optional<std::string>> RequestProcessor::PublicKeyOf(
+    const std::string& key_id) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                   state_.OperatorByKey(key_id));
+  if (!holder.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> op,
+                   state_.Operator(*holder));
+  const xueji::v1::OperatorKey* key =
+      op.has_value() ? FindKey(*op, key_id) : nullptr;
+  if (key == nullptr) return std::nullopt;
+  return key->public_key();
+}
+
+void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
+                                  std::vector<Prepared>& prepared,
+                                  SignatureChecks& checks) const {
+  size_t signed_inputs = 0;
+  for (const Input& input : inputs) {
+    if (input.signed_batch != nullptr &&
+        !input.signed_batch->signature().empty()) {
+      ++signed_inputs;
+    }
+  }
+  if (signed_inputs < 2) return;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const SignedBatch* batch = inputs[i].signed_batch;
+    if (batch == nullptr || batch->signature().empty()) continue;
+    Prepared& p = prepared[i];
+    p.body = p.owned.ParseFromString(batch->body()) ? 1 : 2;
+    if (p.body != 1 || p.owned.key_id().empty()) continue;
+    // A lookup that fails here fails again, and is reported, in
+    // Authenticate; ahead of it, only the keys found matter.
+    auto public_key = PublicKeyOf(p.owned.key_id());
+    if (public_key.ok() && public_key->has_value()) {
+      checks.Add(i, **std::move(public_key), &batch->body(),
+                 &batch->signature());
+    }
+  }
+  checks.Start();
+}
+
 absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
+                                            size_t index,
+                                            SignatureChecks& checks,
                                             Prepared* p) const {
   p->requests = input.requests;
   p->lines = input.lines;
@@ -182,7 +229,10 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
   };
   if (input.signed_batch != nullptr) {
     const SignedBatch& signed_batch = *input.signed_batch;
-    if (!p->owned.ParseFromString(signed_batch.body())) {
+    if (p->body == 0) {
+      p->body = p->owned.ParseFromString(signed_batch.body()) ? 1 : 2;
+    }
+    if (p->body != 1) {
       Result r;
       r.set_status(xueji::v1::REJECTED);
       r.set_code(xueji::v1::MALFORMED_REQUEST);
@@ -253,15 +303,29 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
                                    " indexed for operator ", *holder,
                                    ", who does not hold it"));
   }
-  if (absl::Status verified =
-          Verify(key->public_key(), kRequestBatchDomain, signed_batch.body(),
-                 signed_batch.signature());
-      !verified.ok()) {
+  // Checked ahead on the second thread when it could be (signature_checks.h).
+  std::optional<bool> verified = checks.Verified(index, key->public_key());
+  if (!verified.has_value()) {
+    verified = Verify(key->public_key(), kRequestBatchDomain,
+                      signed_batch.body(), signed_batch.signature())
+                   .ok();
+  }
+  if (!*verified) {
     return refuse(xueji::v1::BAD_SIGNATURE,
                   Cat("the batch's signature does not verify over its bytes "
                       "with key ",
                       p->key_id, " of operator \"", *holder, "\""),
                   true);
+  }
+  // The same bytes the ledger took while their key was in force are the
+  // same requests: answered DUPLICATE_REQUEST below, nothing appended,
+  // whatever became of the key or its holder since (a replay after a
+  // rotation or a seal is no new act).
+  ASSIGN_OR_RETURN(std::optional<Result> taken,
+                   state_.ResultFor(BatchRequestId(p->batch_id)));
+  if (taken.has_value()) {
+    p->signer = *holder;
+    return absl::OkStatus();
   }
   if (op->sealed()) {
     return refuse(
@@ -331,9 +395,15 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
   const std::string today =
       FormatDate(absl::ToCivilDay(now, absl::FixedTimeZone(8 * 60 * 60)));
 
-  for (const Input& input : inputs) {
-    Prepared p;
-    if (absl::Status s = Authenticate(input, now, &p); !s.ok()) return fail(s);
+  std::vector<Prepared> prepared(inputs.size());
+  SignatureChecks checks;
+  CheckAhead(inputs, prepared, checks);
+  for (size_t index = 0; index < inputs.size(); ++index) {
+    const Input& input = inputs[index];
+    Prepared& p = prepared[index];
+    if (absl::Status s = Authenticate(input, now, index, checks, &p); !s.ok()) {
+      return fail(s);
+    }
     std::vector<Result>& results = all.emplace_back();
     if (p.malformed.has_value()) {
       results.push_back(*p.malformed);

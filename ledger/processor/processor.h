@@ -55,6 +55,8 @@
 
 namespace xueji {
 
+class SignatureChecks;  // signature_checks.h
+
 class RequestProcessor {
  public:
   using Clock = std::function<absl::Time()>;
@@ -140,8 +142,17 @@ class RequestProcessor {
     const std::vector<xueji::v1::RegistryLine>* lines = nullptr;
   };
   struct Prepared;  // one batch, authenticated (processor.cc)
-  absl::Status Authenticate(const Input& input, absl::Time now,
-                            Prepared* out) const;
+  // The public key registered under `key_id` (nullopt: none).
+  absl::StatusOr<std::optional<std::string>> PublicKeyOf(
+      const std::string& key_id) const;
+  // Parses the signed inputs' bodies into `prepared` and starts checking
+  // their signatures with the keys in force now (signature_checks.h).
+  void CheckAhead(const std::vector<Input>& inputs,
+                  std::vector<Prepared>& prepared,
+                  SignatureChecks& checks) const;
+  // `index`: the input's place in the call, for `checks`.
+  absl::Status Authenticate(const Input& input, absl::Time now, size_t index,
+                            SignatureChecks& checks, Prepared* out) const;
   absl::StatusOr<std::vector<std::vector<xueji::v1::Result>>> RunBatches(
       const std::vector<Input>& inputs);
   // Appends `batch` (step 4) and commits the state (step 5).

@@ -419,6 +419,49 @@ SCENARIO("a replayed signed batch appends nothing", "[processor][keys]") {
   }
 }
 
+SCENARIO("a batch replayed after its key was rotated or sealed is a duplicate",
+         "[processor][keys]") {
+  GIVEN("a signed admission, applied, then the registrar's key replaced") {
+    SignedLedger ledger;
+    SignedBatch batch = Sign(ledger.registrar, {Admit("p-2", "143")});
+    auto first = ledger.Submit(batch);
+    REQUIRE(first[0].status() == xueji::v1::PENDING_APPROVAL);
+    ledger.now += absl::Hours(1);
+    WHEN("the key is superseded and the same bytes come again") {
+      ledger.ExpectApplied(
+          SignLines(ledger.approver, {KeyLine("reg-sm", NewKey())}));
+      ledger.now += absl::Minutes(1);
+      const auto heads = ledger.Heads();
+      auto again = ledger.Submit(batch);
+      THEN("DUPLICATE_REQUEST, not a refusal; nothing appended") {
+        REQUIRE(again.size() == 1);
+        INFO(again[0].message());
+        CHECK(again[0].status() == xueji::v1::DUPLICATE_REQUEST);
+        CHECK(again[0].original_status() == xueji::v1::PENDING_APPROVAL);
+        CHECK(ledger.KindsSince(heads).empty());
+      }
+      AND_WHEN("a new batch is signed with the superseded key") {
+        auto fresh =
+            ledger.Submit(Sign(ledger.registrar, {Admit("p-3", "145")}));
+        THEN("it is still refused") {
+          CheckRefused(fresh, xueji::v1::NOT_AUTHENTICATED, "superseded");
+        }
+      }
+    }
+    WHEN("the registrar is sealed and the same bytes come again") {
+      ledger.ExpectApplied(SignLines(ledger.approver, {SealLine("reg-sm")}));
+      ledger.now += absl::Minutes(1);
+      const auto heads = ledger.Heads();
+      auto again = ledger.Submit(batch);
+      THEN("DUPLICATE_REQUEST; nothing appended") {
+        REQUIRE(again.size() == 1);
+        CHECK(again[0].status() == xueji::v1::DUPLICATE_REQUEST);
+        CHECK(ledger.KindsSince(heads).empty());
+      }
+    }
+  }
+}
+
 SCENARIO("a replayed signed registry batch appends nothing",
          "[processor][keys][registry]") {
   GIVEN("the approver registered a second kindergarten and its registrar") {
@@ -594,6 +637,49 @@ SCENARIO("a rotation in the same group commit as the old key's last batch",
         AND_THEN("verify finds every signature good (one time, one append)") {
           CHECK(ledger.Audit().empty());
         }
+      }
+    }
+  }
+}
+
+SCENARIO("a group commit checks its signatures ahead, each against its batch",
+         "[processor][keys]") {
+  GIVEN("a production ledger (signatures checked on a second thread)") {
+    SignedLedger ledger;
+    WHEN("the middle one of three batches has a changed signature byte") {
+      SignedBatch first = Sign(ledger.registrar, {Admit("h-1", "191")});
+      SignedBatch forged = Sign(ledger.registrar, {Admit("h-2", "193")});
+      SignedBatch last = Sign(ledger.registrar, {Admit("h-3", "195")});
+      std::string sig = forged.signature();
+      sig[3] = static_cast<char>(sig[3] ^ 0x40);
+      forged.set_signature(sig);
+      const auto heads = ledger.Heads();
+      auto results = ledger.processor->SubmitBatches({&first, &forged, &last});
+      REQUIRE(results.ok());
+      THEN("only the forged batch is refused, the others apply") {
+        CHECK((*results)[0][0].status() == xueji::v1::PENDING_APPROVAL);
+        CheckRefused((*results)[1], xueji::v1::BAD_SIGNATURE,
+                     "does not verify");
+        CHECK((*results)[2][0].status() == xueji::v1::PENDING_APPROVAL);
+        const V kinds = ledger.KindsSince(heads);
+        CHECK(std::count(kinds.begin(), kinds.end(), "batch_signed") == 2);
+        CHECK(std::count(kinds.begin(), kinds.end(), "batch_refused") == 1);
+      }
+    }
+    WHEN("a key is added and used in the same group") {
+      Ed25519PrivateKey next = NewKey();
+      SignedBatch rotate =
+          SignLines(ledger.registrar, {KeyLine("reg-sm", next)});
+      SignedBatch with_new = Sign(next, {Admit("h-4", "197")});
+      SignedBatch with_old = Sign(ledger.registrar, {Admit("h-5", "199")});
+      auto results =
+          ledger.processor->SubmitBatches({&rotate, &with_new, &with_old});
+      REQUIRE(results.ok());
+      THEN("the new key verifies though no check could start ahead with it") {
+        CHECK((*results)[0][0].status() == xueji::v1::APPLIED);
+        CHECK((*results)[1][0].status() == xueji::v1::PENDING_APPROVAL);
+        CheckRefused((*results)[2], xueji::v1::NOT_AUTHENTICATED, "superseded");
+        CHECK(ledger.Audit().empty());
       }
     }
   }
