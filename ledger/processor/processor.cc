@@ -9,6 +9,7 @@
 #include "ledger/base/ed25519.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
+#include "ledger/processor/prepared.h"
 #include "ledger/processor/signature_checks.h"
 #include "ledger/rules/accounts.h"
 #include "ledger/rules/areas.h"
@@ -128,218 +129,9 @@ absl::Status RequestProcessor::FoldIntoState(std::vector<Event>& events,
     e.set_partition(p);
     e.set_offset(next_offsets[p]++);
     if (absl::Status s = state_.Apply(e); !s.ok()) return s;
+    if (TargetOf(e) == EventTarget::kOperator) operators_folded_ = true;
     batch->push_back(std::move(e));
   }
-  return absl::OkStatus();
-}
-
-// One batch, authenticated: its items and who sent them.
-struct RequestProcessor::Prepared {
-  RequestBatch owned;  // a SignedBatch's body
-  const std::vector<Request>* requests = nullptr;
-  const std::vector<RegistryLine>* lines = nullptr;
-  bool registry = false;
-  size_t size() const {
-    if (registry) {
-      return lines != nullptr
-                 ? lines->size()
-                 : static_cast<size_t>(owned.registry_lines_size());
-    }
-    return requests != nullptr ? requests->size()
-                               : static_cast<size_t>(owned.requests_size());
-  }
-  const Request& request(size_t i) const {
-    return requests != nullptr ? (*requests)[i]
-                               : owned.requests(static_cast<int>(i));
-  }
-  const RegistryLine& line(size_t i) const {
-    return lines != nullptr ? (*lines)[i]
-                            : owned.registry_lines(static_cast<int>(i));
-  }
-
-  const SignedBatch* signed_batch = nullptr;
-  // A SignedBatch's body: 0 not yet parsed, 1 parsed into `owned`, 2 does
-  // not parse (RunBatches parses ahead to look the keys up).
-  int body = 0;
-  std::string signer;  // authenticated; "" = unsigned
-  std::string key_id;
-  std::string batch_id;
-  std::string claimed_signer;
-  // The whole batch refused (a: not initialised; b: authentication).
-  ReasonCode refused = xueji::v1::REASON_CODE_UNSPECIFIED;
-  std::string refusal;
-  bool record_refusal = false;      // BatchRefused on the audit trail
-  std::optional<Result> malformed;  // the one answer to an unreadable body
-};
-
-absl::StatusOr<std::optional<std::string>> RequestProcessor::PublicKeyOf(
-    const std::string& key_id) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                   state_.OperatorByKey(key_id));
-  if (!holder.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> op,
-                   state_.Operator(*holder));
-  const xueji::v1::OperatorKey* key =
-      op.has_value() ? FindKey(*op, key_id) : nullptr;
-  if (key == nullptr) return std::nullopt;
-  return key->public_key();
-}
-
-void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
-                                  std::vector<Prepared>& prepared,
-                                  SignatureChecks& checks) const {
-  size_t signed_inputs = 0;
-  for (const Input& input : inputs) {
-    if (input.signed_batch != nullptr &&
-        !input.signed_batch->signature().empty()) {
-      ++signed_inputs;
-    }
-  }
-  if (signed_inputs < 2) return;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const SignedBatch* batch = inputs[i].signed_batch;
-    if (batch == nullptr || batch->signature().empty()) continue;
-    Prepared& p = prepared[i];
-    p.body = p.owned.ParseFromString(batch->body()) ? 1 : 2;
-    if (p.body != 1 || p.owned.key_id().empty()) continue;
-    // A lookup that fails here fails again, and is reported, in
-    // Authenticate; ahead of it, only the keys found matter.
-    auto public_key = PublicKeyOf(p.owned.key_id());
-    if (public_key.ok() && public_key->has_value()) {
-      checks.Add(i, **std::move(public_key), &batch->body(),
-                 &batch->signature());
-    }
-  }
-  checks.Start();
-}
-
-absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
-                                            size_t index,
-                                            SignatureChecks& checks,
-                                            Prepared* p) const {
-  p->requests = input.requests;
-  p->lines = input.lines;
-  p->registry = input.lines != nullptr;
-  p->signed_batch = input.signed_batch;
-  auto refuse = [&](ReasonCode code, std::string message, bool record) {
-    p->refused = code;
-    p->refusal = std::move(message);
-    p->record_refusal = record;
-    return absl::OkStatus();
-  };
-  if (input.signed_batch != nullptr) {
-    const SignedBatch& signed_batch = *input.signed_batch;
-    if (p->body == 0) {
-      p->body = p->owned.ParseFromString(signed_batch.body()) ? 1 : 2;
-    }
-    if (p->body != 1) {
-      Result r;
-      r.set_status(xueji::v1::REJECTED);
-      r.set_code(xueji::v1::MALFORMED_REQUEST);
-      r.set_message("the batch body is not a xueji.v1.RequestBatch");
-      p->malformed = std::move(r);
-      return absl::OkStatus();
-    }
-    p->registry = p->owned.registry_lines_size() > 0;
-    p->batch_id = BatchId(signed_batch.body());
-    p->claimed_signer = p->owned.signer();
-    p->key_id = p->owned.key_id();
-    if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
-      return refuse(xueji::v1::MALFORMED_REQUEST,
-                    "a batch holds requests or registry lines, not both",
-                    false);
-    }
-  }
-  ASSIGN_OR_RETURN(xueji::v1::LedgerMode mode, Mode());
-  if (mode == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
-    return refuse(xueji::v1::NOT_AUTHENTICATED,
-                  "not an initialised ledger: run `ledger init --root-key "
-                  "FILE` (production) or `ledger init --dev` first",
-                  false);
-  }
-  if (input.signed_batch == nullptr ||
-      input.signed_batch->signature().empty()) {
-    if (mode == xueji::v1::DEVELOPMENT) return absl::OkStatus();  // unsigned
-    if (p->batch_id.empty()) {  // Submit's vector: name it by its bytes
-      RequestBatch body;
-      for (size_t i = 0; i < p->size(); ++i) {
-        if (p->registry) {
-          *body.add_registry_lines() = p->line(i);
-        } else {
-          *body.add_requests() = p->request(i);
-        }
-      }
-      p->batch_id = BatchId(body.SerializeAsString());
-    }
-    return refuse(xueji::v1::NOT_AUTHENTICATED,
-                  "the batch is not signed: a production ledger takes signed "
-                  "batches only (--key KEYFILE or $LEDGER_KEY)",
-                  true);
-  }
-  const SignedBatch& signed_batch = *input.signed_batch;
-  if (p->key_id.empty()) {
-    return refuse(xueji::v1::NOT_AUTHENTICATED,
-                  "the signed batch names no key (key_id)", true);
-  }
-  ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                   state_.OperatorByKey(p->key_id));
-  if (!holder.has_value()) {
-    return refuse(xueji::v1::NOT_AUTHENTICATED,
-                  Cat("key ", p->key_id, " is not registered to any operator"),
-                  true);
-  }
-  if (!p->claimed_signer.empty() && p->claimed_signer != *holder) {
-    return refuse(xueji::v1::NOT_AUTHENTICATED,
-                  Cat("key ", p->key_id, " is not operator \"",
-                      p->claimed_signer, "\"'s"),
-                  true);
-  }
-  ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> op,
-                   state_.Operator(*holder));
-  const xueji::v1::OperatorKey* key =
-      op.has_value() ? FindKey(*op, p->key_id) : nullptr;
-  if (key == nullptr) {
-    return absl::DataLossError(Cat("ledger state: key ", p->key_id,
-                                   " indexed for operator ", *holder,
-                                   ", who does not hold it"));
-  }
-  // Checked ahead on the second thread when it could be (signature_checks.h).
-  std::optional<bool> verified = checks.Verified(index, key->public_key());
-  if (!verified.has_value()) {
-    verified = Verify(key->public_key(), kRequestBatchDomain,
-                      signed_batch.body(), signed_batch.signature())
-                   .ok();
-  }
-  if (!*verified) {
-    return refuse(xueji::v1::BAD_SIGNATURE,
-                  Cat("the batch's signature does not verify over its bytes "
-                      "with key ",
-                      p->key_id, " of operator \"", *holder, "\""),
-                  true);
-  }
-  // The same bytes the ledger took while their key was in force are the
-  // same requests: answered DUPLICATE_REQUEST below, nothing appended,
-  // whatever became of the key or its holder since (a replay after a
-  // rotation or a seal is no new act).
-  ASSIGN_OR_RETURN(std::optional<Result> taken,
-                   state_.ResultFor(BatchRequestId(p->batch_id)));
-  if (taken.has_value()) {
-    p->signer = *holder;
-    return absl::OkStatus();
-  }
-  if (op->sealed()) {
-    return refuse(
-        xueji::v1::NOT_AUTHENTICATED,
-        Cat("operator \"", *holder, "\" is sealed: its keys are revoked"),
-        true);
-  }
-  if (std::optional<std::string> why = KeyInvalidAt(*key, now)) {
-    return refuse(
-        xueji::v1::NOT_AUTHENTICATED,
-        Cat(*why, ": operator \"", *holder, "\" signs with its current key"),
-        true);
-  }
-  p->signer = *holder;
   return absl::OkStatus();
 }
 
@@ -506,8 +298,6 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
     }
     if (!p.signer.empty() && batch.size() > events_before) {
       // The batch itself, kept with the events it produced.
-      ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> signer,
-                       state_.Operator(p.signer));
       const std::string id = BatchRequestId(p.batch_id);
       Event event;
       event.set_event_id(EventId(id, 0));
@@ -515,6 +305,12 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
       event.set_recorded_at(recorded_at);
       event.set_business_date(today);
       event.mutable_actor()->set_operator_id(p.signer);
+      // The signer's role and org after the batch: a registry batch may
+      // have changed them; requests cannot.
+      std::optional<xueji::v1::OperatorState> signer = p.signer_state;
+      if (p.registry) {
+        ASSIGN_OR_RETURN(signer, state_.Operator(p.signer));
+      }
       if (signer.has_value()) {
         event.mutable_actor()->set_role(signer->role());
         event.mutable_actor()->set_org(signer->org());

@@ -142,14 +142,12 @@ class RequestProcessor {
     const std::vector<xueji::v1::RegistryLine>* lines = nullptr;
   };
   struct Prepared;  // one batch, authenticated (processor.cc)
-  // The public key registered under `key_id` (nullopt: none).
-  absl::StatusOr<std::optional<std::string>> PublicKeyOf(
-      const std::string& key_id) const;
+  // Looks up the holder of `key_id` and the holder's state into `p`.
+  absl::Status LookUpKey(const std::string& key_id, Prepared* p) const;
   // Parses the signed inputs' bodies into `prepared` and starts checking
   // their signatures with the keys in force now (signature_checks.h).
   void CheckAhead(const std::vector<Input>& inputs,
-                  std::vector<Prepared>& prepared,
-                  SignatureChecks& checks) const;
+                  std::vector<Prepared>& prepared, SignatureChecks& checks);
   // `index`: the input's place in the call, for `checks`.
   absl::Status Authenticate(const Input& input, absl::Time now, size_t index,
                             SignatureChecks& checks, Prepared* out) const;
@@ -169,6 +167,8 @@ class RequestProcessor {
   std::function<absl::Time()> clock_;
   Clock production_clock_;
   mutable xueji::v1::LedgerMode mode_ = xueji::v1::LEDGER_MODE_UNSPECIFIED;
+  // An operator event folded since CheckAhead looked the keys up.
+  bool operators_folded_ = false;
   AppendFn append_;
   std::vector<size_t> result_counts_;
 };

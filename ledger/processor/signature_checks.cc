@@ -2,10 +2,33 @@
 
 #include <utility>
 
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "ledger/base/ed25519.h"
 #include "ledger/rules/signed_batch.h"
 
 namespace xueji {
+
+std::string KeyIdOfBody(std::string_view body) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(body.data()),
+      static_cast<int>(body.size()));
+  const int key_id_field = xueji::v1::RequestBatch::descriptor()
+                               ->FindFieldByName("key_id")
+                               ->number();
+  std::string key_id;
+  while (uint32_t tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) == key_id_field &&
+        WireFormatLite::GetTagWireType(tag) ==
+            WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
+      if (!WireFormatLite::ReadString(&in, &key_id)) return "";
+      continue;  // the last occurrence wins, as in a parse
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) return "";
+  }
+  return in.ConsumedEntireMessage() ? key_id : "";
+}
 
 SignatureChecks::~SignatureChecks() {
   stop_.store(true, std::memory_order_relaxed);
@@ -13,9 +36,10 @@ SignatureChecks::~SignatureChecks() {
 }
 
 void SignatureChecks::Add(size_t index, std::string public_key,
-                          const std::string* body,
-                          const std::string* signature) {
-  checks_.push_back(Check{index, std::move(public_key), body, signature});
+                          const std::string* body, const std::string* signature,
+                          xueji::v1::RequestBatch* parse_into) {
+  checks_.push_back(
+      Check{index, std::move(public_key), body, signature, parse_into});
 }
 
 void SignatureChecks::Start() {
@@ -29,30 +53,52 @@ void SignatureChecks::Start() {
     for (size_t i = 0; i < checks_.size(); ++i) {
       if (stop_.load(std::memory_order_relaxed)) return;
       const Check& c = checks_[i];
-      const bool ok =
+      int bits = kDone;
+      if (c.parse_into->ParseFromString(*c.body)) bits |= kParsed;
+      if (!c.public_key.empty() &&
           Verify(c.public_key, kRequestBatchDomain, *c.body, *c.signature)
-              .ok();
-      outcome_[i].store(ok ? 1 : 2, std::memory_order_release);
+              .ok()) {
+        bits |= kVerified;
+      }
+      outcome_[i].store(bits, std::memory_order_release);
       outcome_[i].notify_one();
     }
   });
 }
 
-std::optional<bool> SignatureChecks::Verified(size_t index,
-                                              std::string_view public_key) {
-  if (!worker_.joinable()) return std::nullopt;
+const SignatureChecks::Check* SignatureChecks::Find(size_t index, size_t* at) {
+  if (!worker_.joinable()) return nullptr;
   while (next_ < checks_.size() && checks_[next_].index < index) ++next_;
-  if (next_ == checks_.size() || checks_[next_].index != index ||
-      checks_[next_].public_key != public_key) {
-    return std::nullopt;
-  }
-  std::atomic<int>& outcome = outcome_[next_];
+  if (next_ == checks_.size() || checks_[next_].index != index) return nullptr;
+  *at = next_;
+  return &checks_[next_];
+}
+
+int SignatureChecks::Await(size_t at) {
+  std::atomic<int>& outcome = outcome_[at];
   int seen = outcome.load(std::memory_order_acquire);
   while (seen == 0) {
     outcome.wait(0, std::memory_order_acquire);
     seen = outcome.load(std::memory_order_acquire);
   }
-  return seen == 1;
+  return seen;
+}
+
+std::optional<bool> SignatureChecks::Parsed(size_t index) {
+  size_t at = 0;
+  if (Find(index, &at) == nullptr) return std::nullopt;
+  return (Await(at) & kParsed) != 0;
+}
+
+std::optional<bool> SignatureChecks::Verified(size_t index,
+                                              std::string_view public_key) {
+  size_t at = 0;
+  const Check* check = Find(index, &at);
+  if (check == nullptr || check->public_key.empty() ||
+      check->public_key != public_key) {
+    return std::nullopt;
+  }
+  return (Await(at) & kVerified) != 0;
 }
 
 }  // namespace xueji

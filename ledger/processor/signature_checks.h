@@ -1,19 +1,23 @@
-// SignatureChecks: the Ed25519 verifications of one call's signed batches,
-// run on a second thread while the processor decides (issue 9: signing on
-// within 10 % of signing off).
+// SignatureChecks: the body parses and Ed25519 verifications of one call's
+// signed batches, run on a second thread while the processor decides (issue
+// 9: signing on within 10 % of signing off).
 //
-// A verification depends only on the public key, the body and the signature,
-// never on the state the deciding changes; so the processor looks each
-// batch's key up before it starts deciding, hands the checks to this
-// worker, and when it reaches the batch asks for the answer *for the key it
-// then holds*. A key rotated or added by an earlier batch of the same call
-// (the prefetched key is not the key in force) gets no answer here: the
-// caller verifies inline, so the outcome is always the sequential one.
+// Parsing a body and verifying its signature depend only on the bytes and
+// the public key, never on the state the deciding changes. So before it
+// decides, the processor looks up the key each batch names (KeyIdOfBody
+// reads it without parsing the requests) and hands the batch to this
+// worker, which parses the body into the caller's RequestBatch and verifies
+// the signature with that key. When the processor reaches the batch it asks
+// for the parse and for the verification *with the key then in force*; a
+// key rotated or added by an earlier batch of the same call (not the key
+// looked up ahead) gets no answer here, and the caller verifies inline, so
+// the outcome is always the sequential one.
 //
-// Ownership: the checks own copies of nothing large: `Add` keeps pointers
-// to the body and signature, which must outlive the object. Thread-safety:
-// Add and Start on one thread, then Verified from that same thread; the
-// worker thread is internal. The destructor stops and joins the worker.
+// Ownership: `Add` keeps pointers to the body, the signature and the
+// RequestBatch to parse into; all must outlive the object, and the caller
+// touches a RequestBatch only after Parsed() returned for its batch.
+// Thread-safety: Add, Start, Parsed and Verified on one thread; the worker
+// is internal. The destructor stops and joins the worker.
 #ifndef XUEJI_LEDGER_PROCESSOR_SIGNATURE_CHECKS_H_
 #define XUEJI_LEDGER_PROCESSOR_SIGNATURE_CHECKS_H_
 
@@ -26,7 +30,13 @@
 #include <thread>
 #include <vector>
 
+#include "xueji/v1/requests.pb.h"
+
 namespace xueji {
+
+// The key_id field of a serialized RequestBatch, read without parsing the
+// rest ("" when absent or when the bytes are not a RequestBatch).
+std::string KeyIdOfBody(std::string_view body);
 
 class SignatureChecks {
  public:
@@ -35,17 +45,20 @@ class SignatureChecks {
   SignatureChecks& operator=(const SignatureChecks&) = delete;
   ~SignatureChecks();
 
-  // Check `signature` over `body` (kRequestBatchDomain) with `public_key`,
-  // as the `index`th batch of the call. Before Start only.
+  // The `index`th batch of the call (ascending): parse `body` into
+  // *parse_into and, unless `public_key` is empty, verify `signature` over
+  // it (kRequestBatchDomain). Before Start only.
   void Add(size_t index, std::string public_key, const std::string* body,
-           const std::string* signature);
-  // Starts the worker (none when fewer than two checks were added: the
-  // caller verifies the single one inline, no thread is worth it).
+           const std::string* signature, xueji::v1::RequestBatch* parse_into);
+  // Starts the worker (none when fewer than two batches were added: the
+  // caller does the single one inline, no thread is worth it).
   void Start();
 
-  // Batch `index` checked with `public_key`: whether the signature
-  // verified (waits for the worker); nullopt when no check of that batch
-  // with that key was added or started.
+  // Whether batch `index`'s body parsed into its RequestBatch (waits for
+  // the worker); nullopt when the batch is not the worker's.
+  std::optional<bool> Parsed(size_t index);
+  // After Parsed(index): whether its signature verified with `public_key`;
+  // nullopt when it was not checked with that key.
   std::optional<bool> Verified(size_t index, std::string_view public_key);
 
  private:
@@ -54,13 +67,18 @@ class SignatureChecks {
     std::string public_key;
     const std::string* body;
     const std::string* signature;
+    xueji::v1::RequestBatch* parse_into;
   };
+  enum : int { kDone = 1, kParsed = 2, kVerified = 4 };
+  // The caller's check for `index`, or nullptr.
+  const Check* Find(size_t index, size_t* at);
+  int Await(size_t at);
+
   std::vector<Check> checks_;
-  // Per check: 0 pending, 1 verified, 2 did not verify.
-  std::unique_ptr<std::atomic<int>[]> outcome_;
+  std::unique_ptr<std::atomic<int>[]> outcome_;  // per check: k* bits
   std::atomic<bool> stop_{false};
   std::thread worker_;
-  size_t next_ = 0;  // the caller's cursor into checks_ (ascending index)
+  size_t next_ = 0;  // the caller's cursor into checks_
 };
 
 }  // namespace xueji

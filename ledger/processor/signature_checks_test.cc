@@ -10,10 +10,21 @@
 namespace xueji {
 namespace {
 
+using xueji::v1::RequestBatch;
+
 Ed25519PrivateKey Key(char fill) {
   auto key = Ed25519PrivateKey::FromSeed(std::string(kEd25519SeedSize, fill));
   REQUIRE(key.ok());
   return *key;
+}
+
+std::string Body(const std::string& nonce, const std::string& key_id) {
+  RequestBatch batch;
+  batch.set_signer("reg-1");
+  batch.set_key_id(key_id);
+  batch.set_nonce(nonce);
+  batch.add_requests()->set_request_id("r-" + nonce);
+  return batch.SerializeAsString();
 }
 
 std::string SignBody(const Ed25519PrivateKey& key, const std::string& body) {
@@ -22,55 +33,79 @@ std::string SignBody(const Ed25519PrivateKey& key, const std::string& body) {
   return *sig;
 }
 
-TEST_CASE("SignatureChecks answers each batch for the key it was checked with",
+TEST_CASE("KeyIdOfBody reads key_id without parsing the requests",
+          "[processor][keys]") {
+  CHECK(KeyIdOfBody(Body("n", "ed25519:0123456789abcdef")) ==
+        "ed25519:0123456789abcdef");
+  CHECK(KeyIdOfBody(Body("n", "")).empty());
+  CHECK(KeyIdOfBody("not a protobuf \xff\xff").empty());
+  const std::string body = Body("n", "ed25519:0123456789abcdef");
+  CHECK(KeyIdOfBody(body.substr(0, body.size() - 1)).empty());  // truncated
+}
+
+TEST_CASE("SignatureChecks parses each body and answers for its key",
           "[processor][keys]") {
   const Ed25519PrivateKey a = Key('a');
   const Ed25519PrivateKey b = Key('b');
-  const std::vector<std::string> bodies = {"body 0", "body 1", "body 2",
-                                           "body 3"};
-  std::vector<std::string> sigs = {SignBody(a, bodies[0]),
-                                   SignBody(a, bodies[1]),
-                                   SignBody(b, bodies[2]),
-                                   SignBody(a, bodies[3])};
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 5; ++i) bodies.push_back(Body(std::to_string(i), "k"));
+  bodies[4] = "\xff\xff not a batch";
+  std::vector<std::string> sigs = {
+      SignBody(a, bodies[0]), SignBody(a, bodies[1]), SignBody(b, bodies[2]),
+      SignBody(a, bodies[3]), SignBody(a, bodies[4])};
   sigs[1][5] = static_cast<char>(sigs[1][5] ^ 1);  // forged
+  std::vector<RequestBatch> parsed(5);
   SignatureChecks checks;
-  checks.Add(0, a.public_key(), &bodies[0], &sigs[0]);
-  checks.Add(1, a.public_key(), &bodies[1], &sigs[1]);
-  checks.Add(2, a.public_key(), &bodies[2], &sigs[2]);  // signed by b
-  // Batch 3 not added (its key was not known ahead).
+  checks.Add(0, a.public_key(), &bodies[0], &sigs[0], &parsed[0]);
+  checks.Add(1, a.public_key(), &bodies[1], &sigs[1], &parsed[1]);
+  checks.Add(2, a.public_key(), &bodies[2], &sigs[2], &parsed[2]);  // b's
+  checks.Add(3, "", &bodies[3], &sigs[3], &parsed[3]);  // key unknown ahead
+  checks.Add(4, a.public_key(), &bodies[4], &sigs[4], &parsed[4]);
   checks.Start();
+  CHECK(checks.Parsed(0) == std::optional<bool>(true));
+  CHECK(parsed[0].requests(0).request_id() == "r-0");
   CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
+  CHECK(checks.Parsed(1) == std::optional<bool>(true));
   CHECK(checks.Verified(1, a.public_key()) == std::optional<bool>(false));
   // Asked for another key than the one checked: no answer, verify inline.
+  CHECK(checks.Parsed(2) == std::optional<bool>(true));
   CHECK(checks.Verified(2, b.public_key()) == std::nullopt);
+  CHECK(checks.Parsed(3) == std::optional<bool>(true));
+  CHECK(parsed[3].requests(0).request_id() == "r-3");
   CHECK(checks.Verified(3, a.public_key()) == std::nullopt);
+  CHECK(checks.Parsed(4) == std::optional<bool>(false));
+  CHECK(checks.Parsed(5) == std::nullopt);  // never added
 }
 
 TEST_CASE("SignatureChecks starts no thread for a single batch",
           "[processor][keys]") {
   const Ed25519PrivateKey a = Key('a');
-  const std::string body = "only";
+  const std::string body = Body("only", "k");
   const std::string sig = SignBody(a, body);
+  RequestBatch parsed;
   SignatureChecks checks;
-  checks.Add(0, a.public_key(), &body, &sig);
+  checks.Add(0, a.public_key(), &body, &sig, &parsed);
   checks.Start();
+  CHECK(checks.Parsed(0) == std::nullopt);
   CHECK(checks.Verified(0, a.public_key()) == std::nullopt);
+  CHECK(parsed.requests_size() == 0);  // the caller parses it itself
 }
 
 TEST_CASE("SignatureChecks stops its worker when the call ends early",
           "[processor][keys]") {
   const Ed25519PrivateKey a = Key('a');
-  std::vector<std::string> bodies(200, "same body");
-  const std::string sig = SignBody(a, bodies[0]);
+  const std::string body = Body("same", "k");
+  const std::string sig = SignBody(a, body);
+  std::vector<RequestBatch> parsed(200);
   {
     SignatureChecks checks;
-    for (size_t i = 0; i < bodies.size(); ++i) {
-      checks.Add(i, a.public_key(), &bodies[i], &sig);
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      checks.Add(i, a.public_key(), &body, &sig, &parsed[i]);
     }
     checks.Start();
     CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
-  }  // destroyed with most checks pending: joins, no crash
-  SUCCEED("the destructor returned");
+  }  // destroyed with most checks pending: joins before `parsed` goes
+  CHECK(parsed[0].nonce() == "same");
 }
 
 }  // namespace
