@@ -35,6 +35,8 @@ struct SubmitConfig {
                              // others: the end of their business day)
   bool by_operator = false;  // one RequestBatch per operator and day
   bool sign = false;         // with by_operator: signed with real keys
+  int operator_days = 1;     // with by_operator: an operator's batch holds
+                             // this many business days of its requests
 };
 
 struct SubmitRun {
@@ -42,6 +44,7 @@ struct SubmitRun {
   bool with_views = false;
   bool by_operator = false;
   bool sign = false;
+  int operator_days = 1;
   int64_t request_batches = 0;  // by_operator: RequestBatches submitted
   double sign_s = 0;    // by_operator: building (and signing) them, client side
   double verify_s = 0;  // sign: verifying each once more, apart (not in rates)
