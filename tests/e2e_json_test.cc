@@ -12,17 +12,6 @@
 namespace xueji::e2e {
 namespace {
 
-// The demo registry and term, entered day by day.
-struct DemoLedger {
-  TestLedger ledger;
-  DemoLedger() {
-    ledger.LoadDemoRegistry();
-    RunResult r = ledger.SubmitDemoTerm();
-    INFO("stderr: " << r.err);
-    REQUIRE(r.exit_code == 1);  // the term has requests that are refused
-  }
-};
-
 // Strict: the whole output is one JSON object of `m`'s type, no unknown
 // field, nothing else around it.
 std::string ParseStrict(const std::string& text, google::protobuf::Message* m) {
