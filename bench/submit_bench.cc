@@ -299,17 +299,21 @@ absl::StatusOr<SubmitRun> RunSubmitBench(const SubmitConfig& config) {
   // spans two days. `submit_now` is the clock for undated requests.
   s.now = config.submit_now;
   std::vector<int64_t> latencies;
-  if (config.by_operator) {
-    if (absl::Status st = SubmitByOperator(config, s, in, latencies, &run);
-        !st.ok()) {
-      return st;
-    }
+  // What the run appended, its batches' latencies and the peak memory.
+  auto finish = [&]() -> absl::StatusOr<SubmitRun> {
     auto after = TotalEvents(*s.log);
     if (!after.ok()) return after.status();
     run.events = *after - *before;
     run.batch_latency = Summarize(latencies);
     run.vm_hwm_kb = ProcStatusKb("VmHWM");
     return run;
+  };
+  if (config.by_operator) {
+    if (absl::Status st = SubmitByOperator(config, s, in, latencies, &run);
+        !st.ok()) {
+      return st;
+    }
+    return finish();
   }
   std::string day;
   std::vector<Request> batch;
@@ -352,12 +356,7 @@ absl::StatusOr<SubmitRun> RunSubmitBench(const SubmitConfig& config) {
       return st;
     }
   }
-  auto after = TotalEvents(*s.log);
-  if (!after.ok()) return after.status();
-  run.events = *after - *before;
-  run.batch_latency = Summarize(latencies);
-  run.vm_hwm_kb = ProcStatusKb("VmHWM");
-  return run;
+  return finish();
 }
 
 std::string ToJson(const SubmitRun& r) {

@@ -5,19 +5,20 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
 namespace {
 
+using ::xueji::testing::ReadFile;
+using ::xueji::testing::WriteFile;
 using xueji::v1::AccessEntry;
 
 const absl::Time kNow = absl::FromUnixSeconds(1767603600);  // 2026-01-05T09Z
@@ -30,16 +31,6 @@ AccessEntry Read(const std::string& op, const std::string& command,
   e.set_query(query);
   e.set_records(records);
   return e;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-void Spit(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
 // Appends n reads; REQUIREs each to succeed.
@@ -86,11 +77,11 @@ TEST_CASE("an edited, removed or inserted line breaks the chain there") {
   TempDir tmp;
   const std::string path = tmp.Sub("access.log");
   AppendReads(path, 4);
-  const std::string original = Slurp(path);
+  const std::string original = ReadFile(path);
 
   SECTION("edited: the entry's own hash no longer matches") {
-    Spit(path, absl::StrReplaceAll(original,
-                                   {{"G350203202011021", "G350203202011029"}}));
+    WriteFile(path, absl::StrReplaceAll(
+                        original, {{"G350203202011021", "G350203202011029"}}));
     auto report = ReadAccessLog(path);
     REQUIRE(report.ok());
     REQUIRE(report->breaks.size() == 1);
@@ -101,7 +92,7 @@ TEST_CASE("an edited, removed or inserted line breaks the chain there") {
   SECTION("removed: the next entry does not follow") {
     std::vector<std::string> lines = absl::StrSplit(original, '\n');
     lines.erase(lines.begin() + 1);
-    Spit(path, absl::StrJoin(lines, "\n"));
+    WriteFile(path, absl::StrJoin(lines, "\n"));
     auto report = ReadAccessLog(path);
     REQUIRE(report.ok());
     REQUIRE(report->breaks.size() == 1);
@@ -112,7 +103,7 @@ TEST_CASE("an edited, removed or inserted line breaks the chain there") {
   SECTION("an edit that is no longer JSON is named by its line") {
     std::vector<std::string> lines = absl::StrSplit(original, '\n');
     lines[2] = "{\"seq\":\"3\", garbage";
-    Spit(path, absl::StrJoin(lines, "\n"));
+    WriteFile(path, absl::StrJoin(lines, "\n"));
     auto report = ReadAccessLog(path);
     REQUIRE(report.ok());
     REQUIRE(report->breaks.size() == 1);
@@ -129,7 +120,7 @@ TEST_CASE("an edited, removed or inserted line breaks the chain there") {
     std::string json;
     REQUIRE(google::protobuf::util::MessageToJsonString(second, &json).ok());
     lines[1] = json;
-    Spit(path, absl::StrJoin(lines, "\n"));
+    WriteFile(path, absl::StrJoin(lines, "\n"));
     auto resealed = ReadAccessLog(path);
     REQUIRE(resealed.ok());
     REQUIRE(resealed->breaks.size() == 1);
@@ -141,8 +132,8 @@ TEST_CASE("a line cut short by a crash is skipped by the next append") {
   TempDir tmp;
   const std::string path = tmp.Sub("access.log");
   AppendReads(path, 2);
-  std::string text = Slurp(path);
-  Spit(path, text + "{\"seq\":\"3\",\"at\":\"2026-");  // no newline
+  std::string text = ReadFile(path);
+  WriteFile(path, text + "{\"seq\":\"3\",\"at\":\"2026-");  // no newline
 
   auto torn = ReadAccessLog(path);
   REQUIRE(torn.ok());
@@ -165,7 +156,7 @@ TEST_CASE("nothing is chained to a last line that is not an entry") {
   TempDir tmp;
   const std::string path = tmp.Sub("access.log");
   AppendReads(path, 1);
-  Spit(path, Slurp(path) + "not an entry\n");
+  WriteFile(path, ReadFile(path) + "not an entry\n");
   auto refused = AppendAccess(path, Read("x", "show", "G1", 1), kNow);
   REQUIRE_FALSE(refused.ok());
   CHECK(absl::IsDataLoss(refused.status()));

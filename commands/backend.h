@@ -92,9 +92,15 @@ int WriteLedgerDigest(const GlobalOptions& options, EventLog& log,
 absl::Status CheckDigestFile(EventLog& log, const VerifyReport& report,
                              const std::string& file,
                              xueji::v1::VerifyReport::DigestCheck* check);
-// After the report is printed: kExitOk when the log holds what the digest
-// anchored, else kExitStorage (stderr names the first problem).
-int DigestVerdict(const xueji::v1::VerifyReport::DigestCheck& check);
+// `verify` of a log found intact: when the ledger's mode is refused
+// (`admitted`: AdmitLedger's answer), the --digest file could not be read
+// (`digest_read`) or the log does not hold what the digest anchored, prints
+// `report` and returns the exit code (stderr names the first problem);
+// nullopt, printing nothing, when all hold.
+std::optional<int> VerifyVerdict(const GlobalOptions& options,
+                                 const xueji::v1::VerifyReport& report,
+                                 const absl::Status& admitted,
+                                 const absl::Status& digest_read);
 
 // The backend the global options name. InvalidArgument / NotFound for an
 // unreadable or malformed --kafka-config file.

@@ -80,6 +80,15 @@ struct Ledger {
     for (auto& h : *heads) *d.add_heads() = h;
     return d;
   }
+  // officer-fj registered with key 'a', `work` events on 1 September, and
+  // the digest taken on the 2nd, signed with that key.
+  LedgerDigest SignedDigest(int work) {
+    Register("officer-fj", 'a', "2025-08-02T00:00:00Z");
+    Work(work, "2025-09-01T00:00:00Z");
+    LedgerDigest d = Take("2025-09-02T00:00:00Z");
+    REQUIRE(SignDigest(Key('a'), "officer-fj", &d).ok());
+    return d;
+  }
   DigestFindings Check(const LedgerDigest& d) {
     auto report = VerifyLog(*log);
     REQUIRE(report.ok());
@@ -95,10 +104,7 @@ std::string Problems(const DigestFindings& f) {
 
 TEST_CASE("a signed digest verifies while the log only grows") {
   Ledger ledger;
-  ledger.Register("officer-fj", 'a', "2025-08-02T00:00:00Z");
-  ledger.Work(8, "2025-09-01T00:00:00Z");
-  LedgerDigest d = ledger.Take("2025-09-02T00:00:00Z");
-  REQUIRE(SignDigest(Key('a'), "officer-fj", &d).ok());
+  LedgerDigest d = ledger.SignedDigest(8);
   CHECK(d.key_id() == Key('a').key_id());
   CHECK(d.signature().size() == kEd25519SignatureSize);
 
@@ -178,10 +184,7 @@ TEST_CASE("a superseded or revoked key signs nothing after") {
 
 TEST_CASE("a regenerated history fails the digest, naming the partitions") {
   Ledger original;
-  original.Register("officer-fj", 'a', "2025-08-02T00:00:00Z");
-  original.Work(6, "2025-09-01T00:00:00Z");
-  LedgerDigest d = original.Take("2025-09-02T00:00:00Z");
-  REQUIRE(SignDigest(Key('a'), "officer-fj", &d).ok());
+  LedgerDigest d = original.SignedDigest(6);
 
   // The same events and registrations again, recorded an hour later.
   Ledger regenerated;

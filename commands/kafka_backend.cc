@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -275,13 +274,8 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
     digest_read = CheckDigestFile(**log, *report, request.digest_file,
                                   out.mutable_digest());
   }
-  std::ostringstream printed;  // PrintVerifyReport prints the findings
-  auto signatures = ReportSignatures(audit, **log, printed);
+  auto signatures = CheckSignatures(audit, **log, out.mutable_signatures());
   if (!signatures.ok()) return Fail(signatures.status());
-  auto* check = out.mutable_signatures();
-  check->set_batches_checked(audit.batches_checked());
-  check->set_signed_events(audit.signed_events());
-  for (const std::string& problem : *signatures) check->add_problems(problem);
   if (!out.intact()) {
     PrintVerifyReport(out, g.json);
     std::cerr << "ledger: the hash chain is broken in " << report->breaks.size()
@@ -295,18 +289,10 @@ int KafkaVerify(const GlobalOptions& g, const KafkaConnection& kafka,
               << "\n";
     return kExitStorage;
   }
-  if (absl::Status st = AdmitLedger(KafkaWhere(kafka), audit.mode());
-      !st.ok()) {
-    PrintVerifyReport(out, g.json);
-    return Fail(st);
-  }
-  if (!digest_read.ok()) {
-    PrintVerifyReport(out, g.json);
-    return Fail(digest_read);
-  }
-  if (out.has_digest() && !out.digest().problems().empty()) {
-    PrintVerifyReport(out, g.json);
-    return DigestVerdict(out.digest());
+  if (std::optional<int> refused = VerifyVerdict(
+          g, out, AdmitLedger(KafkaWhere(kafka), audit.mode()), digest_read);
+      refused.has_value()) {
+    return *refused;
   }
   if (!check_views) {
     PrintVerifyReport(out, g.json);

@@ -152,8 +152,18 @@ absl::Status CheckDigestFile(EventLog& log, const VerifyReport& report,
   return absl::OkStatus();
 }
 
-int DigestVerdict(const xueji::v1::VerifyReport::DigestCheck& check) {
-  if (check.problems().empty()) return kExitOk;
+std::optional<int> VerifyVerdict(const GlobalOptions& g,
+                                 const xueji::v1::VerifyReport& report,
+                                 const absl::Status& admitted,
+                                 const absl::Status& digest_read) {
+  const absl::Status& failed = !admitted.ok() ? admitted : digest_read;
+  if (!failed.ok()) {
+    PrintVerifyReport(report, g.json);
+    return Fail(failed);
+  }
+  const xueji::v1::VerifyReport::DigestCheck& check = report.digest();
+  if (check.problems().empty()) return std::nullopt;
+  PrintVerifyReport(report, g.json);
   // Not marked as damage: the stores may be whole, and the file the wrong
   // one; but the log is not the history the digest anchored.
   std::cerr << "ledger: the log does not hold the history digest "

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <ostream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -79,6 +80,18 @@ absl::StatusOr<std::vector<std::string>> ReportSignatures(SignatureAudit& audit,
   out << audit.batches_checked() << " signed batches checked ("
       << audit.signed_events() << " signed events)\n";
   if (problems.empty()) out << "signatures intact\n";
+  return problems;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckSignatures(
+    SignatureAudit& audit, EventLog& log,
+    xueji::v1::VerifyReport::SignatureCheck* check) {
+  std::ostringstream printed;  // verify prints the report instead
+  auto problems = ReportSignatures(audit, log, printed);
+  if (!problems.ok()) return problems.status();
+  check->set_batches_checked(audit.batches_checked());
+  check->set_signed_events(audit.signed_events());
+  for (const std::string& problem : *problems) check->add_problems(problem);
   return problems;
 }
 

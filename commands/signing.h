@@ -22,6 +22,7 @@
 #include "ledger/log/event_log.h"
 #include "ledger/rules/signed_batch.h"
 #include "xueji/v1/requests.pb.h"
+#include "xueji/v1/views.pb.h"
 
 namespace xueji {
 
@@ -55,6 +56,12 @@ class BatchSigner {
 absl::StatusOr<std::vector<std::string>> ReportSignatures(SignatureAudit& audit,
                                                           EventLog& log,
                                                           std::ostream& out);
+// `verify`'s check of the signatures: ReportSignatures (its lines dropped:
+// verify prints the report), counts and problems set in `check`. Returns the
+// problems.
+absl::StatusOr<std::vector<std::string>> CheckSignatures(
+    SignatureAudit& audit, EventLog& log,
+    xueji::v1::VerifyReport::SignatureCheck* check);
 
 }  // namespace xueji
 

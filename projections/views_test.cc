@@ -207,23 +207,29 @@ std::string Digest(const Views& views) {
   return *d;
 }
 
-// The term run into a fresh embedded log, and views caught up from it.
-struct ProjectedTerm {
-  ProjectedTerm() {
+// The term run into a fresh embedded log.
+struct TermLog {
+  TermLog() {
     auto opened = OpenEmbeddedLog(dir.Sub("log"), {});
     REQUIRE(opened.ok());
     log = *std::move(opened);
     Term term(log.get());
     n = RunTerm(term, [] {});
+  }
+  TempDir dir;
+  std::unique_ptr<EventLog> log;
+  Numbers n;
+};
+
+// The term's log, and views caught up from it.
+struct ProjectedTerm : TermLog {
+  ProjectedTerm() {
     auto caught = Views::Open(dir.Sub("views"));
     REQUIRE(caught.ok());
     views = *std::move(caught);
     REQUIRE(views->CatchUp(*log).ok());
   }
-  TempDir dir;
-  std::unique_ptr<EventLog> log;
   std::unique_ptr<Views> views;
-  Numbers n;
 };
 
 TEST_CASE(
@@ -288,13 +294,9 @@ TEST_CASE(
 // a replica's events sit at other offsets (and chain other hashes) than the
 // embedded run's. ContentDigest leaves positions out: equal for the same
 // events per subject, different as soon as one event differs.
-TEST_CASE("ContentDigest ignores where events sit, Digest does not") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  RunTerm(term, [] {});
-  auto heads = (*log)->HeadOffsets();
+TEST_CASE_METHOD(TermLog,
+                 "ContentDigest ignores where events sit, Digest does not") {
+  auto heads = log->HeadOffsets();
   REQUIRE(heads.ok());
   MemoryKv dense_kv, gaps_kv, changed_kv;
   Views dense(&dense_kv);
@@ -304,7 +306,7 @@ TEST_CASE("ContentDigest ignores where events sit, Digest does not") {
   Views changed(&changed_kv, gaps_allowed);
   bool first = true;
   for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
-    auto events = (*log)->Read(p, 0, 1000);
+    auto events = log->Read(p, 0, 1000);
     REQUIRE(events.ok());
     std::string prev;
     for (size_t i = 0; i < events->size(); ++i) {
@@ -469,20 +471,16 @@ TEST_CASE("audit: history per student, operator and request, state as of") {
   CHECK((*now)->kindergarten() == "350502002");
 }
 
-TEST_CASE("checkpoints survive reopening and nothing is applied twice") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  RunTerm(term, [] {});
-  auto heads = (*log)->HeadOffsets();
+TEST_CASE_METHOD(TermLog,
+                 "checkpoints survive reopening and nothing is applied twice") {
+  auto heads = log->HeadOffsets();
   REQUIRE(heads.ok());
 
   std::string digest;
   {
     auto views = Views::Open(dir.Sub("views"));
     REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(**log).ok());
+    REQUIRE((*views)->CatchUp(*log).ok());
     digest = Digest(**views);
   }
   auto views = Views::Open(dir.Sub("views"));
@@ -492,7 +490,7 @@ TEST_CASE("checkpoints survive reopening and nothing is applied twice") {
     REQUIRE(cp.ok());
     CHECK(*cp == (*heads)[p]);
   }
-  auto again = (*views)->CatchUp(**log);
+  auto again = (*views)->CatchUp(*log);
   REQUIRE(again.ok());
   CHECK(*again == 0);
   CHECK(Digest(**views) == digest);
@@ -500,7 +498,7 @@ TEST_CASE("checkpoints survive reopening and nothing is applied twice") {
   // Re-applying an old event is a no-op.
   int32_t p = 0;
   while ((*heads)[p] == 0) ++p;
-  auto first = (*log)->Read(p, 0, 1);
+  auto first = log->Read(p, 0, 1);
   REQUIRE(first.ok());
   REQUIRE(first->size() == 1);
   auto applied = (*views)->Apply(first->front());
@@ -515,20 +513,16 @@ TEST_CASE("checkpoints survive reopening and nothing is applied twice") {
   auto reader = Views::Open(dir.Sub("views"), read_only);
   REQUIRE(reader.ok());
   CHECK(Digest(**reader) == digest);
-  CHECK(!(*reader)->CatchUp(**log).ok());
+  CHECK(!(*reader)->CatchUp(*log).ok());
 }
 
-TEST_CASE("uncommitted work is lost whole and caught up again") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  RunTerm(term, [] {});
+TEST_CASE_METHOD(TermLog,
+                 "uncommitted work is lost whole and caught up again") {
   std::string full;
   {
     auto rebuilt = Views::Open(dir.Sub("full"));
     REQUIRE(rebuilt.ok());
-    REQUIRE((*rebuilt)->CatchUp(**log).ok());
+    REQUIRE((*rebuilt)->CatchUp(*log).ok());
     full = Digest(**rebuilt);
   }
   {
@@ -536,10 +530,10 @@ TEST_CASE("uncommitted work is lost whole and caught up again") {
     // a crash before the commit.
     auto views = Views::Open(dir.Sub("views"));
     REQUIRE(views.ok());
-    auto heads = (*log)->HeadOffsets();
+    auto heads = log->HeadOffsets();
     REQUIRE(heads.ok());
     for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
-      auto events = (*log)->Read(p, 0, 2);
+      auto events = log->Read(p, 0, 2);
       REQUIRE(events.ok());
       for (const auto& e : *events) REQUIRE((*views)->Apply(e).ok());
     }
@@ -549,7 +543,7 @@ TEST_CASE("uncommitted work is lost whole and caught up again") {
   auto cp = (*views)->Checkpoint(0);
   REQUIRE(cp.ok());
   CHECK(*cp == 0);
-  REQUIRE((*views)->CatchUp(**log).ok());
+  REQUIRE((*views)->CatchUp(*log).ok());
   CHECK(Digest(**views) == full);
 }
 
@@ -577,46 +571,37 @@ TEST_CASE("an event with an unknown payload stops the catch-up with DataLoss") {
   CHECK(absl::IsDataLoss(gap.status()));
 }
 
-TEST_CASE("replay --until stops each partition at the first later event") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  Numbers n = RunTerm(term, [] {});
+TEST_CASE_METHOD(
+    TermLog, "replay --until stops each partition at the first later event") {
   auto views = Views::Open(dir.Sub("views"));
   REQUIRE(views.ok());
   CatchUpOptions until;
   until.until = n.before_transfer_in;
-  REQUIRE((*views)->CatchUp(**log, nullptr, until).ok());
+  REQUIRE((*views)->CatchUp(*log, nullptr, until).ok());
   auto a = (*views)->RecordByNumber(n.a);
   REQUIRE(a.ok());
   REQUIRE(a->has_value());
   CHECK((*a)->status() == xueji::v1::TRANSFERRING);
   // Continuing without a limit reaches the full state.
   int progress_calls = 0;
-  REQUIRE(
-      (*views)
-          ->CatchUp(**log, [&](const CatchUpProgress&) { ++progress_calls; })
-          .ok());
+  REQUIRE((*views)
+              ->CatchUp(*log, [&](const CatchUpProgress&) { ++progress_calls; })
+              .ok());
   CHECK(progress_calls > 0);
   a = (*views)->RecordByNumber(n.a);
   REQUIRE(a.ok());
   CHECK((*a)->status() == xueji::v1::ENROLLED);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    TermLog,
     "replay --until is recorded in the views until a plain catch-up, "
     "the mark is not part of the digest") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  Numbers n = RunTerm(term, [] {});
   auto views = Views::Open(dir.Sub("views"));
   REQUIRE(views.ok());
   CatchUpOptions until;
   until.until = n.before_transfer_in;
-  REQUIRE((*views)->CatchUp(**log, nullptr, until).ok());
+  REQUIRE((*views)->CatchUp(*log, nullptr, until).ok());
   auto mark = (*views)->Until();
   REQUIRE(mark.ok());
   REQUIRE(mark->has_value());
@@ -629,29 +614,25 @@ TEST_CASE(
   REQUIRE(same.ok());
   CatchUpOptions up_to;
   up_to.up_to = *seen;
-  up_to.up_to.resize(static_cast<size_t>((*log)->partitions()), 0);
-  REQUIRE((*same)->CatchUp(**log, nullptr, up_to).ok());
+  up_to.up_to.resize(static_cast<size_t>(log->partitions()), 0);
+  REQUIRE((*same)->CatchUp(*log, nullptr, up_to).ok());
   CHECK((*same)->Checkpoints().value() == *seen);
   CHECK(Digest(**same) == Digest(**views));
   auto unmarked = (*same)->Until();
   REQUIRE(unmarked.ok());
   CHECK_FALSE(unmarked->has_value());
 
-  REQUIRE((*views)->CatchUp(**log).ok());
+  REQUIRE((*views)->CatchUp(*log).ok());
   mark = (*views)->Until();
   REQUIRE(mark.ok());
   CHECK_FALSE(mark->has_value());
 }
 
-TEST_CASE("views ahead of the log are DataLoss, not a request to replay") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  Term term(log->get());
-  RunTerm(term, [] {});
+TEST_CASE_METHOD(
+    TermLog, "views ahead of the log are DataLoss, not a request to replay") {
   MemoryKv kv;
   Views views(&kv);
-  REQUIRE(views.CatchUp(**log).ok());
+  REQUIRE(views.CatchUp(*log).ok());
   TempDir other;
   auto shorter = OpenEmbeddedLog(other.Sub("log"), {});  // a different log
   REQUIRE(shorter.ok());

@@ -1,6 +1,7 @@
 // Damage done to a ledger's data directory behind its back, for the tests of
 // docs/design.md's "Integrity" rules: flipping one bit or truncating a file,
-// copying a directory (a backup), listing a store's files.
+// copying a directory (a backup), listing a store's files; and the request
+// the tests submit next.
 //
 // The ledger must not be running on the directory. Thread-safety: the
 // functions touch only the paths they are given.
@@ -13,6 +14,13 @@
 #include <vector>
 
 namespace xueji::e2e {
+
+// A request that depends on the demo term's state (c2 is ENROLLED at
+// 350203001): what the tests submit to a damaged ledger, and to a repaired
+// one.
+inline constexpr char kNextLeave[] =
+    R"({"requestId":"next-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
+    R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请"}})";
 
 // Flips bit `bit` (0-7) of the byte at `offset` of `path`; false if the file
 // cannot be read or written or is too short.

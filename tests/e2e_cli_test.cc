@@ -9,17 +9,6 @@
 namespace xueji::e2e {
 namespace {
 
-// The demo registry and term, submitted day by day as tools/demo.sh does.
-struct DemoLedger {
-  TestLedger ledger;
-  DemoLedger() {
-    ledger.LoadDemoRegistry();
-    RunResult r = ledger.SubmitDemoTerm();
-    INFO("stderr: " << r.err);
-    REQUIRE(r.exit_code == 1);  // the term has requests that are refused
-  }
-};
-
 TEST_CASE("cli: a mistyped command says which one was meant", "[e2e][cli]") {
   TestLedger ledger;
   RunResult r = ledger.Run({"shwo", "G1"});

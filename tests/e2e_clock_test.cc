@@ -18,19 +18,6 @@ namespace {
 
 using xueji::v1::Result;
 
-// A synthetic resident ID of 思明区 (350203): birth YYYYMMDD, sequence, and
-// the GB 11643 MOD 11-2 check character.
-std::string SyntheticId(const std::string& birth, int seq) {
-  char digits[4];
-  std::snprintf(digits, sizeof digits, "%03d", seq);
-  const std::string first17 = "350203" + birth + digits;
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return first17 + "10X98765432"[sum % 11];
-}
-
 // An admission to 350203001 by its registrar; `extra` goes into the request
 // object (e.g. a lateReason).
 std::string AdmitLine(const std::string& id, const std::string& day,
@@ -43,7 +30,7 @@ std::string AdmitLine(const std::string& id, const std::string& day,
          R"("admit":{"kindergarten":"350203001","child":{"name":"测试儿童",)"
          R"("gender":"MALE","birthDate":")" +
          dashed + R"(","idType":"RESIDENT_ID","idNumber":")" +
-         SyntheticId(birth, seq) + R"("}}})";
+         SyntheticResidentId(birth, seq) + R"("}}})";
 }
 
 std::string ApproveLine(const std::string& id, const std::string& day,
@@ -171,7 +158,7 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
   REQUIRE(anomalies.anomalies_size() == 1);
   const xueji::v1::Anomaly& a = anomalies.anomalies(0);
   CHECK(a.kind() == xueji::v1::Anomaly::LATE_ENTRY);
-  CHECK(a.student_no() == "G" + SyntheticId("20210314", 117));
+  CHECK(a.student_no() == "G" + SyntheticResidentId("20210314", 117));
   CHECK(a.since() == "2025-09-01");
   CHECK(a.detail().find("9 working days later, by appr-siming") !=
         std::string::npos);
@@ -257,8 +244,8 @@ TEST_CASE(
       {AdmitLine("pol-5", "", "20220314", 117)}, "admit.jsonl");
   REQUIRE(Answers(admitted).size() == 1);
   CHECK(Answers(admitted)[0].status() == xueji::v1::PENDING_APPROVAL);
-  RunResult history =
-      ledger.Run({"history", "G" + SyntheticId("20220314", 117), "--json"});
+  RunResult history = ledger.Run(
+      {"history", "G" + SyntheticResidentId("20220314", 117), "--json"});
   REQUIRE(history.exit_code == 0);
   CHECK((history.out.find("\"policyVersion\": \"35:2\"") != std::string::npos ||
          history.out.find("\"policyVersion\":\"35:2\"") != std::string::npos));

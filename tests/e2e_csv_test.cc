@@ -24,18 +24,6 @@ using xueji::v1::Result;
 constexpr char kFirstDay[] = "2025-09-01";
 const std::string kFirstDayEnd = std::string(kFirstDay) + "T17:00:00+08:00";
 
-// A valid synthetic resident ID of area 350203: birth YYYYMMDD, sequence.
-std::string ResidentId(const std::string& birth, int seq) {
-  char digits[4];
-  std::snprintf(digits, sizeof digits, "%03d", seq);
-  const std::string first17 = "350203" + birth + digits;
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return first17 + "10X98765432"[sum % 11];
-}
-
 // The demo's kindergartens and their registrars.
 const std::vector<std::pair<std::string, std::string>>& Places() {
   static const auto* places =
@@ -77,7 +65,7 @@ std::string ThousandRows(std::vector<Expect>* expect) {
     std::snprintf(birth, sizeof birth, "2021%02d%02d", month, day);
     std::snprintf(dashed, sizeof dashed, "2021/%d/%d", month, day);
     const auto& [kg, registrar] = Places()[n % Places().size()];
-    const std::string id = ResidentId(birth, seq);
+    const std::string id = SyntheticResidentId(birth, seq);
     std::vector<std::string> cells = {absl::StrCat("csv-", n),
                                       registrar,
                                       kFirstDay,
@@ -247,8 +235,8 @@ std::string ToGb18030(const std::string& text) {
 TEST_CASE("csv: a GB18030 sheet with Chinese headers", "[e2e][csv]") {
   TestLedger ledger;
   ledger.LoadDemoRegistry();
-  const std::string id1 = ResidentId("20210314", 301);
-  const std::string id2 = ResidentId("20201102", 302);
+  const std::string id1 = SyntheticResidentId("20210314", 301);
+  const std::string id2 = SyntheticResidentId("20201102", 302);
   const std::string utf8 =
       "请求编号,操作员,业务日期,幼儿园代码,姓名,性别,出生日期,证件类型,"
       "证件号码,入园日期,民族\r\n"
@@ -322,8 +310,7 @@ TEST_CASE("csv: a header that is not a template refuses the file",
 TEST_CASE("csv: the change template, actions in English or Chinese",
           "[e2e][csv]") {
   TestLedger ledger;
-  ledger.LoadDemoRegistry();
-  REQUIRE(ledger.SubmitDemoTerm().exit_code == 1);
+  ledger.EnterDemoTerm();
   const auto records = ExpectedDemoRecords();
   // Two children enrolled at 350203001 at the end of term (reg-sm1's).
   std::vector<std::string> at_sm1;
@@ -389,8 +376,7 @@ std::vector<std::map<std::string, std::string>> ReadCsvOutput(
 TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
           "[e2e][csv]") {
   TestLedger ledger;
-  ledger.LoadDemoRegistry();
-  REQUIRE(ledger.SubmitDemoTerm().exit_code == 1);
+  ledger.EnterDemoTerm();
 
   xueji::v1::RecordList list;
   REQUIRE(

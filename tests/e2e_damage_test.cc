@@ -36,10 +36,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char kNextLeave[] =
-    R"({"requestId":"next-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
-    R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请"}})";
-
 int64_t EnvInt(const char* name, int64_t fallback) {
   const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' ? std::atoll(value) : fallback;

@@ -18,11 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A request that depends on the state: c2 is ENROLLED at 350203001.
-const char kNextLeave[] =
-    R"({"requestId":"next-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
-    R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请"}})";
-
 // The demo registry and term, submitted at once (the term's events are in
 // the log's write-ahead log, not yet in a table file): the term entered in
 // one sitting on the end of term's day (TermInOneSitting).

@@ -12,17 +12,6 @@
 namespace xueji::e2e {
 namespace {
 
-// The demo registry and term, entered day by day.
-struct DemoLedger {
-  TestLedger ledger;
-  DemoLedger() {
-    ledger.LoadDemoRegistry();
-    RunResult r = ledger.SubmitDemoTerm();
-    INFO("stderr: " << r.err);
-    REQUIRE(r.exit_code == 1);  // the term has requests that are refused
-  }
-};
-
 // Strict: the whole output is one JSON object of `m`'s type, no unknown
 // field, nothing else around it.
 std::string ParseStrict(const std::string& text, google::protobuf::Message* m) {
@@ -83,12 +72,16 @@ TEST_CASE("json: every --json is one message of proto/", "[e2e][json]") {
   // history --as-of: the record as it stood then, and the events to then.
   // The term was entered day by day: on 1 October c1 was on its way from
   // Siming to Huli (out on 28 September, in on 13 October).
-  xueji::v1::History then;
-  REQUIRE(ParseStrict(demo.ledger
-                          .Run({"history", c1.student_no, "--json", "--as-of",
-                                "2025-10-01T00:00:00+08:00"})
-                          .out,
-                      &then) == "");
+  auto history_as_of = [&](const std::string& time) {
+    xueji::v1::History history;
+    REQUIRE(ParseStrict(
+                demo.ledger
+                    .Run({"history", c1.student_no, "--json", "--as-of", time})
+                    .out,
+                &history) == "");
+    return history;
+  };
+  const xueji::v1::History then = history_as_of("2025-10-01T00:00:00+08:00");
   CHECK(then.as_of() == "2025-10-01T00:00:00+08:00");
   CHECK(then.state_as_of().status() == xueji::v1::TRANSFERRING);
   CHECK(then.events_size() > 0);
@@ -96,12 +89,7 @@ TEST_CASE("json: every --json is one message of proto/", "[e2e][json]") {
     CHECK(entry.event().business_date() <= "2025-10-01");
   }
   // Before anything was recorded: no record and no events.
-  xueji::v1::History before;
-  REQUIRE(ParseStrict(demo.ledger
-                          .Run({"history", c1.student_no, "--json", "--as-of",
-                                "2025-01-01T00:00:00+08:00"})
-                          .out,
-                      &before) == "");
+  const xueji::v1::History before = history_as_of("2025-01-01T00:00:00+08:00");
   CHECK_FALSE(before.has_state_as_of());
   CHECK(before.events_size() == 0);
 }

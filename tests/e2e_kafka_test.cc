@@ -159,19 +159,13 @@ constexpr int kRaces = 20;
 // A synthetic resident ID (GB 11643 check character, as
 // tools/synthetic_id.py): area 350203, born in 2021, sequence 9xx.
 std::string SyntheticId(int n, std::string* birth_date, bool* male) {
-  char first17[18];
   const int month = n % 12 + 1, day = n / 12 % 28 + 1, seq = 900 + n % 100;
-  std::snprintf(first17, sizeof first17, "3502032021%02d%02d%03d", month, day,
-                seq);
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  char date[11];
+  char birth[9], date[11];
+  std::snprintf(birth, sizeof birth, "2021%02d%02d", month, day);
   std::snprintf(date, sizeof date, "2021-%02d-%02d", month, day);
   *birth_date = date;
   *male = seq % 2 == 1;
-  return std::string(first17) + "10X98765432"[sum % 11];
+  return SyntheticResidentId(birth, seq);
 }
 
 // The admission of child `n` by `actor` to `kindergarten`.
@@ -305,20 +299,34 @@ TEST_CASE(
   CheckOneRecordEach({"--data", data}, options);
 }
 
-TEST_CASE(
+// A development ledger on a one-broker mock cluster (6 partitions): the
+// processor p1 running, the demo registry loaded (TEST_CASE_METHOD).
+struct DemoOnMock {
+  DemoOnMock()
+      : tmp("xueji-kafka-demo"),
+        mock(tmp.path(), 1, 6),
+        kafka(mock, tmp.path(), kEndOfTerm) {
+    INFO(mock.Logs());
+    REQUIRE(!mock.bootstrap().empty());
+    p1 = kafka.StartProcessor("p1");
+    kafka.InitDev();
+    RunResult load =
+        kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
+    INFO(load.err << Tail(p1->Stderr()));
+    REQUIRE(load.exit_code == 0);
+  }
+  TempDir tmp;
+  MockKafka mock;
+  KafkaDeployment kafka;
+  std::unique_ptr<BackgroundProcess> p1;
+};
+
+TEST_CASE_METHOD(
+    DemoOnMock,
     "kafka: hostile lines are answered by the client, the good ones "
     "decided",
     "[kafka][hostile]") {
-  TempDir tmp("xueji-kafka-hostile");
-  MockKafka mock(tmp.path(), 1, 6);
   INFO(mock.Logs());
-  REQUIRE(!mock.bootstrap().empty());
-  KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
-  auto p1 = kafka.StartProcessor("p1");
-  kafka.InitDev();
-  RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
-  INFO(load.err << Tail(p1->Stderr()));
-  REQUIRE(load.exit_code == 0);
   const std::string admit =
       R"({"requestId":"k-ok-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
       R"("admit":{"kindergarten":"350203001","child":{"name":"陈一鸣",)"
@@ -355,20 +363,12 @@ TEST_CASE(
   p1->Terminate();
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    DemoOnMock,
     "kafka: a signed-head digest verifies, status is a read, attributed and "
     "recorded beside the projector's store",
     "[kafka][reads]") {
-  TempDir tmp("xueji-kafka-reads");
-  MockKafka mock(tmp.path(), 1, 6);
   INFO(mock.Logs());
-  REQUIRE(!mock.bootstrap().empty());
-  KafkaDeployment kafka(mock, tmp.path(), kEndOfTerm);
-  auto p1 = kafka.StartProcessor("p1");
-  kafka.InitDev();
-  RunResult load = kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
-  INFO(load.err << Tail(p1->Stderr()));
-  REQUIRE(load.exit_code == 0);
   // The term entered in one sitting on its last day (the ledger's clock is
   // the only clock).
   const std::string term = (tmp.path() / "term.jsonl").string();

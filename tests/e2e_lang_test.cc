@@ -12,10 +12,7 @@ namespace {
 // The demo term, entered day by day.
 struct Term {
   TestLedger ledger;
-  Term() {
-    ledger.LoadDemoRegistry();
-    REQUIRE(ledger.SubmitDemoTerm().exit_code == 1);
-  }
+  Term() { ledger.EnterDemoTerm(); }
   // `ledger ARGS` with the locale variables `env` (and the usual clock).
   RunResult WithLocale(
       const std::vector<std::pair<std::string, std::string>>& env,

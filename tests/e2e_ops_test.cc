@@ -68,24 +68,7 @@ class NotifySocket {
 
 // GET `path` from 127.0.0.1:port: the whole response.
 std::string HttpGet(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
-  REQUIRE(::send(fd, request.data(), request.size(), 0) ==
-          static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buf[8192];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-    response.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return response;
+  return HttpExchange(port, "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n");
 }
 
 // The samples of a /metrics body: "name{labels}" -> value.

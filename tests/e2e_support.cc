@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <cstdio>
 #include <map>
 #include <string_view>
 #include <utility>
@@ -110,6 +111,24 @@ RunResult SubmitByDay(
 
 RunResult TestLedger::SubmitDemoTerm() const {
   return SubmitByDay(DemoRequestLines());
+}
+
+void TestLedger::EnterDemoTerm() const {
+  LoadDemoRegistry();
+  RunResult r = SubmitDemoTerm();
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 1);  // the term has requests that are refused
+}
+
+std::string SyntheticResidentId(const std::string& birth, int seq) {
+  char digits[4];
+  std::snprintf(digits, sizeof digits, "%03d", seq);
+  const std::string first17 = "350203" + birth + digits;
+  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                 3, 7, 9,  10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + "10X98765432"[sum % 11];
 }
 
 std::string EndOfDay(const std::string& day) { return day + "T17:00:00+08:00"; }

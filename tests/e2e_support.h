@@ -84,11 +84,25 @@ class TestLedger {
   RunResult SubmitByDay(const std::vector<std::string>& lines) const;
   // The whole demo term (tools/demo/requests.jsonl), by day.
   RunResult SubmitDemoTerm() const;
+  // LoadDemoRegistry, then SubmitDemoTerm; REQUIREs its exit 1 (the term
+  // has requests that are refused).
+  void EnterDemoTerm() const;
 
  private:
   TempDir tmp_;
   std::string now_ = kEndOfTerm;
 };
+
+// A ledger holding the demo registry and term, entered day by day as
+// tools/demo.sh does (TestLedger::EnterDemoTerm).
+struct DemoLedger {
+  DemoLedger() { ledger.EnterDemoTerm(); }
+  TestLedger ledger;
+};
+
+// A synthetic resident ID of 思明区 (350203): birth YYYYMMDD, a sequence of
+// three digits (odd for a boy) and the GB 11643 MOD 11-2 check character.
+std::string SyntheticResidentId(const std::string& birth, int seq);
 
 // "YYYY-MM-DDT17:00:00+08:00": the ledger's clock at the end of a business
 // day.

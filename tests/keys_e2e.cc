@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "tests/e2e_support.h"
 #include "tests/support/process.h"
 
 namespace xueji::e2e {
@@ -31,17 +32,11 @@ std::string BoyId(int seq, std::string* birth_date) {
   std::tm utc;
   gmtime_r(&t, &utc);
   const int year = utc.tm_year + 1900 - 4;
-  char first17[18];
-  std::snprintf(first17, sizeof first17, "350203%04d0314%03d", year,
-                seq * 2 + 1);  // odd: a boy
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  char date[11];
+  char birth[9], date[11];
+  std::snprintf(birth, sizeof birth, "%04d0314", year);
   std::snprintf(date, sizeof date, "%04d-03-14", year);
   *birth_date = date;
-  return std::string(first17) + "10X98765432"[sum % 11];
+  return SyntheticResidentId(birth, seq * 2 + 1);  // odd: a boy
 }
 
 std::string AdmitLine(const std::string& request_id, int seq,

@@ -110,22 +110,17 @@ class Checker:
 
     def check_scope(self, prefix, old_messages, new_messages, old_enums,
                     new_enums):
-        new_by_name = {m.name: m for m in new_messages}
-        for old in old_messages:
-            name = f"{prefix}.{old.name}"
-            new = new_by_name.get(old.name)
-            if new is None:
-                self.problem(name, "message removed")
-                continue
-            self.check_message(name, old, new)
-        new_enum_by_name = {e.name: e for e in new_enums}
-        for old in old_enums:
-            name = f"{prefix}.{old.name}"
-            new = new_enum_by_name.get(old.name)
-            if new is None:
-                self.problem(name, "enum removed")
-                continue
-            self.check_enum(name, old, new)
+        for what, olds, news, check in (
+                ("message", old_messages, new_messages, self.check_message),
+                ("enum", old_enums, new_enums, self.check_enum)):
+            new_by_name = {d.name: d for d in news}
+            for old in olds:
+                name = f"{prefix}.{old.name}"
+                new = new_by_name.get(old.name)
+                if new is None:
+                    self.problem(name, f"{what} removed")
+                    continue
+                check(name, old, new)
 
     def check_message(self, name, old, new):
         self.messages += 1
@@ -136,15 +131,7 @@ class Checker:
             where = f"{name}.{f.name} = {f.number}"
             g = new_by_number.get(f.number)
             if g is None:
-                missing = []
-                if not _reserved(new.reserved_range, f.number):
-                    missing.append(f"number {f.number}")
-                if f.name not in new.reserved_name:
-                    missing.append(f'name "{f.name}"')
-                if missing:
-                    self.problem(
-                        where, "field removed without reserving its " +
-                        " and ".join(missing))
+                self.check_removed(where, f, new, _reserved, "field")
                 continue
             if g.name != f.name:
                 self.problem(where, f"renamed to {g.name} (its JSON name and "
@@ -163,15 +150,7 @@ class Checker:
                              f'oneof "{_oneof_of(new, g)}"')
             if g.proto3_optional != f.proto3_optional:
                 self.problem(where, "explicit presence (optional) changed")
-        for g in new.field:
-            if g.number in old_numbers:
-                continue
-            if _reserved(old.reserved_range, g.number):
-                self.problem(f"{name}.{g.name} = {g.number}",
-                             f"reuses the reserved number {g.number}")
-            if g.name in old.reserved_name:
-                self.problem(f"{name}.{g.name} = {g.number}",
-                             f'reuses the reserved name "{g.name}"')
+        self.check_added(name, old, old_numbers, new.field, _reserved)
         for r in old.reserved_range:
             for number in range(r.start, min(r.end, r.start + 1000)):
                 if not _reserved(new.reserved_range, number):
@@ -193,28 +172,38 @@ class Checker:
             where = f"{name}.{v.name} = {v.number}"
             w = new_by_number.get(v.number)
             if w is None:
-                missing = []
-                if not _enum_reserved(new.reserved_range, v.number):
-                    missing.append(f"number {v.number}")
-                if v.name not in new.reserved_name:
-                    missing.append(f'name "{v.name}"')
-                if missing:
-                    self.problem(
-                        where, "enum value removed without reserving its " +
-                        " and ".join(missing))
+                self.check_removed(where, v, new, _enum_reserved, "enum value")
                 continue
             if w.name != v.name:
                 self.problem(where, f"renamed to {w.name} (scripts match the "
                              "names: proto/README.md rule 4)")
-        for w in new.value:
-            if w.number in old_numbers:
+        self.check_added(name, old, old_numbers, new.value, _enum_reserved)
+
+    def check_removed(self, where, item, new, reserved, what):
+        """`item` (a field or an enum value) is gone from `new`: its number
+        and its name must be reserved there."""
+        missing = []
+        if not reserved(new.reserved_range, item.number):
+            missing.append(f"number {item.number}")
+        if item.name not in new.reserved_name:
+            missing.append(f'name "{item.name}"')
+        if missing:
+            self.problem(
+                where, f"{what} removed without reserving its " +
+                " and ".join(missing))
+
+    def check_added(self, name, old, old_numbers, new_items, reserved):
+        """The fields or enum values of `new_items` that `old` did not have
+        may not reuse a number or a name `old` reserved."""
+        for item in new_items:
+            if item.number in old_numbers:
                 continue
-            if _enum_reserved(old.reserved_range, w.number):
-                self.problem(f"{name}.{w.name} = {w.number}",
-                             f"reuses the reserved number {w.number}")
-            if w.name in old.reserved_name:
-                self.problem(f"{name}.{w.name} = {w.number}",
-                             f'reuses the reserved name "{w.name}"')
+            where = f"{name}.{item.name} = {item.number}"
+            if reserved(old.reserved_range, item.number):
+                self.problem(where,
+                             f"reuses the reserved number {item.number}")
+            if item.name in old.reserved_name:
+                self.problem(where, f'reuses the reserved name "{item.name}"')
 
 
 def compare(old_set, new_set):

@@ -1,7 +1,5 @@
 // Metrics text, the metrics HTTP server over a real socket, and sd_notify
 // over a real unix datagram socket.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,9 +11,12 @@
 #include "commands/ops/metrics.h"
 #include "commands/ops/metrics_server.h"
 #include "commands/ops/sd_notify.h"
+#include "tests/support/process.h"
 
 namespace xueji {
 namespace {
+
+using ::xueji::testing::HttpExchange;
 
 TEST_CASE("metrics: counters, gauges and histograms as Prometheus text") {
   Metrics m;
@@ -57,25 +58,6 @@ TEST_CASE("metrics: counters, gauges and histograms as Prometheus text") {
   CHECK(m.Render().find("x_batch_size_sum 555.25\n") != std::string::npos);
 }
 
-// One HTTP exchange with 127.0.0.1:port.
-std::string Fetch(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
-  REQUIRE(::send(fd, request.data(), request.size(), 0) ==
-          static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) response.append(buf, n);
-  ::close(fd);
-  return response;
-}
-
 TEST_CASE("metrics server: GET /metrics, 404, 405, bad addresses") {
   Metrics m;
   m.Counter("x_total", "X.");
@@ -86,7 +68,8 @@ TEST_CASE("metrics server: GET /metrics, 404, 405, bad addresses") {
   REQUIRE(port > 0);
   CHECK((*server)->url() ==
         "http://127.0.0.1:" + std::to_string(port) + "/metrics");
-  std::string ok = Fetch(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string ok =
+      HttpExchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   CHECK(ok.starts_with("HTTP/1.0 200 OK\r\n"));
   CHECK(ok.find("Content-Type: text/plain; version=0.0.4") !=
         std::string::npos);
@@ -94,12 +77,13 @@ TEST_CASE("metrics server: GET /metrics, 404, 405, bad addresses") {
       ok.ends_with("\r\n\r\n# HELP x_total X.\n# TYPE x_total counter\n"
                    "x_total 41\n"));
   m.Add("x_total", 1);  // read live
-  CHECK(Fetch(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n")
+  CHECK(HttpExchange(port, "GET /metrics?x=1 HTTP/1.0\r\n\r\n")
             .ends_with("x_total 42\n"));
-  CHECK(Fetch(port, "GET / HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 404"));
-  CHECK(Fetch(port, "POST /metrics HTTP/1.0\r\n\r\n")
+  CHECK(
+      HttpExchange(port, "GET / HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 404"));
+  CHECK(HttpExchange(port, "POST /metrics HTTP/1.0\r\n\r\n")
             .starts_with("HTTP/1.0 405"));
-  CHECK(Fetch(port, "\r\n\r\n").starts_with("HTTP/1.0 400"));
+  CHECK(HttpExchange(port, "\r\n\r\n").starts_with("HTTP/1.0 400"));
   // A second server on the same port cannot bind; bad addresses are refused.
   auto again = MetricsServer::Start("127.0.0.1:" + std::to_string(port), &m);
   CHECK(absl::IsFailedPrecondition(again.status()));

@@ -1,6 +1,6 @@
 // Private helpers shared by the deciders (decider.cc, record_decider.cc,
-// approval_decider.cc, registry_decider.cc). Not a public interface: only the
-// xueji_decide library includes it.
+// approval_decider.cc, kindergarten_decider.cc, registry_decider.cc). Not a
+// public interface: only the xueji_decide library includes it.
 //
 // An action decider returns a Draft: the answer and the events with their
 // subject, student_no and payload set. Decide() then stamps the envelope
@@ -137,12 +137,16 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call);
 // approval_decider.cc
 absl::StatusOr<Draft> DecideApprove(const Call& call);
 absl::StatusOr<Draft> DecideReject(const Call& call);
-// registry_decider.cc
+// kindergarten_decider.cc
 absl::StatusOr<Draft> DecideVerify(const Call& call);
 absl::StatusOr<Draft> DecideMerge(const Call& call);
 absl::StatusOr<Draft> DecideClose(const Call& call);
 // policy_decider.cc
 absl::StatusOr<Draft> DecideSetPolicy(const Call& call);
+
+// 1..max_len characters of [0-9A-Za-z] plus those in `extra` (a code of the
+// registry or a term; registry_decider.cc).
+bool IsCode(std::string_view s, size_t max_len, std::string_view extra);
 
 // Shared by record_decider.cc and approval_decider.cc: INVALID_TRANSITION
 // naming the pending request, or nullopt if nothing is pending.

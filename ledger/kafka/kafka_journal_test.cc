@@ -64,29 +64,38 @@ std::vector<Event> SealAfterTails(EventLog& log, std::vector<Event> batch) {
   return batch;
 }
 
-// What a killed processor leaves: the journal record, and only `written`
-// of its events.
-void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
-                    size_t written) {
+// Produces `journal` with the events `sealed` to the journal topic, as a
+// processor does before it appends them; returns the producer.
+std::unique_ptr<KafkaProducer> ProduceJournal(
+    MockCluster& cluster, JournalBatch journal,
+    const std::vector<Event>& sealed) {
   KafkaConnection kafka;
   kafka.bootstrap_servers = cluster.Options().bootstrap_servers;
   auto producer = KafkaProducer::Open(kafka, std::chrono::seconds(10));
   REQUIRE(producer.ok());
-  JournalBatch journal;
   for (const Event& e : sealed) *journal.add_events() = e;
-  journal.set_next_request_offset(42);
   REQUIRE(
       (*producer)
           ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
           .ok());
   REQUIRE((*producer)->Flush().ok());
+  return *std::move(producer);
+}
+
+// What a killed processor leaves: the journal record, and only `written`
+// of its events.
+void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
+                    size_t written) {
+  JournalBatch journal;
+  journal.set_next_request_offset(42);
+  auto producer = ProduceJournal(cluster, journal, sealed);
   for (size_t i = 0; i < written; ++i) {
-    REQUIRE((*producer)
+    REQUIRE(producer
                 ->Produce("xueji.events", sealed[i].partition(),
                           sealed[i].subject(), CanonicalBytes(sealed[i]))
                 .ok());
   }
-  REQUIRE((*producer)->Flush().ok());
+  REQUIRE(producer->Flush().ok());
 }
 
 int64_t TotalEvents(EventLog& log) {
@@ -200,18 +209,9 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
   other[0].set_request_id("intruder");
   SealEvent(other[0].prev_hash(), &other[0]);
   LeaveHalfBatch(cluster, other, 1);
-  KafkaConnection kafka;
-  kafka.bootstrap_servers = cluster.Options().bootstrap_servers;
-  auto producer = KafkaProducer::Open(kafka, std::chrono::seconds(10));
-  REQUIRE(producer.ok());
   JournalBatch journal;
-  for (const Event& e : sealed) *journal.add_events() = e;
   journal.set_journal_offset(1);  // where it lands: after LeaveHalfBatch's
-  REQUIRE(
-      (*producer)
-          ->Produce("xueji.journal", 0, "batch", journal.SerializeAsString())
-          .ok());
-  REQUIRE((*producer)->Flush().ok());
+  ProduceJournal(cluster, journal, sealed);
 
   auto successor = OpenJournaled(cluster);
   auto last = successor->RecoverJournal();

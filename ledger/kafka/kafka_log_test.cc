@@ -21,6 +21,19 @@ namespace {
 
 using xueji::v1::Event;
 
+// A plain librdkafka client of `type` on the mock cluster, to read or
+// write the topics behind KafkaLog's back; the caller destroys it.
+rd_kafka_t* BareClient(MockCluster& cluster, rd_kafka_type_t type) {
+  char errstr[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  const std::string servers = cluster.Options().bootstrap_servers;
+  rd_kafka_conf_set(conf, "bootstrap.servers", servers.c_str(), errstr,
+                    sizeof(errstr));
+  rd_kafka_t* client = rd_kafka_new(type, conf, errstr, sizeof(errstr));
+  REQUIRE(client != nullptr);
+  return client;
+}
+
 Event MakeEvent(const std::string& subject, const std::string& request_id,
                 int index) {
   Event e;
@@ -149,14 +162,7 @@ TEST_CASE("KafkaLog records carry the CloudEvents Kafka binding headers") {
   REQUIRE(sealed.ok());
   const Event& event = sealed->front();
 
-  char errstr[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::string servers = cluster.Options().bootstrap_servers;
-  rd_kafka_conf_set(conf, "bootstrap.servers", servers.c_str(), errstr,
-                    sizeof(errstr));
-  rd_kafka_t* consumer =
-      rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-  REQUIRE(consumer != nullptr);
+  rd_kafka_t* consumer = BareClient(cluster, RD_KAFKA_CONSUMER);
   rd_kafka_topic_t* topic =
       rd_kafka_topic_new(consumer, "xueji.events", nullptr);
   REQUIRE(rd_kafka_consume_start(topic, event.partition(), 0) == 0);
@@ -347,14 +353,7 @@ TEST_CASE("KafkaLog appends in transactions with a transactional.id") {
 
 TEST_CASE("KafkaLog reports an undecodable record as DataLoss") {
   MockCluster cluster;
-  char errstr[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  std::string servers = cluster.Options().bootstrap_servers;
-  rd_kafka_conf_set(conf, "bootstrap.servers", servers.c_str(), errstr,
-                    sizeof(errstr));
-  rd_kafka_t* producer =
-      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-  REQUIRE(producer != nullptr);
+  rd_kafka_t* producer = BareClient(cluster, RD_KAFKA_PRODUCER);
   const std::string garbage = "\x0a\x7fnot an event";
   REQUIRE(
       rd_kafka_producev(

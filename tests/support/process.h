@@ -136,6 +136,11 @@ std::vector<std::string> Lines(const std::string& text);
 // The last `max_lines` lines of `text`.
 std::string Tail(const std::string& text, size_t max_lines = 40);
 
+// One HTTP exchange with 127.0.0.1:`port`: sends `request` as it is and
+// returns the whole response, up to the server's close ("" when it cannot
+// connect or send).
+std::string HttpExchange(int port, const std::string& request);
+
 }  // namespace xueji::testing
 
 #endif  // XUEJI_TESTS_SUPPORT_PROCESS_H_

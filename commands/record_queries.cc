@@ -1,0 +1,335 @@
+// ledger show | find | list | history: one child's record, the records of an
+// identity document or of a kindergarten, and a record's events. A scoped
+// reader asking for a record outside its region is told what a number that
+// does not exist gets (queries.h, commands/reads.h).
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "commands/describe.h"
+#include "commands/output/lang.h"
+#include "commands/output/output.h"
+#include "commands/queries.h"
+#include "ledger/base/dates.h"
+#include "ledger/base/sha256.h"
+#include "ledger/rules/identity.h"
+#include "ledger/rules/jurisdiction.h"
+
+namespace xueji {
+namespace {
+
+using xueji::v1::RecordState;
+
+std::string KindergartenText(const Views& views, const std::string& code) {
+  auto kg = views.Kindergarten(code);
+  if (!kg.ok() || !kg->has_value()) return code;
+  return absl::StrCat(code, " ", (*kg)->name());
+}
+
+void PrintRecord(const Views& views, const RecordState& r) {
+  Table t({Tr("field"), Tr("value")});
+  t.Add({Tr("student number"), r.student_no()});
+  if (r.former_numbers_size() > 0)
+    t.Add({Tr("former numbers"), absl::StrJoin(r.former_numbers(), ", ")});
+  t.Add({Tr("status"), StatusText(r)});
+  t.Add({Tr("kindergarten"), KindergartenText(views, r.kindergarten())});
+  if (!r.transfer_to().empty())
+    t.Add({Tr("transferring to"), KindergartenText(views, r.transfer_to())});
+  t.Add({Tr("name"), r.child().name()});
+  t.Add({Tr("gender"), GenderName(r.child().gender())});
+  t.Add({Tr("birth date"), r.child().birth_date()});
+  t.Add({Tr("document"), IdTypeName(r.child().id_type())});
+  t.Add({Tr("entry date"), r.entry_date()});
+  t.Add({Tr("requested on"), r.requested_on()});
+  t.Add({Tr("established on"), r.established_on()});
+  if (!r.closed_reason().empty()) t.Add({Tr("reason"), r.closed_reason()});
+  t.Print(std::cout);
+}
+
+void PrintRecordTable(const std::vector<RecordState>& records) {
+  Table t({Tr("student no"), Tr("status"), Tr("kindergarten"), Tr("name"),
+           Tr("gender"), Tr("birth date")});
+  for (const auto& r : records) {
+    t.Add({r.student_no(), StatusText(r), r.kindergarten(), r.child().name(),
+           GenderName(r.child().gender()), r.child().birth_date()});
+  }
+  t.Print(std::cout);
+  std::cout << records.size() << " " << Tr("record(s)") << "\n";
+}
+
+int PrintRecords(const GlobalOptions& g,
+                 const std::vector<RecordState>& records) {
+  if (g.csv) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : records) {
+      rows.push_back({r.student_no(), xueji::v1::RecordStatus_Name(r.status()),
+                      r.kindergarten(), r.child().name(),
+                      xueji::v1::Gender_Name(r.child().gender()),
+                      r.child().birth_date(), r.entry_date(),
+                      r.established_on(), r.transfer_to()});
+    }
+    PrintCsv({"studentNo", "status", "kindergarten", "name", "gender",
+              "birthDate", "entryDate", "establishedOn", "transferTo"},
+             rows);
+    return kExitOk;
+  }
+  if (g.json) {
+    xueji::v1::RecordList list;
+    for (const auto& r : records) *list.add_records() = r;
+    std::cout << ToJsonPretty(list) << "\n";
+  } else {
+    PrintRecordTable(records);
+  }
+  return kExitOk;
+}
+
+// A scoped reader asking for a record it may not see is told the same as for
+// a number that does not exist: a read does not reveal what lies outside the
+// reader's region. Returns the record when it may be shown; otherwise the
+// refusal is recorded and *exit is set.
+std::optional<RecordState> RecordForReader(const ReadContext& c,
+                                           const std::string& command,
+                                           const std::string& no, int* exit) {
+  auto record = c.views->RecordByNumber(no);
+  if (!record.ok()) {
+    *exit = Fail(record.status());
+    return std::nullopt;
+  }
+  bool visible = record->has_value();
+  if (visible) {
+    auto may = c.MayReadRecord(**record);
+    if (!may.ok()) {
+      *exit = Fail(may.status());
+      return std::nullopt;
+    }
+    visible = *may;
+  }
+  if (visible) return **record;
+  const std::string code =
+      record->has_value() ? "NOT_AUTHORIZED" : "UNKNOWN_STUDENT";
+  *exit = c.Refuse(command, no, code,
+                   c.limited()
+                       ? absl::NotFoundError(absl::StrCat(
+                             "NOT_AUTHORIZED or UNKNOWN_STUDENT: no record ",
+                             no, " in your region"))
+                       : absl::NotFoundError(
+                             absl::StrCat("UNKNOWN_STUDENT: no record ", no)));
+  return std::nullopt;
+}
+
+int RunShow(const GlobalOptions& g, const std::string& no) {
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  int exit = kExitOk;
+  auto record = RecordForReader(*c, "show", no, &exit);
+  if (!record.has_value()) return exit;
+  if (auto s = c->Record("show", no, 1); !s.ok()) return Fail(s);
+  if (g.json) {
+    std::cout << ToJsonPretty(*record) << "\n";
+  } else {
+    PrintRecord(*c->views, *record);
+  }
+  return kExitOk;
+}
+
+int RunFind(const GlobalOptions& g, const std::string& type_name,
+            const std::string& number) {
+  xueji::v1::IdType type;
+  if (!xueji::v1::IdType_Parse(type_name, &type) ||
+      type == xueji::v1::ID_TYPE_UNSPECIFIED) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--id-type ", type_name,
+                     ": not one of RESIDENT_ID, "
+                     "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
+                     "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
+  }
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  const std::string normalized = NormalizeIdNumber(number);
+  auto records = c->views->RecordsByIdentity(type, normalized);
+  if (!records.ok()) return Fail(records.status());
+  std::vector<RecordState> visible;
+  for (auto& r : *records) {
+    auto may = c->MayReadRecord(r);
+    if (!may.ok()) return Fail(may.status());
+    if (*may) visible.push_back(r);
+  }
+  // The access log keeps no document number: only its SHA-256.
+  const std::string query =
+      absl::StrCat(type_name, " sha256:", HexEncode(Sha256(normalized)));
+  if (auto s = c->Record("find", query, static_cast<int64_t>(visible.size()));
+      !s.ok())
+    return Fail(s);
+  return PrintRecords(g, visible);
+}
+
+int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  const std::string query =
+      absl::StrCat("kindergarten ", kg, all ? " --all" : "");
+  auto known = c->views->Kindergarten(kg);
+  if (!known.ok()) return Fail(known.status());
+  if (!known->has_value()) {
+    return c->Refuse("list", query, "UNKNOWN_KINDERGARTEN",
+                     absl::NotFoundError(absl::StrCat(
+                         "UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
+  }
+  if (!MayRead(c->scope, **known)) {
+    return c->Refuse(
+        "list", query, "NOT_AUTHORIZED",
+        absl::InvalidArgumentError(
+            "NOT_AUTHORIZED: that kindergarten is outside your region"));
+  }
+  auto records = c->views->RecordsAtKindergarten(kg, all);
+  if (!records.ok()) return Fail(records.status());
+  if (auto s = c->Record("list", query, static_cast<int64_t>(records->size()));
+      !s.ok())
+    return Fail(s);
+  if (!g.json && !g.csv) {
+    std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
+              << ((*known)->closed() ? " (closed)" : "") << "\n";
+  }
+  return PrintRecords(g, *records);
+}
+
+int RunHistory(const GlobalOptions& g, const std::string& no,
+               const std::string& as_of_text) {
+  auto parsed = TimeOption("--as-of", as_of_text);
+  if (!parsed.ok()) return Fail(parsed.status());
+  const std::optional<absl::Time> as_of = *parsed;
+  auto c = OpenRead(g);
+  if (!c.ok()) return Fail(c.status());
+  int exit = kExitOk;
+  if (!RecordForReader(*c, "history", no, &exit).has_value()) return exit;
+  auto events = c->views->HistoryOfStudent(no);
+  if (!events.ok()) return Fail(events.status());
+  std::vector<const StoredEvent*> shown;
+  for (const auto& e : *events) {
+    if (as_of.has_value()) {
+      auto at = ParseRfc3339(e.event.recorded_at());
+      if (at.ok() && *at > *as_of) continue;
+    }
+    shown.push_back(&e);
+  }
+  std::optional<RecordState> state_then;
+  if (as_of.has_value()) {
+    auto s = c->views->StateAsOf(no, *as_of);
+    if (!s.ok()) return Fail(s.status());
+    state_then = *s;
+  }
+  if (auto s = c->Record(
+          "history",
+          as_of_text.empty() ? no : absl::StrCat(no, " as of ", as_of_text), 1);
+      !s.ok())
+    return Fail(s);
+  if (g.json) {
+    xueji::v1::History history;
+    history.set_student_no(no);
+    history.set_as_of(as_of_text);
+    if (state_then.has_value()) *history.mutable_state_as_of() = *state_then;
+    for (const auto* e : shown) {
+      xueji::v1::HistoryEntry* entry = history.add_events();
+      *entry->mutable_event() = e->event;
+      entry->mutable_event()->clear_hash();
+      entry->mutable_event()->clear_prev_hash();
+      entry->set_hash(HexEncode(e->event.hash()));
+      entry->set_prev_hash(HexEncode(e->event.prev_hash()));
+    }
+    std::cout << ToJsonPretty(history) << "\n";
+    return kExitOk;
+  }
+  // Who signed with which key: a column when any event was signed.
+  const bool any_signed =
+      std::any_of(shown.begin(), shown.end(),
+                  [](const auto* e) { return !e->event.key_id().empty(); });
+  std::vector<std::string> header = {
+      "#",         Tr("recorded at"), Tr("date"), Tr("event"),
+      Tr("actor"), Tr("request"),     Tr("what")};
+  if (any_signed) header.insert(header.begin() + 5, Tr("signed with"));
+  Table t(header);
+  for (const auto* e : shown) {
+    const auto& ev = e->event;
+    std::vector<std::string> row = {
+        absl::StrCat(ev.partition(), "/", ev.offset()),
+        ev.recorded_at(),
+        ev.business_date(),
+        EventType(ev),
+        ActorText(ev.actor()),
+        ev.request_id(),
+        ev.late_reason().empty()
+            ? EventSummary(ev)
+            : absl::StrCat(EventSummary(ev),
+                           " [entered late: ", ev.late_reason(), "]")};
+    if (any_signed) row.insert(row.begin() + 5, SignerText(ev));
+    t.Add(row);
+  }
+  t.Print(std::cout);
+  if (as_of.has_value()) {
+    std::cout << "\n" << Tr("state as of") << " " << as_of_text << ":\n";
+    if (state_then.has_value() && state_then->status() != 0) {
+      PrintRecord(*c->views, *state_then);
+    } else {
+      std::cout << Tr("(no record yet)") << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRecordQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
+  auto no = std::make_shared<std::string>();
+  auto show = app.add_subcommand(
+      "show", "One child's record by student number (current or former).");
+  show->add_option("STUDENT_NO", *no, "student number (学籍号)")->required();
+  show->add_flag("--json", g.json, "JSON instead of a table");
+  show->callback(
+      [&g, &run, no] { run = [&g, no] { return RunShow(g, *no); }; });
+
+  auto type = std::make_shared<std::string>();
+  auto number = std::make_shared<std::string>();
+  auto find = app.add_subcommand("find", "Records by identity document.");
+  find->add_option("--id-type", *type, "document type (any case)")
+      ->required()
+      ->transform(CLI::IsMember(EnumNames(xueji::v1::IdType_descriptor()),
+                                CLI::ignore_case));
+  find->add_option("--id-number", *number, "document number")->required();
+  find->add_flag("--json", g.json, "JSON instead of a table");
+  find->callback([&g, &run, type, number] {
+    run = [&g, type, number] { return RunFind(g, *type, *number); };
+  });
+
+  auto kg = std::make_shared<std::string>();
+  auto all = std::make_shared<bool>(false);
+  auto list = app.add_subcommand(
+      "list", "Records at a kindergarten (live ones unless --all).");
+  list->add_option("--kindergarten", *kg, "kindergarten code")->required();
+  list->add_flag(
+      "--all", *all,
+      "include records that left, graduated, were cancelled or moved on");
+  list->add_flag("--json", g.json, "JSON instead of a table");
+  AddCsvFlag(list, g);
+  list->callback([&g, &run, kg, all] {
+    run = [&g, kg, all] { return RunList(g, *kg, *all); };
+  });
+
+  auto hno = std::make_shared<std::string>();
+  auto as_of = std::make_shared<std::string>();
+  auto history =
+      app.add_subcommand("history",
+                         "Every event of a record: who did what, when; with "
+                         "--as-of, the record as it stood then.");
+  history->add_option("STUDENT_NO", *hno, "student number")->required();
+  history->add_option(
+      "--as-of", *as_of,
+      "RFC 3339 time: show the history up to it and the record's state then");
+  history->add_flag("--json", g.json, "JSON instead of a table");
+  history->callback([&g, &run, hno, as_of] {
+    run = [&g, hno, as_of] { return RunHistory(g, *hno, *as_of); };
+  });
+}
+
+}  // namespace xueji
