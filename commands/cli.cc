@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands/backend.h"
+#include "commands/help_zh.h"
 #include "commands/kafka_commands.h"
 #include "commands/output/lang.h"
 
@@ -88,6 +89,8 @@ int RunCli(int argc, char** argv) {
   AddHelpCommand(app, run);
   AddKeyCommands(app, g, run);
 
+  // Help in Chinese: the language is needed before parsing prints --help.
+  if (HelpInChinese(argc, argv)) TranslateHelp(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version

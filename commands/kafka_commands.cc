@@ -14,6 +14,7 @@
 #include "commands/output/output.h"
 #include "commands/stop_signals.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/log.h"
 #include "ledger/decide/decider.h"
 #include "ledger/service/kafka_processor.h"
 #include "ledger/service/kafka_requests.h"
@@ -56,6 +57,7 @@ void DeclareProcessorMetrics(Metrics& m) {
 
 int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
                  const std::string& group, const std::string& metrics_addr) {
+  FailAsLogLine();
   auto kafka = KafkaFrom(g);
   if (!kafka.ok()) return Fail(kafka.status());
   if (!kafka->enabled()) {
@@ -78,7 +80,6 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
   options.timeout = KafkaTimeout();
   StopSignals signals;
   options.stop = &StopSignals::stop();
-  options.log = [](const std::string& line) { std::cerr << line << "\n"; };
 
   Metrics metrics;
   DeclareProcessorMetrics(metrics);
@@ -87,7 +88,7 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
     auto started = MetricsServer::Start(metrics_addr, &metrics);
     if (!started.ok()) return Fail(started.status());
     server = *std::move(started);
-    std::cerr << "processor: metrics on " << server->url() << "\n";
+    LogInfo(absl::StrCat("processor: metrics on ", server->url()));
   }
   Watchdog watchdog;
   const std::string topic = kafka->requests_topic();
@@ -126,11 +127,26 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
   };
   absl::Status status = RunProcessorService(options);
   (void)SdNotify("STOPPING=1");
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return Fail(status);  // an ERROR line (FailAsLogLine)
+  LogInfo("processor: stopped");
   return kExitOk;
 }
 
 }  // namespace
+
+void AddLogLevelOption(CLI::App* service) {
+  service
+      ->add_option_function<std::string>(
+          "--log-level",
+          [](const std::string& name) {
+            SetLogLevel(ParseLogLevel(name).value_or(LogLevel::kInfo));
+          },
+          "the least level of the log lines on stderr: debug, info, warn or "
+          "error (default info)")
+      ->envname("LEDGER_LOG_LEVEL")
+      ->transform(
+          CLI::IsMember({"debug", "info", "warn", "error"}, CLI::ignore_case));
+}
 
 void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto* processor = app.add_subcommand(
@@ -155,6 +171,7 @@ void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "--metrics-addr", *metrics_addr,
       "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
       "127.0.0.1:9464; port 0 picks one and logs it); default off");
+  AddLogLevelOption(processor);
   processor->callback([&g, &run, transactions, batch, group, metrics_addr] {
     run = [&g, transactions, batch, group, metrics_addr] {
       return RunProcessor(g, *transactions, *batch, *group, *metrics_addr);

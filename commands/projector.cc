@@ -4,7 +4,9 @@
 // topic (projections/kafka_projector.h) until SIGTERM/SIGINT (exit 0), or
 // until caught up with --until-caught-up. A Kafka or storage error, or an
 // undecodable event, stops it with exit 3 and the message (naming topic,
-// partition and offset for a bad event).
+// partition and offset for a bad event). Log lines on stderr carry a time and
+// a level (ledger/base/log.h): start, progress every 10 s while applying,
+// catching up and stopping at INFO; each change of progress at DEBUG.
 #include <signal.h>
 
 #include <atomic>
@@ -14,10 +16,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/cli.h"
+#include "commands/kafka_commands.h"
 #include "commands/ops/metrics.h"
 #include "commands/ops/metrics_server.h"
 #include "commands/ops/sd_notify.h"
 #include "commands/stop_signals.h"
+#include "ledger/base/log.h"
 #include "projections/kafka_projector.h"
 
 namespace xueji {
@@ -45,6 +49,7 @@ void DeclareProjectorMetrics(Metrics& m) {
 }
 
 int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
+  FailAsLogLine();
   absl::StatusOr<KafkaConnection> kafka = KafkaFrom(g);
   if (!kafka.ok()) return Fail(kafka.status());
   if (!kafka->enabled()) {
@@ -74,7 +79,7 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
     auto started = MetricsServer::Start(flags.metrics_addr, &metrics);
     if (!started.ok()) return Fail(started.status());
     server = *std::move(started);
-    std::cerr << "projector: metrics on " << server->url() << "\n";
+    LogInfo(absl::StrCat("projector: metrics on ", server->url()));
   }
   Watchdog watchdog;
   StopSignals signals;
@@ -83,11 +88,22 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
     watchdog.Tick();
     return StopSignals::stop().load();
   };
-  Progress progress("projector: events");
   Views& store = **views;
   bool said_caught_up = false;
+  ProjectorProgress last;
+  absl::Time last_info = absl::Now();
   options.progress = [&](const ProjectorProgress& p) {
-    progress.Update(p.applied);
+    if (p.applied != last.applied || p.assigned != last.assigned) {
+      LogDebug(absl::StrCat("projector: ", p.applied, " events applied, ",
+                            p.assigned, " partitions assigned, lag ", p.lag));
+      if (p.applied != last.applied &&
+          absl::Now() - last_info >= absl::Seconds(10)) {
+        last_info = absl::Now();
+        LogInfo(absl::StrCat("projector: ", p.applied, " events applied, lag ",
+                             p.lag));
+      }
+      last = p;
+    }
     metrics.Set("xueji_projector_events_applied_total",
                 static_cast<double>(p.applied));
     metrics.Set("xueji_projector_partitions_assigned", p.assigned);
@@ -102,6 +118,8 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
     }
     if ((p.caught_up || p.lag == 0) && !said_caught_up) {
       said_caught_up = true;
+      LogInfo(absl::StrCat("projector: caught up with the events topic (",
+                           p.applied, " events applied)"));
       (void)SdNotify("STATUS=caught up with the events topic");
     }
   };
@@ -114,16 +132,17 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
   }
   // The store is open and readable beside it: queries can be served.
   (void)SdNotify("READY=1\nSTATUS=catching up with the events topic");
-  std::cerr << "projector: group " << options.group_id << ", topic "
-            << kafka->events_topic() << ", views " << g.views_dir << "\n";
+  LogInfo(absl::StrCat("projector: group ", options.group_id, ", topic ",
+                       kafka->events_topic(), ", views ", g.views_dir));
   absl::StatusOr<ProjectorResult> result = RunProjector(**views, options);
   (void)SdNotify("STOPPING=1");
   if (!result.ok()) {
-    std::cerr << "ledger: projector stopped: " << result.status().message()
-              << "\n";
+    LogError(
+        absl::StrCat("ledger: projector stopped: ", result.status().message()));
     return kExitStorage;
   }
-  progress.Done(result->applied);
+  LogInfo(
+      absl::StrCat("projector: stopped; ", result->applied, " events applied"));
   std::cout << "projector: applied " << result->applied << " events"
             << (result->caught_up ? "; caught up" : "; stopped") << "\n";
   return kExitOk;
@@ -146,6 +165,7 @@ void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "--metrics-addr", flags->metrics_addr,
       "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
       "127.0.0.1:9465; port 0 picks one and logs it); default off");
+  AddLogLevelOption(projector);
   projector->callback([&g, &run, flags] {
     run = [&g, flags] { return RunProjectorCommand(g, *flags); };
   });

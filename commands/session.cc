@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/log.h"
 #include "ledger/log/hash_chain.h"
 
 namespace xueji {
@@ -116,8 +117,21 @@ absl::Status RefuseDamaged(const DataDir& dir, const std::string& mark) {
   return status;
 }
 
+namespace {
+bool& FailLogs() {
+  static bool logs = false;
+  return logs;
+}
+}  // namespace
+
+void FailAsLogLine() { FailLogs() = true; }
+
 int Fail(const absl::Status& status) {
-  std::cerr << "ledger: " << status.message() << "\n";
+  if (FailLogs()) {
+    LogError(absl::StrCat("ledger: ", status.message()));
+  } else {
+    std::cerr << "ledger: " << status.message() << "\n";
+  }
   if (absl::IsDataLoss(status) && !WatchedDir().empty() &&
       !status.GetPayload(kMarkedPayload).has_value()) {
     if (absl::Status marked = MarkDamaged(DataDir{WatchedDir()}, status);

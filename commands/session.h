@@ -67,6 +67,11 @@ absl::StatusOr<KafkaConnection> KafkaFrom(const GlobalOptions& options);
 // see WatchForDamage and docs/design.md, "Integrity").
 int Fail(const absl::Status& status);
 
+// From now on Fail() writes its message as an ERROR log line (time, level;
+// ledger/base/log.h) instead of "ledger: <message>": how the long-running
+// services (`processor`, `projector`) report why they stopped.
+void FailAsLogLine();
+
 // From now on Fail() marks `data_dir` damaged on a DataLoss ("" stops it).
 // Armed only while what the command reads cannot be moving under it: with
 // the writer lock held, or through stores it has already opened.

@@ -3,7 +3,8 @@
 // metrics on --metrics-addr, scraped over HTTP here, whose counts agree with
 // what the clients were answered; and both tell systemd through
 // $NOTIFY_SOCKET (a socket this test binds) that they are ready, and that
-// they stop.
+// they stop. Their log lines carry a time and a level, --log-level filters
+// them, and none holds a child's name or ID number.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -216,8 +218,11 @@ TEST_CASE("ops: a running processor serves /metrics and notifies systemd",
   const bool caught_up = WaitFor(
       [&] {
         v = Samples(HttpGet(v_port, "/metrics"));
+        // (The lag is by cached high watermarks: 0 may come before the
+        // watermarks of every partition are known.)
         return Get(v, "xueji_projector_lag") == 0 &&
-               Get(v, "xueji_projector_partitions_assigned") == 6;
+               Get(v, "xueji_projector_partitions_assigned") == 6 &&
+               Get(v, "xueji_projector_events_applied_total") > 14;
       },
       Millis(30000), Millis(200));
   REQUIRE(caught_up);
@@ -260,6 +265,144 @@ TEST_CASE("ops: a bad --metrics-addr stops the service at once",
   RunResult projector = kafka.Run({"projector", "--views", kafka.ViewsDir("v"),
                                    "--metrics-addr", "example.org:1"});
   CHECK(projector.exit_code == 2);
+}
+
+// The level of each line of a service's stderr ("" for a line not in the
+// log format "<RFC 3339 UTC with ms> <LEVEL> <text>").
+std::vector<std::string> LogLevels(const std::string& err,
+                                   std::vector<std::string>* bad) {
+  static const std::regex line_re(
+      R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (DEBUG|INFO|WARN|ERROR) \S.*$)");
+  std::vector<std::string> levels;
+  for (const std::string& line : Lines(err)) {
+    std::smatch m;
+    if (std::regex_match(line, m, line_re)) {
+      levels.push_back(m[1]);
+    } else {
+      bad->push_back(line);
+    }
+  }
+  return levels;
+}
+
+size_t Count(const std::vector<std::string>& levels, const std::string& level) {
+  return static_cast<size_t>(std::count(levels.begin(), levels.end(), level));
+}
+
+TEST_CASE("ops: log lines have a time and a level and no personal data",
+          "[kafka][ops]") {
+  TempDir tmp("xueji-ops-log");
+  MockKafka mock(tmp.path(), 1, 6);
+  REQUIRE(!mock.bootstrap().empty());
+  KafkaDeployment kafka(mock, tmp.path(), EndOfDay("2025-09-01"));
+  const std::vector<std::string> service = {"--kafka", mock.bootstrap(),
+                                            "--topic-prefix", kafka.prefix()};
+  auto start = [&](const std::string& name, std::vector<std::string> args,
+                   const std::string& env_level) {
+    args.insert(args.begin(), service.begin(), service.end());
+    RunOptions options = kafka.Options("30s");
+    if (!env_level.empty()) {
+      options.env.emplace_back("LEDGER_LOG_LEVEL", env_level);
+    }
+    return BackgroundProcess::Start(name, LedgerBinary(), args, options,
+                                    kafka.log_dir());
+  };
+  // The day's requests of the demo: the children's names and ID numbers.
+  const std::vector<std::string> lines =
+      LinesByDay(DemoRequestLines())[0].second;
+  std::set<std::string> personal;
+  const std::regex field_re(R"re("(idNumber|name)":"([^"]+)")re");
+  for (const std::string& line : lines) {
+    for (std::sregex_iterator it(line.begin(), line.end(), field_re), end;
+         it != end; ++it) {
+      personal.insert((*it)[2]);
+      if ((*it)[1] == "idNumber") personal.insert("G" + (*it)[2].str());
+    }
+  }
+  REQUIRE(personal.size() > 10);
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  WriteFile(tmp.path() / "day1.jsonl", text);
+
+  // DEBUG: a line per decided batch, as well as the INFO ones.
+  auto p1 = start(
+      "p1",
+      {"--data", kafka.DataDir("p1"), "processor", "--log-level", "DEBUG"},
+      "error");  // the flag wins over LEDGER_LOG_LEVEL
+  auto v1 = start("v1",
+                  {"projector", "--views", kafka.ViewsDir("v1"), "--group",
+                   kafka.prefix() + ".v1", "--log-level", "debug"},
+                  "");
+  INFO(Tail(p1->Stderr()));
+  REQUIRE(WaitFor(
+      [&] {
+        return p1->Stderr().find("joined the group") != std::string::npos;
+      },
+      Millis(30000), Millis(100)));
+  kafka.InitDev();
+  REQUIRE(
+      kafka.Run({"registry", "load", DemoFile("registry.jsonl")}).exit_code ==
+      0);
+  RunResult submit =
+      kafka.Run({"submit", (tmp.path() / "day1.jsonl").string()});
+  INFO("submit: " << submit.err);
+  REQUIRE(submit.exit_code <= 1);
+  // The projector has applied the day (its DEBUG progress line).
+  const std::regex applied_re(
+      "DEBUG projector: [1-9][0-9]* events applied, 6 partitions assigned, "
+      "lag 0");
+  REQUIRE(WaitFor([&] { return std::regex_search(v1->Stderr(), applied_re); },
+                  Millis(30000), Millis(200)));
+  CHECK(v1->Terminate() == 0);
+  CHECK(p1->Terminate() == 0);
+  for (BackgroundProcess* p : {p1.get(), v1.get()}) {
+    const std::string err = p->Stderr();
+    INFO(p->name() << ":\n" << err);
+    std::vector<std::string> bad;
+    const auto levels = LogLevels(err, &bad);
+    CHECK(bad.empty());
+    CHECK(Count(levels, "DEBUG") > 0);
+    CHECK(Count(levels, "INFO") > 0);
+    for (const std::string& word : personal) {
+      INFO(word);
+      CHECK(err.find(word) == std::string::npos);
+    }
+  }
+  CHECK(p1->Stderr().find(" DEBUG processor ") != std::string::npos);
+  CHECK(p1->Stderr().find("decided requests at offsets") != std::string::npos);
+  CHECK(p1->Stderr().find(" INFO processor: stopped") != std::string::npos);
+
+  // LEDGER_LOG_LEVEL=warn: the same processor, restarted, says nothing of
+  // joining or deciding, yet decides.
+  auto p2 = start("p2", {"--data", kafka.DataDir("p1"), "processor"}, "warn");
+  RunResult again = kafka.Run({"submit", (tmp.path() / "day1.jsonl").string()});
+  CHECK(again.exit_code == 0);  // every request a DUPLICATE_REQUEST
+  CHECK(again.out.find("DUPLICATE_REQUEST") != std::string::npos);
+  CHECK(p2->Terminate() == 0);
+  {
+    const std::string err = p2->Stderr();
+    INFO(err);
+    std::vector<std::string> bad;
+    const auto levels = LogLevels(err, &bad);
+    CHECK(bad.empty());
+    CHECK(Count(levels, "DEBUG") == 0);
+    CHECK(Count(levels, "INFO") == 0);
+  }
+
+  // A service that cannot start says why in an ERROR line (exit 2).
+  RunOptions options = kafka.Options("30s");
+  RunResult missing =
+      RunLedger({"--kafka", mock.bootstrap(), "--topic-prefix", "nosuch",
+                 "--data", kafka.DataDir("p3"), "processor"},
+                options);
+  INFO(missing.err);
+  CHECK(missing.exit_code == 2);
+  std::vector<std::string> bad;
+  const auto levels = LogLevels(missing.err, &bad);
+  CHECK(bad.empty());
+  CHECK(Count(levels, "ERROR") == 1);
+  CHECK(missing.err.find("nosuch.requests does not exist") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -3,8 +3,26 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/log.h"
 
 namespace xueji {
+namespace {
+
+// librdkafka's own log lines (syslog levels 0-7) as the ledger's log lines:
+// "librdkafka rdkafka#consumer-2 FAIL: ..." with the level they carry,
+// rather than librdkafka's "%3|1732900000.123|FAIL|..." on stderr.
+void OnKafkaLog(const rd_kafka_t* rk, int level, const char* facility,
+                const char* text) {
+  const LogLevel ours = level <= 3   ? LogLevel::kError
+                        : level == 4 ? LogLevel::kWarn
+                        : level <= 6 ? LogLevel::kInfo
+                                     : LogLevel::kDebug;
+  if (!LogEnabled(ours)) return;
+  Log(ours, absl::StrCat("librdkafka ", rk != nullptr ? rd_kafka_name(rk) : "",
+                         " ", facility, ": ", text));
+}
+
+}  // namespace
 
 // Maps a librdkafka error to an absl::Status; `where` names the topic and
 // partition (or the operation).
@@ -64,6 +82,7 @@ absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(
     const std::map<std::string, std::string>& properties,
     const KafkaProperties& defaults, const KafkaProperties& required) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, &OnKafkaLog);
   // Request/response traffic of small batches: Nagle's algorithm would add
   // ~40 ms to many round trips.
   KafkaProperties all = {{"socket.nagle.disable", "true"}};

@@ -30,6 +30,7 @@ using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 absl::Status KafkaStatus(rd_kafka_resp_err_t err, const std::string& where);
 
 // `defaults`, then `properties`, then `required`, then bootstrap.servers.
+// librdkafka's log lines go through ledger/base/log.h, with their level.
 absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(
     const std::string& bootstrap,
     const std::map<std::string, std::string>& properties,

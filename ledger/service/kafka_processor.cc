@@ -15,13 +15,17 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/log.h"
+#include "ledger/base/strings.h"
 #include "ledger/decide/decider.h"
 #include "ledger/kafka/kafka_client.h"
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/processor/ledger_state.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/request_form.h"
-#include "ledger/rules/subjects.h"
+#include "ledger/service/processor_answers.h"
+#include "ledger/service/processor_standby.h"
+#include "ledger/service/processor_topics.h"
 #include "ledger/storage/data_dir.h"
 #include "ledger/storage/kv.h"
 #include "xueji/v1/processor.pb.h"
@@ -33,13 +37,6 @@ using xueji::v1::Event;
 using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
-
-// A standby folds at most this many events per turn of its poll loop, so a
-// long backlog (a new standby on a big ledger) never keeps it from polling;
-// and gives each Kafka read of a turn at most kWarmUpTimeout.
-constexpr size_t kWarmUpBudget = 20000;
-constexpr auto kWarmUpEvery = std::chrono::milliseconds(1000);
-constexpr auto kWarmUpTimeout = std::chrono::milliseconds(1000);
 
 // One consumed requests-topic record.
 struct Incoming {
@@ -57,7 +54,10 @@ std::string InstanceName() {
 class Service {
  public:
   explicit Service(const ProcessorServiceOptions& options)
-      : options_(options), instance_(InstanceName()) {}
+      : options_(options),
+        instance_(InstanceName()),
+        name_(absl::StrCat("processor ", instance_)),
+        answers_(options.kafka, options.timeout) {}
   ~Service() {
     if (consumer_ != nullptr) rd_kafka_consumer_close(consumer_.get());
   }
@@ -68,16 +68,13 @@ class Service {
   // The active decider's records not yet taken from the requests partition
   // (librdkafka's cached high watermark less the position); -1 otherwise.
   int64_t RequestsLag();
-  void Log(const std::string& line) const {
-    if (options_.log) options_.log(line);
+  // A log line "processor HOST:PID: text" at `level` (ledger/base/log.h).
+  void Log(LogLevel level, std::string_view text) const {
+    if (LogEnabled(level)) xueji::Log(level, Cat(name_, ": ", text));
   }
   bool Stopping() const {
     return options_.stop != nullptr && options_.stop->load();
   }
-  // Refuses a cluster whose topics are missing or have the wrong partition
-  // count (FailedPrecondition naming the topic and what was expected);
-  // waits while the cluster cannot be reached.
-  absl::Status CheckTopics();
   absl::Status OpenConsumer();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions,
@@ -86,41 +83,23 @@ class Service {
   // the batch's answers; returns where the requests topic resumes.
   absl::StatusOr<int64_t> Recover();
   absl::Status TakeAssignment();
-  // A standby's turn: folds what the active processor appended since the
-  // last turn into DATA/state (read-only Kafka log, no transactional.id),
-  // so that taking over folds only the last second's events.
-  void WarmUp();
   std::vector<Incoming> PollBatch();
   absl::Status Process(const std::vector<Incoming>& batch);
   absl::Status DecideRun(const std::vector<const Incoming*>& run);
-  void QueueResult(const Result& result, int64_t offset,
-                   const std::string& request_id, int32_t index = 0);
-  // Notes a kg:/op: event's subject for PublishRegistry.
-  void Touch(const Event& event);
-  absl::Status PublishRegistry();
-  // Waits for the answers (and registry records) of the last processed
-  // batch to be acknowledged.
-  absl::Status ConfirmAnswers();
   void Fail(const absl::Status& status);
 
   const ProcessorServiceOptions& options_;
   const std::string instance_;
+  const std::string name_;  // "processor HOST:PID", its log lines' prefix
   std::unique_ptr<WriterLock> lock_;
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<KafkaLog> log_;
-  std::unique_ptr<KafkaLog> standby_log_;  // WarmUp's reader
-  bool warm_up_failing_ = false;           // logged once per outage
-  std::chrono::steady_clock::time_point next_warm_up_{};
+  std::unique_ptr<ProcessorStandby> standby_;  // warm while not active
   std::unique_ptr<RequestProcessor> processor_;
-  std::unique_ptr<KafkaProducer> producer_;
+  ProcessorAnswers answers_;  // results and registry records
   RdKafkaPtr consumer_;
   PartitionList pending_assignment_;  // assigned by the group, not yet taken
   bool active_ = false;               // owns the requests partition
-  // kg:/op: subjects to publish, with the last event of each (its id and
-  // time become the record's CloudEvents id and time).
-  std::map<std::string, Event> touched_registry_;
-  absl::Status queued_;               // first failure while queueing
-  bool answers_unconfirmed_ = false;  // the last batch's, not yet acked
   int failures_ = 0;
 };
 
@@ -135,8 +114,7 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     // rd_kafka_assign completes the group's join (which waits for it).
     self->pending_assignment_.reset(
         rd_kafka_topic_partition_list_copy(partitions));
-    self->Log(absl::StrCat("processor ", self->instance_,
-                           ": assigned the requests partition; recovering"));
+    self->Log(LogLevel::kInfo, "assigned the requests partition; recovering");
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -144,8 +122,7 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     return;
   }
   if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    self->Log(absl::StrCat("processor ", self->instance_,
-                           ": requests partition revoked; standing by"));
+    self->Log(LogLevel::kInfo, "requests partition revoked; standing by");
     if (self->options_.observer.on_role) self->options_.observer.on_role(false);
     // Another processor recovers next, and with transactions fences this
     // one's producer: a later takeover opens a fresh log rather than find
@@ -154,58 +131,6 @@ void Service::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     self->log_.reset();
   }
   rd_kafka_assign(rk, nullptr);
-}
-
-absl::Status Service::CheckTopics() {
-  const KafkaConnection& kafka = options_.kafka;
-  // Exactly one requests and one journal partition (one decider, one
-  // journal); the others need only exist (the events topic's count is
-  // fixed at its creation, whatever it is).
-  const std::vector<std::pair<std::string, int>> wanted = {
-      {kafka.requests_topic(), 1},
-      {kafka.journal_topic(), 1},
-      {kafka.events_topic(), 0},
-      {kafka.results_topic(), 0},
-      {kafka.registry_topic(), 0}};
-  auto conf = MakeKafkaConf(kafka.bootstrap_servers, kafka.properties, {}, {});
-  if (!conf.ok()) return conf.status();
-  auto client = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
-  if (!client.ok()) return client.status();
-  bool waiting = false;
-  for (size_t i = 0; i < wanted.size() && !Stopping();) {
-    const auto& [topic, partitions] = wanted[i];
-    absl::StatusOr<int> count =
-        TopicPartitionCount(client->get(), topic, options_.timeout);
-    if (absl::IsUnavailable(count.status()) ||
-        absl::IsDeadlineExceeded(count.status())) {
-      if (!waiting) {
-        Log(absl::StrCat("processor ", instance_, ": ",
-                         count.status().message(),
-                         " (waiting for the cluster)"));
-      }
-      waiting = true;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      continue;
-    }
-    const std::string need =
-        partitions > 0 ? absl::StrCat("exactly ", partitions, " partition",
-                                      partitions == 1 ? "" : "s")
-                       : "at least 1 partition";
-    if (absl::IsNotFound(count.status())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "topic ", topic, " does not exist; the processor needs it with ",
-          need, " (create the topics with deploy/kafka/topics.sh)"));
-    }
-    if (!count.ok()) return count.status();
-    if ((partitions > 0 && *count != partitions) || *count < 1) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("topic ", topic, " has ", *count, " partition",
-                       *count == 1 ? "" : "s", "; the processor needs ", need,
-                       " (deploy/kafka/topics.sh)"));
-    }
-    ++i;
-  }
-  return absl::OkStatus();
 }
 
 absl::Status Service::OpenConsumer() {
@@ -246,60 +171,12 @@ absl::Status Service::OpenConsumer() {
   return absl::OkStatus();
 }
 
-void Service::WarmUp() {
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_warm_up_) return;
-  next_warm_up_ = now + kWarmUpEvery;
-  auto fail = [&](const absl::Status& status) {
-    if (!warm_up_failing_) {
-      Log(absl::StrCat("processor ", instance_, ": standby catch-up: ",
-                       status.message(), " (retrying every second)"));
-    }
-    warm_up_failing_ = true;
-    standby_log_.reset();  // fresh connections next turn
-  };
-  if (standby_log_ == nullptr) {
-    // Read-only: no producer (one with the processors' transactional.id
-    // would fence the active one) and no watermark queries, which
-    // librdkafka may wait on past any timeout while a broker is down.
-    KafkaLogOptions log_options;
-    log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
-    log_options.topic_prefix = options_.kafka.topic_prefix;
-    log_options.properties = options_.kafka.properties;
-    log_options.read_only = true;
-    log_options.open_timeout = kWarmUpTimeout;
-    log_options.read_timeout = kWarmUpTimeout;
-    auto log = KafkaLog::Open(log_options);
-    if (!log.ok()) return fail(log.status());
-    standby_log_ = *std::move(log);
-  }
-  LedgerState state(state_kv_.get());
-  size_t budget = kWarmUpBudget;
-  for (int32_t p = 0; p < standby_log_->partitions() && budget > 0; ++p) {
-    absl::StatusOr<int64_t> from = state.Checkpoint(p);
-    if (!from.ok()) return fail(from.status());
-    auto events = standby_log_->ReadAvailable(p, *from, budget);
-    if (!events.ok()) return fail(events.status());
-    for (const StoredEvent& stored : *events) {
-      if (absl::Status s = state.Apply(stored.event); !s.ok()) {
-        state_kv_->Discard();
-        return fail(s);
-      }
-    }
-    if (absl::Status s = state_kv_->Commit(/*sync=*/false); !s.ok()) {
-      return fail(s);
-    }
-    budget -= events->size();
-  }
-  if (warm_up_failing_) {
-    Log(absl::StrCat("processor ", instance_, ": standby catch-up resumed"));
-  }
-  warm_up_failing_ = false;
-}
-
 absl::StatusOr<int64_t> Service::Recover() {
   processor_.reset();
-  standby_log_.reset();  // the active one reads through log_
+  if (standby_ != nullptr) standby_->Close();  // the active one reads log_
+  if (!answers_.is_open()) {
+    if (absl::Status s = answers_.Open(); !s.ok()) return s;
+  }
   if (log_ == nullptr) {
     KafkaLogOptions log_options;
     log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
@@ -331,7 +208,8 @@ absl::StatusOr<int64_t> Service::Recover() {
     processor_->set_production_clock(options_.production_clock);
   }
   if (!last->has_value()) {
-    Log(absl::StrCat("processor ", instance_, ": empty journal; ", folded,
+    Log(LogLevel::kInfo,
+        absl::StrCat("empty journal; ", folded,
                      " events folded; reading requests from the start"));
     return RD_KAFKA_OFFSET_BEGINNING;
   }
@@ -341,15 +219,20 @@ absl::StatusOr<int64_t> Service::Recover() {
         i < batch.request_offsets_size() ? batch.request_offsets(i) : -1;
     const int32_t index =
         i < batch.request_indexes_size() ? batch.request_indexes(i) : 0;
-    QueueResult(batch.results(i), offset, batch.results(i).request_id(), index);
+    answers_.Queue(batch.results(i), offset, batch.results(i).request_id(),
+                   index);
   }
-  for (const Event& e : batch.events()) Touch(e);
-  if (absl::Status s = PublishRegistry(); !s.ok()) return s;
-  if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
-  if (auto flushed = producer_->Flush(); !flushed.ok()) return flushed.status();
-  Log(absl::StrCat("processor ", instance_, ": recovered; ", folded,
+  for (const Event& e : batch.events()) answers_.Touch(e);
+  if (absl::Status s = answers_.PublishRegistry(processor_->state()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = answers_.TakeQueueError(); !s.ok()) return s;
+  if (absl::Status s = answers_.Flush(); !s.ok()) return s;
+  Log(LogLevel::kInfo,
+      absl::StrCat("recovered; ", folded,
                    " events folded; resuming requests at offset ",
-                   batch.next_request_offset()));
+                   batch.next_request_offset(), " (republished ",
+                   batch.results_size(), " answers of the last batch)"));
   return batch.next_request_offset();
 }
 
@@ -377,8 +260,8 @@ std::vector<Incoming> Service::PollBatch() {
     if (m == nullptr) break;
     wait_ms = 0;  // take what is already fetched, do not wait for more
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      Log(absl::StrCat("processor ", instance_, ": ",
-                       rd_kafka_message_errstr(m.get())));
+      Log(LogLevel::kWarn,
+          absl::StrCat("requests topic: ", rd_kafka_message_errstr(m.get())));
       continue;
     }
     if (!active_) continue;  // a record from before a revocation
@@ -400,74 +283,6 @@ std::vector<Incoming> Service::PollBatch() {
   return batch;
 }
 
-// Key: the requestId for a first answer, so the compacted topic keeps it
-// (a redelivery republishes the same answer under the same key); a
-// DUPLICATE_REQUEST answer to a retry gets "<requestId>@<offset>" so it never
-// replaces the first; an answer without a requestId "offset:<offset>".
-void Service::QueueResult(const Result& result, int64_t offset,
-                          const std::string& request_id, int32_t index) {
-  std::string key = request_id;
-  if (key.empty()) {
-    key = absl::StrCat("offset:", offset,
-                       index > 0 ? absl::StrCat(":", index) : std::string());
-  } else if (result.status() == xueji::v1::DUPLICATE_REQUEST) {
-    key = absl::StrCat(request_id, "@", offset);
-  }
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {kRequestOffsetHeader, absl::StrCat(offset)}};
-  if (index > 0) headers.push_back({kRequestIndexHeader, absl::StrCat(index)});
-  absl::Status s = producer_->Produce(options_.kafka.results_topic(), -1, key,
-                                      result.SerializeAsString(), headers);
-  if (!s.ok() && queued_.ok()) queued_ = s;
-}
-
-void Service::Touch(const Event& event) {
-  if (!IsRegistrySubject(event.subject())) return;
-  Event& last = touched_registry_[event.subject()];
-  last.set_event_id(event.event_id());
-  last.set_recorded_at(event.recorded_at());
-}
-
-// Each record: key kg:<code> / op:<id>, value the latest state, headers the
-// CloudEvents Kafka binding (binary mode) — id = the id of the event that
-// made this state (a republished state is the same CloudEvent), source
-// /xueji/ledger/registry, type cn.edu.xueji.v1.KindergartenState or
-// OperatorState, time = that event's, subject = the code or id.
-absl::Status Service::PublishRegistry() {
-  for (const auto& [subject, last] : touched_registry_) {
-    std::string value;
-    std::string type;
-    const ParsedSubject parsed = ParseSubject(subject);
-    const std::string id(parsed.id);
-    if (parsed.kind == SubjectKind::kKindergarten) {
-      auto kg = processor_->state().Kindergarten(id);
-      if (!kg.ok()) return kg.status();
-      if (!kg->has_value()) continue;
-      value = (*kg)->SerializeAsString();
-      type = "KindergartenState";
-    } else {
-      auto op = processor_->state().Operator(id);
-      if (!op.ok()) return op.status();
-      if (!op->has_value()) continue;
-      value = (*op)->SerializeAsString();
-      type = "OperatorState";
-    }
-    absl::Status s = producer_->Produce(
-        options_.kafka.registry_topic(), -1, subject, value,
-        {{"ce_specversion", kCloudEventsSpecVersion},
-         {"ce_id", last.event_id()},
-         {"ce_source", "/xueji/ledger/registry"},
-         {"ce_type", kCloudEventsTypePrefix + type},
-         {"ce_time", last.recorded_at()},
-         {"ce_subject", id},
-         {"content-type", "application/protobuf"},
-         {"ce_dataschema", DataSchemaUri("xueji.v1." + type)}});
-    if (!s.ok()) return s;
-  }
-  touched_registry_.clear();
-  return absl::OkStatus();
-}
-
 // Decides one run of requests or of registry lines (not mixed) as a batch.
 absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   xueji::v1::JournalBatch header;
@@ -478,6 +293,22 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   absl::Duration append_time;
   // Tells the observer (metrics) what the run decided.
   auto observe = [&](const std::vector<Result>& answers) {
+    if (LogEnabled(LogLevel::kDebug)) {
+      std::map<std::string, int> by_status;
+      for (const Result& r : answers) {
+        ++by_status[xueji::v1::ResultStatus_Name(r.status())];
+      }
+      std::string counts;
+      for (const auto& [status, n] : by_status) {
+        absl::StrAppend(&counts, counts.empty() ? "" : ", ", status, " ", n);
+      }
+      Log(LogLevel::kDebug,
+          absl::StrCat("decided requests at offsets ", run.front()->offset, "-",
+                       run.back()->offset, ": ", counts, " in ",
+                       absl::ToInt64Milliseconds(absl::Now() - started),
+                       " ms (append ", absl::ToInt64Milliseconds(append_time),
+                       " ms)"));
+    }
     const ProcessorObserver& observer = options_.observer;
     if (observer.on_run) {
       observer.on_run(answers.size(), absl::Now() - started, append_time);
@@ -503,10 +334,10 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
             }
           }
         }
-        for (const Event& e : events) Touch(e);
+        for (const Event& e : events) answers_.Touch(e);
         // The previous batch's answers are delivered before this batch is
         // journaled: recovery republishes only the last journaled batch's.
-        if (absl::Status s = ConfirmAnswers(); !s.ok()) return s;
+        if (absl::Status s = answers_.Confirm(); !s.ok()) return s;
         const absl::Time append_started = absl::Now();
         auto appended =
             log_->AppendJournaled(std::move(events), std::move(journal));
@@ -525,8 +356,8 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
     for (size_t b = 0; b < run.size(); ++b) {
       const std::vector<Result>& of_batch = (*answers)[b];
       for (size_t i = 0; i < of_batch.size(); ++i) {
-        QueueResult(of_batch[i], run[b]->offset, of_batch[i].request_id(),
-                    static_cast<int32_t>(i));
+        answers_.Queue(of_batch[i], run[b]->offset, of_batch[i].request_id(),
+                       static_cast<int32_t>(i));
         all.push_back(of_batch[i]);
       }
     }
@@ -546,7 +377,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
       result = refused;
     }
     if (!result.ok()) return result.status();
-    for (const Incoming* in : run) QueueResult(*result, in->offset, in->key);
+    for (const Incoming* in : run) answers_.Queue(*result, in->offset, in->key);
     observe(std::vector<Result>(run.size(), *result));
     return absl::OkStatus();
   }
@@ -562,7 +393,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
   processor_->set_append(nullptr);
   if (!results.ok()) return results.status();
   for (size_t i = 0; i < run.size(); ++i) {
-    QueueResult((*results)[i], run[i]->offset, (*results)[i].request_id());
+    answers_.Queue((*results)[i], run[i]->offset, (*results)[i].request_id());
   }
   observe(*results);
   return absl::OkStatus();
@@ -600,7 +431,10 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
                                   : std::string();
       const Result refused = FormRefusalResult(
           id, *form, absl::StrCat("requests offset ", in.offset, ": "));
-      QueueResult(refused, in.offset, in.key);
+      answers_.Queue(refused, in.offset, in.key);
+      Log(LogLevel::kDebug,
+          absl::StrCat("requests offset ", in.offset, ": refused by its form (",
+                       xueji::v1::ReasonCode_Name(form->code), ")"));
       if (options_.observer.on_answer) options_.observer.on_answer(refused);
       continue;
     }
@@ -612,38 +446,30 @@ absl::Status Service::Process(const std::vector<Incoming>& batch) {
     run.push_back(&in);
   }
   if (absl::Status s = flush_run(); !s.ok()) return s;
-  if (absl::Status s = PublishRegistry(); !s.ok()) return s;
-  if (!queued_.ok()) return std::exchange(queued_, absl::OkStatus());
+  if (absl::Status s = answers_.PublishRegistry(processor_->state()); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = answers_.TakeQueueError(); !s.ok()) return s;
   // The answers are on their way; their acknowledgements are awaited while
-  // the next batch is decided (ConfirmAnswers), not now.
-  answers_unconfirmed_ = true;
+  // the next batch is decided (answers_.Confirm), not now.
+  answers_.MarkUnconfirmed();
   // For lag monitoring only: recovery resumes from the journal.
   rd_kafka_commit(consumer_.get(), nullptr, /*async=*/1);
   return absl::OkStatus();
 }
 
-absl::Status Service::ConfirmAnswers() {
-  if (!answers_unconfirmed_) return absl::OkStatus();
-  auto flushed = producer_->Flush();
-  if (!flushed.ok()) return flushed.status();
-  answers_unconfirmed_ = false;
-  return absl::OkStatus();
-}
-
 // Drops the batch's state; the next loop recovers from the journal.
 void Service::Fail(const absl::Status& status) {
-  Log(absl::StrCat("processor ", instance_, ": ", status.message(),
-                   "; recovering"));
+  Log(LogLevel::kError, absl::StrCat(status.message(), "; recovering"));
   processor_.reset();
-  touched_registry_.clear();
-  queued_ = absl::OkStatus();
-  answers_unconfirmed_ = false;  // recovery republishes the last batch's
+  // Recovery republishes the last batch's answers; the producer may be in an
+  // unknown state (a fatal idempotence error): start afresh.
+  answers_.Reset();
   if (absl::IsAborted(status)) {
     // Another processor wrote (the journal's compare-and-set, or an offset
     // taken under us): the group moved the partition and this member has
     // not been told yet. Leave and rejoin: a clean rebalance decides.
-    Log(absl::StrCat("processor ", instance_,
-                     ": lost the requests partition; rejoining the group"));
+    Log(LogLevel::kWarn, "lost the requests partition; rejoining the group");
     rd_kafka_assign(consumer_.get(), nullptr);
     active_ = false;
     pending_assignment_.reset();
@@ -662,10 +488,9 @@ void Service::Fail(const absl::Status& status) {
     rd_kafka_assign(consumer_.get(), nullptr);
     active_ = false;
   }
-  // A producer in an unknown state (fatal idempotence error): start afresh.
-  producer_.reset();
-  auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
-  if (producer.ok()) producer_ = *std::move(producer);
+  if (absl::Status s = answers_.Open(); !s.ok()) {
+    Log(LogLevel::kWarn, absl::StrCat("results producer: ", s.message()));
+  }
   ++failures_;
   const int backoff_ms = std::min(200 << std::min(failures_, 5), 5000);
   std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
@@ -703,13 +528,17 @@ absl::Status Service::Run() {
   auto kv = RocksKv::Open(dir.state(), RocksKv::Options{});
   if (!kv.ok()) return kv.status();
   state_kv_ = *std::move(kv);
-  if (absl::Status s = CheckTopics(); !s.ok()) return s;
-  auto producer = KafkaProducer::Open(options_.kafka, options_.timeout);
-  if (!producer.ok()) return producer.status();
-  producer_ = *std::move(producer);
+  if (absl::Status s = CheckProcessorTopics(options_.kafka, options_.timeout,
+                                            options_.stop, name_);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = answers_.Open(); !s.ok()) return s;
+  standby_ = std::make_unique<ProcessorStandby>(options_.kafka, state_kv_.get(),
+                                                name_);
   if (absl::Status s = OpenConsumer(); !s.ok()) return s;
-  Log(absl::StrCat("processor ", instance_, ": joined the group on ",
-                   options_.kafka.requests_topic()));
+  Log(LogLevel::kInfo,
+      absl::StrCat("joined the group on ", options_.kafka.requests_topic()));
   if (options_.observer.on_ready) options_.observer.on_ready();
   while (!Stopping()) {
     if (options_.observer.on_turn) options_.observer.on_turn(RequestsLag());
@@ -721,10 +550,10 @@ absl::Status Service::Run() {
       }
       failures_ = 0;
     }
-    if (!active_ && pending_assignment_ == nullptr) WarmUp();
+    if (!active_ && pending_assignment_ == nullptr) standby_->Turn();
     std::vector<Incoming> batch = PollBatch();
     if (batch.empty() && active_) {
-      if (absl::Status s = ConfirmAnswers(); !s.ok()) Fail(s);
+      if (absl::Status s = answers_.Confirm(); !s.ok()) Fail(s);
     }
     if (batch.empty() || !active_) continue;
     if (absl::Status s = Process(batch); !s.ok()) {
@@ -734,8 +563,8 @@ absl::Status Service::Run() {
     }
     failures_ = 0;
   }
-  if (active_) (void)ConfirmAnswers();
-  Log(absl::StrCat("processor ", instance_, ": stopping"));
+  if (active_) (void)answers_.Confirm();
+  Log(LogLevel::kInfo, "stopping");
   return absl::OkStatus();
 }
 

@@ -24,6 +24,12 @@
 // a rebalance, a redelivered request or a crash at any point never produces a
 // second event or a different answer.
 //
+// It logs one line per event of note through ledger/base/log.h ("processor
+// HOST:PID: ..."): joining, taking over, recovering and stopping at INFO, a
+// cluster out of reach and lost partitions at WARN, a failed batch at ERROR,
+// each decided run and each request refused by its form at DEBUG. A line
+// names offsets, counts, codes and request ids, never a child's data.
+//
 // Thread-safety: Run() blocks the calling thread; `stop` may be set from a
 // signal handler or another thread.
 #ifndef XUEJI_LEDGER_SERVICE_KAFKA_PROCESSOR_H_
@@ -80,7 +86,6 @@ struct ProcessorServiceOptions {
   // default group.min.session.timeout.ms.
   int session_timeout_ms = 6000;
   const std::atomic<bool>* stop = nullptr;
-  std::function<void(const std::string&)> log;  // one line per event of note
   ProcessorObserver observer;
 };
 

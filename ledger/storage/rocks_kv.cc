@@ -31,6 +31,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/log.h"
 #include "ledger/storage/kv.h"
 #include "ledger/storage/rocks_util.h"
 #include "rocksdb/cache.h"
@@ -64,7 +65,8 @@ bool Supported(rocksdb::CompressionType type) {
 
 // Options for an append-heavy store: small shared block cache, bloom filters
 // for point reads, LZ4 (cheap) where the library has it.
-// RocksDB's own diagnostics go to stderr, fatal ones only, never to a LOG file
+// RocksDB's own diagnostics go to stderr (ERROR lines of ledger/base/log.h),
+// fatal ones only, never to a LOG file
 // in the database directory: the Debian build asserts (and aborts the process)
 // when writing that file fails, which is exactly what a full disk does. With
 // no file to write, a full disk is an ordinary error the command reports.
@@ -78,9 +80,9 @@ class StderrFatalLogger : public rocksdb::Logger {
   StderrFatalLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::FATAL_LEVEL) {}
   using rocksdb::Logger::Logv;
   void Logv(const char* format, va_list ap) override {
-    std::fputs("rocksdb: ", stderr);
-    std::vfprintf(stderr, format, ap);
-    std::fputc('\n', stderr);
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    LogError(absl::StrCat("rocksdb: ", buf));
   }
 };
 
@@ -100,7 +102,7 @@ class OpenLogger : public rocksdb::Logger {
     std::vsnprintf(buf, sizeof buf, format, copy);
     va_end(copy);
     if (level >= rocksdb::InfoLogLevel::FATAL_LEVEL) {
-      std::fprintf(stderr, "rocksdb: %s\n", buf);
+      LogError(absl::StrCat("rocksdb: ", buf));
     }
     std::lock_guard<std::mutex> hold(mu_);
     if (lines_.size() < 64) lines_.emplace_back(buf);
