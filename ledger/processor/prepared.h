@@ -58,10 +58,10 @@ struct RequestProcessor::Prepared {
   // The whole batch refused (a: not initialised; b: authentication).
   xueji::v1::ReasonCode refused = xueji::v1::REASON_CODE_UNSPECIFIED;
   std::string refusal;
-  bool record_refusal = false;      // BatchRefused on the audit trail
-  std::optional<xueji::v1::Result> malformed;  // the one answer to an unreadable body
+  bool record_refusal = false;  // BatchRefused on the audit trail
+  std::optional<xueji::v1::Result>
+      malformed;  // the one answer to an unreadable body
 };
-
 
 }  // namespace xueji
 
