@@ -240,6 +240,10 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideClose(call);
     case Request::kSetPolicy:
       return DecideSetPolicy(call);
+    case Request::kWithdrawTransfer:
+      return DecideWithdrawTransfer(call);
+    case Request::kRefuseTransfer:
+      return DecideRefuseTransfer(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -454,6 +458,10 @@ std::string_view ActionName(const Request& request) {
       return "closeKindergarten";
     case Request::kSetPolicy:
       return "setPolicy";
+    case Request::kWithdrawTransfer:
+      return "withdrawTransfer";
+    case Request::kRefuseTransfer:
+      return "refuseTransfer";
     case Request::ACTION_NOT_SET:
       break;
   }
