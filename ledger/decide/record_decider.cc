@@ -1,6 +1,11 @@
 // The child-record actions a kindergarten registrar submits: admit,
 // transferOut, transferIn, leave, graduate, defer, cancel, editKeyInfo,
-// convertNumber. Check order: see decider.cc.
+// convertNumber (withdrawTransfer and refuseTransfer: transfer_decider.cc).
+// Check order: see decider.cc. Issue 10's rules of the 2025 regulation, each
+// marked where it is applied: entryDate ahead (Art. 6, 8), deferral (Art. 14),
+// graduation season and cohort (Art. 13), cancel on death only (Art. 15),
+// conversion and key-information edits approved by the county and never
+// taking another record's document (Art. 10, 17).
 #include <utility>
 
 #include "absl/strings/ascii.h"
