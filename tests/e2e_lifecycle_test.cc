@@ -168,14 +168,34 @@ TEST_CASE(
   CHECK(young.child().gender() == xueji::v1::MALE);
   CHECK(show(l_no).student_no() == "G" + l_id);
 
+  // Closing 白鹭 first refuses the transfer into it (Art. 16): the child
+  // stays at 鹭岛, through the durable state's index of transfers.
+  RunResult closing = ledger.SubmitByDay(
+      {Line("t-7", "reg-1", "2026-06-18",
+            "\"transferOut\":{\"studentNo\":\"" + c +
+                "\",\"toKindergarten\":\"350203002\"}"),
+       Line("t-8", "appr", "2026-06-18", R"("approve":{"requestId":"t-7"})"),
+       Line("k-1", "appr", "2026-06-19",
+            R"("closeKindergarten":{"kindergarten":"350203002"})")});
+  INFO("close: " << closing.out << closing.err);
+  CHECK(closing.exit_code == 0);
+  RunResult after =
+      ledger.RunAt("2026-06-19T17:00:00+08:00", {"show", c, "--json"});
+  REQUIRE(after.exit_code == 0);
+  xueji::v1::RecordState stayed;
+  REQUIRE(ParseJson(after.out, &stayed) == "");
+  CHECK(stayed.status() == xueji::v1::ENROLLED);
+  CHECK(stayed.kindergarten() == "350203001");
+  CHECK(stayed.transfer_to().empty());
+
   // The officer registered as 350000 reads the city 350200.
   RunResult stats = ledger.RunAt(
-      "2026-06-17T17:00:00+08:00",
+      "2026-06-19T17:00:00+08:00",
       {"--as", "officer-fj", "stats", "--region", "350200", "--json"});
   INFO("stats: " << stats.out << stats.err);
   CHECK(stats.exit_code == 0);
   RunResult outside = ledger.RunAt(
-      "2026-06-17T17:00:00+08:00",
+      "2026-06-19T17:00:00+08:00",
       {"--as", "officer-fj", "stats", "--region", "110000", "--json"});
   CHECK(outside.exit_code != 0);
 }
