@@ -188,6 +188,25 @@ TEST_CASE(
   CHECK(stayed.kindergarten() == "350203001");
   CHECK(stayed.transfer_to().empty());
 
+  // The CSV change template carries a death's date and proof (and refuses
+  // another reason like JSONL does).
+  WriteFile(ledger.tmp().Sub("changes.csv"),
+            "requestId,actor,occurredOn,action,studentNo,reason,dateOfDeath,"
+            "evidence\n"
+            "v-1,reg-1,2026-06-19,注销," +
+                c +
+                ",DEATH,2026/6/18,居民死亡医学证明\n"
+                "v-2,reg-1,2026-06-19,cancel," +
+                l_no + ",离园,,\n");
+  RunResult csv = ledger.RunAt(
+      "2026-06-19T17:00:00+08:00",
+      {"submit", "--format", "csv", ledger.tmp().Sub("changes.csv")});
+  INFO("csv: " << csv.out << csv.err);
+  CHECK(csv.exit_code == 1);
+  CHECK(csv.out.find("\"requestId\":\"v-1\",\"status\":\"PENDING_APPROVAL\"") !=
+        std::string::npos);
+  CHECK(csv.out.find("\"code\":\"CANCEL_NOT_DEATH\"") != std::string::npos);
+
   // The officer registered as 350000 reads the city 350200.
   RunResult stats = ledger.RunAt(
       "2026-06-19T17:00:00+08:00",

@@ -708,7 +708,7 @@ SCENARIO(
 // -------------------------------------------------------
 
 SCENARIO(
-    "Art. 9: passports are told apart by issuing country; the old "
+    "Art. 9: passports are told apart by issuing country, and the old "
     "foreign permanent residence card is accepted",
     "[decider][issue10][identity]") {
   GIVEN("a Korean child with passport E12345678 at QZ-A") {
