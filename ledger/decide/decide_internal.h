@@ -169,11 +169,6 @@ std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
 // date, never the child.
 std::optional<Draft> RefuseIfBefore(const Call& call,
                                     const xueji::v1::RecordState& record);
-// DUPLICATE_REGISTRATION if `identity_key` is held by a live record other
-// than `subject`; nullopt if free.
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
-    const StateView& state, std::string_view identity_key,
-    const xueji::v1::RecordState& record);
 
 // Issue 10. The record's key information with the fields `change` sets
 // (a non-empty string, a gender, an id type) replaced: an edit names only

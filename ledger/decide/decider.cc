@@ -119,22 +119,6 @@ std::optional<Draft> RefuseIfPending(const RecordState& record) {
                 record.subject(), record.student_no());
 }
 
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(const StateView& state,
-                                                  std::string_view identity_key,
-                                                  const RecordState& record) {
-  if (identity_key.empty()) return std::optional<Draft>();
-  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                   state.RecordByIdentity(identity_key));
-  if (!holder.has_value() || holder->subject() == record.subject() ||
-      !IsLive(holder->status())) {
-    return std::optional<Draft>();
-  }
-  return std::optional<Draft>(
-      Refuse(xueji::v1::DUPLICATE_REGISTRATION,
-             "the identity document already has another live record",
-             record.subject(), record.student_no()));
-}
-
 std::optional<Draft> RefuseIfBefore(const Call& call,
                                     const RecordState& record) {
   struct Step {
