@@ -167,6 +167,36 @@ absl::StatusOr<absl::CivilDay> EffectiveEntry(const Policy& policy,
   return entry;
 }
 
+// The kindergarten a registrar's request names (`code`; `missing` is the
+// refusal's text when it is empty): a refusal when it is unknown, not the
+// operator's, or closed.
+struct OwnKindergarten {
+  std::optional<KindergartenState> kg;
+  std::optional<Draft> refusal;
+};
+absl::StatusOr<OwnKindergarten> FindOwnKindergarten(const Call& call,
+                                                    const std::string& code,
+                                                    std::string_view missing) {
+  OwnKindergarten out;
+  if (code.empty()) {
+    out.refusal = Refuse(xueji::v1::INVALID_FIELD, std::string(missing),
+                         ReqSubject(call));
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.kg, call.state.Kindergarten(code));
+  if (!out.kg.has_value()) {
+    out.refusal = Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
+                         Cat("unknown kindergarten ", code), ReqSubject(call));
+  } else if (auto denied = MayActFor(call.op, out.kg->code())) {
+    out.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
+  } else if (IsClosed(*out.kg)) {
+    out.refusal = Refuse(xueji::v1::KINDERGARTEN_CLOSED,
+                         Cat("kindergarten ", out.kg->code(), " is closed"),
+                         ReqSubject(call));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
@@ -219,25 +249,11 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     }
     entry = *parsed;
   }
-  if (admit.kindergarten().empty()) {
-    return Refuse(xueji::v1::INVALID_FIELD, "admit.kindergarten is required",
-                  ReqSubject(call));
-  }
-  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                   call.state.Kindergarten(admit.kindergarten()));
-  if (!kg.has_value()) {
-    return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
-                  Cat("unknown kindergarten ", admit.kindergarten()),
-                  ReqSubject(call));
-  }
-  if (auto denied = MayActFor(call.op, kg->code())) {
-    return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
-  }
-  if (IsClosed(*kg)) {
-    return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
-                  Cat("kindergarten ", kg->code(), " is closed"),
-                  ReqSubject(call));
-  }
+  ASSIGN_OR_RETURN(OwnKindergarten own,
+                   FindOwnKindergarten(call, admit.kindergarten(),
+                                       "admit.kindergarten is required"));
+  if (own.refusal.has_value()) return *std::move(own.refusal);
+  const std::optional<KindergartenState>& kg = own.kg;
   const Policy& policy = call.policies.ForCounty(kg->county());
   // Issue 10: an entry in the future is not an enrolment today (空挂, Art. 8):
   // at most entryMaxDaysAhead ahead, and established only from that day on
@@ -478,26 +494,12 @@ absl::StatusOr<Draft> DecideGraduateCohort(const Call& call) {
                   "YYYY (e.g. \"2026\")",
                   ReqSubject(call));
   }
-  if (graduate.kindergarten().empty()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "graduate.kindergarten is required with cohort",
-                  ReqSubject(call));
-  }
-  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                   call.state.Kindergarten(graduate.kindergarten()));
-  if (!kg.has_value()) {
-    return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
-                  Cat("unknown kindergarten ", graduate.kindergarten()),
-                  ReqSubject(call));
-  }
-  if (auto denied = MayActFor(call.op, kg->code())) {
-    return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
-  }
-  if (IsClosed(*kg)) {
-    return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
-                  Cat("kindergarten ", kg->code(), " is closed"),
-                  ReqSubject(call));
-  }
+  ASSIGN_OR_RETURN(
+      OwnKindergarten own,
+      FindOwnKindergarten(call, graduate.kindergarten(),
+                          "graduate.kindergarten is required with cohort"));
+  if (own.refusal.has_value()) return *std::move(own.refusal);
+  const std::optional<KindergartenState>& kg = own.kg;
   const Policy& policy = call.policies.ForCounty(kg->county());
   std::optional<absl::CivilDay> season = GraduationSeason(policy, call.today);
   if (!season.has_value() || season->year() != cohort) {
