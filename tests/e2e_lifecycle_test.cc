@@ -16,24 +16,12 @@
 namespace xueji::e2e {
 namespace {
 
-// A valid synthetic resident ID of area 350203: birth YYYYMMDD, sequence.
-std::string ResidentId(const std::string& birth, int seq) {
-  char digits[4];
-  std::snprintf(digits, sizeof digits, "%03d", seq);
-  const std::string first17 = "350203" + birth + digits;
-  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
-                                 3, 7, 9,  10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return first17 + "10X98765432"[sum % 11];
-}
-
 std::string Child(const std::string& name, const std::string& birth, int seq) {
   std::string compact =
       birth.substr(0, 4) + birth.substr(5, 2) + birth.substr(8, 2);
   return "{\"name\":\"" + name + "\",\"gender\":\"MALE\",\"birthDate\":\"" +
          birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
-         ResidentId(compact, seq) + "\"}";
+         SyntheticResidentId(compact, seq) + "\"}";
 }
 
 std::string Line(const std::string& id, const std::string& actor,
@@ -63,12 +51,15 @@ TEST_CASE(
   INFO("registry: " << loaded.out << loaded.err);
   REQUIRE(loaded.exit_code == 0);
 
-  const std::string a = "G" + ResidentId("20200506", 11);  // cohort 2026
-  const std::string b = "G" + ResidentId("20200701", 13);  // cohort 2026
-  const std::string c = "G" + ResidentId("20210301", 15);  // cohort 2027
+  const std::string a =
+      "G" + SyntheticResidentId("20200506", 11);  // cohort 2026
+  const std::string b =
+      "G" + SyntheticResidentId("20200701", 13);  // cohort 2026
+  const std::string c =
+      "G" + SyntheticResidentId("20210301", 15);  // cohort 2027
   const std::string l_child =
       R"({"name":"无证男孩","gender":"MALE","birthDate":"2021-04-01","idType":"NONE"})";
-  const std::string l_id = ResidentId("20210401", 17);
+  const std::string l_id = SyntheticResidentId("20210401", 17);
   std::vector<std::string> lines = {
       Line("a-1", "reg-1", "2026-06-01",
            "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
