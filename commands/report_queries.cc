@@ -583,11 +583,12 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "and out, leaves, graduations, deferrals, cancellations); problem "
       "records and their rate; county approval timeliness. A read: the "
       "reader's region.");
-  stats->add_option("--region", *sregion,
-                    "GB/T 2260 prefix within the reader's region");
-  stats->add_option("--as-of", *sdate,
-                    "YYYY-MM-DD (default: today in Beijing time by the ledger "
-                    "clock)");
+  stats->add_option(
+      "--region", *sregion,
+      "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
+  stats->add_option(
+      "--as-of", *sdate,
+      "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
   stats->add_option("--from", *sfrom,
                     "first day of the period (YYYY-MM-DD, with --to)");
   stats->add_option("--to", *sto,
