@@ -388,25 +388,30 @@ void PrintStatsTable(const xueji::v1::Stats& stats) {
       t.Print(std::cout);
     }
   }
+  // "label: value" in English, "标签：值" in Chinese.
+  const std::string colon = Chinese() ? "：" : ": ";
+  const std::string open = Chinese() ? "（" : " (",
+                    close = Chinese() ? "）" : ")";
+  const std::string comma = Chinese() ? "，" : ", ";
   std::cout << "\n"
-            << Tr("problem records") << ": " << stats.problem_records() << " ("
-            << Percent(stats.problem_rate()) << " " << Tr("of live records")
-            << ")\n";
+            << Tr("problem records") << colon << stats.problem_records() << open
+            << (Chinese() ? "占在籍学籍 " + Percent(stats.problem_rate())
+                          : Percent(stats.problem_rate()) + " of live records")
+            << close << "\n";
   for (const auto& row : stats.anomalies_by_kind()) {
     xueji::v1::Anomaly::Kind kind;
     xueji::v1::Anomaly::Kind_Parse(row.key(), &kind);
-    std::cout << "  " << AnomalyKindName(kind) << ": " << row.count() << "\n";
+    std::cout << "  " << AnomalyKindName(kind) << colon << row.count() << "\n";
   }
   const auto& a = stats.approvals();
-  std::cout << Tr("approvals decided")
-            << (period ? " " + Tr("in the period") : "") << ": " << a.decided()
-            << " (" << Tr("rejected") << " " << a.rejected() << ", "
-            << Tr("late") << " " << a.decided_late() << "), "
-            << Tr("working days mean") << " "
-            << absl::StrFormat("%.1f", a.mean_working_days()) << ", "
+  std::cout << Tr("approvals decided") << (period ? Tr(" in the period") : "")
+            << colon << a.decided() << open << Tr("rejected") << " "
+            << a.rejected() << comma << Tr("late") << " " << a.decided_late()
+            << close << comma << Tr("working days mean") << " "
+            << absl::StrFormat("%.1f", a.mean_working_days()) << comma
             << Tr("max") << " " << a.max_working_days() << "\n";
-  std::cout << Tr("waiting for approval") << ": " << a.waiting() << " ("
-            << Tr("overdue now") << " " << a.waiting_overdue() << ")\n";
+  std::cout << Tr("waiting for approval") << colon << a.waiting() << open
+            << Tr("overdue now") << " " << a.waiting_overdue() << close << "\n";
 }
 
 int RunStats(const GlobalOptions& g, const std::string& region,
