@@ -373,6 +373,23 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
                         return true;
                       }));
   if (bad) return absl::DataLossError("views: unreadable stats row");
+  // Views built before the stats rows existed have records (counters) but
+  // no dated rows at all: counting them would say "nothing", wrongly.
+  bool any_dated = false, any_counter = false;
+  RETURN_IF_ERROR(kv_->ScanPrefix(views_internal::kStatsDeltaPrefix,
+                                  [&](std::string_view, std::string_view) {
+                                    any_dated = true;
+                                    return false;
+                                  }));
+  RETURN_IF_ERROR(kv_->ScanPrefix("c", [&](std::string_view, std::string_view) {
+    any_counter = true;
+    return false;
+  }));
+  if (any_counter && !any_dated) {
+    return absl::FailedPreconditionError(
+        "the views predate the statistics rows: run `ledger replay` to "
+        "rebuild them");
+  }
 
   std::map<std::string, int64_t> by_county, by_kg, by_status, by_gender;
   std::map<int, int64_t> by_age;
