@@ -174,7 +174,7 @@ TEST_CASE("stats --from --to: the flows of a period (Art. 23)",
   CHECK(ledger.Run({"stats", "--as-of", "2025-13-01"}).exit_code == 2);
 }
 
-TEST_CASE("stats: problem records agree with anomalies; --csv, --lang zh",
+TEST_CASE("stats: problem records agree with anomalies, --csv, --lang zh",
           "[e2e][stats]") {
   DemoLedger demo;
   const TestLedger& ledger = demo.ledger;
