@@ -241,9 +241,11 @@ int RunAll(const Options& o) {
   auto anomalies = RunAnomalies(read_dir, as_of, o.anomaly_repeats);
   if (!anomalies.ok()) return Fail("anomalies", anomalies.status());
   std::cout << absl::StrFormat(
-      "anomaly county %s: %.3f s (%d)   all: %.2f s (%d)   stats: %.2f s\n",
+      "anomaly county %s: %.3f s (%d)   all: %.2f s (%d)   stats: %.2f s   "
+      "county stats with 30 days of flows: %.3f s\n",
       anomalies->county, anomalies->county_s, anomalies->county_anomalies,
-      anomalies->all_s, anomalies->all_anomalies, anomalies->stats_s);
+      anomalies->all_s, anomalies->all_anomalies, anomalies->stats_s,
+      anomalies->county_stats_s);
   out.Raw("anomalies", ToJson(*anomalies));
 
   auto disk = MeasureDisk(read_dir, anomalies->live_records);

@@ -260,6 +260,16 @@ absl::StatusOr<AnomalyRun> RunAnomalies(const std::string& data_dir,
   run.stats_s = Now() - t0;
   if (!stats.ok()) return stats.status();
   run.live_records = stats->live_records();
+  StatsQuery sq;
+  sq.region = run.county;
+  sq.as_of = as_of;
+  sq.from = as_of - 30;
+  sq.to = as_of;
+  sq.calendar = &WorkingCalendar::Default();
+  t0 = Now();
+  auto county_stats = v.Statistics(sq);
+  run.county_stats_s = Now() - t0;
+  if (!county_stats.ok()) return county_stats.status();
   return run;
 }
 
@@ -271,6 +281,7 @@ std::string ToJson(const AnomalyRun& r) {
       .Num("allSeconds", r.all_s)
       .Int("allAnomalies", r.all_anomalies)
       .Num("statsSeconds", r.stats_s)
+      .Num("countyStatsSeconds", r.county_stats_s)
       .Int("liveRecords", r.live_records)
       .Build();
 }

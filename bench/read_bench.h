@@ -57,6 +57,10 @@ struct AnomalyRun {
   double all_s = 0;
   int64_t all_anomalies = 0;
   double stats_s = 0;  // ComputeStats over everything
+  // Statistics (`ledger stats`) of the county as of the day, with the flows
+  // and approvals of the 30 days before it: the dated rows, its anomalies
+  // and its waiting changes.
+  double county_stats_s = 0;
   int64_t live_records = 0;
 };
 absl::StatusOr<AnomalyRun> RunAnomalies(const std::string& data_dir,

@@ -311,8 +311,24 @@ ChineseHelpTable() {
        "EDIT（不区分大小写）"},
       {"JSON instead of a table (xueji.v1.PendingReport)",
        "输出 JSON 而不是表格（xueji.v1.PendingReport）"},
-      {"Counts of records by county, kindergarten, status and age.",
-       "按区县、幼儿园、状态和年龄统计学籍数。"},
+      {"Statistics (Art. 4, 23) as of a day (what was true then, from the "
+       "history): records by county, kindergarten, status, age and gender; "
+       "with --from/--to the flows of the period (admissions, transfers in "
+       "and out, leaves, graduations, deferrals, cancellations); problem "
+       "records and their rate; county approval timeliness. A read: the "
+       "reader's region.",
+       "统计（第四条、第二十三条）：截至某日（按历史记录，当日的真实情况）按区"
+       "县、幼儿园、状态、年龄和性别统计学籍数；使用 --from/--to 时统计期间内的"
+       "变动（入园、转入、转出、离园、毕业、缓学、注销）；问题学籍数及其比例；"
+       "区县核准的及时性。这是一次读取：范围为读取者的辖区。"},
+      {"first day of the period (YYYY-MM-DD, with --to)",
+       "统计期间的第一天（YYYY-MM-DD，与 --to 同用）"},
+      {"last day of the period (YYYY-MM-DD, inclusive)",
+       "统计期间的最后一天（YYYY-MM-DD，含当日）"},
+      {"one row per kindergarten, county, age or gender",
+       "按幼儿园、区县、年龄或性别分行统计"},
+      {"JSON instead of a table (xueji.v1.Stats)",
+       "输出 JSON 而不是表格（xueji.v1.Stats）"},
       {"GB/T 2260 prefix", "GB/T 2260 代码前缀"},
       {"The policy versions the log records (setPolicy requests, Art. 26): "
        "those in force on a day, national first.",

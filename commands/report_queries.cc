@@ -5,7 +5,9 @@
 #include <map>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "commands/output/lang.h"
 #include "commands/output/output.h"
@@ -213,34 +215,246 @@ void PrintCounts(
   t.Print(std::cout);
 }
 
-int RunStats(const GlobalOptions& g, const std::string& region) {
-  auto today = TodayByLedgerClock();
-  if (!today.ok()) return Fail(today.status());
+// The flows of a period, in the order the tables and CSV list them.
+std::vector<std::pair<std::string, int64_t>> FlowCounts(
+    const xueji::v1::StatsFlows& f) {
+  return {{"admissions", f.admissions()},
+          {"transfersIn", f.transfers_in()},
+          {"transfersOut", f.transfers_out()},
+          {"leaves", f.leaves()},
+          {"graduations", f.graduations()},
+          {"deferrals", f.deferrals()},
+          {"cancellations", f.cancellations()},
+          {"rejectedAdmissions", f.rejected_admissions()}};
+}
+
+const char* FlowTitle(const std::string& name) {
+  static const std::map<std::string, std::string>* titles =
+      new std::map<std::string, std::string>{
+          {"admissions", "admissions"},
+          {"transfersIn", "transfers in"},
+          {"transfersOut", "transfers out"},
+          {"leaves", "leaves"},
+          {"graduations", "graduations"},
+          {"deferrals", "deferrals"},
+          {"cancellations", "cancellations"},
+          {"rejectedAdmissions", "rejected admissions"}};
+  return titles->at(name).c_str();
+}
+
+std::string Percent(double rate) {
+  return absl::StrFormat("%.1f%%", rate * 100);
+}
+
+std::string GroupKeyName(const std::string& by, const std::string& key) {
+  if (by != "gender") return key;
+  xueji::v1::Gender gender;
+  return xueji::v1::Gender_Parse(key, &gender) ? GenderName(gender) : key;
+}
+
+void PrintStatsCsv(const xueji::v1::Stats& stats) {
+  // One value per row: the group (a Stats field, a flow, a measure) and its
+  // key ("" for a total; with --by, the group's key).
+  std::vector<std::vector<std::string>> rows = {
+      {"liveRecords", "", absl::StrCat(stats.live_records())}};
+  auto add = [&](const char* group, const auto& counts) {
+    for (const auto& row : counts) {
+      rows.push_back({group, row.key(), absl::StrCat(row.count())});
+    }
+  };
+  add("byCounty", stats.by_county());
+  add("byKindergarten", stats.by_kindergarten());
+  add("byStatus", stats.by_status());
+  add("byAge", stats.by_age());
+  add("byGender", stats.by_gender());
+  if (!stats.from().empty()) {
+    for (const auto& [name, n] : FlowCounts(stats.flows())) {
+      rows.push_back({name, "", absl::StrCat(n)});
+    }
+  }
+  rows.push_back({"problemRecords", "", absl::StrCat(stats.problem_records())});
+  rows.push_back(
+      {"problemRate", "", absl::StrFormat("%.4f", stats.problem_rate())});
+  add("anomaliesByKind", stats.anomalies_by_kind());
+  auto approvals = [&](const std::string& key,
+                       const xueji::v1::StatsApprovals& a) {
+    rows.push_back({"approvalsDecided", key, absl::StrCat(a.decided())});
+    rows.push_back({"approvalsRejected", key, absl::StrCat(a.rejected())});
+    rows.push_back({"approvalsLate", key, absl::StrCat(a.decided_late())});
+    rows.push_back({"approvalMeanWorkingDays", key,
+                    absl::StrFormat("%.2f", a.mean_working_days())});
+    rows.push_back(
+        {"approvalMaxWorkingDays", key, absl::StrCat(a.max_working_days())});
+    rows.push_back({"approvalsWaiting", key, absl::StrCat(a.waiting())});
+    rows.push_back(
+        {"approvalsWaitingOverdue", key, absl::StrCat(a.waiting_overdue())});
+  };
+  approvals("", stats.approvals());
+  const bool places = stats.by() == "kindergarten" || stats.by() == "county";
+  for (const auto& group : stats.groups()) {
+    const std::string prefix = "by_" + stats.by() + ".";
+    rows.push_back({prefix + "liveRecords", group.key(),
+                    absl::StrCat(group.live_records())});
+    for (const auto& row : group.by_status()) {
+      rows.push_back({prefix + "status." + row.key(), group.key(),
+                      absl::StrCat(row.count())});
+    }
+    if (!stats.from().empty()) {
+      for (const auto& [name, n] : FlowCounts(group.flows())) {
+        rows.push_back({prefix + name, group.key(), absl::StrCat(n)});
+      }
+    }
+    if (places) {
+      rows.push_back({prefix + "problemRecords", group.key(),
+                      absl::StrCat(group.problem_records())});
+      rows.push_back({prefix + "problemRate", group.key(),
+                      absl::StrFormat("%.4f", group.problem_rate())});
+      rows.push_back({prefix + "approvalsDecided", group.key(),
+                      absl::StrCat(group.approvals().decided())});
+      rows.push_back({prefix + "approvalsLate", group.key(),
+                      absl::StrCat(group.approvals().decided_late())});
+      rows.push_back({prefix + "approvalsWaitingOverdue", group.key(),
+                      absl::StrCat(group.approvals().waiting_overdue())});
+    }
+  }
+  PrintCsv({"group", "key", "count"}, rows);
+}
+
+void PrintStatsTable(const xueji::v1::Stats& stats) {
+  const bool period = !stats.from().empty();
+  if (period) {
+    std::cout << "\n"
+              << Tr("flows") << " " << stats.from() << " " << Tr("to") << " "
+              << stats.to() << "\n";
+  }
+  if (!stats.by().empty()) {
+    const bool places = stats.by() == "kindergarten" || stats.by() == "county";
+    std::vector<std::string> header = {Tr(stats.by()), Tr("live")};
+    if (period) {
+      for (const auto& [name, n] : FlowCounts(stats.flows())) {
+        header.push_back(Tr(FlowTitle(name)));
+      }
+    }
+    if (places) {
+      header.push_back(Tr("problem records"));
+      header.push_back(Tr("rate"));
+      header.push_back(Tr("approvals (late)"));
+    }
+    Table t(header);
+    for (const auto& group : stats.groups()) {
+      std::vector<std::string> row = {GroupKeyName(stats.by(), group.key()),
+                                      absl::StrCat(group.live_records())};
+      if (period) {
+        for (const auto& [name, n] : FlowCounts(group.flows())) {
+          row.push_back(absl::StrCat(n));
+        }
+      }
+      if (places) {
+        row.push_back(absl::StrCat(group.problem_records()));
+        row.push_back(Percent(group.problem_rate()));
+        row.push_back(absl::StrCat(group.approvals().decided(), " (",
+                                   group.approvals().decided_late(), ")"));
+      }
+      t.Add(row);
+    }
+    std::cout << "\n" << Tr("by " + stats.by()) << "\n";
+    t.Print(std::cout);
+    if (period) {
+      Table flows({Tr("flow"), Tr("count")});
+      for (const auto& [name, n] : FlowCounts(stats.flows())) {
+        flows.Add({Tr(FlowTitle(name)), absl::StrCat(n)});
+      }
+      std::cout << "\n" << Tr("total") << "\n";
+      flows.Print(std::cout);
+    }
+  } else {
+    if (period) {
+      Table flows({Tr("flow"), Tr("count")});
+      for (const auto& [name, n] : FlowCounts(stats.flows())) {
+        flows.Add({Tr(FlowTitle(name)), absl::StrCat(n)});
+      }
+      flows.Print(std::cout);
+    }
+    PrintCounts(Tr("by county"), stats.by_county());
+    PrintCounts(Tr("by kindergarten"), stats.by_kindergarten());
+    PrintCounts(Tr("by status (all records)"), stats.by_status());
+    PrintCounts(Tr("by age (years)"), stats.by_age());
+    if (!stats.by_gender().empty()) {
+      std::cout << "\n" << Tr("by gender") << "\n";
+      Table t({Tr("key"), Tr("count")});
+      for (const auto& row : stats.by_gender()) {
+        t.Add({GroupKeyName("gender", row.key()), absl::StrCat(row.count())});
+      }
+      t.Print(std::cout);
+    }
+  }
+  // "label: value" in English, "标签：值" in Chinese.
+  const std::string colon = Chinese() ? "：" : ": ";
+  const std::string open = Chinese() ? "（" : " (",
+                    close = Chinese() ? "）" : ")";
+  const std::string comma = Chinese() ? "，" : ", ";
+  std::cout << "\n"
+            << Tr("problem records") << colon << stats.problem_records() << open
+            << (Chinese() ? "占在籍学籍 " + Percent(stats.problem_rate())
+                          : Percent(stats.problem_rate()) + " of live records")
+            << close << "\n";
+  for (const auto& row : stats.anomalies_by_kind()) {
+    xueji::v1::Anomaly::Kind kind;
+    xueji::v1::Anomaly::Kind_Parse(row.key(), &kind);
+    std::cout << "  " << AnomalyKindName(kind) << colon << row.count() << "\n";
+  }
+  const auto& a = stats.approvals();
+  std::cout << Tr("approvals decided") << (period ? Tr(" in the period") : "")
+            << colon << a.decided() << open << Tr("rejected") << " "
+            << a.rejected() << comma << Tr("late") << " " << a.decided_late()
+            << close << comma << Tr("working days mean") << " "
+            << absl::StrFormat("%.1f", a.mean_working_days()) << comma
+            << Tr("max") << " " << a.max_working_days() << "\n";
+  std::cout << Tr("waiting for approval") << colon << a.waiting() << open
+            << Tr("overdue now") << " " << a.waiting_overdue() << close << "\n";
+}
+
+int RunStats(const GlobalOptions& g, const std::string& region,
+             const std::string& as_of_text, const std::string& from_text,
+             const std::string& to_text, const std::string& by) {
+  auto as_of = DayOrToday("--as-of", as_of_text);
+  if (!as_of.ok()) return Fail(as_of.status());
+  StatsQuery query;
+  query.as_of = *as_of;
+  query.by = absl::AsciiStrToLower(by);
+  if (from_text.empty() != to_text.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "a period needs both --from and --to (YYYY-MM-DD)"));
+  }
+  if (!from_text.empty()) {
+    auto from = DayOrToday("--from", from_text);
+    if (!from.ok()) return Fail(from.status());
+    auto to = DayOrToday("--to", to_text);
+    if (!to.ok()) return Fail(to.status());
+    if (*from > *to) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("--from ", from_text, " is after --to ", to_text)));
+    }
+    query.from = *from;
+    query.to = *to;
+  }
   auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
-  const std::string what =
-      absl::StrCat("region ", region.empty() ? "(own)" : region);
+  std::string what = ReportQuery(region, "", query.as_of);
+  if (query.from) absl::StrAppend(&what, " from ", from_text, " to ", to_text);
+  if (!query.by.empty()) absl::StrAppend(&what, " by ", query.by);
   int exit = kExitOk;
   auto scoped = ReportRegion(*q, "stats", what, region, &exit);
   if (!scoped.has_value()) return exit;
+  query.region = *scoped;
   // A registrar counts its own kindergarten only, not its county's.
-  auto stats = q->views->ComputeStats(*scoped, *today, q->scope.kindergarten);
+  query.kindergarten = q->scope.kindergarten;
+  query.calendar = &WorkingCalendar::Default();
+  auto stats = q->views->Statistics(query);
   if (!stats.ok()) return Fail(stats.status());
   if (auto s = q->Record("stats", what, 0); !s.ok()) return Fail(s);
   if (g.csv) {
-    // One count per row: the group (the Stats field) and its key.
-    std::vector<std::vector<std::string>> rows = {
-        {"liveRecords", "", absl::StrCat(stats->live_records())}};
-    auto add = [&](const char* group, const auto& counts) {
-      for (const auto& row : counts) {
-        rows.push_back({group, row.key(), absl::StrCat(row.count())});
-      }
-    };
-    add("byCounty", stats->by_county());
-    add("byKindergarten", stats->by_kindergarten());
-    add("byStatus", stats->by_status());
-    add("byAge", stats->by_age());
-    PrintCsv({"group", "key", "count"}, rows);
+    PrintStatsCsv(*stats);
     return kExitOk;
   }
   if (g.json) {
@@ -252,20 +466,17 @@ int RunStats(const GlobalOptions& g, const std::string& region) {
           ? Tr("kindergarten") + " " + q->scope.kindergarten
           : *scoped;
   if (Chinese()) {
-    std::cout << (where.empty() ? "" : where + " ") << FormatDate(*today) << " "
+    std::cout << (where.empty() ? "" : where + " ") << stats->as_of() << " "
               << Tr("live records") << "：" << stats->live_records() << "\n";
   } else {
     std::cout << "live records"
               << (!q->scope.kindergarten.empty()
                       ? " at kindergarten " + q->scope.kindergarten
                       : (scoped->empty() ? "" : " in " + *scoped))
-              << " on " << FormatDate(*today) << ": " << stats->live_records()
+              << " on " << stats->as_of() << ": " << stats->live_records()
               << "\n";
   }
-  PrintCounts(Tr("by county"), stats->by_county());
-  PrintCounts(Tr("by kindergarten"), stats->by_kindergarten());
-  PrintCounts(Tr("by status (all records)"), stats->by_status());
-  PrintCounts(Tr("by age (years)"), stats->by_age());
+  PrintStatsTable(*stats);
   return kExitOk;
 }
 
@@ -365,13 +576,39 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
   });
 
   auto sregion = std::make_shared<std::string>();
+  auto sdate = std::make_shared<std::string>();
+  auto sfrom = std::make_shared<std::string>();
+  auto sto = std::make_shared<std::string>();
+  auto sby = std::make_shared<std::string>();
   auto stats = app.add_subcommand(
-      "stats", "Counts of records by county, kindergarten, status and age.");
-  stats->add_option("--region", *sregion, "GB/T 2260 prefix");
-  stats->add_flag("--json", g.json, "JSON instead of a table");
+      "stats",
+      "Statistics (Art. 4, 23) as of a day (what was true then, from the "
+      "history): records by county, kindergarten, status, age and gender; "
+      "with --from/--to the flows of the period (admissions, transfers in "
+      "and out, leaves, graduations, deferrals, cancellations); problem "
+      "records and their rate; county approval timeliness. A read: the "
+      "reader's region.");
+  stats->add_option(
+      "--region", *sregion,
+      "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
+  stats->add_option(
+      "--as-of", *sdate,
+      "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
+  stats->add_option("--from", *sfrom,
+                    "first day of the period (YYYY-MM-DD, with --to)");
+  stats->add_option("--to", *sto,
+                    "last day of the period (YYYY-MM-DD, inclusive)");
+  stats
+      ->add_option("--by", *sby,
+                   "one row per kindergarten, county, age or gender")
+      ->transform(CLI::IsMember({"kindergarten", "county", "age", "gender"},
+                                CLI::ignore_case));
+  stats->add_flag("--json", g.json, "JSON instead of a table (xueji.v1.Stats)");
   AddCsvFlag(stats, g);
-  stats->callback([&g, &run, sregion] {
-    run = [&g, sregion] { return RunStats(g, *sregion); };
+  stats->callback([&g, &run, sregion, sdate, sfrom, sto, sby] {
+    run = [&g, sregion, sdate, sfrom, sto, sby] {
+      return RunStats(g, *sregion, *sdate, *sfrom, *sto, *sby);
+    };
   });
 
   auto pdate = std::make_shared<std::string>();

@@ -100,6 +100,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   MoveIndex(kv, prefixed(before.kindergarten(), KgIndexPrefix),
             prefixed(after.kindergarten(), KgIndexPrefix), subject);
   if (absl::Status s = UpdateCounters(kv, before, after); !s.ok()) return s;
+  if (absl::Status s = ApplyStats(kv, event, before, after); !s.ok()) return s;
   return UpdateExtra(kv, before, after, event);
 }
 

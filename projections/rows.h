@@ -32,6 +32,16 @@
 //                                    decision (hashes cleared), which carries
 //                                    late_reason
 //   L                                LedgerSettings (LedgerInitialized)
+//   d <date>\0<kg>\0<status:2>\0<gender:1>\0<birth date>
+//                                    signed change (BE64, two's complement)
+//                                    of the records in that (kg, status,
+//                                    gender, birth date) on that business
+//                                    date; absent when 0 (stats as of a day:
+//                                    the sum of the rows up to it)
+//   f <date>\0<kg>\0<flow:2>\0<gender:1>\0<birth date>
+//                                    count of that day's flows (StatsFlow)
+//   a <decided>\0<kg>\0<requested>\0<kind:2>\0<rejected:1>
+//                                    count of approvals decided that day
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -49,6 +59,7 @@
 #include "ledger/log/event_log.h"
 #include "ledger/storage/kv.h"
 #include "xueji/v1/events.pb.h"
+#include "xueji/v1/state.pb.h"
 
 namespace xueji::views_internal {
 
@@ -111,6 +122,36 @@ std::string FormatExtra(const RecordExtra& extra);
 
 // Adds `delta` to the counter at `key`, deleting it when it reaches 0.
 absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta);
+
+// Stats rows (stats.cc): the dated changes, flows and approval decisions
+// of a record's event, from the record before and after it.
+enum StatsFlow {
+  kFlowAdmission = 1,
+  kFlowTransferIn = 2,
+  kFlowTransferOut = 3,
+  kFlowLeave = 4,
+  kFlowGraduation = 5,
+  kFlowDeferral = 6,
+  kFlowCancellation = 7,
+  kFlowRejectedAdmission = 8,
+};
+inline constexpr char kStatsDeltaPrefix[] = "d";
+inline constexpr char kStatsFlowPrefix[] = "f";
+inline constexpr char kStatsApprovalPrefix[] = "a";
+std::string StatsDeltaKey(std::string_view date, std::string_view kg,
+                          int status, int gender, std::string_view birth_date);
+std::string StatsFlowKey(std::string_view date, std::string_view kg, int flow,
+                         int gender, std::string_view birth_date);
+std::string StatsApprovalKey(std::string_view decided, std::string_view kg,
+                             std::string_view requested, int kind,
+                             bool rejected);
+// Adds `delta` to the signed counter at `key` (which may go below zero),
+// deleting it when it reaches 0.
+absl::Status AddToSignedCounter(KvStore* kv, std::string_view key,
+                                int64_t delta);
+absl::Status ApplyStats(KvStore* kv, const xueji::v1::Event& event,
+                        const xueji::v1::RecordState& before,
+                        const xueji::v1::RecordState& after);
 
 // Enrollment rows (enrollment.cc): records, their indexes and counters,
 // kindergartens, verifications, operators and operator activity (the days

@@ -9,6 +9,8 @@
 //   - anomalies: the problem records of docs/design.md, evaluated at query
 //     time (as of a date, under the policy the log records for that date and
 //     a WorkingCalendar) from rows that depend only on events;
+//   - stats: dated count changes, flows and approval decisions per business
+//     date, so that `stats` counts what was true on any day;
 //   - policy: every PolicySet version (`ledger policy`, and the anomalies).
 //
 // CatchUp applies each partition from its checkpoint (the next offset to
@@ -103,6 +105,20 @@ struct PendingQuery {
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
+// What Statistics() counts (`ledger stats`, projections/stats.cc): what was
+// true on `as_of` in `region`, from the dated count rows; with a period, its
+// flows and the approvals decided in it; the problem records of Anomalies()
+// on `as_of`; with `by`, one StatsGroup per kindergarten, county, age or
+// gender.
+struct StatsQuery {
+  std::string region;        // "" or "00" = all; else a 2/4/6-digit prefix
+  std::string kindergarten;  // only this kindergarten's ("" = all)
+  absl::CivilDay as_of;
+  std::optional<absl::CivilDay> from, to;  // both or neither; from <= to
+  std::string by;  // "", "kindergarten", "county", "age" or "gender"
+  const WorkingCalendar* calendar = nullptr;  // required
+};
+
 class Views {
  public:
   // Opens (creating if allowed) the views store in directory `dir`.
@@ -180,6 +196,9 @@ class Views {
   absl::StatusOr<xueji::v1::Stats> ComputeStats(
       std::string_view region, absl::CivilDay as_of,
       std::string_view kindergarten = "") const;
+  // `ledger stats`: see StatsQuery. InvalidArgument for a bad `by` or
+  // period.
+  absl::StatusOr<xueji::v1::Stats> Statistics(const StatsQuery& query) const;
   // Every policy version the log records (PolicySet events).
   absl::StatusOr<PolicyHistory> Policies() const;
 

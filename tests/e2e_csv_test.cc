@@ -417,9 +417,12 @@ TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
   REQUIRE(ParseJson(ledger.Run({"stats", "--json"}).out, &stats) == "");
   rows =
       ReadCsvOutput(ledger.Run({"stats", "--csv"}), {"group", "key", "count"});
-  REQUIRE(rows.size() == 1u + stats.by_county_size() +
-                             stats.by_kindergarten_size() +
-                             stats.by_status_size() + stats.by_age_size());
+  // liveRecords, the five breakdowns, problemRecords and problemRate, the
+  // anomalies by kind and the seven approval measures.
+  REQUIRE(rows.size() ==
+          1u + stats.by_county_size() + stats.by_kindergarten_size() +
+              stats.by_status_size() + stats.by_age_size() +
+              stats.by_gender_size() + 2 + stats.anomalies_by_kind_size() + 7);
   CHECK(rows[0]["group"] == "liveRecords");
   CHECK(rows[0]["count"] == std::to_string(stats.live_records()));
   int64_t by_county = 0;
