@@ -68,7 +68,8 @@ TEST_CASE("stats --as-of a past day counts what was true then (Art. 23)",
           "[e2e][stats]") {
   DemoLedger demo;
   const TestLedger& ledger = demo.ledger;
-  // LEFT: r-050 on 10-31 (r-042 was refused); GRADUATED: r-061 on 12-31;
+  // LEFT: r-050 on 10-31 (r-042 was refused); GRADUATED: none (r-061's
+  // graduation on 12-31 is refused: Art. 13, outside the graduation window);
   // CANCELLED: r-016 rejected on 09-04 (the record is CANCELLED), asked
   // again on 09-15 (r-040: the same record, PENDING), then r-054's
   // cancellation on 11-18.
@@ -82,9 +83,9 @@ TEST_CASE("stats --as-of a past day counts what was true then (Art. 23)",
   Stats after = StatsJson(ledger, {"--as-of", "2025-12-31"});
   CHECK(Rows(after.by_status())["LEFT"] == 1);
   CHECK(Rows(after.by_status())["CANCELLED"] == 1);
-  CHECK(Rows(after.by_status())["GRADUATED"] == 1);
-  // Live: the leave, the cancellation and the graduation left the register.
-  CHECK(before.live_records() - after.live_records() == 3);
+  CHECK(Rows(after.by_status())["GRADUATED"] == 0);
+  // Live: the leave and the cancellation left the register.
+  CHECK(before.live_records() - after.live_records() == 2);
   // The transfer: counted at 350203001 (TRANSFERRING) until 10-13, then at
   // 350206001.
   Stats moving = StatsJson(ledger, {"--as-of", "2025-10-12"});
@@ -135,7 +136,7 @@ TEST_CASE("stats --from --to: the flows of a period (Art. 23)",
   CHECK(rest.flows().leaves() == 1);
   CHECK(rest.flows().deferrals() == 1);
   CHECK(rest.flows().cancellations() == 1);
-  CHECK(rest.flows().graduations() == 1);
+  CHECK(rest.flows().graduations() == 0);  // r-061 refused in December
 
   // --by county: the transfer leaves Siming and arrives in Huli; Huli's
   // approvals of September (r-012..r-016 asked 09-02, decided 09-04; r-040
