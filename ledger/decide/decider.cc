@@ -240,6 +240,8 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideClose(call);
     case Request::kSetPolicy:
       return DecideSetPolicy(call);
+    case Request::kRecordPromotion:
+      return DecidePromotion(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -454,6 +456,8 @@ std::string_view ActionName(const Request& request) {
       return "closeKindergarten";
     case Request::kSetPolicy:
       return "setPolicy";
+    case Request::kRecordPromotion:
+      return "recordPromotion";
     case Request::ACTION_NOT_SET:
       break;
   }

@@ -162,6 +162,7 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       break;
     case Event::kGraduated:
       state.set_status(xueji::v1::GRADUATED);
+      state.set_graduated_on(event.business_date());
       state.clear_pending();
       ClearTransfer(&state);
       break;
@@ -189,6 +190,10 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       break;
     case Event::kRecordMoved:
       state.set_kindergarten(event.record_moved().to_kindergarten());
+      break;
+    case Event::kPromoted:  // 升学 (Art. 13): the record stays GRADUATED
+      state.set_promoted_school(event.promoted().school());
+      state.set_promoted_on(event.promoted().reported_on());
       break;
     default:
       break;
@@ -300,6 +305,7 @@ EventTarget TargetOf(const Event& event) {
     case Event::kKeyInfoEditApproved:
     case Event::kChangeRejected:
     case Event::kRecordMoved:
+    case Event::kPromoted:
       return EventTarget::kRecord;
     case Event::kVerificationRecorded:
     case Event::kKindergartenRegistered:
