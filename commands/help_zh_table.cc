@@ -375,6 +375,12 @@ ChineseHelpTable() {
        "文件，权限 0600。限于读者的辖区（--as）；记入访问日志。"},
       {"the graduation year, YYYY", "毕业年份，YYYY"},
       {"the file to write (must not exist)", "要写入的文件（不得已存在）"},
+      {"publish each graduate (Graduated, Promoted) to PREFIX.graduates as a "
+       "xueji.v1.GraduateRecord keyed by student number (Art. 13; one "
+       "projector of a deployment)",
+       "将每名毕业生（Graduated、Promoted）以 xueji.v1.GraduateRecord 发布到 "
+       "PREFIX."
+       "graduates，以学籍号为键（第十三条；一个部署中只由一个投影器发布）"},
   };
   return *table;
 }
