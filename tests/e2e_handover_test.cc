@@ -44,7 +44,7 @@ xueji::v1::Result OneResult(const RunResult& run) {
 }
 
 TEST_CASE(
-    "Art. 13: graduates of a year go to a hand-over file; the primary "
+    "Art. 13: graduates of a year go to a hand-over file, the primary "
     "school's confirmation is recorded once as a promotion",
     "[e2e][handover]") {
   DemoLedger demo;

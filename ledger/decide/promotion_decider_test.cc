@@ -69,8 +69,8 @@ TEST_CASE("Art. 13: graduating keeps the record and notes the graduation date",
 }
 
 TEST_CASE(
-    "Art. 13: the county approver records a graduate's promotion; the record "
-    "stays GRADUATED and a second promotion is refused",
+    "Art. 13: the county approver records a graduate's promotion, the record "
+    "stays GRADUATED, and a second promotion is refused",
     "[decider][promotion]") {
   TestLedger ledger;
   std::string no = EnrollAndGraduate(ledger);
