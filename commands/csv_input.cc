@@ -54,6 +54,7 @@ const std::vector<CsvColumn>& ChangeColumns() {
       {"toKindergarten", "转入幼儿园代码", false},
       {"reason", "原因", false},
       {"untilDate", "缓学截止日期", false},
+      {"dateOfDeath", "死亡日期", false},
       {"evidence", "证明材料", false},
       {"name", "姓名", false},
       {"gender", "性别", false},
@@ -93,7 +94,9 @@ const std::vector<ChangeAction>& ChangeActions() {
       {"leave", {"离园"}, {"studentNo", "reason"}},
       {"graduate", {"毕业"}, {"studentNo"}},
       {"defer", {"缓学", "缓学留园"}, {"studentNo", "untilDate", "evidence"}},
-      {"cancel", {"注销"}, {"studentNo", "reason"}},
+      {"cancel", {"注销"}, {"studentNo", "reason", "dateOfDeath", "evidence"}},
+      {"withdrawTransfer", {"撤回转园"}, {"studentNo", "reason"}},
+      {"refuseTransfer", {"拒绝转入"}, {"studentNo", "reason"}},
       {"editKeyInfo",
        {"修改关键信息", "关键信息修改"},
        {"studentNo", "name", "gender", "birthDate", "idType", "idNumber",
@@ -325,6 +328,15 @@ std::optional<RowError> ChangeRequest(const Row& r, Request* request) {
   } else if (a == "cancel") {
     request->mutable_cancel()->set_student_no(no);
     request->mutable_cancel()->set_reason(r.Get("reason"));
+    request->mutable_cancel()->set_date_of_death(
+        NormalizeDate(r.Get("dateOfDeath")));
+    request->mutable_cancel()->set_evidence(r.Get("evidence"));
+  } else if (a == "withdrawTransfer") {
+    request->mutable_withdraw_transfer()->set_student_no(no);
+    request->mutable_withdraw_transfer()->set_reason(r.Get("reason"));
+  } else if (a == "refuseTransfer") {
+    request->mutable_refuse_transfer()->set_student_no(no);
+    request->mutable_refuse_transfer()->set_reason(r.Get("reason"));
   } else if (a == "editKeyInfo") {
     request->mutable_edit_key_info()->set_student_no(no);
     request->mutable_edit_key_info()->set_evidence(r.Get("evidence"));

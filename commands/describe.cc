@@ -61,8 +61,8 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat("deferred until ",
                           e.deferral_approved().until_date());
     case Event::kCancellationRequested:
-      return absl::StrCat("cancellation: ",
-                          e.cancellation_requested().reason());
+      return absl::StrCat("cancellation: ", e.cancellation_requested().reason(),
+                          " on ", e.cancellation_requested().date_of_death());
     case Event::kCancelled:
       return absl::StrCat("cancelled: ", e.cancelled().reason());
     case Event::kKeyInfoEditRequested:
@@ -78,6 +78,17 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat("moved ", e.record_moved().from_kindergarten(),
                           " -> ", e.record_moved().to_kindergarten(),
                           " (merger)");
+    case Event::kTransferWithdrawn:
+      return absl::StrCat("transfer ",
+                          e.transfer_withdrawn().from_kindergarten(), " -> ",
+                          e.transfer_withdrawn().to_kindergarten(),
+                          " withdrawn: ", e.transfer_withdrawn().reason());
+    case Event::kTransferRefused:
+      return absl::StrCat("transfer ", e.transfer_refused().from_kindergarten(),
+                          " -> ", e.transfer_refused().to_kindergarten(),
+                          " refused: ", e.transfer_refused().reason());
+    case Event::kNumberConversionRequested:
+      return "number conversion requested";
     case Event::kVerificationRecorded: {
       const auto& v = e.verification_recorded();
       return absl::StrCat(v.kindergarten(), " ", v.term(), ": ",

@@ -450,7 +450,13 @@ void GenModel::PlanDates(ChildPlan* p) const {
   } else if (p->plant != Plant::kNever) {
     p->approve = cal.AddWorkingDays(p->admit, 2);
   }
-  if (p->kind == IdKind::kNone) p->convert = OnOrAfter(AddMonths(p->admit, 1));
+  if (p->kind == IdKind::kNone && p->approve) {
+    p->convert = OnOrAfter(AddMonths(p->admit, 1));
+    if (*p->convert <= *p->approve) {
+      p->convert = cal.AddWorkingDays(*p->approve, 1);
+    }
+    p->convert_approve = cal.AddWorkingDays(*p->convert, 2);
+  }
   const YearWindows& w = Year(p->class_year);
   switch (p->cls) {
     case ChildClass::kNone:
@@ -566,7 +572,9 @@ std::string GenModel::FirstNumber(const ChildPlan& p) const {
 }
 
 std::string GenModel::NumberOn(const ChildPlan& p, CivilDay day) const {
-  if (p.convert && *p.convert <= day) return FormalNumber(ConversionId(p));
+  if (p.convert_approve && *p.convert_approve <= day) {
+    return FormalNumber(ConversionId(p));
+  }
   return FirstNumber(p);
 }
 

@@ -84,7 +84,9 @@ struct ChildPlan {
   Plant plant = Plant::kNone;
 
   absl::CivilDay admit;
-  std::optional<absl::CivilDay> approve, convert;
+  // convert: the convertNumber request; convert_approve: the county's
+  // approval (issue 10), from which the record has its G number.
+  std::optional<absl::CivilDay> approve, convert, convert_approve;
   std::optional<absl::CivilDay> transfer_out, transfer_approve, transfer_in;
   std::optional<absl::CivilDay> leave, defer, defer_approve, edit, edit_approve;
   std::optional<absl::CivilDay> duplicate;  // kDuplicate: the second admission

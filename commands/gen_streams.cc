@@ -89,6 +89,11 @@ void Generator::AddChildStreams() {
                   absl::StrCat(",\"idType\":\"RESIDENT_ID\",\"idNumber\":",
                                Q(m_.ConversionId(p))));
       });
+  cohort(
+      "convert-approve", [](const ChildPlan& p) { return p.convert_approve; },
+      [this](const ChildPlan& p, CivilDay day) {
+        Approve(Id("cva", p), p.county, day, Id("cnv", p));
+      });
 }
 
 void Generator::AddYearStreams(int z) {

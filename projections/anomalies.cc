@@ -118,8 +118,7 @@ class Evaluator {
     if (rules_.Want(Anomaly::PHANTOM)) {
       ASSIGN_OR_RETURN(facts.verification, Verification(r.kindergarten()));
     }
-    std::string id_key =
-        IdentityKey(r.child().id_type(), r.child().id_number());
+    std::string id_key = IdentityKey(r.child());
     if (rules_.Want(Anomaly::DUPLICATE) && !id_key.empty()) {
       ASSIGN_OR_RETURN(
           facts.same_document,

@@ -24,7 +24,7 @@ using xueji::v1::RecordState;
 
 std::string IdentityOf(const RecordState& r) {
   if (!r.has_child()) return "";
-  return IdentityKey(r.child().id_type(), r.child().id_number());
+  return IdentityKey(r.child());
 }
 
 std::string ProbableOf(const RecordState& r) {

@@ -42,6 +42,8 @@ PendingItem::Kind KindOf(const RecordState& r) {
       return PendingItem::CANCELLATION;
     case Request::kEditKeyInfo:
       return PendingItem::KEY_INFO_EDIT;
+    case Request::kConvertNumber:
+      return PendingItem::NUMBER_CONVERSION;
     default:
       return PendingItem::KIND_UNSPECIFIED;
   }
@@ -62,6 +64,8 @@ std::string DetailOf(const RecordState& r) {
       return q.cancel().reason();
     case Request::kEditKeyInfo:
       return "key information";
+    case Request::kConvertNumber:
+      return "formal number";
     default:
       return "";
   }

@@ -191,13 +191,16 @@ Numbers RunTerm(Term& term, F after_each) {
               n.more[0] + R"("]})"),
       xueji::v1::APPLIED);
   std::string id_b = ResidentId("350502", "20210708", 222);
-  n.b_formal =
-      submit(Action("r-12", "op-k1", "2025-10-12",
-                    R"("convertNumber":{"studentNo":")" + n.b_temporary +
-                        R"(","idType":"RESIDENT_ID","idNumber":")" + id_b +
-                        R"("})"),
-             xueji::v1::APPLIED)
-          .student_no;
+  submit(
+      Action("r-12", "op-k1", "2025-10-12",
+             R"("convertNumber":{"studentNo":")" + n.b_temporary +
+                 R"(","idType":"RESIDENT_ID","idNumber":")" + id_b + R"("})"),
+      xueji::v1::PENDING_APPROVAL);
+  // Issue 10: the county approves the conversion.
+  n.b_formal = submit(Action("r-13", "op-c1", "2025-10-13",
+                             R"("approve":{"requestId":"r-12"})"),
+                      xueji::v1::APPLIED)
+                   .student_no;
   return n;
 }
 
@@ -445,7 +448,7 @@ TEST_CASE("audit: history per student, operator and request, state as of") {
 
   auto by_op = v.HistoryOfOperator("op-c1");
   REQUIRE(by_op.ok());
-  REQUIRE(by_op->size() == 11);  // approvals r-2, r-4, r-8 and eight a-x-N
+  REQUIRE(by_op->size() == 12);  // approvals r-2, r-4, r-8, r-13, eight a-x-N
   for (const auto& e : *by_op) CHECK(e.event.actor().operator_id() == "op-c1");
   CHECK(by_op->front().event.request_id() == "r-2");
 

@@ -18,10 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 吴思琪 (c4), born 2020-05-09, enrolled at 350203002 (思明区) all term.
-constexpr char kGraduand[] = "G350203202005090523";
-// 赵子轩 (c8): graduated by the demo term on 2025-12-31.
-constexpr char kDemoGraduate[] = "G350203202003250917";
+// 赵子轩 (c8), born 2020-03-25, enrolled at 350203003 (思明区); the demo
+// term's graduation of him on 2025-12-31 is refused (out of season).
+constexpr char kGraduand[] = "G350203202003250917";
 
 std::vector<xueji::v1::GraduateRecord> ReadGraduates(const std::string& path) {
   std::ifstream in(path);
@@ -52,8 +51,8 @@ TEST_CASE(
   // Spring: a new admission keeps 思明区's registrar and approver active
   // (accounts unused six months are sealed, Art. 22).
   const std::string spring = ledger.WriteLines(
-      {R"({"requestId":"h-001","actor":"reg-sm2","occurredOn":"2026-04-01",)"
-       R"("admit":{"kindergarten":"350203002","child":{"name":"测试春生",)"
+      {R"({"requestId":"h-001","actor":"reg-sm3","occurredOn":"2026-04-01",)"
+       R"("admit":{"kindergarten":"350203003","child":{"name":"测试春生",)"
        R"("gender":"MALE","birthDate":"2022-03-01","idType":"RESIDENT_ID",)"
        R"("idNumber":")" +
            SyntheticResidentId("20220301", 951) + R"("}}})",
@@ -65,15 +64,16 @@ TEST_CASE(
   REQUIRE(admitted.exit_code == 0);
 
   const std::string summer = ledger.WriteLines(
-      {std::string(R"({"requestId":"h-003","actor":"reg-sm2",)") +
+      {std::string(R"({"requestId":"h-003","actor":"reg-sm3",)") +
        R"("occurredOn":"2026-06-30","graduate":{"studentNo":")" + kGraduand +
        R"("}})"},
       "summer.jsonl");
   RunResult graduated =
       ledger.RunAt(EndOfDay("2026-06-30"), {"submit", summer});
+  INFO(graduated.out);
   REQUIRE(OneResult(graduated).status() == xueji::v1::APPLIED);
 
-  // The 2026 file: c4 only (c8 graduated in 2025).
+  // The 2026 file: c8.
   const std::string file2026 = ledger.tmp().Sub("graduates-2026.jsonl");
   RunResult written = ledger.RunAt(
       EndOfDay("2026-06-30"), {"--as", "appr-siming", "graduates", "--year",
@@ -84,9 +84,9 @@ TEST_CASE(
   std::vector<xueji::v1::GraduateRecord> year2026 = ReadGraduates(file2026);
   REQUIRE(year2026.size() == 1);
   CHECK(year2026[0].student_no() == kGraduand);
-  CHECK(year2026[0].child().name() == "吴思琪");
-  CHECK(year2026[0].child().id_number() == "350203202005090523");
-  CHECK(year2026[0].kindergarten() == "350203002");
+  CHECK(year2026[0].child().name() == "赵子轩");
+  CHECK(year2026[0].child().id_number() == "350203202003250917");
+  CHECK(year2026[0].kindergarten() == "350203003");
   CHECK(year2026[0].county() == kSiming);
   CHECK(year2026[0].graduated_on() == "2026-06-30");
   CHECK(year2026[0].promoted_school().empty());
@@ -101,17 +101,15 @@ TEST_CASE(
   CHECK(again.exit_code == 2);
   CHECK_THAT(again.err, Catch::Contains("exists"));
 
-  // The 2025 file: c8, graduated by the demo term on 2025-12-31.
+  // The 2025 file: nobody (the demo term's graduation of c8 on 2025-12-31
+  // is refused, out of the graduation season).
   const std::string file2025 = ledger.tmp().Sub("graduates-2025.jsonl");
-  REQUIRE(
-      ledger
-          .RunAt(EndOfDay("2026-06-30"), {"--as", "officer-xiamen", "graduates",
-                                          "--year", "2025", "--out", file2025})
-          .exit_code == 0);
-  std::vector<xueji::v1::GraduateRecord> year2025 = ReadGraduates(file2025);
-  REQUIRE(year2025.size() == 1);
-  CHECK(year2025[0].student_no() == kDemoGraduate);
-  CHECK(year2025[0].graduated_on() == "2025-12-31");
+  RunResult none = ledger.RunAt(
+      EndOfDay("2026-06-30"), {"--as", "officer-xiamen", "graduates", "--year",
+                               "2025", "--out", file2025});
+  REQUIRE(none.exit_code == 0);
+  CHECK_THAT(none.out, Catch::Contains("0 graduate(s) of 2025"));
+  CHECK(ReadGraduates(file2025).empty());
 
   // Region-limited: 湖里区's approver gets none of 思明区's graduates and is
   // refused 思明区 itself.
@@ -165,7 +163,7 @@ TEST_CASE(
     if (entry.event().has_promoted()) {
       ++promotions;
       CHECK(entry.event().promoted().school() == "厦门市思明区第一实验小学");
-      CHECK(entry.event().promoted().kindergarten() == "350203002");
+      CHECK(entry.event().promoted().kindergarten() == "350203003");
       CHECK(entry.event().request_id() == "h-004");
     }
     if (entry.event().request_id() == "h-005") {

@@ -441,17 +441,38 @@ TEST_CASE_METHOD(
   p1->Terminate();
 }
 
+// DemoOnMock in the graduation season: the ledger's clock on 2026-06-30.
+struct SeasonOnMock {
+  SeasonOnMock()
+      : tmp("xueji-kafka-season"),
+        mock(tmp.path(), 1, 6),
+        kafka(mock, tmp.path(), "2026-06-30T09:00:00Z") {
+    INFO(mock.Logs());
+    REQUIRE(!mock.bootstrap().empty());
+    p1 = kafka.StartProcessor("p1");
+    kafka.InitDev();
+    RunResult load =
+        kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
+    INFO(load.err << Tail(p1->Stderr()));
+    REQUIRE(load.exit_code == 0);
+  }
+  TempDir tmp;
+  MockKafka mock;
+  KafkaDeployment kafka;
+  std::unique_ptr<BackgroundProcess> p1;
+};
+
 TEST_CASE_METHOD(
-    DemoOnMock,
+    SeasonOnMock,
     "kafka: Art. 13 hand-over: a projector with --publish-graduates puts "
     "each graduate on PREFIX.graduates, keyed by student number",
     "[kafka][handover]") {
   INFO(mock.Logs());
-  // A child of primary-entry age admitted, approved and graduated, then its
-  // promotion confirmed: one request file, the end of term's day.
+  // A child of primary-entry age admitted, approved and graduated in the
+  // graduation season, then its promotion confirmed.
   const std::string id = SyntheticResidentId("20200611", 971);
   const std::string no = "G" + id;
-  const std::string day = R"("occurredOn":"2026-01-05",)";
+  const std::string day = R"("occurredOn":"2026-06-30",)";
   const std::string lines =
       R"({"requestId":"hg-1","actor":"reg-sm3",)" + day +
       R"("admit":{"kindergarten":"350203003","child":{"name":"测试毕业",)"
@@ -503,7 +524,7 @@ TEST_CASE_METHOD(
   CHECK(first[0].second.student_no() == no);
   CHECK(first[0].second.kindergarten() == "350203003");
   CHECK(first[0].second.county() == kSiming);
-  CHECK(first[0].second.graduated_on() == "2026-01-05");
+  CHECK(first[0].second.graduated_on() == "2026-06-30");
   CHECK(first[0].second.child().name() == "测试毕业");
   CHECK(first[0].second.promoted_school().empty());
 
@@ -524,7 +545,7 @@ TEST_CASE_METHOD(
   // Same key, so the same partition, in order: the latest is promoted.
   CHECK(second[1].first == no);
   CHECK(second[1].second.promoted_school() == "厦门市思明区实验小学");
-  CHECK(second[1].second.promoted_on() == "2026-01-05");
+  CHECK(second[1].second.promoted_on() == "2026-06-30");
   CHECK(second[1].second.event_id() != second[0].second.event_id());
   p1->Terminate();
 }

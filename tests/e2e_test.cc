@@ -300,10 +300,11 @@ TEST_CASE("demo term: stats count the live records by county", "[e2e][stats]") {
   std::map<std::string, int64_t> by_county, by_status;
   for (const auto& row : stats.by_county()) by_county[row.key()] = row.count();
   for (const auto& row : stats.by_status()) by_status[row.key()] = row.count();
-  CHECK(stats.live_records() == 13);
-  CHECK(by_county == std::map<std::string, int64_t>{{kSiming, 8}, {kHuli, 5}});
-  CHECK(by_status["ENROLLED"] == 13);
-  CHECK(by_status["GRADUATED"] == 1);
+  // (issue 10: c8's graduation in December is refused, out of season)
+  CHECK(stats.live_records() == 14);
+  CHECK(by_county == std::map<std::string, int64_t>{{kSiming, 9}, {kHuli, 5}});
+  CHECK(by_status["ENROLLED"] == 14);
+  CHECK(by_status["GRADUATED"] == 0);
   CHECK(by_status["LEFT"] == 1);
   CHECK(by_status["CANCELLED"] == 1);
 

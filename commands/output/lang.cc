@@ -223,6 +223,8 @@ std::string PendingKindName(xueji::v1::PendingItem::Kind kind) {
       return WithCode("注销", code);
     case PendingItem::KEY_INFO_EDIT:
       return WithCode("关键信息修改", code);
+    case PendingItem::NUMBER_CONVERSION:
+      return WithCode("临时学籍号转正", code);
     default:
       return code;
   }
@@ -250,6 +252,7 @@ std::string ReasonName(xueji::v1::ReasonCode code_value) {
       {xueji::v1::NOT_AUTHENTICATED, "未认证"},
       {xueji::v1::BAD_SIGNATURE, "签名无效"},
       {xueji::v1::INVALID_DATE, "日期无效"},
+      {xueji::v1::CANCEL_NOT_DEATH, "注销仅限死亡"},
   };
   auto it = names->find(code_value);
   return it == names->end() ? code : WithCode(it->second, code);

@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/student_number.h"
 
 namespace xueji::decide_internal {
 
@@ -75,6 +77,13 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
   switch (pending.action_case()) {
     case Request::kAdmit: {
       if (IsClosed(*target.kg)) return Closed(record, target.kg->code());
+      // Issue 10: never enrolled before the child enters (空挂, Art. 8).
+      if (FormatDate(call.today) < record.entry_date()) {
+        return Refuse(xueji::v1::INVALID_DATE,
+                      Cat("the child enters on ", record.entry_date(),
+                          "; the record is established from that day on"),
+                      record.subject(), record.student_no());
+      }
       auto* payload = event.mutable_record_established();
       payload->set_approved_request_id(id);
       payload->set_kindergarten(record.kindergarten());
@@ -105,21 +114,38 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
       auto* payload = event.mutable_cancelled();
       payload->set_approved_request_id(id);
       payload->set_reason(pending.cancel().reason());
+      payload->set_date_of_death(pending.cancel().date_of_death());
       message = "cancellation approved; the record is cancelled";
       break;
     }
     case Request::kEditKeyInfo: {
       const xueji::v1::Child& child = pending.edit_key_info().child();
-      ASSIGN_OR_RETURN(
-          std::optional<Draft> held,
-          RefuseIfHeld(call.state,
-                       IdentityKey(child.id_type(), child.id_number()),
-                       record));
-      if (held) return std::move(*held);
+      ASSIGN_OR_RETURN(std::optional<Draft> taken,
+                       RefuseIfTaken(call.state, child, record));
+      if (taken) return std::move(*taken);
       auto* payload = event.mutable_key_info_edit_approved();
       payload->set_approved_request_id(id);
       *payload->mutable_child() = child;
       message = "key-information edit approved";
+      break;
+    }
+    case Request::kConvertNumber: {
+      // Issue 10: approved by the county (Art. 17), checked again.
+      xueji::v1::Child child = record.child();
+      child.set_id_type(pending.convert_number().id_type());
+      child.set_id_number(pending.convert_number().id_number());
+      child.clear_issuing_country();
+      ASSIGN_OR_RETURN(std::optional<Draft> taken,
+                       RefuseIfTaken(call.state, child, record));
+      if (taken) return std::move(*taken);
+      const std::string formal = FormalNumber(child.id_number());
+      event = NewEvent(record.subject(), formal);
+      auto* payload = event.mutable_number_converted();
+      payload->set_from_student_no(record.student_no());
+      payload->set_to_student_no(formal);
+      payload->set_id_type(child.id_type());
+      payload->set_id_number(child.id_number());
+      message = "conversion approved; the old number stays an alias";
       break;
     }
     default:

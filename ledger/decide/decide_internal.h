@@ -130,10 +130,25 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call);
 absl::StatusOr<Draft> DecideTransferIn(const Call& call);
 absl::StatusOr<Draft> DecideLeave(const Call& call);
 absl::StatusOr<Draft> DecideGraduate(const Call& call);
+absl::StatusOr<Draft> DecideGraduateCohort(const Call& call);  // issue 10
 absl::StatusOr<Draft> DecideDefer(const Call& call);
 absl::StatusOr<Draft> DecideCancel(const Call& call);
 absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call);
 absl::StatusOr<Draft> DecideConvertNumber(const Call& call);
+// transfer_decider.cc (issue 10)
+absl::StatusOr<Draft> DecideWithdrawTransfer(const Call& call);
+absl::StatusOr<Draft> DecideRefuseTransfer(const Call& call);
+// The events settling the transfers a closure of `kg` touches: each transfer
+// into it refused (TransferRefused), the child staying where it was.
+absl::StatusOr<std::vector<xueji::v1::Event>> SettleTransfersOnClose(
+    const Call& call, const xueji::v1::KindergartenState& kg);
+// A merge of `from` into `into`: with `moving` (a live record of `from`), its
+// transfer withdrawn if it goes to `into`; without, the transfers of `into`'s
+// records to `from` withdrawn.
+absl::StatusOr<std::vector<xueji::v1::Event>> SettleTransfersOnMerge(
+    const Call& call, const xueji::v1::KindergartenState& from,
+    const xueji::v1::KindergartenState& into,
+    const xueji::v1::RecordState* moving);
 // approval_decider.cc
 absl::StatusOr<Draft> DecideApprove(const Call& call);
 absl::StatusOr<Draft> DecideReject(const Call& call);
@@ -160,10 +175,18 @@ std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
 // date, never the child.
 std::optional<Draft> RefuseIfBefore(const Call& call,
                                     const xueji::v1::RecordState& record);
-// DUPLICATE_REGISTRATION if `identity_key` is held by a live record other
-// than `subject`; nullopt if free.
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(
-    const StateView& state, std::string_view identity_key,
+
+// Issue 10. The record's key information with the fields `change` sets
+// (a non-empty string, a gender, an id type) replaced: an edit names only
+// what changes.
+xueji::v1::Child EditedChild(const xueji::v1::Child& record,
+                             const xueji::v1::Child& change);
+// DUPLICATE_REGISTRATION when `child`'s document (a new one for `record`) is
+// held by another record, live or not (a LEFT child's document stays its
+// own: re-admission finds it), or its formal G number is; nullopt if free or
+// unchanged.
+absl::StatusOr<std::optional<Draft>> RefuseIfTaken(
+    const StateView& state, const xueji::v1::Child& child,
     const xueji::v1::RecordState& record);
 
 // The record a request names by `student_no` (field name `field` for the

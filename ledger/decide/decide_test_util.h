@@ -60,6 +60,14 @@ inline xueji::v1::Child Boy(int seq = 123) {
                    ResidentId(kCountyA, "20210506", seq));
 }
 
+// A boy born 2020-05-06 (5 on kDay; primary entry 2026-09-01),
+// resident ID 350502 20200506 `seq` (odd).
+inline xueji::v1::Child FiveYearOld(int seq = 123) {
+  return MakeChild("测试大班男孩", xueji::v1::MALE, "2020-05-06",
+                   xueji::v1::RESIDENT_ID,
+                   ResidentId(kCountyA, "20200506", seq));
+}
+
 // The decider harness over a StateView with Apply(event): MemoryState here;
 // the processor's tests run the same requests over LedgerState.
 template <typename State>
@@ -102,6 +110,17 @@ class BasicTestLedger {
     line.mutable_operator_()->set_role(role);
     line.mutable_operator_()->set_org(org);
     return Registry(line);
+  }
+
+  // A policy of province 35 from today on that seals accounts only after 36
+  // months (set by the province officer of "35"), so that a test may move the
+  // clock a school year on without its operators falling dormant.
+  void LongSeal() {
+    xueji::v1::Request request = Req("officer");
+    request.mutable_set_policy()->set_region("35");
+    request.mutable_set_policy()->set_effective_from(Today());
+    request.mutable_set_policy()->mutable_policy()->set_seal_after_months(36);
+    REQUIRE(Submit(request).status == xueji::v1::APPLIED);
   }
 
   // The ledger's clock: an instant, or a day (08:00 UTC, 16:00 in Beijing).

@@ -119,22 +119,6 @@ std::optional<Draft> RefuseIfPending(const RecordState& record) {
                 record.subject(), record.student_no());
 }
 
-absl::StatusOr<std::optional<Draft>> RefuseIfHeld(const StateView& state,
-                                                  std::string_view identity_key,
-                                                  const RecordState& record) {
-  if (identity_key.empty()) return std::optional<Draft>();
-  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                   state.RecordByIdentity(identity_key));
-  if (!holder.has_value() || holder->subject() == record.subject() ||
-      !IsLive(holder->status())) {
-    return std::optional<Draft>();
-  }
-  return std::optional<Draft>(
-      Refuse(xueji::v1::DUPLICATE_REGISTRATION,
-             "the identity document already has another live record",
-             record.subject(), record.student_no()));
-}
-
 std::optional<Draft> RefuseIfBefore(const Call& call,
                                     const RecordState& record) {
   struct Step {
@@ -240,6 +224,10 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideClose(call);
     case Request::kSetPolicy:
       return DecideSetPolicy(call);
+    case Request::kWithdrawTransfer:
+      return DecideWithdrawTransfer(call);
+    case Request::kRefuseTransfer:
+      return DecideRefuseTransfer(call);
     case Request::kRecordPromotion:
       return DecidePromotion(call);
     case Request::ACTION_NOT_SET:
@@ -456,6 +444,10 @@ std::string_view ActionName(const Request& request) {
       return "closeKindergarten";
     case Request::kSetPolicy:
       return "setPolicy";
+    case Request::kWithdrawTransfer:
+      return "withdrawTransfer";
+    case Request::kRefuseTransfer:
+      return "refuseTransfer";
     case Request::kRecordPromotion:
       return "recordPromotion";
     case Request::ACTION_NOT_SET:

@@ -62,6 +62,15 @@ class StateView {
   // subject order.
   virtual absl::StatusOr<std::vector<xueji::v1::RecordState>> LiveRecordsAt(
       std::string_view kindergarten) const = 0;
+  // Records TRANSFERRING to `kindergarten` (the code their transfer names,
+  // not forwarded through merges), in subject order: the transfers a closure
+  // or merge of it settles (issue 10). The default answers Unimplemented: a
+  // view the deciders use must override it.
+  virtual absl::StatusOr<std::vector<xueji::v1::RecordState>> TransfersInto(
+      std::string_view kindergarten) const {
+    return absl::UnimplementedError(
+        "this state view does not index transfers by receiving kindergarten");
+  }
   // The next free sequence number under a student-number prefix (from 1).
   virtual absl::StatusOr<int> NextSequence(std::string_view prefix) const = 0;
   // Every policy version recorded (the PolicySet events' payloads), in

@@ -246,22 +246,20 @@ SCENARIO("a request may not precede the events it follows",
         xueji::v1::Request leave = dated("2025-09-04");
         leave.mutable_leave()->set_student_no(no);
         CheckInvalidDate(ledger.Submit(leave), "establishment");
+        // (graduate and defer answer their season and age first, issue 10)
         xueji::v1::Request graduate = dated("2025-09-04");
         graduate.mutable_graduate()->set_student_no(no);
-        CheckInvalidDate(ledger.Submit(graduate), "establishment");
-        xueji::v1::Request defer = dated("2025-09-04");
-        defer.mutable_defer()->set_student_no(no);
-        defer.mutable_defer()->set_until_date("2028-08-31");
-        CheckInvalidDate(ledger.Submit(defer), "establishment");
+        CheckInvalidDate(ledger.Submit(graduate), "out of season");
         xueji::v1::Request cancel = dated("2025-09-04");
         cancel.mutable_cancel()->set_student_no(no);
-        cancel.mutable_cancel()->set_reason("死亡");
+        cancel.mutable_cancel()->set_reason("DEATH");
+        cancel.mutable_cancel()->set_date_of_death("2025-09-03");
+        cancel.mutable_cancel()->set_evidence("死亡医学证明");
         CheckInvalidDate(ledger.Submit(cancel), "establishment");
         xueji::v1::Request edit = dated("2025-09-04");
         edit.mutable_edit_key_info()->set_student_no(no);
-        xueji::v1::Child renamed = Boy();
-        renamed.set_name("改名男孩");
-        *edit.mutable_edit_key_info()->mutable_child() = renamed;
+        edit.mutable_edit_key_info()->mutable_child()->set_name("改名男孩");
+        edit.mutable_edit_key_info()->set_evidence("户口本");
         CheckInvalidDate(ledger.Submit(edit), "establishment");
         CHECK(ledger.Record(no).status() == xueji::v1::ENROLLED);
       }
@@ -293,22 +291,25 @@ SCENARIO("a request may not precede the events it follows",
 SCENARIO("convertNumber and re-admission may not precede the record's steps",
          "[decider][clock]") {
   GIVEN(
-      "a child without a document admitted on 8 September, the clock on "
-      "10 September") {
+      "a child without a document admitted on 8 September and established "
+      "on 9 September, the clock on 10 September") {
     TestLedger ledger;
     ledger.SetToday("2025-09-10");
     xueji::v1::Child child = MakeChild("无证男孩", xueji::v1::MALE,
                                        "2021-05-06", xueji::v1::NONE, "");
     Decision admitted = ledger.Admit(child, "QZ-A", "reg-a", "2025-09-08");
     REQUIRE(admitted.status == xueji::v1::PENDING_APPROVAL);
-    WHEN("its number is converted with a date before the admission request") {
+    REQUIRE(
+        ledger.Approve(admitted.events[0].request_id(), "appr-a", "2025-09-09")
+            .status == xueji::v1::APPLIED);
+    WHEN("its number is converted with a date before its establishment") {
       xueji::v1::Request convert = ledger.Req("reg-a", "2025-09-05");
       convert.mutable_convert_number()->set_student_no(admitted.student_no);
       convert.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);
       convert.mutable_convert_number()->set_id_number(Boy(77).id_number());
-      THEN("INVALID_DATE names the admission request") {
+      THEN("INVALID_DATE names the establishment") {
         CheckInvalidDate(ledger.Submit(convert),
-                         "before the admission request on 2025-09-08");
+                         "before the record's establishment on 2025-09-09");
       }
     }
   }

@@ -137,9 +137,12 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
                  "reject");
   }
   SECTION("INVALID_TRANSITION: one pending change at a time") {
+    ledger.LongSeal();
+    ledger.SetToday("2026-09-01");  // within a year of primary entry
     xueji::v1::Request defer = ledger.Req("reg-a");
     defer.mutable_defer()->set_student_no(no);
     defer.mutable_defer()->set_until_date("2028-08-31");
+    defer.mutable_defer()->set_evidence("医院证明");
     REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
     xueji::v1::Request out = ledger.Req("reg-a");
     out.mutable_transfer_out()->set_student_no(no);
@@ -413,6 +416,28 @@ TEST_CASE("registry lines: ids from content, updates, refusals",
     CheckRefused(ledger.Registry(line), xueji::v1::INVALID_FIELD, "operator");
     line.mutable_operator_()->set_org("");
     CHECK(ledger.Registry(line).status == xueji::v1::APPLIED);
+  }
+  SECTION("issue 10: GB/T 2260's six-digit province and city codes") {
+    line.mutable_operator_()->set_role(xueji::v1::OFFICER);
+    line.mutable_operator_()->set_org("350000");
+    Decision province = ledger.Registry(line);
+    CHECK(province.status == xueji::v1::APPLIED);
+    CHECK(province.events[0].operator_registered().org() == "35");
+    line.mutable_operator_()->set_role(xueji::v1::AUDITOR);
+    line.mutable_operator_()->set_org("350500");
+    Decision city = ledger.Registry(line);
+    CHECK(city.status == xueji::v1::APPLIED);
+    CHECK(city.events[0].operator_registered().org() == "3505");
+    line.mutable_operator_()->set_role(xueji::v1::APPROVER);  // not a county
+    CheckRefused(ledger.Registry(line), xueji::v1::INVALID_FIELD, "operator");
+    // and a province officer sets its policy by the six-digit code
+    xueji::v1::Request policy = ledger.Req("officer");
+    policy.mutable_set_policy()->set_region("350000");
+    policy.mutable_set_policy()->set_effective_from(ledger.Today());
+    policy.mutable_set_policy()->mutable_policy()->set_transfer_working_days(8);
+    Decision set = ledger.Submit(policy);
+    CHECK(set.status == xueji::v1::APPLIED);
+    CHECK(set.events[0].policy_set().region() == "35");
   }
   SECTION("no entry") {
     CheckRefused(ledger.Registry(xueji::v1::RegistryLine()),

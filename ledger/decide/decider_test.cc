@@ -13,6 +13,7 @@ namespace xueji {
 namespace {
 
 using testing::Boy;
+using testing::FiveYearOld;
 using testing::Kinds;
 using testing::MakeChild;
 using testing::ResidentId;
@@ -117,6 +118,7 @@ TEST_CASE("HK/Macao/Taiwan and foreign documents get J numbers", "[decider]") {
   xueji::v1::Child passport =
       MakeChild("Foreign Girl", xueji::v1::FEMALE, "2021-05-06",
                 xueji::v1::PASSPORT, "E12345678");
+  passport.set_issuing_country("GBR");
   Decision second = ledger.Admit(passport, "QZ-C", "reg-c");
   // The area is the admitting kindergarten's county.
   CHECK(second.student_no.substr(0, 18) == "J35050320210506001");
@@ -138,7 +140,10 @@ TEST_CASE("convertNumber turns L into G and keeps the old number as alias",
   convert.mutable_convert_number()->set_student_no(temporary);
   convert.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);
   convert.mutable_convert_number()->set_id_number(id);
-  Decision converted = ledger.Submit(convert);
+  Decision requested = ledger.Submit(convert);
+  CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(Kinds(requested) == V{"number_conversion_requested"});
+  Decision converted = ledger.Approve(convert.request_id());
   CHECK(converted.status == xueji::v1::APPLIED);
   CHECK(converted.student_no == "G" + id);
   REQUIRE(Kinds(converted) == V{"number_converted"});
@@ -255,7 +260,7 @@ TEST_CASE("a rejected transfer leaves the child enrolled at the sending kg",
 TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   TestLedger ledger;
   std::string leaver = ledger.Enroll(Boy(123));
-  std::string graduate = ledger.Enroll(Boy(125));
+  std::string graduate = ledger.Enroll(FiveYearOld(125));
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(leaver);
   leave.mutable_leave()->set_reason("随父母迁居");
@@ -265,7 +270,8 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   CHECK(left.events[0].left().kindergarten() == "QZ-A");
   CHECK(ledger.Record(leaver).status() == xueji::v1::LEFT);
 
-  ledger.SetToday("2026-02-27");
+  ledger.LongSeal();
+  ledger.SetToday("2026-06-15");  // in the graduation season of 2026
   xueji::v1::Request grad = ledger.Req("reg-a");
   grad.mutable_graduate()->set_student_no(graduate);
   Decision graduated = ledger.Submit(grad);
@@ -303,15 +309,17 @@ TEST_CASE("re-admission after leave reuses the record and its number",
 
 TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   TestLedger ledger;
-  std::string no = ledger.Enroll(Boy());  // born 2021-05-06: primary 2027-09-01
+  // born 2020-05-06: primary 2026-09-01, a year after today (2025-09-01)
+  std::string no = ledger.Enroll(FiveYearOld());
   xueji::v1::Request early = ledger.Req("reg-a");
   early.mutable_defer()->set_student_no(no);
-  early.mutable_defer()->set_until_date("2027-09-01");
+  early.mutable_defer()->set_until_date("2026-09-01");
+  early.mutable_defer()->set_evidence("医院证明");
   CHECK(ledger.Submit(early).code == xueji::v1::INVALID_FIELD);
 
   xueji::v1::Request defer = ledger.Req("reg-a");
   defer.mutable_defer()->set_student_no(no);
-  defer.mutable_defer()->set_until_date("2028-08-31");
+  defer.mutable_defer()->set_until_date("2027-08-31");
   defer.mutable_defer()->set_evidence("医院证明");
   Decision requested = ledger.Submit(defer);
   CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
@@ -319,10 +327,10 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   Decision approved = ledger.Approve(defer.request_id());
   CHECK(approved.status == xueji::v1::APPLIED);
   REQUIRE(Kinds(approved) == V{"deferral_approved"});
-  CHECK(approved.events[0].deferral_approved().until_date() == "2028-08-31");
+  CHECK(approved.events[0].deferral_approved().until_date() == "2027-08-31");
   xueji::v1::RecordState record = ledger.Record(no);
   CHECK(record.status() == xueji::v1::ENROLLED);
-  CHECK(record.deferred_until() == "2028-08-31");
+  CHECK(record.deferred_until() == "2027-08-31");
 }
 
 TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
@@ -330,7 +338,9 @@ TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
   std::string no = ledger.Enroll(Boy());
   xueji::v1::Request cancel = ledger.Req("reg-a");
   cancel.mutable_cancel()->set_student_no(no);
-  cancel.mutable_cancel()->set_reason("死亡");
+  cancel.mutable_cancel()->set_reason("DEATH");
+  cancel.mutable_cancel()->set_date_of_death("2025-08-30");
+  cancel.mutable_cancel()->set_evidence("死亡医学证明");
   Decision requested = ledger.Submit(cancel);
   CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
   REQUIRE(Kinds(requested) == V{"cancellation_requested"});
@@ -382,6 +392,7 @@ TEST_CASE("a key-information edit to a document of another live record",
   xueji::v1::Request edit = ledger.Req("reg-a");
   edit.mutable_edit_key_info()->set_student_no(first);
   *edit.mutable_edit_key_info()->mutable_child() = Boy(125);
+  edit.mutable_edit_key_info()->set_evidence("户口本");
   Decision refused = ledger.Submit(edit);
   CHECK(refused.code == xueji::v1::DUPLICATE_REGISTRATION);
   CHECK(refused.message.find(Boy(125).id_number()) == std::string::npos);

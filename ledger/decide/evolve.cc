@@ -49,7 +49,11 @@ void EvolveRequested(RecordState* state, const Event& event) {
   state->set_requested_on(event.business_date());
   state->clear_established_on();
   ClearTransfer(state);
-  state->clear_deferred_until();
+  // Art. 14 保留或接收: a deferral still running when the child is received
+  // again stays with the record (issue 10).
+  if (requested.entry_date() >= state->deferred_until()) {
+    state->clear_deferred_until();
+  }
   state->clear_closed_reason();
   state->clear_admission_rejected();
   xueji::v1::Admit* admit =
@@ -96,6 +100,17 @@ void EvolveChangeRequest(RecordState* state, const Event& event) {
       request->mutable_cancel()->set_student_no(state->student_no());
       request->mutable_cancel()->set_reason(
           event.cancellation_requested().reason());
+      request->mutable_cancel()->set_date_of_death(
+          event.cancellation_requested().date_of_death());
+      request->mutable_cancel()->set_evidence(
+          event.cancellation_requested().evidence());
+      break;
+    case Event::kNumberConversionRequested:
+      request->mutable_convert_number()->set_student_no(state->student_no());
+      request->mutable_convert_number()->set_id_type(
+          event.number_conversion_requested().id_type());
+      request->mutable_convert_number()->set_id_number(
+          event.number_conversion_requested().id_number());
       break;
     case Event::kKeyInfoEditRequested:
       request->mutable_edit_key_info()->set_student_no(state->student_no());
@@ -137,11 +152,16 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       break;
     case Event::kNumberConverted:
       EvolveConverted(&state, event);
+      // Approved (issue 10); a conversion of an older log had no pending.
+      if (state.pending().request().has_convert_number()) {
+        state.clear_pending();
+      }
       break;
     case Event::kTransferRequested:
     case Event::kDeferralRequested:
     case Event::kCancellationRequested:
     case Event::kKeyInfoEditRequested:
+    case Event::kNumberConversionRequested:
       EvolveChangeRequest(&state, event);
       break;
     case Event::kTransferredOut:
@@ -190,6 +210,14 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       break;
     case Event::kRecordMoved:
       state.set_kindergarten(event.record_moved().to_kindergarten());
+      break;
+    case Event::kTransferWithdrawn:
+    case Event::kTransferRefused:
+      // The child stays where it was: ENROLLED at the sending kindergarten,
+      // the transfer (pending or approved out) gone.
+      state.set_status(xueji::v1::ENROLLED);
+      ClearTransfer(&state);
+      if (state.pending().request().has_transfer_out()) state.clear_pending();
       break;
     case Event::kPromoted:  // 升学 (Art. 13): the record stays GRADUATED
       state.set_promoted_school(event.promoted().school());
@@ -305,6 +333,9 @@ EventTarget TargetOf(const Event& event) {
     case Event::kKeyInfoEditApproved:
     case Event::kChangeRejected:
     case Event::kRecordMoved:
+    case Event::kTransferWithdrawn:
+    case Event::kTransferRefused:
+    case Event::kNumberConversionRequested:
     case Event::kPromoted:
       return EventTarget::kRecord;
     case Event::kVerificationRecorded:

@@ -143,7 +143,15 @@ absl::StatusOr<Draft> DecideMerge(const Call& call) {
   events.push_back(std::move(merged));
   ASSIGN_OR_RETURN(std::vector<RecordState> live,
                    call.state.LiveRecordsAt(from.kg->code()));
+  // Issue 10: transfers between the two are settled first
+  // (transfer_decider.cc).
+  ASSIGN_OR_RETURN(std::vector<Event> settled,
+                   SettleTransfersOnMerge(call, *from.kg, *into.kg, nullptr));
+  for (Event& event : settled) events.push_back(std::move(event));
   for (const RecordState& record : live) {
+    ASSIGN_OR_RETURN(settled,
+                     SettleTransfersOnMerge(call, *from.kg, *into.kg, &record));
+    for (Event& event : settled) events.push_back(std::move(event));
     Event moved = NewEvent(record.subject(), record.student_no());
     moved.mutable_record_moved()->set_from_kindergarten(from.kg->code());
     moved.mutable_record_moved()->set_to_kindergarten(into.kg->code());
@@ -174,12 +182,20 @@ absl::StatusOr<Draft> DecideClose(const Call& call) {
                       " live records; transfer them first or close with force"),
                   RequestSubject(call.request.request_id()));
   }
+  // Issue 10: transfers into it are refused first (transfer_decider.cc).
+  ASSIGN_OR_RETURN(std::vector<Event> events, SettleTransfersOnClose(call, kg));
+  const size_t refused = events.size();
   Event event = NewEvent(KindergartenSubject(kg.code()), "");
   auto* payload = event.mutable_kindergarten_closed();
   payload->set_kindergarten(kg.code());
   payload->set_forced(close.force() && !live.empty());
   payload->set_live_records(static_cast<int32_t>(live.size()));
-  return Accept(xueji::v1::APPLIED, "kindergarten closed", {std::move(event)});
+  events.push_back(std::move(event));
+  return Accept(xueji::v1::APPLIED,
+                refused == 0 ? std::string("kindergarten closed")
+                             : Cat("kindergarten closed; ", refused,
+                                   " transfers into it refused"),
+                std::move(events));
 }
 
 }  // namespace decide_internal

@@ -18,7 +18,7 @@ using xueji::v1::RecordState;
 namespace {
 
 std::string IdentityKeyOf(const RecordState& record) {
-  return IdentityKey(record.child().id_type(), record.child().id_number());
+  return IdentityKey(record.child());
 }
 
 // The L/J number whose sequence an event uses up, if any.
@@ -189,6 +189,17 @@ absl::StatusOr<std::vector<RecordState>> MemoryState::LiveRecordsAt(
     }
   }
   return live;
+}
+
+absl::StatusOr<std::vector<RecordState>> MemoryState::TransfersInto(
+    std::string_view kindergarten) const {
+  std::vector<RecordState> out;
+  for (const auto& [subject, record] : records_) {
+    if (!kindergarten.empty() && record.state.transfer_to() == kindergarten) {
+      out.push_back(record.state);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<xueji::v1::PolicySet>> MemoryState::PolicyVersions()

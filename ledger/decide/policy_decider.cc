@@ -19,7 +19,7 @@ namespace xueji::decide_internal {
 absl::StatusOr<Draft> DecideSetPolicy(const Call& call) {
   const xueji::v1::SetPolicy& set = call.request.set_policy();
   const std::string subject = RequestSubject(call.request.request_id());
-  const std::string& region = set.region();
+  const std::string region = AreaTable::CanonicalRegion(set.region());
   if (region != kNationalRegion &&
       !(region.size() == 2 && call.ctx.areas->IsProvince(region))) {
     return Refuse(xueji::v1::INVALID_FIELD,

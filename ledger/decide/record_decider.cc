@@ -1,8 +1,15 @@
 // The child-record actions a kindergarten registrar submits: admit,
 // transferOut, transferIn, leave, graduate, defer, cancel, editKeyInfo,
-// convertNumber. Check order: see decider.cc.
+// convertNumber (withdrawTransfer and refuseTransfer: transfer_decider.cc).
+// Check order: see decider.cc. Issue 10's rules of the 2025 regulation, each
+// marked where it is applied: entryDate ahead (Art. 6, 8), deferral (Art. 14),
+// graduation season and cohort (Art. 13), cancel on death only (Art. 15),
+// conversion and key-information edits approved by the county and never
+// taking another record's document (Art. 10, 17).
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
@@ -103,6 +110,93 @@ std::optional<std::string> AgeProblem(const Policy& policy,
   return std::nullopt;
 }
 
+bool IsBlank(std::string_view text) {
+  return absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()))
+      .empty();
+}
+
+// The policy of the record's kindergarten's county (national if unknown).
+absl::StatusOr<const Policy*> PolicyOfRecord(const Call& call,
+                                             const RecordState& record) {
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
+                   call.state.Kindergarten(record.kindergarten()));
+  return kg.has_value() ? &call.policies.ForCounty(kg->county())
+                        : &call.policies.national();
+}
+
+// Issue 10, Art. 13: the primary entry date (1 September) whose graduation
+// season `day` lies in — the graduationWindowMonths before it — or nullopt
+// out of season.
+std::optional<absl::CivilDay> GraduationSeason(const Policy& policy,
+                                               absl::CivilDay day) {
+  absl::CivilDay entry(day.year(), 9, 1);
+  if (day >= entry) entry = absl::CivilDay(day.year() + 1, 9, 1);
+  if (day < AddMonths(entry, -policy.graduation_window_months)) {
+    return std::nullopt;
+  }
+  return entry;
+}
+
+std::string OutOfSeason(const Policy& policy, absl::CivilDay day) {
+  const absl::CivilDay entry(day.year(), 9, 1);
+  return Cat(
+      "graduation (Art. 13) is taken from ",
+      FormatDate(AddMonths(entry, -policy.graduation_window_months)).substr(5),
+      " to 08-31, before primary school begins on 1 September "
+      "(graduationWindowMonths ",
+      policy.graduation_window_months, "); ", FormatDate(day),
+      " is out of season");
+}
+
+// The day the child enters primary school: its primary entry date, or, with
+// an approved deferral (Art. 14), the first 1 September on or after the
+// deferral's end.
+absl::StatusOr<absl::CivilDay> EffectiveEntry(const Policy& policy,
+                                              const RecordState& record) {
+  ASSIGN_OR_RETURN(absl::CivilDay birth,
+                   ParseDate(record.child().birth_date()));
+  absl::CivilDay entry = policy.PrimaryEntryDate(birth);
+  if (!record.deferred_until().empty()) {
+    absl::StatusOr<absl::CivilDay> until = ParseDate(record.deferred_until());
+    if (until.ok() && *until > entry) {
+      const absl::CivilDay september(until->year(), 9, 1);
+      entry = *until <= september ? september
+                                  : absl::CivilDay(until->year() + 1, 9, 1);
+    }
+  }
+  return entry;
+}
+
+// The kindergarten a registrar's request names (`code`; `missing` is the
+// refusal's text when it is empty): a refusal when it is unknown, not the
+// operator's, or closed.
+struct OwnKindergarten {
+  std::optional<KindergartenState> kg;
+  std::optional<Draft> refusal;
+};
+absl::StatusOr<OwnKindergarten> FindOwnKindergarten(const Call& call,
+                                                    const std::string& code,
+                                                    std::string_view missing) {
+  OwnKindergarten out;
+  if (code.empty()) {
+    out.refusal = Refuse(xueji::v1::INVALID_FIELD, std::string(missing),
+                         ReqSubject(call));
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.kg, call.state.Kindergarten(code));
+  if (!out.kg.has_value()) {
+    out.refusal = Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
+                         Cat("unknown kindergarten ", code), ReqSubject(call));
+  } else if (auto denied = MayActFor(call.op, out.kg->code())) {
+    out.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
+  } else if (IsClosed(*out.kg)) {
+    out.refusal = Refuse(xueji::v1::KINDERGARTEN_CLOSED,
+                         Cat("kindergarten ", out.kg->code(), " is closed"),
+                         ReqSubject(call));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
@@ -155,33 +249,37 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     }
     entry = *parsed;
   }
-  if (admit.kindergarten().empty()) {
-    return Refuse(xueji::v1::INVALID_FIELD, "admit.kindergarten is required",
-                  ReqSubject(call));
-  }
-  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                   call.state.Kindergarten(admit.kindergarten()));
-  if (!kg.has_value()) {
-    return Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
-                  Cat("unknown kindergarten ", admit.kindergarten()),
-                  ReqSubject(call));
-  }
-  if (auto denied = MayActFor(call.op, kg->code())) {
-    return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, ReqSubject(call));
-  }
-  if (IsClosed(*kg)) {
-    return Refuse(xueji::v1::KINDERGARTEN_CLOSED,
-                  Cat("kindergarten ", kg->code(), " is closed"),
-                  ReqSubject(call));
-  }
+  ASSIGN_OR_RETURN(OwnKindergarten own,
+                   FindOwnKindergarten(call, admit.kindergarten(),
+                                       "admit.kindergarten is required"));
+  if (own.refusal.has_value()) return *std::move(own.refusal);
+  const std::optional<KindergartenState>& kg = own.kg;
   const Policy& policy = call.policies.ForCounty(kg->county());
-  if (auto problem = AgeProblem(policy, *birth, entry)) {
-    return Refuse(xueji::v1::AGE_OUT_OF_RANGE, *problem, ReqSubject(call));
+  // Issue 10: an entry in the future is not an enrolment today (空挂, Art. 8):
+  // at most entryMaxDaysAhead ahead, and established only from that day on
+  // (approve).
+  if (entry > call.today + policy.entry_max_days_ahead) {
+    return Refuse(xueji::v1::INVALID_DATE,
+                  Cat("entryDate ", FormatDate(entry), " is more than ",
+                      policy.entry_max_days_ahead, " days after ",
+                      FormatDate(call.today), " (entryMaxDaysAhead)"),
+                  ReqSubject(call));
   }
-  std::string key = IdentityKey(child.id_type(), child.id_number());
+  std::string key = IdentityKey(child);
   std::optional<RecordState> existing;
   if (!key.empty()) {
     ASSIGN_OR_RETURN(existing, call.state.RecordByIdentity(key));
+  }
+  // Art. 14 保留或接收: a child whose approved deferral still runs may be
+  // received by another kindergarten past its primary entry date.
+  const bool deferred = existing.has_value() &&
+                        !existing->deferred_until().empty() &&
+                        FormatDate(entry) < existing->deferred_until();
+  if (auto problem = AgeProblem(policy, *birth, entry);
+      problem.has_value() &&
+      !(deferred &&
+        AgeInYears(*birth, entry) >= policy.admission_min_age_years)) {
+    return Refuse(xueji::v1::AGE_OUT_OF_RANGE, *problem, ReqSubject(call));
   }
   bool readmission = existing.has_value();
   std::string student_no, subject;
@@ -342,18 +440,108 @@ absl::StatusOr<Draft> DecideLeave(const Call& call) {
 }
 
 absl::StatusOr<Draft> DecideGraduate(const Call& call) {
-  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(
-                                    call, call.request.graduate().student_no(),
-                                    "graduate.studentNo"));
+  const xueji::v1::Graduate& graduate = call.request.graduate();
+  if (!graduate.student_no().empty() &&
+      (!graduate.kindergarten().empty() || !graduate.cohort().empty())) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "graduate names either studentNo or kindergarten and "
+                  "cohort, not both",
+                  ReqSubject(call));
+  }
+  if (graduate.student_no().empty() &&
+      (!graduate.kindergarten().empty() || !graduate.cohort().empty())) {
+    return DecideGraduateCohort(call);
+  }
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, graduate.student_no(),
+                                                   "graduate.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "graduate", "ENROLLED");
   }
+  ASSIGN_OR_RETURN(const Policy* policy, PolicyOfRecord(call, record));
+  std::optional<absl::CivilDay> season = GraduationSeason(*policy, call.today);
+  if (!season.has_value()) {
+    return RefuseAbout(record, xueji::v1::INVALID_DATE,
+                       OutOfSeason(*policy, call.today));
+  }
+  absl::StatusOr<absl::CivilDay> entry = EffectiveEntry(*policy, record);
+  if (!entry.ok()) {
+    return RefuseAbout(record, xueji::v1::INVALID_FIELD,
+                       "the record's birth date is not a date");
+  }
+  if (*entry > *season) {
+    return RefuseAbout(
+        record, xueji::v1::AGE_OUT_OF_RANGE,
+        Cat("the child enters primary school on ", FormatDate(*entry),
+            record.deferred_until().empty() ? "" : " (deferred)",
+            "; graduation now is for children entering on ",
+            FormatDate(*season), " or before (Art. 13)"));
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_graduated()->set_kindergarten(record.kindergarten());
   return Accept(xueji::v1::APPLIED, "graduated", {std::move(event)});
+}
+
+absl::StatusOr<Draft> DecideGraduateCohort(const Call& call) {
+  const xueji::v1::Graduate& graduate = call.request.graduate();
+  int cohort = 0;
+  if (graduate.cohort().size() != 4 ||
+      !absl::SimpleAtoi(graduate.cohort(), &cohort) || cohort < 1900) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "graduate.cohort must be the year of primary entry, "
+                  "YYYY (e.g. \"2026\")",
+                  ReqSubject(call));
+  }
+  ASSIGN_OR_RETURN(
+      OwnKindergarten own,
+      FindOwnKindergarten(call, graduate.kindergarten(),
+                          "graduate.kindergarten is required with cohort"));
+  if (own.refusal.has_value()) return *std::move(own.refusal);
+  const std::optional<KindergartenState>& kg = own.kg;
+  const Policy& policy = call.policies.ForCounty(kg->county());
+  std::optional<absl::CivilDay> season = GraduationSeason(policy, call.today);
+  if (!season.has_value() || season->year() != cohort) {
+    return Refuse(xueji::v1::INVALID_DATE,
+                  season.has_value()
+                      ? Cat("the graduation season of ", FormatDate(call.today),
+                            " is the cohort ", season->year(), ", not ", cohort)
+                      : OutOfSeason(policy, call.today),
+                  ReqSubject(call));
+  }
+  ASSIGN_OR_RETURN(std::vector<RecordState> live,
+                   call.state.LiveRecordsAt(kg->code()));
+  std::vector<Event> events;
+  int skipped = 0;
+  for (const RecordState& record : live) {
+    if (record.status() != xueji::v1::ENROLLED) continue;
+    absl::StatusOr<absl::CivilDay> entry = EffectiveEntry(policy, record);
+    if (!entry.ok() || entry->year() != cohort) continue;
+    if (!record.pending().request_id().empty() ||
+        RefuseIfBefore(call, record).has_value()) {
+      ++skipped;  // a change awaits the county: graduate it on its own
+      continue;
+    }
+    Event event = RecordEvent(record);
+    event.mutable_graduated()->set_kindergarten(record.kindergarten());
+    events.push_back(std::move(event));
+  }
+  if (events.empty()) {
+    return Refuse(
+        xueji::v1::INVALID_TRANSITION,
+        Cat("no child of cohort ", cohort, " at kindergarten ", kg->code(),
+            " can graduate now",
+            skipped > 0 ? Cat(" (", skipped, " with a pending change)")
+                        : std::string()),
+        ReqSubject(call));
+  }
+  std::string message =
+      Cat(events.size(), " children of cohort ", cohort, " graduated");
+  if (skipped > 0) {
+    message += Cat("; ", skipped, " with a pending change left enrolled");
+  }
+  return Accept(xueji::v1::APPLIED, std::move(message), std::move(events));
 }
 
 absl::StatusOr<Draft> DecideDefer(const Call& call) {
@@ -362,6 +550,12 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   if (!until.ok()) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "defer.untilDate must be a real date in the form YYYY-MM-DD",
+                  ReqSubject(call));
+  }
+  if (IsBlank(defer.evidence())) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "defer.evidence is required: the guardian's 缓学证明材料 "
+                  "(Art. 14)",
                   ReqSubject(call));
   }
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, defer.student_no(),
@@ -387,6 +581,26 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
                            "entry date ",
                            FormatDate(primary)));
   }
+  // Issue 10, Art. 14: for a child of primary-entry age (适龄入学儿童), so
+  // asked within the year before its primary entry date; for at most
+  // deferralMaxYears after it.
+  const absl::CivilDay latest =
+      AddMonths(primary, 12 * policy.deferral_max_years);
+  if (*until > latest) {
+    return RefuseAbout(
+        record, xueji::v1::INVALID_FIELD,
+        Cat("untilDate may be at most ", policy.deferral_max_years,
+            " years after the primary entry date ", FormatDate(primary),
+            " (deferralMaxYears): ", FormatDate(latest), " at the latest"));
+  }
+  if (call.today < AddMonths(primary, -12)) {
+    return RefuseAbout(
+        record, xueji::v1::AGE_OUT_OF_RANGE,
+        Cat("a deferral (Art. 14) is for a child of primary-entry age: asked "
+            "from ",
+            FormatDate(AddMonths(primary, -12)),
+            ", a year before its primary entry date ", FormatDate(primary)));
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_deferral_requested()->set_until_date(FormatDate(*until));
@@ -398,6 +612,32 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
 
 absl::StatusOr<Draft> DecideCancel(const Call& call) {
   const xueji::v1::Cancel& cancel = call.request.cancel();
+  // Issue 10, Art. 15: death only, with its date and proof.
+  if (cancel.reason() != "DEATH") {
+    return Refuse(xueji::v1::CANCEL_NOT_DEATH,
+                  "cancel.reason must be \"DEATH\": a record is cancelled "
+                  "only on the child's death (Art. 15); a child who leaves is "
+                  "`leave`d, a wrong admission rejected by the county",
+                  ReqSubject(call));
+  }
+  absl::StatusOr<absl::CivilDay> died = ParseDate(cancel.date_of_death());
+  if (!died.ok()) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "cancel.dateOfDeath must be a real date in the form "
+                  "YYYY-MM-DD",
+                  ReqSubject(call));
+  }
+  if (*died > call.today) {
+    return Refuse(xueji::v1::INVALID_DATE,
+                  Cat("cancel.dateOfDeath ", FormatDate(*died),
+                      " is after the request's date ", FormatDate(call.today)),
+                  ReqSubject(call));
+  }
+  if (IsBlank(cancel.evidence())) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "cancel.evidence is required: the proof of death",
+                  ReqSubject(call));
+  }
   // A PENDING record always has its admission pending, so the one-pending
   // rule answers first: the county rejects that admission instead.
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, cancel.student_no(),
@@ -408,8 +648,14 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
     return WrongStatus(record, "cancel", "PENDING, ENROLLED or TRANSFERRING");
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
+  if (FormatDate(*died) < record.child().birth_date()) {
+    return RefuseAbout(record, xueji::v1::INVALID_FIELD,
+                       "cancel.dateOfDeath is before the child's birth date");
+  }
   Event event = RecordEvent(record);
   event.mutable_cancellation_requested()->set_reason(cancel.reason());
+  event.mutable_cancellation_requested()->set_date_of_death(FormatDate(*died));
+  event.mutable_cancellation_requested()->set_evidence(cancel.evidence());
   return Accept(xueji::v1::PENDING_APPROVAL,
                 "cancellation requested; awaiting county approval",
                 {std::move(event)});
@@ -417,24 +663,39 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
 
 absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   const xueji::v1::EditKeyInfo& edit = call.request.edit_key_info();
-  Child child = edit.child();
-  child.set_id_number(NormalizeIdNumber(child.id_number()));
-  if (absl::Status valid = ValidateChild(child); !valid.ok()) {
-    return RefuseStatus(valid, ReqSubject(call));
+  // Issue 10: the edit names only what changes.
+  const Child& change = edit.child();
+  if (change.name().empty() &&
+      change.gender() == xueji::v1::GENDER_UNSPECIFIED &&
+      change.birth_date().empty() &&
+      change.id_type() == xueji::v1::ID_TYPE_UNSPECIFIED &&
+      change.id_number().empty() && change.issuing_country().empty()) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "editKeyInfo.child names nothing to change (name, gender, "
+                  "birthDate, idType, idNumber, issuingCountry)",
+                  ReqSubject(call));
+  }
+  if (IsBlank(edit.evidence())) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  "editKeyInfo.evidence is required: the guardian's proof "
+                  "(Art. 17)",
+                  ReqSubject(call));
   }
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, edit.student_no(),
                                                    "editKeyInfo.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
+  Child child = EditedChild(record.child(), change);
+  if (absl::Status valid = ValidateChild(child); !valid.ok()) {
+    return RefuseStatus(valid, record.subject(), record.student_no());
+  }
   if (!IsLive(record.status())) {
     return WrongStatus(record, "editKeyInfo",
                        "PENDING, ENROLLED or TRANSFERRING");
   }
-  ASSIGN_OR_RETURN(
-      std::optional<Draft> held,
-      RefuseIfHeld(call.state, IdentityKey(child.id_type(), child.id_number()),
-                   record));
-  if (held) return std::move(*held);
+  ASSIGN_OR_RETURN(std::optional<Draft> taken,
+                   RefuseIfTaken(call.state, child, record));
+  if (taken) return std::move(*taken);
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   *event.mutable_key_info_edit_requested()->mutable_child() = child;
@@ -455,20 +716,16 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
       !valid.ok()) {
     return RefuseStatus(valid, ReqSubject(call));
   }
-  ASSIGN_OR_RETURN(Found found, FindRecord(call, convert.student_no(),
-                                           "convertNumber.studentNo"));
+  // Issue 10: a change of key information (Art. 17), so the county approves
+  // it, one pending change at a time, and never on a record the county has
+  // not established yet.
+  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, convert.student_no(),
+                                                   "convertNumber.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
-  if (auto denied = MayActFor(call.op, record.kindergarten())) {
-    return RefuseAbout(record, xueji::v1::NOT_AUTHORIZED, *denied);
-  }
-  // Conversion is immediate; it only clashes with a pending key-info edit.
-  if (record.pending().request().has_edit_key_info()) {
-    return std::move(*RefuseIfPending(record));
-  }
-  if (!IsLive(record.status())) {
-    return WrongStatus(record, "convertNumber",
-                       "PENDING, ENROLLED or TRANSFERRING");
+  if (record.status() != xueji::v1::ENROLLED &&
+      record.status() != xueji::v1::TRANSFERRING) {
+    return WrongStatus(record, "convertNumber", "ENROLLED or TRANSFERRING");
   }
   if (!SequenceOf(record.student_no()).has_value()) {
     return RefuseAbout(record, xueji::v1::INVALID_TRANSITION,
@@ -477,32 +734,69 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
   Child child = record.child();
   child.set_id_type(xueji::v1::RESIDENT_ID);
   child.set_id_number(id_number);
+  child.clear_issuing_country();
   if (absl::Status valid = ValidateChild(child); !valid.ok()) {
     return RefuseStatus(valid, record.subject(), record.student_no());
   }
-  ASSIGN_OR_RETURN(
-      std::optional<Draft> held,
-      RefuseIfHeld(call.state, IdentityKey(child.id_type(), id_number),
-                   record));
-  if (held) return std::move(*held);
-  std::string formal = FormalNumber(id_number);
-  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
-                   call.state.RecordByNumber(formal));
-  if (holder.has_value() && holder->subject() != record.subject()) {
-    return RefuseAbout(record, xueji::v1::DUPLICATE_REGISTRATION,
-                       "the formal number of this document is held by "
-                       "another record");
-  }
+  ASSIGN_OR_RETURN(std::optional<Draft> taken,
+                   RefuseIfTaken(call.state, child, record));
+  if (taken) return std::move(*taken);
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
-  Event event = NewEvent(record.subject(), formal);
-  auto* payload = event.mutable_number_converted();
-  payload->set_from_student_no(record.student_no());
-  payload->set_to_student_no(formal);
+  Event event = RecordEvent(record);
+  auto* payload = event.mutable_number_conversion_requested();
   payload->set_id_type(xueji::v1::RESIDENT_ID);
   payload->set_id_number(id_number);
-  return Accept(xueji::v1::APPLIED,
-                "converted to a formal number; the old number stays an alias",
+  return Accept(xueji::v1::PENDING_APPROVAL,
+                "number conversion requested; awaiting county approval",
                 {std::move(event)});
+}
+
+Child EditedChild(const Child& record, const Child& change) {
+  Child child = record;
+  if (!change.name().empty()) child.set_name(change.name());
+  if (change.gender() != xueji::v1::GENDER_UNSPECIFIED) {
+    child.set_gender(change.gender());
+  }
+  if (!change.birth_date().empty()) child.set_birth_date(change.birth_date());
+  if (change.id_type() != xueji::v1::ID_TYPE_UNSPECIFIED &&
+      change.id_type() != child.id_type()) {
+    child.set_id_type(change.id_type());
+    child.clear_issuing_country();  // a passport's, or none
+    if (change.id_type() == xueji::v1::NONE) child.clear_id_number();
+  }
+  if (!change.id_number().empty()) {
+    child.set_id_number(NormalizeIdNumber(change.id_number()));
+  }
+  if (!change.issuing_country().empty()) {
+    child.set_issuing_country(change.issuing_country());
+  }
+  return child;
+}
+
+absl::StatusOr<std::optional<Draft>> RefuseIfTaken(const StateView& state,
+                                                   const Child& child,
+                                                   const RecordState& record) {
+  const std::string key = IdentityKey(child);
+  if (key.empty() || key == IdentityKey(record.child())) {
+    return std::optional<Draft>();
+  }
+  ASSIGN_OR_RETURN(std::optional<RecordState> holder,
+                   state.RecordByIdentity(key));
+  if (!holder.has_value() && child.id_type() == xueji::v1::RESIDENT_ID) {
+    // The formal number of the document stays with a record for life.
+    ASSIGN_OR_RETURN(holder,
+                     state.RecordByNumber(FormalNumber(child.id_number())));
+  }
+  if (!holder.has_value() || holder->subject() == record.subject()) {
+    return std::optional<Draft>();
+  }
+  return std::optional<Draft>(
+      Refuse(xueji::v1::DUPLICATE_REGISTRATION,
+             Cat("the identity document is held by another record (",
+                 xueji::v1::RecordStatus_Name(holder->status()),
+                 "): one person, one record (一人一籍); re-admit that record "
+                 "instead"),
+             record.subject(), record.student_no()));
 }
 
 }  // namespace xueji::decide_internal

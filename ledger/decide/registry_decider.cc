@@ -229,7 +229,11 @@ absl::StatusOr<Draft> DecideOperatorEntry(const xueji::v1::OperatorEntry& entry,
                                           const Governor& g,
                                           const std::string& subject) {
   if (!IsOperatorId(entry.id())) return BadOperatorId(subject);
-  const std::string& org = entry.org();
+  // Issue 10: "350000" is "35" (AreaTable::CanonicalRegion); a registrar's
+  // org is a kindergarten code and stays as given.
+  const std::string org = entry.role() == xueji::v1::REGISTRAR
+                              ? entry.org()
+                              : AreaTable::CanonicalRegion(entry.org());
   std::string problem;
   switch (entry.role()) {
     case xueji::v1::REGISTRAR: {

@@ -8,6 +8,8 @@
 //   l/<kg>/<subject>        -> current student_no    (live records at kg;
 //                                                    "" in stores written
 //                                                    before: read r/)
+//   t/<kg>/<subject>        -> current student_no    (transfers in flight
+//                                                    to kg; issue 10)
 //   o/<id>                  -> OperatorState
 //   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
 //   q/<request_id>          -> AnsweredRequest       (first answer of a
@@ -66,7 +68,7 @@ std::string LiveKey(std::string_view kg, std::string_view subject) {
 }
 
 std::string IdentityKeyOf(const RecordState& record) {
-  return IdentityKey(record.child().id_type(), record.child().id_number());
+  return IdentityKey(record.child());
 }
 
 // Is this event the first of its request's batch (index 0)?
@@ -141,6 +143,13 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
     kv->Delete(LiveKey(old.kindergarten(), subject));
   }
   if (is_live) kv->Put(LiveKey(now.kindergarten(), subject), now.student_no());
+  // Transfers in flight by receiving kindergarten (issue 10): t/<to>/<subject>.
+  if (!old.transfer_to().empty() && old.transfer_to() != now.transfer_to()) {
+    kv->Delete(Cat("t/", old.transfer_to(), "/", subject));
+  }
+  if (!now.transfer_to().empty()) {
+    kv->Put(Cat("t/", now.transfer_to(), "/", subject), now.student_no());
+  }
   // Sequences of L/J numbers.
   switch (event.payload_case()) {
     case Event::kRecordRequested:
@@ -400,6 +409,24 @@ absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(
           Cat("ledger state: live index names a missing record ", subject));
     }
     records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<RecordState>> LedgerState::TransfersInto(
+    std::string_view kindergarten) const {
+  std::vector<RecordState> records;
+  const std::string prefix = Cat("t/", kindergarten, "/");
+  std::vector<std::string> subjects;
+  RETURN_IF_ERROR(
+      kv_->ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+        subjects.emplace_back(key.substr(prefix.size()));
+        return true;
+      }));
+  for (const std::string& subject : subjects) {
+    ASSIGN_OR_RETURN(std::optional<RecordState> record,
+                     RecordBySubject(*kv_, subject));
+    if (record.has_value()) records.push_back(std::move(*record));
   }
   return records;
 }

@@ -83,7 +83,7 @@ std::string GConverted(int seq) {
 }
 
 // Enrolls a child without an ID (an L number) and converts it to the resident
-// ID of sequence `seq`; returns the L number.
+// ID of sequence `seq` (approved by the county); returns the L number.
 std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
   std::string temporary = ledger.Enroll(MakeChild(
       std::move(name), xueji::v1::MALE, "2021-05-06", xueji::v1::NONE, ""));
@@ -92,7 +92,9 @@ std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
   convert.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);
   convert.mutable_convert_number()->set_id_number(
       ResidentId("350502", "20210506", seq));
-  REQUIRE(ledger.Submit(convert).status == xueji::v1::APPLIED);
+  REQUIRE(ledger.Submit(convert).status == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(ledger.Approve(convert.request_id()).status ==
+          xueji::v1::APPLIED);  // issue 10: the county approves
   return temporary;
 }
 

@@ -82,7 +82,16 @@ std::string AreaTable::Name(std::string_view code) const {
   return full;
 }
 
-bool AreaTable::InRegion(std::string_view county, std::string_view region) {
+std::string AreaTable::CanonicalRegion(std::string_view code) {
+  if (code.size() != 6 || !AllDigits(code)) return std::string(code);
+  if (code == "000000") return "00";
+  if (code.substr(2) == "0000") return std::string(code.substr(0, 2));
+  if (code.substr(4) == "00") return std::string(code.substr(0, 4));
+  return std::string(code);
+}
+
+bool AreaTable::InRegion(std::string_view county, std::string_view given) {
+  const std::string region = CanonicalRegion(given);
   if (region.empty() || region == "00") return true;
   if (region.size() != 2 && region.size() != 4 && region.size() != 6) {
     return false;

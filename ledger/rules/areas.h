@@ -26,6 +26,13 @@ class AreaTable {
   // `region`? region is "" or "00" (national), 2, 4 or 6 digits.
   static bool InRegion(std::string_view county, std::string_view region);
   std::string_view version() const;
+  // A region as the ledger keeps it: GB/T 2260's canonical six-digit forms
+  // of a province ("350000") and a prefecture ("350500") become the short
+  // prefixes "35" and "3505", "000000" becomes "00"; anything else (a county
+  // "350502", a prefix "35", "", a code that is no region) comes back as it
+  // is. Every region an operator gives (an org, setPolicy.region, a query's
+  // --region) goes through it (issue 10).
+  static std::string CanonicalRegion(std::string_view code);
   // Every county-level (6-digit) code in the table, ascending.
   std::vector<std::string> CountyCodes() const;
   size_t county_count() const;

@@ -57,5 +57,18 @@ TEST_CASE("regions") {
   CHECK_FALSE(AreaTable::InRegion("350203", "350204"));
 }
 
+TEST_CASE("GB/T 2260 six-digit regions (issue 10)") {
+  CHECK(AreaTable::CanonicalRegion("350000") == "35");
+  CHECK(AreaTable::CanonicalRegion("350500") == "3505");
+  CHECK(AreaTable::CanonicalRegion("000000") == "00");
+  CHECK(AreaTable::CanonicalRegion("350502") == "350502");
+  CHECK(AreaTable::CanonicalRegion("35") == "35");
+  CHECK(AreaTable::CanonicalRegion("") == "");
+  CHECK(AreaTable::CanonicalRegion("QZ-A00") == "QZ-A00");
+  CHECK(AreaTable::InRegion("350203", "350000"));
+  CHECK(AreaTable::InRegion("350203", "350200"));
+  CHECK_FALSE(AreaTable::InRegion("350203", "350500"));
+}
+
 }  // namespace
 }  // namespace xueji

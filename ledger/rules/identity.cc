@@ -224,6 +224,22 @@ std::string NormalizeIdNumber(std::string_view number) {
 
 absl::Status ValidateIdNumber(IdType type, std::string_view number) {
   std::string id = NormalizeIdNumber(number);
+  if (IsOldForeignPermanentResidence(type, id)) {
+    // 2017 card: 3 letters (nationality), 4 digits (issuing office), birth
+    // date YYMMDD, 2 digits. No published check character to test.
+    std::string_view yymmdd = std::string_view(id).substr(7, 6);
+    if (!ParseDate(absl::StrCat("20", Av(yymmdd.substr(0, 2)), "-",
+                                Av(yymmdd.substr(2, 2)), "-",
+                                Av(yymmdd.substr(4, 2))))
+             .ok() &&
+        !ParseDate(absl::StrCat("19", Av(yymmdd.substr(0, 2)), "-",
+                                Av(yymmdd.substr(2, 2)), "-",
+                                Av(yymmdd.substr(4, 2))))
+             .ok()) {
+      return BadNumber(type, "birth date (characters 8-13) is not a date");
+    }
+    return absl::OkStatus();
+  }
   switch (type) {
     case xueji::v1::RESIDENT_ID:
     case xueji::v1::HK_MO_TW_RESIDENCE_PERMIT:
@@ -264,6 +280,17 @@ absl::Status ValidateIdNumber(IdType type, std::string_view number) {
 
 absl::Status ValidateChild(const xueji::v1::Child& child) {
   if (absl::Status s = CheckName(child.name()); !s.ok()) return s;
+  if (child.id_type() == xueji::v1::PASSPORT) {
+    if (!IsCountryCode(child.issuing_country())) {
+      return Rejection(xueji::v1::INVALID_FIELD,
+                       "a passport needs child.issuingCountry, the issuing "
+                       "country as three capital letters (ISO 3166-1 "
+                       "alpha-3, e.g. KOR)");
+    }
+  } else if (!child.issuing_country().empty()) {
+    return Rejection(xueji::v1::INVALID_FIELD,
+                     "child.issuingCountry is for passports only");
+  }
   if (child.gender() != xueji::v1::MALE &&
       child.gender() != xueji::v1::FEMALE) {
     return Rejection(xueji::v1::INVALID_FIELD,
@@ -279,6 +306,21 @@ absl::Status ValidateChild(const xueji::v1::Child& child) {
       !s.ok()) {
     return s;
   }
+  if (IsOldForeignPermanentResidence(child.id_type(),
+                                     NormalizeIdNumber(child.id_number()))) {
+    // The birth date YYMMDD at characters 8-13.
+    const std::string id = NormalizeIdNumber(child.id_number());
+    const std::string& birth = child.birth_date();
+    if (birth.size() != 10 || id.substr(7, 2) != birth.substr(2, 2) ||
+        id.substr(9, 2) != birth.substr(5, 2) ||
+        id.substr(11, 2) != birth.substr(8, 2)) {
+      return Rejection(xueji::v1::ID_MISMATCH,
+                       absl::StrCat("the birth date entered does not match the "
+                                    "one in the ",
+                                    DocName(child.id_type())));
+    }
+    return absl::OkStatus();
+  }
   if (!EncodesBirthAndGender(child.id_type())) return absl::OkStatus();
   return CheckAgreement(child.id_type(), NormalizeIdNumber(child.id_number()),
                         child);
@@ -288,6 +330,34 @@ std::string IdentityKey(IdType type, std::string_view number) {
   if (type == xueji::v1::NONE) return "";
   return absl::StrCat(xueji::v1::IdType_Name(type), ":",
                       NormalizeIdNumber(number));
+}
+
+std::string IdentityKey(const xueji::v1::Child& child) {
+  if (child.id_type() == xueji::v1::PASSPORT &&
+      !child.issuing_country().empty()) {
+    return absl::StrCat(xueji::v1::IdType_Name(child.id_type()), ":",
+                        absl::AsciiStrToUpper(child.issuing_country()), ":",
+                        NormalizeIdNumber(child.id_number()));
+  }
+  return IdentityKey(child.id_type(), child.id_number());
+}
+
+bool IsCountryCode(std::string_view code) {
+  if (code.size() != 3) return false;
+  for (char c : code) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+bool IsOldForeignPermanentResidence(IdType type, std::string_view id) {
+  if (type != xueji::v1::FOREIGN_PERMANENT_RESIDENCE || id.size() != 15) {
+    return false;
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (id[i] < 'A' || id[i] > 'Z') return false;
+  }
+  return AllDigits(id.substr(3));
 }
 
 std::string ProbableIdentityKey(const xueji::v1::Child& child) {

@@ -30,7 +30,8 @@ std::string NormalizeIdNumber(std::string_view number);
 // INVALID_ID_NUMBER (bad form, area, date or check character).
 absl::Status ValidateIdNumber(xueji::v1::IdType type, std::string_view number);
 
-// Checks the whole child: name (1..50 characters of valid UTF-8, no control
+// Checks the whole child: a passport's issuingCountry (required, and only on
+// a passport: INVALID_FIELD), name (1..50 characters of valid UTF-8, no control
 // characters: INVALID_FIELD), gender and birth date present and valid
 // (INVALID_FIELD), the number (INVALID_ID_NUMBER), and for numbers that encode
 // them, that the entered birth date and gender agree (ID_MISMATCH). NONE
@@ -40,6 +41,19 @@ absl::Status ValidateChild(const xueji::v1::Child& child);
 // Key of the identity-document index: "<TYPE>:<normalized number>", or "" for
 // NONE. Two records with the same non-empty key are duplicates.
 std::string IdentityKey(xueji::v1::IdType type, std::string_view number);
+// The key of a child's document: as above, and for a passport with an
+// issuing country "PASSPORT:<country>:<number>" (issue 10: a Korean and a
+// British passport may share a number). Every index of records uses this.
+std::string IdentityKey(const xueji::v1::Child& child);
+
+// Is `code` three capital letters (the form of ISO 3166-1 alpha-3)?
+bool IsCountryCode(std::string_view code);
+// Is `id` (normalized) a 2017-layout foreign permanent residence card: 15
+// characters, 3 letters (nationality) and 12 digits (issuing office, birth
+// date YYMMDD at characters 8-13, 2 more)? Accepted beside the 18-character
+// card of 2023; its birth date must agree with the child's.
+bool IsOldForeignPermanentResidence(xueji::v1::IdType type,
+                                    std::string_view id);
 
 // Key of the probable-duplicate index: normalized name (whitespace removed,
 // full-width ASCII folded) + gender + birth date.

@@ -144,6 +144,7 @@ TEST_CASE("the child: birth date and gender must agree with the number") {
   // Documents that do not encode birth and gender are not compared.
   Child passport = MakeChild(xueji::v1::PASSPORT, "E12345678", "2021-03-15",
                              xueji::v1::FEMALE);
+  passport.set_issuing_country("KOR");
   CHECK(ValidateChild(passport).ok());
 
   Child bad_number = boy;
@@ -209,6 +210,48 @@ TEST_CASE("identity keys") {
   Child other = a;
   other.set_gender(xueji::v1::FEMALE);
   CHECK(ProbableIdentityKey(other) != ProbableIdentityKey(a));
+}
+
+TEST_CASE("Art. 9 (issue 10): a passport's key includes its issuing country") {
+  Child korean = MakeChild(xueji::v1::PASSPORT, "E12345678", "2021-03-15",
+                           xueji::v1::FEMALE);
+  korean.set_issuing_country("KOR");
+  Child british = korean;
+  british.set_issuing_country("GBR");
+  CHECK(IdentityKey(korean) == "PASSPORT:KOR:E12345678");
+  CHECK(IdentityKey(korean) != IdentityKey(british));
+  Child resident = MakeChild(xueji::v1::RESIDENT_ID, "11010519491231002x",
+                             "1949-12-31", xueji::v1::FEMALE);
+  CHECK(IdentityKey(resident) == "RESIDENT_ID:11010519491231002X");
+  // Required on a passport, refused elsewhere, three capital letters.
+  Child bare = korean;
+  bare.clear_issuing_country();
+  CHECK(CodeOf(ValidateChild(bare)) == xueji::v1::INVALID_FIELD);
+  Child odd = korean;
+  odd.set_issuing_country("KO");
+  CHECK(CodeOf(ValidateChild(odd)) == xueji::v1::INVALID_FIELD);
+  resident.set_issuing_country("CHN");
+  CHECK(CodeOf(ValidateChild(resident)) == xueji::v1::INVALID_FIELD);
+}
+
+TEST_CASE(
+    "Art. 9 (issue 10): the 15-character foreign permanent residence "
+    "card of 2017") {
+  const IdType card = xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
+  CHECK(ValidateIdNumber(card, "USA350221031501").ok());
+  CHECK(ValidateIdNumber(card, "usa350221031501").ok());  // normalized
+  CHECK(CodeOf(ValidateIdNumber(card, "US3350221031501")) ==
+        xueji::v1::INVALID_ID_NUMBER);
+  CHECK(CodeOf(ValidateIdNumber(card, "USA350221133201")) ==
+        xueji::v1::INVALID_ID_NUMBER);  // month 13
+  Child child =
+      MakeChild(card, "USA350221031501", "2021-03-15", xueji::v1::FEMALE);
+  CHECK(ValidateChild(child).ok());
+  child.set_birth_date("2021-03-16");
+  CHECK(CodeOf(ValidateChild(child)) == xueji::v1::ID_MISMATCH);
+  CHECK(IsOldForeignPermanentResidence(card, "USA350221031501"));
+  CHECK_FALSE(
+      IsOldForeignPermanentResidence(xueji::v1::PASSPORT, "USA350221031501"));
 }
 
 TEST_CASE("UTF-8 validity") {

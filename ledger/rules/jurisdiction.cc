@@ -33,8 +33,10 @@ std::optional<std::string> MayApproveFor(const OperatorState& op,
 
 std::optional<std::string> MaySetPolicy(const OperatorState& op,
                                         std::string_view region) {
+  const std::string org = AreaTable::CanonicalRegion(op.org());
   if (op.role() == xueji::v1::OFFICER &&
-      (op.org().empty() || op.org() == "00" || op.org() == region)) {
+      (org.empty() || org == "00" ||
+       org == AreaTable::CanonicalRegion(region))) {
     return std::nullopt;
   }
   return Cat(RoleOrg(op), " may not set the policy of region ", region,
@@ -49,8 +51,10 @@ bool IsNational(std::string_view region) {
 
 }  // namespace
 
-bool RegionContains(std::string_view outer, std::string_view inner,
+bool RegionContains(std::string_view outer_given, std::string_view inner_given,
                     bool strictly) {
+  const std::string outer = AreaTable::CanonicalRegion(outer_given);
+  const std::string inner = AreaTable::CanonicalRegion(inner_given);
   if (IsNational(outer)) return !strictly || !IsNational(inner);
   if (IsNational(inner)) return false;
   if (!inner.starts_with(outer)) return false;
@@ -88,7 +92,9 @@ std::optional<std::string> MayGovern(const OperatorState& actor,
 ReadScope ReadScopeOf(const OperatorState* op,
                       const KindergartenState* registrar_kg) {
   if (op == nullptr) return ReadScope{};
-  if (op->role() != xueji::v1::REGISTRAR) return ReadScope{op->org(), ""};
+  if (op->role() != xueji::v1::REGISTRAR) {
+    return ReadScope{AreaTable::CanonicalRegion(op->org()), ""};
+  }
   return ReadScope{registrar_kg != nullptr ? registrar_kg->county() : "-",
                    op->org()};
 }
@@ -100,7 +106,8 @@ bool MayRead(const ReadScope& scope, const KindergartenState& kg) {
 }
 
 absl::StatusOr<std::string> NarrowRegion(const ReadScope& scope,
-                                         const std::string& requested) {
+                                         const std::string& given) {
+  const std::string requested = AreaTable::CanonicalRegion(given);
   if (requested.empty()) return scope.region;
   if (!scope.kindergarten.empty() && requested != scope.region) {
     return absl::InvalidArgumentError(

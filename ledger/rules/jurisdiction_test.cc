@@ -48,5 +48,21 @@ TEST_CASE("a national officer (org 00) reads, and narrows to, any region") {
   CHECK(NarrowRegion(scope, "350206").value() == "350206");
 }
 
+TEST_CASE("regions in GB/T 2260's six-digit form (issue 10)") {
+  const auto province = Op(xueji::v1::OFFICER, "350000");
+  const ReadScope scope = ReadScopeOf(&province, nullptr);
+  CHECK(scope.region == "35");
+  CHECK(MayRead(scope, Kg("350206001", "350206")));
+  CHECK_FALSE(MayRead(scope, Kg("110101001", "110101")));
+  CHECK(NarrowRegion(scope, "350200").value() == "3502");
+  CHECK_FALSE(NarrowRegion(scope, "110000").ok());
+  CHECK_FALSE(MaySetPolicy(province, "35").has_value());
+  CHECK_FALSE(MaySetPolicy(province, "350000").has_value());
+  CHECK(RegionContains("350000", "350502", true));
+  CHECK(RegionContains("350500", "350502", true));
+  CHECK_FALSE(RegionContains("350500", "350206", false));
+  CHECK_FALSE(MayGovern(province, xueji::v1::APPROVER, "350502").has_value());
+}
+
 }  // namespace
 }  // namespace xueji

@@ -64,6 +64,17 @@ constexpr IntField kIntFields[] = {
      &PolicySettings::late_entry_max_working_days,
      &PolicySettings::set_late_entry_max_working_days,
      &Policy::late_entry_max_working_days},
+    {"deferralMaxYears", 0, 6, &PolicySettings::has_deferral_max_years,
+     &PolicySettings::deferral_max_years,
+     &PolicySettings::set_deferral_max_years, &Policy::deferral_max_years},
+    {"graduationWindowMonths", 1, 12,
+     &PolicySettings::has_graduation_window_months,
+     &PolicySettings::graduation_window_months,
+     &PolicySettings::set_graduation_window_months,
+     &Policy::graduation_window_months},
+    {"entryMaxDaysAhead", 0, 366, &PolicySettings::has_entry_max_days_ahead,
+     &PolicySettings::entry_max_days_ahead,
+     &PolicySettings::set_entry_max_days_ahead, &Policy::entry_max_days_ahead},
 };
 
 // "MM-DD", a day that exists in every year (so not 02-29).

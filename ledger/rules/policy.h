@@ -8,7 +8,8 @@
 //     approveWorkingDays 5, admissionMinAgeYears 2, primaryEntryAge 6,
 //     primaryEntryCutoff "08-31", sealAfterMonths 6, cancelWorkingDays 30,
 //     temporaryNumberMonths 6, lateEntryWorkingDays 5,
-//     lateEntryMaxWorkingDays 30.
+//     lateEntryMaxWorkingDays 30, deferralMaxYears 1,
+//     graduationWindowMonths 3, entryMaxDaysAhead 31.
 //   - PolicySettings (common.proto) <-> Policy: a version sets some fields;
 //     an unset field inherits from the level above.
 //   - PolicyHistory: every version recorded; PolicyHistory::InForce(day) is
@@ -56,6 +57,14 @@ struct Policy {
   // clock than this needs a lateReason; beyond the max it is refused.
   int late_entry_working_days = 5;
   int late_entry_max_working_days = 30;
+  // Issue 10. Art. 14: a deferral ends at most this many years after the
+  // primary entry date.
+  int deferral_max_years = 1;
+  // Graduation (Art. 13) from this many months before the primary entry
+  // date (1 September) until the day before it: June to August.
+  int graduation_window_months = 3;
+  // An admission's entryDate at most this many days after its business date.
+  int entry_max_days_ahead = 31;
 
   // The first day of primary school for a child born on `birth`: 1 September
   // of the year in which the child is primary_entry_age by the cutoff.

@@ -256,8 +256,10 @@ def build_term():
           '"graduate":{"studentNo":"%s"}}' % (t.n + 1, k["c10"].student_no),
           "REJECTED", "MALFORMED_REQUEST", t.next_id())
     # 20-22 October: c6's name was mistyped at admission; the county approves.
+    # The edit names only what changes (issue 10).
     edit = t.add(REGISTRAR[K2], "2025-10-20", "editKeyInfo",
-                 {"studentNo": k["c6"].student_no, "child": k["c6"].child(),
+                 {"studentNo": k["c6"].student_no,
+                  "child": {"name": k["c6"].name},
                   "evidence": "户口簿首页及本人页复印件"},
                  "PENDING_APPROVAL", k["c6"].student_no)
     approve(t, K2, "2025-10-22", edit, k["c6"].student_no)
@@ -271,16 +273,33 @@ def build_term():
                    "evidence": "医院诊断证明"},
                   "PENDING_APPROVAL", k["c4"].student_no)
     approve(t, K2, "2025-11-12", defer, k["c4"].student_no)
-    # 14-18 November: c12 died; the kindergarten reports, the county cancels.
+    # 14-18 November: a cancellation asked for a child who moved away is
+    # refused (Art. 15: death only; he is to leave instead); c12 died: the
+    # kindergarten reports with the date and proof, the county cancels.
+    t.add(REGISTRAR[K4], "2025-11-14", "cancel",
+          {"studentNo": k["c10"].student_no, "reason": "MOVED_AWAY"},
+          "REJECTED", "", "CANCEL_NOT_DEATH")
     cancel = t.add(REGISTRAR[K4], "2025-11-14", "cancel",
-                   {"studentNo": k["c12"].student_no, "reason": "死亡（附死亡证明）"},
+                   {"studentNo": k["c12"].student_no, "reason": "DEATH",
+                    "dateOfDeath": "2025-11-11", "evidence": "居民死亡医学证明"},
                    "PENDING_APPROVAL", k["c12"].student_no)
     approve(t, K4, "2025-11-18", cancel, k["c12"].student_no)
-    # 20 November: cL has got a resident ID: the L number becomes a G number.
-    t.add(REGISTRAR[K2], "2025-11-20", "convertNumber",
-          {"studentNo": k["cL"].student_no, "idType": "RESIDENT_ID",
-           "idNumber": CL_RESIDENT_ID},
-          "APPLIED", "G" + CL_RESIDENT_ID)
+    # 20-21 November: cL has got a resident ID: the county approves turning
+    # the L number into a G number.
+    convert = t.add(REGISTRAR[K2], "2025-11-20", "convertNumber",
+                    {"studentNo": k["cL"].student_no, "idType": "RESIDENT_ID",
+                     "idNumber": CL_RESIDENT_ID},
+                    "PENDING_APPROVAL", k["cL"].student_no)
+    approve(t, K2, "2025-11-21", convert, "G" + CL_RESIDENT_ID)
+    # 24 November - 2 December: c5's transfer to 湖里 is approved out but the
+    # family stays; 白鹭 withdraws it and c5 is an ordinary record again.
+    out = t.add(REGISTRAR[K2], "2025-11-24", "transferOut",
+                {"studentNo": k["c5"].student_no, "toKindergarten": K4},
+                "PENDING_APPROVAL", k["c5"].student_no)
+    approve(t, K2, "2025-11-25", out, k["c5"].student_no)
+    t.add(REGISTRAR[K2], "2025-12-02", "withdrawTransfer",
+          {"studentNo": k["c5"].student_no, "reason": "家长决定不转园"},
+          "APPLIED", k["c5"].student_no)
     # 15-16 December: the term's verification (定期核验), one per kindergarten.
     present = {
         K1: ["c2", "c3", "cJ"],
@@ -296,9 +315,11 @@ def build_term():
         t.add(REGISTRAR[kg], "2025-12-1%d" % (5 + i // 3), "verify",
               {"kindergarten": kg, "term": "2025-autumn",
                "presentStudentNos": nos}, "APPLIED")
-    # 31 December: c8 finishes kindergarten at the end of the year.
+    # 31 December: c8 (5 years old, primary school from 1 September 2026)
+    # cannot graduate in winter: graduation is from June (issue 10).
     t.add(REGISTRAR[K3], "2025-12-31", "graduate",
-          {"studentNo": k["c8"].student_no}, "APPLIED", k["c8"].student_no)
+          {"studentNo": k["c8"].student_no}, "REJECTED", k["c8"].student_no,
+          "INVALID_DATE")
     return t
 
 
@@ -306,7 +327,6 @@ def expected_records():
     """Each child's record at the end of the term."""
     final = {key: ("ENROLLED", kid.kg) for key, kid in KID.items()}
     final["c1"] = ("ENROLLED", K4)
-    final["c8"] = ("GRADUATED", K3)
     final["c9"] = ("LEFT", K3)
     final["c12"] = ("CANCELLED", K4)
     out = []
