@@ -479,7 +479,7 @@ TEST_CASE_METHOD(
       R"("gender":"MALE","birthDate":"2020-06-11","idType":"RESIDENT_ID",)"
       R"("idNumber":")" +
       id +
-      R"("},"entryDate":"2025-09-01"}})"
+      R"("},"entryDate":"2026-06-01"}})"
       "\n" +
       R"({"requestId":"hg-2","actor":"appr-siming",)" + day +
       R"("approve":{"requestId":"hg-1"}})"
@@ -532,7 +532,7 @@ TEST_CASE_METHOD(
   const std::string promote =
       R"({"requestId":"hg-4","actor":"appr-siming",)" + day +
       R"("recordPromotion":{"studentNo":")" + no +
-      R"(","school":"厦门市思明区实验小学","reportedOn":"2026-01-05"}})"
+      R"(","school":"厦门市思明区实验小学","reportedOn":"2026-06-30"}})"
       "\n";
   WriteFile(tmp.path() / "promote.jsonl", promote);
   RunResult promoted =
