@@ -50,6 +50,10 @@ std::string EventSummary(const Event& e) {
                           e.left().reason());
     case Event::kGraduated:
       return absl::StrCat("graduated from ", e.graduated().kindergarten());
+    case Event::kPromoted:
+      return absl::StrCat("promoted from ", e.promoted().kindergarten(), " to ",
+                          e.promoted().school(), ", reported ",
+                          e.promoted().reported_on());
     case Event::kDeferralRequested:
       return absl::StrCat("deferral until ",
                           e.deferral_requested().until_date());

@@ -381,6 +381,22 @@ ChineseHelpTable() {
       {"The answer a request got, by its requestId (JSON line).",
        "按 requestId 查询请求得到的答复（JSON 行）。"},
       {"the request's requestId", "请求的 requestId"},
+      {"升学 hand-over (Art. 13): the graduates of a year (records GRADUATED "
+       "that year) as a file the primary-school register takes, one "
+       "xueji.v1.GraduateRecord per line (protobuf JSON), a new file of mode "
+       "0600. Limited to the reader's region (--as); recorded in the access "
+       "log.",
+       "升学交接（第十三条）：某年的毕业生（当年毕业的学籍），写成小学学籍系统"
+       "可接收的文件，每行一条 xueji.v1.GraduateRecord（protobuf JSON），新建"
+       "文件，权限 0600。限于读者的辖区（--as）；记入访问日志。"},
+      {"the graduation year, YYYY", "毕业年份，YYYY"},
+      {"the file to write (must not exist)", "要写入的文件（不得已存在）"},
+      {"publish each graduate (Graduated, Promoted) to PREFIX.graduates as a "
+       "xueji.v1.GraduateRecord keyed by student number (Art. 13; one "
+       "projector of a deployment)",
+       "将每名毕业生（Graduated、Promoted）以 xueji.v1.GraduateRecord 发布到 "
+       "PREFIX."
+       "graduates，以学籍号为键（第十三条；一个部署中只由一个投影器发布）"},
   };
   return *table;
 }

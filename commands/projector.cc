@@ -30,6 +30,7 @@ namespace {
 struct ProjectorFlags {
   std::string group;
   bool until_caught_up = false;
+  bool publish_graduates = false;
   std::string metrics_addr;  // --metrics-addr HOST:PORT, "" = off
 };
 
@@ -72,6 +73,7 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
                          ? DefaultProjectorGroup(kafka->topic_prefix)
                          : flags.group;
   options.until_caught_up = flags.until_caught_up;
+  options.publish_graduates = flags.publish_graduates;
   Metrics metrics;
   DeclareProjectorMetrics(metrics);
   std::unique_ptr<MetricsServer> server;
@@ -161,6 +163,11 @@ void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
                         "PREFIX.projector.HOSTNAME; one per replica)");
   projector->add_flag("--until-caught-up", flags->until_caught_up,
                       "exit once the views reach the topic's end as of start");
+  projector->add_flag(
+      "--publish-graduates", flags->publish_graduates,
+      "publish each graduate (Graduated, Promoted) to PREFIX.graduates as a "
+      "xueji.v1.GraduateRecord keyed by student number (Art. 13; one "
+      "projector of a deployment)");
   projector->add_option(
       "--metrics-addr", flags->metrics_addr,
       "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "

@@ -78,6 +78,7 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   AddRecordQueries(app, g, run);
   AddReportQueries(app, g, run);
   AddAccessLogQuery(app, g, run);
+  AddGraduatesQuery(app, g, run);
 }
 
 }  // namespace xueji

@@ -27,6 +27,8 @@ namespace xueji {
 void AddRecordQueries(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddAccessLogQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
+// graduates_query.cc: `graduates`, the 升学 hand-over file (Art. 13).
+void AddGraduatesQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 // `--csv` on `command`: CSV for a spreadsheet, excluding `--json`.
 void AddCsvFlag(CLI::App* command, GlobalOptions& g);

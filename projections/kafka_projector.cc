@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/kafka/kafka_client.h"
+#include "ledger/kafka/kafka_config.h"
 #include "ledger/log/hash_chain.h"
 
 namespace xueji {
@@ -60,6 +61,7 @@ class Projector {
   absl::Status Check(const StoredEvent& stored, int32_t partition,
                      int64_t offset) const;
   absl::Status CommitViews();
+  absl::Status PublishGraduates();
   void Assign(Partitions* partitions);
   void Unassign(Partitions* partitions);
 
@@ -80,6 +82,10 @@ class Projector {
   std::map<int32_t, int64_t> eof_;     // position at the latest partition EOF
   size_t uncommitted_ = 0;
   bool offsets_dirty_ = false;
+  // publish_graduates: the producer, and the events of the uncommitted
+  // applies whose records go to the graduates topic before the commit.
+  std::unique_ptr<KafkaProducer> producer_;
+  std::vector<xueji::v1::Event> graduations_;
   ProjectorResult result_;
 };
 
@@ -141,6 +147,22 @@ absl::Status Projector::Start() {
   }
   if (absl::Status s = CreateConsumer(); !s.ok()) return s;
   if (absl::Status s = LearnPartitions(); !s.ok()) return s;
+  if (options_.publish_graduates) {
+    const std::string graduates = options_.kafka.graduates_topic();
+    absl::StatusOr<int> count =
+        TopicPartitionCount(rk_, graduates, options_.open_timeout);
+    if (absl::IsNotFound(count.status())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("topic ", graduates,
+                       " does not exist; --publish-graduates needs it "
+                       "(create the topics with deploy/kafka/topics.sh)"));
+    }
+    if (!count.ok()) return count.status();
+    absl::StatusOr<std::unique_ptr<KafkaProducer>> producer =
+        KafkaProducer::Open(options_.kafka, options_.open_timeout);
+    if (!producer.ok()) return producer.status();
+    producer_ = *std::move(producer);
+  }
   // Before subscribing: with fetches in flight each query waits for one.
   if (options_.until_caught_up) {
     if (absl::Status s = LearnTargets(); !s.ok()) return s;
@@ -277,7 +299,56 @@ void Projector::ReportProgress() const {
       {result_.applied, static_cast<int32_t>(next_.size()), CaughtUp(), Lag()});
 }
 
+// The graduates of the uncommitted applies, each as its record stands in the
+// views now (the overlay included), flushed before the views commit.
+absl::Status Projector::PublishGraduates() {
+  if (graduations_.empty()) return absl::OkStatus();
+  const std::string topic = options_.kafka.graduates_topic();
+  // One record per graduate and commit: its state now, named by its last
+  // event of the batch.
+  std::map<std::string, size_t> last;
+  for (size_t i = 0; i < graduations_.size(); ++i) {
+    last[graduations_[i].student_no()] = i;
+  }
+  for (size_t i = 0; i < graduations_.size(); ++i) {
+    const xueji::v1::Event& event = graduations_[i];
+    if (last[event.student_no()] != i) continue;
+    absl::StatusOr<std::optional<xueji::v1::RecordState>> record =
+        views_.RecordByNumber(event.student_no());
+    if (!record.ok()) return record.status();
+    if (!record->has_value() || (*record)->status() != xueji::v1::GRADUATED) {
+      continue;
+    }
+    absl::StatusOr<std::optional<xueji::v1::KindergartenState>> kg =
+        views_.Kindergarten((*record)->kindergarten());
+    if (!kg.ok()) return kg.status();
+    xueji::v1::GraduateRecord graduate = GraduateRecordOf(
+        **record, kg->has_value() ? (*kg)->county() : std::string());
+    graduate.set_event_id(event.event_id());
+    if (absl::Status s = producer_->Produce(
+            topic, -1, graduate.student_no(), graduate.SerializeAsString(),
+            {{"ce_specversion", kCloudEventsSpecVersion},
+             {"ce_id", event.event_id()},
+             {"ce_source", "/xueji/ledger/graduates"},
+             {"ce_type",
+              absl::StrCat(kCloudEventsTypePrefix, "GraduateRecord")},
+             {"ce_time", event.recorded_at()},
+             {"ce_subject", graduate.student_no()},
+             {"content-type", "application/protobuf"},
+             {"ce_dataschema", DataSchemaUri("xueji.v1.GraduateRecord")}});
+        !s.ok()) {
+      return s;
+    }
+    ++result_.graduates_published;
+  }
+  absl::StatusOr<std::vector<int64_t>> flushed = producer_->Flush();
+  if (!flushed.ok()) return flushed.status();
+  graduations_.clear();
+  return absl::OkStatus();
+}
+
 absl::Status Projector::CommitViews() {
+  if (absl::Status s = PublishGraduates(); !s.ok()) return s;
   if (uncommitted_ > 0) {
     if (absl::Status s = views_.Commit(/*sync=*/false); !s.ok()) return s;
     uncommitted_ = 0;
@@ -389,6 +460,13 @@ absl::Status Projector::Handle(const rd_kafka_message_t& m) {
   if (!*applied) return absl::OkStatus();
   last_hash_[p] = stored.event.hash();
   ++result_.applied;
+  if (producer_ != nullptr &&
+      (stored.event.has_graduated() || stored.event.has_promoted())) {
+    xueji::v1::Event graduation = stored.event;
+    graduation.clear_hash();
+    graduation.clear_prev_hash();
+    graduations_.push_back(std::move(graduation));
+  }
   if (++uncommitted_ >= options_.commit_every) return CommitViews();
   return absl::OkStatus();
 }

@@ -61,12 +61,20 @@ struct ProjectorOptions {
   // Polled between messages; true stops the worker cleanly (OK).
   std::function<bool()> stop;
   std::function<void(const ProjectorProgress&)> progress;
+  // 升学 hand-over (Art. 13): publish each record a Graduated or Promoted
+  // event touches, as a xueji.v1.GraduateRecord keyed by student number, to
+  // `<prefix>.graduates` (compacted), before the views store commits the
+  // event: at least once (a restart before the commit publishes it again,
+  // the same value under the same key). One projector of a deployment
+  // publishes; the others leave this off.
+  bool publish_graduates = false;
 };
 
 // What a run did.
 struct ProjectorResult {
   int64_t applied = 0;
   bool caught_up = false;  // stopped because until_caught_up was reached
+  int64_t graduates_published = 0;  // with publish_graduates
 };
 
 // The default group id for a projector on this host.

@@ -119,6 +119,11 @@ struct StatsQuery {
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
+// A graduated record as the primary-school register takes it over; `county`
+// is its kindergarten's.
+xueji::v1::GraduateRecord GraduateRecordOf(const xueji::v1::RecordState& record,
+                                           std::string_view county);
+
 class Views {
  public:
   // Opens (creating if allowed) the views store in directory `dir`.
@@ -201,6 +206,13 @@ class Views {
   absl::StatusOr<xueji::v1::Stats> Statistics(const StatsQuery& query) const;
   // Every policy version the log records (PolicySet events).
   absl::StatusOr<PolicyHistory> Policies() const;
+  // 升学 hand-over (Art. 13, projections/graduates.cc): the records GRADUATED
+  // in `year` (their Graduated event's business date) at the kindergartens
+  // of `region` ("" = all; with `kindergarten`, only that one's), ordered by
+  // county, kindergarten and student number.
+  absl::StatusOr<std::vector<xueji::v1::GraduateRecord>> Graduates(
+      int year, std::string_view region,
+      std::string_view kindergarten = "") const;
 
   // --- audit
   // ------------------------------------------------------------------ Every

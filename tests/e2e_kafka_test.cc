@@ -441,5 +441,114 @@ TEST_CASE_METHOD(
   p1->Terminate();
 }
 
+// DemoOnMock in the graduation season: the ledger's clock on 2026-06-30.
+struct SeasonOnMock {
+  SeasonOnMock()
+      : tmp("xueji-kafka-season"),
+        mock(tmp.path(), 1, 6),
+        kafka(mock, tmp.path(), "2026-06-30T09:00:00Z") {
+    INFO(mock.Logs());
+    REQUIRE(!mock.bootstrap().empty());
+    p1 = kafka.StartProcessor("p1");
+    kafka.InitDev();
+    RunResult load =
+        kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
+    INFO(load.err << Tail(p1->Stderr()));
+    REQUIRE(load.exit_code == 0);
+  }
+  TempDir tmp;
+  MockKafka mock;
+  KafkaDeployment kafka;
+  std::unique_ptr<BackgroundProcess> p1;
+};
+
+TEST_CASE_METHOD(
+    SeasonOnMock,
+    "kafka: Art. 13 hand-over: a projector with --publish-graduates puts "
+    "each graduate on PREFIX.graduates, keyed by student number",
+    "[kafka][handover]") {
+  INFO(mock.Logs());
+  // A child of primary-entry age admitted, approved and graduated in the
+  // graduation season, then its promotion confirmed.
+  const std::string id = SyntheticResidentId("20200611", 971);
+  const std::string no = "G" + id;
+  const std::string day = R"("occurredOn":"2026-06-30",)";
+  const std::string lines =
+      R"({"requestId":"hg-1","actor":"reg-sm3",)" + day +
+      R"("admit":{"kindergarten":"350203003","child":{"name":"测试毕业",)"
+      R"("gender":"MALE","birthDate":"2020-06-11","idType":"RESIDENT_ID",)"
+      R"("idNumber":")" +
+      id +
+      R"("},"entryDate":"2026-06-01"}})"
+      "\n" +
+      R"({"requestId":"hg-2","actor":"appr-siming",)" + day +
+      R"("approve":{"requestId":"hg-1"}})"
+      "\n" +
+      R"({"requestId":"hg-3","actor":"reg-sm3",)" + day +
+      R"("graduate":{"studentNo":")" + no +
+      R"("}})"
+      "\n";
+  WriteFile(tmp.path() / "graduate.jsonl", lines);
+  RunResult graduated =
+      kafka.Run({"submit", (tmp.path() / "graduate.jsonl").string()});
+  INFO(graduated.out << graduated.err << Tail(p1->Stderr()));
+  REQUIRE(graduated.exit_code == 0);
+
+  auto read_graduates = [&] {
+    std::vector<std::pair<std::string, xueji::v1::GraduateRecord>> out;
+    for (int p = 0; p < mock.partitions(); ++p) {
+      std::string problem = ReadTopic(
+          mock.bootstrap(), kafka.prefix() + ".graduates", p,
+          /*read_committed=*/false, [&](const rd_kafka_message_t& m) {
+            xueji::v1::GraduateRecord record;
+            REQUIRE(record.ParseFromArray(m.payload, static_cast<int>(m.len)));
+            out.emplace_back(
+                std::string(static_cast<const char*>(m.key), m.key_len),
+                record);
+          });
+      REQUIRE(problem == "");
+    }
+    return out;
+  };
+  auto publish = [&] {
+    RunResult r = kafka.Run({"projector", "--views", kafka.ViewsDir("pg"),
+                             "--group", kafka.prefix() + ".pg",
+                             "--until-caught-up", "--publish-graduates"});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+  };
+  publish();
+  auto first = read_graduates();
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].first == no);
+  CHECK(first[0].second.student_no() == no);
+  CHECK(first[0].second.kindergarten() == "350203003");
+  CHECK(first[0].second.county() == kSiming);
+  CHECK(first[0].second.graduated_on() == "2026-06-30");
+  CHECK(first[0].second.child().name() == "测试毕业");
+  CHECK(first[0].second.promoted_school().empty());
+
+  // The promotion: the graduate's record again, now promoted.
+  const std::string promote =
+      R"({"requestId":"hg-4","actor":"appr-siming",)" + day +
+      R"("recordPromotion":{"studentNo":")" + no +
+      R"(","school":"厦门市思明区实验小学","reportedOn":"2026-06-30"}})"
+      "\n";
+  WriteFile(tmp.path() / "promote.jsonl", promote);
+  RunResult promoted =
+      kafka.Run({"submit", (tmp.path() / "promote.jsonl").string()});
+  INFO(promoted.out << promoted.err);
+  REQUIRE(promoted.exit_code == 0);
+  publish();
+  auto second = read_graduates();
+  REQUIRE(second.size() == 2);
+  // Same key, so the same partition, in order: the latest is promoted.
+  CHECK(second[1].first == no);
+  CHECK(second[1].second.promoted_school() == "厦门市思明区实验小学");
+  CHECK(second[1].second.promoted_on() == "2026-06-30");
+  CHECK(second[1].second.event_id() != second[0].second.event_id());
+  p1->Terminate();
+}
+
 }  // namespace
 }  // namespace xueji::e2e

@@ -5,11 +5,12 @@
 //                     [--control PATH]
 //
 // Starts N mock brokers (ids 1..N, 127.0.0.1, random ports), creates the
-// topics <prefix>.events, <prefix>.results and <prefix>.registry with P
-// partitions each and <prefix>.requests and <prefix>.journal with one, prints
-// the bootstrap list as the first line of stdout, then serves fault-injection
-// commands, one per line, on stdin (answers on stdout) and, with --control, on
-// a Unix domain socket at PATH (answers on the same connection):
+// topics <prefix>.events, <prefix>.results, <prefix>.registry and
+// <prefix>.graduates with P partitions each and <prefix>.requests and
+// <prefix>.journal with one, prints the bootstrap list as the first line of
+// stdout, then serves fault-injection commands, one per line, on stdin (answers
+// on stdout) and, with --control, on a Unix domain socket at PATH (answers on
+// the same connection):
 //
 //   broker-down ID | broker-up ID | leader TOPIC PARTITION BROKER |
 //   error API_NAME ERROR_NAME [COUNT] | clear-errors API_NAME |
@@ -292,7 +293,7 @@ int main(int argc, char** argv) {
   // requests and journal have one partition: one active processor decides
   // everything (docs/kafka-design.md).
   for (const char* name :
-       {"requests", "events", "results", "registry", "journal"}) {
+       {"requests", "events", "results", "registry", "journal", "graduates"}) {
     std::string topic = prefix + "." + name;
     cluster.topics.push_back(topic);
     const bool single =

@@ -75,6 +75,12 @@ create "$prefix.results" 6 \
 create "$prefix.registry" 1 \
   cleanup.policy=compact min.compaction.lag.ms=86400000
 
+# 升学 hand-over (Art. 13): one GraduateRecord per graduate, keyed by
+# student number, published by `ledger projector --publish-graduates`.
+# Compacted: the latest state of each graduate (promoted or not) is kept.
+create "$prefix.graduates" 6 \
+  cleanup.policy=compact min.compaction.lag.ms=86400000
+
 # The processor's write-ahead batch journal: one record per decided batch,
 # written before the batch's events; recovery reads the last one. One
 # partition, compacted (only the last record matters), records up to 16 MiB
@@ -83,7 +89,7 @@ create "$prefix.journal" 1 \
   cleanup.policy=compact max.message.bytes=16777216 \
   segment.bytes=104857600
 
-# One call (a regular expression over the five names): each call of the
+# One call (a regular expression over the six names): each call of the
 # tool starts a JVM.
 "$topics_sh" --bootstrap-server "$bootstrap" --command-config "$admin_config" \
-  --describe --topic "${prefix//./\\.}\\.(requests|events|results|registry|journal)"
+  --describe --topic "${prefix//./\\.}\\.(requests|events|results|registry|journal|graduates)"

@@ -158,6 +158,8 @@ absl::StatusOr<Draft> DecideMerge(const Call& call);
 absl::StatusOr<Draft> DecideClose(const Call& call);
 // policy_decider.cc
 absl::StatusOr<Draft> DecideSetPolicy(const Call& call);
+// promotion_decider.cc
+absl::StatusOr<Draft> DecidePromotion(const Call& call);
 
 // 1..max_len characters of [0-9A-Za-z] plus those in `extra` (a code of the
 // registry or a term; registry_decider.cc).

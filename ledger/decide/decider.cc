@@ -228,6 +228,8 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideWithdrawTransfer(call);
     case Request::kRefuseTransfer:
       return DecideRefuseTransfer(call);
+    case Request::kRecordPromotion:
+      return DecidePromotion(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -446,6 +448,8 @@ std::string_view ActionName(const Request& request) {
       return "withdrawTransfer";
     case Request::kRefuseTransfer:
       return "refuseTransfer";
+    case Request::kRecordPromotion:
+      return "recordPromotion";
     case Request::ACTION_NOT_SET:
       break;
   }

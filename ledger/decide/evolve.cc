@@ -182,6 +182,7 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       break;
     case Event::kGraduated:
       state.set_status(xueji::v1::GRADUATED);
+      state.set_graduated_on(event.business_date());
       state.clear_pending();
       ClearTransfer(&state);
       break;
@@ -217,6 +218,10 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       state.set_status(xueji::v1::ENROLLED);
       ClearTransfer(&state);
       if (state.pending().request().has_transfer_out()) state.clear_pending();
+      break;
+    case Event::kPromoted:  // 升学 (Art. 13): the record stays GRADUATED
+      state.set_promoted_school(event.promoted().school());
+      state.set_promoted_on(event.promoted().reported_on());
       break;
     default:
       break;
@@ -331,6 +336,7 @@ EventTarget TargetOf(const Event& event) {
     case Event::kTransferWithdrawn:
     case Event::kTransferRefused:
     case Event::kNumberConversionRequested:
+    case Event::kPromoted:
       return EventTarget::kRecord;
     case Event::kVerificationRecorded:
     case Event::kKindergartenRegistered:

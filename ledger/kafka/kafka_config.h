@@ -33,6 +33,9 @@ struct KafkaConnection {
   std::string results_topic() const { return topic_prefix + ".results"; }
   std::string registry_topic() const { return topic_prefix + ".registry"; }
   std::string journal_topic() const { return topic_prefix + ".journal"; }
+  // 升学 hand-over (Art. 13): GraduateRecord per graduate, keyed by student
+  // number, published by `ledger projector --publish-graduates`.
+  std::string graduates_topic() const { return topic_prefix + ".graduates"; }
 };
 
 // CloudEvents attributes of every record the ledger publishes (the Kafka

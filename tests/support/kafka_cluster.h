@@ -99,7 +99,7 @@ class RealKafka : public KafkaCluster {
 
   // Creates PREFIX.requests (`requests_partitions`, 1 but to test a
   // refusal), .events (`events_partitions`), .results (6), .registry (1),
-  // .journal (1) with deploy/kafka/topics.sh's settings, replication
+  // .journal (1), .graduates (6) with deploy/kafka/topics.sh's settings, replication
   // min(3, brokers), and waits until every partition has a leader and its
   // replicas in sync. "" on success, else the reason.
   std::string CreateTopics(const std::string& prefix, int events_partitions = 6,

@@ -83,7 +83,8 @@ const rd_kafka_metadata_topic_t* FindTopic(const rd_kafka_metadata_t& md,
 
 std::vector<std::string> TopicNames(const std::string& prefix) {
   std::vector<std::string> names;
-  for (const char* t : {"requests", "events", "results", "registry", "journal"})
+  for (const char* t :
+       {"requests", "events", "results", "registry", "journal", "graduates"})
     names.push_back(prefix + "." + t);
   return names;
 }
@@ -177,6 +178,9 @@ std::string RealKafka::CreateTopics(const std::string& prefix,
       {prefix + ".journal",
        1,
        {{"cleanup.policy", "compact"}, {"max.message.bytes", "16777216"}}},
+      {prefix + ".graduates",
+       6,
+       {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "86400000"}}},
   };
   std::vector<rd_kafka_NewTopic_t*> topics;
   char errstr[512];
