@@ -99,9 +99,9 @@ class RealKafka : public KafkaCluster {
 
   // Creates PREFIX.requests (`requests_partitions`, 1 but to test a
   // refusal), .events (`events_partitions`), .results (6), .registry (1),
-  // .journal (1), .graduates (6) with deploy/kafka/topics.sh's settings, replication
-  // min(3, brokers), and waits until every partition has a leader and its
-  // replicas in sync. "" on success, else the reason.
+  // .journal (1), .graduates (6) with deploy/kafka/topics.sh's settings,
+  // replication min(3, brokers), and waits until every partition has a leader
+  // and its replicas in sync. "" on success, else the reason.
   std::string CreateTopics(const std::string& prefix, int events_partitions = 6,
                            int requests_partitions = 1) const;
   // The broker leading `topic`/`partition` (-1 if none or unknown).
