@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "commands/output/output.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
@@ -370,35 +371,11 @@ absl::StatusOr<LedgerDigest> ReadDigestFile(const std::string& path) {
 }
 
 absl::Status WriteDigestFile(const std::string& path, const std::string& text) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return absl::AlreadyExistsError(absl::StrCat(
+  return WriteNewFile(
+      path, text,
+      absl::AlreadyExistsError(absl::StrCat(
           path,
-          " exists: a digest is never overwritten (choose another name)"));
-    }
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return absl::UnavailableError(
-          absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) {
-    return absl::UnavailableError(absl::StrCat("cannot fsync ", path));
-  }
-  return absl::OkStatus();
+          " exists: a digest is never overwritten (choose another name)")));
 }
 
 }  // namespace xueji

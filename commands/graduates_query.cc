@@ -21,38 +21,6 @@
 namespace xueji {
 namespace {
 
-// A new file, mode 0600 whatever the umask, fsynced. FailedPrecondition if it
-// exists: a hand-over file is never overwritten.
-absl::Status WriteNewFile(const std::string& path, const std::string& text) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--out ", path, " exists: choose another name (never overwritten)"));
-    }
-    return absl::UnavailableError(
-        absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return absl::UnavailableError(
-          absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced)
-    return absl::UnavailableError(absl::StrCat("cannot fsync ", path));
-  return absl::OkStatus();
-}
-
 int RunGraduates(const GlobalOptions& g, const std::string& year_text,
                  const std::string& region, const std::string& out) {
   int year = 0;
@@ -82,7 +50,15 @@ int RunGraduates(const GlobalOptions& g, const std::string& year_text,
       !s.ok()) {
     return Fail(s);
   }
-  if (absl::Status s = WriteNewFile(out, text); !s.ok()) return Fail(s);
+  // A hand-over file is never overwritten.
+  if (absl::Status s = WriteNewFile(
+          out, text,
+          absl::FailedPreconditionError(absl::StrCat(
+              "--out ", out,
+              " exists: choose another name (never overwritten)")));
+      !s.ok()) {
+    return Fail(s);
+  }
   std::cout << graduates->size() << " graduate(s) of " << year << " written to "
             << out << " (xueji.v1.GraduateRecord, one per line)\n";
   return kExitOk;

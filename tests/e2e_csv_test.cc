@@ -352,27 +352,6 @@ TEST_CASE("csv: the change template, actions in English or Chinese",
   CHECK(left.closed_reason() == "family moved, out of the city");
 }
 
-// --csv output read back: the BOM, the header, the rows by header name.
-std::vector<std::map<std::string, std::string>> ReadCsvOutput(
-    const RunResult& r, const std::vector<std::string>& header) {
-  INFO("stderr: " << r.err);
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(r.out.starts_with("\xEF\xBB\xBF"));
-  auto records = ParseCsv(std::string_view(r.out).substr(3));
-  REQUIRE(records.ok());
-  REQUIRE(!records->empty());
-  CHECK((*records)[0].cells == header);
-  std::vector<std::map<std::string, std::string>> rows;
-  for (size_t i = 1; i < records->size(); ++i) {
-    const auto& cells = (*records)[i].cells;
-    REQUIRE(cells.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (size_t k = 0; k < header.size(); ++k) row[header[k]] = cells[k];
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
           "[e2e][csv]") {
   TestLedger ledger;

@@ -36,27 +36,6 @@ Stats StatsJson(const TestLedger& ledger, std::vector<std::string> args) {
   return stats;
 }
 
-// `stats --csv`: its rows by header name (UTF-8 with a BOM, like every CSV).
-std::vector<std::map<std::string, std::string>> ReadCsvOutput(
-    const RunResult& r, const std::vector<std::string>& header) {
-  INFO("stderr: " << r.err);
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(r.out.starts_with("\xEF\xBB\xBF"));
-  auto records = ParseCsv(std::string_view(r.out).substr(3));
-  REQUIRE(records.ok());
-  REQUIRE(!records->empty());
-  CHECK((*records)[0].cells == header);
-  std::vector<std::map<std::string, std::string>> rows;
-  for (size_t i = 1; i < records->size(); ++i) {
-    const auto& cells = (*records)[i].cells;
-    REQUIRE(cells.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (size_t k = 0; k < header.size(); ++k) row[header[k]] = cells[k];
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 std::map<std::string, int64_t> Rows(
     const google::protobuf::RepeatedPtrField<xueji::v1::CountRow>& rows) {
   std::map<std::string, int64_t> out;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "commands/input/csv.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace xueji::e2e {
@@ -118,6 +119,26 @@ void TestLedger::EnterDemoTerm() const {
   RunResult r = SubmitDemoTerm();
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 1);  // the term has requests that are refused
+}
+
+std::vector<std::map<std::string, std::string>> ReadCsvOutput(
+    const RunResult& r, const std::vector<std::string>& header) {
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(r.out.starts_with("\xEF\xBB\xBF"));
+  auto records = ParseCsv(std::string_view(r.out).substr(3));
+  REQUIRE(records.ok());
+  REQUIRE(!records->empty());
+  CHECK((*records)[0].cells == header);
+  std::vector<std::map<std::string, std::string>> rows;
+  for (size_t i = 1; i < records->size(); ++i) {
+    const auto& cells = (*records)[i].cells;
+    REQUIRE(cells.size() == header.size());
+    std::map<std::string, std::string> row;
+    for (size_t k = 0; k < header.size(); ++k) row[header[k]] = cells[k];
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::string SyntheticResidentId(const std::string& birth, int seq) {

@@ -104,6 +104,11 @@ struct DemoLedger {
 // three digits (odd for a boy) and the GB 11643 MOD 11-2 check character.
 std::string SyntheticResidentId(const std::string& birth, int seq);
 
+// A command's --csv output read back (it must have exited 0): the UTF-8 BOM,
+// the header (checked to be `header`), then each row by header name.
+std::vector<std::map<std::string, std::string>> ReadCsvOutput(
+    const RunResult& r, const std::vector<std::string>& header);
+
 // "YYYY-MM-DDT17:00:00+08:00": the ledger's clock at the end of a business
 // day.
 std::string EndOfDay(const std::string& day);

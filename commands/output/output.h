@@ -13,9 +13,17 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "google/protobuf/message.h"
 
 namespace xueji {
+
+// Writes `text` to the new file `path`, mode 0600 whatever the umask, and
+// fsyncs it. When `path` exists: returns `if_exists` and writes nothing (an
+// output file — a digest, a hand-over file — is never overwritten); any
+// other failure is Unavailable naming the file.
+absl::Status WriteNewFile(const std::string& path, std::string_view text,
+                          absl::Status if_exists);
 
 // One-line protobuf JSON (lowerCamelCase, defaults omitted).
 std::string ToJsonLine(const google::protobuf::Message& message);
