@@ -302,10 +302,10 @@ TEST_CASE(
 // A development ledger on a one-broker mock cluster (6 partitions): the
 // processor p1 running, the demo registry loaded (TEST_CASE_METHOD).
 struct DemoOnMock {
-  DemoOnMock()
-      : tmp("xueji-kafka-demo"),
-        mock(tmp.path(), 1, 6),
-        kafka(mock, tmp.path(), kEndOfTerm) {
+  // `now`: the ledger's clock (the end of the demo term unless given).
+  explicit DemoOnMock(const char* dir = "xueji-kafka-demo",
+                      const std::string& now = kEndOfTerm)
+      : tmp(dir), mock(tmp.path(), 1, 6), kafka(mock, tmp.path(), now) {
     INFO(mock.Logs());
     REQUIRE(!mock.bootstrap().empty());
     p1 = kafka.StartProcessor("p1");
@@ -442,24 +442,8 @@ TEST_CASE_METHOD(
 }
 
 // DemoOnMock in the graduation season: the ledger's clock on 2026-06-30.
-struct SeasonOnMock {
-  SeasonOnMock()
-      : tmp("xueji-kafka-season"),
-        mock(tmp.path(), 1, 6),
-        kafka(mock, tmp.path(), "2026-06-30T09:00:00Z") {
-    INFO(mock.Logs());
-    REQUIRE(!mock.bootstrap().empty());
-    p1 = kafka.StartProcessor("p1");
-    kafka.InitDev();
-    RunResult load =
-        kafka.Run({"registry", "load", DemoFile("registry.jsonl")});
-    INFO(load.err << Tail(p1->Stderr()));
-    REQUIRE(load.exit_code == 0);
-  }
-  TempDir tmp;
-  MockKafka mock;
-  KafkaDeployment kafka;
-  std::unique_ptr<BackgroundProcess> p1;
+struct SeasonOnMock : DemoOnMock {
+  SeasonOnMock() : DemoOnMock("xueji-kafka-season", "2026-06-30T09:00:00Z") {}
 };
 
 TEST_CASE_METHOD(
