@@ -23,13 +23,12 @@ using xueji::v1::SignedBatch;
 
 absl::Status RequestProcessor::LookUpKey(const std::string& key_id,
                                          Prepared* p) const {
-  p->ahead = false;
+  p->ahead_key_id.clear();
   p->ahead_op.reset();
   ASSIGN_OR_RETURN(p->ahead_holder, state_.OperatorByKey(key_id));
   if (p->ahead_holder.has_value()) {
     ASSIGN_OR_RETURN(p->ahead_op, state_.Operator(*p->ahead_holder));
   }
-  p->ahead = true;
   p->ahead_key_id = key_id;
   return absl::OkStatus();
 }
@@ -139,7 +138,7 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
   }
   // The lookup made ahead stands unless an operator event came in between
   // (a key added, rotated or revoked by an earlier batch of the call).
-  if (!p->ahead || p->ahead_key_id != p->key_id || operators_folded_) {
+  if (p->ahead_key_id != p->key_id || operators_folded_) {
     RETURN_IF_ERROR(LookUpKey(p->key_id, p));
   }
   const std::optional<std::string>& holder = p->ahead_holder;
@@ -176,7 +175,6 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
                       p->key_id, " of operator \"", *holder, "\""),
                   true);
   }
-  p->signer_state = op;
   std::optional<std::string> revoked;
   if (op->sealed()) {
     revoked = Cat("operator \"", *holder, "\" is sealed: its keys are revoked");

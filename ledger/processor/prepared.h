@@ -43,15 +43,14 @@ struct RequestProcessor::Prepared {
   // A SignedBatch's body: 0 not yet parsed, 1 parsed into `owned`, 2 does
   // not parse.
   int body = 0;
-  // Looked up by CheckAhead: the holder of the key the body names, and the
-  // holder's state (valid while no operator event is folded).
-  bool ahead = false;
+  // The holder of key `ahead_key_id` ("" = not looked up) and the holder's
+  // state: looked up by CheckAhead (valid while no operator event is
+  // folded), else by Authenticate; once authenticated, the signer's state
+  // (for BatchSigned).
   std::string ahead_key_id;
   std::optional<std::string> ahead_holder;
   std::optional<xueji::v1::OperatorState> ahead_op;
   std::string signer;  // authenticated; "" = unsigned
-  // The signer as Authenticate found it, for BatchSigned.
-  std::optional<xueji::v1::OperatorState> signer_state;
   std::string key_id;
   std::string batch_id;
   std::string claimed_signer;

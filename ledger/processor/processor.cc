@@ -306,11 +306,13 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
       event.set_business_date(today);
       event.mutable_actor()->set_operator_id(p.signer);
       // The signer's role and org after the batch: a registry batch may
-      // have changed them; requests cannot.
-      std::optional<xueji::v1::OperatorState> signer = p.signer_state;
+      // have changed them (looked up again); requests cannot.
+      std::optional<xueji::v1::OperatorState> changed;
       if (p.registry) {
-        ASSIGN_OR_RETURN(signer, state_.Operator(p.signer));
+        ASSIGN_OR_RETURN(changed, state_.Operator(p.signer));
       }
+      const std::optional<xueji::v1::OperatorState>& signer =
+          p.registry ? changed : p.ahead_op;
       if (signer.has_value()) {
         event.mutable_actor()->set_role(signer->role());
         event.mutable_actor()->set_org(signer->org());
