@@ -14,9 +14,7 @@ std::string KeyIdOfBody(std::string_view body) {
   google::protobuf::io::CodedInputStream in(
       reinterpret_cast<const uint8_t*>(body.data()),
       static_cast<int>(body.size()));
-  const int key_id_field = xueji::v1::RequestBatch::descriptor()
-                               ->FindFieldByName("key_id")
-                               ->number();
+  constexpr int key_id_field = xueji::v1::RequestBatch::kKeyIdFieldNumber;
   std::string key_id;
   while (uint32_t tag = in.ReadTag()) {
     if (WireFormatLite::GetTagFieldNumber(tag) == key_id_field &&
