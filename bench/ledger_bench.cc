@@ -46,6 +46,7 @@ struct Options {
   size_t sign_batch = 512;
   int operator_days = 1;
   int sign_repeats = 3;
+  std::string sign_only;  // "on" / "off": one side of the pair (profiling)
   int anomaly_repeats = 3;
   QueryConfig queries;
   bool keep = false;
@@ -142,6 +143,9 @@ absl::StatusOr<std::vector<SubmitRun>> SubmitPhase(const Options& o,
   std::vector<double> rates[2];
   for (int i = 0; i < o.sign_repeats; ++i) {
     for (bool sign : {false, true}) {
+      if ((o.sign_only == "on" && !sign) || (o.sign_only == "off" && sign)) {
+        continue;
+      }
       SubmitConfig c = base;
       c.batch = o.sign_batch;
       c.by_operator = true;
@@ -158,7 +162,7 @@ absl::StatusOr<std::vector<SubmitRun>> SubmitPhase(const Options& o,
       std::filesystem::remove_all(c.data_dir);
     }
   }
-  if (o.sign_repeats > 0) {
+  if (o.sign_repeats > 0 && o.sign_only.empty()) {
     auto median = [](std::vector<double> v) {
       std::sort(v.begin(), v.end());
       return v[v.size() / 2];
@@ -305,6 +309,10 @@ int main(int argc, char** argv) {
                  "those runs (1: each day's; 5: a week's, sent on its last "
                  "day)")
       ->check(CLI::Range(1, 5));
+  app.add_option("--sign-only", o.sign_only,
+                 "run only the signed (on) or the unsigned (off) side of "
+                 "those pairs, to profile one")
+      ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--query-samples", o.queries.samples, "per query kind");
   app.add_option("--query-warmup", o.queries.warmup, "per query kind");
   app.add_option("--query-pool", o.queries.pool, "student numbers sampled");

@@ -96,7 +96,9 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
       return absl::OkStatus();
     }
     p->registry = p->owned.registry_lines_size() > 0;
-    p->batch_id = BatchId(signed_batch.body());
+    std::optional<std::string> named = checks.TakeBatchId(index);  // ahead
+    p->batch_id =
+        named.has_value() ? *std::move(named) : BatchId(signed_batch.body());
     p->claimed_signer = p->owned.signer();
     p->key_id = p->owned.key_id();
     if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {

@@ -197,26 +197,6 @@ absl::Status ApplyPolicy(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
-absl::Status ApplyOperator(KvStore* kv, const Event& event) {
-  const ParsedSubject subject = ParseSubject(event.subject());
-  const std::string_view id = subject.id;
-  if (subject.kind != SubjectKind::kOperator) {
-    return absl::DataLossError(
-        Cat("partition ", event.partition(), " offset ", event.offset(),
-            ": operator event on subject \"", event.subject(), "\""));
-  }
-  ASSIGN_OR_RETURN(std::optional<OperatorState> before,
-                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
-  OperatorState now = EvolveOperator(before.value_or(OperatorState()), event);
-  if (now.id().empty()) now.set_id(std::string(id));
-  kv->Put(Cat("o/", id), Serialize(now));
-  const int known = before.has_value() ? before->keys_size() : 0;
-  for (int i = known; i < now.keys_size(); ++i) {
-    kv->Put(Cat("K/", now.keys(i).key_id()), now.id());
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ApplyLedger(KvStore* kv, const Event& event) {
   if (ParseSubject(event.subject()).kind != SubjectKind::kLedger) {
     return absl::DataLossError(
@@ -233,22 +213,6 @@ absl::Status ApplyLedger(KvStore* kv, const Event& event) {
             before->ledger_id(), ")"));
   }
   kv->Put("L", Serialize(EvolveLedger(xueji::v1::LedgerSettings(), event)));
-  return absl::OkStatus();
-}
-
-// The actor's last activity: the latest day its events were recorded, by the
-// ledger's clock (rules/accounts.h).
-absl::Status TouchActor(KvStore* kv, const Event& event) {
-  const std::string& id = event.actor().operator_id();
-  const std::string active = ActivityDate(event);
-  if (id.empty() || active.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::optional<OperatorState> op,
-                   GetMessage<OperatorState>(*kv, Cat("o/", id)));
-  if (!op.has_value() || op->last_active() >= active) {
-    return absl::OkStatus();
-  }
-  op->set_last_active(active);
-  kv->Put(Cat("o/", id), Serialize(*op));
   return absl::OkStatus();
 }
 
@@ -292,7 +256,7 @@ absl::Status LedgerState::Apply(const Event& event) {
       status = ApplyKindergarten(kv_, event);
       break;
     case EventTarget::kOperator:
-      status = ApplyOperator(kv_, event);
+      status = ApplyOperator(event);
       break;
     case EventTarget::kPolicy:
       status = ApplyPolicy(kv_, event);
@@ -309,8 +273,7 @@ absl::Status LedgerState::Apply(const Event& event) {
               ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
-  if (absl::Status touched = TouchActor(kv_, event); !touched.ok())
-    return touched;
+  if (absl::Status touched = TouchActor(event); !touched.ok()) return touched;
   if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
     return recorded;
   }
@@ -359,10 +322,69 @@ absl::StatusOr<std::vector<int64_t>> LedgerState::Checkpoints() const {
   return ScanCheckpoints(*kv_, "c/", "ledger state");
 }
 
+absl::StatusOr<const std::optional<OperatorState>*> LedgerState::CachedOperator(
+    std::string_view id) const {
+  if (cache_operators_) {
+    auto it = operators_.find(absl::string_view(id.data(), id.size()));
+    if (it != operators_.end()) return &it->second;
+  }
+  ASSIGN_OR_RETURN(std::optional<OperatorState> op,
+                   GetMessage<OperatorState>(*kv_, Cat("o/", id)));
+  if (!cache_operators_) {
+    uncached_ = std::move(op);
+    return &uncached_;
+  }
+  return &operators_.insert_or_assign(std::string(id), std::move(op))
+              .first->second;
+}
+
+void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
+  kv_->Put(Cat("o/", id), Serialize(op));
+  if (cache_operators_) operators_.insert_or_assign(std::string(id), op);
+}
+
+absl::Status LedgerState::ApplyOperator(const Event& event) {
+  const ParsedSubject subject = ParseSubject(event.subject());
+  const std::string_view id = subject.id;
+  if (subject.kind != SubjectKind::kOperator) {
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": operator event on subject \"", event.subject(), "\""));
+  }
+  ASSIGN_OR_RETURN(const std::optional<OperatorState>* cached,
+                   CachedOperator(id));
+  const int known = cached->has_value() ? (*cached)->keys_size() : 0;
+  OperatorState now = EvolveOperator(cached->value_or(OperatorState()), event);
+  if (now.id().empty()) now.set_id(std::string(id));
+  for (int i = known; i < now.keys_size(); ++i) {
+    kv_->Put(Cat("K/", now.keys(i).key_id()), now.id());
+  }
+  PutOperator(id, now);
+  return absl::OkStatus();
+}
+
+// The actor's last activity: the latest day its events were recorded, by the
+// ledger's clock (rules/accounts.h).
+absl::Status LedgerState::TouchActor(const Event& event) {
+  const std::string& id = event.actor().operator_id();
+  if (id.empty()) return absl::OkStatus();
+  const std::string active = ActivityDate(event);
+  if (active.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const std::optional<OperatorState>* op, CachedOperator(id));
+  if (!op->has_value() || (*op)->last_active() >= active) {
+    return absl::OkStatus();
+  }
+  OperatorState touched = **op;
+  touched.set_last_active(active);
+  PutOperator(id, touched);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<OperatorState>> LedgerState::Operator(
     std::string_view id) const {
   if (id.empty()) return std::optional<OperatorState>();
-  return GetMessage<OperatorState>(*kv_, Cat("o/", id));
+  ASSIGN_OR_RETURN(const std::optional<OperatorState>* op, CachedOperator(id));
+  return *op;
 }
 
 absl::StatusOr<std::optional<KindergartenState>> LedgerState::Kindergarten(

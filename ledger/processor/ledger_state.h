@@ -8,6 +8,11 @@
 //
 // Key layout (one letter namespaces, documented in ledger_state.cc).
 //
+// Operator states are read for every request (the actor) and every event
+// (its activity date). While an OperatorCache lives, LedgerState keeps the
+// ones it read or wrote parsed in memory; it lives for one processor call, so
+// what the KvStore's overlay discards on a failed call is never seen again.
+//
 // Thread-safety: none; one owner.
 #ifndef XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
 #define XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
@@ -18,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/decide/decider.h"
@@ -50,6 +56,24 @@ class LedgerState : public StateView {
   // has seen partitions): what the state has seen of the log.
   absl::StatusOr<std::vector<int64_t>> Checkpoints() const;
 
+  // Keeps parsed operator states for the length of one call (see above).
+  class OperatorCache {
+   public:
+    explicit OperatorCache(LedgerState* state) : state_(state) {
+      state_->operators_.clear();
+      state_->cache_operators_ = true;
+    }
+    ~OperatorCache() {
+      state_->cache_operators_ = false;
+      state_->operators_.clear();
+    }
+    OperatorCache(const OperatorCache&) = delete;
+    OperatorCache& operator=(const OperatorCache&) = delete;
+
+   private:
+    LedgerState* state_;
+  };
+
   // StateView.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const override;
@@ -78,7 +102,20 @@ class LedgerState : public StateView {
       std::string_view key_id) const override;
 
  private:
+  // The operator's state as the store holds it: from the cache while one
+  // lives (read once from the store), else from the store.
+  absl::StatusOr<const std::optional<xueji::v1::OperatorState>*> CachedOperator(
+      std::string_view id) const;
+  void PutOperator(std::string_view id, const xueji::v1::OperatorState& op);
+  absl::Status ApplyOperator(const xueji::v1::Event& event);
+  absl::Status TouchActor(const xueji::v1::Event& event);
+
   KvStore* kv_;
+  bool cache_operators_ = false;
+  mutable absl::flat_hash_map<std::string,
+                              std::optional<xueji::v1::OperatorState>>
+      operators_;
+  mutable std::optional<xueji::v1::OperatorState> uncached_;
 };
 
 // The mode the log's first event records: LedgerInitialized, at offset 0 of

@@ -40,6 +40,53 @@ xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
   return event;
 }
 
+xueji::v1::Event OperatorEvent(int64_t offset, std::string id,
+                               std::string recorded_at) {
+  xueji::v1::Event event;
+  event.set_partition(0);
+  event.set_offset(offset);
+  event.set_subject("op:" + id);
+  event.set_request_id("reg-" + id + "-" + std::to_string(offset));
+  event.set_recorded_at(recorded_at);
+  event.set_business_date(recorded_at.substr(0, 10));
+  event.set_outcome(xueji::v1::APPLIED);
+  event.mutable_actor()->set_operator_id(id);
+  auto* payload = event.mutable_operator_registered();
+  payload->set_id(id);
+  payload->set_role(xueji::v1::REGISTRAR);
+  payload->set_org("350502001");
+  return event;
+}
+
+TEST_CASE(
+    "an operator cache lives for one call: what a discarded call wrote is "
+    "not seen after it",
+    "[ledger_state]") {
+  MemoryKv kv;
+  LedgerState state(&kv);
+  REQUIRE(state.Apply(OperatorEvent(0, "reg-1", "2025-09-01T01:00:00Z")).ok());
+  REQUIRE(kv.Commit(false).ok());
+  {
+    LedgerState::OperatorCache cache(&state);
+    CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
+    // A later activity updates the cached state and the store alike.
+    xueji::v1::Event later = KindergartenEvent(0, 1, "K1", "first");
+    later.set_recorded_at("2025-09-03T01:00:00Z");
+    later.mutable_actor()->set_operator_id("reg-1");
+    REQUIRE(state.Apply(later).ok());
+    CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-03");
+    REQUIRE(
+        state.Apply(OperatorEvent(2, "reg-2", "2025-09-03T01:00:00Z")).ok());
+    CHECK(state.Operator("reg-2")->has_value());
+    kv.Discard();  // the call failed
+  }
+  CHECK_FALSE(state.Operator("reg-2")->has_value());
+  CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
+  LedgerState::OperatorCache next_call(&state);
+  CHECK_FALSE(state.Operator("reg-2")->has_value());
+  CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
+}
+
 TEST_CASE("Apply skips events below the checkpoint, per partition",
           "[ledger_state]") {
   MemoryKv kv;

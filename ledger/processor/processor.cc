@@ -170,6 +170,7 @@ absl::Status RequestProcessor::AppendAndCommit(
 
 absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
     const std::vector<Input>& inputs) {
+  LedgerState::OperatorCache operator_cache(&state_);
   const absl::Time now = Now();
   auto heads = log_->HeadOffsets();
   if (!heads.ok()) return heads.status();

@@ -37,7 +37,7 @@ void SignatureChecks::Add(size_t index, std::string public_key,
                           const std::string* body, const std::string* signature,
                           xueji::v1::RequestBatch* parse_into) {
   checks_.push_back(
-      Check{index, std::move(public_key), body, signature, parse_into});
+      Check{index, std::move(public_key), body, signature, parse_into, {}});
 }
 
 void SignatureChecks::Start() {
@@ -50,9 +50,10 @@ void SignatureChecks::Start() {
   worker_ = std::thread([this] {
     for (size_t i = 0; i < checks_.size(); ++i) {
       if (stop_.load(std::memory_order_relaxed)) return;
-      const Check& c = checks_[i];
+      Check& c = checks_[i];
       int bits = kDone;
       if (c.parse_into->ParseFromString(*c.body)) bits |= kParsed;
+      c.batch_id = BatchId(*c.body);
       if (!c.public_key.empty() &&
           Verify(c.public_key, kRequestBatchDomain, *c.body, *c.signature)
               .ok()) {
@@ -97,6 +98,13 @@ std::optional<bool> SignatureChecks::Verified(size_t index,
     return std::nullopt;
   }
   return (Await(at) & kVerified) != 0;
+}
+
+std::optional<std::string> SignatureChecks::TakeBatchId(size_t index) {
+  size_t at = 0;
+  if (Find(index, &at) == nullptr) return std::nullopt;
+  Await(at);
+  return std::move(checks_[at].batch_id);
 }
 
 }  // namespace xueji

@@ -6,12 +6,13 @@
 // the public key, never on the state the deciding changes. So before it
 // decides, the processor looks up the key each batch names (KeyIdOfBody
 // reads it without parsing the requests) and hands the batch to this
-// worker, which parses the body into the caller's RequestBatch and verifies
-// the signature with that key. When the processor reaches the batch it asks
-// for the parse and for the verification *with the key then in force*; a
-// key rotated or added by an earlier batch of the same call (not the key
-// looked up ahead) gets no answer here, and the caller verifies inline, so
-// the outcome is always the sequential one.
+// worker, which parses the body into the caller's RequestBatch, names it
+// (BatchId: a SHA-256 of the body) and verifies the signature with that key.
+// When the processor reaches the batch it asks for the parse and for the
+// verification *with the key then in force*; a key rotated or added by an
+// earlier batch of the same call (not the key looked up ahead) gets no answer
+// here, and the caller verifies inline, so the outcome is always the sequential
+// one.
 //
 // Ownership: `Add` keeps pointers to the body, the signature and the
 // RequestBatch to parse into; all must outlive the object, and the caller
@@ -60,6 +61,9 @@ class SignatureChecks {
   // After Parsed(index): whether its signature verified with `public_key`;
   // nullopt when it was not checked with that key.
   std::optional<bool> Verified(size_t index, std::string_view public_key);
+  // After Parsed(index): the batch's id (BatchId of its body), moved out;
+  // nullopt when the batch is not the worker's.
+  std::optional<std::string> TakeBatchId(size_t index);
 
  private:
   struct Check {
@@ -68,6 +72,7 @@ class SignatureChecks {
     const std::string* body;
     const std::string* signature;
     xueji::v1::RequestBatch* parse_into;
+    std::string batch_id;  // the worker's, published with the outcome
   };
   enum : int { kDone = 1, kParsed = 2, kVerified = 4 };
   // The caller's check for `index`, or nullptr.

@@ -65,6 +65,8 @@ TEST_CASE("SignatureChecks parses each body and answers for its key",
   CHECK(checks.Parsed(0) == std::optional<bool>(true));
   CHECK(parsed[0].requests(0).request_id() == "r-0");
   CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
+  CHECK(checks.TakeBatchId(0) ==
+        std::optional<std::string>(BatchId(bodies[0])));
   CHECK(checks.Parsed(1) == std::optional<bool>(true));
   CHECK(checks.Verified(1, a.public_key()) == std::optional<bool>(false));
   // Asked for another key than the one checked: no answer, verify inline.
@@ -73,8 +75,11 @@ TEST_CASE("SignatureChecks parses each body and answers for its key",
   CHECK(checks.Parsed(3) == std::optional<bool>(true));
   CHECK(parsed[3].requests(0).request_id() == "r-3");
   CHECK(checks.Verified(3, a.public_key()) == std::nullopt);
+  CHECK(checks.TakeBatchId(3) ==
+        std::optional<std::string>(BatchId(bodies[3])));
   CHECK(checks.Parsed(4) == std::optional<bool>(false));
   CHECK(checks.Parsed(5) == std::nullopt);  // never added
+  CHECK(checks.TakeBatchId(5) == std::nullopt);
 }
 
 TEST_CASE("SignatureChecks starts no thread for a single batch",
