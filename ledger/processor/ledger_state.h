@@ -76,6 +76,8 @@ class LedgerState : public StateView {
       const override;
   absl::StatusOr<std::optional<std::string>> OperatorByKey(
       std::string_view key_id) const override;
+  absl::StatusOr<std::optional<xueji::v1::ExportState>> ExportRequest(
+      std::string_view request_id) const override;
 
  private:
   KvStore* kv_;
