@@ -140,6 +140,18 @@ std::string EventSummary(const Event& e) {
       return absl::StrCat("batch refused: ",
                           xueji::v1::ReasonCode_Name(e.batch_refused().code()),
                           " — ", e.batch_refused().message());
+    case Event::kExportRequested:  // issue 10, item 5
+      return absl::StrCat("export of ", e.export_requested().region(), " (",
+                          absl::StrJoin(e.export_requested().fields(), ","),
+                          ") for: ", e.export_requested().purpose(),
+                          "; awaiting ",
+                          e.export_requested().approver_region());
+    case Event::kExportApproved:
+      return absl::StrCat("export ", e.export_approved().approved_request_id(),
+                          " approved");
+    case Event::kExportRejected:
+      return absl::StrCat("export ", e.export_rejected().rejected_request_id(),
+                          " rejected: ", e.export_rejected().reason());
     case Event::kRequestRejected:
       return absl::StrCat(e.request_rejected().action(),
                           Chinese() ? " 被拒绝：" : " refused: ",

@@ -397,6 +397,21 @@ ChineseHelpTable() {
        "将每名毕业生（Graduated、Promoted）以 xueji.v1.GraduateRecord 发布到 "
        "PREFIX."
        "graduates，以学籍号为键（第十三条；一个部署中只由一个投影器发布）"},
+      // ledger export (issue 10, item 5)
+      {"De-identified export (Art. 22): writes the data of an approved export "
+       "request (submit {\"export\":{purpose, region, fields}}, approved by "
+       "the level above) as one xueji.v1.ExportFile (protobuf JSON), a new "
+       "file of mode 0600: pseudonyms instead of names and numbers, dates as "
+       "year-month, cells of fewer than exportMinCell children suppressed. "
+       "Only the operator who requested it runs it (--as / --key); recorded "
+       "in the access log.",
+       "脱敏导出（第二十二条）：将经上级批准的导出申请（submit "
+       "{\"export\":{purpose, region, fields}}）的数据写成一个 "
+       "xueji.v1.ExportFile（protobuf JSON），新建文件，权限 0600：以化名代替"
+       "姓名和证件号、学籍号，日期只到年月，少于 exportMinCell "
+       "名幼儿的单元格不予公布。只能由提出申请的操作员运行（--as / "
+       "--key）；记入访问日志。"},
+      {"the approved export request's id", "已批准的导出申请的 requestId"},
   };
   return *table;
 }

@@ -24,6 +24,9 @@ struct Target {
   std::optional<RecordState> record;
   std::optional<KindergartenState> kg;
   std::optional<Draft> refusal;
+  // Issue 10, item 5: no record's pending change, but an export request
+  // (export_decider.cc decides it).
+  std::optional<xueji::v1::ExportState> export_request;
 };
 
 absl::StatusOr<Target> FindPending(const Call& call,
@@ -39,6 +42,9 @@ absl::StatusOr<Target> FindPending(const Call& call,
   ASSIGN_OR_RETURN(target.record,
                    call.state.RecordByPendingRequest(request_id));
   if (!target.record.has_value()) {
+    ASSIGN_OR_RETURN(target.export_request,
+                     call.state.ExportRequest(request_id));
+    if (target.export_request.has_value()) return target;
     target.refusal = Refuse(
         xueji::v1::UNKNOWN_REQUEST,
         Cat("request ", request_id, " is not a pending change"), subject);
@@ -69,6 +75,9 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
   const std::string& id = call.request.approve().request_id();
   ASSIGN_OR_RETURN(Target target, FindPending(call, id, "approve.requestId"));
   if (target.refusal) return std::move(*target.refusal);
+  if (target.export_request) {
+    return DecideApproveExport(call, *target.export_request);
+  }
   const RecordState& record = *target.record;
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   const Request& pending = record.pending().request();
@@ -161,6 +170,9 @@ absl::StatusOr<Draft> DecideReject(const Call& call) {
   ASSIGN_OR_RETURN(Target target,
                    FindPending(call, reject.request_id(), "reject.requestId"));
   if (target.refusal) return std::move(*target.refusal);
+  if (target.export_request) {
+    return DecideRejectExport(call, *target.export_request);
+  }
   const RecordState& record = *target.record;
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = NewEvent(record.subject(), record.student_no());

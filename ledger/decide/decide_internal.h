@@ -160,6 +160,13 @@ absl::StatusOr<Draft> DecideClose(const Call& call);
 absl::StatusOr<Draft> DecideSetPolicy(const Call& call);
 // promotion_decider.cc
 absl::StatusOr<Draft> DecidePromotion(const Call& call);
+// export_decider.cc (issue 10, item 5): the request, and the approval or
+// rejection of one (approval_decider.cc finds the request).
+absl::StatusOr<Draft> DecideExport(const Call& call);
+absl::StatusOr<Draft> DecideApproveExport(
+    const Call& call, const xueji::v1::ExportState& request);
+absl::StatusOr<Draft> DecideRejectExport(const Call& call,
+                                         const xueji::v1::ExportState& request);
 
 // 1..max_len characters of [0-9A-Za-z] plus those in `extra` (a code of the
 // registry or a term; registry_decider.cc).

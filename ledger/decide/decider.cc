@@ -230,6 +230,8 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideRefuseTransfer(call);
     case Request::kRecordPromotion:
       return DecidePromotion(call);
+    case Request::kExport:
+      return DecideExport(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -450,6 +452,8 @@ std::string_view ActionName(const Request& request) {
       return "refuseTransfer";
     case Request::kRecordPromotion:
       return "recordPromotion";
+    case Request::kExport:
+      return "export";
     case Request::ACTION_NOT_SET:
       break;
   }

@@ -83,6 +83,14 @@ class StateView {
   // The operator a key (by its id) was registered to, current or not.
   virtual absl::StatusOr<std::optional<std::string>> OperatorByKey(
       std::string_view key_id) const = 0;
+  // Issue 10, item 5: the export request (subject "exp:<request id>") with
+  // this request id and its decision; nullopt when there is none. The
+  // default answers Unimplemented: a view the deciders use must override it.
+  virtual absl::StatusOr<std::optional<xueji::v1::ExportState>> ExportRequest(
+      std::string_view request_id) const {
+    return absl::UnimplementedError(
+        "this state view does not hold export requests");
+  }
 
   // Index-only lookups (no record decoded), for verification. The defaults
   // answer from the record lookups above; LedgerState reads its indexes.
@@ -180,6 +188,7 @@ enum class EventTarget {
   kOperator,
   kPolicy,
   kLedger,  // LedgerInitialized: the ledger's settings
+  kExport,  // ExportRequested/Approved/Rejected (issue 10, item 5)
   kNone,
   kUnknown
 };
@@ -200,6 +209,11 @@ xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
 // The ledger's settings, from LedgerInitialized.
 xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
                                        const xueji::v1::Event& event);
+// An export request and its decision (issue 10, item 5): ExportRequested
+// sets it up (the requester is the envelope's actor), ExportApproved /
+// ExportRejected decide it (the decider is that event's actor).
+xueji::v1::ExportState EvolveExport(xueji::v1::ExportState state,
+                                    const xueji::v1::Event& event);
 
 // Is a record in this status live (counts against one-record-per-child)?
 bool IsLive(xueji::v1::RecordStatus status);

@@ -351,6 +351,10 @@ EventTarget TargetOf(const Event& event) {
       return EventTarget::kPolicy;
     case Event::kLedgerInitialized:
       return EventTarget::kLedger;
+    case Event::kExportRequested:
+    case Event::kExportApproved:
+    case Event::kExportRejected:
+      return EventTarget::kExport;
     case Event::kRequestRejected:
     case Event::kBatchSigned:   // audit trail: the batch and its signature
     case Event::kBatchRefused:  // audit trail: a refused batch
@@ -367,6 +371,38 @@ xueji::v1::LedgerSettings EvolveLedger(xueji::v1::LedgerSettings state,
     state.set_mode(init.mode());
     state.set_ledger_id(init.ledger_id());
     state.set_root_operator(init.root_operator());
+  }
+  return state;
+}
+
+xueji::v1::ExportState EvolveExport(xueji::v1::ExportState state,
+                                    const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kExportRequested: {
+      const xueji::v1::ExportRequested& requested = event.export_requested();
+      state.set_request_id(event.request_id());
+      *state.mutable_requested_by() = event.actor();
+      state.set_requested_on(event.business_date());
+      state.set_purpose(requested.purpose());
+      state.set_region(requested.region());
+      *state.mutable_fields() = requested.fields();
+      state.set_approver_region(requested.approver_region());
+      state.set_decision(xueji::v1::ExportState::AWAITING);
+      break;
+    }
+    case Event::kExportApproved:
+      state.set_decision(xueji::v1::ExportState::APPROVED);
+      *state.mutable_decided_by() = event.actor();
+      state.set_decided_on(event.business_date());
+      break;
+    case Event::kExportRejected:
+      state.set_decision(xueji::v1::ExportState::REJECTED);
+      *state.mutable_decided_by() = event.actor();
+      state.set_decided_on(event.business_date());
+      state.set_reason(event.export_rejected().reason());
+      break;
+    default:
+      break;
   }
   return state;
 }

@@ -106,6 +106,14 @@ absl::Status MemoryState::Apply(const Event& event) {
       ledger_ =
           EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()), event);
       break;
+    case EventTarget::kExport: {
+      if (subject.kind != SubjectKind::kExport) {
+        return WrongSubject(event, "export");
+      }
+      xueji::v1::ExportState& request = exports_[std::string(subject.id)];
+      request = EvolveExport(std::move(request), event);
+      break;
+    }
     case EventTarget::kNone:
       break;
     case EventTarget::kUnknown:
@@ -212,6 +220,15 @@ absl::StatusOr<std::vector<xueji::v1::PolicySet>> MemoryState::PolicyVersions()
 absl::StatusOr<int> MemoryState::NextSequence(std::string_view prefix) const {
   auto it = next_sequence_.find(prefix);
   return it == next_sequence_.end() ? 1 : it->second;
+}
+
+absl::StatusOr<std::optional<xueji::v1::ExportState>>
+MemoryState::ExportRequest(std::string_view request_id) const {
+  auto found = exports_.find(request_id);
+  if (found == exports_.end()) {
+    return std::optional<xueji::v1::ExportState>();
+  }
+  return std::optional<xueji::v1::ExportState>(found->second);
 }
 
 }  // namespace xueji

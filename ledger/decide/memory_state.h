@@ -52,6 +52,8 @@ class MemoryState : public StateView {
       const override;
   absl::StatusOr<std::optional<std::string>> OperatorByKey(
       std::string_view key_id) const override;
+  absl::StatusOr<std::optional<xueji::v1::ExportState>> ExportRequest(
+      std::string_view request_id) const override;
 
  private:
   struct Record {
@@ -69,6 +71,8 @@ class MemoryState : public StateView {
   std::map<std::pair<std::string, int>, xueji::v1::PolicySet> policies_;
   std::map<std::string, std::string, std::less<>> key_holder_;  // key id -> op
   std::optional<xueji::v1::LedgerSettings> ledger_;
+  // Export requests by request id (issue 10, item 5).
+  std::map<std::string, xueji::v1::ExportState, std::less<>> exports_;
 };
 
 }  // namespace xueji

@@ -18,6 +18,8 @@
 //   y/<region>/<version, 4-byte BE> -> PolicySet  (policy versions)
 //   L                       -> LedgerSettings        (LedgerInitialized)
 //   K/<key id>              -> operator id           (every key registered)
+//   X/<request id>          -> ExportState           (export requests;
+//                                                    issue 10, item 5)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -216,6 +218,21 @@ absl::Status ApplyLedger(KvStore* kv, const Event& event) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyExport(KvStore* kv, const Event& event) {
+  const ParsedSubject subject = ParseSubject(event.subject());
+  if (subject.kind != SubjectKind::kExport) {
+    return absl::DataLossError(
+        Cat("partition ", event.partition(), " offset ", event.offset(),
+            ": export event on subject \"", event.subject(), "\""));
+  }
+  const std::string key = Cat("X/", subject.id);
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::ExportState> before,
+                   GetMessage<xueji::v1::ExportState>(*kv, key));
+  kv->Put(key, Serialize(EvolveExport(before.value_or(xueji::v1::ExportState()),
+                                      event)));
+  return absl::OkStatus();
+}
+
 // q/<request_id>: status from any event of the request, student_no from the
 // first of its batch, code and message from its RequestRejected. Events of
 // one batch may sit in several partitions and arrive in any order.
@@ -264,6 +281,9 @@ absl::Status LedgerState::Apply(const Event& event) {
     case EventTarget::kLedger:
       status = ApplyLedger(kv_, event);
       break;
+    case EventTarget::kExport:
+      status = ApplyExport(kv_, event);
+      break;
     case EventTarget::kNone:  // refusals; BatchSigned and BatchRefused, whose
                               // batches are known by q/batch: and q/refused:
       break;
@@ -304,6 +324,12 @@ absl::StatusOr<std::optional<std::string>> LedgerState::OperatorByKey(
     std::string_view key_id) const {
   if (key_id.empty()) return std::optional<std::string>();
   return kv_->Get(Cat("K/", key_id));
+}
+
+absl::StatusOr<std::optional<xueji::v1::ExportState>>
+LedgerState::ExportRequest(std::string_view request_id) const {
+  if (request_id.empty()) return std::optional<xueji::v1::ExportState>();
+  return GetMessage<xueji::v1::ExportState>(*kv_, Cat("X/", request_id));
 }
 
 absl::StatusOr<int64_t> LedgerState::Checkpoint(int32_t partition) const {

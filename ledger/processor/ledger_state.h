@@ -100,6 +100,8 @@ class LedgerState : public StateView {
       const override;
   absl::StatusOr<std::optional<std::string>> OperatorByKey(
       std::string_view key_id) const override;
+  absl::StatusOr<std::optional<xueji::v1::ExportState>> ExportRequest(
+      std::string_view request_id) const override;
 
  private:
   // The operator's state as the store holds it: from the cache while one

@@ -89,6 +89,44 @@ std::optional<std::string> MayGovern(const OperatorState& actor,
   }
 }
 
+absl::StatusOr<std::string> ExportApproverRegion(
+    const OperatorState& requester) {
+  const std::string org = AreaTable::CanonicalRegion(requester.org());
+  const bool county_approver =
+      requester.role() == xueji::v1::APPROVER && org.size() == 6;
+  const bool officer = requester.role() == xueji::v1::OFFICER;
+  if (county_approver || (officer && (org.size() == 6 || org.size() == 4))) {
+    return org.substr(0, 2);  // the province above the county or city
+  }
+  if (officer && org.size() == 2 && !IsNational(org)) return std::string("00");
+  if (officer && IsNational(org)) {
+    return absl::PermissionDeniedError(
+        Cat(RoleOrg(requester),
+            " is the national level: no level above it can approve its export "
+            "in this register (Art. 22)"));
+  }
+  return absl::PermissionDeniedError(
+      Cat(RoleOrg(requester),
+          " may not request an export: a county approver or a city or "
+          "province officer requests one for its region (Art. 22)"));
+}
+
+std::optional<std::string> MayApproveExport(const OperatorState& op,
+                                            std::string_view approver_region) {
+  const std::string org = AreaTable::CanonicalRegion(op.org());
+  const bool national = IsNational(approver_region);
+  if (op.role() == xueji::v1::OFFICER &&
+      (national ? IsNational(org) : org == approver_region)) {
+    return std::nullopt;
+  }
+  return Cat(RoleOrg(op),
+             " may not decide this export: it is approved by "
+             "the level above its requester, an officer of ",
+             national ? "the national level (\"00\")"
+                      : Cat("province ", approver_region),
+             " (Art. 22, 谁批准、谁负责)");
+}
+
 ReadScope ReadScopeOf(const OperatorState* op,
                       const KindergartenState* registrar_kg) {
   if (op == nullptr) return ReadScope{};

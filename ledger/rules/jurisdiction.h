@@ -54,6 +54,21 @@ std::optional<std::string> MayGovern(const xueji::v1::OperatorState& actor,
                                      xueji::v1::Role role,
                                      std::string_view region);
 
+// Issue 10, item 5 (Art. 22 数据使用权限; docs/design.md, "De-identified
+// export (Art. 22)"). An export is requested by a county's APPROVER or a
+// city's or province's OFFICER for a region within its own, and approved by
+// the level above: an OFFICER of the province containing a county or a city,
+// the national OFFICER (org "00") for a province. The region whose officers
+// approve exports `requester` asks for; PermissionDenied (the message names
+// the role and organisation) for a registrar or an auditor (they do not
+// release data) and for the national level (there is none above it).
+absl::StatusOr<std::string> ExportApproverRegion(
+    const xueji::v1::OperatorState& requester);
+// nullopt when `op` may approve an export whose approver region is
+// `approver_region` (an OFFICER of exactly that region); else why not.
+std::optional<std::string> MayApproveExport(const xueji::v1::OperatorState& op,
+                                            std::string_view approver_region);
+
 // What an operator may read: a region ("" = everything) and, for a
 // registrar, only its kindergarten.
 struct ReadScope {

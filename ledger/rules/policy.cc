@@ -75,6 +75,10 @@ constexpr IntField kIntFields[] = {
     {"entryMaxDaysAhead", 0, 366, &PolicySettings::has_entry_max_days_ahead,
      &PolicySettings::entry_max_days_ahead,
      &PolicySettings::set_entry_max_days_ahead, &Policy::entry_max_days_ahead},
+    // Issue 10, item 5: the suppression threshold of de-identified exports.
+    {"exportMinCell", 2, 1000, &PolicySettings::has_export_min_cell,
+     &PolicySettings::export_min_cell, &PolicySettings::set_export_min_cell,
+     &Policy::export_min_cell},
 };
 
 // "MM-DD", a day that exists in every year (so not 02-29).

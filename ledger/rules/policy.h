@@ -9,7 +9,7 @@
 //     primaryEntryCutoff "08-31", sealAfterMonths 6, cancelWorkingDays 30,
 //     temporaryNumberMonths 6, lateEntryWorkingDays 5,
 //     lateEntryMaxWorkingDays 30, deferralMaxYears 1,
-//     graduationWindowMonths 3, entryMaxDaysAhead 31.
+//     graduationWindowMonths 3, entryMaxDaysAhead 31, exportMinCell 5.
 //   - PolicySettings (common.proto) <-> Policy: a version sets some fields;
 //     an unset field inherits from the level above.
 //   - PolicyHistory: every version recorded; PolicyHistory::InForce(day) is
@@ -65,6 +65,9 @@ struct Policy {
   int graduation_window_months = 3;
   // An admission's entryDate at most this many days after its business date.
   int entry_max_days_ahead = 31;
+  // Issue 10, item 5 (Art. 22): a de-identified export suppresses each cell
+  // of fewer children than this (docs/design.md, "De-identified export").
+  int export_min_cell = 5;
 
   // The first day of primary school for a child born on `birth`: 1 September
   // of the year in which the child is primary_entry_age by the cutoff.

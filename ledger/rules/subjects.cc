@@ -15,6 +15,7 @@ constexpr std::string_view kRequestPrefix = "req:";
 constexpr std::string_view kPolicyPrefix = "policy:";
 constexpr std::string_view kLedgerSubject = "ledger:";
 constexpr std::string_view kBatchPrefix = "sig:";
+constexpr std::string_view kExportPrefix = "exp:";  // issue 10, item 5
 
 }  // namespace
 
@@ -38,6 +39,9 @@ std::string LedgerSubject() { return std::string(kLedgerSubject); }
 std::string BatchSubject(std::string_view batch_id) {
   return Cat(kBatchPrefix, batch_id);
 }
+std::string ExportSubject(std::string_view request_id) {
+  return Cat(kExportPrefix, request_id);
+}
 
 ParsedSubject ParseSubject(std::string_view subject) {
   if (subject == kLedgerSubject) {
@@ -54,6 +58,7 @@ ParsedSubject ParseSubject(std::string_view subject) {
       {kRequestPrefix, SubjectKind::kRequest},
       {kPolicyPrefix, SubjectKind::kPolicy},
       {kBatchPrefix, SubjectKind::kBatch},
+      {kExportPrefix, SubjectKind::kExport},
   };
   for (const Prefix& prefix : kPrefixes) {
     if (subject.size() > prefix.text.size() &&

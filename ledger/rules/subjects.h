@@ -13,6 +13,8 @@
 //                                 first event of the log)
 //   "sig:<batch id>"              a signed batch (BatchSigned) or a refused
 //                                 one (BatchRefused)
+//   "exp:<request id>"            a de-identified export request and its
+//                                 decision (issue 10, item 5; Art. 22)
 // An event id is the first 32 hex digits of SHA-256("xueji:<request id>:<i>")
 // for the i-th event of the request's decision, so a retried request yields
 // the same ids.
@@ -37,6 +39,9 @@ std::string PolicySubject(std::string_view region);   // "policy:<region>"
 std::string LedgerSubject();                          // "ledger:"
 std::string BatchSubject(std::string_view batch_id);  // "sig:<id>"
 
+// "exp:<id>": a de-identified export request (issue 10, item 5).
+std::string ExportSubject(std::string_view request_id);
+
 enum class SubjectKind {
   kRecord,
   kKindergarten,
@@ -45,6 +50,7 @@ enum class SubjectKind {
   kPolicy,
   kLedger,  // "ledger:" (its id is empty)
   kBatch,
+  kExport,  // "exp:<request id>" (issue 10, item 5)
   kOther
 };
 struct ParsedSubject {
