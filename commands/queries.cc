@@ -79,6 +79,7 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   AddReportQueries(app, g, run);
   AddAccessLogQuery(app, g, run);
   AddGraduatesQuery(app, g, run);
+  AddCaseQueries(app, g, run);
 }
 
 }  // namespace xueji

@@ -29,6 +29,8 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddAccessLogQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
 // graduates_query.cc: `graduates`, the 升学 hand-over file (Art. 13).
 void AddGraduatesQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
+// case_queries.cc: `cases`, the problem record cases (issue 10).
+void AddCaseQueries(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 // `--csv` on `command`: CSV for a spreadsheet, excluding `--json`.
 void AddCsvFlag(CLI::App* command, GlobalOptions& g);

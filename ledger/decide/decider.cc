@@ -230,6 +230,14 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecideRefuseTransfer(call);
     case Request::kRecordPromotion:
       return DecidePromotion(call);
+    case Request::kOpenCase:
+      return DecideOpenCase(call);
+    case Request::kResolveCase:
+      return DecideResolveCase(call);
+    case Request::kDecideCase:
+      return DecideDecideCase(call);
+    case Request::kMergeRecords:
+      return DecideMergeRecords(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -450,6 +458,14 @@ std::string_view ActionName(const Request& request) {
       return "refuseTransfer";
     case Request::kRecordPromotion:
       return "recordPromotion";
+    case Request::kOpenCase:
+      return "openCase";
+    case Request::kResolveCase:
+      return "resolveCase";
+    case Request::kDecideCase:
+      return "decideCase";
+    case Request::kMergeRecords:
+      return "mergeRecords";
     case Request::ACTION_NOT_SET:
       break;
   }
