@@ -132,7 +132,8 @@ TEST_CASE(
   INFO(detected.out << detected.err);
   REQUIRE(detected.exit_code == 0);
   std::vector<std::string> opens;
-  for (std::string line : absl::StrSplit(detected.out, '\n')) {
+  for (absl::string_view piece : absl::StrSplit(detected.out, '\n')) {
+    const std::string line(piece.data(), piece.size());
     if (line.empty()) continue;
     // A development ledger takes unsigned requests at their actor.
     opens.push_back("{\"actor\":\"officer-xm\",\"occurredOn\":\"2025-09-11\"," +
