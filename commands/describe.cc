@@ -157,6 +157,34 @@ std::string EventSummary(const Event& e) {
                           Chinese() ? " 被拒绝：" : " refused: ",
                           ReasonName(e.request_rejected().code()), " — ",
                           e.request_rejected().message());
+    // Problem records (issue 10; docs/design.md, "Problem records (cases)").
+    case Event::kCaseOpened:
+      return absl::StrCat("case ", e.case_opened().case_id(),
+                          " opened: ", e.case_opened().kind(), " since ",
+                          e.case_opened().since(), "; decided by ",
+                          e.case_opened().decider_region());
+    case Event::kCaseAnswered:
+      return absl::StrCat("case ", e.case_answered().case_id(), " answered ",
+                          xueji::v1::ResolveCase::Resolution_Name(
+                              e.case_answered().resolution()),
+                          ": ", e.case_answered().evidence());
+    case Event::kCaseDecided:
+      return absl::StrCat("case ", e.case_decided().case_id(),
+                          e.case_decided().accept() ? " closed" : " sent back",
+                          e.case_decided().reason().empty() ? "" : ": ",
+                          e.case_decided().reason());
+    case Event::kRecordDeleted:
+      return absl::StrCat("record deleted: ", e.record_deleted().reason());
+    case Event::kRecordRetired:
+      return absl::StrCat("retired into ", e.record_retired().kept_student_no(),
+                          " (merger)");
+    case Event::kRecordsMerged:
+      return absl::StrCat("merged in ", e.records_merged().retired_student_no(),
+                          " (retired)");
+    case Event::kDuplicateRemoved:
+      return absl::StrCat("duplicate ",
+                          e.duplicate_removed().removed_student_no(),
+                          " deleted on case ", e.duplicate_removed().case_id());
     case Event::PAYLOAD_NOT_SET:
       break;
   }
@@ -178,6 +206,10 @@ std::string StatusText(const xueji::v1::RecordState& r) {
   }
   if (r.admission_rejected())
     notes.push_back(zh ? "入园申请未核准" : "admission rejected");
+  if (r.deleted()) notes.push_back(zh ? "问题学籍已删除" : "deleted on a case");
+  if (!r.retired_into().empty())
+    notes.push_back(
+        absl::StrCat(zh ? "已合并至 " : "retired into ", r.retired_into()));
   if (r.has_pending())
     notes.push_back(
         absl::StrCat(zh ? "待核准 " : "pending ", r.pending().request_id()));

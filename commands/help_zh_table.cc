@@ -412,6 +412,24 @@ ChineseHelpTable() {
        "名幼儿的单元格不予公布。只能由提出申请的操作员运行（--as / "
        "--key）；记入访问日志。"},
       {"the approved export request's id", "已批准的导出申请的 requestId"},
+      // `ledger cases` (issue 10: problem records worked to closure).
+      {"Problem record cases (问题学籍, Art. 17, 24): each anomaly of a record "
+       "opened as a case (openCase), answered by the kindergarten "
+       "(resolveCase: EVIDENCE, CORRECTED or DELETE), decided by the county "
+       "or the common superior (decideCase), closed. A read: the reader's "
+       "region (a registrar: its kindergarten).",
+       "问题学籍案件（第十七条、第二十四条）：学籍的每个问题立为一件案件"
+       "（openCase），由幼儿园答复（resolveCase：EVIDENCE 佐证、CORRECTED "
+       "变更或 DELETE 删除），由县级教育行政部门或共同上级裁定（decideCase），"
+       "办结。读取：限于读取者的区域（学籍管理员：本园）。"},
+      {"only open, answered or closed cases",
+       "只列待答复（open）、待裁定（answered）或已办结（closed）的案件"},
+      {"print an openCase request (JSON line) for every anomaly of a record "
+       "in the region that has no case yet, to sign and submit",
+       "为区域内尚未立案的每个学籍问题输出一条 openCase 请求（JSON "
+       "行），供签名提交"},
+      {"JSON instead of a table (xueji.v1.CaseReport)",
+       "以 JSON 代替表格输出（xueji.v1.CaseReport）"},
   };
   return *table;
 }

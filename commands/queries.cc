@@ -80,6 +80,7 @@ void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   AddAccessLogQuery(app, g, run);
   AddGraduatesQuery(app, g, run);
   AddExportQuery(app, g, run);
+  AddCaseQueries(app, g, run);
 }
 
 }  // namespace xueji

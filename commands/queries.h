@@ -31,6 +31,8 @@ void AddAccessLogQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddGraduatesQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
 // export_query.cc: `export`, the de-identified export (Art. 22; issue 10).
 void AddExportQuery(CLI::App& app, GlobalOptions& g, RunFn& run);
+// case_queries.cc: `cases`, the problem record cases (issue 10).
+void AddCaseQueries(CLI::App& app, GlobalOptions& g, RunFn& run);
 
 // `--csv` on `command`: CSV for a spreadsheet, excluding `--json`.
 void AddCsvFlag(CLI::App* command, GlobalOptions& g);

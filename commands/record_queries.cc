@@ -45,6 +45,13 @@ void PrintRecord(const Views& views, const RecordState& r) {
   t.Add({Tr("requested on"), r.requested_on()});
   t.Add({Tr("established on"), r.established_on()});
   if (!r.closed_reason().empty()) t.Add({Tr("reason"), r.closed_reason()});
+  // Problem record cases (issue 10): each with its status (`ledger cases`).
+  for (const auto& c : r.cases()) {
+    t.Add({Tr("problem case"), absl::StrCat(c.case_id(), " ", c.kind(), " ",
+                                            Tr(CaseStatusText(c.status())))});
+  }
+  if (r.merged_from_size() > 0)
+    t.Add({Tr("merged from"), absl::StrJoin(r.merged_from(), ", ")});
   t.Print(std::cout);
 }
 

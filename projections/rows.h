@@ -42,6 +42,9 @@
 //                                    count of that day's flows (StatsFlow)
 //   a <decided>\0<kg>\0<requested>\0<kind:2>\0<rejected:1>
 //                                    count of approvals decided that day
+//   j <case id>\0                    subject of the record a problem case
+//                                    is about (cases.cc; the case itself is
+//                                    in the record's RecordState)
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -158,6 +161,11 @@ absl::Status ApplyStats(KvStore* kv, const xueji::v1::Event& event,
 // their events were recorded, by the ledger's clock), policy versions and
 // late entries.
 absl::Status ApplyEnrollment(KvStore* kv, const xueji::v1::Event& event);
+
+// Problem record cases (cases.cc): the index of cases by id.
+inline constexpr char kCasePrefix[] = "j";
+std::string CaseKey(std::string_view case_id);
+absl::Status ApplyCases(KvStore* kv, const xueji::v1::Event& event);
 
 // Audit rows (audit.cc): subject history and the operator/request indexes.
 absl::Status ApplyAudit(KvStore* kv, const StoredEvent& stored);

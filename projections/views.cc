@@ -102,6 +102,9 @@ absl::StatusOr<bool> Views::Apply(const StoredEvent& stored) {
   if (absl::Status s = views_internal::ApplyEnrollment(kv_, event); !s.ok()) {
     return s;
   }
+  if (absl::Status s = views_internal::ApplyCases(kv_, event); !s.ok()) {
+    return s;
+  }
   kv_->Put(CheckpointKey(partition),
            EncodeFixed64BE(static_cast<uint64_t>(offset + 1)));
   ++uncommitted_events_;

@@ -119,6 +119,21 @@ struct StatsQuery {
   const WorkingCalendar* calendar = nullptr;  // required
 };
 
+// What Cases() lists (`ledger cases`; docs/design.md, "Problem records
+// (cases)"): the cases of the records whose kindergarten lies in `region`.
+struct CaseQuery {
+  std::string region;        // "" or "00" = all; else a 2/4/6-digit prefix
+  std::string kindergarten;  // only this kindergarten's ("" = all)
+  std::string status;        // "open", "answered", "closed" or "" (all)
+};
+// "open", "answered", "closed" ("" for an unspecified status).
+std::string CaseStatusText(xueji::v1::CaseStatus status);
+// One case as `ledger cases` prints it; `county` is the record's
+// kindergarten's.
+xueji::v1::CaseItem CaseItemOf(const xueji::v1::RecordState& record,
+                               const xueji::v1::CaseState& c,
+                               std::string_view county);
+
 // A graduated record as the primary-school register takes it over; `county`
 // is its kindergarten's.
 xueji::v1::GraduateRecord GraduateRecordOf(const xueji::v1::RecordState& record,
@@ -244,6 +259,10 @@ class Views {
   // the day it is due (PendingApprovalOf, the rule OVERDUE_APPROVAL uses).
   absl::StatusOr<xueji::v1::PendingReport> Pending(
       const PendingQuery& query) const;
+
+  // Problem record cases (projections/cases.cc), ordered by county,
+  // kindergarten, opening date and case id.
+  absl::StatusOr<xueji::v1::CaseReport> Cases(const CaseQuery& query) const;
 
   // --- whole store
   // ------------------------------------------------------------ Visits every

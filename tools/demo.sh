@@ -221,6 +221,14 @@ as_officer anomalies
 heading "ledger stats"
 as_officer stats
 
+# Issue 10 item 2: the planted phantom (c11) worked to closure as a case
+# (openCase, resolveCase EVIDENCE, decideCase), and what --detected would
+# open next.
+heading "ledger cases (问题学籍 cases: opened, answered, decided, closed)"
+as_officer cases
+heading "ledger cases --detected (openCase requests for anomalies with no case yet)"
+as_officer cases --detected
+
 heading "issue 9: a registrar signs an approval as her county's approver"
 # reg-sm1 admits a child (signed with her key), then sends her approver's
 # approval of it, signed with her own key: refused, and the admission waits.

@@ -52,6 +52,17 @@ const std::map<std::string, std::string, std::less<>>& Phrases() {
           {"detail", "说明"},
           {"anomalies as of", "问题学籍，截至"},
           {"anomaly(ies)", "个问题"},
+          // cases (problem records worked to closure, issue 10)
+          {"case", "案件编号"},
+          {"answer", "答复"},
+          {"decided by", "裁定机关"},
+          {"problem record cases", "问题学籍案件"},
+          {"case(s)", "件"},
+          {"open", "待答复"},
+          {"answered", "待裁定"},
+          {"closed", "已办结"},
+          {"problem case", "问题学籍案件"},
+          {"merged from", "已并入的学籍"},
           // pending
           {"due", "截止日期"},
           {"working days left", "剩余工作日"},
@@ -281,6 +292,12 @@ std::string ReasonName(xueji::v1::ReasonCode code_value) {
       {xueji::v1::BAD_SIGNATURE, "签名无效"},
       {xueji::v1::INVALID_DATE, "日期无效"},
       {xueji::v1::CANCEL_NOT_DEATH, "注销仅限死亡"},
+      // Problem records (issue 10).
+      {xueji::v1::UNKNOWN_CASE, "问题学籍案件不存在"},
+      {xueji::v1::CASE_NOT_ANSWERED, "幼儿园尚未答复"},
+      {xueji::v1::CASE_CLOSED, "案件已办结"},
+      {xueji::v1::NOT_SAME_CHILD, "非同一幼儿"},
+      {xueji::v1::CASE_ALREADY_OPEN, "案件已立案"},
   };
   auto it = names->find(code_value);
   return it == names->end() ? code : WithCode(it->second, code);

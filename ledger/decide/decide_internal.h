@@ -167,6 +167,11 @@ absl::StatusOr<Draft> DecideApproveExport(
     const Call& call, const xueji::v1::ExportState& request);
 absl::StatusOr<Draft> DecideRejectExport(const Call& call,
                                          const xueji::v1::ExportState& request);
+// case_decider.cc (issue 10: problem records worked to closure)
+absl::StatusOr<Draft> DecideOpenCase(const Call& call);
+absl::StatusOr<Draft> DecideResolveCase(const Call& call);
+absl::StatusOr<Draft> DecideDecideCase(const Call& call);
+absl::StatusOr<Draft> DecideMergeRecords(const Call& call);
 
 // 1..max_len characters of [0-9A-Za-z] plus those in `extra` (a code of the
 // registry or a term; registry_decider.cc).

@@ -232,6 +232,14 @@ absl::StatusOr<Draft> Dispatch(const Call& call) {
       return DecidePromotion(call);
     case Request::kExport:
       return DecideExport(call);
+    case Request::kOpenCase:
+      return DecideOpenCase(call);
+    case Request::kResolveCase:
+      return DecideResolveCase(call);
+    case Request::kDecideCase:
+      return DecideDecideCase(call);
+    case Request::kMergeRecords:
+      return DecideMergeRecords(call);
     case Request::ACTION_NOT_SET:
       break;
   }
@@ -454,6 +462,14 @@ std::string_view ActionName(const Request& request) {
       return "recordPromotion";
     case Request::kExport:
       return "export";
+    case Request::kOpenCase:
+      return "openCase";
+    case Request::kResolveCase:
+      return "resolveCase";
+    case Request::kDecideCase:
+      return "decideCase";
+    case Request::kMergeRecords:
+      return "mergeRecords";
     case Request::ACTION_NOT_SET:
       break;
   }

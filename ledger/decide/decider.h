@@ -71,6 +71,14 @@ class StateView {
     return absl::UnimplementedError(
         "this state view does not index transfers by receiving kindergarten");
   }
+  // Problem records (docs/design.md, "Problem records (cases)"): the record
+  // a case (by its id, CaseOpened) is about; nullopt for an unknown case.
+  // The default answers Unimplemented: a view the deciders use must
+  // override it.
+  virtual absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByCase(
+      std::string_view case_id) const {
+    return absl::UnimplementedError("this state view does not index cases");
+  }
   // The next free sequence number under a student-number prefix (from 1).
   virtual absl::StatusOr<int> NextSequence(std::string_view prefix) const = 0;
   // Every policy version recorded (the PolicySet events' payloads), in

@@ -56,6 +56,9 @@ void EvolveRequested(RecordState* state, const Event& event) {
   }
   state->clear_closed_reason();
   state->clear_admission_rejected();
+  // A record deleted on a case is admitted again (its document freed).
+  state->clear_deleted();
+  state->clear_deleted_by_case();
   xueji::v1::Admit* admit =
       OpenPending(state, event)->mutable_request()->mutable_admit();
   admit->set_kindergarten(requested.kindergarten());
@@ -124,11 +127,88 @@ void EvolveChangeRequest(RecordState* state, const Event& event) {
   }
 }
 
+bool IsCaseEvent(const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kCaseOpened:
+    case Event::kCaseAnswered:
+    case Event::kCaseDecided:
+      return true;
+    default:
+      return false;
+  }
+}
+
+xueji::v1::CaseState* FindCase(RecordState* state, std::string_view id) {
+  for (xueji::v1::CaseState& c : *state->mutable_cases()) {
+    if (c.case_id() == id) return &c;
+  }
+  return nullptr;
+}
+
+// Problem records (docs/design.md, "Problem records (cases)").
+void EvolveCase(RecordState* state, const Event& event) {
+  switch (event.payload_case()) {
+    case Event::kCaseOpened: {
+      const auto& opened = event.case_opened();
+      xueji::v1::CaseState* c = FindCase(state, opened.case_id());
+      if (c == nullptr) c = state->add_cases();
+      c->Clear();
+      c->set_case_id(opened.case_id());
+      c->set_kind(opened.kind());
+      *c->mutable_related() = opened.related();
+      c->set_since(opened.since());
+      c->set_detail(opened.detail());
+      c->set_status(xueji::v1::CASE_STATUS_OPEN);
+      c->set_kindergarten(opened.kindergarten());
+      c->set_decider_region(opened.decider_region());
+      c->set_opened_on(event.business_date());
+      *c->mutable_opened_by() = event.actor();
+      break;
+    }
+    case Event::kCaseAnswered: {
+      const auto& answered = event.case_answered();
+      xueji::v1::CaseState* c = FindCase(state, answered.case_id());
+      if (c == nullptr) break;
+      c->set_status(xueji::v1::CASE_STATUS_ANSWERED);
+      c->set_resolution(answered.resolution());
+      c->set_evidence(answered.evidence());
+      c->set_answered_on(event.business_date());
+      *c->mutable_answered_by() = event.actor();
+      c->set_answers(c->answers() + 1);
+      break;
+    }
+    case Event::kCaseDecided: {
+      const auto& decided = event.case_decided();
+      xueji::v1::CaseState* c = FindCase(state, decided.case_id());
+      if (c == nullptr) break;
+      c->set_status(decided.accept() ? xueji::v1::CASE_STATUS_CLOSED
+                                     : xueji::v1::CASE_STATUS_OPEN);
+      c->set_accepted(decided.accept());
+      c->set_reason(decided.reason());
+      c->set_decided_on(event.business_date());
+      *c->mutable_decided_by() = event.actor();
+      // Sent back: a new CORRECTED answer needs a new change.
+      if (!decided.accept()) c->set_record_changed(false);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 RecordState EvolveRecord(RecordState state, const Event& event) {
   if (state.subject().empty()) state.set_subject(event.subject());
   state.set_version(state.version() + 1);
+  if (IsCaseEvent(event)) {
+    EvolveCase(&state, event);
+  } else if (event.payload_case() != Event::PAYLOAD_NOT_SET) {
+    for (xueji::v1::CaseState& c : *state.mutable_cases()) {
+      if (c.status() != xueji::v1::CASE_STATUS_CLOSED)
+        c.set_record_changed(true);
+    }
+  }
   switch (event.payload_case()) {
     case Event::kRecordRequested:
       EvolveRequested(&state, event);
@@ -222,6 +302,27 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
     case Event::kPromoted:  // 升学 (Art. 13): the record stays GRADUATED
       state.set_promoted_school(event.promoted().school());
       state.set_promoted_on(event.promoted().reported_on());
+      break;
+    case Event::kRecordDeleted:  // 删除 on a case: kept in history
+      state.set_status(xueji::v1::CANCELLED);
+      state.set_admission_rejected(false);
+      state.set_deleted(true);
+      state.set_deleted_by_case(event.record_deleted().case_id());
+      state.set_closed_reason(event.record_deleted().reason());
+      state.clear_pending();
+      ClearTransfer(&state);
+      break;
+    case Event::kRecordRetired:  // merged into another record of the child
+      state.set_status(xueji::v1::CANCELLED);
+      state.set_admission_rejected(false);
+      state.set_retired_into(event.record_retired().kept_student_no());
+      state.set_closed_reason(
+          "retired: merged into another record of the same child");
+      state.clear_pending();
+      ClearTransfer(&state);
+      break;
+    case Event::kRecordsMerged:
+      state.add_merged_from(event.records_merged().retired_student_no());
       break;
     default:
       break;
@@ -337,6 +438,13 @@ EventTarget TargetOf(const Event& event) {
     case Event::kTransferRefused:
     case Event::kNumberConversionRequested:
     case Event::kPromoted:
+    case Event::kCaseOpened:
+    case Event::kCaseAnswered:
+    case Event::kCaseDecided:
+    case Event::kRecordDeleted:
+    case Event::kRecordRetired:
+    case Event::kRecordsMerged:
+    case Event::kDuplicateRemoved:
       return EventTarget::kRecord;
     case Event::kVerificationRecorded:
     case Event::kKindergartenRegistered:

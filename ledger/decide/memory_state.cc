@@ -210,6 +210,16 @@ absl::StatusOr<std::vector<RecordState>> MemoryState::TransfersInto(
   return out;
 }
 
+absl::StatusOr<std::optional<RecordState>> MemoryState::RecordByCase(
+    std::string_view case_id) const {
+  for (const auto& [subject, record] : records_) {
+    for (const xueji::v1::CaseState& c : record.state.cases()) {
+      if (!case_id.empty() && c.case_id() == case_id) return record.state;
+    }
+  }
+  return std::optional<RecordState>();
+}
+
 absl::StatusOr<std::vector<xueji::v1::PolicySet>> MemoryState::PolicyVersions()
     const {
   std::vector<xueji::v1::PolicySet> versions;

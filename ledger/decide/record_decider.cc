@@ -290,7 +290,10 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     }
     bool rejected = existing->status() == xueji::v1::CANCELLED &&
                     existing->admission_rejected();
-    if (existing->status() != xueji::v1::LEFT && !rejected) {
+    // Issue 10: a record deleted on a problem case frees its document.
+    bool deleted =
+        existing->status() == xueji::v1::CANCELLED && existing->deleted();
+    if (existing->status() != xueji::v1::LEFT && !rejected && !deleted) {
       return WrongStatus(*existing, "re-admission",
                          "a LEFT record or a rejected admission");
     }

@@ -20,6 +20,8 @@
 //   K/<key id>              -> operator id           (every key registered)
 //   X/<request id>          -> ExportState           (export requests;
 //                                                    issue 10, item 5)
+//   e/<case id>             -> subject               (the record a problem
+//                                                    case is about; issue 10)
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
@@ -151,6 +153,10 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   }
   if (!now.transfer_to().empty()) {
     kv->Put(Cat("t/", now.transfer_to(), "/", subject), now.student_no());
+  }
+  // Problem records (issue 10): cases by id, e/<case id> -> subject.
+  if (event.has_case_opened()) {
+    kv->Put(Cat("e/", event.case_opened().case_id()), subject);
   }
   // Sequences of L/J numbers.
   switch (event.payload_case()) {
@@ -435,6 +441,12 @@ absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByPendingRequest(
     std::string_view request_id) const {
   if (request_id.empty()) return std::optional<RecordState>();
   return RecordByIndex(*kv_, Cat("p/", request_id));
+}
+
+absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByCase(
+    std::string_view case_id) const {
+  if (case_id.empty()) return std::optional<RecordState>();
+  return RecordByIndex(*kv_, Cat("e/", case_id));
 }
 
 absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(

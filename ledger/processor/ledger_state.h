@@ -89,6 +89,8 @@ class LedgerState : public StateView {
       std::string_view kindergarten) const override;
   absl::StatusOr<std::vector<xueji::v1::RecordState>> TransfersInto(
       std::string_view kindergarten) const override;
+  absl::StatusOr<std::optional<xueji::v1::RecordState>> RecordByCase(
+      std::string_view case_id) const override;
   absl::StatusOr<int> NextSequence(std::string_view prefix) const override;
   absl::StatusOr<std::vector<xueji::v1::PolicySet>> PolicyVersions()
       const override;

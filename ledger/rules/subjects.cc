@@ -86,4 +86,11 @@ std::string EventId(std::string_view request_id, size_t index) {
   return HexEncode(Sha256(Cat("xueji:", request_id, ":", index))).substr(0, 32);
 }
 
+std::string CaseId(std::string_view kind, std::string_view record_subject,
+                   std::string_view since) {
+  return Cat("case-",
+             HexEncode(Sha256(Cat(kind, "|", record_subject, "|", since)))
+                 .substr(0, 16));
+}
+
 }  // namespace xueji

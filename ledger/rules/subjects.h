@@ -78,6 +78,14 @@ std::string EventId(std::string_view request_id, size_t index);
 std::string RegistryRequestId(const xueji::v1::RegistryLine& line,
                               std::string_view signer = "");
 
+// Problem records (docs/design.md, "Problem records (cases)"): the id of the
+// case of anomaly `kind` (its stable name, "DUPLICATE") of the record with
+// `record_subject` ("stu:<first no>") since `since` (YYYY-MM-DD): "case-" +
+// the first 16 hex digits of SHA-256 over "kind|subject|since". The same
+// anomaly always names the same case; no identity number shows in it.
+std::string CaseId(std::string_view kind, std::string_view record_subject,
+                   std::string_view since);
+
 }  // namespace xueji
 
 #endif  // XUEJI_LEDGER_RULES_SUBJECTS_H_

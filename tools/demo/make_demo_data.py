@@ -13,6 +13,7 @@ check character), names are common names. Run it again and the files come
 out byte for byte the same:  python3 tools/demo/make_demo_data.py
 """
 
+import hashlib
 import json
 import os
 
@@ -174,6 +175,34 @@ def approve(t, kg, day, rid, student_no):
                  "APPLIED", student_no)
 
 
+# --- issue 10 item 2: a problem record worked to closure -----------------------
+def case_id(kind, subject, since):
+    """ledger/rules/subjects.h CaseId: "case-" + 16 hex of SHA-256."""
+    text = "%s|%s|%s" % (kind, subject, since)
+    return "case-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def problem_case(t):
+    """17-19 December: the verification of 16 December did not list c11 at
+    海湾 (PHANTOM, the planted 空挂 problem). 湖里's approver opens the case;
+    海湾 answers with evidence (佐证: the class register shows her there,
+    ill on the day of the check); the county accepts and closes the case.
+    The anomaly stays on record until the next verification lists her."""
+    no = KID["c11"].student_no
+    cid = case_id("PHANTOM", "stu:" + no, "2025-12-16")
+    t.add(APPROVER[HULI], "2025-12-17", "openCase",
+          {"kind": "PHANTOM", "studentNo": no, "since": "2025-12-16",
+           "detail": "not confirmed present at verification 2025-autumn"},
+          "APPLIED", no, request_id="pc-1")
+    t.add(REGISTRAR[K4], "2025-12-18", "resolveCase",
+          {"caseId": cid, "resolution": "EVIDENCE",
+           "evidence": "班级考勤簿：12月16日病假，其余在园"},
+          "APPLIED", no, request_id="pc-2")
+    t.add(APPROVER[HULI], "2025-12-19", "decideCase",
+          {"caseId": cid, "accept": True, "reason": "考勤簿与病假条核实无误"},
+          "APPLIED", no, request_id="pc-3")
+
+
 def build_term():
     t = Term()
     k = KID
@@ -315,6 +344,7 @@ def build_term():
         t.add(REGISTRAR[kg], "2025-12-1%d" % (5 + i // 3), "verify",
               {"kindergarten": kg, "term": "2025-autumn",
                "presentStudentNos": nos}, "APPLIED")
+    problem_case(t)
     # 31 December: c8 (5 years old, primary school from 1 September 2026)
     # cannot graduate in winter: graduation is from June (issue 10).
     t.add(REGISTRAR[K3], "2025-12-31", "graduate",
