@@ -64,6 +64,12 @@ const std::vector<CsvColumn>& ChangeColumns() {
       {"nationality", "国籍", false},
       {"ethnicity", "民族", false},
       {"householdArea", "户籍地区划代码", false},
+      // Issue 10: the parent or guardian applying (transferOut, leave,
+      // defer, editKeyInfo).
+      {"applicantName", "申请人姓名", false},
+      {"applicantRelation", "申请人关系", false},
+      {"applicantIdType", "申请人证件类型", false},
+      {"applicantIdNumber", "申请人证件号码", false},
   };
   return *columns;
 }
@@ -89,18 +95,29 @@ struct ChangeAction {
 };
 const std::vector<ChangeAction>& ChangeActions() {
   static const auto* actions = new std::vector<ChangeAction>{
-      {"transferOut", {"转出"}, {"studentNo", "toKindergarten"}},
+      {"transferOut",
+       {"转出"},
+       {"studentNo", "toKindergarten", "applicantName", "applicantRelation",
+        "applicantIdType", "applicantIdNumber"}},
       {"transferIn", {"转入"}, {"studentNo"}},
-      {"leave", {"离园"}, {"studentNo", "reason"}},
+      {"leave",
+       {"离园"},
+       {"studentNo", "reason", "applicantName", "applicantRelation",
+        "applicantIdType", "applicantIdNumber"}},
       {"graduate", {"毕业"}, {"studentNo"}},
-      {"defer", {"缓学", "缓学留园"}, {"studentNo", "untilDate", "evidence"}},
+      {"defer",
+       {"缓学", "缓学留园"},
+       {"studentNo", "untilDate", "evidence", "applicantName",
+        "applicantRelation", "applicantIdType", "applicantIdNumber"}},
       {"cancel", {"注销"}, {"studentNo", "reason", "dateOfDeath", "evidence"}},
       {"withdrawTransfer", {"撤回转园"}, {"studentNo", "reason"}},
       {"refuseTransfer", {"拒绝转入"}, {"studentNo", "reason"}},
       {"editKeyInfo",
        {"修改关键信息", "关键信息修改"},
        {"studentNo", "name", "gender", "birthDate", "idType", "idNumber",
-        "nationality", "ethnicity", "householdArea", "evidence"}},
+        "nationality", "ethnicity", "householdArea", "evidence",
+        "applicantName", "applicantRelation", "applicantIdType",
+        "applicantIdNumber"}},
       {"convertNumber", {"转换学籍号"}, {"studentNo", "idType", "idNumber"}},
   };
   return *actions;
@@ -238,8 +255,54 @@ std::optional<RowError> SetIdType(const Row& r, xueji::v1::IdType* type) {
       "(or their Chinese names, docs/csv-templates.md)");
 }
 
+// Issue 10: the applicant columns, when any is given (none: the request has
+// no applicant, and the ledger refuses it naming the field).
+std::optional<RowError> FillApplicant(const Row& r,
+                                      xueji::v1::Applicant* applicant) {
+  const std::string& name = r.Get("applicantName");
+  const std::string& relation = r.Get("applicantRelation");
+  const std::string& type = r.Get("applicantIdType");
+  const std::string& number = r.Get("applicantIdNumber");
+  if (name.empty() && relation.empty() && type.empty() && number.empty()) {
+    return std::nullopt;
+  }
+  applicant->set_name(name);
+  static const auto* relations =
+      new std::map<std::string, xueji::v1::ApplicantRelation>{
+          {"父亲", xueji::v1::FATHER},
+          {"母亲", xueji::v1::MOTHER},
+          {"监护人", xueji::v1::GUARDIAN},
+          {"其他监护人", xueji::v1::GUARDIAN}};
+  xueji::v1::ApplicantRelation parsed_relation;
+  if (auto zh = relations->find(relation); zh != relations->end()) {
+    applicant->set_relation(zh->second);
+  } else if (xueji::v1::ApplicantRelation_Parse(absl::AsciiStrToUpper(relation),
+                                                &parsed_relation) &&
+             parsed_relation != xueji::v1::APPLICANT_RELATION_UNSPECIFIED) {
+    applicant->set_relation(parsed_relation);
+  } else {
+    return RowError(
+        "applicantRelation (申请人关系) must be FATHER, MOTHER or GUARDIAN "
+        "(父亲, 母亲, 其他监护人)");
+  }
+  xueji::v1::IdType parsed_type;
+  if (auto zh = ChineseIdTypes().find(type); zh != ChineseIdTypes().end()) {
+    applicant->set_id_type(zh->second);
+  } else if (xueji::v1::IdType_Parse(absl::AsciiStrToUpper(type),
+                                     &parsed_type) &&
+             parsed_type != xueji::v1::ID_TYPE_UNSPECIFIED) {
+    applicant->set_id_type(parsed_type);
+  } else {
+    return RowError(
+        "applicantIdType (申请人证件类型) must be a document type as idType "
+        "(RESIDENT_ID, PASSPORT, ... or their Chinese names)");
+  }
+  applicant->set_id_number(number);
+  return std::nullopt;
+}
+
 std::optional<RowError> CheckNumbers(const Row& r) {
-  for (const char* name : {"idNumber", "studentNo"}) {
+  for (const char* name : {"idNumber", "studentNo", "applicantIdNumber"}) {
     if (LooksRounded(r.Get(name))) {
       return absl::StrCat(
           name,
@@ -314,17 +377,26 @@ std::optional<RowError> ChangeRequest(const Row& r, Request* request) {
     request->mutable_transfer_out()->set_student_no(no);
     request->mutable_transfer_out()->set_to_kindergarten(
         r.Get("toKindergarten"));
+    if (auto e = FillApplicant(
+            r, request->mutable_transfer_out()->mutable_applicant()))
+      return e;
   } else if (a == "transferIn") {
     request->mutable_transfer_in()->set_student_no(no);
   } else if (a == "leave") {
     request->mutable_leave()->set_student_no(no);
     request->mutable_leave()->set_reason(r.Get("reason"));
+    if (auto e =
+            FillApplicant(r, request->mutable_leave()->mutable_applicant()))
+      return e;
   } else if (a == "graduate") {
     request->mutable_graduate()->set_student_no(no);
   } else if (a == "defer") {
     request->mutable_defer()->set_student_no(no);
     request->mutable_defer()->set_until_date(NormalizeDate(r.Get("untilDate")));
     request->mutable_defer()->set_evidence(r.Get("evidence"));
+    if (auto e =
+            FillApplicant(r, request->mutable_defer()->mutable_applicant()))
+      return e;
   } else if (a == "cancel") {
     request->mutable_cancel()->set_student_no(no);
     request->mutable_cancel()->set_reason(r.Get("reason"));
@@ -340,6 +412,9 @@ std::optional<RowError> ChangeRequest(const Row& r, Request* request) {
   } else if (a == "editKeyInfo") {
     request->mutable_edit_key_info()->set_student_no(no);
     request->mutable_edit_key_info()->set_evidence(r.Get("evidence"));
+    if (auto e = FillApplicant(
+            r, request->mutable_edit_key_info()->mutable_applicant()))
+      return e;
     if (auto e =
             FillChild(r, request->mutable_edit_key_info()->mutable_child()))
       return e;

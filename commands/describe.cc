@@ -42,6 +42,11 @@ std::string EventSummary(const Event& e) {
     case Event::kTransferredOut:
       return absl::StrCat("out of ", e.transferred_out().from_kindergarten(),
                           " to ", e.transferred_out().to_kindergarten());
+    case Event::kTransferInRequested:  // issue 10: the receiving county's
+      return absl::StrCat("into ", e.transfer_in_requested().to_kindergarten(),
+                          " from ",
+                          e.transfer_in_requested().from_kindergarten(),
+                          ", awaiting its county");
     case Event::kTransferredIn:
       return absl::StrCat("into ", e.transferred_in().to_kindergarten(),
                           " from ", e.transferred_in().from_kindergarten());

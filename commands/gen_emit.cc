@@ -101,7 +101,11 @@ void Generator::PlantedStuck(const ChildPlan& p) {
   std::string no = m_.NumberOn(p, m_.as_of()), kg = m_.KgCode(p.kg);
   CivilDay deadline = m_.calendar().AddWorkingDays(
       *p.transfer_approve, m_.policy().transfer_working_days);
-  if (m_.as_of() > deadline) Expect("OVERDUE_TRANSFER", true, p.plant, no, kg);
+  // Approved out, the overdue side is the receiving kindergarten (issue 10,
+  // Art. 11: each side within transferWorkingDays).
+  if (m_.as_of() > deadline) {
+    Expect("OVERDUE_TRANSFER", true, p.plant, no, m_.KgCode(m_.NextKg(p.kg)));
+  }
   // Not transferred in within twice the deadline, and not listed at the
   // sending kindergarten's last verification: a phantom either way.
   Expect("PHANTOM", true, p.plant, no, kg);

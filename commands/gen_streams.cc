@@ -96,6 +96,12 @@ void Generator::AddChildStreams() {
       });
 }
 
+// Issue 10: the parent applying for a transfer, edit, deferral or leave
+// (由父母或者其他监护人提出申请): one synthetic adult resident ID.
+constexpr char kApplicant[] =
+    ",\"applicant\":{\"name\":\"王芳\",\"relation\":\"MOTHER\","
+    "\"idType\":\"RESIDENT_ID\",\"idNumber\":\"350502199001011248\"}";
+
 void Generator::AddYearStreams(int z) {
   const int64_t n = m_.children();
   const int last = m_.years() - 1;
@@ -118,7 +124,7 @@ void Generator::AddYearStreams(int z) {
         OnStudent(Id("tro", p), m_.Registrar(p.kg), day, "transferOut",
                   m_.NumberOn(p, day),
                   absl::StrCat(",\"toKindergarten\":",
-                               Q(m_.KgCode(m_.NextKg(p.kg)))));
+                               Q(m_.KgCode(m_.NextKg(p.kg))), kApplicant));
         if (p.plant == Plant::kStuck) PlantedStuck(p);
       });
   add(
@@ -145,7 +151,7 @@ void Generator::AddYearStreams(int z) {
         OnStudent(Id("edt", p), m_.Registrar(p.kg), day, "editKeyInfo",
                   m_.NumberOn(p, day),
                   absl::StrCat(",\"child\":", ChildJson(p, true, false),
-                               ",\"evidence\":\"户口簿姓名更正\""));
+                               ",\"evidence\":\"户口簿姓名更正\"", kApplicant));
       });
   add(
       "edit-approve",
@@ -161,10 +167,10 @@ void Generator::AddYearStreams(int z) {
         return If(in_class(p, ChildClass::kDefer), p.defer);
       },
       [this](const ChildPlan& p, CivilDay day) {
-        OnStudent(Id("dfr", p), m_.Registrar(p.kg), day, "defer",
-                  m_.NumberOn(p, day),
-                  absl::StrCat(",\"untilDate\":", Q(FormatDate(p.defer_until)),
-                               ",\"evidence\":\"医院发育评估证明\""));
+        OnStudent(
+            Id("dfr", p), m_.Registrar(p.kg), day, "defer", m_.NumberOn(p, day),
+            absl::StrCat(",\"untilDate\":", Q(FormatDate(p.defer_until)),
+                         ",\"evidence\":\"医院发育评估证明\"", kApplicant));
       });
   add(
       "defer-approve",
@@ -181,7 +187,8 @@ void Generator::AddYearStreams(int z) {
       },
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("lve", p), m_.Registrar(p.kg), day, "leave",
-                  m_.NumberOn(p, day), ",\"reason\":\"随父母迁居\"");
+                  m_.NumberOn(p, day),
+                  absl::StrCat(",\"reason\":\"随父母迁居\"", kApplicant));
       });
   add(
       "duplicate",

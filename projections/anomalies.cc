@@ -42,6 +42,12 @@ class Evaluator {
       ASSIGN_OR_RETURN(std::optional<LiveRecordFacts> facts, LoadLive(subject));
       if (!facts.has_value()) continue;
       for (Anomaly& a : RecordAnomalies(*facts, rules_)) {
+        // Issue 10: a record in transfer into the region shows there only
+        // its receiving side's anomalies.
+        if (!Everything() && !AreaTable::InRegion(facts->county, q_.region) &&
+            !AreaTable::InRegion(a.county(), q_.region)) {
+          continue;
+        }
         out_.push_back(std::move(a));
       }
     }
@@ -76,7 +82,8 @@ class Evaluator {
     return it == kgs_.end() ? "" : it->second.county();
   }
 
-  // Record subjects whose kindergarten lies in the region.
+  // Record subjects whose kindergarten lies in the region, and (issue 10)
+  // those in transfer to a kindergarten of it.
   absl::StatusOr<std::vector<std::string>> SubjectsInRegion() const {
     std::vector<std::string> subjects;
     auto collect = [&](const std::string& prefix) {
@@ -93,8 +100,22 @@ class Evaluator {
     for (const auto& [code, kg] : kgs_) {
       if (!AreaTable::InRegion(kg.county(), q_.region)) continue;
       RETURN_IF_ERROR(collect(views_internal::KgIndexPrefix(code)));
+      RETURN_IF_ERROR(collect(views_internal::IncomingIndexPrefix(code)));
     }
+    std::sort(subjects.begin(), subjects.end());
+    subjects.erase(std::unique(subjects.begin(), subjects.end()),
+                   subjects.end());
     return subjects;
+  }
+
+  // The kindergarten `code` ends up as, following merges.
+  std::string Forwarded(std::string code) const {
+    for (int hops = 0; hops < 16; ++hops) {
+      auto it = kgs_.find(code);
+      if (it == kgs_.end() || it->second.merged_into().empty()) break;
+      code = it->second.merged_into();
+    }
+    return code;
   }
 
   // The facts the rules need about a record, if it is live.
@@ -115,6 +136,11 @@ class Evaluator {
     facts.policy = &policy_.ForCounty(facts.county);
     auto kg = kgs_.find(r.kindergarten());
     if (kg != kgs_.end()) facts.kindergarten = &kg->second;
+    if (r.status() == xueji::v1::TRANSFERRING && !r.transfer_to().empty()) {
+      facts.receiving_kindergarten = Forwarded(r.transfer_to());
+      facts.receiving_county = CountyOf(facts.receiving_kindergarten);
+      facts.receiving_policy = &policy_.ForCounty(facts.receiving_county);
+    }
     if (rules_.Want(Anomaly::PHANTOM)) {
       ASSIGN_OR_RETURN(facts.verification, Verification(r.kindergarten()));
     }

@@ -49,12 +49,13 @@ class RecordRules {
 
  private:
   void Add(Anomaly::Kind kind, std::string since, std::string detail,
-           std::vector<std::string> related = {}) {
+           std::vector<std::string> related = {}, bool receiving = false) {
     Anomaly a;
     a.set_kind(kind);
     a.set_student_no(r_.student_no());
-    a.set_kindergarten(r_.kindergarten());
-    a.set_county(facts_.county);
+    a.set_kindergarten(receiving ? facts_.receiving_kindergarten
+                                 : r_.kindergarten());
+    a.set_county(receiving ? facts_.receiving_county : facts_.county);
     a.set_since(std::move(since));
     a.set_detail(std::move(detail));
     std::sort(related.begin(), related.end());
@@ -159,9 +160,20 @@ class RecordRules {
     }
   }
 
+  // Issue 10: the receiving side of a transfer, when `facts_` know it.
+  bool Receiving() const { return !facts_.receiving_kindergarten.empty(); }
+  const Policy& ReceivingPolicy() const {
+    return facts_.receiving_policy != nullptr ? *facts_.receiving_policy
+                                              : policy_;
+  }
+
   void CheckApproval() {
+    // A transfer-in waits for the receiving county (Art. 11).
+    const bool incoming =
+        Receiving() && r_.pending().request().has_transfer_in();
+    const Policy& policy = incoming ? ReceivingPolicy() : policy_;
     std::optional<PendingApproval> pending =
-        PendingApprovalOf(r_, policy_, *rules_.calendar);
+        PendingApprovalOf(r_, policy, *rules_.calendar);
     if (!pending || rules_.as_of <= pending->due) return;
     std::string what = "admission";
     if (r_.has_pending() && r_.pending().has_request()) {
@@ -170,12 +182,18 @@ class RecordRules {
     Add(Anomaly::OVERDUE_APPROVAL, FormatDate(pending->due),
         absl::StrCat(what, " request ", pending->request_id, " pending since ",
                      pending->requested_on, ", not decided within ",
-                     policy_.approve_working_days, " working days"));
+                     policy.approve_working_days, " working days"),
+        {}, incoming);
   }
 
   void CheckTransfer() {
     if (r_.status() != xueji::v1::TRANSFERRING) return;
-    int days = policy_.transfer_working_days;
+    // Approved out, the transfer waits for the receiving side (Art. 11: each
+    // kindergarten within transferWorkingDays): its kindergarten's, judged
+    // by its county's policy.
+    const bool incoming = Receiving() && r_.transferred_out();
+    int days = incoming ? ReceivingPolicy().transfer_working_days
+                        : policy_.transfer_working_days;
     std::optional<absl::CivilDay> start = Day(
         r_.transferred_out() ? r_.transfer_out_on() : r_.transfer_started_on());
     if (!start) return;
@@ -188,7 +206,8 @@ class RecordRules {
                            " working days")
             : absl::StrCat("transfer to ", r_.transfer_to(), " requested on ",
                            r_.transfer_started_on(), ", not out within ", days,
-                           " working days"));
+                           " working days"),
+        {}, incoming);
   }
 
   void CheckEstablishment() {

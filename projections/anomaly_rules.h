@@ -48,6 +48,13 @@ struct LiveRecordFacts {
   // document / (no document) the same name, gender and birth date.
   std::vector<std::string> same_document;
   std::vector<std::string> same_person_probably;
+  // Issue 10, Art. 11: while TRANSFERRING, the receiving side (its
+  // kindergarten, forwarded through merges, that kindergarten's county and
+  // policy): a transfer approved out is overdue at the receiving side, and a
+  // transfer-in waits for the receiving county. Empty / nullptr otherwise.
+  std::string receiving_kindergarten;
+  std::string receiving_county;
+  const Policy* receiving_policy = nullptr;
 };
 
 std::vector<xueji::v1::Anomaly> RecordAnomalies(const LiveRecordFacts& facts,

@@ -99,6 +99,12 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
             prefixed(ProbableOf(after), ProbablePrefix), subject);
   MoveIndex(kv, prefixed(before.kindergarten(), KgIndexPrefix),
             prefixed(after.kindergarten(), KgIndexPrefix), subject);
+  auto incoming = [](const RecordState& r) {
+    return r.status() == xueji::v1::TRANSFERRING ? r.transfer_to()
+                                                 : std::string();
+  };
+  MoveIndex(kv, prefixed(incoming(before), IncomingIndexPrefix),
+            prefixed(incoming(after), IncomingIndexPrefix), subject);
   if (absl::Status s = UpdateCounters(kv, before, after); !s.ok()) return s;
   if (absl::Status s = ApplyStats(kv, event, before, after); !s.ok()) return s;
   return UpdateExtra(kv, before, after, event);

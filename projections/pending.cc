@@ -6,6 +6,7 @@
 // queue and the anomalies never disagree on what is late.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -35,6 +36,7 @@ PendingItem::Kind KindOf(const RecordState& r) {
     case Request::kAdmit:
       return PendingItem::ADMISSION;
     case Request::kTransferOut:
+    case Request::kTransferIn:  // issue 10: the receiving side's
       return PendingItem::TRANSFER;
     case Request::kDefer:
       return PendingItem::DEFERRAL;
@@ -58,6 +60,8 @@ std::string DetailOf(const RecordState& r) {
       return absl::StrCat("entry ", q.admit().entry_date());
     case Request::kTransferOut:
       return absl::StrCat("to ", q.transfer_out().to_kindergarten());
+    case Request::kTransferIn:
+      return absl::StrCat("in from ", r.kindergarten());
     case Request::kDefer:
       return absl::StrCat("until ", q.defer().until_date());
     case Request::kCancel:
@@ -102,19 +106,23 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
   if (bad) return absl::DataLossError("views: unparseable kindergarten row");
 
   // The records at the kindergartens of the region (while transferring: at
-  // the sending one, whose county approves the transfer).
-  std::vector<std::string> subjects;
+  // the sending one, whose county approves the transfer out) and, issue 10,
+  // the records in transfer to them (the receiving county approves a
+  // transfer-in from another county: Art. 11, each county its own side).
+  std::set<std::string> subjects;
   for (const auto& [code, kg] : kgs) {
-    if (!query.kindergarten.empty() && code != query.kindergarten) continue;
     if (!everything && !AreaTable::InRegion(kg.county(), query.region)) {
       continue;
     }
-    const std::string prefix = views_internal::KgIndexPrefix(code);
-    RETURN_IF_ERROR(
-        kv_->ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
-          subjects.emplace_back(key.substr(prefix.size()));
-          return true;
-        }));
+    for (const std::string& prefix :
+         {views_internal::KgIndexPrefix(code),
+          views_internal::IncomingIndexPrefix(code)}) {
+      RETURN_IF_ERROR(
+          kv_->ScanPrefix(prefix, [&](std::string_view key, std::string_view) {
+            subjects.emplace(key.substr(prefix.size()));
+            return true;
+          }));
+    }
   }
 
   std::vector<PendingItem> items;
@@ -123,8 +131,21 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
     ASSIGN_OR_RETURN(bool found,
                      GetMessage(*kv_, views_internal::RecordKey(subject), &r));
     if (!found) continue;
-    auto kg = kgs.find(r.kindergarten());
+    // The side whose county decides: a transfer-in's receiving kindergarten
+    // (forwarded through merges), else the record's.
+    std::string side = r.kindergarten();
+    if (r.pending().request().has_transfer_in()) {
+      side = r.transfer_to();
+      for (int hops = 0; hops < 16; ++hops) {
+        auto next = kgs.find(side);
+        if (next == kgs.end() || next->second.merged_into().empty()) break;
+        side = next->second.merged_into();
+      }
+    }
+    if (!query.kindergarten.empty() && side != query.kindergarten) continue;
+    auto kg = kgs.find(side);
     const std::string county = kg == kgs.end() ? "" : kg->second.county();
+    if (!everything && !AreaTable::InRegion(county, query.region)) continue;
     const Policy& policy = book.ForCounty(county);
     std::optional<PendingApproval> pending =
         PendingApprovalOf(r, policy, *query.calendar);
@@ -134,7 +155,7 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
     if (query.kind.has_value() && item.kind() != *query.kind) continue;
     item.set_request_id(pending->request_id);
     item.set_student_no(r.student_no());
-    item.set_kindergarten(r.kindergarten());
+    item.set_kindergarten(side);
     item.set_county(county);
     item.set_requested_on(pending->requested_on);
     if (r.has_pending()) {

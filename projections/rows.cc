@@ -42,6 +42,9 @@ std::string ProbablePrefix(std::string_view probable_key) {
   return Terminated('P', probable_key);
 }
 std::string KgIndexPrefix(std::string_view kg) { return Terminated('K', kg); }
+std::string IncomingIndexPrefix(std::string_view kg) {
+  return Terminated('T', kg);
+}
 std::string CounterKey(std::string_view kg, int status,
                        std::string_view birth_date) {
   std::string key = Terminated('c', kg);

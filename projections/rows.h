@@ -19,6 +19,8 @@
 //   I <identity key>\0<subject>      "" (record's current document)
 //   P <probable key>\0<subject>      "" (record's name+gender+birth date)
 //   K <kg>\0<subject>                "" (record's current kindergarten)
+//   T <kg>\0<subject>                "" (issue 10: a TRANSFERRING record's
+//                                    receiving kindergarten, as it names it)
 //   c <kg>\0<status:2 digits>\0<birth date>   count (BE64), absent when 0
 //   G <kg code>                      KindergartenState
 //   V <kg code>\0<date>             that day's VerificationRecorded + date
@@ -81,6 +83,9 @@ std::string NumberKey(std::string_view student_no);
 std::string IdentityPrefix(std::string_view identity_key);
 std::string ProbablePrefix(std::string_view probable_key);
 std::string KgIndexPrefix(std::string_view kg);
+// Issue 10: the records in transfer to `kg` (its receiving side's pending
+// approvals and overdue transfers-in).
+std::string IncomingIndexPrefix(std::string_view kg);
 std::string CounterKey(std::string_view kg, int status,
                        std::string_view birth_date);
 std::string KindergartenKey(std::string_view code);

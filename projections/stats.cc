@@ -64,6 +64,7 @@ int KindOf(const RecordState& r) {  // xueji.v1.PendingItem.Kind
     case Request::kAdmit:
       return 1;
     case Request::kTransferOut:
+    case Request::kTransferIn:  // issue 10: the receiving county's side
       return 2;
     case Request::kDefer:
       return 3;
@@ -180,11 +181,13 @@ absl::Status ApplyStats(KvStore* kv, const Event& event,
     if (now_on.empty() || now_id != was_id || now_on != was_on) {
       const bool rejected =
           event.has_record_rejected() || event.has_change_rejected();
-      RETURN_IF_ERROR(
-          AddToCounter(kv,
-                       StatsApprovalKey(date, before.kindergarten(), was_on,
-                                        KindOf(before), rejected),
-                       +1));
+      // A transfer-in is decided by the receiving side's county (issue 10).
+      const std::string& side = before.pending().request().has_transfer_in()
+                                    ? before.transfer_to()
+                                    : before.kindergarten();
+      RETURN_IF_ERROR(AddToCounter(
+          kv, StatsApprovalKey(date, side, was_on, KindOf(before), rejected),
+          +1));
     }
   }
   return absl::OkStatus();

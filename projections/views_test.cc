@@ -104,6 +104,11 @@ struct Numbers {
   absl::Time before_transfer_in;
 };
 
+// Issue 10: the parent applying for a transfer or a leave (synthetic ID).
+const std::string kApplicant =
+    R"("applicant":{"name":"王芳","relation":"MOTHER","idType":"RESIDENT_ID",)"
+    R"("idNumber":"350502199001011248"})";
+
 // One term: three admissions in two counties, a transfer across the National
 // Day holiday, a leave, a refused duplicate admission, a number conversion.
 // `after_each` runs after every request (incremental catch-up).
@@ -148,7 +153,7 @@ Numbers RunTerm(Term& term, F after_each) {
       xueji::v1::APPLIED);
   submit(Action("r-7", "op-k1", "2025-09-25",
                 R"("transferOut":{"studentNo":")" + n.a +
-                    R"(","toKindergarten":"350502002"})"),
+                    R"(","toKindergarten":"350502002",)" + kApplicant + "}"),
          xueji::v1::PENDING_APPROVAL);
   submit(
       Action("r-8", "op-c1", "2025-09-26", R"("approve":{"requestId":"r-7"})"),
@@ -158,7 +163,8 @@ Numbers RunTerm(Term& term, F after_each) {
                 R"("transferIn":{"studentNo":")" + n.a + R"("})"),
          xueji::v1::APPLIED);
   submit(Action("r-10", "op-k3", "2025-10-10",
-                R"("leave":{"studentNo":")" + n.c + R"(","reason":"moved"})"),
+                R"("leave":{"studentNo":")" + n.c + R"(","reason":"moved",)" +
+                    kApplicant + "}"),
          xueji::v1::APPLIED);
   submit(Admit("r-11", "op-k3", "2025-10-11", "350503001", child_a),
          xueji::v1::REJECTED);

@@ -20,7 +20,9 @@ namespace xueji::e2e {
 // one.
 inline constexpr char kNextLeave[] =
     R"({"requestId":"next-1","actor":"reg-sm1","occurredOn":"2026-01-05",)"
-    R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请"}})";
+    R"("leave":{"studentNo":"G350203202011020222","reason":"家长申请",)"
+    R"("applicant":{"name":"林妈妈","relation":"MOTHER","idType":"RESIDENT_ID",)"
+    R"("idNumber":"350502199001011248"}}})";
 
 // Flips bit `bit` (0-7) of the byte at `offset` of `path`; false if the file
 // cannot be read or written or is too short.

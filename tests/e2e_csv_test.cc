@@ -321,12 +321,15 @@ TEST_CASE("csv: the change template, actions in English or Chinese",
   }
   REQUIRE(at_sm1.size() >= 2);
   const std::string text =
-      "requestId,actor,occurredOn,action,studentNo,toKindergarten,reason\r\n"
+      "requestId,actor,occurredOn,action,studentNo,toKindergarten,reason,"
+      "申请人姓名,申请人关系,申请人证件类型,申请人证件号码\r\n"
       "ch-1,reg-sm1,2026-01-05,转出," +
-      at_sm1[0] + ",350206002,\r\n" + "ch-2,reg-sm1,2026-01-05,leave," +
-      at_sm1[1] + ",,\"family moved, out of the city\"\r\n" +
-      "ch-3,reg-sm1,2026-01-05,promote," + at_sm1[1] + ",,\r\n" +
-      "ch-4,reg-sm1,2026-01-05,transferIn," + at_sm1[1] + ",350206002,\r\n";
+      at_sm1[0] + ",350206002,,林妈妈,母亲,居民身份证,350502199001011248\r\n" +
+      "ch-2,reg-sm1,2026-01-05,leave," + at_sm1[1] +
+      ",,\"family moved, out of the city\",林爸爸,FATHER,RESIDENT_ID,"
+      "350502198808081357\r\n" +
+      "ch-3,reg-sm1,2026-01-05,promote," + at_sm1[1] + ",,,,,,\r\n" +
+      "ch-4,reg-sm1,2026-01-05,transferIn," + at_sm1[1] + ",350206002,,,,,\r\n";
   WriteFile(ledger.tmp().path() / "changes.csv", text);
   RunResult r = ledger.Run(
       {"submit", "--format", "csv", ledger.tmp().Sub("changes.csv")});

@@ -24,6 +24,11 @@ std::string Child(const std::string& name, const std::string& birth, int seq) {
          SyntheticResidentId(compact, seq) + "\"}";
 }
 
+// Issue 10: the mother applying (synthetic resident ID, born 1990).
+const std::string kApplicant =
+    R"(,"applicant":{"name":"测试妈妈","relation":"MOTHER",)"
+    R"("idType":"RESIDENT_ID","idNumber":"350502199001011248"})";
+
 std::string Line(const std::string& id, const std::string& actor,
                  const std::string& day, const std::string& body) {
   return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
@@ -83,7 +88,7 @@ TEST_CASE(
       // a: out to 白鹭, approved, refused by 白鹭
       Line("t-1", "reg-1", "2026-06-03",
            "\"transferOut\":{\"studentNo\":\"" + a +
-               "\",\"toKindergarten\":\"350203002\"}"),
+               "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
       Line("t-2", "appr", "2026-06-04", R"("approve":{"requestId":"t-1"})"),
       Line("t-3", "reg-2", "2026-06-05",
            "\"refuseTransfer\":{\"studentNo\":\"" + a +
@@ -91,7 +96,7 @@ TEST_CASE(
       // c: out to 白鹭, withdrawn by 鹭岛 before the county decided
       Line("t-4", "reg-1", "2026-06-05",
            "\"transferOut\":{\"studentNo\":\"" + c +
-               "\",\"toKindergarten\":\"350203002\"}"),
+               "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
       Line("t-5", "reg-1", "2026-06-08",
            "\"withdrawTransfer\":{\"studentNo\":\"" + c +
                "\",\"reason\":\"家长决定不转园\"}"),
@@ -102,7 +107,8 @@ TEST_CASE(
       // the name only
       Line("e-1", "reg-1", "2026-06-09",
            "\"editKeyInfo\":{\"studentNo\":\"" + c +
-               "\",\"child\":{\"name\":\"丙新\"},\"evidence\":\"户口簿\"}"),
+               "\",\"child\":{\"name\":\"丙新\"},\"evidence\":\"户口簿\"" +
+               kApplicant + "}"),
       Line("e-2", "appr", "2026-06-10", R"("approve":{"requestId":"e-1"})"),
       // the cohort of 2026
       Line("g-1", "reg-1", "2026-06-15",
@@ -164,7 +170,7 @@ TEST_CASE(
   RunResult closing = ledger.SubmitByDay(
       {Line("t-7", "reg-1", "2026-06-18",
             "\"transferOut\":{\"studentNo\":\"" + c +
-                "\",\"toKindergarten\":\"350203002\"}"),
+                "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
        Line("t-8", "appr", "2026-06-18", R"("approve":{"requestId":"t-7"})"),
        Line("k-1", "appr", "2026-06-19",
             R"("closeKindergarten":{"kindergarten":"350203002"})")});

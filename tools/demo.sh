@@ -269,5 +269,34 @@ ledger_at 2026-01-06T09:00:00+08:00 verify --digest "$digest"
 heading "ledger --key auditor-xiamen.key access-log (who read what, when)"
 ledger_at 2026-01-06T10:00:00+08:00 --key "$KEYS/auditor-xiamen.key" access-log
 
+# --- issue 10: the school year's end (tools/demo/summer.jsonl) ---------------
+# The spring term's verification of 凤凰花 (350203003) by its county, a
+# second one refused (one a term, Art. 17); on 30 June 2026, in the
+# graduation season, its cohort 2026 graduated in one request (Art. 13); on
+# 7 September the county records their report to a primary school (升学), and
+# the city's officer writes the hand-over file of the year's graduates.
+heading "issue 10: the school year's end: cohort 2026 graduated and handed over"
+summer="$DATA_ROOT/summer.jsonl"
+: >"$summer"
+while IFS= read -r line; do
+  day=$(sed -n 's/.*"occurredOn":"\([0-9-]*\)".*/\1/p' <<<"$line")
+  actor=$(sed -n 's/.*"actor":"\([^"]*\)".*/\1/p' <<<"$line")
+  rc=0
+  printf '%s\n' "$line" |
+    ledger_at "${day}T17:00:00+08:00" --key "$KEYS/$actor.key" submit - \
+      >>"$summer" || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "summer submit of $day exited $rc"
+done <tools/demo/summer.jsonl
+sed 's/^/  /' "$summer"
+diff <(answers tools/demo/expected_summer.jsonl) <(answers "$summer") >&2 ||
+  fail "the answers differ from tools/demo/expected_summer.jsonl (< expected, > got)"
+graduates="$DATA_ROOT/graduates-2026.jsonl"
+ledger_at 2026-09-08T09:00:00+08:00 --key "$KEYS/officer-xiamen.key" \
+  graduates --year 2026 --out "$graduates"
+sed -E 's/.*"studentNo":"([^"]*)".*"kindergarten":"([^"]*)".*"graduatedOn":"([^"]*)".*"promotedSchool":"([^"]*)","promotedOn":"([^"]*)".*/  \1 graduated from \2 on \3, at \4 from \5/' \
+  "$graduates"
+[ "$(grep -c '"promotedSchool"' "$graduates")" = 2 ] ||
+  fail "the hand-over file does not hold the two promoted graduates"
+
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 heading "demo finished in $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000)))s"

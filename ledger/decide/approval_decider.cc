@@ -51,10 +51,20 @@ absl::StatusOr<Target> FindPending(const Call& call,
     return target;
   }
   const RecordState& record = *target.record;
-  ASSIGN_OR_RETURN(target.kg, call.state.Kindergarten(record.kindergarten()));
+  // Issue 10, Art. 11: a transfer-in is the receiving kindergarten's side,
+  // approved by its county (the kindergarten it names, or what it was merged
+  // into); every other change by the record's kindergarten's county.
+  const bool incoming = record.pending().request().has_transfer_in();
+  const std::string& code =
+      incoming ? record.transfer_to() : record.kindergarten();
+  if (incoming) {
+    ASSIGN_OR_RETURN(target.kg, ResolveKindergarten(call.state, code));
+  } else {
+    ASSIGN_OR_RETURN(target.kg, call.state.Kindergarten(code));
+  }
   if (!target.kg.has_value()) {
     target.refusal = Refuse(xueji::v1::UNKNOWN_KINDERGARTEN,
-                            Cat("unknown kindergarten ", record.kindergarten()),
+                            Cat("unknown kindergarten ", code),
                             record.subject(), record.student_no());
   } else if (auto denied = MayApproveFor(call.op, *target.kg)) {
     target.refusal = Refuse(xueji::v1::NOT_AUTHORIZED, *denied,
@@ -110,6 +120,16 @@ absl::StatusOr<Draft> DecideApprove(const Call& call) {
       payload->set_from_kindergarten(record.kindergarten());
       payload->set_to_kindergarten(record.transfer_to());
       message = "transfer approved; awaiting the receiving kindergarten";
+      break;
+    }
+    case Request::kTransferIn: {
+      // Issue 10: the receiving county approves its side (Art. 11).
+      if (IsClosed(*target.kg)) return Closed(record, target.kg->code());
+      auto* payload = event.mutable_transferred_in();
+      payload->set_from_kindergarten(record.kindergarten());
+      payload->set_to_kindergarten(target.kg->code());
+      message =
+          Cat("transfer-in approved; the child is at ", target.kg->code());
       break;
     }
     case Request::kDefer: {
@@ -186,7 +206,11 @@ absl::StatusOr<Draft> DecideReject(const Call& call) {
     event.mutable_change_rejected()->set_rejected_request_id(
         reject.request_id());
     event.mutable_change_rejected()->set_reason(reject.reason());
-    message = "change rejected";
+    message = record.pending().request().has_transfer_in() ||
+                      record.pending().request().has_transfer_out()
+                  ? Cat("transfer rejected; the child stays at ",
+                        record.kindergarten())
+                  : "change rejected";
   }
   return Accept(xueji::v1::APPLIED, std::move(message), {std::move(event)});
 }

@@ -68,6 +68,17 @@ inline xueji::v1::Child FiveYearOld(int seq = 123) {
                    ResidentId(kCountyA, "20200506", seq));
 }
 
+// Issue 10: the mother applying for a transfer, leave, deferral or key-info
+// edit (synthetic resident ID, born 1990-01-01, female).
+inline xueji::v1::Applicant Mother() {
+  xueji::v1::Applicant applicant;
+  applicant.set_name("测试妈妈");
+  applicant.set_relation(xueji::v1::MOTHER);
+  applicant.set_id_type(xueji::v1::RESIDENT_ID);
+  applicant.set_id_number(ResidentId(kCountyA, "19900101", 124));
+  return applicant;
+}
+
 // The decider harness over a StateView with Apply(event): MemoryState here;
 // the processor's tests run the same requests over LedgerState.
 template <typename State>

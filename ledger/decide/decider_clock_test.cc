@@ -240,11 +240,13 @@ SCENARIO("a request may not precede the events it follows",
       THEN("no change to the record may be dated before 5 September") {
         xueji::v1::Request out = dated("2025-09-04");
         out.mutable_transfer_out()->set_student_no(no);
+        *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
         out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
         CheckInvalidDate(ledger.Submit(out),
                          "before the record's establishment on 2025-09-05");
         xueji::v1::Request leave = dated("2025-09-04");
         leave.mutable_leave()->set_student_no(no);
+        *leave.mutable_leave()->mutable_applicant() = testing::Mother();
         CheckInvalidDate(ledger.Submit(leave), "establishment");
         // (graduate and defer answer their season and age first, issue 10)
         xueji::v1::Request graduate = dated("2025-09-04");
@@ -258,6 +260,7 @@ SCENARIO("a request may not precede the events it follows",
         CheckInvalidDate(ledger.Submit(cancel), "establishment");
         xueji::v1::Request edit = dated("2025-09-04");
         edit.mutable_edit_key_info()->set_student_no(no);
+        *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
         edit.mutable_edit_key_info()->mutable_child()->set_name("改名男孩");
         edit.mutable_edit_key_info()->set_evidence("户口本");
         CheckInvalidDate(ledger.Submit(edit), "establishment");
@@ -268,6 +271,7 @@ SCENARIO("a request may not precede the events it follows",
           "nor the transfer-in the approval") {
         xueji::v1::Request out = dated("2025-09-08");
         out.mutable_transfer_out()->set_student_no(no);
+        *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
         out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
         REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
         CheckInvalidDate(
@@ -282,7 +286,8 @@ SCENARIO("a request may not precede the events it follows",
                          "before the transfer-out approval on 2025-09-09");
         in = ledger.Req("reg-c", "2025-09-09");
         in.mutable_transfer_in()->set_student_no(no);
-        CHECK(ledger.Submit(in).status == xueji::v1::APPLIED);
+        // From another county: the receiving county approves it (issue 10).
+        CHECK(ledger.Submit(in).status == xueji::v1::PENDING_APPROVAL);
       }
     }
   }
@@ -322,6 +327,7 @@ SCENARIO("convertNumber and re-admission may not precede the record's steps",
             .status == xueji::v1::APPLIED);
     xueji::v1::Request leave = ledger.Req("reg-a");
     leave.mutable_leave()->set_student_no(admitted.student_no);
+    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
     REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
     WHEN("a re-admission is dated before the establishment") {
       Decision again = ledger.Admit(Boy(), "QZ-C", "reg-c", "2025-09-05");

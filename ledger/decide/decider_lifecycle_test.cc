@@ -24,8 +24,11 @@ xueji::v1::Request TransferOut(TestLedger& ledger, const std::string& no,
                                const std::string& registrar = "reg-a") {
   xueji::v1::Request out = ledger.Req(registrar);
   out.mutable_transfer_out()->set_student_no(no);
+  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
   out.mutable_transfer_out()->set_to_kindergarten(to);
-  REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
+  Decision requested = ledger.Submit(out);
+  INFO(requested.message);
+  REQUIRE(requested.status == xueji::v1::PENDING_APPROVAL);
   return out;
 }
 
@@ -50,6 +53,7 @@ Decision RefuseIn(TestLedger& ledger, const std::string& no,
 void CheckUsable(TestLedger& ledger, const std::string& no) {
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(no);
+  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
   leave.mutable_leave()->set_reason("随父母迁居");
   Decision left = ledger.Submit(leave);
   INFO(left.message);
@@ -321,6 +325,7 @@ xueji::v1::Request DeferRequest(TestLedger& ledger, const std::string& no,
                                 std::string actor = "reg-a") {
   xueji::v1::Request defer = ledger.Req(std::move(actor));
   defer.mutable_defer()->set_student_no(no);
+  *defer.mutable_defer()->mutable_applicant() = testing::Mother();
   defer.mutable_defer()->set_until_date(std::move(until));
   defer.mutable_defer()->set_evidence(std::move(evidence));
   return defer;
@@ -375,20 +380,21 @@ SCENARIO(
     REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
     REQUIRE(ledger.Approve(defer.request_id()).status == xueji::v1::APPLIED);
     ledger.SetToday("2026-09-10");
-    WHEN("the child transfers to QZ-C") {
-      xueji::v1::Request out = TransferOut(ledger, no, "QZ-C");
+    WHEN("the child transfers to QZ-B") {
+      xueji::v1::Request out = TransferOut(ledger, no, "QZ-B");
       REQUIRE(ledger.Approve(out.request_id()).status == xueji::v1::APPLIED);
-      xueji::v1::Request in = ledger.Req("reg-c");
+      xueji::v1::Request in = ledger.Req("reg-b");
       in.mutable_transfer_in()->set_student_no(no);
-      THEN("QZ-C receives it, deferral and all") {
+      THEN("QZ-B receives it, deferral and all") {
         CHECK(ledger.Submit(in).status == xueji::v1::APPLIED);
-        CHECK(ledger.Record(no).kindergarten() == "QZ-C");
+        CHECK(ledger.Record(no).kindergarten() == "QZ-B");
         CHECK(ledger.Record(no).deferred_until() == "2027-08-31");
       }
     }
     WHEN("the child left and QZ-C admits it past its primary entry date") {
       xueji::v1::Request leave = ledger.Req("reg-a");
       leave.mutable_leave()->set_student_no(no);
+      *leave.mutable_leave()->mutable_applicant() = testing::Mother();
       leave.mutable_leave()->set_reason("随父母迁居");
       REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
       Decision again = ledger.Admit(FiveYearOld(), "QZ-C", "reg-c");
@@ -503,6 +509,7 @@ SCENARIO("Art. 13: a kindergarten's cohort graduates in one request",
     std::string other = ledger.Enroll(FiveYearOld(131), "QZ-B", "reg-b");
     xueji::v1::Request edit = ledger.Req("reg-a");
     edit.mutable_edit_key_info()->set_student_no(busy);
+    *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
     edit.mutable_edit_key_info()->mutable_child()->set_name("改名");
     edit.mutable_edit_key_info()->set_evidence("户口簿");
     REQUIRE(ledger.Submit(edit).status == xueji::v1::PENDING_APPROVAL);
@@ -610,7 +617,9 @@ SCENARIO("Art. 17: a key-information edit names only what changes",
                   "\"editKeyInfo\":{\"studentNo\":\"" +
                       no +
                       "\",\"child\":{\"name\":\"新名\"},"
-                      "\"evidence\":\"户口簿\"}}",
+                      "\"evidence\":\"户口簿\",\"applicant\":{\"name\":"
+                      "\"测试妈妈\",\"relation\":\"MOTHER\",\"idType\":"
+                      "\"RESIDENT_ID\",\"idNumber\":\"350502199001011248\"}}}",
                   &request)
                   .ok());
       Decision requested = ledger.Submit(request);
@@ -627,10 +636,13 @@ SCENARIO("Art. 17: a key-information edit names only what changes",
     THEN("an edit naming nothing, or without proof, is refused") {
       xueji::v1::Request empty = ledger.Req("reg-a");
       empty.mutable_edit_key_info()->set_student_no(no);
+      *empty.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
       empty.mutable_edit_key_info()->set_evidence("户口簿");
       CHECK(ledger.Submit(empty).code == xueji::v1::INVALID_FIELD);
       xueji::v1::Request unproven = ledger.Req("reg-a");
       unproven.mutable_edit_key_info()->set_student_no(no);
+      *unproven.mutable_edit_key_info()->mutable_applicant() =
+          testing::Mother();
       unproven.mutable_edit_key_info()->mutable_child()->set_name("新名");
       CHECK(ledger.Submit(unproven).code == xueji::v1::INVALID_FIELD);
     }
@@ -647,11 +659,13 @@ SCENARIO(
     std::string b = ledger.Enroll(Boy(125));
     xueji::v1::Request leave = ledger.Req("reg-a");
     leave.mutable_leave()->set_student_no(b);
+    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
     leave.mutable_leave()->set_reason("随父母迁居");
     REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
     WHEN("A's document is edited to B's number") {
       xueji::v1::Request edit = ledger.Req("reg-a");
       edit.mutable_edit_key_info()->set_student_no(a);
+      *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
       edit.mutable_edit_key_info()->mutable_child()->set_id_number(
           Boy(125).id_number());
       edit.mutable_edit_key_info()->set_evidence("户口簿");

@@ -125,6 +125,7 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
   SECTION("UNKNOWN_STUDENT") {
     xueji::v1::Request leave = ledger.Req("reg-a");
     leave.mutable_leave()->set_student_no("G" + Boy(999).id_number());
+    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
     Decision refused = ledger.Submit(leave);
     CheckRefused(refused, xueji::v1::UNKNOWN_STUDENT, "leave");
     CHECK(refused.events[0].subject() == "req:" + leave.request_id());
@@ -141,11 +142,13 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
     ledger.SetToday("2026-09-01");  // within a year of primary entry
     xueji::v1::Request defer = ledger.Req("reg-a");
     defer.mutable_defer()->set_student_no(no);
+    *defer.mutable_defer()->mutable_applicant() = testing::Mother();
     defer.mutable_defer()->set_until_date("2028-08-31");
     defer.mutable_defer()->set_evidence("医院证明");
     REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
     xueji::v1::Request out = ledger.Req("reg-a");
     out.mutable_transfer_out()->set_student_no(no);
+    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
     out.mutable_transfer_out()->set_to_kindergarten("QZ-B");
     Decision refused = ledger.Submit(out);
     CheckRefused(refused, xueji::v1::INVALID_TRANSITION, "transferOut");
@@ -163,12 +166,14 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
   SECTION("INVALID_FIELD: transfer to the current kindergarten") {
     xueji::v1::Request out = ledger.Req("reg-a");
     out.mutable_transfer_out()->set_student_no(no);
+    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
     out.mutable_transfer_out()->set_to_kindergarten("QZ-A");
     CheckRefused(ledger.Submit(out), xueji::v1::INVALID_FIELD, "transferOut");
   }
   SECTION("UNKNOWN_KINDERGARTEN as a transfer target") {
     xueji::v1::Request out = ledger.Req("reg-a");
     out.mutable_transfer_out()->set_student_no(no);
+    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
     out.mutable_transfer_out()->set_to_kindergarten("NOWHERE");
     CheckRefused(ledger.Submit(out), xueji::v1::UNKNOWN_KINDERGARTEN,
                  "transferOut");
@@ -221,6 +226,7 @@ TEST_CASE("authorization matrix: foreign kindergarten and county refused",
       check(admit);
       xueji::v1::Request leave = ledger.Req(actor);
       leave.mutable_leave()->set_student_no(m.enrolled);
+      *leave.mutable_leave()->mutable_applicant() = testing::Mother();
       check(leave);
       xueji::v1::Request approve = ledger.Req(actor);
       approve.mutable_approve()->set_request_id(m.pending_request);
@@ -249,6 +255,7 @@ TEST_CASE("authorization matrix: the right role at home succeeds",
         xueji::v1::APPLIED);
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(m.enrolled);
+  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
   CHECK(ledger.Submit(leave).status == xueji::v1::APPLIED);
   xueji::v1::Request verify = ledger.Req("appr-a");
   verify.mutable_verify()->set_kindergarten("QZ-A");
@@ -285,6 +292,7 @@ TEST_CASE(
   // Sealed now: refused without a second OperatorSealed.
   xueji::v1::Request again = ledger.Req("reg-a");
   again.mutable_leave()->set_student_no("G" + Boy().id_number());
+  *again.mutable_leave()->mutable_applicant() = testing::Mother();
   Decision refused = ledger.Submit(again);
   CheckRefused(refused, xueji::v1::OPERATOR_SEALED, "leave");
   CHECK(Kinds(refused) == V{"request_rejected"});

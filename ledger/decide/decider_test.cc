@@ -190,6 +190,7 @@ Transfer StartTransfer(TestLedger& ledger) {
   ledger.SetToday("2025-09-25");
   xueji::v1::Request out = ledger.Req("reg-a");
   out.mutable_transfer_out()->set_student_no(no);
+  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
   out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
   Decision requested = ledger.Submit(out);
   REQUIRE(requested.status == xueji::v1::PENDING_APPROVAL);
@@ -200,8 +201,10 @@ Transfer StartTransfer(TestLedger& ledger) {
   return {no, out.request_id()};
 }
 
-TEST_CASE("transfer out, approval by the sending county, transfer in",
-          "[decider]") {
+TEST_CASE(
+    "transfer out, approval by the sending county, transfer in approved by "
+    "the receiving county",
+    "[decider]") {
   TestLedger ledger;
   Transfer transfer = StartTransfer(ledger);
   // Not in before the sending side is done.
@@ -227,7 +230,14 @@ TEST_CASE("transfer out, approval by the sending county, transfer in",
   ledger.SetToday("2025-10-15");
   xueji::v1::Request in = ledger.Req("reg-c");
   in.mutable_transfer_in()->set_student_no(transfer.student_no);
-  Decision done = ledger.Submit(in);
+  // Issue 10, Art. 11: from another county, the receiving county approves
+  // the receiving side.
+  Decision asked = ledger.Submit(in);
+  CHECK(asked.status == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(Kinds(asked) == V{"transfer_in_requested"});
+  CHECK(ledger.Approve(in.request_id(), "appr-a").code ==
+        xueji::v1::NOT_AUTHORIZED);
+  Decision done = ledger.Approve(in.request_id(), "appr-c");
   CHECK(done.status == xueji::v1::APPLIED);
   REQUIRE(Kinds(done) == V{"transferred_in"});
   CHECK(done.events[0].transferred_in().from_kindergarten() == "QZ-A");
@@ -263,6 +273,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   std::string graduate = ledger.Enroll(FiveYearOld(125));
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(leaver);
+  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
   leave.mutable_leave()->set_reason("随父母迁居");
   Decision left = ledger.Submit(leave);
   CHECK(left.status == xueji::v1::APPLIED);
@@ -282,6 +293,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   // Leaving twice is not a transition.
   xueji::v1::Request twice = ledger.Req("reg-a");
   twice.mutable_leave()->set_student_no(leaver);
+  *twice.mutable_leave()->mutable_applicant() = testing::Mother();
   CHECK(ledger.Submit(twice).code == xueji::v1::INVALID_TRANSITION);
 }
 
@@ -291,6 +303,7 @@ TEST_CASE("re-admission after leave reuses the record and its number",
   std::string no = ledger.Enroll(Boy());
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(no);
+  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
   ledger.Submit(leave);
   std::string subject = ledger.Record(no).subject();
   ledger.SetToday("2025-10-08");
@@ -313,12 +326,14 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   std::string no = ledger.Enroll(FiveYearOld());
   xueji::v1::Request early = ledger.Req("reg-a");
   early.mutable_defer()->set_student_no(no);
+  *early.mutable_defer()->mutable_applicant() = testing::Mother();
   early.mutable_defer()->set_until_date("2026-09-01");
   early.mutable_defer()->set_evidence("医院证明");
   CHECK(ledger.Submit(early).code == xueji::v1::INVALID_FIELD);
 
   xueji::v1::Request defer = ledger.Req("reg-a");
   defer.mutable_defer()->set_student_no(no);
+  *defer.mutable_defer()->mutable_applicant() = testing::Mother();
   defer.mutable_defer()->set_until_date("2027-08-31");
   defer.mutable_defer()->set_evidence("医院证明");
   Decision requested = ledger.Submit(defer);
@@ -365,6 +380,7 @@ TEST_CASE("key-information edit, approved, the number is unchanged",
   corrected.set_name("测试男孩更正");
   xueji::v1::Request edit = ledger.Req("reg-a");
   edit.mutable_edit_key_info()->set_student_no(no);
+  *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
   *edit.mutable_edit_key_info()->mutable_child() = corrected;
   edit.mutable_edit_key_info()->set_evidence("户口本");
   Decision requested = ledger.Submit(edit);
@@ -391,6 +407,7 @@ TEST_CASE("a key-information edit to a document of another live record",
   ledger.Enroll(Boy(125));
   xueji::v1::Request edit = ledger.Req("reg-a");
   edit.mutable_edit_key_info()->set_student_no(first);
+  *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
   *edit.mutable_edit_key_info()->mutable_child() = Boy(125);
   edit.mutable_edit_key_info()->set_evidence("户口本");
   Decision refused = ledger.Submit(edit);
@@ -429,7 +446,7 @@ TEST_CASE("verification lists present, missing and unknown numbers",
   county.mutable_verify()->set_kindergarten("QZ-A");
   county.mutable_verify()->set_term("2025 autumn!");
   CHECK(ledger.Submit(county).code == xueji::v1::INVALID_FIELD);
-  county.mutable_verify()->set_term("2025-autumn");
+  county.mutable_verify()->set_term("2026-spring");
   CHECK(ledger.Submit(county).status == xueji::v1::APPLIED);
 }
 
@@ -494,6 +511,7 @@ TEST_CASE("closing needs no live records unless forced", "[decider]") {
   std::string other = ledger.Enroll(Boy(125));
   xueji::v1::Request out = ledger.Req("reg-a");
   out.mutable_transfer_out()->set_student_no(other);
+  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
   out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
   CHECK(ledger.Submit(out).code == xueji::v1::KINDERGARTEN_CLOSED);
 }

@@ -92,6 +92,9 @@ void EvolveChangeRequest(RecordState* state, const Event& event) {
       request->mutable_transfer_out()->set_to_kindergarten(
           event.transfer_requested().to_kindergarten());
       break;
+    case Event::kTransferInRequested:  // issue 10: the receiving county's
+      request->mutable_transfer_in()->set_student_no(state->student_no());
+      break;
     case Event::kDeferralRequested:
       request->mutable_defer()->set_student_no(state->student_no());
       request->mutable_defer()->set_until_date(
@@ -242,6 +245,7 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
     case Event::kCancellationRequested:
     case Event::kKeyInfoEditRequested:
     case Event::kNumberConversionRequested:
+    case Event::kTransferInRequested:
       EvolveChangeRequest(&state, event);
       break;
     case Event::kTransferredOut:
@@ -253,6 +257,8 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       state.set_status(xueji::v1::ENROLLED);
       state.set_kindergarten(event.transferred_in().to_kindergarten());
       ClearTransfer(&state);
+      // Approved by the receiving county (issue 10); directly, none pending.
+      if (state.pending().request().has_transfer_in()) state.clear_pending();
       break;
     case Event::kLeft:
       state.set_status(xueji::v1::LEFT);
@@ -282,7 +288,10 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       state.clear_pending();
       break;
     case Event::kChangeRejected:
-      if (state.pending().request().has_transfer_out()) {
+      // Either county refusing its side ends the transfer (issue 10): the
+      // child stays at the sending kindergarten.
+      if (state.pending().request().has_transfer_out() ||
+          state.pending().request().has_transfer_in()) {
         state.set_status(xueji::v1::ENROLLED);
         ClearTransfer(&state);
       }
@@ -297,7 +306,10 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
       // the transfer (pending or approved out) gone.
       state.set_status(xueji::v1::ENROLLED);
       ClearTransfer(&state);
-      if (state.pending().request().has_transfer_out()) state.clear_pending();
+      if (state.pending().request().has_transfer_out() ||
+          state.pending().request().has_transfer_in()) {
+        state.clear_pending();
+      }
       break;
     case Event::kPromoted:  // 升学 (Art. 13): the record stays GRADUATED
       state.set_promoted_school(event.promoted().school());
@@ -347,10 +359,16 @@ KindergartenState EvolveKindergarten(KindergartenState state,
       state.set_closed(true);
       state.set_closed_on(event.business_date());
       break;
-    case Event::kVerificationRecorded:
-      state.set_last_verification_term(event.verification_recorded().term());
+    case Event::kVerificationRecorded: {
+      const std::string& term = event.verification_recorded().term();
+      state.set_last_verification_term(term);
       state.set_last_verification_on(event.business_date());
+      const auto& terms = state.verified_terms();
+      if (std::find(terms.begin(), terms.end(), term) == terms.end()) {
+        state.add_verified_terms(term);
+      }
       break;
+    }
     default:
       break;
   }
@@ -445,6 +463,7 @@ EventTarget TargetOf(const Event& event) {
     case Event::kRecordRetired:
     case Event::kRecordsMerged:
     case Event::kDuplicateRemoved:
+    case Event::kTransferInRequested:
       return EventTarget::kRecord;
     case Event::kVerificationRecorded:
     case Event::kKindergartenRegistered:

@@ -2,6 +2,7 @@
 // present), mergeKindergarten and closeKindergarten. Each is decided by the
 // approver of the kindergarten's county (verify also by its registrar) and
 // refused for a kindergarten that is unknown or closed (decide_internal.h).
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -80,6 +81,21 @@ absl::StatusOr<Draft> DecideVerify(const Call& call) {
                       kg.code(),
                       " (only its "
                       "registrar or its county's approver may)"),
+                  RequestSubject(call.request.request_id()));
+  }
+  // Issue 10, Art. 17 ¶3: a closed or merged-away kindergarten has no
+  // children to verify; a term is verified once. A child the verification
+  // missed is a problem record, answered with evidence; the verification
+  // stays what it was (a second one would rewrite the term's dated check).
+  if (IsClosed(kg)) return ClosedKg(call, kg);
+  const auto& terms = kg.verified_terms();
+  if (kg.last_verification_term() == verify.term() ||
+      std::find(terms.begin(), terms.end(), verify.term()) != terms.end()) {
+    return Refuse(xueji::v1::TERM_ALREADY_VERIFIED,
+                  Cat("kindergarten ", kg.code(), " has already verified term ",
+                      verify.term(),
+                      " (one verification a term, Art. 17); a child it "
+                      "missed is answered through its problem record"),
                   RequestSubject(call.request.request_id()));
   }
   Event event = NewEvent(KindergartenSubject(kg.code()), "");

@@ -14,6 +14,7 @@
 #include "ledger/base/dates.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/reasons.h"
 #include "ledger/rules/student_number.h"
 
 namespace xueji::decide_internal {
@@ -197,6 +198,51 @@ absl::StatusOr<OwnKindergarten> FindOwnKindergarten(const Call& call,
   return out;
 }
 
+// Issue 10 (Art. 11, 12, 14, 17: 由父母或者其他监护人提出申请): the parent or
+// guardian a new request names (`applicant`, nullptr when the request has
+// none) for `action`; a refusal when it is missing or invalid. Events already
+// in the log without one stay valid: this judges new requests only.
+std::optional<Draft> RefuseApplicant(const Call& call,
+                                     const xueji::v1::Applicant* applicant,
+                                     std::string_view action,
+                                     std::string_view article) {
+  if (applicant == nullptr) {
+    return Refuse(xueji::v1::INVALID_FIELD,
+                  Cat(action,
+                      ".applicant is required: the parent or guardian who "
+                      "applies (",
+                      article,
+                      ": 由父母或者其他监护人提出申请), as {name, relation, "
+                      "idType, idNumber}"),
+                  ReqSubject(call));
+  }
+  if (absl::Status valid = ValidateApplicant(*applicant); !valid.ok()) {
+    return Refuse(ReasonOf(valid).value_or(xueji::v1::INVALID_FIELD),
+                  Cat(action, ".", valid.message()), ReqSubject(call));
+  }
+  return std::nullopt;
+}
+
+// The applicant as recorded: its number normalized.
+xueji::v1::Applicant Recorded(const xueji::v1::Applicant& applicant) {
+  xueji::v1::Applicant out = applicant;
+  out.set_id_number(NormalizeIdNumber(applicant.id_number()));
+  return out;
+}
+
+// The applicant applies for the child: its document is not the child's own.
+std::optional<Draft> RefuseSelfApplicant(const xueji::v1::Applicant& applicant,
+                                         const RecordState& record) {
+  if (IdentityKey(applicant.id_type(),
+                  NormalizeIdNumber(applicant.id_number())) !=
+      IdentityKey(record.child().id_type(), record.child().id_number())) {
+    return std::nullopt;
+  }
+  return RefuseAbout(record, xueji::v1::INVALID_FIELD,
+                     "the applicant's identity document is the child's own: "
+                     "the applicant is a parent or guardian");
+}
+
 }  // namespace
 
 absl::StatusOr<Found> FindRecord(const Call& call, std::string_view student_no,
@@ -332,6 +378,11 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "transferOut.toKindergarten is required", ReqSubject(call));
   }
+  if (auto bad = RefuseApplicant(
+          call, out.has_applicant() ? &out.applicant() : nullptr, "transferOut",
+          "Art. 11")) {
+    return std::move(*bad);
+  }
   ASSIGN_OR_RETURN(Found found,
                    FindRecord(call, out.student_no(), "transferOut.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -357,11 +408,16 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
     return RefuseAbout(record, xueji::v1::KINDERGARTEN_CLOSED,
                        Cat("kindergarten ", target->code(), " is closed"));
   }
+  if (auto self = RefuseSelfApplicant(out.applicant(), record)) {
+    return std::move(*self);
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_transfer_requested()->set_from_kindergarten(
       record.kindergarten());
   event.mutable_transfer_requested()->set_to_kindergarten(target->code());
+  *event.mutable_transfer_requested()->mutable_applicant() =
+      Recorded(out.applicant());
   return Accept(xueji::v1::PENDING_APPROVAL,
                 "transfer requested; awaiting the sending county's approval",
                 {std::move(event)});
@@ -388,6 +444,12 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
   if (record.status() != xueji::v1::TRANSFERRING) {
     return WrongStatus(record, "transferIn", "TRANSFERRING");
   }
+  if (record.pending().request().has_transfer_in()) {
+    return RefuseAbout(
+        record, xueji::v1::INVALID_TRANSITION,
+        Cat("the transfer-in (request ", record.pending().request_id(),
+            ") awaits the receiving county's approval"));
+  }
   if (!record.transferred_out()) {
     return RefuseAbout(
         record, xueji::v1::INVALID_TRANSITION,
@@ -399,7 +461,21 @@ absl::StatusOr<Draft> DecideTransferIn(const Call& call) {
                        Cat("kindergarten ", receiving, " is closed"));
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
+  // Issue 10, Art. 11: each kindergarten reports its side to its own county.
+  // From another county, the receiving county approves the transfer-in; within
+  // one county, its approval of the transfer out approved both sides.
+  ASSIGN_OR_RETURN(std::optional<KindergartenState> sending,
+                   call.state.Kindergarten(record.kindergarten()));
   Event event = RecordEvent(record);
+  if (sending.has_value() && sending->county() != target->county()) {
+    auto* payload = event.mutable_transfer_in_requested();
+    payload->set_from_kindergarten(record.kindergarten());
+    payload->set_to_kindergarten(receiving);
+    return Accept(xueji::v1::PENDING_APPROVAL,
+                  Cat("transfer-in requested; awaiting the approval of county ",
+                      target->county()),
+                  {std::move(event)});
+  }
   event.mutable_transferred_in()->set_from_kindergarten(record.kindergarten());
   event.mutable_transferred_in()->set_to_kindergarten(receiving);
   return Accept(xueji::v1::APPLIED, "transferred in", {std::move(event)});
@@ -427,6 +503,11 @@ absl::StatusOr<Found> RecordForRegistrar(const Call& call,
 
 absl::StatusOr<Draft> DecideLeave(const Call& call) {
   const xueji::v1::Leave& leave = call.request.leave();
+  if (auto bad = RefuseApplicant(
+          call, leave.has_applicant() ? &leave.applicant() : nullptr, "leave",
+          "Art. 12")) {
+    return std::move(*bad);
+  }
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, leave.student_no(),
                                                    "leave.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -434,10 +515,14 @@ absl::StatusOr<Draft> DecideLeave(const Call& call) {
   if (record.status() != xueji::v1::ENROLLED) {
     return WrongStatus(record, "leave", "ENROLLED");
   }
+  if (auto self = RefuseSelfApplicant(leave.applicant(), record)) {
+    return std::move(*self);
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_left()->set_kindergarten(record.kindergarten());
   event.mutable_left()->set_reason(leave.reason());
+  *event.mutable_left()->mutable_applicant() = Recorded(leave.applicant());
   return Accept(xueji::v1::APPLIED, "left; the record is kept",
                 {std::move(event)});
 }
@@ -561,6 +646,11 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
                   "(Art. 14)",
                   ReqSubject(call));
   }
+  if (auto bad = RefuseApplicant(
+          call, defer.has_applicant() ? &defer.applicant() : nullptr, "defer",
+          "Art. 14")) {
+    return std::move(*bad);
+  }
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, defer.student_no(),
                                                    "defer.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -604,10 +694,15 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
             FormatDate(AddMonths(primary, -12)),
             ", a year before its primary entry date ", FormatDate(primary)));
   }
+  if (auto self = RefuseSelfApplicant(defer.applicant(), record)) {
+    return std::move(*self);
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_deferral_requested()->set_until_date(FormatDate(*until));
   event.mutable_deferral_requested()->set_evidence(defer.evidence());
+  *event.mutable_deferral_requested()->mutable_applicant() =
+      Recorded(defer.applicant());
   return Accept(xueji::v1::PENDING_APPROVAL,
                 "deferral requested; awaiting county approval",
                 {std::move(event)});
@@ -684,6 +779,11 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
                   "(Art. 17)",
                   ReqSubject(call));
   }
+  if (auto bad = RefuseApplicant(
+          call, edit.has_applicant() ? &edit.applicant() : nullptr,
+          "editKeyInfo", "Art. 17")) {
+    return std::move(*bad);
+  }
   ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, edit.student_no(),
                                                    "editKeyInfo.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -699,10 +799,15 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   ASSIGN_OR_RETURN(std::optional<Draft> taken,
                    RefuseIfTaken(call.state, child, record));
   if (taken) return std::move(*taken);
+  if (auto self = RefuseSelfApplicant(edit.applicant(), record)) {
+    return std::move(*self);
+  }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   *event.mutable_key_info_edit_requested()->mutable_child() = child;
   event.mutable_key_info_edit_requested()->set_evidence(edit.evidence());
+  *event.mutable_key_info_edit_requested()->mutable_applicant() =
+      Recorded(edit.applicant());
   return Accept(xueji::v1::PENDING_APPROVAL,
                 "key-information edit requested; awaiting county approval",
                 {std::move(event)});

@@ -245,6 +245,22 @@ absl::StatusOr<Draft> DecideOperatorEntry(const xueji::v1::OperatorEntry& entry,
                           org, "\""),
                       subject);
       }
+      // Issue 10: a closed or merged-away kindergarten takes no new
+      // registrar (its registrars already filed stay, as they were).
+      if (IsClosed(*kg)) {
+        ASSIGN_OR_RETURN(std::optional<OperatorState> known,
+                         state.Operator(entry.id()));
+        if (!known.has_value() || known->role() != xueji::v1::REGISTRAR ||
+            known->org() != org) {
+          return Refuse(
+              xueji::v1::KINDERGARTEN_CLOSED,
+              Cat("operator ", entry.id(), ": kindergarten ", org, " is closed",
+                  kg->merged_into().empty()
+                      ? std::string()
+                      : Cat(" (merged into ", kg->merged_into(), ")")),
+              subject);
+        }
+      }
       break;
     }
     case xueji::v1::APPROVER:

@@ -34,7 +34,8 @@ namespace {
 
 // The id of the transfer request still awaiting the county, or "".
 std::string PendingTransfer(const RecordState& record) {
-  return record.pending().request().has_transfer_out()
+  return record.pending().request().has_transfer_out() ||
+                 record.pending().request().has_transfer_in()
              ? record.pending().request_id()
              : std::string();
 }

@@ -185,6 +185,7 @@ TEST_CASE("indexes follow the record", "[ledger_state]") {
   // Pending index set on request, cleared on approval.
   xueji::v1::Request edit = ledger.Req("reg-a");
   edit.mutable_edit_key_info()->set_student_no(no);
+  *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
   *edit.mutable_edit_key_info()->mutable_child() = Boy(125);
   edit.mutable_edit_key_info()->set_evidence("户口簿");  // issue 10
   ledger.Submit(edit);

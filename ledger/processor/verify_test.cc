@@ -102,6 +102,7 @@ std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
 std::string RequestTransfer(TestLedger& ledger, const std::string& no) {
   xueji::v1::Request out = ledger.Req("reg-a");
   out.mutable_transfer_out()->set_student_no(no);
+  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
   out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
   REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
   return out.request_id();
@@ -135,6 +136,7 @@ void Build(Fixture& f) {
   ledger.Enroll(Boy(137));
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(G(137));
+  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
   leave.mutable_leave()->set_reason("随父母迁居");
   REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);  // left: unknown
 

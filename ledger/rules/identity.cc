@@ -326,6 +326,37 @@ absl::Status ValidateChild(const xueji::v1::Child& child) {
                         child);
 }
 
+absl::Status ValidateApplicant(const xueji::v1::Applicant& applicant) {
+  if (absl::Status s = CheckName(applicant.name()); !s.ok()) {
+    return Rejection(xueji::v1::INVALID_FIELD,
+                     absl::StrCat("applicant.name: ", s.message()));
+  }
+  switch (applicant.relation()) {
+    case xueji::v1::FATHER:
+    case xueji::v1::MOTHER:
+    case xueji::v1::GUARDIAN:
+      break;
+    default:
+      return Rejection(xueji::v1::INVALID_FIELD,
+                       "applicant.relation must be FATHER, MOTHER or GUARDIAN "
+                       "(父母或者其他监护人)");
+  }
+  if (applicant.id_type() == xueji::v1::ID_TYPE_UNSPECIFIED ||
+      applicant.id_type() == xueji::v1::NONE ||
+      !xueji::v1::IdType_IsValid(applicant.id_type())) {
+    return Rejection(xueji::v1::INVALID_FIELD,
+                     "applicant.idType must name the applicant's identity "
+                     "document (RESIDENT_ID, PASSPORT, ...)");
+  }
+  if (absl::Status s =
+          ValidateIdNumber(applicant.id_type(), applicant.id_number());
+      !s.ok()) {
+    return Rejection(ReasonOf(s).value_or(xueji::v1::INVALID_ID_NUMBER),
+                     absl::StrCat("applicant: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 std::string IdentityKey(IdType type, std::string_view number) {
   if (type == xueji::v1::NONE) return "";
   return absl::StrCat(xueji::v1::IdType_Name(type), ":",

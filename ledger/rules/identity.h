@@ -38,6 +38,14 @@ absl::Status ValidateIdNumber(xueji::v1::IdType type, std::string_view number);
 // requires an empty number.
 absl::Status ValidateChild(const xueji::v1::Child& child);
 
+// Issue 10: the parent or guardian applying for a transfer, leave, deferral
+// or key-info edit (由父母或者其他监护人提出申请). Checks the name as a
+// child's (INVALID_FIELD), the relation FATHER, MOTHER or GUARDIAN
+// (INVALID_FIELD), a document type other than NONE (INVALID_FIELD) and its
+// number as ValidateIdNumber does (INVALID_ID_NUMBER). Messages start with
+// "applicant" and never contain the number.
+absl::Status ValidateApplicant(const xueji::v1::Applicant& applicant);
+
 // Key of the identity-document index: "<TYPE>:<normalized number>", or "" for
 // NONE. Two records with the same non-empty key are duplicates.
 std::string IdentityKey(xueji::v1::IdType type, std::string_view number);

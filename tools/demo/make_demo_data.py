@@ -6,6 +6,9 @@ Writes, next to this script:
   requests.jsonl          the autumn term 2025, in business-date order
   expected_results.jsonl  the answer each request line must get, line by line
   expected_records.jsonl  each child's record at the end of the term
+  summer.jsonl            issue 10: spring verification, the cohort 2026
+                          graduated on 30 June 2026, its promotion (升学)
+  expected_summer.jsonl   the answer each of those must get
 
 Every identity is synthetic: resident ID numbers are made up (area of the
 child's county, birth date, sequence with the right gender parity, MOD 11-2
@@ -127,6 +130,19 @@ KID = {k.key: k for k in KIDS}
 CL_RESIDENT_ID = resident_id(SIMING, KID["cL"].birth, 161)
 # Key information as first entered for c6: a wrong character in the name.
 C6_MISTYPED_NAME = "王雨同"
+
+
+# Issue 10: the parent who applies for a transfer, leave, deferral or key-info
+# edit (由父母或者其他监护人提出申请), a synthetic adult resident ID of the
+# child's county (born 1990 / 1988; odd sequence for a father).
+def applicant(kid, relation="MOTHER"):
+    female = relation == "MOTHER"
+    birth = "1990-04-01" if female else "1988-07-01"
+    seq = 200 + int(kid.key.lstrip("cJL") or 0) * 2 + (0 if female else 1)
+    surname = kid.name[0]
+    return {"name": (surname + "妈妈") if female else (surname + "爸爸"),
+            "relation": relation, "idType": "RESIDENT_ID",
+            "idNumber": resident_id(COUNTY_OF[kid.kg], birth, seq)}
 
 
 # --- the term ------------------------------------------------------------------
@@ -266,20 +282,29 @@ def build_term():
     approve(t, K5, "2025-09-17", again, k["c14"].student_no)
     # 22 September: 鹭岛's registrar acts for a child of 白鹭.
     t.add(REGISTRAR[K1], "2025-09-22", "leave",
-          {"studentNo": k["c5"].student_no, "reason": "家长申请"},
+          {"studentNo": k["c5"].student_no, "reason": "家长申请",
+           "applicant": applicant(k["c5"])},
           "REJECTED", k["c5"].student_no, "NOT_AUTHORIZED")
     # 26 September (Friday before National Day): c1 moves to 湖里区.
     out = t.add(REGISTRAR[K1], "2025-09-26", "transferOut",
-                {"studentNo": k["c1"].student_no, "toKindergarten": K4},
+                {"studentNo": k["c1"].student_no, "toKindergarten": K4,
+                 "applicant": applicant(k["c1"], "FATHER")},
                 "PENDING_APPROVAL", k["c1"].student_no)
     # Sunday 28 September is a working day (调休).
     approve(t, K1, "2025-09-28", out, k["c1"].student_no)
     t.add(REGISTRAR[K2], "2025-09-29", "transferOut",
-          {"studentNo": k["c5"].student_no, "toKindergarten": "350203099"},
+          {"studentNo": k["c5"].student_no, "toKindergarten": "350203099",
+           "applicant": applicant(k["c5"])},
           "REJECTED", k["c5"].student_no, "UNKNOWN_KINDERGARTEN")
-    # 13 October: after the holiday (1-8 October) 海湾 receives c1.
-    t.add(REGISTRAR[K4], "2025-10-13", "transferIn",
-          {"studentNo": k["c1"].student_no}, "APPLIED", k["c1"].student_no)
+    # 13-14 October: after the holiday (1-8 October) 海湾 receives c1 and
+    # reports it to its own county, 湖里区, which approves it (Art. 11: each
+    # side to its own county; issue 10).
+    into = t.add(REGISTRAR[K4], "2025-10-13", "transferIn",
+                 {"studentNo": k["c1"].student_no}, "PENDING_APPROVAL",
+                 k["c1"].student_no)
+    t.add(APPROVER[SIMING], "2025-10-14", "approve", {"requestId": into},
+          "REJECTED", k["c1"].student_no, "NOT_AUTHORIZED")
+    approve(t, K4, "2025-10-14", into, k["c1"].student_no)
     # 16 October: a line broken by hand editing (a comma missing).
     t.raw('{"requestId":"r-%03d","actor":"reg-hl1" "occurredOn":"2025-10-16",'
           '"graduate":{"studentNo":"%s"}}' % (t.n + 1, k["c10"].student_no),
@@ -289,17 +314,20 @@ def build_term():
     edit = t.add(REGISTRAR[K2], "2025-10-20", "editKeyInfo",
                  {"studentNo": k["c6"].student_no,
                   "child": {"name": k["c6"].name},
-                  "evidence": "户口簿首页及本人页复印件"},
+                  "evidence": "户口簿首页及本人页复印件",
+                  "applicant": applicant(k["c6"])},
                  "PENDING_APPROVAL", k["c6"].student_no)
     approve(t, K2, "2025-10-22", edit, k["c6"].student_no)
     # 31 October: c9's family moves to another province.
     t.add(REGISTRAR[K3], "2025-10-31", "leave",
-          {"studentNo": k["c9"].student_no, "reason": "随父母迁居外省"},
+          {"studentNo": k["c9"].student_no, "reason": "随父母迁居外省",
+           "applicant": applicant(k["c9"], "FATHER")},
           "APPLIED", k["c9"].student_no)
     # 10-12 November: c4 stays a year longer (缓学留园) on a doctor's advice.
     defer = t.add(REGISTRAR[K2], "2025-11-10", "defer",
                   {"studentNo": k["c4"].student_no, "untilDate": "2027-08-31",
-                   "evidence": "医院诊断证明"},
+                   "evidence": "医院诊断证明",
+                   "applicant": applicant(k["c4"])},
                   "PENDING_APPROVAL", k["c4"].student_no)
     approve(t, K2, "2025-11-12", defer, k["c4"].student_no)
     # 14-18 November: a cancellation asked for a child who moved away is
@@ -323,7 +351,8 @@ def build_term():
     # 24 November - 2 December: c5's transfer to 湖里 is approved out but the
     # family stays; 白鹭 withdraws it and c5 is an ordinary record again.
     out = t.add(REGISTRAR[K2], "2025-11-24", "transferOut",
-                {"studentNo": k["c5"].student_no, "toKindergarten": K4},
+                {"studentNo": k["c5"].student_no, "toKindergarten": K4,
+                 "applicant": applicant(k["c5"])},
                 "PENDING_APPROVAL", k["c5"].student_no)
     approve(t, K2, "2025-11-25", out, k["c5"].student_no)
     t.add(REGISTRAR[K2], "2025-12-02", "withdrawTransfer",
@@ -350,6 +379,37 @@ def build_term():
     t.add(REGISTRAR[K3], "2025-12-31", "graduate",
           {"studentNo": k["c8"].student_no}, "REJECTED", k["c8"].student_no,
           "INVALID_DATE")
+    return t
+
+
+PRIMARY_SCHOOL = "厦门市思明区第一实验小学"
+
+
+def build_summer():
+    """Issue 10: the school year's end, after the autumn term's reports.
+
+    Spring: 凤凰花 (K3) is verified once for the term by the county; a second
+    verification of the term is refused (Art. 17). 30 June 2026, in the
+    graduation season (graduationWindowMonths before 1 September): 凤凰花
+    graduates its cohort 2026 in one request (c7, c8; Art. 13). 7 September:
+    the county records that both reported to a primary school (升学)."""
+    t = Term()
+    t.next_id = lambda: "s-%03d" % (len(t.lines) + 1)
+    k = KID
+    cohort = [k["c7"].student_no, k["c8"].student_no]
+    t.add(APPROVER[SIMING], "2026-03-16", "verify",
+          {"kindergarten": K3, "term": "2026-spring",
+           "presentStudentNos": cohort}, "APPLIED")
+    t.add(REGISTRAR[K3], "2026-03-17", "verify",
+          {"kindergarten": K3, "term": "2026-spring",
+           "presentStudentNos": cohort}, "REJECTED",
+          code="TERM_ALREADY_VERIFIED")
+    t.add(REGISTRAR[K3], "2026-06-30", "graduate",
+          {"kindergarten": K3, "cohort": "2026"}, "APPLIED")
+    for key in ("c7", "c8"):
+        t.add(APPROVER[SIMING], "2026-09-07", "recordPromotion",
+              {"studentNo": k[key].student_no, "school": PRIMARY_SCHOOL,
+               "reportedOn": "2026-09-01"}, "APPLIED", k[key].student_no)
     return t
 
 
@@ -390,6 +450,9 @@ def main():
     write("requests.jsonl", term.lines)
     write("expected_results.jsonl", term.expected)
     write("expected_records.jsonl", expected_records())
+    summer = build_summer()
+    write("summer.jsonl", summer.lines)
+    write("expected_summer.jsonl", summer.expected)
 
 
 if __name__ == "__main__":
