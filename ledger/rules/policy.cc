@@ -75,6 +75,12 @@ constexpr IntField kIntFields[] = {
     {"entryMaxDaysAhead", 0, 366, &PolicySettings::has_entry_max_days_ahead,
      &PolicySettings::entry_max_days_ahead,
      &PolicySettings::set_entry_max_days_ahead, &Policy::entry_max_days_ahead},
+    // Issue 10, Art. 17 ¶3 (UNVERIFIED_KINDERGARTEN).
+    {"verificationDeadlineDays", 1, 180,
+     &PolicySettings::has_verification_deadline_days,
+     &PolicySettings::verification_deadline_days,
+     &PolicySettings::set_verification_deadline_days,
+     &Policy::verification_deadline_days},
 };
 
 // "MM-DD", a day that exists in every year (so not 02-29).
