@@ -118,6 +118,7 @@ class Plant {
     Establish(no, established);
   }
   void Append(const Event& e) { REQUIRE(writer_->Append(e)); }
+  EventLog& log() { return *log_; }
 
   AnomalyReport Report(const std::string& region = "",
                        std::optional<Anomaly::Kind> kind = std::nullopt,
@@ -208,6 +209,7 @@ TEST_CASE("clean records and active operators report nothing") {
   p.Enroll(c1.no, "350502001", c1.child, "2025-09-01", "2025-09-03");
   p.Enroll(c2.no, "350503001", c2.child, "2025-09-01", "2025-09-03");
   p.Verify("350502001", "2025-11-21", {c1.no});
+  p.Verify("350503001", "2025-10-20", {c2.no}, "op-c2");
   AnomalyReport r = p.Report();
   CHECK(r.as_of() == "2025-12-01");
   CHECK(r.anomalies_size() == 0);
@@ -640,6 +642,184 @@ TEST_CASE(
   AnomalyReport province = p.Report("35", Anomaly::AGE_OUT_OF_RANGE);
   CHECK(province.anomalies_size() == 2);
   CheckNoIdNumbers(all, {a, b});
+}
+
+// ---- issue 10: as of a past date, verification, HK/Macao documents --------
+
+TEST_CASE(
+    "Art. 23-24: anomalies as of a past date are what was true then: a "
+    "problem fixed since is reported, one that arose since is not") {
+  Plant p;
+  // DUPLICATE from 1 September until the second record left on 15 October.
+  std::string id = ResidentId("350502", "20210708", 105);
+  xueji::v1::Child child = Kid("重复", "2021-07-08", id);
+  p.Enroll("G" + id, "350502001", child, "2025-09-01", "2025-09-03");
+  p.Enroll("Ldup", "350503001", child, "2025-09-02", "2025-09-04");
+  Event left = p.Rec("Ldup", "2025-10-15");
+  left.mutable_left()->set_kindergarten("350503001");
+  p.Append(left);
+  // A kindergarten closed on 15 November with a live record: PHANTOM from
+  // then on, not before.
+  Clean c(101);
+  p.Enroll(c.no, "350502009", c.child, "2025-09-01", "2025-09-03");
+  p.Close("350502009", "2025-11-15");
+  // An account unused from January until it acted on 1 November: DORMANT
+  // from 1 July until then.
+  p.Op("op-idle", xueji::v1::REGISTRAR, "350502002", "2025-01-01");
+  Clean d(103);
+  Event request = p.Rec(d.no, "2025-11-01", "op-idle");
+  request.set_subject("stu:" + d.no);
+  request.mutable_record_requested()->set_kindergarten("350502002");
+  *request.mutable_record_requested()->mutable_child() = d.child;
+  request.mutable_record_requested()->set_entry_date("2025-11-01");
+  p.Append(request);
+
+  const absl::CivilDay then(2025, 10, 1);
+  AnomalyReport past = p.Report("", std::nullopt, then);
+  CHECK(past.as_of() == "2025-10-01");
+  CHECK(Flagged(past, Anomaly::DUPLICATE) ==
+        std::vector<std::string>{"G" + id, "Ldup"});
+  const Anomaly* dup = Find(past, Anomaly::DUPLICATE, "Ldup");
+  REQUIRE(dup != nullptr);
+  CHECK(dup->kindergarten() == "350503001");  // where it was then
+  CHECK(Find(past, Anomaly::PHANTOM, c.no) == nullptr);
+  CHECK(Find(past, Anomaly::DORMANT_ACCOUNT, "op-idle") != nullptr);
+  // The county where the second record was then sees it; today it does not.
+  CHECK(Flagged(p.Report("350503", Anomaly::DUPLICATE, then),
+                Anomaly::DUPLICATE) == std::vector<std::string>{"Ldup"});
+  CHECK(p.Report("350503", Anomaly::DUPLICATE).anomalies_size() == 0);
+  // The record requested on 1 November did not exist then.
+  for (const auto& a : past.anomalies()) CHECK(a.student_no() != d.no);
+
+  AnomalyReport now = p.Report();
+  CHECK(Flagged(now, Anomaly::DUPLICATE).empty());
+  CHECK(Find(now, Anomaly::PHANTOM, c.no) != nullptr);
+  CHECK(Find(now, Anomaly::DORMANT_ACCOUNT, "op-idle") == nullptr);
+  CheckNoIdNumbers(past, {id, c.id, d.id});
+}
+
+TEST_CASE(
+    "Art. 17 ¶3: PRESENT_ELSEWHERE when another kindergarten's latest "
+    "verification confirms the child, UNVERIFIED_KINDERGARTEN past the "
+    "term's deadline") {
+  Plant p;
+  Clean a(101), b(103), c(105);
+  p.Enroll(a.no, "350502001", a.child, "2025-09-01", "2025-09-03");
+  p.Enroll(b.no, "350502001", b.child, "2025-09-01", "2025-09-03");
+  p.Enroll(c.no, "350503001", c.child, "2025-09-01", "2025-09-03");
+  p.Verify("350502001", "2025-10-10", {a.no, b.no});
+  // 350503001 (county 350503) lists b, registered at 350502001, as present:
+  // the decider puts such a number among the unknown ones.
+  auto verify_k3 = [&](const std::string& date, bool with_b) {
+    Event e = p.Rec(c.no, date, "op-c2");
+    e.set_subject("kg:350503001");
+    e.set_student_no("");
+    auto* v = e.mutable_verification_recorded();
+    v->set_kindergarten("350503001");
+    v->set_term("2025-autumn");
+    v->add_present_student_nos(c.no);
+    if (with_b) v->add_unknown_student_nos(b.no);
+    p.Append(e);
+  };
+  verify_k3("2025-11-05", true);
+
+  AnomalyReport r = p.Report("", Anomaly::PRESENT_ELSEWHERE);
+  CHECK(Flagged(r, Anomaly::PRESENT_ELSEWHERE) ==
+        std::vector<std::string>{b.no});
+  const Anomaly* x = Find(r, Anomaly::PRESENT_ELSEWHERE, b.no);
+  REQUIRE(x != nullptr);
+  CHECK(x->kindergarten() == "350502001");
+  CHECK(x->county() == "350502");
+  CHECK(x->since() == "2025-11-05");
+  CHECK(x->detail().find("350503001") != std::string::npos);
+  CheckNoIdNumbers(r, {a.id, b.id, c.id});
+  // Registered in 350502: its county's report has it, 350503's not.
+  CHECK(p.Report("350502", Anomaly::PRESENT_ELSEWHERE).anomalies_size() == 1);
+  CHECK(p.Report("350503", Anomaly::PRESENT_ELSEWHERE).anomalies_size() == 0);
+  // Not before the verification; not once a later one no longer lists b.
+  CHECK(p.Report("", Anomaly::PRESENT_ELSEWHERE, absl::CivilDay(2025, 11, 4))
+            .anomalies_size() == 0);
+  verify_k3("2025-11-20", false);
+  CHECK(p.Report("", Anomaly::PRESENT_ELSEWHERE).anomalies_size() == 0);
+  CHECK(p.Report("", Anomaly::PRESENT_ELSEWHERE, absl::CivilDay(2025, 11, 10))
+            .anomalies_size() == 1);
+
+  // 350502002 has a live record and never verifies: flagged after 21
+  // October (1 September + 50 days), the others verified this term.
+  Clean d(107);
+  p.Enroll(d.no, "350502002", d.child, "2025-09-01", "2025-09-03");
+  AnomalyReport u = p.Report("", Anomaly::UNVERIFIED_KINDERGARTEN);
+  REQUIRE(u.anomalies_size() == 1);
+  CHECK(u.anomalies(0).kindergarten() == "350502002");
+  CHECK(u.anomalies(0).student_no().empty());
+  CHECK(u.anomalies(0).since() == "2025-10-21");
+  CHECK(p.Report("", Anomaly::UNVERIFIED_KINDERGARTEN,
+                 absl::CivilDay(2025, 10, 21))
+            .anomalies_size() == 0);
+  CHECK(p.Report("350503", Anomaly::UNVERIFIED_KINDERGARTEN).anomalies_size() ==
+        0);
+}
+
+TEST_CASE(
+    "Art. 8: one child under an HK permit and an HK residence permit in two "
+    "live records is CROSS_DOCUMENT_DUPLICATE") {
+  Plant p;
+  xueji::v1::Child permit = MakeChild("陈小明", xueji::v1::MALE, "2021-03-15",
+                                      xueji::v1::HK_MO_PERMIT, "H12345678");
+  xueji::v1::Child residence =
+      MakeChild("陈小明", xueji::v1::MALE, "2021-03-15",
+                xueji::v1::HK_MO_TW_RESIDENCE_PERMIT, "810000202103150017");
+  // Another child with a Macao permit, same name and birth date: not it.
+  xueji::v1::Child macao = MakeChild("陈小明", xueji::v1::MALE, "2021-03-15",
+                                     xueji::v1::HK_MO_PERMIT, "M87654321");
+  p.Enroll("J1", "350502001", permit, "2025-09-01", "2025-09-03");
+  p.Enroll("J2", "350503001", residence, "2025-09-02", "2025-09-04");
+  p.Enroll("J3", "350502002", macao, "2025-09-02", "2025-09-04");
+  AnomalyReport r = p.Report("", Anomaly::CROSS_DOCUMENT_DUPLICATE);
+  CHECK(Flagged(r, Anomaly::CROSS_DOCUMENT_DUPLICATE) ==
+        std::vector<std::string>{"J1", "J2"});
+  const Anomaly* a = Find(r, Anomaly::CROSS_DOCUMENT_DUPLICATE, "J1");
+  REQUIRE(a != nullptr);
+  REQUIRE(a->related_size() == 1);
+  CHECK(a->related(0) == "J2");
+  CheckNoIdNumbers(r, {"H12345678", "810000202103150017", "M87654321"});
+  // Not a DUPLICATE (two documents) nor a PROBABLE_DUPLICATE (documented).
+  AnomalyReport all = p.Report();
+  CHECK(Flagged(all, Anomaly::DUPLICATE).empty());
+  CHECK(Flagged(all, Anomaly::PROBABLE_DUPLICATE).empty());
+  // Once one of them left, no longer; as of before, still.
+  Event left = p.Rec("J2", "2025-11-03");
+  left.mutable_left()->set_kindergarten("350503001");
+  p.Append(left);
+  CHECK(p.Report("", Anomaly::CROSS_DOCUMENT_DUPLICATE).anomalies_size() == 0);
+  CHECK(p.Report("", Anomaly::CROSS_DOCUMENT_DUPLICATE,
+                 absl::CivilDay(2025, 10, 1))
+            .anomalies_size() == 2);
+}
+
+TEST_CASE(
+    "anomalies on views built before the W rows (issue 10): replay first") {
+  Plant p;
+  Clean c(101);
+  p.Enroll(c.no, "350502001", c.child, "2025-09-01", "2025-09-03");
+  MemoryKv kv;
+  Views views(&kv);
+  REQUIRE(views.CatchUp(p.log()).ok());
+  AnomalyQuery q;
+  q.as_of = kAsOf;
+  q.calendar = &WorkingCalendar::Default();
+  REQUIRE(views.Anomalies(q).ok());
+  // An older build wrote no W rows.
+  std::vector<std::string> rows;
+  for (const auto& [key, value] : kv.contents()) {
+    if (key[0] == 'W') rows.push_back(key);
+  }
+  REQUIRE(!rows.empty());
+  for (const std::string& key : rows) kv.Delete(key);
+  REQUIRE(kv.Commit(false).ok());
+  auto report = views.Anomalies(q);
+  CHECK(absl::IsFailedPrecondition(report.status()));
+  CHECK(report.status().message().find("ledger replay") != std::string::npos);
 }
 
 // ---- the approver's queue (`ledger pending`) ------------------------------

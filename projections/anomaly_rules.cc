@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "ledger/base/dates.h"
 #include "ledger/base/strings.h"
@@ -44,6 +46,8 @@ class RecordRules {
     if (rules_.Want(Anomaly::OVERDUE_TRANSFER)) CheckTransfer();
     if (rules_.Want(Anomaly::LATE_ESTABLISHMENT)) CheckEstablishment();
     if (rules_.Want(Anomaly::STALE_TEMPORARY_NUMBER)) CheckTemporary();
+    if (rules_.Want(Anomaly::PRESENT_ELSEWHERE)) CheckPresentElsewhere();
+    if (rules_.Want(Anomaly::CROSS_DOCUMENT_DUPLICATE)) CheckOtherDocument();
     return std::move(out_);
   }
 
@@ -244,6 +248,42 @@ class RecordRules {
                      ", not converted within ", months, " months"));
   }
 
+  // 人籍分离: confirmed present at another kindergarten's verification taken
+  // after the record came to its own (earlier sightings are history).
+  void CheckPresentElsewhere() {
+    std::vector<const Sighting*> seen;
+    for (const Sighting& s : facts_.sightings) {
+      if (s.kindergarten == r_.kindergarten() || s.date.empty()) continue;
+      if (!facts_.arrived_on.empty() && s.date <= facts_.arrived_on) continue;
+      seen.push_back(&s);
+    }
+    if (seen.empty()) return;
+    std::sort(seen.begin(), seen.end(),
+              [](const Sighting* a, const Sighting* b) {
+                return std::tie(a->date, a->kindergarten) <
+                       std::tie(b->date, b->kindergarten);
+              });
+    std::vector<std::string> where;
+    for (const Sighting* s : seen) {
+      where.push_back(absl::StrCat(s->kindergarten, " (verification ", s->term,
+                                   " on ", s->date, ")"));
+    }
+    Add(Anomaly::PRESENT_ELSEWHERE, seen.front()->date,
+        absl::StrCat("registered at ", r_.kindergarten(),
+                     " but confirmed present at ", absl::StrJoin(where, ", ")));
+  }
+
+  void CheckOtherDocument() {
+    if (facts_.same_child_other_document.empty()) return;
+    Add(Anomaly::CROSS_DOCUMENT_DUPLICATE, r_.requested_on(),
+        absl::StrCat(
+            "same name, gender and birth date as ",
+            facts_.same_child_other_document.size(),
+            " other live record(s) under the other HK/Macao/Taiwan document "
+            "(travel permit and residence permit)"),
+        facts_.same_child_other_document);
+  }
+
   const LiveRecordFacts& facts_;
   const RecordState& r_;
   const AnomalyRules& rules_;
@@ -273,6 +313,99 @@ std::optional<PendingApproval> PendingApprovalOf(
 std::vector<Anomaly> RecordAnomalies(const LiveRecordFacts& facts,
                                      const AnomalyRules& rules) {
   return RecordRules(facts, rules).Run();
+}
+
+namespace {
+
+// The residence permit area of a travel permit's holder: 810000 (H, Hong
+// Kong), 820000 (M, Macao), 830000 (Taiwan); "" for other documents.
+std::string PermitArea(const xueji::v1::Child& child) {
+  const std::string number = NormalizeIdNumber(child.id_number());
+  if (child.id_type() == xueji::v1::TW_PERMIT) return "830000";
+  if (child.id_type() != xueji::v1::HK_MO_PERMIT || number.empty()) return "";
+  if (number[0] == 'H') return "810000";
+  if (number[0] == 'M') return "820000";
+  return "";
+}
+
+}  // namespace
+
+bool SameChildOtherDocument(const xueji::v1::Child& a,
+                            const xueji::v1::Child& b) {
+  const xueji::v1::Child* permit = &a;
+  const xueji::v1::Child* residence = &b;
+  if (a.id_type() == xueji::v1::HK_MO_TW_RESIDENCE_PERMIT) {
+    std::swap(permit, residence);
+  }
+  if (residence->id_type() != xueji::v1::HK_MO_TW_RESIDENCE_PERMIT) {
+    return false;
+  }
+  const std::string area = PermitArea(*permit);
+  const std::string number = NormalizeIdNumber(residence->id_number());
+  if (area.empty() || number.size() != 18 || !number.starts_with(area)) {
+    return false;
+  }
+  // The residence permit's own birth date: digits 7-14.
+  const std::string born =
+      absl::StrCat(number.substr(6, 4), "-", number.substr(10, 2), "-",
+                   number.substr(12, 2));
+  return permit->birth_date() == born &&
+         permit->gender() == residence->gender() &&
+         ProbableIdentityKey(*permit) == ProbableIdentityKey([&] {
+           xueji::v1::Child c = *residence;
+           c.set_birth_date(born);
+           return c;
+         }());
+}
+
+VerificationTerm VerificationTermBefore(absl::CivilDay as_of,
+                                        const Policy& policy) {
+  // Term starts from the year before, newest first: the first whose deadline
+  // is before `as_of`.
+  for (absl::civil_year_t y = as_of.year(); y >= as_of.year() - 1; --y) {
+    for (int month : {9, 3}) {
+      const absl::CivilDay start(y, month, 1);
+      const absl::CivilDay deadline = start + policy.verification_deadline_days;
+      if (deadline < as_of) return {start, deadline};
+    }
+  }
+  const absl::CivilDay start(as_of.year() - 2, 9, 1);  // unreachable
+  return {start, start + policy.verification_deadline_days};
+}
+
+std::optional<Anomaly> KindergartenAnomaly(const KindergartenFacts& facts,
+                                           const AnomalyRules& rules) {
+  const xueji::v1::KindergartenState& kg = facts.kindergarten;
+  if (!rules.Want(Anomaly::UNVERIFIED_KINDERGARTEN) || kg.closed() ||
+      !kg.merged_into().empty() || facts.live_records == 0) {
+    return std::nullopt;
+  }
+  const VerificationTerm term =
+      VerificationTermBefore(rules.as_of, *facts.policy);
+  if (!facts.earliest_arrival.empty() &&
+      facts.earliest_arrival > FormatDate(term.deadline)) {
+    return std::nullopt;
+  }
+  const std::string from = FormatDate(term.start);
+  const std::string to = FormatDate(rules.as_of);
+  for (const std::string& on : facts.verified_on) {
+    if (on >= from && on <= to) return std::nullopt;
+  }
+  Anomaly a;
+  a.set_kind(Anomaly::UNVERIFIED_KINDERGARTEN);
+  a.set_kindergarten(kg.code());
+  a.set_county(kg.county());
+  a.set_since(FormatDate(term.deadline));
+  a.set_detail(absl::StrCat(
+      facts.live_records,
+      " live record(s), no verification since the term "
+      "began on ",
+      from, " (due within ", facts.policy->verification_deadline_days,
+      " days, by ", FormatDate(term.deadline), ")",
+      facts.verified_on.empty()
+          ? "; never verified"
+          : absl::StrCat("; last verified ", facts.verified_on.back())));
+  return a;
 }
 
 std::optional<Anomaly> AccountAnomaly(const AccountFacts& facts,

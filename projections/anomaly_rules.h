@@ -10,6 +10,7 @@
 #ifndef XUEJI_PROJECTIONS_ANOMALY_RULES_H_
 #define XUEJI_PROJECTIONS_ANOMALY_RULES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,16 @@ struct AnomalyRules {
   bool Want(xueji::v1::Anomaly::Kind kind) const {
     return !only.has_value() || *only == kind;
   }
+};
+
+// Another kindergarten's verification that listed this record's number as
+// present although the record is not live there (its number among the
+// verification's unknown_student_nos): the child is at `kindergarten`, the
+// record elsewhere (人籍分离, Art. 17 ¶3).
+struct Sighting {
+  std::string kindergarten;  // where the child was confirmed present
+  std::string date;          // the verification's business date
+  std::string term;
 };
 
 // What is known about one live record.
@@ -55,7 +66,23 @@ struct LiveRecordFacts {
   std::string receiving_kindergarten;
   std::string receiving_county;
   const Policy* receiving_policy = nullptr;
+  // Current numbers of the other live records of the same child under the
+  // other kind of HK/Macao/Taiwan document (SameChildOtherDocument).
+  std::vector<std::string> same_child_other_document;
+  // The latest verification, on or before the as-of date, of each other
+  // kindergarten whose verification listed the record's number (current or
+  // former) as present.
+  std::vector<Sighting> sightings;
 };
+
+// Are `a` and `b` one child under the two kinds of document an HK, Macao or
+// Taiwan resident holds: a travel permit (港澳居民来往内地通行证, H/M + 8
+// digits; 台湾居民来往大陆通行证) and a residence permit (港澳台居民居住证,
+// area 810000 Hong Kong, 820000 Macao, 830000 Taiwan) of the same place,
+// with the same normalised name and gender, and the permit holder's birth
+// date the one the residence permit's number carries?
+bool SameChildOtherDocument(const xueji::v1::Child& a,
+                            const xueji::v1::Child& b);
 
 std::vector<xueji::v1::Anomaly> RecordAnomalies(const LiveRecordFacts& facts,
                                                 const AnomalyRules& rules);
@@ -73,6 +100,36 @@ struct PendingApproval {
 std::optional<PendingApproval> PendingApprovalOf(
     const xueji::v1::RecordState& record, const Policy& policy,
     const WorkingCalendar& calendar);
+
+// What is known about one kindergarten (UNVERIFIED_KINDERGARTEN, Art. 17 ¶3).
+struct KindergartenFacts {
+  xueji::v1::KindergartenState kindergarten;  // as of the as-of date
+  const Policy* policy = nullptr;             // of its county; required
+  int64_t live_records = 0;                   // on the as-of date
+  // The earliest day one of those records came there ("" unknown): a
+  // kindergarten whose children all came after a term's deadline could not
+  // verify them in that term.
+  std::string earliest_arrival;
+  // Business dates of its verifications on or before the as-of date,
+  // ascending (only the ones from the term start on matter).
+  std::vector<std::string> verified_on;
+};
+
+// The start of the term (1 March or 1 September) whose verification deadline
+// (policy.verification_deadline_days after its start) is the latest one
+// before `as_of`, and that deadline.
+struct VerificationTerm {
+  absl::CivilDay start, deadline;
+};
+VerificationTerm VerificationTermBefore(absl::CivilDay as_of,
+                                        const Policy& policy);
+
+// UNVERIFIED_KINDERGARTEN when an open kindergarten with live records, one
+// of them there by the deadline, has no verification from the start of the
+// term VerificationTermBefore names up to the as-of date; `since` is that
+// term's deadline.
+std::optional<xueji::v1::Anomaly> KindergartenAnomaly(
+    const KindergartenFacts& facts, const AnomalyRules& rules);
 
 // What is known about one operator account.
 struct AccountFacts {

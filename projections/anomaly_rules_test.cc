@@ -169,5 +169,115 @@ TEST_CASE("a late entry with a reason is LATE_ENTRY once recorded", "[clock]") {
   CHECK_FALSE(LateEntryAnomaly(facts, On("2025-09-09")).has_value());
 }
 
+TEST_CASE(
+    "Art. 17 ¶3: a child confirmed present at another kindergarten's latest "
+    "verification is PRESENT_ELSEWHERE (人籍分离)") {
+  Policy policy;
+  LiveRecordFacts facts = Enrolled(policy);
+  facts.arrived_on = "2025-09-03";
+  facts.sightings = {{"QZ-B", "2025-11-10", "2025-autumn"}};
+  std::vector<Anomaly> found = RecordAnomalies(facts, On("2025-12-01"));
+  REQUIRE(Kinds(found) ==
+          std::vector<Anomaly::Kind>{Anomaly::PRESENT_ELSEWHERE});
+  CHECK(found[0].since() == "2025-11-10");
+  CHECK(found[0].kindergarten() == "QZ-A");
+  CHECK(found[0].detail() ==
+        "registered at QZ-A but confirmed present at QZ-B (verification "
+        "2025-autumn on 2025-11-10)");
+  // Its own kindergarten, or a sighting from before it arrived: nothing.
+  facts.sightings = {{"QZ-A", "2025-11-10", "2025-autumn"},
+                     {"QZ-B", "2025-09-01", "2025-autumn"}};
+  CHECK(RecordAnomalies(facts, On("2025-12-01")).empty());
+}
+
+TEST_CASE(
+    "Art. 17 ¶3: a kindergarten with live records and no verification in the "
+    "term past verificationDeadlineDays is UNVERIFIED_KINDERGARTEN") {
+  Policy policy;  // 50 days: by 20 October and 20 April
+  KindergartenFacts facts;
+  facts.kindergarten.set_code("QZ-A");
+  facts.kindergarten.set_county("350502");
+  facts.policy = &policy;
+  facts.live_records = 3;
+  facts.verified_on = {"2025-04-02"};  // the spring term's
+  CHECK_FALSE(KindergartenAnomaly(facts, On("2025-10-21")).has_value());
+  std::optional<Anomaly> a = KindergartenAnomaly(facts, On("2025-10-22"));
+  REQUIRE(a.has_value());
+  CHECK(a->kind() == Anomaly::UNVERIFIED_KINDERGARTEN);
+  CHECK(a->student_no().empty());
+  CHECK(a->kindergarten() == "QZ-A");
+  CHECK(a->county() == "350502");
+  CHECK(a->since() == "2025-10-21");
+  CHECK(a->detail() ==
+        "3 live record(s), no verification since the term began on "
+        "2025-09-01 (due within 50 days, by 2025-10-21); last verified "
+        "2025-04-02");
+  // Still so in January (the spring deadline has not passed); a late
+  // verification ends it; no live records, closed: nothing.
+  CHECK(KindergartenAnomaly(facts, On("2026-01-15")).has_value());
+  facts.verified_on.push_back("2025-11-30");
+  CHECK_FALSE(KindergartenAnomaly(facts, On("2025-12-01")).has_value());
+  CHECK(KindergartenAnomaly(facts, On("2026-04-21")).has_value());
+  facts.verified_on.clear();
+  facts.live_records = 0;
+  CHECK_FALSE(KindergartenAnomaly(facts, On("2025-12-01")).has_value());
+  facts.live_records = 1;
+  facts.kindergarten.set_closed(true);
+  CHECK_FALSE(KindergartenAnomaly(facts, On("2025-12-01")).has_value());
+  facts.kindergarten.set_closed(false);
+  // Children who all came after the deadline: not this term's.
+  facts.earliest_arrival = "2025-11-01";
+  CHECK_FALSE(KindergartenAnomaly(facts, On("2025-12-01")).has_value());
+  facts.earliest_arrival = "2025-10-21";
+  CHECK(KindergartenAnomaly(facts, On("2025-12-01")).has_value());
+  // The policy's deadline: 10 days.
+  policy.verification_deadline_days = 10;
+  facts.earliest_arrival.clear();
+  std::optional<Anomaly> early = KindergartenAnomaly(facts, On("2025-09-12"));
+  REQUIRE(early.has_value());
+  CHECK(early->since() == "2025-09-11");
+}
+
+TEST_CASE(
+    "Art. 8: one child under an HK permit and an HK residence permit is "
+    "CROSS_DOCUMENT_DUPLICATE") {
+  using xueji::v1::Child;
+  Child permit;
+  permit.set_name("陈小明");
+  permit.set_gender(xueji::v1::MALE);
+  permit.set_birth_date("2021-03-15");
+  permit.set_id_type(xueji::v1::HK_MO_PERMIT);
+  permit.set_id_number("H12345678");
+  Child residence = permit;
+  residence.set_name("陈 小明");  // normalised alike
+  residence.set_id_type(xueji::v1::HK_MO_TW_RESIDENCE_PERMIT);
+  residence.set_id_number("810000202103150017");  // born 2021-03-15
+  CHECK(SameChildOtherDocument(permit, residence));
+  CHECK(SameChildOtherDocument(residence, permit));
+  // Macao permit vs a Hong Kong residence permit; another birth date;
+  // another gender; two permits: not the same child.
+  Child macao = permit;
+  macao.set_id_number("M12345678");
+  CHECK_FALSE(SameChildOtherDocument(macao, residence));
+  Child born = permit;
+  born.set_birth_date("2021-03-16");
+  CHECK_FALSE(SameChildOtherDocument(born, residence));
+  Child girl = permit;
+  girl.set_gender(xueji::v1::FEMALE);
+  CHECK_FALSE(SameChildOtherDocument(girl, residence));
+  CHECK_FALSE(SameChildOtherDocument(permit, permit));
+
+  Policy policy;
+  LiveRecordFacts facts = Enrolled(policy);
+  *facts.record.mutable_child() = residence;
+  facts.same_child_other_document = {"J8100002021031500019"};
+  std::vector<Anomaly> found = RecordAnomalies(facts, On("2025-12-01"));
+  REQUIRE(Kinds(found) ==
+          std::vector<Anomaly::Kind>{Anomaly::CROSS_DOCUMENT_DUPLICATE});
+  CHECK(found[0].related(0) == "J8100002021031500019");
+  CHECK(found[0].detail().find("810000202103150017") == std::string::npos);
+  CHECK(found[0].detail().find("H12345678") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace xueji

@@ -60,15 +60,8 @@ absl::Status UpdateExtra(KvStore* kv, const RecordState& before,
   const std::string key = RecordExtraKey(event.subject());
   absl::StatusOr<std::optional<std::string>> value = kv->Get(key);
   if (!value.ok()) return value.status();
-  RecordExtra extra = ParseExtra(value->value_or(""));
-  const RecordExtra old = extra;
-  bool arrived =
-      IsLive(after.status()) && (!IsLive(before.status()) ||
-                                 before.kindergarten() != after.kindergarten());
-  if (arrived) extra.arrived_on = event.business_date();
-  if (event.has_temporary_number_assigned()) {
-    extra.temp_assigned_on = event.business_date();
-  }
+  const RecordExtra old = ParseExtra(value->value_or(""));
+  const RecordExtra extra = NextExtra(old, before, after, event);
   if (extra.arrived_on != old.arrived_on ||
       extra.temp_assigned_on != old.temp_assigned_on || !value->has_value()) {
     kv->Put(key, FormatExtra(extra));
@@ -105,6 +98,14 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   };
   MoveIndex(kv, prefixed(incoming(before), IncomingIndexPrefix),
             prefixed(incoming(after), IncomingIndexPrefix), subject);
+  // Issue 10: every kindergarten, document and name the record has had.
+  auto ever = [&](const std::string& was, const std::string& now,
+                  std::string (*prefix)(std::string_view)) {
+    if (!now.empty() && now != was) kv->Put(prefix(now) + subject, "");
+  };
+  ever(before.kindergarten(), after.kindergarten(), EverAtKgPrefix);
+  ever(IdentityOf(before), IdentityOf(after), EverIdentityPrefix);
+  ever(ProbableOf(before), ProbableOf(after), EverProbablePrefix);
   if (absl::Status s = UpdateCounters(kv, before, after); !s.ok()) return s;
   if (absl::Status s = ApplyStats(kv, event, before, after); !s.ok()) return s;
   return UpdateExtra(kv, before, after, event);
@@ -125,6 +126,12 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
     latest.set_business_date(event.business_date());
     *latest.mutable_verification_recorded() = event.verification_recorded();
     PutMessage(kv, VerificationKey(code, event.business_date()), latest);
+    // Issue 10: numbers listed as present that are not live here (人籍分离).
+    for (const std::string& no :
+         event.verification_recorded().unknown_student_nos()) {
+      kv->Put(SightingKey(no, code, event.business_date()),
+              event.verification_recorded().term());
+    }
   }
   return absl::OkStatus();
 }
@@ -149,6 +156,10 @@ absl::Status ApplyActivity(KvStore* kv, const Event& event) {
   absl::StatusOr<std::optional<std::string>> last = kv->Get(ActivityKey(op));
   if (!last.ok()) return last.status();
   if (!last->has_value() || **last < date) kv->Put(ActivityKey(op), date);
+  // Issue 10: each active day, for DORMANT_ACCOUNT as of a past date.
+  if (!last->has_value() || **last != date) {
+    kv->Put(ActiveDayPrefix(op) + date, "");
+  }
   return absl::OkStatus();
 }
 

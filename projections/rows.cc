@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/decide/decider.h"
 #include "ledger/rules/subjects.h"
 
 namespace xueji::views_internal {
@@ -88,6 +89,25 @@ std::string PolicyKey(std::string_view region, int32_t version) {
 std::string LateEntryKey(std::string_view request_id) {
   return std::string("E").append(request_id);
 }
+std::string EverAtKgPrefix(std::string_view kg) {
+  return std::string("Wk").append(kg).append(1, '\0');
+}
+std::string EverIdentityPrefix(std::string_view identity_key) {
+  return std::string("Wi").append(identity_key).append(1, '\0');
+}
+std::string EverProbablePrefix(std::string_view probable_key) {
+  return std::string("Wp").append(probable_key).append(1, '\0');
+}
+std::string SightingPrefix(std::string_view student_no) {
+  return std::string(kSightingPrefix).append(student_no).append(1, '\0');
+}
+std::string SightingKey(std::string_view student_no, std::string_view kg,
+                        std::string_view date) {
+  return SightingPrefix(student_no).append(kg).append(1, '\0').append(date);
+}
+std::string ActiveDayPrefix(std::string_view operator_id) {
+  return std::string("Wa").append(operator_id).append(1, '\0');
+}
 std::string PositionSuffix(int32_t partition, int64_t offset) {
   return EncodeFixed32BE(static_cast<uint32_t>(partition)) +
          EncodeFixed64BE(static_cast<uint64_t>(offset));
@@ -141,6 +161,19 @@ RecordExtra ParseExtra(std::string_view value) {
 
 std::string FormatExtra(const RecordExtra& extra) {
   return absl::StrCat(extra.arrived_on, "|", extra.temp_assigned_on);
+}
+
+RecordExtra NextExtra(RecordExtra extra, const xueji::v1::RecordState& before,
+                      const xueji::v1::RecordState& after,
+                      const xueji::v1::Event& event) {
+  const bool arrived =
+      IsLive(after.status()) && (!IsLive(before.status()) ||
+                                 before.kindergarten() != after.kindergarten());
+  if (arrived) extra.arrived_on = event.business_date();
+  if (event.has_temporary_number_assigned()) {
+    extra.temp_assigned_on = event.business_date();
+  }
+  return extra;
 }
 
 absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta) {

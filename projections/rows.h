@@ -47,6 +47,15 @@
 //   j <case id>\0                    subject of the record a problem case
 //                                    is about (cases.cc; the case itself is
 //                                    in the record's RecordState)
+//   W  issue 10, anomalies as of a past date and 人籍分离 (set rows, "" or
+//      a term; never deleted):
+//   Wk <kg>\0<subject>               every kindergarten the record has had
+//   Wi <identity key>\0<subject>     every document key it has had
+//   Wp <probable key>\0<subject>     every name+gender+birth date it has had
+//   Wu <student no>\0<kg>\0<date>    term: a verification of <kg> on <date>
+//                                    listed the number as present, and it
+//                                    was not live there (unknown_student_nos)
+//   Wa <operator id>\0<date>         each day the operator was active
 //
 // Thread-safety: pure helpers; the apply functions write a caller's KvStore.
 #ifndef XUEJI_PROJECTIONS_ROWS_H_
@@ -130,6 +139,20 @@ std::string FormatExtra(const RecordExtra& extra);
 
 // Adds `delta` to the counter at `key`, deleting it when it reaches 0.
 absl::Status AddToCounter(KvStore* kv, std::string_view key, int64_t delta);
+
+// Issue 10: the W rows (anomalies.cc reads them).
+std::string EverAtKgPrefix(std::string_view kg);
+std::string EverIdentityPrefix(std::string_view identity_key);
+std::string EverProbablePrefix(std::string_view probable_key);
+inline constexpr char kSightingPrefix[] = "Wu";
+std::string SightingPrefix(std::string_view student_no);
+std::string SightingKey(std::string_view student_no, std::string_view kg,
+                        std::string_view date);
+std::string ActiveDayPrefix(std::string_view operator_id);
+// The record extras after `event` took the record from `before` to `after`.
+RecordExtra NextExtra(RecordExtra extra, const xueji::v1::RecordState& before,
+                      const xueji::v1::RecordState& after,
+                      const xueji::v1::Event& event);
 
 // Stats rows (stats.cc): the dated changes, flows and approval decisions
 // of a record's event, from the record before and after it.

@@ -242,6 +242,12 @@ std::string AnomalyKindName(xueji::v1::Anomaly::Kind kind) {
       return WithCode("长期未使用账号", code);
     case Anomaly::LATE_ENTRY:
       return WithCode("补录", code);
+    case Anomaly::PRESENT_ELSEWHERE:
+      return WithCode("人籍分离", code);
+    case Anomaly::UNVERIFIED_KINDERGARTEN:
+      return WithCode("未按期核验", code);
+    case Anomaly::CROSS_DOCUMENT_DUPLICATE:
+      return WithCode("跨证件重复学籍", code);
     default:
       return code;
   }

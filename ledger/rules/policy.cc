@@ -79,6 +79,12 @@ constexpr IntField kIntFields[] = {
     {"exportMinCell", 2, 1000, &PolicySettings::has_export_min_cell,
      &PolicySettings::export_min_cell, &PolicySettings::set_export_min_cell,
      &Policy::export_min_cell},
+    // Issue 10, Art. 17 ¶3 (UNVERIFIED_KINDERGARTEN).
+    {"verificationDeadlineDays", 1, 180,
+     &PolicySettings::has_verification_deadline_days,
+     &PolicySettings::verification_deadline_days,
+     &PolicySettings::set_verification_deadline_days,
+     &Policy::verification_deadline_days},
 };
 
 // "MM-DD", a day that exists in every year (so not 02-29).

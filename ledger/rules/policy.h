@@ -9,7 +9,8 @@
 //     primaryEntryCutoff "08-31", sealAfterMonths 6, cancelWorkingDays 30,
 //     temporaryNumberMonths 6, lateEntryWorkingDays 5,
 //     lateEntryMaxWorkingDays 30, deferralMaxYears 1,
-//     graduationWindowMonths 3, entryMaxDaysAhead 31, exportMinCell 5.
+//     graduationWindowMonths 3, entryMaxDaysAhead 31, exportMinCell 5,
+//     verificationDeadlineDays 50.
 //   - PolicySettings (common.proto) <-> Policy: a version sets some fields;
 //     an unset field inherits from the level above.
 //   - PolicyHistory: every version recorded; PolicyHistory::InForce(day) is
@@ -68,6 +69,10 @@ struct Policy {
   // Issue 10, item 5 (Art. 22): a de-identified export suppresses each cell
   // of fewer children than this (docs/design.md, "De-identified export").
   int export_min_cell = 5;
+  // Issue 10, Art. 17 ¶3 (定期核验): a verification each term within this
+  // many days of the term's start (1 March, 1 September): by 20 April and
+  // 20 October, the 2016 norms' date.
+  int verification_deadline_days = 50;
 
   // The first day of primary school for a child born on `birth`: 1 September
   // of the year in which the child is primary_entry_age by the cutoff.
