@@ -2,6 +2,7 @@
 #include "ledger/storage/fold_kv.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -104,17 +105,32 @@ absl::Status FoldKv::ScanPrefix(std::string_view prefix,
 }
 
 absl::Status FoldKv::Commit(bool sync) {
-  std::vector<std::pair<std::string_view, Row*>> dirty;
-  for (auto& [key, row] : rows_) {
-    if (row.dirty) dirty.emplace_back(key, &row);
+  // Sorted by the key's first 8 bytes as a big-endian number, then the rest:
+  // unsigned byte order, with most comparisons one integer compare.
+  struct Dirty {
+    uint64_t head;
+    std::string_view key;
+    const Row* row;
+  };
+  std::vector<Dirty> dirty;
+  for (const auto& [key, row] : rows_) {
+    if (!row.dirty) continue;
+    uint64_t head = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      head = (head << 8) |
+             (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+    }
+    dirty.push_back(Dirty{head, key, &row});
   }
-  std::sort(dirty.begin(), dirty.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(dirty.begin(), dirty.end(), [](const Dirty& a, const Dirty& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return a.key < b.key;
+  });
   std::vector<SortedRow> out;
   out.reserve(dirty.size());
-  for (const auto& [key, row] : dirty) {
-    SortedRow r{key, std::nullopt};
-    if (row->present) r.value = std::string_view(row->value);
+  for (const Dirty& d : dirty) {
+    SortedRow r{d.key, std::nullopt};
+    if (d.row->present) r.value = std::string_view(d.row->value);
     out.push_back(r);
   }
   if (absl::Status s = base_->WriteSorted(out, sync); !s.ok()) return s;

@@ -460,7 +460,18 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
     std::filesystem::remove(file, ignored);
     return rocks_internal::FromRocks(s, path_);
   };
+  // The store's table options, with 16 KiB blocks instead of 4 KiB: a
+  // quarter of the blocks to compress (RocksDB starts an LZ4 stream per
+  // block), at ~2 µs more per uncached point read.
   rocksdb::Options options = rocks_internal::LedgerDbOptions(false);
+  rocksdb::BlockBasedTableOptions table;
+  if (const auto* own =
+          options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      own != nullptr) {
+    table = *own;
+  }
+  table.block_size = 16 << 10;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return fail(s);
