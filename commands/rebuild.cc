@@ -17,9 +17,13 @@ namespace xueji {
 namespace fs = std::filesystem;
 
 // Builds fresh views of `log` at `dir` (removed first); returns their digest.
+// The rows fold in memory and go to the store as sorted files
+// (CatchUpOptions::fold_in_memory): nothing else writes a store being built.
 absl::StatusOr<std::string> BuildViews(EventLog& log, const std::string& dir,
-                                       const CatchUpOptions& options,
+                                       const CatchUpOptions& catch_up,
                                        int64_t* applied, bool gaps_allowed) {
+  CatchUpOptions options = catch_up;
+  options.fold_in_memory = true;
   if (absl::Status s = Views::Destroy(dir); !s.ok()) return s;
   ViewsOptions views_options;
   views_options.offset_gaps_allowed = gaps_allowed;

@@ -2,10 +2,15 @@
 #include "projections/views.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +18,7 @@
 #include "ledger/base/dates.h"
 #include "ledger/base/sha256.h"
 #include "ledger/log/hash_chain.h"
+#include "ledger/storage/fold_kv.h"
 #include "projections/rows.h"
 
 namespace xueji {
@@ -119,6 +125,25 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   }
   absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
   if (!heads.ok()) return heads.status();
+  if (!options.fold_in_memory) {
+    return CatchUpAll(log, *heads, progress, options);
+  }
+  // The same row logic over a FoldKv: the rows fold in memory and go to the
+  // store as sorted files (views.h, CatchUpOptions::fold_in_memory).
+  FoldKv fold(kv_, options_.fold_cache_bytes);
+  KvStore* const store = kv_;
+  kv_ = &fold;
+  folding_ = true;
+  absl::StatusOr<int64_t> applied = CatchUpAll(log, *heads, progress, options);
+  folding_ = false;
+  kv_ = store;
+  return applied;
+}
+
+absl::StatusOr<int64_t> Views::CatchUpAll(EventLog& log,
+                                          const std::vector<int64_t>& heads,
+                                          const CatchUpProgressFn& progress,
+                                          const CatchUpOptions& options) {
   // The as-of mark goes with the first commit.
   absl::StatusOr<std::optional<std::string>> marked = Until();
   if (!marked.ok()) return marked.status();
@@ -130,18 +155,25 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
     kv_->Delete(views_internal::UntilKey());
   }
   int64_t applied = 0;
-  for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
+  for (int32_t p = 0; p < static_cast<int32_t>(heads.size()); ++p) {
     absl::StatusOr<int64_t> done =
-        CatchUpPartition(log, p, (*heads)[p], options, progress, &applied);
+        CatchUpPartition(log, p, heads[p], options, progress, &applied);
     if (!done.ok()) {
       kv_->Discard();
       uncommitted_events_ = 0;
       return done.status();
     }
   }
+  // Folding, the partitions are committed together at the end.
+  if (folding_) {
+    if (absl::Status s = Commit(/*sync=*/false); !s.ok()) {
+      kv_->Discard();
+      return s;
+    }
+  }
   // A checkpoint for a partition the log does not have: a different log.
   absl::StatusOr<int64_t> extra =
-      Checkpoint(static_cast<int32_t>(heads->size()));
+      Checkpoint(static_cast<int32_t>(heads.size()));
   if (!extra.ok()) return extra.status();
   if (*extra != 0) {
     return absl::FailedPreconditionError(
@@ -149,6 +181,65 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   }
   return applied;
 }
+
+namespace {
+
+// Reads one partition ahead of its consumer, on a thread of its own: chunks
+// of events from `from` up to `head`, at most `depth` waiting. Next() returns
+// them in order; an empty chunk at the end (or after an error, which Next()
+// returns). The destructor stops and joins the thread.
+class ReadAhead {
+ public:
+  ReadAhead(EventLog& log, int32_t partition, int64_t from, int64_t head,
+            size_t chunk, size_t depth)
+      : depth_(depth), thread_([this, &log, partition, from, head, chunk] {
+          Run(log, partition, from, head, chunk);
+        }) {}
+  ~ReadAhead() {
+    {
+      std::lock_guard<std::mutex> hold(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  absl::StatusOr<std::vector<StoredEvent>> Next() {
+    std::unique_lock<std::mutex> hold(mu_);
+    changed_.wait(hold, [&] { return !ready_.empty(); });
+    absl::StatusOr<std::vector<StoredEvent>> chunk = std::move(ready_.front());
+    ready_.pop_front();
+    changed_.notify_all();
+    return chunk;
+  }
+
+ private:
+  void Run(EventLog& log, int32_t partition, int64_t next, int64_t head,
+           size_t chunk) {
+    while (true) {
+      absl::StatusOr<std::vector<StoredEvent>> events =
+          next < head ? log.Read(partition, next, chunk)
+                      : std::vector<StoredEvent>();
+      const bool last = !events.ok() || events->empty();
+      if (!last) next = events->back().event.offset() + 1;
+      std::unique_lock<std::mutex> hold(mu_);
+      changed_.wait(hold, [&] { return stop_ || ready_.size() < depth_; });
+      if (stop_) return;
+      ready_.push_back(std::move(events));
+      changed_.notify_all();
+      if (last) return;
+    }
+  }
+
+  const size_t depth_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<absl::StatusOr<std::vector<StoredEvent>>> ready_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+}  // namespace
 
 absl::StatusOr<int64_t> Views::CatchUpPartition(
     EventLog& log, int32_t partition, int64_t head,
@@ -166,14 +257,25 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
   if (static_cast<size_t>(partition) < options.up_to.size()) {
     head = std::min(head, options.up_to[partition]);
   }
-  auto commit = [&]() -> absl::Status {
-    if (absl::Status s = Commit(/*sync=*/false); !s.ok()) return s;
+  // Folding, commits come only with fold_commit_bytes (and at the end of
+  // CatchUp); progress is still reported every batch_events.
+  auto commit = [&](bool at_end) -> absl::Status {
+    if (!folding_ || !at_end) {
+      if (absl::Status s = Commit(/*sync=*/false); !s.ok()) return s;
+    }
     if (progress) progress({partition, *next, head, *applied});
     return absl::OkStatus();
   };
+  std::optional<ReadAhead> ahead;
+  if (folding_ && *next < head) {
+    ahead.emplace(log, partition, *next, head,
+                  std::max<size_t>(options_.read_chunk, 4096), 4);
+  }
+  size_t since_progress = 0;
   while (*next < head) {
     absl::StatusOr<std::vector<StoredEvent>> chunk =
-        log.Read(partition, *next, options_.read_chunk);
+        ahead.has_value() ? ahead->Next()
+                          : log.Read(partition, *next, options_.read_chunk);
     if (!chunk.ok()) return chunk.status();
     if (chunk->empty()) break;
     for (StoredEvent& stored : *chunk) {
@@ -192,7 +294,7 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
         absl::StatusOr<absl::Time> at =
             ParseRfc3339(stored.event.recorded_at());
         if (at.ok() && *at > *options.until) {
-          if (absl::Status s = commit(); !s.ok()) return s;
+          if (absl::Status s = commit(/*at_end=*/true); !s.ok()) return s;
           return *next;
         }
       }
@@ -200,13 +302,21 @@ absl::StatusOr<int64_t> Views::CatchUpPartition(
       if (!done.ok()) return done.status();
       *next = offset + 1;
       ++*applied;
-      if (uncommitted_events_ >= options_.batch_events ||
-          kv_->PendingBytes() >= options_.batch_bytes) {
-        if (absl::Status s = commit(); !s.ok()) return s;
+      if (folding_) {
+        if (kv_->PendingBytes() >= options_.fold_commit_bytes) {
+          if (absl::Status s = commit(/*at_end=*/false); !s.ok()) return s;
+          since_progress = 0;
+        } else if (++since_progress >= options_.batch_events) {
+          if (progress) progress({partition, *next, head, *applied});
+          since_progress = 0;
+        }
+      } else if (uncommitted_events_ >= options_.batch_events ||
+                 kv_->PendingBytes() >= options_.batch_bytes) {
+        if (absl::Status s = commit(/*at_end=*/false); !s.ok()) return s;
       }
     }
   }
-  if (absl::Status s = commit(); !s.ok()) return s;
+  if (absl::Status s = commit(/*at_end=*/true); !s.ok()) return s;
   return *next;
 }
 

@@ -63,6 +63,11 @@ struct ViewsOptions {
   size_t batch_events = 10000;    // commit after this many events ...
   size_t batch_bytes = 32 << 20;  // ... or this many pending bytes
   size_t read_chunk = 1000;       // events per EventLog::Read
+  // CatchUpOptions::fold_in_memory: commit (one sorted file) after this
+  // many bytes of changed rows; keep at most this many bytes of rows read
+  // back (see ledger/storage/fold_kv.h). Peak memory is about their sum.
+  size_t fold_commit_bytes = size_t{128} << 20;
+  size_t fold_cache_bytes = size_t{256} << 20;
 };
 
 struct CatchUpOptions {
@@ -75,6 +80,16 @@ struct CatchUpOptions {
   // beyond the vector goes to the head). For a rebuild that matches a
   // store's own checkpoints (`ledger verify --views`).
   std::vector<int64_t> up_to;
+  // The rebuild path (`ledger replay`, a projector from offset 0, issue 12):
+  // the same rows, folded in memory (FoldKv) and committed as sorted table
+  // files ingested whole, one per ViewsOptions::fold_commit_bytes of changed
+  // rows and one at the end (not one per partition or per batch_events);
+  // each partition's events are read and decoded on a second thread while
+  // the previous chunk is applied (the log is still used by one thread at a
+  // time: that one, until the partition is done). The store ends byte-identical
+  // to one built event by event; a crash keeps it consistent as of the last
+  // commit. Nothing else may write the store meanwhile.
+  bool fold_in_memory = false;
 };
 
 // Reported after every commit of CatchUp.
@@ -282,6 +297,10 @@ class Views {
 
  private:
   Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options);
+  absl::StatusOr<int64_t> CatchUpAll(EventLog& log,
+                                     const std::vector<int64_t>& heads,
+                                     const CatchUpProgressFn& progress,
+                                     const CatchUpOptions& options);
   absl::StatusOr<int64_t> CatchUpPartition(EventLog& log, int32_t partition,
                                            int64_t head,
                                            const CatchUpOptions& options,
@@ -298,6 +317,7 @@ class Views {
   KvStore* kv_;
   ViewsOptions options_;
   size_t uncommitted_events_ = 0;
+  bool folding_ = false;  // in a CatchUp with fold_in_memory
 };
 
 }  // namespace xueji

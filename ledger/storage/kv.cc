@@ -25,6 +25,18 @@ const std::string& KvStore::recovery_note() const {
   return *kNone;
 }
 
+absl::Status KvStore::WriteSorted(const std::vector<SortedRow>& rows,
+                                  bool sync) {
+  for (const SortedRow& row : rows) {
+    if (row.value.has_value()) {
+      Put(row.key, *row.value);
+    } else {
+      Delete(row.key);
+    }
+  }
+  return Commit(sync);
+}
+
 void MemoryKv::Remember(const std::string& key) {
   pending_bytes_ += key.size();
   if (undo_.contains(key)) return;

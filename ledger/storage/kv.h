@@ -47,6 +47,19 @@ class KvStore {
   virtual void Discard() = 0;
   // Bytes pending (to bound batch size).
   virtual size_t PendingBytes() const = 0;
+  // One row of WriteSorted: a value, or nullopt for a delete.
+  struct SortedRow {
+    std::string_view key;
+    std::optional<std::string_view> value;
+  };
+  // Writes `rows` (keys strictly ascending, unsigned bytes) durably together,
+  // after committing any pending writes; the bulk path of FoldKv. The
+  // default puts them and commits; RocksKv writes one sorted table file and
+  // ingests it (no memtable, no write-ahead log): atomic, and durable on
+  // return whatever `sync` says. ResourceExhausted on a full disk, the store
+  // unchanged.
+  virtual absl::Status WriteSorted(const std::vector<SortedRow>& rows,
+                                   bool sync);
   // Reads every stored block and checks its checksum: DataLoss naming the
   // file on damage. Nothing to check in memory.
   virtual absl::Status VerifyChecksums() { return absl::OkStatus(); }

@@ -11,6 +11,7 @@
 // in namespace xueji::rocks_internal. They are declared again there; move them
 // to a header if a third user appears.
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -39,6 +40,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -331,6 +333,9 @@ class RocksKvImpl final : public RocksKv {
 
   absl::Status Commit(bool sync) override;
 
+  absl::Status WriteSorted(const std::vector<SortedRow>& rows,
+                           bool sync) override;
+
   void Discard() override {
     overlay_.clear();
     pending_bytes_ = 0;
@@ -363,6 +368,7 @@ class RocksKvImpl final : public RocksKv {
 
   const std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
+  int64_t ingested_files_ = 0;  // names this process's table files
   const bool read_only_;
   const std::string secondary_dir_;  // "" unless a secondary instance
   const std::string recovery_note_;
@@ -432,6 +438,58 @@ absl::Status RocksKvImpl::Commit(bool sync) {
       rocks_internal::FromRocks(db_->Write(options, &batch), path_);
   if (!status.ok()) return status;  // the overlay is kept for a retry
   Discard();
+  return absl::OkStatus();
+}
+
+absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
+                                      bool sync) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " is open read-only; nothing can be written"));
+  }
+  if (absl::Status s = Commit(sync); !s.ok()) return s;
+  if (rows.empty()) return absl::OkStatus();
+  // Written beside the store's own files (the same file system, so the
+  // ingest moves it by a link), under a name RocksDB never uses; a crash
+  // leaves it behind, and the next write with the same name replaces it.
+  const std::string file = absl::StrCat(path_, "/ingest-", ::getpid(), "-",
+                                        ++ingested_files_, ".sst.tmp");
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);
+  auto fail = [&](const rocksdb::Status& s) {
+    std::filesystem::remove(file, ignored);
+    return rocks_internal::FromRocks(s, path_);
+  };
+  // The store's table options, with 16 KiB blocks instead of 4 KiB: a
+  // quarter of the blocks to compress (RocksDB starts an LZ4 stream per
+  // block), at ~2 µs more per uncached point read.
+  rocksdb::Options options = rocks_internal::LedgerDbOptions(false);
+  rocksdb::BlockBasedTableOptions table;
+  if (const auto* own =
+          options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      own != nullptr) {
+    table = *own;
+  }
+  table.block_size = 16 << 10;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
+  rocksdb::Status s = writer.Open(file);
+  if (!s.ok()) return fail(s);
+  for (const SortedRow& row : rows) {
+    const rocksdb::Slice key(row.key.data(), row.key.size());
+    s = row.value.has_value()
+            ? writer.Put(key,
+                         rocksdb::Slice(row.value->data(), row.value->size()))
+            : writer.Delete(key);
+    if (!s.ok()) return fail(s);
+  }
+  s = writer.Finish();  // fsyncs the file
+  if (!s.ok()) return fail(s);
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  s = db_->IngestExternalFile({file}, ingest);
+  std::filesystem::remove(file, ignored);  // the store links its own copy
+  if (!s.ok()) return rocks_internal::FromRocks(s, path_);
   return absl::OkStatus();
 }
 

@@ -1,0 +1,168 @@
+// FoldKv: see fold_kv.h.
+#include "ledger/storage/fold_kv.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace xueji {
+namespace {
+
+absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
+    : base_(base), cache_bytes_(cache_bytes) {}
+
+absl::StatusOr<std::optional<std::string>> FoldKv::Get(
+    std::string_view key) const {
+  if (auto it = rows_.find(Sv(key)); it != rows_.end()) {
+    it->second.read = true;
+    if (!it->second.present) return std::optional<std::string>();
+    return std::optional<std::string>(it->second.value);
+  }
+  absl::StatusOr<std::optional<std::string>> stored = base_->Get(key);
+  if (!stored.ok()) return stored.status();
+  Row row;
+  row.read = true;
+  row.present = stored->has_value();
+  if (row.present) row.value = **stored;
+  resident_bytes_ += Bytes(std::string(key), row);
+  rows_.emplace(std::string(key), std::move(row));
+  return stored;
+}
+
+void FoldKv::Set(std::string_view key, std::string_view value, bool present) {
+  auto it = rows_.find(Sv(key));
+  if (it == rows_.end()) {
+    it = rows_.emplace(std::string(key), Row()).first;
+  } else {
+    resident_bytes_ -= Bytes(it->first, it->second);
+    if (it->second.dirty) pending_bytes_ -= Bytes(it->first, it->second);
+  }
+  Row& row = it->second;
+  row.value.assign(value.data(), value.size());
+  row.present = present;
+  row.dirty = true;
+  resident_bytes_ += Bytes(it->first, row);
+  pending_bytes_ += Bytes(it->first, row);
+}
+
+void FoldKv::Put(std::string_view key, std::string_view value) {
+  Set(key, value, true);
+}
+
+void FoldKv::Delete(std::string_view key) { Set(key, "", false); }
+
+absl::Status FoldKv::ScanPrefix(std::string_view prefix,
+                                const Visitor& visit) const {
+  // The rows in memory under `prefix`, in key order, shadow the base's.
+  std::vector<std::pair<std::string_view, const Row*>> mine;
+  for (const auto& [key, row] : rows_) {
+    if (std::string_view(key).starts_with(prefix)) {
+      mine.emplace_back(key, &row);
+    }
+  }
+  std::sort(mine.begin(), mine.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t next = 0;
+  bool stopped = false;
+  // Visits my rows before `bound` (all when nullopt); false to stop.
+  auto drain = [&](std::optional<std::string_view> bound) {
+    while (next < mine.size() && (!bound || mine[next].first < *bound)) {
+      const auto& [key, row] = mine[next++];
+      if (row->present && !visit(key, row->value)) return false;
+    }
+    return true;
+  };
+  absl::Status scanned = base_->ScanPrefix(
+      prefix, [&](std::string_view key, std::string_view value) {
+        if (!drain(key)) {
+          stopped = true;
+          return false;
+        }
+        if (next < mine.size() && mine[next].first == key) {
+          const Row* row = mine[next++].second;  // shadows the base's
+          if (row->present && !visit(key, row->value)) {
+            stopped = true;
+            return false;
+          }
+          return true;
+        }
+        if (!visit(key, value)) {
+          stopped = true;
+          return false;
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  if (!stopped) drain(std::nullopt);
+  return absl::OkStatus();
+}
+
+absl::Status FoldKv::Commit(bool sync) {
+  // Sorted by the key's first 8 bytes as a big-endian number, then the rest:
+  // unsigned byte order, with most comparisons one integer compare.
+  struct Dirty {
+    uint64_t head;
+    std::string_view key;
+    const Row* row;
+  };
+  std::vector<Dirty> dirty;
+  for (const auto& [key, row] : rows_) {
+    if (!row.dirty) continue;
+    uint64_t head = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      head = (head << 8) |
+             (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
+    }
+    dirty.push_back(Dirty{head, key, &row});
+  }
+  std::sort(dirty.begin(), dirty.end(), [](const Dirty& a, const Dirty& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return a.key < b.key;
+  });
+  std::vector<SortedRow> out;
+  out.reserve(dirty.size());
+  for (const Dirty& d : dirty) {
+    SortedRow r{d.key, std::nullopt};
+    if (d.row->present) r.value = std::string_view(d.row->value);
+    out.push_back(r);
+  }
+  if (absl::Status s = base_->WriteSorted(out, sync); !s.ok()) return s;
+  out.clear();
+  dirty.clear();
+  pending_bytes_ = 0;
+  // Written: what was only written leaves memory; what was read stays,
+  // unless the rows kept pass the budget.
+  const bool drop_all = resident_bytes_ > cache_bytes_;
+  absl::erase_if(rows_, [&](auto& entry) {
+    Row& row = entry.second;
+    row.dirty = false;
+    if (drop_all || !row.read) {
+      resident_bytes_ -= Bytes(entry.first, row);
+      return true;
+    }
+    return false;
+  });
+  if (drop_all) {
+    rows_ = {};  // give the table's memory back too
+    resident_bytes_ = 0;
+  }
+  return absl::OkStatus();
+}
+
+void FoldKv::Discard() {
+  absl::erase_if(rows_, [&](const auto& entry) {
+    if (!entry.second.dirty) return false;
+    resident_bytes_ -= Bytes(entry.first, entry.second);
+    return true;
+  });
+  pending_bytes_ = 0;
+}
+
+}  // namespace xueji
