@@ -381,7 +381,9 @@ TEST_CASE(
   trailing.insert(trailing.rfind("}}"), ",");
   const std::string bad_text =
       R"({"requestId":"t-fix-3","actor":"reg-sm1","occurredOn":"2025-09-04",)"
-      R"("leave":{"studentNo":"G350203202103140117","reason":"moved\u001b[2J"}})";
+      R"("leave":{"studentNo":"G350203202103140117","reason":"moved\u001b[2J",)"
+      R"("applicant":{"name":"陈妈妈","relation":"MOTHER","idType":"RESIDENT_ID",)"
+      R"("idNumber":"350502199001011248"}}})";
   const std::string unknown_actor =
       R"({"requestId":"t-fix-4","actor":"nobody","occurredOn":"2025-09-04",)"
       R"("graduate":{"studentNo":"G350203202103140117"}})";

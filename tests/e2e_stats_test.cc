@@ -70,7 +70,8 @@ TEST_CASE("stats --as-of a past day counts what was true then (Art. 23)",
   Stats moving = StatsJson(ledger, {"--as-of", "2025-10-12"});
   Stats moving_period = StatsJson(ledger, {"--as-of", "2025-10-12", "--from",
                                            "2025-09-01", "--to", "2025-10-12"});
-  Stats moved = StatsJson(ledger, {"--as-of", "2025-10-13"});
+  // Issue 10: 湖里区 approves the transfer-in on 10-14.
+  Stats moved = StatsJson(ledger, {"--as-of", "2025-10-14"});
   CHECK(Rows(moving.by_status())["TRANSFERRING"] == 1);
   CHECK(Rows(moved.by_status())["TRANSFERRING"] == 0);
   CHECK(Rows(moved.by_kindergarten())["350206001"] ==
@@ -130,11 +131,11 @@ TEST_CASE("stats --from --to: the flows of a period (Art. 23)",
   CHECK(siming.flows().transfers_out() == 1);
   CHECK(huli.flows().transfers_in() == 1);
   CHECK(siming.flows().leaves() == 1);
-  CHECK(huli.flows().admissions() == 5);  // r-012..r-015, r-040
-  CHECK(huli.approvals().decided() == 6);
+  CHECK(huli.flows().admissions() == 5);   // r-012..r-015, r-040
+  CHECK(huli.approvals().decided() == 7);  // + the transfer-in (issue 10)
   CHECK(huli.approvals().rejected() == 1);
   CHECK(huli.approvals().decided_late() == 0);
-  CHECK(huli.approvals().mean_working_days() == Approx(2.0));
+  CHECK(huli.approvals().mean_working_days() == Approx(13.0 / 7));
   CHECK(huli.approvals().max_working_days() == 2);
 
   // --by gender and age cover every live record.

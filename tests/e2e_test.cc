@@ -249,8 +249,8 @@ TEST_CASE("demo term: the transferred child's history shows who did what",
       CHECK(e.correlation_id() == "r-043");
     }
     if (e.has_transferred_in()) {
-      CHECK(e.actor().operator_id() == "reg-hl1");
-      CHECK(e.business_date() == "2025-10-13");
+      CHECK(e.actor().operator_id() == "appr-huli");  // issue 10: its county
+      CHECK(e.business_date() == "2025-10-14");
       CHECK(e.transferred_in().to_kindergarten() == "350206001");
     }
   }
