@@ -87,7 +87,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Art. 22: only the fields asked for; pseudonyms stable within an export "
+    "Art. 22: only the fields asked for — pseudonyms stable within an export "
     "and different across exports",
     "[deidentify]") {
   std::vector<ExportSource> sources;
@@ -125,7 +125,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Art. 22: a cell of fewer children than the threshold is suppressed with "
-    "its rows; a cell of exactly the threshold is published",
+    "its rows — a cell of exactly the threshold is published",
     "[deidentify]") {
   // QZ-A: 5 boys (odd 1..9), 4 girls (even 2..8); QZ-B: 2 boys.
   std::vector<ExportSource> sources;

@@ -118,7 +118,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Art. 17 ¶3: a child confirmed present at another kindergarten is "
-    "PRESENT_ELSEWHERE; a kindergarten that never verifies is "
+    "PRESENT_ELSEWHERE — a kindergarten that never verifies is "
     "UNVERIFIED_KINDERGARTEN",
     "[e2e][anomalies]") {
   TestLedger ledger;

@@ -70,7 +70,7 @@ xueji::v1::RecordState Show(const TestLedger& ledger, const std::string& no) {
 
 TEST_CASE(
     "e2e issue 10 item 2: problem records opened from real anomalies, "
-    "answered, decided and closed; DELETE frees the identity; records merged",
+    "answered, decided and closed — DELETE frees the identity — records merged",
     "[e2e][issue10][cases]") {
   TestLedger ledger;
   const std::string registry = ledger.WriteLines(

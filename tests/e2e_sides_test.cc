@@ -45,8 +45,8 @@ std::map<std::string, xueji::v1::Result> ById(const RunResult& run) {
 }
 
 TEST_CASE(
-    "e2e issue 10: Art. 11 each county approves its side of a transfer; "
-    "Art. 11-17 applicants; Art. 17 one verification a term",
+    "e2e issue 10: Art. 11 each county approves its side of a transfer — "
+    "Art. 11-17 applicants — Art. 17 one verification a term",
     "[e2e][issue10]") {
   TestLedger ledger;
   const std::string registry = ledger.WriteLines(

@@ -234,7 +234,7 @@ SCENARIO(
 }
 
 SCENARIO(
-    "2016-13 仲裁: the county does not accept an answer; the case is open "
+    "2016-13 仲裁: the county does not accept an answer — the case is open "
     "again for a new answer",
     "[decider][issue10][cases]") {
   GIVEN("a phantom case answered with evidence") {
@@ -266,7 +266,7 @@ SCENARIO(
 }
 
 SCENARIO(
-    "Art. 17 ¶3: who answers and who decides a case; refusals carry stable "
+    "Art. 17 ¶3: who answers and who decides a case — refusals carry stable "
     "codes and append nothing but the refusal",
     "[decider][issue10][cases]") {
   GIVEN("an open phantom case on a child of QZ-A (county 350502)") {
@@ -321,7 +321,7 @@ SCENARIO(
 
 SCENARIO(
     "Art. 24 (二) 重复建立: a cross-county duplicate is decided by the common "
-    "superior; the deleted duplicate leaves the document with the other "
+    "superior — the deleted duplicate leaves the document with the other "
     "record",
     "[decider][issue10][cases]") {
   GIVEN("one child's two live records at QZ-A (350502) and QZ-C (350503)") {
@@ -367,7 +367,7 @@ SCENARIO(
 }
 
 SCENARIO(
-    "Art. 8 一人一籍: two records of one child are merged into one; the "
+    "Art. 8 一人一籍: two records of one child are merged into one — the "
     "retired number stays on record as retired, its open cases settled",
     "[decider][issue10][cases]") {
   GIVEN("one child's two live records in two counties, a case open on one") {

@@ -45,7 +45,7 @@ xueji::v1::ExportState ExportOf(TestLedger& ledger, const std::string& id) {
 }
 
 TEST_CASE(
-    "Art. 22: a county's export request awaits its province; the province's "
+    "Art. 22: a county's export request awaits its province — the province's "
     "officer approves it and is on record",
     "[decider][export]") {
   TestLedger ledger;
@@ -137,7 +137,7 @@ TEST_CASE("Art. 22: the level above may reject an export, with its reason",
 }
 
 TEST_CASE(
-    "Art. 22: each level exports only its own region; registrars, auditors "
+    "Art. 22: each level exports only its own region — registrars, auditors "
     "and the national level (none above it) may not request one",
     "[decider][export]") {
   TestLedger ledger;
@@ -198,7 +198,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Art. 22: approve/reject of an unknown request id still answers "
-    "UNKNOWN_REQUEST; a decision dated before the request is INVALID_DATE",
+    "UNKNOWN_REQUEST — a decision dated before the request is INVALID_DATE",
     "[decider][export]") {
   TestLedger ledger;
   AddLevels(ledger);

@@ -351,7 +351,7 @@ namespace {
 // FoldKv over a RocksKv (sorted files ingested) and over a MemoryKv, driven
 // alongside a MemoryKv model with Discard: reads, scans and the stored rows
 // agree at every step, with and without rows kept in memory.
-TEST_CASE("FoldKv: random operations agree with MemoryKv; Commit ingests") {
+TEST_CASE("FoldKv: random operations agree with MemoryKv — Commit ingests") {
   for (size_t cache : {size_t{1} << 20, size_t{0}}) {
     DYNAMIC_SECTION("cache bytes " << cache) {
       TempDir dir;
