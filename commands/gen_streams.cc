@@ -243,7 +243,8 @@ void Generator::AddVerification(int z, bool spring) {
 // The present list of kindergarten k at the end of `day`: its own children
 // and those of the previous kindergarten of the county (transfers and
 // probable-duplicate twins arrive from there). A spot check is the county
-// approver's, after all registrars of the term.
+// approver's, after all registrars of the term: refused since a term is
+// verified once (issue 10), it plants that rejection.
 void Generator::Verify(int z, bool spring, int64_t k, CivilDay day, bool spot) {
   const bool final_term = spring && z == m_.years() - 1;
   const int64_t kgs = m_.kindergartens();
@@ -276,6 +277,11 @@ void Generator::Verify(int z, bool spring, int64_t k, CivilDay day, bool spot) {
   std::string id =
       absl::StrCat(spot ? "vsp-" : "ver-", term, "-", m_.KgCode(k));
   std::string actor = spot ? m_.Approver(m_.CountyOfKg(k)) : m_.Registrar(k);
+  if (spot) {
+    // The kindergarten verified this term already: the county's second
+    // verification is refused (one a term, Art. 17 ¶3; docs/design.md).
+    Expect("TERM_ALREADY_VERIFIED", false, Plant::kNone, "", m_.KgCode(k), id);
+  }
   std::string list =
       present.empty()
           ? ""

@@ -304,6 +304,8 @@ std::string ReasonName(xueji::v1::ReasonCode code_value) {
       {xueji::v1::CASE_CLOSED, "案件已办结"},
       {xueji::v1::NOT_SAME_CHILD, "非同一幼儿"},
       {xueji::v1::CASE_ALREADY_OPEN, "案件已立案"},
+      // Art. 17 ¶3: one verification a term (issue 10).
+      {xueji::v1::TERM_ALREADY_VERIFIED, "本学期已核验"},
   };
   auto it = names->find(code_value);
   return it == names->end() ? code : WithCode(it->second, code);

@@ -132,7 +132,10 @@ void Build(Fixture& f) {
   REQUIRE(ledger.Approve(away, "appr-a").status == xueji::v1::APPLIED);
   xueji::v1::Request in = ledger.Req("reg-c");
   in.mutable_transfer_in()->set_student_no(G(127));
-  REQUIRE(ledger.Submit(in).status == xueji::v1::APPLIED);  // away: unknown
+  // Across counties the receiving county approves its side (Art. 11).
+  REQUIRE(ledger.Submit(in).status == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(ledger.Approve(in.request_id(), "appr-c").status ==
+          xueji::v1::APPLIED);  // away: unknown
   ledger.Enroll(Boy(137));
   xueji::v1::Request leave = ledger.Req("reg-a");
   leave.mutable_leave()->set_student_no(G(137));
