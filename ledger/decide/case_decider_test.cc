@@ -220,6 +220,7 @@ SCENARIO(
       edit.mutable_edit_key_info()->set_student_no(no);
       edit.mutable_edit_key_info()->mutable_child()->set_name("更正后的名字");
       edit.mutable_edit_key_info()->set_evidence("户口本");
+      *edit.mutable_edit_key_info()->mutable_applicant() = testing::Mother();
       REQUIRE(ledger.Submit(edit).status == xueji::v1::PENDING_APPROVAL);
       Decision answered = Resolve(ledger, "reg-a", id, ResolveCase::CORRECTED,
                                   "姓名已按户口本更正");
