@@ -215,6 +215,9 @@ heading "ledger history $moved (who signed each step, with which key)"
 as_officer history "$moved"
 heading "ledger history $moved --as-of 2025-10-01T00:00:00+08:00 (mid-transfer)"
 as_officer history "$moved" --as-of 2025-10-01T00:00:00+08:00
+withdrawn=$(student_no c5)
+heading "ledger history $withdrawn (a transfer approved out, never taken in, withdrawn: the child stays)"
+as_officer history "$withdrawn"
 
 heading "ledger anomalies"
 as_officer anomalies
