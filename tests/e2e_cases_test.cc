@@ -16,12 +16,6 @@
 namespace xueji::e2e {
 namespace {
 
-std::string Line(const std::string& id, const std::string& actor,
-                 const std::string& day, const std::string& body) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\"," + body + "}";
-}
-
 std::string Admit(const std::string& kg, const std::string& child) {
   return "\"admit\":{\"kindergarten\":\"" + kg + "\",\"child\":" + child +
          ",\"entryDate\":\"2025-09-01\"}";
@@ -99,16 +93,22 @@ TEST_CASE(
       R"({"name":"空挂男孩","gender":"MALE","birthDate":"2021-05-06","idType":"RESIDENT_ID","idNumber":")" +
       id + "\"}";
   RunResult admitted = ledger.SubmitByDay({
-      Line("a-1", "reg-sm", "2025-09-01", Admit("350203001", boy)),
-      Line("a-2", "reg-hl", "2025-09-01", Admit("350206001", boy)),
-      Line("a-3", "reg-sm", "2025-09-01", Admit("350203001", phantom_child)),
-      Line("a-4", "reg-sm", "2025-09-01", Admit("350203001", girl)),
-      Line("a-5", "reg-hl", "2025-09-01", Admit("350206001", girl)),
-      Line("p-1", "appr-sm", "2025-09-02", R"("approve":{"requestId":"a-1"})"),
-      Line("p-2", "appr-hl", "2025-09-02", R"("approve":{"requestId":"a-2"})"),
-      Line("p-3", "appr-sm", "2025-09-02", R"("approve":{"requestId":"a-3"})"),
-      Line("p-4", "appr-sm", "2025-09-02", R"("approve":{"requestId":"a-4"})"),
-      Line("p-5", "appr-hl", "2025-09-02", R"("approve":{"requestId":"a-5"})"),
+      RequestLine("a-1", "reg-sm", "2025-09-01", Admit("350203001", boy)),
+      RequestLine("a-2", "reg-hl", "2025-09-01", Admit("350206001", boy)),
+      RequestLine("a-3", "reg-sm", "2025-09-01",
+                  Admit("350203001", phantom_child)),
+      RequestLine("a-4", "reg-sm", "2025-09-01", Admit("350203001", girl)),
+      RequestLine("a-5", "reg-hl", "2025-09-01", Admit("350206001", girl)),
+      RequestLine("p-1", "appr-sm", "2025-09-02",
+                  R"("approve":{"requestId":"a-1"})"),
+      RequestLine("p-2", "appr-hl", "2025-09-02",
+                  R"("approve":{"requestId":"a-2"})"),
+      RequestLine("p-3", "appr-sm", "2025-09-02",
+                  R"("approve":{"requestId":"a-3"})"),
+      RequestLine("p-4", "appr-sm", "2025-09-02",
+                  R"("approve":{"requestId":"a-4"})"),
+      RequestLine("p-5", "appr-hl", "2025-09-02",
+                  R"("approve":{"requestId":"a-5"})"),
   });
   REQUIRE(admitted.exit_code == 0);
   auto adm = ResultsById(admitted);
@@ -119,7 +119,7 @@ TEST_CASE(
                     girl_hl = adm["a-5"].student_no();
   REQUIRE(phantom == "G" + id);
   // The term's verification: the phantom child is not there.
-  RunResult verified = ledger.SubmitByDay({Line(
+  RunResult verified = ledger.SubmitByDay({RequestLine(
       "v-1", "reg-sm", "2025-09-10",
       "\"verify\":{\"kindergarten\":\"350203001\",\"term\":\"2025-autumn\","
       "\"presentStudentNos\":[\"" +
@@ -161,48 +161,53 @@ TEST_CASE(
 
   RunResult worked = ledger.SubmitByDay({
       // Refusals first: nothing but the refusal is appended.
-      Line("r-1", "reg-hl", "2025-09-12",
-           "\"resolveCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"resolution\":\"DELETE\",\"evidence\":\"x\"}"),
-      Line("r-2", "appr-sm", "2025-09-12",
-           "\"decideCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"accept\":true}"),
-      Line(
+      RequestLine("r-1", "reg-hl", "2025-09-12",
+                  "\"resolveCase\":{\"caseId\":\"" + phantom_case +
+                      "\",\"resolution\":\"DELETE\",\"evidence\":\"x\"}"),
+      RequestLine("r-2", "appr-sm", "2025-09-12",
+                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
+                      "\",\"accept\":true}"),
+      RequestLine(
           "r-3", "reg-sm", "2025-09-12",
           R"("resolveCase":{"caseId":"case-0000000000000000","resolution":"EVIDENCE","evidence":"x"})"),
       // The phantom: 鹭岛 asks to delete it; 湖里's approver may not
       // decide; 思明's accepts.
-      Line("c-1", "reg-sm", "2025-09-12",
-           "\"resolveCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"resolution\":\"DELETE\",\"evidence\":\"幼儿从未入园\"}"),
-      Line("r-4", "appr-hl", "2025-09-15",
-           "\"decideCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"accept\":true}"),
-      Line("c-2", "appr-sm", "2025-09-15",
-           "\"decideCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"accept\":true,\"reason\":\"核实为空挂学籍\"}"),
-      Line("r-5", "appr-sm", "2025-09-15",
-           "\"decideCase\":{\"caseId\":\"" + phantom_case +
-               "\",\"accept\":true}"),
+      RequestLine(
+          "c-1", "reg-sm", "2025-09-12",
+          "\"resolveCase\":{\"caseId\":\"" + phantom_case +
+              "\",\"resolution\":\"DELETE\",\"evidence\":\"幼儿从未入园\"}"),
+      RequestLine("r-4", "appr-hl", "2025-09-15",
+                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
+                      "\",\"accept\":true}"),
+      RequestLine("c-2", "appr-sm", "2025-09-15",
+                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
+                      "\",\"accept\":true,\"reason\":\"核实为空挂学籍\"}"),
+      RequestLine("r-5", "appr-sm", "2025-09-15",
+                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
+                      "\",\"accept\":true}"),
       // The cross-county duplicate: 海湾 asks to delete its record; a
       // county may not decide, the city (common superior) does.
-      Line("c-3", "reg-hl", "2025-09-12",
-           "\"resolveCase\":{\"caseId\":\"" + dup_case +
-               "\",\"resolution\":\"DELETE\",\"evidence\":\"已在鹭岛入园\"}"),
-      Line("r-6", "appr-hl", "2025-09-15",
-           "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
-      Line("c-4", "officer-xm", "2025-09-15",
-           "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
+      RequestLine(
+          "c-3", "reg-hl", "2025-09-12",
+          "\"resolveCase\":{\"caseId\":\"" + dup_case +
+              "\",\"resolution\":\"DELETE\",\"evidence\":\"已在鹭岛入园\"}"),
+      RequestLine(
+          "r-6", "appr-hl", "2025-09-15",
+          "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
+      RequestLine(
+          "c-4", "officer-xm", "2025-09-15",
+          "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
       // The girl's two records: merged by the city, 鹭岛's kept.
-      Line("r-7", "appr-sm", "2025-09-15",
-           "\"mergeRecords\":{\"keep\":\"" + girl_sm + "\",\"retire\":\"" +
-               girl_hl + "\"}"),
-      Line("m-1", "officer-xm", "2025-09-15",
-           "\"mergeRecords\":{\"keep\":\"" + girl_sm + "\",\"retire\":\"" +
-               girl_hl + "\"}"),
+      RequestLine("r-7", "appr-sm", "2025-09-15",
+                  "\"mergeRecords\":{\"keep\":\"" + girl_sm +
+                      "\",\"retire\":\"" + girl_hl + "\"}"),
+      RequestLine("m-1", "officer-xm", "2025-09-15",
+                  "\"mergeRecords\":{\"keep\":\"" + girl_sm +
+                      "\",\"retire\":\"" + girl_hl + "\"}"),
       // The deleted phantom's document is free: the child is admitted
       // again (when it really comes).
-      Line("a-6", "reg-sm", "2025-09-16", Admit("350203001", phantom_child)),
+      RequestLine("a-6", "reg-sm", "2025-09-16",
+                  Admit("350203001", phantom_child)),
   });
   REQUIRE(worked.exit_code == 1);
   auto res = ResultsById(worked);

@@ -24,17 +24,6 @@ std::string Child(const std::string& name, const std::string& birth, int seq) {
          SyntheticResidentId(compact, seq) + "\"}";
 }
 
-// Issue 10: the mother applying (synthetic resident ID, born 1990).
-const std::string kApplicant =
-    R"(,"applicant":{"name":"测试妈妈","relation":"MOTHER",)"
-    R"("idType":"RESIDENT_ID","idNumber":"350502199001011248"})";
-
-std::string Line(const std::string& id, const std::string& actor,
-                 const std::string& day, const std::string& body) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\"," + body + "}";
-}
-
 TEST_CASE(
     "e2e issue 10: transfers withdrawn and refused, death-only cancel, "
     "a cohort graduated, partial edit, approved conversion, six-digit "
@@ -66,53 +55,64 @@ TEST_CASE(
       R"({"name":"无证男孩","gender":"MALE","birthDate":"2021-04-01","idType":"NONE"})";
   const std::string l_id = SyntheticResidentId("20210401", 17);
   std::vector<std::string> lines = {
-      Line("a-1", "reg-1", "2026-06-01",
-           "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-               Child("甲", "2020-05-06", 11) +
-               ",\"entryDate\":\"2026-06-01\"}"),
-      Line("a-2", "reg-1", "2026-06-01",
-           "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-               Child("乙", "2020-07-01", 13) +
-               ",\"entryDate\":\"2026-06-01\"}"),
-      Line("a-3", "reg-1", "2026-06-01",
-           "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-               Child("丙", "2021-03-01", 15) +
-               ",\"entryDate\":\"2026-06-01\"}"),
-      Line("a-4", "reg-1", "2026-06-01",
-           "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" + l_child +
-               ",\"entryDate\":\"2026-06-01\"}"),
-      Line("p-1", "appr", "2026-06-02", R"("approve":{"requestId":"a-1"})"),
-      Line("p-2", "appr", "2026-06-02", R"("approve":{"requestId":"a-2"})"),
-      Line("p-3", "appr", "2026-06-02", R"("approve":{"requestId":"a-3"})"),
-      Line("p-4", "appr", "2026-06-02", R"("approve":{"requestId":"a-4"})"),
+      RequestLine("a-1", "reg-1", "2026-06-01",
+                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
+                      Child("甲", "2020-05-06", 11) +
+                      ",\"entryDate\":\"2026-06-01\"}"),
+      RequestLine("a-2", "reg-1", "2026-06-01",
+                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
+                      Child("乙", "2020-07-01", 13) +
+                      ",\"entryDate\":\"2026-06-01\"}"),
+      RequestLine("a-3", "reg-1", "2026-06-01",
+                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
+                      Child("丙", "2021-03-01", 15) +
+                      ",\"entryDate\":\"2026-06-01\"}"),
+      RequestLine("a-4", "reg-1", "2026-06-01",
+                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
+                      l_child + ",\"entryDate\":\"2026-06-01\"}"),
+      RequestLine("p-1", "appr", "2026-06-02",
+                  R"("approve":{"requestId":"a-1"})"),
+      RequestLine("p-2", "appr", "2026-06-02",
+                  R"("approve":{"requestId":"a-2"})"),
+      RequestLine("p-3", "appr", "2026-06-02",
+                  R"("approve":{"requestId":"a-3"})"),
+      RequestLine("p-4", "appr", "2026-06-02",
+                  R"("approve":{"requestId":"a-4"})"),
       // a: out to 白鹭, approved, refused by 白鹭
-      Line("t-1", "reg-1", "2026-06-03",
-           "\"transferOut\":{\"studentNo\":\"" + a +
-               "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
-      Line("t-2", "appr", "2026-06-04", R"("approve":{"requestId":"t-1"})"),
-      Line("t-3", "reg-2", "2026-06-05",
-           "\"refuseTransfer\":{\"studentNo\":\"" + a +
-               "\",\"reason\":\"学位已满\"}"),
+      RequestLine("t-1", "reg-1", "2026-06-03",
+                  "\"transferOut\":{\"studentNo\":\"" + a +
+                      "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
+                      "}"),
+      RequestLine("t-2", "appr", "2026-06-04",
+                  R"("approve":{"requestId":"t-1"})"),
+      RequestLine("t-3", "reg-2", "2026-06-05",
+                  "\"refuseTransfer\":{\"studentNo\":\"" + a +
+                      "\",\"reason\":\"学位已满\"}"),
       // c: out to 白鹭, withdrawn by 鹭岛 before the county decided
-      Line("t-4", "reg-1", "2026-06-05",
-           "\"transferOut\":{\"studentNo\":\"" + c +
-               "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
-      Line("t-5", "reg-1", "2026-06-08",
-           "\"withdrawTransfer\":{\"studentNo\":\"" + c +
-               "\",\"reason\":\"家长决定不转园\"}"),
-      Line("t-6", "appr", "2026-06-08", R"("approve":{"requestId":"t-4"})"),
+      RequestLine("t-4", "reg-1", "2026-06-05",
+                  "\"transferOut\":{\"studentNo\":\"" + c +
+                      "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
+                      "}"),
+      RequestLine("t-5", "reg-1", "2026-06-08",
+                  "\"withdrawTransfer\":{\"studentNo\":\"" + c +
+                      "\",\"reason\":\"家长决定不转园\"}"),
+      RequestLine("t-6", "appr", "2026-06-08",
+                  R"("approve":{"requestId":"t-4"})"),
       // cancel for another reason than death
-      Line("x-1", "reg-1", "2026-06-08",
-           "\"cancel\":{\"studentNo\":\"" + c + "\",\"reason\":\"转学\"}"),
+      RequestLine(
+          "x-1", "reg-1", "2026-06-08",
+          "\"cancel\":{\"studentNo\":\"" + c + "\",\"reason\":\"转学\"}"),
       // the name only
-      Line("e-1", "reg-1", "2026-06-09",
-           "\"editKeyInfo\":{\"studentNo\":\"" + c +
-               "\",\"child\":{\"name\":\"丙新\"},\"evidence\":\"户口簿\"" +
-               kApplicant + "}"),
-      Line("e-2", "appr", "2026-06-10", R"("approve":{"requestId":"e-1"})"),
+      RequestLine(
+          "e-1", "reg-1", "2026-06-09",
+          "\"editKeyInfo\":{\"studentNo\":\"" + c +
+              "\",\"child\":{\"name\":\"丙新\"},\"evidence\":\"户口簿\"" +
+              kApplicantJson + "}"),
+      RequestLine("e-2", "appr", "2026-06-10",
+                  R"("approve":{"requestId":"e-1"})"),
       // the cohort of 2026
-      Line("g-1", "reg-1", "2026-06-15",
-           R"("graduate":{"kindergarten":"350203001","cohort":"2026"})"),
+      RequestLine("g-1", "reg-1", "2026-06-15",
+                  R"("graduate":{"kindergarten":"350203001","cohort":"2026"})"),
   };
   RunResult first = ledger.SubmitByDay(lines);
   INFO("submit: " << first.out << first.err);
@@ -135,10 +135,12 @@ TEST_CASE(
   const std::string l_no = by_id["a-4"].student_no();
   REQUIRE(l_no.substr(0, 1) == "L");
   RunResult convert = ledger.SubmitByDay(
-      {Line("c-1", "reg-1", "2026-06-16",
-            "\"convertNumber\":{\"studentNo\":\"" + l_no +
-                "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + l_id + "\"}"),
-       Line("c-2", "appr", "2026-06-17", R"("approve":{"requestId":"c-1"})")});
+      {RequestLine("c-1", "reg-1", "2026-06-16",
+                   "\"convertNumber\":{\"studentNo\":\"" + l_no +
+                       "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + l_id +
+                       "\"}"),
+       RequestLine("c-2", "appr", "2026-06-17",
+                   R"("approve":{"requestId":"c-1"})")});
   INFO("convert: " << convert.out << convert.err);
   CHECK(convert.exit_code == 0);
   CHECK(convert.out.find("\"status\":\"PENDING_APPROVAL\"") !=
@@ -168,12 +170,14 @@ TEST_CASE(
   // Closing 白鹭 first refuses the transfer into it (Art. 16): the child
   // stays at 鹭岛, through the durable state's index of transfers.
   RunResult closing = ledger.SubmitByDay(
-      {Line("t-7", "reg-1", "2026-06-18",
-            "\"transferOut\":{\"studentNo\":\"" + c +
-                "\",\"toKindergarten\":\"350203002\"" + kApplicant + "}"),
-       Line("t-8", "appr", "2026-06-18", R"("approve":{"requestId":"t-7"})"),
-       Line("k-1", "appr", "2026-06-19",
-            R"("closeKindergarten":{"kindergarten":"350203002"})")});
+      {RequestLine("t-7", "reg-1", "2026-06-18",
+                   "\"transferOut\":{\"studentNo\":\"" + c +
+                       "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
+                       "}"),
+       RequestLine("t-8", "appr", "2026-06-18",
+                   R"("approve":{"requestId":"t-7"})"),
+       RequestLine("k-1", "appr", "2026-06-19",
+                   R"("closeKindergarten":{"kindergarten":"350203002"})")});
   INFO("close: " << closing.out << closing.err);
   CHECK(closing.exit_code == 0);
   RunResult after =

@@ -14,25 +14,16 @@
 namespace xueji::e2e {
 namespace {
 
-const std::string kApplicant =
-    R"(,"applicant":{"name":"测试妈妈","relation":"MOTHER",)"
-    R"("idType":"RESIDENT_ID","idNumber":"350502199001011248"})";
-
-std::string Line(const std::string& id, const std::string& actor,
-                 const std::string& day, const std::string& body) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\"," + body + "}";
-}
-
 std::string Admit(const std::string& id, const std::string& birth, int seq) {
   const std::string compact =
       birth.substr(0, 4) + birth.substr(5, 2) + birth.substr(8, 2);
-  return Line(id, "reg-sm", "2025-09-01",
-              "\"admit\":{\"kindergarten\":\"350203001\",\"child\":{\"name\":"
-              "\"测试\",\"gender\":\"MALE\",\"birthDate\":\"" +
-                  birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
-                  SyntheticResidentId(compact, seq) +
-                  "\"},\"entryDate\":\"2025-09-01\"}");
+  return RequestLine(
+      id, "reg-sm", "2025-09-01",
+      "\"admit\":{\"kindergarten\":\"350203001\",\"child\":{\"name\":"
+      "\"测试\",\"gender\":\"MALE\",\"birthDate\":\"" +
+          birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
+          SyntheticResidentId(compact, seq) +
+          "\"},\"entryDate\":\"2025-09-01\"}");
 }
 
 std::map<std::string, xueji::v1::Result> ById(const RunResult& run) {
@@ -68,27 +59,35 @@ TEST_CASE(
   RunResult term = ledger.SubmitByDay({
       Admit("a-1", "2021-05-06", 11),
       Admit("a-2", "2021-06-01", 13),
-      Line("p-1", "appr-sm", "2025-09-02", R"("approve":{"requestId":"a-1"})"),
-      Line("p-2", "appr-sm", "2025-09-02", R"("approve":{"requestId":"a-2"})"),
+      RequestLine("p-1", "appr-sm", "2025-09-02",
+                  R"("approve":{"requestId":"a-1"})"),
+      RequestLine("p-2", "appr-sm", "2025-09-02",
+                  R"("approve":{"requestId":"a-2"})"),
       // No applicant: refused, naming the field.
-      Line("t-0", "reg-sm", "2025-09-03",
-           "\"transferOut\":{\"studentNo\":\"" + a +
-               "\",\"toKindergarten\":\"350206001\"}"),
-      Line("t-1", "reg-sm", "2025-09-03",
-           "\"transferOut\":{\"studentNo\":\"" + a +
-               "\",\"toKindergarten\":\"350206001\"" + kApplicant + "}"),
-      Line("t-2", "appr-sm", "2025-09-04", R"("approve":{"requestId":"t-1"})"),
-      Line("t-3", "reg-hl", "2025-09-05",
-           "\"transferIn\":{\"studentNo\":\"" + a + "\"}"),
+      RequestLine("t-0", "reg-sm", "2025-09-03",
+                  "\"transferOut\":{\"studentNo\":\"" + a +
+                      "\",\"toKindergarten\":\"350206001\"}"),
+      RequestLine("t-1", "reg-sm", "2025-09-03",
+                  "\"transferOut\":{\"studentNo\":\"" + a +
+                      "\",\"toKindergarten\":\"350206001\"" + kApplicantJson +
+                      "}"),
+      RequestLine("t-2", "appr-sm", "2025-09-04",
+                  R"("approve":{"requestId":"t-1"})"),
+      RequestLine("t-3", "reg-hl", "2025-09-05",
+                  "\"transferIn\":{\"studentNo\":\"" + a + "\"}"),
       // b: approved out to 海湾 and never taken in.
-      Line("u-1", "reg-sm", "2025-09-05",
-           "\"transferOut\":{\"studentNo\":\"" + b +
-               "\",\"toKindergarten\":\"350206001\"" + kApplicant + "}"),
-      Line("u-2", "appr-sm", "2025-09-08", R"("approve":{"requestId":"u-1"})"),
-      Line("v-1", "reg-sm", "2025-09-08",
-           R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
-      Line("v-2", "appr-sm", "2025-09-09",
-           R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
+      RequestLine("u-1", "reg-sm", "2025-09-05",
+                  "\"transferOut\":{\"studentNo\":\"" + b +
+                      "\",\"toKindergarten\":\"350206001\"" + kApplicantJson +
+                      "}"),
+      RequestLine("u-2", "appr-sm", "2025-09-08",
+                  R"("approve":{"requestId":"u-1"})"),
+      RequestLine(
+          "v-1", "reg-sm", "2025-09-08",
+          R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
+      RequestLine(
+          "v-2", "appr-sm", "2025-09-09",
+          R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
   });
   INFO("term: " << term.out << term.err);
   auto by_id = ById(term);
@@ -121,8 +120,10 @@ TEST_CASE(
   CHECK(pending("appr-sm").count("t-3") == 0);
 
   RunResult approvals = ledger.SubmitByDay({
-      Line("t-4", "appr-sm", "2025-09-09", R"("approve":{"requestId":"t-3"})"),
-      Line("t-5", "appr-hl", "2025-09-09", R"("approve":{"requestId":"t-3"})"),
+      RequestLine("t-4", "appr-sm", "2025-09-09",
+                  R"("approve":{"requestId":"t-3"})"),
+      RequestLine("t-5", "appr-hl", "2025-09-09",
+                  R"("approve":{"requestId":"t-3"})"),
   });
   INFO("approvals: " << approvals.out << approvals.err);
   auto decided = ById(approvals);
@@ -161,10 +162,11 @@ TEST_CASE(
 
   // A closed kindergarten takes no verification and no new registrar.
   RunResult closed = ledger.SubmitByDay({
-      Line("k-1", "appr-sm", "2025-10-20",
-           R"("closeKindergarten":{"kindergarten":"350203002"})"),
-      Line("k-2", "appr-sm", "2025-10-20",
-           R"("verify":{"kindergarten":"350203002","term":"2025-autumn"})"),
+      RequestLine("k-1", "appr-sm", "2025-10-20",
+                  R"("closeKindergarten":{"kindergarten":"350203002"})"),
+      RequestLine(
+          "k-2", "appr-sm", "2025-10-20",
+          R"("verify":{"kindergarten":"350203002","term":"2025-autumn"})"),
   });
   auto after_close = ById(closed);
   CHECK(after_close["k-1"].status() == xueji::v1::APPLIED);

@@ -141,6 +141,16 @@ std::vector<std::map<std::string, std::string>> ReadCsvOutput(
   return rows;
 }
 
+std::string RequestLine(const std::string& id, const std::string& actor,
+                        const std::string& day, const std::string& body) {
+  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
+         "\",\"occurredOn\":\"" + day + "\"," + body + "}";
+}
+
+const std::string kApplicantJson =
+    R"(,"applicant":{"name":"测试妈妈","relation":"MOTHER",)"
+    R"("idType":"RESIDENT_ID","idNumber":"350502199001011248"})";
+
 std::string SyntheticResidentId(const std::string& birth, int seq) {
   char digits[4];
   std::snprintf(digits, sizeof digits, "%03d", seq);

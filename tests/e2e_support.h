@@ -104,6 +104,15 @@ struct DemoLedger {
 // three digits (odd for a boy) and the GB 11643 MOD 11-2 check character.
 std::string SyntheticResidentId(const std::string& birth, int seq);
 
+// One request line of a JSONL file: {"requestId":ID,"actor":ACTOR,
+// "occurredOn":DAY,BODY}, where BODY is the action, e.g. "leave":{...}.
+std::string RequestLine(const std::string& id, const std::string& actor,
+                        const std::string& day, const std::string& body);
+
+// Issue 10: ,"applicant":{...} — the mother applying (a synthetic resident
+// ID), to put inside a transferOut, leave, defer or editKeyInfo.
+extern const std::string kApplicantJson;
+
 // A command's --csv output read back (it must have exited 0): the UTF-8 BOM,
 // the header (checked to be `header`), then each row by header name.
 std::vector<std::map<std::string, std::string>> ReadCsvOutput(
