@@ -170,6 +170,18 @@ absl::Status RequestProcessor::AppendAndCommit(
 
 absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
     const std::vector<Input>& inputs) {
+  // Optimistic first: signatures assumed good while deciding, all checked
+  // before the append (signature_checks.h). A refuted one left nothing
+  // behind; the second pass waits for each verification.
+  bool refuted = false;
+  auto all = RunBatchesOnce(inputs, /*assume_signatures=*/true, &refuted);
+  if (!refuted) return all;
+  return RunBatchesOnce(inputs, /*assume_signatures=*/false, &refuted);
+}
+
+absl::StatusOr<std::vector<std::vector<Result>>>
+RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
+                                 bool assume_signatures, bool* refuted) {
   LedgerState::OperatorCache operator_cache(&state_);
   const absl::Time now = Now();
   auto heads = log_->HeadOffsets();
@@ -189,7 +201,7 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
       FormatDate(absl::ToCivilDay(now, absl::FixedTimeZone(8 * 60 * 60)));
 
   std::vector<Prepared> prepared(inputs.size());
-  SignatureChecks checks;
+  SignatureChecks checks(assume_signatures);
   CheckAhead(inputs, prepared, checks);
   for (size_t index = 0; index < inputs.size(); ++index) {
     const Input& input = inputs[index];
@@ -334,6 +346,11 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
       }
     }
     flat.insert(flat.end(), results.begin(), results.end());
+  }
+  if (checks.AnyRefuted()) {  // decided on a bad signature: nothing stands
+    state_kv_->Discard();
+    *refuted = true;
+    return all;
   }
   if (batch.empty()) return all;
   result_counts_.clear();

@@ -48,18 +48,26 @@ void SignatureChecks::Start() {
   outcome_ = std::make_unique<std::atomic<int>[]>(checks_.size());
   for (size_t i = 0; i < checks_.size(); ++i) outcome_[i].store(0);
   worker_ = std::thread([this] {
+    // Every parse first: the deciding thread waits only for these.
     for (size_t i = 0; i < checks_.size(); ++i) {
       if (stop_.load(std::memory_order_relaxed)) return;
       Check& c = checks_[i];
-      int bits = kDone;
+      int bits = kParseDone;
       if (c.parse_into->ParseFromString(*c.body)) bits |= kParsed;
       c.batch_id = BatchId(*c.body);
+      outcome_[i].fetch_or(bits, std::memory_order_release);
+      outcome_[i].notify_one();
+    }
+    for (size_t i = 0; i < checks_.size(); ++i) {
+      if (stop_.load(std::memory_order_relaxed)) return;
+      const Check& c = checks_[i];
+      int bits = kVerifyDone;
       if (!c.public_key.empty() &&
           Verify(c.public_key, kRequestBatchDomain, *c.body, *c.signature)
               .ok()) {
         bits |= kVerified;
       }
-      outcome_[i].store(bits, std::memory_order_release);
+      outcome_[i].fetch_or(bits, std::memory_order_release);
       outcome_[i].notify_one();
     }
   });
@@ -73,11 +81,11 @@ const SignatureChecks::Check* SignatureChecks::Find(size_t index, size_t* at) {
   return &checks_[next_];
 }
 
-int SignatureChecks::Await(size_t at) {
+int SignatureChecks::Await(size_t at, int done) {
   std::atomic<int>& outcome = outcome_[at];
   int seen = outcome.load(std::memory_order_acquire);
-  while (seen == 0) {
-    outcome.wait(0, std::memory_order_acquire);
+  while ((seen & done) == 0) {
+    outcome.wait(seen, std::memory_order_acquire);
     seen = outcome.load(std::memory_order_acquire);
   }
   return seen;
@@ -86,7 +94,7 @@ int SignatureChecks::Await(size_t at) {
 std::optional<bool> SignatureChecks::Parsed(size_t index) {
   size_t at = 0;
   if (Find(index, &at) == nullptr) return std::nullopt;
-  return (Await(at) & kParsed) != 0;
+  return (Await(at, kParseDone) & kParsed) != 0;
 }
 
 std::optional<bool> SignatureChecks::Verified(size_t index,
@@ -97,13 +105,25 @@ std::optional<bool> SignatureChecks::Verified(size_t index,
       check->public_key != public_key) {
     return std::nullopt;
   }
-  return (Await(at) & kVerified) != 0;
+  if (assume_) {
+    assumed_.push_back(at);
+    return true;
+  }
+  return (Await(at, kVerifyDone) & kVerified) != 0;
+}
+
+bool SignatureChecks::AnyRefuted() {
+  bool refuted = false;
+  for (size_t at : assumed_) {
+    if ((Await(at, kVerifyDone) & kVerified) == 0) refuted = true;
+  }
+  return refuted;
 }
 
 std::optional<std::string> SignatureChecks::TakeBatchId(size_t index) {
   size_t at = 0;
   if (Find(index, &at) == nullptr) return std::nullopt;
-  Await(at);
+  Await(at, kParseDone);
   return std::move(checks_[at].batch_id);
 }
 

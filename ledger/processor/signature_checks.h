@@ -6,19 +6,27 @@
 // the public key, never on the state the deciding changes. So before it
 // decides, the processor looks up the key each batch names (KeyIdOfBody
 // reads it without parsing the requests) and hands the batch to this
-// worker, which parses the body into the caller's RequestBatch, names it
-// (BatchId: a SHA-256 of the body) and verifies the signature with that key.
-// When the processor reaches the batch it asks for the parse and for the
-// verification *with the key then in force*; a key rotated or added by an
-// earlier batch of the same call (not the key looked up ahead) gets no answer
-// here, and the caller verifies inline, so the outcome is always the sequential
-// one.
+// worker, which first parses every body into the caller's RequestBatch and
+// names it (BatchId: a SHA-256 of the body), then verifies each signature
+// with its key. When the processor reaches a batch it asks for the parse and
+// for the verification *with the key then in force*; a key rotated or added
+// by an earlier batch of the same call (not the key looked up ahead) gets no
+// answer here, and the caller verifies inline, so the outcome is always the
+// sequential one.
+//
+// Optimistic checks (the constructor's `assume`): Verified does not wait
+// for the worker but answers true and remembers the batch; before the call
+// appends anything, AnyRefuted waits for every such verification and says
+// whether one failed. The caller then discards what it decided and decides
+// the call again without assuming (bad signatures are rare; a call is
+// decided at most twice). The deciding thread thus never waits for a
+// verification, only for the cheap parse.
 //
 // Ownership: `Add` keeps pointers to the body, the signature and the
 // RequestBatch to parse into; all must outlive the object, and the caller
 // touches a RequestBatch only after Parsed() returned for its batch.
-// Thread-safety: Add, Start, Parsed and Verified on one thread; the worker
-// is internal. The destructor stops and joins the worker.
+// Thread-safety: Add, Start, Parsed, Verified and AnyRefuted on one thread;
+// the worker is internal. The destructor stops and joins the worker.
 #ifndef XUEJI_LEDGER_PROCESSOR_SIGNATURE_CHECKS_H_
 #define XUEJI_LEDGER_PROCESSOR_SIGNATURE_CHECKS_H_
 
@@ -41,7 +49,8 @@ std::string KeyIdOfBody(std::string_view body);
 
 class SignatureChecks {
  public:
-  SignatureChecks() = default;
+  // `assume`: Verified answers without waiting (optimistic, see above).
+  explicit SignatureChecks(bool assume = false) : assume_(assume) {}
   SignatureChecks(const SignatureChecks&) = delete;
   SignatureChecks& operator=(const SignatureChecks&) = delete;
   ~SignatureChecks();
@@ -59,8 +68,11 @@ class SignatureChecks {
   // the worker); nullopt when the batch is not the worker's.
   std::optional<bool> Parsed(size_t index);
   // After Parsed(index): whether its signature verified with `public_key`;
-  // nullopt when it was not checked with that key.
+  // nullopt when it was not checked with that key. Optimistic: true at
+  // once, the batch remembered for AnyRefuted.
   std::optional<bool> Verified(size_t index, std::string_view public_key);
+  // Waits for the verifications Verified assumed; whether any failed.
+  bool AnyRefuted();
   // After Parsed(index): the batch's id (BatchId of its body), moved out;
   // nullopt when the batch is not the worker's.
   std::optional<std::string> TakeBatchId(size_t index);
@@ -74,11 +86,14 @@ class SignatureChecks {
     xueji::v1::RequestBatch* parse_into;
     std::string batch_id;  // the worker's, published with the outcome
   };
-  enum : int { kDone = 1, kParsed = 2, kVerified = 4 };
+  enum : int { kParseDone = 1, kParsed = 2, kVerifyDone = 4, kVerified = 8 };
   // The caller's check for `index`, or nullptr.
   const Check* Find(size_t index, size_t* at);
-  int Await(size_t at);
+  // Waits until check `at`'s outcome has `done`; returns the outcome.
+  int Await(size_t at, int done);
 
+  const bool assume_ = false;
+  std::vector<size_t> assumed_;  // checks Verified answered without waiting
   std::vector<Check> checks_;
   std::unique_ptr<std::atomic<int>[]> outcome_;  // per check: k* bits
   std::atomic<bool> stop_{false};

@@ -82,6 +82,41 @@ TEST_CASE("SignatureChecks parses each body and answers for its key",
   CHECK(checks.TakeBatchId(5) == std::nullopt);
 }
 
+TEST_CASE("SignatureChecks that assume answer at once and refute later",
+          "[processor][keys]") {
+  const Ed25519PrivateKey a = Key('a');
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 3; ++i) bodies.push_back(Body(std::to_string(i), "k"));
+  std::vector<std::string> sigs;
+  for (const std::string& body : bodies) sigs.push_back(SignBody(a, body));
+  std::vector<RequestBatch> parsed(3);
+  auto run = [&](bool forge_one) {
+    std::vector<std::string> used = sigs;
+    if (forge_one) used[1][7] = static_cast<char>(used[1][7] ^ 1);
+    SignatureChecks checks(/*assume=*/true);
+    for (size_t i = 0; i < 3; ++i) {
+      checks.Add(i, a.public_key(), &bodies[i], &used[i], &parsed[i]);
+    }
+    checks.Start();
+    for (size_t i = 0; i < 3; ++i) {
+      CHECK(checks.Parsed(i) == std::optional<bool>(true));
+      // Assumed: true even for the forged one, without waiting.
+      CHECK(checks.Verified(i, a.public_key()) == std::optional<bool>(true));
+    }
+    return checks.AnyRefuted();
+  };
+  CHECK_FALSE(run(false));
+  CHECK(run(true));
+  // A key other than the one checked ahead is never assumed.
+  SignatureChecks checks(/*assume=*/true);
+  checks.Add(0, a.public_key(), &bodies[0], &sigs[0], &parsed[0]);
+  checks.Add(1, a.public_key(), &bodies[1], &sigs[1], &parsed[1]);
+  checks.Start();
+  CHECK(checks.Parsed(0) == std::optional<bool>(true));
+  CHECK(checks.Verified(0, Key('b').public_key()) == std::nullopt);
+  CHECK_FALSE(checks.AnyRefuted());
+}
+
 TEST_CASE("SignatureChecks starts no thread for a single batch",
           "[processor][keys]") {
   const Ed25519PrivateKey a = Key('a');

@@ -666,6 +666,29 @@ SCENARIO("a group commit checks its signatures ahead, each against its batch",
         CHECK(std::count(kinds.begin(), kinds.end(), "batch_refused") == 1);
       }
     }
+    WHEN("a forged batch comes before a good one taking the same child") {
+      // Decided first on the assumption that its signature is good, the
+      // forged batch must leave nothing the good one could trip over.
+      SignedBatch forged = Sign(ledger.registrar, {Admit("h-6", "201")});
+      SignedBatch good = Sign(ledger.registrar, {Admit("h-6", "201")});
+      SignedBatch other = Sign(ledger.registrar, {Admit("h-7", "203")});
+      std::string sig = forged.signature();
+      sig[9] = static_cast<char>(sig[9] ^ 0x01);
+      forged.set_signature(sig);
+      const auto heads = ledger.Heads();
+      auto results = ledger.processor->SubmitBatches({&forged, &good, &other});
+      REQUIRE(results.ok());
+      THEN("the good batch admits the child under the same request id") {
+        CheckRefused((*results)[0], xueji::v1::BAD_SIGNATURE,
+                     "does not verify");
+        CHECK((*results)[1][0].status() == xueji::v1::PENDING_APPROVAL);
+        CHECK((*results)[2][0].status() == xueji::v1::PENDING_APPROVAL);
+        const V kinds = ledger.KindsSince(heads);
+        CHECK(std::count(kinds.begin(), kinds.end(), "batch_signed") == 2);
+        CHECK(std::count(kinds.begin(), kinds.end(), "batch_refused") == 1);
+        CHECK(ledger.Audit().empty());
+      }
+    }
     WHEN("a key is added and used in the same group") {
       Ed25519PrivateKey next = NewKey();
       SignedBatch rotate =
