@@ -157,8 +157,7 @@ class RequestProcessor {
   // ahead are taken as good while deciding; if one was not, the pass
   // discards everything it decided, sets *refuted and appends nothing.
   absl::StatusOr<std::vector<std::vector<xueji::v1::Result>>> RunBatchesOnce(
-      const std::vector<Input>& inputs, bool assume_signatures,
-      bool* refuted);
+      const std::vector<Input>& inputs, bool assume_signatures, bool* refuted);
   // Appends `batch` (step 4) and commits the state (step 5).
   absl::Status AppendAndCommit(std::vector<xueji::v1::Event> batch,
                                const std::vector<xueji::v1::Result>& results);
