@@ -51,6 +51,7 @@ class SignatureChecks {
  public:
   // `assume`: Verified answers without waiting (optimistic, see above).
   explicit SignatureChecks(bool assume = false) : assume_(assume) {}
+  bool assumes() const { return assume_; }
   SignatureChecks(const SignatureChecks&) = delete;
   SignatureChecks& operator=(const SignatureChecks&) = delete;
   ~SignatureChecks();
@@ -60,8 +61,8 @@ class SignatureChecks {
   // it (kRequestBatchDomain). Before Start only.
   void Add(size_t index, std::string public_key, const std::string* body,
            const std::string* signature, xueji::v1::RequestBatch* parse_into);
-  // Starts the worker (none when fewer than two batches were added: the
-  // caller does the single one inline, no thread is worth it).
+  // Starts the worker (none when nothing was added, or, unless the call
+  // assumes, a single batch: the caller does it inline).
   void Start();
 
   // Whether batch `index`'s body parsed into its RequestBatch (waits for
@@ -71,7 +72,8 @@ class SignatureChecks {
   // nullopt when it was not checked with that key. Optimistic: true at
   // once, the batch remembered for AnyRefuted.
   std::optional<bool> Verified(size_t index, std::string_view public_key);
-  // Waits for the verifications Verified assumed; whether any failed.
+  // Waits for the verifications Verified assumed (verifying on this thread
+  // those the worker has not reached); whether any failed.
   bool AnyRefuted();
   // After Parsed(index): the batch's id (BatchId of its body), moved out;
   // nullopt when the batch is not the worker's.
@@ -86,9 +88,17 @@ class SignatureChecks {
     xueji::v1::RequestBatch* parse_into;
     std::string batch_id;  // the worker's, published with the outcome
   };
-  enum : int { kParseDone = 1, kParsed = 2, kVerifyDone = 4, kVerified = 8 };
+  enum : int {
+    kParseDone = 1,
+    kParsed = 2,
+    kVerifyDone = 4,
+    kVerified = 8,
+    kClaimed = 16,  // someone verifies it (VerifyClaimed)
+  };
   // The caller's check for `index`, or nullptr.
   const Check* Find(size_t index, size_t* at);
+  // Verifies check `at` unless another thread has claimed it.
+  void VerifyClaimed(size_t at);
   // Waits until check `at`'s outcome has `done`; returns the outcome.
   int Await(size_t at, int done);
 

@@ -131,6 +131,53 @@ TEST_CASE("SignatureChecks starts no thread for a single batch",
   CHECK(parsed.requests_size() == 0);  // the caller parses it itself
 }
 
+TEST_CASE("SignatureChecks that assume check even a single batch ahead",
+          "[processor][keys]") {
+  const Ed25519PrivateKey a = Key('a');
+  const std::string body = Body("only", "k");
+  std::string sig = SignBody(a, body);
+  for (bool forged : {false, true}) {
+    if (forged) sig[0] = static_cast<char>(sig[0] ^ 1);
+    RequestBatch parsed;
+    SignatureChecks checks(/*assume=*/true);
+    checks.Add(0, a.public_key(), &body, &sig, &parsed);
+    checks.Start();
+    CHECK(checks.Parsed(0) == std::optional<bool>(true));
+    CHECK(parsed.requests(0).request_id() == "r-only");
+    CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
+    CHECK(checks.AnyRefuted() == forged);
+  }
+}
+
+TEST_CASE("SignatureChecks: the caller helps verify what the worker has not",
+          "[processor][keys]") {
+  // Many batches, all assumed at once: AnyRefuted verifies from the back
+  // while the worker goes from the front; each verdict counts once, right.
+  const Ed25519PrivateKey a = Key('a');
+  constexpr size_t kBatches = 64;
+  std::vector<std::string> bodies, sigs;
+  for (size_t i = 0; i < kBatches; ++i) {
+    bodies.push_back(Body(std::to_string(i), "k"));
+    sigs.push_back(SignBody(a, bodies.back()));
+  }
+  for (size_t forged : {size_t{0}, kBatches / 2, kBatches - 1, kBatches}) {
+    std::vector<std::string> used = sigs;
+    if (forged < kBatches) used[forged][2] ^= 1;
+    std::vector<RequestBatch> parsed(kBatches);
+    SignatureChecks checks(/*assume=*/true);
+    for (size_t i = 0; i < kBatches; ++i) {
+      checks.Add(i, a.public_key(), &bodies[i], &used[i], &parsed[i]);
+    }
+    checks.Start();
+    for (size_t i = 0; i < kBatches; ++i) {
+      REQUIRE(checks.Parsed(i) == std::optional<bool>(true));
+      REQUIRE(checks.Verified(i, a.public_key()) == std::optional<bool>(true));
+    }
+    INFO("forged batch " << forged);
+    CHECK(checks.AnyRefuted() == (forged < kBatches));
+  }
+}
+
 TEST_CASE("SignatureChecks stops its worker when the call ends early",
           "[processor][keys]") {
   const Ed25519PrivateKey a = Key('a');
