@@ -135,8 +135,17 @@ print("\n".join(str(s.getsockname()[1]) for s in held))
 EOF
 }
 
-cluster_id() {  # a KRaft cluster id: 16 random bytes, base64url, no padding
-  python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))'
+# A KRaft cluster id: 16 random bytes, base64url, no padding. Drawn again
+# when it starts with "-" (1 in 64), which StorageTool's `-t ID` would read
+# as an option, as Kafka's own Uuid.randomUuid does.
+cluster_id() {
+  python3 -c '
+import base64, os
+while True:
+    id = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+    if not id.startswith("-"):
+        print(id)
+        break'
 }
 
 # True if PID is a running broker of DIR (a recycled pid is not).
