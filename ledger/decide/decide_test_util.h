@@ -4,7 +4,8 @@
 // events", with the ledger's clock at kNow until a test moves it (SetToday).
 // No policy version is recorded unless a test sets one (setPolicy), so the
 // built-in defaults apply. Synthetic identities only. Test-only; included by
-// the decide_tests sources.
+// the decide_tests sources, which take its names whole (`using namespace
+// xueji::testing`).
 #ifndef XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 #define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 
@@ -244,6 +245,9 @@ class BasicTestLedger {
 };
 
 using TestLedger = BasicTestLedger<MemoryState>;
+
+// What Kinds returns, to compare with: Kinds(d) == V{"record_requested"}.
+using V = std::vector<std::string>;
 
 // Payload kinds of a decision's events, in order (e.g. "record_requested").
 inline std::vector<std::string> Kinds(const Decision& decision) {

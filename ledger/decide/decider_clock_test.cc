@@ -14,11 +14,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // The day `n` working days after `day` (the Chinese calendar).
 std::string WorkingDaysAfter(std::string_view day, int n) {

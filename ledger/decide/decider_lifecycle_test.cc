@@ -10,13 +10,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::FiveYearOld;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // A transfer of `no` to `to`, requested by `registrar` (PENDING_APPROVAL).
 xueji::v1::Request TransferOut(TestLedger& ledger, const std::string& no,

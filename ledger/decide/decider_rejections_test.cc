@@ -8,12 +8,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // A refusal: REJECTED, one RequestRejected last, its code and action, a
 // message free of identity numbers.

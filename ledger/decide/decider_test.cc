@@ -12,13 +12,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::FiveYearOld;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 TEST_CASE("admit then approve establishes the record", "[decider]") {
   TestLedger ledger;

@@ -9,11 +9,7 @@
 namespace xueji {
 namespace {
 
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // Born 2020-05-06: six before 31 August 2026, so of primary-entry age in the
 // summer of 2026.
