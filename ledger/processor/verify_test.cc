@@ -8,9 +8,9 @@
 // the index did).
 #include <catch2/catch.hpp>
 
-#include "ledger/decide/decide_test_util.h"
 #include "ledger/decide/decider.h"
 #include "ledger/processor/ledger_state.h"
+#include "ledger/processor/ledger_state_test_util.h"
 #include "ledger/storage/kv.h"
 
 namespace xueji {
@@ -20,12 +20,8 @@ using testing::Boy;
 using testing::MakeChild;
 using testing::ResidentId;
 // The decider harness over the durable, indexed state (a MemoryKv here).
-struct KvLedgerState : LedgerState {
-  KvLedgerState() : LedgerState(&kv) {}
-  MemoryKv kv;
-};
-using TestLedger = testing::BasicTestLedger<KvLedgerState>;
-using V = std::vector<std::string>;
+using TestLedger = testing::KvTestLedger;
+using testing::V;
 
 // Forwards only the record lookups, so the StateView defaults answer the rest.
 class RecordsOnlyView : public StateView {
