@@ -321,9 +321,7 @@ SCENARIO("convertNumber and re-admission may not precede the record's steps",
     REQUIRE(
         ledger.Approve(admitted.events[0].request_id(), "appr-a", "2025-09-09")
             .status == xueji::v1::APPLIED);
-    xueji::v1::Request leave = ledger.Req("reg-a");
-    leave.mutable_leave()->set_student_no(admitted.student_no);
-    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
+    xueji::v1::Request leave = ledger.LeaveReq(admitted.student_no);
     REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
     WHEN("a re-admission is dated before the establishment") {
       Decision again = ledger.Admit(Boy(), "QZ-C", "reg-c", "2025-09-05");

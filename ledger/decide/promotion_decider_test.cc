@@ -108,10 +108,7 @@ TEST_CASE("Art. 13: a promotion needs a known, GRADUATED record",
   CHECK_THAT(not_graduated.message, Catch::Contains("needs GRADUATED"));
 
   // A child who left (Art. 12) is not handed over either.
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(enrolled);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-  leave.mutable_leave()->set_reason("随父母迁居");
+  xueji::v1::Request leave = ledger.LeaveReq(enrolled, "随父母迁居");
   REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
   CHECK(ledger
             .Submit(Promotion(ledger, "appr-a", enrolled, "泉州实验小学",
