@@ -46,34 +46,27 @@ std::set<std::string> Of(const AnomalyReport& report, Anomaly::Kind kind) {
   return out;
 }
 
+// Request lines (RequestLine): an admission entering on the day it is
+// requested, an approval, a verification of 2025-autumn naming one child.
 std::string Admit(const std::string& id, const std::string& actor,
                   const std::string& day, const std::string& kg,
                   const std::string& child) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\",\"admit\":{\"kindergarten\":\"" +
-         kg + "\",\"child\":" + child + ",\"entryDate\":\"" + day + "\"}}";
+  return RequestLine(id, actor, day, AdmitBody(kg, child, day));
 }
 
 std::string Approve(const std::string& id, const std::string& actor,
                     const std::string& day, const std::string& request) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\",\"approve\":{\"requestId\":\"" +
-         request + "\"}}";
+  return RequestLine(id, actor, day, ApproveBody(request));
 }
 
 std::string Verify(const std::string& id, const std::string& actor,
                    const std::string& day, const std::string& kg,
                    const std::string& present) {
-  return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
-         "\",\"occurredOn\":\"" + day + "\",\"verify\":{\"kindergarten\":\"" +
-         kg + "\",\"term\":\"2025-autumn\",\"presentStudentNos\":[\"" +
-         present + "\"]}}";
-}
-
-std::string ResidentChild(const std::string& name, const std::string& birth,
-                          const std::string& id) {
-  return "{\"name\":\"" + name + "\",\"gender\":\"MALE\",\"birthDate\":\"" +
-         birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + id + "\"}";
+  return RequestLine(
+      id, actor, day,
+      "\"verify\":{\"kindergarten\":\"" + kg +
+          "\",\"term\":\"2025-autumn\",\"presentStudentNos\":[\"" + present +
+          "\"]}");
 }
 
 // The demo registry and `lines` entered day by day.
@@ -95,7 +88,7 @@ TEST_CASE(
   // was overdue from 9 September (5 working days) until then, and the
   // record was established after its 2-month deadline (1 November).
   Enter(ledger, {Admit("a-1", "reg-sm1", "2025-09-01", "350203001",
-                       ResidentChild("陈一鸣", "2021-03-14", id)),
+                       BoyJson("陈一鸣", "2021-03-14", 117)),
                  Approve("a-2", "appr-siming", "2025-11-14", "a-1")});
 
   AnomalyReport then = Report(ledger, "2025-12-01", {"--as-of", "2025-10-15"});
@@ -128,7 +121,7 @@ TEST_CASE(
   // present at its verification of 5 November; 350203001 does not verify
   // until 1 December.
   Enter(ledger, {Admit("b-1", "reg-sm1", "2025-09-01", "350203001",
-                       ResidentChild("陈一鸣", "2021-03-14", id)),
+                       BoyJson("陈一鸣", "2021-03-14", 117)),
                  Approve("b-2", "appr-siming", "2025-09-03", "b-1"),
                  Verify("b-3", "reg-hl1", "2025-11-05", "350206001", no),
                  Verify("b-4", "reg-sm1", "2025-12-01", "350203001", no)});

@@ -17,19 +17,27 @@ namespace xueji::e2e {
 namespace {
 
 std::string Admit(const std::string& kg, const std::string& child) {
-  return "\"admit\":{\"kindergarten\":\"" + kg + "\",\"child\":" + child +
-         ",\"entryDate\":\"2025-09-01\"}";
+  return AdmitBody(kg, child, "2025-09-01");
 }
 
-std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& r) {
-  std::vector<std::string> errors;
-  std::map<std::string, xueji::v1::Result> by_id;
-  for (const auto& result : ParseResults(r.out, &errors)) {
-    by_id[result.request_id()] = result;
-  }
-  INFO(r.out << r.err);
-  REQUIRE(errors.empty());
-  return by_id;
+// The bodies of the case requests: resolveCase, decideCase accepting the
+// answer (with a reason, if any), mergeRecords.
+std::string ResolveBody(const std::string& case_id,
+                        const std::string& resolution,
+                        const std::string& evidence) {
+  return "\"resolveCase\":{\"caseId\":\"" + case_id + "\",\"resolution\":\"" +
+         resolution + "\",\"evidence\":\"" + evidence + "\"}";
+}
+
+std::string AcceptBody(const std::string& case_id,
+                       const std::string& reason = "") {
+  return "\"decideCase\":{\"caseId\":\"" + case_id + "\",\"accept\":true" +
+         (reason.empty() ? "" : ",\"reason\":\"" + reason + "\"") + "}";
+}
+
+std::string MergeBody(const std::string& keep, const std::string& retire) {
+  return "\"mergeRecords\":{\"keep\":\"" + keep + "\",\"retire\":\"" + retire +
+         "\"}";
 }
 
 xueji::v1::CaseReport Cases(const TestLedger& ledger, const std::string& as,
@@ -54,12 +62,7 @@ std::string CaseOf(const xueji::v1::CaseReport& report, const std::string& no,
 }
 
 xueji::v1::RecordState Show(const TestLedger& ledger, const std::string& no) {
-  RunResult r = ledger.RunAt(EndOfDay("2025-09-16"), {"show", no, "--json"});
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  xueji::v1::RecordState record;
-  REQUIRE(ParseJson(r.out, &record) == "");
-  return record;
+  return ledger.ShowAt(EndOfDay("2025-09-16"), no);
 }
 
 TEST_CASE(
@@ -67,7 +70,8 @@ TEST_CASE(
     "answered, decided and closed — DELETE frees the identity — records merged",
     "[e2e][issue10][cases]") {
   TestLedger ledger;
-  const std::string registry = ledger.WriteLines(
+  ledger.LoadRegistry(
+      kBeforeTerm,
       {
           R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
           R"({"kindergarten":{"code":"350206001","name":"海湾幼儿园","county":"350206"}})",
@@ -76,11 +80,7 @@ TEST_CASE(
           R"({"operator":{"id":"appr-sm","role":"APPROVER","org":"350203"}})",
           R"({"operator":{"id":"appr-hl","role":"APPROVER","org":"350206"}})",
           R"({"operator":{"id":"officer-xm","role":"OFFICER","org":"3502"}})",
-      },
-      "registry.jsonl");
-  RunResult loaded = ledger.RunAt(kBeforeTerm, {"registry", "load", registry});
-  INFO("registry: " << loaded.out << loaded.err);
-  REQUIRE(loaded.exit_code == 0);
+      });
 
   // Two children without a document, each admitted in both counties (two
   // probable duplicates), and one child with a resident ID.
@@ -99,16 +99,11 @@ TEST_CASE(
                   Admit("350203001", phantom_child)),
       RequestLine("a-4", "reg-sm", "2025-09-01", Admit("350203001", girl)),
       RequestLine("a-5", "reg-hl", "2025-09-01", Admit("350206001", girl)),
-      RequestLine("p-1", "appr-sm", "2025-09-02",
-                  R"("approve":{"requestId":"a-1"})"),
-      RequestLine("p-2", "appr-hl", "2025-09-02",
-                  R"("approve":{"requestId":"a-2"})"),
-      RequestLine("p-3", "appr-sm", "2025-09-02",
-                  R"("approve":{"requestId":"a-3"})"),
-      RequestLine("p-4", "appr-sm", "2025-09-02",
-                  R"("approve":{"requestId":"a-4"})"),
-      RequestLine("p-5", "appr-hl", "2025-09-02",
-                  R"("approve":{"requestId":"a-5"})"),
+      RequestLine("p-1", "appr-sm", "2025-09-02", ApproveBody("a-1")),
+      RequestLine("p-2", "appr-hl", "2025-09-02", ApproveBody("a-2")),
+      RequestLine("p-3", "appr-sm", "2025-09-02", ApproveBody("a-3")),
+      RequestLine("p-4", "appr-sm", "2025-09-02", ApproveBody("a-4")),
+      RequestLine("p-5", "appr-hl", "2025-09-02", ApproveBody("a-5")),
   });
   REQUIRE(admitted.exit_code == 0);
   auto adm = ResultsById(admitted);
@@ -162,48 +157,28 @@ TEST_CASE(
   RunResult worked = ledger.SubmitByDay({
       // Refusals first: nothing but the refusal is appended.
       RequestLine("r-1", "reg-hl", "2025-09-12",
-                  "\"resolveCase\":{\"caseId\":\"" + phantom_case +
-                      "\",\"resolution\":\"DELETE\",\"evidence\":\"x\"}"),
-      RequestLine("r-2", "appr-sm", "2025-09-12",
-                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
-                      "\",\"accept\":true}"),
-      RequestLine(
-          "r-3", "reg-sm", "2025-09-12",
-          R"("resolveCase":{"caseId":"case-0000000000000000","resolution":"EVIDENCE","evidence":"x"})"),
+                  ResolveBody(phantom_case, "DELETE", "x")),
+      RequestLine("r-2", "appr-sm", "2025-09-12", AcceptBody(phantom_case)),
+      RequestLine("r-3", "reg-sm", "2025-09-12",
+                  ResolveBody("case-0000000000000000", "EVIDENCE", "x")),
       // The phantom: 鹭岛 asks to delete it; 湖里's approver may not
       // decide; 思明's accepts.
-      RequestLine(
-          "c-1", "reg-sm", "2025-09-12",
-          "\"resolveCase\":{\"caseId\":\"" + phantom_case +
-              "\",\"resolution\":\"DELETE\",\"evidence\":\"幼儿从未入园\"}"),
-      RequestLine("r-4", "appr-hl", "2025-09-15",
-                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
-                      "\",\"accept\":true}"),
+      RequestLine("c-1", "reg-sm", "2025-09-12",
+                  ResolveBody(phantom_case, "DELETE", "幼儿从未入园")),
+      RequestLine("r-4", "appr-hl", "2025-09-15", AcceptBody(phantom_case)),
       RequestLine("c-2", "appr-sm", "2025-09-15",
-                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
-                      "\",\"accept\":true,\"reason\":\"核实为空挂学籍\"}"),
-      RequestLine("r-5", "appr-sm", "2025-09-15",
-                  "\"decideCase\":{\"caseId\":\"" + phantom_case +
-                      "\",\"accept\":true}"),
+                  AcceptBody(phantom_case, "核实为空挂学籍")),
+      RequestLine("r-5", "appr-sm", "2025-09-15", AcceptBody(phantom_case)),
       // The cross-county duplicate: 海湾 asks to delete its record; a
       // county may not decide, the city (common superior) does.
-      RequestLine(
-          "c-3", "reg-hl", "2025-09-12",
-          "\"resolveCase\":{\"caseId\":\"" + dup_case +
-              "\",\"resolution\":\"DELETE\",\"evidence\":\"已在鹭岛入园\"}"),
-      RequestLine(
-          "r-6", "appr-hl", "2025-09-15",
-          "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
-      RequestLine(
-          "c-4", "officer-xm", "2025-09-15",
-          "\"decideCase\":{\"caseId\":\"" + dup_case + "\",\"accept\":true}"),
+      RequestLine("c-3", "reg-hl", "2025-09-12",
+                  ResolveBody(dup_case, "DELETE", "已在鹭岛入园")),
+      RequestLine("r-6", "appr-hl", "2025-09-15", AcceptBody(dup_case)),
+      RequestLine("c-4", "officer-xm", "2025-09-15", AcceptBody(dup_case)),
       // The girl's two records: merged by the city, 鹭岛's kept.
-      RequestLine("r-7", "appr-sm", "2025-09-15",
-                  "\"mergeRecords\":{\"keep\":\"" + girl_sm +
-                      "\",\"retire\":\"" + girl_hl + "\"}"),
+      RequestLine("r-7", "appr-sm", "2025-09-15", MergeBody(girl_sm, girl_hl)),
       RequestLine("m-1", "officer-xm", "2025-09-15",
-                  "\"mergeRecords\":{\"keep\":\"" + girl_sm +
-                      "\",\"retire\":\"" + girl_hl + "\"}"),
+                  MergeBody(girl_sm, girl_hl)),
       // The deleted phantom's document is free: the child is admitted
       // again (when it really comes).
       RequestLine("a-6", "reg-sm", "2025-09-16",

@@ -18,12 +18,9 @@ constexpr char kInputNow[] = "2025-09-04T17:00:00+08:00";
 
 // Two valid lines around the bad ones: the admission of c1 and its approval.
 std::string Admit(const std::string& id, const std::string& name) {
-  return R"({"requestId":")" + id +
-         R"(","actor":"reg-sm1","occurredOn":"2025-09-01","admit":{)"
-         R"("kindergarten":"350203001","child":{"name":")" +
-         name +
-         R"(","gender":"MALE","birthDate":"2021-03-14","idType":"RESIDENT_ID",)"
-         R"("idNumber":"350203202103140117"},"entryDate":"2025-09-01"}})";
+  return RequestLine(
+      id, "reg-sm1", "2025-09-01",
+      AdmitBody("350203001", BoyJson(name, "2021-03-14", 11), "2025-09-01"));
 }
 const char kApprove[] =
     R"({"requestId":"t-ok-2","actor":"appr-siming","occurredOn":"2025-09-03",)"
@@ -41,10 +38,19 @@ std::vector<Result> Submit(const TestLedger& ledger, const std::string& text,
   return results;
 }
 
-TEST_CASE("a clean file exits 0 and reads from stdin with -", "[e2e][input]") {
+// A development ledger with the demo registry loaded, its clock at
+// kInputNow (the registry's operators may act): where most tests here start.
+struct InputLedger {
+  InputLedger() {
+    ledger.set_now(kInputNow);
+    ledger.LoadDemoRegistry();
+  }
   TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+};
+
+TEST_CASE_METHOD(InputLedger,
+                 "a clean file exits 0 and reads from stdin with -",
+                 "[e2e][input]") {
   RunResult r = ledger.Run({"submit", "-"},
                            Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
   INFO("stderr: " << r.err);
@@ -58,11 +64,9 @@ TEST_CASE("a clean file exits 0 and reads from stdin with -", "[e2e][input]") {
   CHECK(results[1].status() == xueji::v1::APPLIED);
 }
 
-TEST_CASE("bad lines get result lines and the other lines still count",
-          "[e2e][input]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+TEST_CASE_METHOD(InputLedger,
+                 "bad lines get result lines and the other lines still count",
+                 "[e2e][input]") {
   int exit_code = -1;
 
   SECTION("a truncated last line") {
@@ -180,13 +184,11 @@ RunResult RunShell(const TestLedger& ledger, std::vector<std::string> args,
 // (its capacity doubles to 512 MB while the 256 MB one is copied).
 constexpr long kMemoryCapKb = 1024 * 1024;
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: 40,000 spaces before a colon are MALFORMED, not a "
     "crash",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   const std::string spaces =
       "{\"requestId\"" + std::string(40000, ' ') + ":\"x\",";
   int exit_code = -1;
@@ -211,13 +213,11 @@ TEST_CASE(
   CHECK(load.out.find("MALFORMED_REQUEST") != std::string::npos);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: an over-long line between good lines is MALFORMED "
     "and reading resynchronises",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   const std::string long_line =
       R"({"requestId":"t-long","actor":")" + std::string(100000, 'a') + R"("})";
   int exit_code = -1;
@@ -234,13 +234,11 @@ TEST_CASE(
   CHECK(results[2].status() == xueji::v1::APPLIED);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: a UTF-8 byte order mark and CRLF line ends (Excel) "
     "are accepted",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   int exit_code = -1;
   auto results = Submit(
       ledger,
@@ -252,13 +250,10 @@ TEST_CASE(
   CHECK(results[1].status() == xueji::v1::APPLIED);
 }
 
-TEST_CASE(
-    "hostile input: a 400 MB line under a memory cap is answered "
-    "MALFORMED and the lines after it still count",
-    "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+TEST_CASE_METHOD(InputLedger,
+                 "hostile input: a 400 MB line under a memory cap is answered "
+                 "MALFORMED and the lines after it still count",
+                 "[e2e][input][hostile]") {
   // A sparse file: the 400 MB are a hole, cheap to write and to read.
   const std::filesystem::path file = ledger.tmp().path() / "huge.jsonl";
   const std::string head =
@@ -283,13 +278,11 @@ TEST_CASE(
   CHECK(results[2].status() == xueji::v1::APPLIED);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: /dev/zero ends with exit 2 naming the problem, in "
     "bounded memory",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   RunResult r = RunShell(ledger, {"submit", "/dev/zero"}, kMemoryCapKb);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 2);
@@ -301,11 +294,10 @@ TEST_CASE(
   CHECK(load.err.find("no end of line") != std::string::npos);
 }
 
-TEST_CASE("hostile input: a read error is an error, never the end of input",
-          "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+TEST_CASE_METHOD(
+    InputLedger,
+    "hostile input: a read error is an error, never the end of input",
+    "[e2e][input][hostile]") {
   SECTION("standard input is a directory (EISDIR): exit 2") {
     RunResult r =
         RunShell(ledger, {"submit", "-"}, 0, ledger.tmp().path().string());
@@ -329,11 +321,9 @@ TEST_CASE("hostile input: a read error is an error, never the end of input",
   }
 }
 
-TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
-          "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+TEST_CASE_METHOD(InputLedger,
+                 "hostile input: JSON that is not strict is MALFORMED",
+                 "[e2e][input][hostile]") {
   std::string trailing = Admit("t-bad-1", "陈一鸣");
   trailing.insert(trailing.rfind("}}"), ",");  // ..."entryDate":"...",}}
   std::string quotes = Admit("t-bad-2", "陈一鸣");
@@ -365,13 +355,11 @@ TEST_CASE("hostile input: JSON that is not strict is MALFORMED",
   CHECK(results[4].status() == xueji::v1::PENDING_APPROVAL);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: a request refused for its form does not use up its "
     "requestId, a decided refusal does",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   std::string no_action =
       R"({"requestId":"t-fix-1","actor":"reg-sm1","occurredOn":"2025-09-01"})";
   std::string approve = kApprove;
@@ -415,13 +403,11 @@ TEST_CASE(
   CHECK(ledger.Run({"verify"}).exit_code == 0);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: control, bidi and separator characters are refused "
     "in every kind of field",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   const std::string env = R"("actor":"reg-sm1","occurredOn":"2025-09-01",)";
   const std::string no = "G350203202103140117";
   struct Case {
@@ -513,13 +499,11 @@ TEST_CASE(
   CHECK(loaded[3].status() == xueji::v1::APPLIED);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    InputLedger,
     "hostile input: history shows a control character already in the "
     "log escaped",
     "[e2e][input][hostile]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
   RunResult admitted = ledger.Run(
       {"submit", "-"}, Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
   REQUIRE(admitted.exit_code == 0);
@@ -552,10 +536,8 @@ TEST_CASE(
         std::string::npos);
 }
 
-TEST_CASE("unusable input is exit 2 with a message", "[e2e][input]") {
-  TestLedger ledger;
-  ledger.set_now(kInputNow);
-  ledger.LoadDemoRegistry();
+TEST_CASE_METHOD(InputLedger, "unusable input is exit 2 with a message",
+                 "[e2e][input]") {
   SECTION("a missing input file") {
     RunResult r = ledger.Run({"submit", ledger.tmp().Sub("no-such.jsonl")});
     CHECK(r.exit_code == 2);

@@ -16,21 +16,14 @@
 namespace xueji::e2e {
 namespace {
 
-std::string Child(const std::string& name, const std::string& birth, int seq) {
-  std::string compact =
-      birth.substr(0, 4) + birth.substr(5, 2) + birth.substr(8, 2);
-  return "{\"name\":\"" + name + "\",\"gender\":\"MALE\",\"birthDate\":\"" +
-         birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
-         SyntheticResidentId(compact, seq) + "\"}";
-}
-
 TEST_CASE(
     "e2e issue 10: transfers withdrawn and refused, death-only cancel, "
     "a cohort graduated, partial edit, approved conversion, six-digit "
     "regions",
     "[e2e][issue10]") {
   TestLedger ledger;
-  const std::string registry = ledger.WriteLines(
+  ledger.LoadRegistry(
+      "2026-05-29T09:00:00+08:00",
       {
           R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
           R"({"kindergarten":{"code":"350203002","name":"白鹭幼儿园","county":"350203"}})",
@@ -38,12 +31,7 @@ TEST_CASE(
           R"({"operator":{"id":"reg-2","role":"REGISTRAR","org":"350203002"}})",
           R"({"operator":{"id":"appr","role":"APPROVER","org":"350203"}})",
           R"({"operator":{"id":"officer-fj","role":"OFFICER","org":"350000"}})",
-      },
-      "registry.jsonl");
-  RunResult loaded =
-      ledger.RunAt("2026-05-29T09:00:00+08:00", {"registry", "load", registry});
-  INFO("registry: " << loaded.out << loaded.err);
-  REQUIRE(loaded.exit_code == 0);
+      });
 
   const std::string a =
       "G" + SyntheticResidentId("20200506", 11);  // cohort 2026
@@ -56,48 +44,34 @@ TEST_CASE(
   const std::string l_id = SyntheticResidentId("20210401", 17);
   std::vector<std::string> lines = {
       RequestLine("a-1", "reg-1", "2026-06-01",
-                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-                      Child("甲", "2020-05-06", 11) +
-                      ",\"entryDate\":\"2026-06-01\"}"),
+                  AdmitBody("350203001", BoyJson("甲", "2020-05-06", 11),
+                            "2026-06-01")),
       RequestLine("a-2", "reg-1", "2026-06-01",
-                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-                      Child("乙", "2020-07-01", 13) +
-                      ",\"entryDate\":\"2026-06-01\"}"),
+                  AdmitBody("350203001", BoyJson("乙", "2020-07-01", 13),
+                            "2026-06-01")),
       RequestLine("a-3", "reg-1", "2026-06-01",
-                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-                      Child("丙", "2021-03-01", 15) +
-                      ",\"entryDate\":\"2026-06-01\"}"),
+                  AdmitBody("350203001", BoyJson("丙", "2021-03-01", 15),
+                            "2026-06-01")),
       RequestLine("a-4", "reg-1", "2026-06-01",
-                  "\"admit\":{\"kindergarten\":\"350203001\",\"child\":" +
-                      l_child + ",\"entryDate\":\"2026-06-01\"}"),
-      RequestLine("p-1", "appr", "2026-06-02",
-                  R"("approve":{"requestId":"a-1"})"),
-      RequestLine("p-2", "appr", "2026-06-02",
-                  R"("approve":{"requestId":"a-2"})"),
-      RequestLine("p-3", "appr", "2026-06-02",
-                  R"("approve":{"requestId":"a-3"})"),
-      RequestLine("p-4", "appr", "2026-06-02",
-                  R"("approve":{"requestId":"a-4"})"),
+                  AdmitBody("350203001", l_child, "2026-06-01")),
+      RequestLine("p-1", "appr", "2026-06-02", ApproveBody("a-1")),
+      RequestLine("p-2", "appr", "2026-06-02", ApproveBody("a-2")),
+      RequestLine("p-3", "appr", "2026-06-02", ApproveBody("a-3")),
+      RequestLine("p-4", "appr", "2026-06-02", ApproveBody("a-4")),
       // a: out to 白鹭, approved, refused by 白鹭
       RequestLine("t-1", "reg-1", "2026-06-03",
-                  "\"transferOut\":{\"studentNo\":\"" + a +
-                      "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
-                      "}"),
-      RequestLine("t-2", "appr", "2026-06-04",
-                  R"("approve":{"requestId":"t-1"})"),
+                  TransferOutBody(a, "350203002")),
+      RequestLine("t-2", "appr", "2026-06-04", ApproveBody("t-1")),
       RequestLine("t-3", "reg-2", "2026-06-05",
                   "\"refuseTransfer\":{\"studentNo\":\"" + a +
                       "\",\"reason\":\"学位已满\"}"),
       // c: out to 白鹭, withdrawn by 鹭岛 before the county decided
       RequestLine("t-4", "reg-1", "2026-06-05",
-                  "\"transferOut\":{\"studentNo\":\"" + c +
-                      "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
-                      "}"),
+                  TransferOutBody(c, "350203002")),
       RequestLine("t-5", "reg-1", "2026-06-08",
                   "\"withdrawTransfer\":{\"studentNo\":\"" + c +
                       "\",\"reason\":\"家长决定不转园\"}"),
-      RequestLine("t-6", "appr", "2026-06-08",
-                  R"("approve":{"requestId":"t-4"})"),
+      RequestLine("t-6", "appr", "2026-06-08", ApproveBody("t-4")),
       // cancel for another reason than death
       RequestLine(
           "x-1", "reg-1", "2026-06-08",
@@ -108,8 +82,7 @@ TEST_CASE(
           "\"editKeyInfo\":{\"studentNo\":\"" + c +
               "\",\"child\":{\"name\":\"丙新\"},\"evidence\":\"户口簿\"" +
               kApplicantJson + "}"),
-      RequestLine("e-2", "appr", "2026-06-10",
-                  R"("approve":{"requestId":"e-1"})"),
+      RequestLine("e-2", "appr", "2026-06-10", ApproveBody("e-1")),
       // the cohort of 2026
       RequestLine("g-1", "reg-1", "2026-06-15",
                   R"("graduate":{"kindergarten":"350203001","cohort":"2026"})"),
@@ -117,12 +90,7 @@ TEST_CASE(
   RunResult first = ledger.SubmitByDay(lines);
   INFO("submit: " << first.out << first.err);
   REQUIRE(first.exit_code == 1);  // x-1 and t-6 are refused
-  std::vector<std::string> errors;
-  std::map<std::string, xueji::v1::Result> by_id;
-  for (const auto& r : ParseResults(first.out, &errors)) {
-    by_id[r.request_id()] = r;
-  }
-  REQUIRE(errors.empty());
+  auto by_id = ResultsById(first);
   CHECK(by_id["t-3"].status() == xueji::v1::APPLIED);
   CHECK(by_id["t-5"].status() == xueji::v1::APPLIED);
   CHECK(by_id["t-6"].code() == xueji::v1::UNKNOWN_REQUEST);  // withdrawn
@@ -139,8 +107,7 @@ TEST_CASE(
                    "\"convertNumber\":{\"studentNo\":\"" + l_no +
                        "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" + l_id +
                        "\"}"),
-       RequestLine("c-2", "appr", "2026-06-17",
-                   R"("approve":{"requestId":"c-1"})")});
+       RequestLine("c-2", "appr", "2026-06-17", ApproveBody("c-1"))});
   INFO("convert: " << convert.out << convert.err);
   CHECK(convert.exit_code == 0);
   CHECK(convert.out.find("\"status\":\"PENDING_APPROVAL\"") !=
@@ -149,13 +116,7 @@ TEST_CASE(
         std::string::npos);
 
   auto show = [&](const std::string& no) {
-    RunResult r =
-        ledger.RunAt("2026-06-17T17:00:00+08:00", {"show", no, "--json"});
-    INFO("show " << no << ": " << r.err);
-    REQUIRE(r.exit_code == 0);
-    xueji::v1::RecordState record;
-    REQUIRE(ParseJson(r.out, &record) == "");
-    return record;
+    return ledger.ShowAt("2026-06-17T17:00:00+08:00", no);
   };
   CHECK(show(a).status() == xueji::v1::GRADUATED);
   CHECK(show(a).kindergarten() == "350203001");
@@ -171,20 +132,13 @@ TEST_CASE(
   // stays at 鹭岛, through the durable state's index of transfers.
   RunResult closing = ledger.SubmitByDay(
       {RequestLine("t-7", "reg-1", "2026-06-18",
-                   "\"transferOut\":{\"studentNo\":\"" + c +
-                       "\",\"toKindergarten\":\"350203002\"" + kApplicantJson +
-                       "}"),
-       RequestLine("t-8", "appr", "2026-06-18",
-                   R"("approve":{"requestId":"t-7"})"),
+                   TransferOutBody(c, "350203002")),
+       RequestLine("t-8", "appr", "2026-06-18", ApproveBody("t-7")),
        RequestLine("k-1", "appr", "2026-06-19",
                    R"("closeKindergarten":{"kindergarten":"350203002"})")});
   INFO("close: " << closing.out << closing.err);
   CHECK(closing.exit_code == 0);
-  RunResult after =
-      ledger.RunAt("2026-06-19T17:00:00+08:00", {"show", c, "--json"});
-  REQUIRE(after.exit_code == 0);
-  xueji::v1::RecordState stayed;
-  REQUIRE(ParseJson(after.out, &stayed) == "");
+  xueji::v1::RecordState stayed = ledger.ShowAt("2026-06-19T17:00:00+08:00", c);
   CHECK(stayed.status() == xueji::v1::ENROLLED);
   CHECK(stayed.kindergarten() == "350203001");
   CHECK(stayed.transfer_to().empty());

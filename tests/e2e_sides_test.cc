@@ -15,24 +15,9 @@ namespace xueji::e2e {
 namespace {
 
 std::string Admit(const std::string& id, const std::string& birth, int seq) {
-  const std::string compact =
-      birth.substr(0, 4) + birth.substr(5, 2) + birth.substr(8, 2);
   return RequestLine(
       id, "reg-sm", "2025-09-01",
-      "\"admit\":{\"kindergarten\":\"350203001\",\"child\":{\"name\":"
-      "\"测试\",\"gender\":\"MALE\",\"birthDate\":\"" +
-          birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
-          SyntheticResidentId(compact, seq) +
-          "\"},\"entryDate\":\"2025-09-01\"}");
-}
-
-std::map<std::string, xueji::v1::Result> ById(const RunResult& run) {
-  std::vector<std::string> errors;
-  std::map<std::string, xueji::v1::Result> by_id;
-  for (const auto& r : ParseResults(run.out, &errors))
-    by_id[r.request_id()] = r;
-  REQUIRE(errors.empty());
-  return by_id;
+      AdmitBody("350203001", BoyJson("测试", birth, seq), "2025-09-01"));
 }
 
 TEST_CASE(
@@ -40,7 +25,8 @@ TEST_CASE(
     "Art. 11-17 applicants — Art. 17 one verification a term",
     "[e2e][issue10]") {
   TestLedger ledger;
-  const std::string registry = ledger.WriteLines(
+  ledger.LoadRegistry(
+      "2025-08-29T09:00:00+08:00",
       {
           R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
           R"({"kindergarten":{"code":"350203002","name":"白鹭幼儿园","county":"350203"}})",
@@ -49,39 +35,27 @@ TEST_CASE(
           R"({"operator":{"id":"reg-hl","role":"REGISTRAR","org":"350206001"}})",
           R"({"operator":{"id":"appr-sm","role":"APPROVER","org":"350203"}})",
           R"({"operator":{"id":"appr-hl","role":"APPROVER","org":"350206"}})",
-      },
-      "registry.jsonl");
-  REQUIRE(
-      ledger.RunAt("2025-08-29T09:00:00+08:00", {"registry", "load", registry})
-          .exit_code == 0);
+      });
   const std::string a = "G" + SyntheticResidentId("20210506", 11);
   const std::string b = "G" + SyntheticResidentId("20210601", 13);
   RunResult term = ledger.SubmitByDay({
       Admit("a-1", "2021-05-06", 11),
       Admit("a-2", "2021-06-01", 13),
-      RequestLine("p-1", "appr-sm", "2025-09-02",
-                  R"("approve":{"requestId":"a-1"})"),
-      RequestLine("p-2", "appr-sm", "2025-09-02",
-                  R"("approve":{"requestId":"a-2"})"),
+      RequestLine("p-1", "appr-sm", "2025-09-02", ApproveBody("a-1")),
+      RequestLine("p-2", "appr-sm", "2025-09-02", ApproveBody("a-2")),
       // No applicant: refused, naming the field.
       RequestLine("t-0", "reg-sm", "2025-09-03",
                   "\"transferOut\":{\"studentNo\":\"" + a +
                       "\",\"toKindergarten\":\"350206001\"}"),
       RequestLine("t-1", "reg-sm", "2025-09-03",
-                  "\"transferOut\":{\"studentNo\":\"" + a +
-                      "\",\"toKindergarten\":\"350206001\"" + kApplicantJson +
-                      "}"),
-      RequestLine("t-2", "appr-sm", "2025-09-04",
-                  R"("approve":{"requestId":"t-1"})"),
+                  TransferOutBody(a, "350206001")),
+      RequestLine("t-2", "appr-sm", "2025-09-04", ApproveBody("t-1")),
       RequestLine("t-3", "reg-hl", "2025-09-05",
                   "\"transferIn\":{\"studentNo\":\"" + a + "\"}"),
       // b: approved out to 海湾 and never taken in.
       RequestLine("u-1", "reg-sm", "2025-09-05",
-                  "\"transferOut\":{\"studentNo\":\"" + b +
-                      "\",\"toKindergarten\":\"350206001\"" + kApplicantJson +
-                      "}"),
-      RequestLine("u-2", "appr-sm", "2025-09-08",
-                  R"("approve":{"requestId":"u-1"})"),
+                  TransferOutBody(b, "350206001")),
+      RequestLine("u-2", "appr-sm", "2025-09-08", ApproveBody("u-1")),
       RequestLine(
           "v-1", "reg-sm", "2025-09-08",
           R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
@@ -90,7 +64,7 @@ TEST_CASE(
           R"("verify":{"kindergarten":"350203001","term":"2025-autumn"})"),
   });
   INFO("term: " << term.out << term.err);
-  auto by_id = ById(term);
+  auto by_id = ResultsById(term);
   CHECK(by_id["t-0"].code() == xueji::v1::INVALID_FIELD);
   CHECK(by_id["t-0"].message().find("applicant is required") !=
         std::string::npos);
@@ -120,19 +94,14 @@ TEST_CASE(
   CHECK(pending("appr-sm").count("t-3") == 0);
 
   RunResult approvals = ledger.SubmitByDay({
-      RequestLine("t-4", "appr-sm", "2025-09-09",
-                  R"("approve":{"requestId":"t-3"})"),
-      RequestLine("t-5", "appr-hl", "2025-09-09",
-                  R"("approve":{"requestId":"t-3"})"),
+      RequestLine("t-4", "appr-sm", "2025-09-09", ApproveBody("t-3")),
+      RequestLine("t-5", "appr-hl", "2025-09-09", ApproveBody("t-3")),
   });
   INFO("approvals: " << approvals.out << approvals.err);
-  auto decided = ById(approvals);
+  auto decided = ResultsById(approvals);
   CHECK(decided["t-4"].code() == xueji::v1::NOT_AUTHORIZED);
   CHECK(decided["t-5"].status() == xueji::v1::APPLIED);
-  RunResult shown = ledger.RunAt(day, {"show", a, "--json"});
-  REQUIRE(shown.exit_code == 0);
-  xueji::v1::RecordState moved;
-  REQUIRE(ParseJson(shown.out, &moved) == "");
+  xueji::v1::RecordState moved = ledger.ShowAt(day, a);
   CHECK(moved.status() == xueji::v1::ENROLLED);
   CHECK(moved.kindergarten() == "350206001");
 
@@ -168,7 +137,7 @@ TEST_CASE(
           "k-2", "appr-sm", "2025-10-20",
           R"("verify":{"kindergarten":"350203002","term":"2025-autumn"})"),
   });
-  auto after_close = ById(closed);
+  auto after_close = ResultsById(closed);
   CHECK(after_close["k-1"].status() == xueji::v1::APPLIED);
   CHECK(after_close["k-2"].code() == xueji::v1::KINDERGARTEN_CLOSED);
   const std::string late = ledger.WriteLines(

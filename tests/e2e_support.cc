@@ -61,6 +61,24 @@ void TestLedger::LoadDemoRegistry() const {
   REQUIRE(r.exit_code == 0);
 }
 
+void TestLedger::LoadRegistry(const std::string& now,
+                              const std::vector<std::string>& lines) const {
+  RunResult r =
+      RunAt(now, {"registry", "load", WriteLines(lines, "registry.jsonl")});
+  INFO("registry load: " << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+xueji::v1::RecordState TestLedger::ShowAt(const std::string& now,
+                                          const std::string& no) const {
+  RunResult r = RunAt(now, {"show", no, "--json"});
+  INFO("show " << no << ": " << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  xueji::v1::RecordState record;
+  REQUIRE(ParseJson(r.out, &record) == "");
+  return record;
+}
+
 std::string TestLedger::WriteLines(const std::vector<std::string>& lines,
                                    const std::string& file_name) const {
   std::string text;
@@ -145,6 +163,34 @@ std::string RequestLine(const std::string& id, const std::string& actor,
                         const std::string& day, const std::string& body) {
   return "{\"requestId\":\"" + id + "\",\"actor\":\"" + actor +
          "\",\"occurredOn\":\"" + day + "\"," + body + "}";
+}
+
+std::string BoyJson(const std::string& name, const std::string& birth,
+                    int seq) {
+  const std::string compact =
+      birth.substr(0, 4) + birth.substr(5, 2) + birth.substr(8, 2);
+  return "{\"name\":\"" + name + "\",\"gender\":\"MALE\",\"birthDate\":\"" +
+         birth + "\",\"idType\":\"RESIDENT_ID\",\"idNumber\":\"" +
+         SyntheticResidentId(compact, seq) + "\"}";
+}
+
+std::string ApproveBody(const std::string& request_id) {
+  return "\"approve\":{\"requestId\":\"" + request_id + "\"}";
+}
+
+std::string AdmitBody(const std::string& kindergarten,
+                      const std::string& child_json,
+                      const std::string& entry_date) {
+  return "\"admit\":{\"kindergarten\":\"" + kindergarten +
+         "\",\"child\":" + child_json + ",\"entryDate\":\"" + entry_date +
+         "\"}";
+}
+
+std::string TransferOutBody(const std::string& student_no,
+                            const std::string& to_kindergarten) {
+  return "\"transferOut\":{\"studentNo\":\"" + student_no +
+         "\",\"toKindergarten\":\"" + to_kindergarten + "\"" + kApplicantJson +
+         "}";
 }
 
 const std::string kApplicantJson =
@@ -254,6 +300,17 @@ std::vector<xueji::v1::Result> ParseResults(const std::string& out,
     results.push_back(r);
   }
   return results;
+}
+
+std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run) {
+  std::vector<std::string> errors;
+  std::map<std::string, xueji::v1::Result> by_id;
+  for (const auto& result : ParseResults(run.out, &errors)) {
+    by_id[result.request_id()] = result;
+  }
+  INFO(run.out << run.err);
+  REQUIRE(errors.empty());
+  return by_id;
 }
 
 std::string ParseJson(const std::string& text, google::protobuf::Message* m) {

@@ -65,6 +65,17 @@ class TestLedger {
   // registry load of tools/demo/registry.jsonl with the clock before the
   // term (kBeforeTerm), as tools/demo.sh does; REQUIREs exit 0.
   void LoadDemoRegistry() const;
+  // Writes `lines` to registry.jsonl in the temp dir and loads it with the
+  // clock at `now`; REQUIREs exit 0.
+  void LoadRegistry(const std::string& now,
+                    const std::vector<std::string>& lines) const;
+  // `show NO --json` with the clock at `now`, parsed; REQUIREs exit 0 and a
+  // readable record.
+  xueji::v1::RecordState ShowAt(const std::string& now,
+                                const std::string& no) const;
+  xueji::v1::RecordState Show(const std::string& no) const {
+    return ShowAt(now_, no);
+  }
   // Writes `lines` to a file in the temp dir; returns its path.
   std::string WriteLines(const std::vector<std::string>& lines,
                          const std::string& file_name) const;
@@ -104,10 +115,26 @@ struct DemoLedger {
 // three digits (odd for a boy) and the GB 11643 MOD 11-2 check character.
 std::string SyntheticResidentId(const std::string& birth, int seq);
 
+// A boy of 思明区 as a request's "child" object: {"name":NAME,"gender":"MALE",
+// "birthDate":BIRTH,"idType":"RESIDENT_ID","idNumber":...} with the
+// SyntheticResidentId of BIRTH (YYYY-MM-DD) and `seq` (odd).
+std::string BoyJson(const std::string& name, const std::string& birth, int seq);
+
 // One request line of a JSONL file: {"requestId":ID,"actor":ACTOR,
 // "occurredOn":DAY,BODY}, where BODY is the action, e.g. "leave":{...}.
 std::string RequestLine(const std::string& id, const std::string& actor,
                         const std::string& day, const std::string& body);
+
+// Request bodies for RequestLine: "approve":{"requestId":ID};
+// "admit":{"kindergarten":KG,"child":CHILD,"entryDate":DAY} (CHILD a JSON
+// object); "transferOut":{"studentNo":NO,"toKindergarten":KG} with the
+// applicant (kApplicantJson).
+std::string ApproveBody(const std::string& request_id);
+std::string AdmitBody(const std::string& kindergarten,
+                      const std::string& child_json,
+                      const std::string& entry_date);
+std::string TransferOutBody(const std::string& student_no,
+                            const std::string& to_kindergarten);
 
 // Issue 10: ,"applicant":{...} — the mother applying (a synthetic resident
 // ID), to put inside a transferOut, leave, defer or editKeyInfo.
@@ -168,6 +195,10 @@ std::map<std::string, ExpectedRecord> ExpectedDemoRecords();
 // `errors` (one per bad line).
 std::vector<xueji::v1::Result> ParseResults(const std::string& out,
                                             std::vector<std::string>* errors);
+
+// The results of a run (ParseResults of its stdout) by requestId; REQUIREs
+// every line to parse.
+std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run);
 
 // Parses --json output of one message (ignoring unknown fields); "" = OK.
 std::string ParseJson(const std::string& text, google::protobuf::Message* m);

@@ -172,7 +172,7 @@ void ProduceGarbage(const std::string& bootstrap, int32_t partition) {
 
 // The python client's dependencies are installed by tools/setup.sh; their
 // absence is a broken test environment, not a reason to skip.
-void RequirePythonClient() {
+bool RequirePythonClient() {
   RunResult r = RunProgram(
       kPython, {"-c", "import kafka, google.protobuf.message_factory"});
   INFO("stderr: " << r.err);
@@ -181,6 +181,7 @@ void RequirePythonClient() {
                     "the Debian packages python3-kafka and python3-protobuf "
                     "(tools/setup.sh does)");
   }
+  return true;
 }
 
 // `ledger schema FILE` into `dir`; returns the file.
@@ -202,12 +203,19 @@ RunResult RunDecoder(const std::string& bootstrap, const std::string& schema,
                 schema, "--expect", std::to_string(expect)});
 }
 
-TEST_CASE("kafka-python reads and decodes every event of the demo term") {
-  RequirePythonClient();
-  TempDir dir("xueji-kafka-decode");
+// What each kafka-python test starts from: the client checked (first), the
+// schema written to a temporary directory, and a mock cluster.
+struct DecoderSetup {
+  DecoderSetup() { REQUIRE(!mock.bootstrap().empty()); }
+  bool client = RequirePythonClient();
+  TempDir dir{"xueji-kafka-decode"};
   const std::string schema = WriteSchema(dir);
   MockKafka mock;
-  REQUIRE(!mock.bootstrap().empty());
+};
+
+TEST_CASE_METHOD(
+    DecoderSetup,
+    "kafka-python reads and decodes every event of the demo term") {
   int64_t events = 0;
   {
     KafkaLedger ledger(mock.bootstrap(), dir.Sub("state"));
@@ -239,12 +247,9 @@ TEST_CASE("kafka-python reads and decodes every event of the demo term") {
                                     events + 1)) != std::string::npos);
 }
 
-TEST_CASE("kafka-python fails on a record that is not an event, naming it") {
-  RequirePythonClient();
-  TempDir dir("xueji-kafka-decode");
-  const std::string schema = WriteSchema(dir);
-  MockKafka mock;
-  REQUIRE(!mock.bootstrap().empty());
+TEST_CASE_METHOD(
+    DecoderSetup,
+    "kafka-python fails on a record that is not an event, naming it") {
   int64_t events = 0;
   int64_t garbage_offset = 0;
   constexpr int32_t kPartition = 2;

@@ -7,7 +7,10 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-case = re.compile(r'\b(?:TEST_CASE|SCENARIO)\s*\((.*?)\)\s*\{', re.S)
+# TEST_CASE(name, tags), SCENARIO(name, tags), TEST_CASE_METHOD(Fixture, name,
+# tags): the name is the first string literal after the opening.
+case = re.compile(r'\b(?:(?:TEST_CASE|SCENARIO)\s*\(|TEST_CASE_METHOD\s*\(\s*[\w:]+\s*,)'
+                  r'(.*?)\)\s*\{', re.S)
 literal = re.compile(r'"((?:[^"\\]|\\.)*)"')
 bad = []
 for path in sorted(root.rglob('*.cc')):

@@ -20,16 +20,7 @@ jobs="${FUZZ_JOBS:-$(nproc)}"
 build=build-fuzz
 targets=(request_line registry_line event_decoder verify_log)
 
-missing=()
-for p in clang-14 libclang-rt-14-dev; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  echo "fuzz: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
-fi
+tools/apt_install.sh fuzz clang-14 libclang-rt-14-dev
 
 # -O1 and line tables only: fast enough to fuzz, quick to compile, asserts on.
 cmake -S . -B "$build" -G Ninja -DXUEJI_FUZZ=ON \

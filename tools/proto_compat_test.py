@@ -46,6 +46,13 @@ def field(message, name):
     return next(f for f in message.field if f.name == name)
 
 
+def remove_named(items, name):
+    """Removes the descriptors called `name` from a repeated field of them."""
+    kept = [item for item in items if item.name != name]
+    del items[:]
+    items.extend(kept)
+
+
 class ProtoCompatTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -119,9 +126,7 @@ class ProtoCompatTest(unittest.TestCase):
     def test_removed_without_reserved_and_with(self):
         def remove(fds):
             m = find_message(fds, "xueji.v1.Anomaly")
-            kept = [f for f in m.field if f.name != "detail"]
-            del m.field[:]
-            m.field.extend(kept)
+            remove_named(m.field, "detail")
         self.assertBreaks(remove, "xueji.v1.Anomaly.detail = 6",
                           "field removed without reserving")
 
@@ -169,9 +174,7 @@ class ProtoCompatTest(unittest.TestCase):
     def test_a_removed_enum_value_and_a_renamed_one(self):
         def remove(fds):
             e = find_enum(fds, "xueji.v1.Anomaly.Kind")
-            kept = [v for v in e.value if v.name != "PHANTOM"]
-            del e.value[:]
-            e.value.extend(kept)
+            remove_named(e.value, "PHANTOM")
         self.assertBreaks(remove, "xueji.v1.Anomaly.Kind.PHANTOM",
                           "enum value removed without reserving")
 
@@ -183,15 +186,11 @@ class ProtoCompatTest(unittest.TestCase):
     def test_removed_message_file_and_package(self):
         def remove_message(fds):
             f = next(f for f in fds.file if f.name == "xueji/v1/views.proto")
-            kept = [m for m in f.message_type if m.name != "Stats"]
-            del f.message_type[:]
-            f.message_type.extend(kept)
+            remove_named(f.message_type, "Stats")
         self.assertBreaks(remove_message, "xueji.v1.Stats: message removed")
 
         def remove_file(fds):
-            kept = [f for f in fds.file if f.name != "xueji/v1/state.proto"]
-            del fds.file[:]
-            fds.file.extend(kept)
+            remove_named(fds.file, "xueji/v1/state.proto")
         self.assertBreaks(remove_file, "xueji/v1/state.proto: file removed")
 
         def repackage(fds):

@@ -22,16 +22,7 @@ PACKAGES=(
   faketime                               # tools/demo.sh: a production ledger trusts the system
                                          # clock; the demo's 2025 term moves it per process
 )
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  echo "setup: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
-fi
+tools/apt_install.sh setup "${PACKAGES[@]}"
 # Apache Kafka's jars for tools/kafka-local.sh, fetched once into a cache
 # (~/.cache/xueji-kafka): the build and the tests download nothing.
 tools/kafka-local.sh fetch

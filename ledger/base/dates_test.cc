@@ -12,15 +12,12 @@ TEST_CASE("dates parse strictly") {
   REQUIRE(d.ok());
   CHECK(*d == absl::CivilDay(2025, 9, 1));
   CHECK(ParseDate("2024-02-29").ok());
-  CHECK_FALSE(ParseDate("2025-02-29").ok());
-  CHECK_FALSE(ParseDate("2025-02-30").ok());
-  CHECK_FALSE(ParseDate("2025-13-01").ok());
-  CHECK_FALSE(ParseDate("2025-00-10").ok());
-  CHECK_FALSE(ParseDate("2025-9-1").ok());
-  CHECK_FALSE(ParseDate("2025-09-01x").ok());
-  CHECK_FALSE(ParseDate(" 2025-09-01").ok());
-  CHECK_FALSE(ParseDate("2025/09/01").ok());
-  CHECK_FALSE(ParseDate("").ok());
+  for (const char* bad :
+       {"2025-02-29", "2025-02-30", "2025-13-01", "2025-00-10", "2025-9-1",
+        "2025-09-01x", " 2025-09-01", "2025/09/01", ""}) {
+    INFO('"' << bad << '"');
+    CHECK_FALSE(ParseDate(bad).ok());
+  }
   CHECK(ParseDate("2025-02-30").status().code() ==
         absl::StatusCode::kInvalidArgument);
   CHECK(FormatDate(absl::CivilDay(2025, 9, 1)) == "2025-09-01");
@@ -44,14 +41,14 @@ TEST_CASE("RFC 3339 instants") {
   CHECK(*frac - *t == absl::Milliseconds(250));
   CHECK(FormatRfc3339(*frac) == "2025-09-01T08:00:00.25Z");
 
-  CHECK_FALSE(ParseRfc3339("2025-09-01").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01T08:00:00").ok());  // no offset
-  CHECK_FALSE(ParseRfc3339("2025-02-30T08:00:00Z").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01T24:00:00Z").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01T08:00:00Zjunk").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01 08:00:00Z").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01T08:00:00+0800").ok());
-  CHECK_FALSE(ParseRfc3339("2025-09-01T08:00:00.Z").ok());
+  for (const char* bad :
+       {"2025-09-01", "2025-09-01T08:00:00" /* no offset */,
+        "2025-02-30T08:00:00Z", "2025-09-01T24:00:00Z",
+        "2025-09-01T08:00:00Zjunk", "2025-09-01 08:00:00Z",
+        "2025-09-01T08:00:00+0800", "2025-09-01T08:00:00.Z"}) {
+    INFO('"' << bad << '"');
+    CHECK_FALSE(ParseRfc3339(bad).ok());
+  }
 }
 
 TEST_CASE("adding months clamps the day") {

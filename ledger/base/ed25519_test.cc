@@ -21,31 +21,35 @@ void WriteText(const std::string& path, const std::string& text) {
   out << text;
 }
 
-TEST_CASE("Ed25519: RFC 8032 test vector 1 (empty message)") {
-  auto key = Ed25519PrivateKey::FromSeed(
-      Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+// An RFC 8032 (section 7.1) test vector: the key from `seed`, its public
+// half, the signature of `message`, which verifies.
+void CheckRfc8032Vector(const char* seed, const char* public_key,
+                        const std::string& message,
+                        const std::string& signature) {
+  auto key = Ed25519PrivateKey::FromSeed(Hex(seed));
   REQUIRE(key.ok());
-  CHECK(absl::BytesToHexString(key->public_key()) ==
-        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
-  auto signature = key->SignRaw("");
-  REQUIRE(signature.ok());
-  CHECK(absl::BytesToHexString(*signature) ==
-        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555f"
-        "b8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
-  CHECK(VerifyRaw(key->public_key(), "", *signature).ok());
+  CHECK(absl::BytesToHexString(key->public_key()) == public_key);
+  auto signed_message = key->SignRaw(message);
+  REQUIRE(signed_message.ok());
+  CHECK(absl::BytesToHexString(*signed_message) == signature);
+  CHECK(VerifyRaw(key->public_key(), message, *signed_message).ok());
+}
+
+TEST_CASE("Ed25519: RFC 8032 test vector 1 (empty message)") {
+  CheckRfc8032Vector(
+      "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+      "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555f"
+      "b8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
 }
 
 TEST_CASE("Ed25519: RFC 8032 test vector 2 (one byte)") {
-  auto key = Ed25519PrivateKey::FromSeed(
-      Hex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb"));
-  REQUIRE(key.ok());
-  CHECK(absl::BytesToHexString(key->public_key()) ==
-        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c");
-  auto signature = key->SignRaw(Hex("72"));
-  REQUIRE(signature.ok());
-  CHECK(absl::BytesToHexString(*signature) ==
-        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-        "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+  CheckRfc8032Vector(
+      "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+      "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+      Hex("72"),
+      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+      "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
 }
 
 TEST_CASE("Ed25519: a signature is bound to its domain and its bytes") {

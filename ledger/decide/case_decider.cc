@@ -168,6 +168,16 @@ absl::StatusOr<FoundCase> FindCaseOf(const Call& call, std::string_view id,
   return found;
 }
 
+// CASE_CLOSED on the record when case `c` was closed already: a closed case
+// is neither answered nor decided again.
+std::optional<Draft> RefuseIfClosed(const RecordState& record,
+                                    const CaseState& c) {
+  if (c.status() != xueji::v1::CASE_STATUS_CLOSED) return std::nullopt;
+  return Refuse(xueji::v1::CASE_CLOSED,
+                Cat("case ", c.case_id(), " was closed on ", c.decided_on()),
+                record.subject(), record.student_no());
+}
+
 // The events closing every case of `record` still open or answered (but
 // `except`), settled because the record itself is deleted or retired.
 std::vector<Event> SettleCases(const RecordState& record,
@@ -312,11 +322,7 @@ absl::StatusOr<Draft> DecideResolveCase(const Call& call) {
     return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, record.subject(),
                   record.student_no());
   }
-  if (c.status() == xueji::v1::CASE_STATUS_CLOSED) {
-    return Refuse(xueji::v1::CASE_CLOSED,
-                  Cat("case ", c.case_id(), " was closed on ", c.decided_on()),
-                  record.subject(), record.student_no());
-  }
+  if (auto closed = RefuseIfClosed(record, c)) return std::move(*closed);
   if (c.status() == xueji::v1::CASE_STATUS_ANSWERED) {
     return Refuse(
         xueji::v1::INVALID_TRANSITION,
@@ -369,11 +375,7 @@ absl::StatusOr<Draft> DecideDecideCase(const Call& call) {
     return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, record.subject(),
                   record.student_no());
   }
-  if (c.status() == xueji::v1::CASE_STATUS_CLOSED) {
-    return Refuse(xueji::v1::CASE_CLOSED,
-                  Cat("case ", c.case_id(), " was closed on ", c.decided_on()),
-                  record.subject(), record.student_no());
-  }
+  if (auto closed = RefuseIfClosed(record, c)) return std::move(*closed);
   if (c.status() != xueji::v1::CASE_STATUS_ANSWERED) {
     return Refuse(xueji::v1::CASE_NOT_ANSWERED,
                   Cat("case ", c.case_id(),

@@ -13,12 +13,8 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::TestLedger;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 using xueji::v1::ResolveCase;
-using V = std::vector<std::string>;
 
 Decision Open(TestLedger& ledger, const std::string& actor,
               const std::string& kind, const std::string& no,

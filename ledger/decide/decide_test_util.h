@@ -4,7 +4,8 @@
 // events", with the ledger's clock at kNow until a test moves it (SetToday).
 // No policy version is recorded unless a test sets one (setPolicy), so the
 // built-in defaults apply. Synthetic identities only. Test-only; included by
-// the decide_tests sources.
+// the decide_tests sources, which take its names whole (`using namespace
+// xueji::testing`).
 #ifndef XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 #define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 
@@ -156,6 +157,45 @@ class BasicTestLedger {
     return request;
   }
 
+  // Request skeletons of the record's changes, by QZ-A's registrar unless
+  // `actor` says otherwise, the mother applying where the request takes an
+  // applicant (Art. 11-17). Not submitted.
+  xueji::v1::Request TransferOutReq(const std::string& no, std::string to,
+                                    std::string actor = "reg-a") {
+    xueji::v1::Request request = Req(std::move(actor));
+    request.mutable_transfer_out()->set_student_no(no);
+    *request.mutable_transfer_out()->mutable_applicant() = Mother();
+    request.mutable_transfer_out()->set_to_kindergarten(std::move(to));
+    return request;
+  }
+  xueji::v1::Request LeaveReq(const std::string& no, std::string reason = "",
+                              std::string actor = "reg-a") {
+    xueji::v1::Request request = Req(std::move(actor));
+    request.mutable_leave()->set_student_no(no);
+    *request.mutable_leave()->mutable_applicant() = Mother();
+    request.mutable_leave()->set_reason(std::move(reason));
+    return request;
+  }
+  xueji::v1::Request DeferReq(const std::string& no, std::string until,
+                              std::string evidence,
+                              std::string actor = "reg-a") {
+    xueji::v1::Request request = Req(std::move(actor));
+    request.mutable_defer()->set_student_no(no);
+    *request.mutable_defer()->mutable_applicant() = Mother();
+    request.mutable_defer()->set_until_date(std::move(until));
+    request.mutable_defer()->set_evidence(std::move(evidence));
+    return request;
+  }
+  xueji::v1::Request CancelReq(const std::string& no, std::string reason,
+                               std::string died, std::string evidence) {
+    xueji::v1::Request request = Req("reg-a");
+    request.mutable_cancel()->set_student_no(no);
+    request.mutable_cancel()->set_reason(std::move(reason));
+    request.mutable_cancel()->set_date_of_death(std::move(died));
+    request.mutable_cancel()->set_evidence(std::move(evidence));
+    return request;
+  }
+
   // Decides without applying.
   Decision DecideOnly(const xueji::v1::Request& request) {
     absl::StatusOr<Decision> decision = Decide(request, state_, ctx_);
@@ -244,6 +284,9 @@ class BasicTestLedger {
 };
 
 using TestLedger = BasicTestLedger<MemoryState>;
+
+// What Kinds returns, to compare with: Kinds(d) == V{"record_requested"}.
+using V = std::vector<std::string>;
 
 // Payload kinds of a decision's events, in order (e.g. "record_requested").
 inline std::vector<std::string> Kinds(const Decision& decision) {

@@ -14,11 +14,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // The day `n` working days after `day` (the Chinese calendar).
 std::string WorkingDaysAfter(std::string_view day, int n) {
@@ -325,9 +321,7 @@ SCENARIO("convertNumber and re-admission may not precede the record's steps",
     REQUIRE(
         ledger.Approve(admitted.events[0].request_id(), "appr-a", "2025-09-09")
             .status == xueji::v1::APPLIED);
-    xueji::v1::Request leave = ledger.Req("reg-a");
-    leave.mutable_leave()->set_student_no(admitted.student_no);
-    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
+    xueji::v1::Request leave = ledger.LeaveReq(admitted.student_no);
     REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
     WHEN("a re-admission is dated before the establishment") {
       Decision again = ledger.Admit(Boy(), "QZ-C", "reg-c", "2025-09-05");

@@ -10,22 +10,13 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::FiveYearOld;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // A transfer of `no` to `to`, requested by `registrar` (PENDING_APPROVAL).
 xueji::v1::Request TransferOut(TestLedger& ledger, const std::string& no,
                                const std::string& to,
                                const std::string& registrar = "reg-a") {
-  xueji::v1::Request out = ledger.Req(registrar);
-  out.mutable_transfer_out()->set_student_no(no);
-  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-  out.mutable_transfer_out()->set_to_kindergarten(to);
+  xueji::v1::Request out = ledger.TransferOutReq(no, to, registrar);
   Decision requested = ledger.Submit(out);
   INFO(requested.message);
   REQUIRE(requested.status == xueji::v1::PENDING_APPROVAL);
@@ -51,10 +42,7 @@ Decision RefuseIn(TestLedger& ledger, const std::string& no,
 
 // The record takes requests again: a leave is accepted.
 void CheckUsable(TestLedger& ledger, const std::string& no) {
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(no);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-  leave.mutable_leave()->set_reason("随父母迁居");
+  xueji::v1::Request leave = ledger.LeaveReq(no, "随父母迁居");
   Decision left = ledger.Submit(leave);
   INFO(left.message);
   CHECK(left.status == xueji::v1::APPLIED);
@@ -248,17 +236,6 @@ SCENARIO(
 // --- b. cancel is death only (Art. 15)
 // ----------------------------------------
 
-xueji::v1::Request CancelRequest(TestLedger& ledger, const std::string& no,
-                                 std::string reason, std::string died,
-                                 std::string evidence) {
-  xueji::v1::Request cancel = ledger.Req("reg-a");
-  cancel.mutable_cancel()->set_student_no(no);
-  cancel.mutable_cancel()->set_reason(std::move(reason));
-  cancel.mutable_cancel()->set_date_of_death(std::move(died));
-  cancel.mutable_cancel()->set_evidence(std::move(evidence));
-  return cancel;
-}
-
 SCENARIO(
     "Art. 15: a record is cancelled only on the child's death, with its "
     "date and proof, by the county",
@@ -267,8 +244,8 @@ SCENARIO(
     TestLedger ledger;
     std::string no = ledger.Enroll(Boy());
     WHEN("a cancellation gives another reason") {
-      Decision refused = ledger.Submit(
-          CancelRequest(ledger, no, "转学", "2025-08-30", "证明"));
+      Decision refused =
+          ledger.Submit(ledger.CancelReq(no, "转学", "2025-08-30", "证明"));
       THEN("CANCEL_NOT_DEATH, and the record is untouched") {
         CHECK(refused.code == xueji::v1::CANCEL_NOT_DEATH);
         CHECK(Kinds(refused) == V{"request_rejected"});
@@ -278,24 +255,20 @@ SCENARIO(
     }
     WHEN("the date of death or the proof is missing or wrong") {
       THEN("INVALID_FIELD / INVALID_DATE") {
-        CHECK(ledger.Submit(CancelRequest(ledger, no, "DEATH", "", "证明"))
-                  .code == xueji::v1::INVALID_FIELD);
-        CHECK(ledger
-                  .Submit(
-                      CancelRequest(ledger, no, "DEATH", "2025-09-02", "证明"))
+        CHECK(ledger.Submit(ledger.CancelReq(no, "DEATH", "", "证明")).code ==
+              xueji::v1::INVALID_FIELD);
+        CHECK(ledger.Submit(ledger.CancelReq(no, "DEATH", "2025-09-02", "证明"))
                   .code == xueji::v1::INVALID_DATE);
-        CHECK(
-            ledger.Submit(CancelRequest(ledger, no, "DEATH", "2025-08-30", " "))
-                .code == xueji::v1::INVALID_FIELD);
-        CHECK(ledger
-                  .Submit(CancelRequest(ledger, no, "DEATH", "2021-05-05",
-                                        "证明"))
+        CHECK(ledger.Submit(ledger.CancelReq(no, "DEATH", "2025-08-30", " "))
+                  .code == xueji::v1::INVALID_FIELD);
+        CHECK(ledger.Submit(ledger.CancelReq(no, "DEATH", "2021-05-05",
+                                             "证明"))
                   .code == xueji::v1::INVALID_FIELD);  // before birth
       }
     }
     WHEN("the death is reported with date and proof") {
       xueji::v1::Request cancel =
-          CancelRequest(ledger, no, "DEATH", "2025-08-30", "居民死亡医学证明");
+          ledger.CancelReq(no, "DEATH", "2025-08-30", "居民死亡医学证明");
       Decision requested = ledger.Submit(cancel);
       THEN("the county cancels; the registrar may not") {
         CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
@@ -319,16 +292,14 @@ SCENARIO(
 // --- c. deferral (Art. 14)
 // ------------------------------------------------------
 
+// A deferral of `no` until `until`, with a hospital's assessment as proof
+// unless `evidence` says otherwise.
 xueji::v1::Request DeferRequest(TestLedger& ledger, const std::string& no,
                                 std::string until,
                                 std::string evidence = "医院发育评估证明",
                                 std::string actor = "reg-a") {
-  xueji::v1::Request defer = ledger.Req(std::move(actor));
-  defer.mutable_defer()->set_student_no(no);
-  *defer.mutable_defer()->mutable_applicant() = testing::Mother();
-  defer.mutable_defer()->set_until_date(std::move(until));
-  defer.mutable_defer()->set_evidence(std::move(evidence));
-  return defer;
+  return ledger.DeferReq(no, std::move(until), std::move(evidence),
+                         std::move(actor));
 }
 
 SCENARIO(
@@ -392,10 +363,7 @@ SCENARIO(
       }
     }
     WHEN("the child left and QZ-C admits it past its primary entry date") {
-      xueji::v1::Request leave = ledger.Req("reg-a");
-      leave.mutable_leave()->set_student_no(no);
-      *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-      leave.mutable_leave()->set_reason("随父母迁居");
+      xueji::v1::Request leave = ledger.LeaveReq(no, "随父母迁居");
       REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
       Decision again = ledger.Admit(FiveYearOld(), "QZ-C", "reg-c");
       THEN("the re-admission is taken and the deferral stays") {
@@ -657,10 +625,7 @@ SCENARIO(
     TestLedger ledger;
     std::string a = ledger.Enroll(Boy(123));
     std::string b = ledger.Enroll(Boy(125));
-    xueji::v1::Request leave = ledger.Req("reg-a");
-    leave.mutable_leave()->set_student_no(b);
-    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-    leave.mutable_leave()->set_reason("随父母迁居");
+    xueji::v1::Request leave = ledger.LeaveReq(b, "随父母迁居");
     REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
     WHEN("A's document is edited to B's number") {
       xueji::v1::Request edit = ledger.Req("reg-a");

@@ -12,13 +12,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::kCountyA;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 xueji::v1::Request SetPolicy(TestLedger& ledger, std::string actor,
                              std::string region, std::string from,

@@ -8,12 +8,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // A refusal: REJECTED, one RequestRejected last, its code and action, a
 // message free of identity numbers.
@@ -123,9 +118,7 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
   TestLedger ledger;
   std::string no = ledger.Enroll(Boy());
   SECTION("UNKNOWN_STUDENT") {
-    xueji::v1::Request leave = ledger.Req("reg-a");
-    leave.mutable_leave()->set_student_no("G" + Boy(999).id_number());
-    *leave.mutable_leave()->mutable_applicant() = testing::Mother();
+    xueji::v1::Request leave = ledger.LeaveReq("G" + Boy(999).id_number());
     Decision refused = ledger.Submit(leave);
     CheckRefused(refused, xueji::v1::UNKNOWN_STUDENT, "leave");
     CHECK(refused.events[0].subject() == "req:" + leave.request_id());
@@ -140,16 +133,9 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
   SECTION("INVALID_TRANSITION: one pending change at a time") {
     ledger.LongSeal();
     ledger.SetToday("2026-09-01");  // within a year of primary entry
-    xueji::v1::Request defer = ledger.Req("reg-a");
-    defer.mutable_defer()->set_student_no(no);
-    *defer.mutable_defer()->mutable_applicant() = testing::Mother();
-    defer.mutable_defer()->set_until_date("2028-08-31");
-    defer.mutable_defer()->set_evidence("医院证明");
+    xueji::v1::Request defer = ledger.DeferReq(no, "2028-08-31", "医院证明");
     REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
-    xueji::v1::Request out = ledger.Req("reg-a");
-    out.mutable_transfer_out()->set_student_no(no);
-    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-    out.mutable_transfer_out()->set_to_kindergarten("QZ-B");
+    xueji::v1::Request out = ledger.TransferOutReq(no, "QZ-B");
     Decision refused = ledger.Submit(out);
     CheckRefused(refused, xueji::v1::INVALID_TRANSITION, "transferOut");
     CHECK(refused.message.find(defer.request_id()) != std::string::npos);
@@ -164,17 +150,11 @@ TEST_CASE("record refusals: unknown student, unknown request, transitions",
                  "graduate");
   }
   SECTION("INVALID_FIELD: transfer to the current kindergarten") {
-    xueji::v1::Request out = ledger.Req("reg-a");
-    out.mutable_transfer_out()->set_student_no(no);
-    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-    out.mutable_transfer_out()->set_to_kindergarten("QZ-A");
+    xueji::v1::Request out = ledger.TransferOutReq(no, "QZ-A");
     CheckRefused(ledger.Submit(out), xueji::v1::INVALID_FIELD, "transferOut");
   }
   SECTION("UNKNOWN_KINDERGARTEN as a transfer target") {
-    xueji::v1::Request out = ledger.Req("reg-a");
-    out.mutable_transfer_out()->set_student_no(no);
-    *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-    out.mutable_transfer_out()->set_to_kindergarten("NOWHERE");
+    xueji::v1::Request out = ledger.TransferOutReq(no, "NOWHERE");
     CheckRefused(ledger.Submit(out), xueji::v1::UNKNOWN_KINDERGARTEN,
                  "transferOut");
   }
@@ -253,9 +233,7 @@ TEST_CASE("authorization matrix: the right role at home succeeds",
   CHECK(self.code == xueji::v1::NOT_AUTHORIZED);
   CHECK(ledger.Approve(m.pending_request, "appr-a").status ==
         xueji::v1::APPLIED);
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(m.enrolled);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
+  xueji::v1::Request leave = ledger.LeaveReq(m.enrolled);
   CHECK(ledger.Submit(leave).status == xueji::v1::APPLIED);
   xueji::v1::Request verify = ledger.Req("appr-a");
   verify.mutable_verify()->set_kindergarten("QZ-A");
@@ -290,9 +268,7 @@ TEST_CASE(
   CHECK(sealed.message.find("2026-03-02") != std::string::npos);
   CHECK(ledger.Operator("reg-a").sealed());
   // Sealed now: refused without a second OperatorSealed.
-  xueji::v1::Request again = ledger.Req("reg-a");
-  again.mutable_leave()->set_student_no("G" + Boy().id_number());
-  *again.mutable_leave()->mutable_applicant() = testing::Mother();
+  xueji::v1::Request again = ledger.LeaveReq("G" + Boy().id_number());
   Decision refused = ledger.Submit(again);
   CheckRefused(refused, xueji::v1::OPERATOR_SEALED, "leave");
   CHECK(Kinds(refused) == V{"request_rejected"});

@@ -12,22 +12,13 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::FiveYearOld;
-using testing::Kinds;
-using testing::Mother;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // A child of QZ-A (county 350502) transferred out to `to`, approved by the
 // sending county: returns its number.
 std::string TransferredOut(TestLedger& ledger, const std::string& to) {
   std::string no = ledger.Enroll(Boy());
-  xueji::v1::Request out = ledger.Req("reg-a");
-  out.mutable_transfer_out()->set_student_no(no);
-  out.mutable_transfer_out()->set_to_kindergarten(to);
-  *out.mutable_transfer_out()->mutable_applicant() = Mother();
+  xueji::v1::Request out = ledger.TransferOutReq(no, to);
   REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
   REQUIRE(ledger.Approve(out.request_id(), "appr-a").status ==
           xueji::v1::APPLIED);
@@ -116,10 +107,7 @@ SCENARIO(
         CHECK(record.transfer_to().empty());
         CHECK(!record.transferred_out());
         CHECK(record.pending().request_id().empty());
-        xueji::v1::Request leave = ledger.Req("reg-a");
-        leave.mutable_leave()->set_student_no(no);
-        leave.mutable_leave()->set_reason("随父母迁居");
-        *leave.mutable_leave()->mutable_applicant() = Mother();
+        xueji::v1::Request leave = ledger.LeaveReq(no, "随父母迁居");
         CHECK(ledger.Submit(leave).status == xueji::v1::APPLIED);
       }
     }

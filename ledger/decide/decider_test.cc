@@ -12,13 +12,7 @@
 namespace xueji {
 namespace {
 
-using testing::Boy;
-using testing::FiveYearOld;
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 TEST_CASE("admit then approve establishes the record", "[decider]") {
   TestLedger ledger;
@@ -188,10 +182,7 @@ struct Transfer {
 Transfer StartTransfer(TestLedger& ledger) {
   std::string no = ledger.Enroll(Boy());
   ledger.SetToday("2025-09-25");
-  xueji::v1::Request out = ledger.Req("reg-a");
-  out.mutable_transfer_out()->set_student_no(no);
-  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-  out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
+  xueji::v1::Request out = ledger.TransferOutReq(no, "QZ-C");
   Decision requested = ledger.Submit(out);
   REQUIRE(requested.status == xueji::v1::PENDING_APPROVAL);
   REQUIRE(Kinds(requested) == V{"transfer_requested"});
@@ -271,10 +262,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   TestLedger ledger;
   std::string leaver = ledger.Enroll(Boy(123));
   std::string graduate = ledger.Enroll(FiveYearOld(125));
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(leaver);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-  leave.mutable_leave()->set_reason("随父母迁居");
+  xueji::v1::Request leave = ledger.LeaveReq(leaver, "随父母迁居");
   Decision left = ledger.Submit(leave);
   CHECK(left.status == xueji::v1::APPLIED);
   REQUIRE(Kinds(left) == V{"left"});
@@ -291,9 +279,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   CHECK(ledger.Record(graduate).status() == xueji::v1::GRADUATED);
   CHECK(ledger.LiveAt("QZ-A").empty());
   // Leaving twice is not a transition.
-  xueji::v1::Request twice = ledger.Req("reg-a");
-  twice.mutable_leave()->set_student_no(leaver);
-  *twice.mutable_leave()->mutable_applicant() = testing::Mother();
+  xueji::v1::Request twice = ledger.LeaveReq(leaver);
   CHECK(ledger.Submit(twice).code == xueji::v1::INVALID_TRANSITION);
 }
 
@@ -301,9 +287,7 @@ TEST_CASE("re-admission after leave reuses the record and its number",
           "[decider]") {
   TestLedger ledger;
   std::string no = ledger.Enroll(Boy());
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(no);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
+  xueji::v1::Request leave = ledger.LeaveReq(no);
   ledger.Submit(leave);
   std::string subject = ledger.Record(no).subject();
   ledger.SetToday("2025-10-08");
@@ -324,18 +308,10 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
   TestLedger ledger;
   // born 2020-05-06: primary 2026-09-01, a year after today (2025-09-01)
   std::string no = ledger.Enroll(FiveYearOld());
-  xueji::v1::Request early = ledger.Req("reg-a");
-  early.mutable_defer()->set_student_no(no);
-  *early.mutable_defer()->mutable_applicant() = testing::Mother();
-  early.mutable_defer()->set_until_date("2026-09-01");
-  early.mutable_defer()->set_evidence("医院证明");
+  xueji::v1::Request early = ledger.DeferReq(no, "2026-09-01", "医院证明");
   CHECK(ledger.Submit(early).code == xueji::v1::INVALID_FIELD);
 
-  xueji::v1::Request defer = ledger.Req("reg-a");
-  defer.mutable_defer()->set_student_no(no);
-  *defer.mutable_defer()->mutable_applicant() = testing::Mother();
-  defer.mutable_defer()->set_until_date("2027-08-31");
-  defer.mutable_defer()->set_evidence("医院证明");
+  xueji::v1::Request defer = ledger.DeferReq(no, "2027-08-31", "医院证明");
   Decision requested = ledger.Submit(defer);
   CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
   REQUIRE(Kinds(requested) == V{"deferral_requested"});
@@ -351,11 +327,8 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
 TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
   TestLedger ledger;
   std::string no = ledger.Enroll(Boy());
-  xueji::v1::Request cancel = ledger.Req("reg-a");
-  cancel.mutable_cancel()->set_student_no(no);
-  cancel.mutable_cancel()->set_reason("DEATH");
-  cancel.mutable_cancel()->set_date_of_death("2025-08-30");
-  cancel.mutable_cancel()->set_evidence("死亡医学证明");
+  xueji::v1::Request cancel =
+      ledger.CancelReq(no, "DEATH", "2025-08-30", "死亡医学证明");
   Decision requested = ledger.Submit(cancel);
   CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
   REQUIRE(Kinds(requested) == V{"cancellation_requested"});
@@ -509,10 +482,7 @@ TEST_CASE("closing needs no live records unless forced", "[decider]") {
   CHECK(ledger.Submit(twice).code == xueji::v1::KINDERGARTEN_CLOSED);
   // A closed kindergarten is no transfer target.
   std::string other = ledger.Enroll(Boy(125));
-  xueji::v1::Request out = ledger.Req("reg-a");
-  out.mutable_transfer_out()->set_student_no(other);
-  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-  out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
+  xueji::v1::Request out = ledger.TransferOutReq(other, "QZ-C");
   CHECK(ledger.Submit(out).code == xueji::v1::KINDERGARTEN_CLOSED);
 }
 

@@ -12,9 +12,7 @@
 namespace xueji {
 namespace {
 
-using testing::Kinds;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // The harness, with the levels above its counties: "officer" is province
 // 35's; "nation" the national officer; "city" Quanzhou's (3505); "officer-44"

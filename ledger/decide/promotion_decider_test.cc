@@ -9,11 +9,7 @@
 namespace xueji {
 namespace {
 
-using testing::Kinds;
-using testing::MakeChild;
-using testing::ResidentId;
-using testing::TestLedger;
-using V = std::vector<std::string>;
+using namespace ::xueji::testing;  // NOLINT: the deciders' test harness
 
 // Born 2020-05-06: six before 31 August 2026, so of primary-entry age in the
 // summer of 2026.
@@ -112,10 +108,7 @@ TEST_CASE("Art. 13: a promotion needs a known, GRADUATED record",
   CHECK_THAT(not_graduated.message, Catch::Contains("needs GRADUATED"));
 
   // A child who left (Art. 12) is not handed over either.
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(enrolled);
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-  leave.mutable_leave()->set_reason("随父母迁居");
+  xueji::v1::Request leave = ledger.LeaveReq(enrolled, "随父母迁居");
   REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);
   CHECK(ledger
             .Submit(Promotion(ledger, "appr-a", enrolled, "泉州实验小学",

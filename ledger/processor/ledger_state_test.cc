@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "ledger/decide/decide_test_util.h"
+#include "ledger/processor/ledger_state_test_util.h"
 #include "ledger/storage/kv.h"
 
 namespace xueji {
@@ -18,11 +18,7 @@ namespace {
 using testing::Boy;
 using testing::MakeChild;
 // The decider harness over the durable, indexed state (a MemoryKv here).
-struct KvLedgerState : LedgerState {
-  KvLedgerState() : LedgerState(&kv) {}
-  MemoryKv kv;
-};
-using TestLedger = testing::BasicTestLedger<KvLedgerState>;
+using TestLedger = testing::KvTestLedger;
 
 xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
                                    std::string code, std::string name) {

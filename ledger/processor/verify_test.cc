@@ -8,9 +8,9 @@
 // the index did).
 #include <catch2/catch.hpp>
 
-#include "ledger/decide/decide_test_util.h"
 #include "ledger/decide/decider.h"
 #include "ledger/processor/ledger_state.h"
+#include "ledger/processor/ledger_state_test_util.h"
 #include "ledger/storage/kv.h"
 
 namespace xueji {
@@ -20,12 +20,8 @@ using testing::Boy;
 using testing::MakeChild;
 using testing::ResidentId;
 // The decider harness over the durable, indexed state (a MemoryKv here).
-struct KvLedgerState : LedgerState {
-  KvLedgerState() : LedgerState(&kv) {}
-  MemoryKv kv;
-};
-using TestLedger = testing::BasicTestLedger<KvLedgerState>;
-using V = std::vector<std::string>;
+using TestLedger = testing::KvTestLedger;
+using testing::V;
 
 // Forwards only the record lookups, so the StateView defaults answer the rest.
 class RecordsOnlyView : public StateView {
@@ -100,10 +96,7 @@ std::string EnrollConverted(TestLedger& ledger, std::string name, int seq) {
 
 // Requests a transfer of `no` from QZ-A to QZ-C; returns the request id.
 std::string RequestTransfer(TestLedger& ledger, const std::string& no) {
-  xueji::v1::Request out = ledger.Req("reg-a");
-  out.mutable_transfer_out()->set_student_no(no);
-  *out.mutable_transfer_out()->mutable_applicant() = testing::Mother();
-  out.mutable_transfer_out()->set_to_kindergarten("QZ-C");
+  xueji::v1::Request out = ledger.TransferOutReq(no, "QZ-C");
   REQUIRE(ledger.Submit(out).status == xueji::v1::PENDING_APPROVAL);
   return out.request_id();
 }
@@ -137,10 +130,7 @@ void Build(Fixture& f) {
   REQUIRE(ledger.Approve(in.request_id(), "appr-c").status ==
           xueji::v1::APPLIED);  // away: unknown
   ledger.Enroll(Boy(137));
-  xueji::v1::Request leave = ledger.Req("reg-a");
-  leave.mutable_leave()->set_student_no(G(137));
-  *leave.mutable_leave()->mutable_applicant() = testing::Mother();
-  leave.mutable_leave()->set_reason("随父母迁居");
+  xueji::v1::Request leave = ledger.LeaveReq(G(137), "随父母迁居");
   REQUIRE(ledger.Submit(leave).status == xueji::v1::APPLIED);  // left: unknown
 
   f.verify = ledger.Req("reg-a");

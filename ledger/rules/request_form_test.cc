@@ -26,6 +26,14 @@ Request Graduate(const std::string& id) {
   return r;
 }
 
+// `refusal` is there, with `code` and a message that starts with `start`.
+void CheckRefused(const std::optional<FormRefusal>& refusal,
+                  xueji::v1::ReasonCode code, const std::string& start = "") {
+  REQUIRE(refusal.has_value());
+  CHECK(refusal->code == code);
+  CHECK(refusal->message.starts_with(start));
+}
+
 TEST_CASE("the text rule refuses controls, bidi controls and separators") {
   for (uint32_t cp = 0; cp < 0x20; ++cp) CHECK(IsRefusedInText(cp));
   for (uint32_t cp = 0x7F; cp <= 0x9F; ++cp) CHECK(IsRefusedInText(cp));
@@ -112,10 +120,9 @@ TEST_CASE("every string field of a request is under the text rule") {
         ++fields;
         INFO(path);
         auto refusal = CheckRequestForm(static_cast<Request&>(m));
-        REQUIRE(refusal.has_value());
-        CHECK(refusal->code == xueji::v1::INVALID_TEXT);
-        CHECK(refusal->message.starts_with(
-            path + " contains U+001B (a control character) at character 4"));
+        CheckRefused(
+            refusal, xueji::v1::INVALID_TEXT,
+            path + " contains U+001B (a control character) at character 4");
         CHECK(refusal->message.find("bad") == std::string::npos);
       });
   // requestId, actor, occurredOn and the string fields of every action.
@@ -131,9 +138,8 @@ TEST_CASE("every string field of a registry line is under the text rule") {
         ++fields;
         INFO(path);
         auto refusal = CheckRegistryLineForm(static_cast<RegistryLine&>(m));
-        REQUIRE(refusal.has_value());
-        CHECK(refusal->code == xueji::v1::INVALID_TEXT);
-        CHECK(refusal->message.starts_with(path + " contains U+001B"));
+        CheckRefused(refusal, xueji::v1::INVALID_TEXT,
+                     path + " contains U+001B");
       });
   CHECK(fields == 8);  // kindergarten code, name, county; operator id, org
 }
@@ -143,49 +149,41 @@ TEST_CASE("CheckRequestForm: text, then requestId, then an action") {
 
   Request both = Graduate("t 1\x1b");
   auto refusal = CheckRequestForm(both);
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::INVALID_TEXT);
-  CHECK(refusal->message.starts_with("requestId contains U+001B"));
+  CheckRefused(refusal, xueji::v1::INVALID_TEXT, "requestId contains U+001B");
 
   refusal = CheckRequestForm(Graduate("t 1"));
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::MALFORMED_REQUEST);
+  CheckRefused(refusal, xueji::v1::MALFORMED_REQUEST);
 
   refusal = CheckRequestForm(Graduate(""));
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::MALFORMED_REQUEST);
+  CheckRefused(refusal, xueji::v1::MALFORMED_REQUEST);
   CHECK(refusal->message == "requestId is missing");
 
   Request no_action = Graduate("t-2");
   no_action.clear_graduate();
   refusal = CheckRequestForm(no_action);
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::MALFORMED_REQUEST);
+  CheckRefused(refusal, xueji::v1::MALFORMED_REQUEST);
   CHECK(refusal->message.find("no action") != std::string::npos);
 
   Request reason = Graduate("t-3");
   reason.mutable_leave()->set_student_no("G350203202103140117");
   reason.mutable_leave()->set_reason("moved\u2028APPROVED");
   refusal = CheckRequestForm(reason);
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::INVALID_TEXT);
-  CHECK(refusal->message.starts_with("leave.reason contains U+2028"));
+  CheckRefused(refusal, xueji::v1::INVALID_TEXT,
+               "leave.reason contains U+2028");
 }
 
 TEST_CASE("CheckRegistryLineForm: text, then an entry") {
   RegistryLine line;
   auto refusal = CheckRegistryLineForm(line);
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::MALFORMED_REQUEST);
+  CheckRefused(refusal, xueji::v1::MALFORMED_REQUEST);
   line.mutable_kindergarten()->set_code("350203001");
   line.mutable_kindergarten()->set_name("思明区鹭岛幼儿园");
   line.mutable_kindergarten()->set_county("350203");
   CHECK_FALSE(CheckRegistryLineForm(line).has_value());
   line.mutable_kindergarten()->set_name("鹭岛\x07幼儿园");
   refusal = CheckRegistryLineForm(line);
-  REQUIRE(refusal.has_value());
-  CHECK(refusal->code == xueji::v1::INVALID_TEXT);
-  CHECK(refusal->message.starts_with("kindergarten.name contains U+0007"));
+  CheckRefused(refusal, xueji::v1::INVALID_TEXT,
+               "kindergarten.name contains U+0007");
 }
 
 TEST_CASE("FormRefusalResult echoes only a request id that is safe to show") {

@@ -2,7 +2,8 @@
 // the embedded log's read semantics, an in-memory RocksKv (write overlay,
 // Commit, Discard), and the demo ledger (tools/demo: registry loaded, the
 // autumn term submitted day by day, views caught up) built once per process
-// and copied for every input, so each input starts from the same state.
+// and copied for every input, so each input starts from the same state; and
+// the run of a JSONL input that the line-reader targets share.
 //
 // Fuzz-build only (tests/fuzz/CMakeLists.txt). Thread-safety: none; libFuzzer
 // runs one input at a time.
@@ -13,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "commands/jsonl_batch.h"
 #include "ledger/log/event_log.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/policy.h"
@@ -126,6 +129,36 @@ void QuietProtobuf();
 
 // Aborts with `what` (libFuzzer reports it as a crash) when `ok` is false.
 void Check(bool ok, std::string_view what);
+
+// What a JSONL target's run wrote: the result lines, and how many lines the
+// input had (not counting blank ones).
+struct JsonlRun {
+  std::string out;
+  int64_t lines = 0;
+};
+
+// Runs the input bytes as a JSONL file (as `ledger <command>` reads it)
+// through RunJsonl with `pipeline` over `ledger`, in small batches so that
+// duplicates meet both inside a batch and across, the views caught up after
+// each batch. Aborts on a storage error (the stores are in memory) or when
+// the views did not catch up with the log.
+template <typename Line>
+JsonlRun RunJsonlInput(Ledger& ledger, JsonlPipeline<Line> pipeline,
+                       const uint8_t* data, size_t size,
+                       std::string_view command) {
+  pipeline.after_batch = [&]() -> absl::Status {
+    return ledger.views->CatchUp(ledger.log).status();
+  };
+  std::unique_ptr<LineReader> in = LineReader::FromString(
+      std::string(reinterpret_cast<const char*>(data), size));
+  std::ostringstream out;
+  Progress progress("fuzz: " + std::string(command));
+  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline, 3);
+  Check(outcome.status.ok(),
+        std::string(command) + " failed over in-memory stores");
+  CheckViewsCaughtUp(ledger);
+  return {out.str(), outcome.lines};
+}
 
 }  // namespace xueji::fuzz
 

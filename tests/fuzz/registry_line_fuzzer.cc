@@ -8,10 +8,8 @@
 // the views caught up with the log.
 #include <cstddef>
 #include <cstdint>
-#include <sstream>
 #include <string>
 
-#include "commands/jsonl_batch.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -27,18 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pipeline.submit = [&](const std::vector<xueji::v1::RegistryLine>& batch) {
     return ledger.processor->LoadRegistry(batch);
   };
-  pipeline.after_batch = [&]() -> absl::Status {
-    return ledger.views->CatchUp(ledger.log).status();
-  };
-  std::unique_ptr<LineReader> in = LineReader::FromString(
-      std::string(reinterpret_cast<const char*>(data), size));
-  std::ostringstream out;
-  Progress progress("fuzz: registry");
-  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline, 3);
-  Check(outcome.status.ok(), "registry load failed over in-memory stores");
+  JsonlRun run =
+      RunJsonlInput(ledger, std::move(pipeline), data, size, "registry load");
   int64_t results = 0;
-  for (char c : out.str()) results += c == '\n';
-  Check(results == outcome.lines, "not one result line per input line");
-  CheckViewsCaughtUp(ledger);
+  for (char c : run.out) results += c == '\n';
+  Check(results == run.lines, "not one result line per input line");
   return 0;
 }

@@ -13,7 +13,6 @@
 #include <sstream>
 #include <string>
 
-#include "commands/jsonl_batch.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -52,17 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pipeline.submit = [&](const std::vector<xueji::v1::Request>& batch) {
     return ledger.processor->Submit(batch);
   };
-  pipeline.after_batch = [&]() -> absl::Status {
-    return ledger.views->CatchUp(ledger.log).status();
-  };
-  std::unique_ptr<LineReader> in = LineReader::FromString(
-      std::string(reinterpret_cast<const char*>(data), size));
-  std::ostringstream out;
-  Progress progress("fuzz: requests");
-  // Small batches, so duplicates meet both inside a batch and across.
-  BatchOutcome outcome = RunJsonl(*in, out, progress, pipeline, 3);
-  Check(outcome.status.ok(), "submit failed over in-memory stores");
-  CheckResults(out.str(), outcome.lines);
-  CheckViewsCaughtUp(ledger);
+  JsonlRun run =
+      RunJsonlInput(ledger, std::move(pipeline), data, size, "submit");
+  CheckResults(run.out, run.lines);
   return 0;
 }
