@@ -142,7 +142,7 @@ rows = [
     ("submit -> processor -> answers (s)", round(submit_s, 2)),
     ("  requests/s", round(requests / submit_s)),
     ("projector replica from offset 0 (s)", round(project_s, 2)),
-    ("  events/s (incl. group join)", round(events / project_s)),
+    ("  events/s (from process start)", round(events / project_s)),
     ("CPU per request during submit (us):", ""),
     ("  processor", per(c1 - c0)),
     ("  broker(s)", per(b1 - b0)),
