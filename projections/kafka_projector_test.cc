@@ -486,6 +486,49 @@ TEST_CASE("a record whose event is not where it was read stops the projector") {
         std::string::npos);
 }
 
+TEST_CASE(
+    "an event changed after sealing stops the projector, folding or not") {
+  Cluster kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  // A partition still empty: the forged event goes to its offset 0.
+  int32_t empty = -1;
+  for (int32_t q = 0; q < 6 && empty < 0; ++q) {
+    auto read = ledger.log->Read(q, 0, 1);
+    REQUIRE(read.ok());
+    if (read->empty()) empty = q;
+  }
+  REQUIRE(empty >= 0);
+  auto events = ledger.log->Read(PartitionFor("kg:350502001", 6), 0, 1);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  xueji::v1::Event forged = events->front().event;
+  forged.set_partition(empty);
+  forged.set_offset(0);
+  SealEvent("", &forged);
+  forged.set_request_id("changed-after-sealing");  // the hash stays
+  const int64_t at = ProduceRaw(kafka, empty, CanonicalBytes(forged));
+  REQUIRE(at == 0);
+
+  for (int64_t fold_min_lag : {0, 1}) {
+    INFO("fold_min_lag " << fold_min_lag);
+    std::unique_ptr<Views> views =
+        SmallFoldViews(dir.Sub(absl::StrCat("views-", fold_min_lag)));
+    ProjectorOptions options = CaughtUpOptions(
+        kafka, absl::StrCat("test.projector.forged.", fold_min_lag));
+    options.fold_min_lag = fold_min_lag;
+    auto result = RunProjector(*views, options);
+    REQUIRE(absl::IsDataLoss(result.status()));
+    const std::string message(result.status().message());
+    INFO(message);
+    CHECK(message.find(
+              absl::StrCat("partition ", empty, " offset 0: hash mismatch")) !=
+          std::string::npos);
+    CHECK(*views->Checkpoint(empty) == 0);
+  }
+}
+
 TEST_CASE("a secondary open reads the projector's store beside the writer") {
   Cluster kafka;
   TempDir dir("xueji-projector");
