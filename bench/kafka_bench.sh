@@ -84,7 +84,9 @@ else
     "$ROOT/tools/kafka-local.sh" up --brokers "$BROKERS" --dir "$KAFKA_DIR" \
       --prefix "$PREFIX" > "$WORK/kafka.out"
   else
-    . "$KAFKA_DIR/kafka-local.env"
+    # (not sourced: the file sets PREFIX, which names our topics here)
+    BOOTSTRAP=$(sed -n 's/^BOOTSTRAP=//p' "$KAFKA_DIR/kafka-local.env")
+    BROKERS=$(sed -n 's/^BROKERS=//p' "$KAFKA_DIR/kafka-local.env")
     case "$BROKERS" in 1) R=1 M=1 ;; *) R=3 M=2 ;; esac
     KAFKA_BIN="$KAFKA_DIR/bin" REPLICATION_FACTOR=$R MIN_INSYNC_REPLICAS=$M \
       "$ROOT/deploy/kafka/topics.sh" "$BOOTSTRAP" /dev/null "$PREFIX" \
