@@ -21,6 +21,25 @@
 // with DataLoss naming topic, partition and offset; what was committed
 // before stays consistent, nothing is skipped.
 //
+// Catching up by folding (issue 11): when, at start, the events not yet in
+// the views number at least `fold_min_lag` (a new replica from offset 0, or
+// one that was down for long), the worker first brings the store to the
+// heads with Views::CatchUp(fold_in_memory) over a read-only KafkaLog — rows
+// folded in memory and committed as sorted table files ingested whole, each
+// with the checkpoints it covers (ledger/storage/fold_kv.h), the log read and
+// checked (the same checks as below) on CatchUp's read-ahead thread — and
+// repeats while the lag left is still that large; then it joins the group
+// and goes on message by message. The store is row-for-row the same either
+// way. A kill during the fold loses only the uncommitted fold: the next run
+// restarts from the last ingested checkpoints, and offsets are committed to
+// the group only for what the store holds. Any error of the fold (a bad
+// record included) drops its uncommitted rows and falls back to the
+// message-by-message path, which stops at the same record naming it and
+// commits everything before it. With until_caught_up, a fold that reaches
+// the targets ends the run without joining the group (its offsets are still
+// committed for the group tools). publish_graduates never folds: graduates
+// are published before each commit, one by one.
+//
 // Ownership: the worker borrows the Views for the duration of RunProjector.
 // Thread-safety: RunProjector runs on the calling thread; `stop` may read a
 // flag set by a signal handler or another thread.
@@ -46,6 +65,7 @@ struct ProjectorProgress {
   // Events of the assigned partitions not yet applied, by librdkafka's
   // cached high watermarks (no broker query); -1 when not known yet.
   int64_t lag = -1;
+  bool folding = false;  // reported by the fold (see the file comment)
 };
 
 struct ProjectorOptions {
@@ -68,6 +88,9 @@ struct ProjectorOptions {
   // the same value under the same key). One projector of a deployment
   // publishes; the others leave this off.
   bool publish_graduates = false;
+  // Fold first (see the file comment) when at least this many events are
+  // not in the views yet; 0 = never.
+  int64_t fold_min_lag = 20000;
 };
 
 // What a run did.
@@ -75,6 +98,9 @@ struct ProjectorResult {
   int64_t applied = 0;
   bool caught_up = false;  // stopped because until_caught_up was reached
   int64_t graduates_published = 0;  // with publish_graduates
+  // Of `applied`, the events applied by folding (a fold stopped part way
+  // counts none of its events, committed or not).
+  int64_t folded = 0;
 };
 
 // The default group id for a projector on this host.

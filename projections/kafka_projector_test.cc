@@ -265,6 +265,138 @@ TEST_CASE("projector stopped mid-stream resumes without applying twice") {
         RebuildDigest(*ledger.log, dir.Sub("rebuild")));
 }
 
+// Views whose fold commits (one ingested file each) every few rows, with
+// progress reported every 5 events: many commits on a small topic.
+std::unique_ptr<Views> SmallFoldViews(const std::string& dir) {
+  ViewsOptions options;
+  options.fold_commit_bytes = 4096;
+  options.batch_events = 5;
+  auto views = Views::Open(dir, options);
+  REQUIRE(views.ok());
+  return *std::move(views);
+}
+
+int64_t SumOf(const std::vector<int64_t>& offsets) {
+  int64_t n = 0;
+  for (int64_t o : offsets) n += o;
+  return n;
+}
+
+TEST_CASE("a replica folding from offset 0 equals a clean replay") {
+  Cluster kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 30);
+  const int64_t total = ledger.TotalEvents();
+  REQUIRE(total > 40);
+
+  // Folded: every event, by the fold, and the group never joined.
+  {
+    std::unique_ptr<Views> views = SmallFoldViews(dir.Sub("folded"));
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.fold.a");
+    options.fold_min_lag = 1;
+    bool folding_seen = false;
+    options.progress = [&](const ProjectorProgress& p) {
+      folding_seen = folding_seen || p.folding;
+    };
+    auto result = RunProjector(*views, options);
+    INFO(result.status());
+    REQUIRE(result.ok());
+    CHECK(result->caught_up);
+    CHECK(result->applied == total);
+    CHECK(result->folded == total);
+    CHECK(folding_seen);
+  }
+  // Message by message, as before (no fold).
+  {
+    auto views = Views::Open(dir.Sub("incremental"));
+    REQUIRE(views.ok());
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.fold.b");
+    options.fold_min_lag = 0;
+    auto result = RunProjector(**views, options);
+    REQUIRE(result.ok());
+    CHECK(result->folded == 0);
+    CHECK(result->applied == total);
+  }
+  // A clean replay: Views::CatchUp over the log, event by event.
+  const std::string rebuilt = RebuildDigest(*ledger.log, dir.Sub("replay"));
+  CHECK(DigestOf(dir.Sub("folded")) == rebuilt);
+  CHECK(DigestOf(dir.Sub("incremental")) == rebuilt);
+
+  // Below the threshold the same store goes on message by message.
+  ledger.AdmitChildren(30, 5);
+  const int64_t more = ledger.TotalEvents() - total;
+  {
+    std::unique_ptr<Views> views = SmallFoldViews(dir.Sub("folded"));
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.fold.a");
+    options.fold_min_lag = more + 1;
+    auto result = RunProjector(*views, options);
+    REQUIRE(result.ok());
+    CHECK(result->applied == more);
+    CHECK(result->folded == 0);
+  }
+  CHECK(DigestOf(dir.Sub("folded")) ==
+        RebuildDigest(*ledger.log, dir.Sub("replay-2")));
+}
+
+TEST_CASE("a replica stopped mid-fold keeps what it committed, no more") {
+  Cluster kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  ledger.AdmitChildren(0, 40);
+  const int64_t total = ledger.TotalEvents();
+
+  int64_t committed = 0;
+  {
+    std::unique_ptr<Views> views = SmallFoldViews(dir.Sub("views"));
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.fold.stop");
+    options.fold_min_lag = 1;
+    int64_t seen = 0;
+    options.progress = [&](const ProjectorProgress& p) { seen = p.applied; };
+    options.stop = [&] { return seen >= 10; };
+    auto result = RunProjector(*views, options);
+    INFO(result.status());
+    REQUIRE(result.ok());
+    CHECK_FALSE(result->caught_up);
+    CHECK(result->folded == 0);  // a stopped fold counts none
+    auto checkpoints = views->Checkpoints();
+    REQUIRE(checkpoints.ok());
+    committed = SumOf(*checkpoints);  // offsets are dense on the mock
+  }
+  // Some ingested commits stayed (each with its checkpoints), the rest of
+  // the fold did not.
+  CHECK(committed > 0);
+  CHECK(committed < total);
+  // What the store holds is exactly the events below its checkpoints.
+  {
+    auto views = Views::Open(dir.Sub("views"));
+    REQUIRE(views.ok());
+    auto checkpoints = (*views)->Checkpoints();
+    REQUIRE(checkpoints.ok());
+    auto partial = Views::Open(dir.Sub("replay-partial"));
+    REQUIRE(partial.ok());
+    CatchUpOptions up_to;
+    up_to.up_to = *checkpoints;
+    up_to.up_to.resize(6, 0);  // partitions not seen yet: none of theirs
+    REQUIRE((*partial)->CatchUp(*ledger.log, nullptr, up_to).ok());
+    CHECK(*(*views)->Digest() == *(*partial)->Digest());
+  }
+  // The next run folds the rest: nothing twice, nothing missing.
+  {
+    std::unique_ptr<Views> views = SmallFoldViews(dir.Sub("views"));
+    ProjectorOptions options = CaughtUpOptions(kafka, "test.fold.stop");
+    options.fold_min_lag = 1;
+    auto result = RunProjector(*views, options);
+    REQUIRE(result.ok());
+    CHECK(result->caught_up);
+    CHECK(result->applied == total - committed);
+  }
+  CHECK(DigestOf(dir.Sub("views")) ==
+        RebuildDigest(*ledger.log, dir.Sub("replay")));
+}
+
 // Produces `value` to the events topic's partition `p`; returns its offset.
 int64_t ProduceRaw(const Cluster& kafka, int32_t p, const std::string& value) {
   char errstr[256];
@@ -316,6 +448,18 @@ TEST_CASE("an undecodable record stops the projector naming where it is") {
       RunProjector(**views, CaughtUpOptions(kafka, "test.projector.bad"));
   CHECK(absl::IsDataLoss(again.status()));
   CHECK(*(*views)->Checkpoint(p) == bad);
+
+  // Folding from offset 0: the fold fails on the record, drops what it had
+  // not committed and falls back, which stops at the record as above.
+  std::unique_ptr<Views> folded = SmallFoldViews(dir.Sub("folded"));
+  ProjectorOptions fold = CaughtUpOptions(kafka, "test.projector.bad.fold");
+  fold.fold_min_lag = 1;
+  auto stopped = RunProjector(*folded, fold);
+  REQUIRE(absl::IsDataLoss(stopped.status()));
+  CHECK(std::string(stopped.status().message())
+            .find(absl::StrCat("topic xueji.events partition ", p, " offset ",
+                               bad)) != std::string::npos);
+  CHECK(*folded->Checkpoint(p) == bad);
 }
 
 TEST_CASE("a record whose event is not where it was read stops the projector") {
@@ -340,6 +484,49 @@ TEST_CASE("a record whose event is not where it was read stops the projector") {
   INFO(message);
   CHECK(message.find(absl::StrCat("partition ", other, " offset ", bad)) !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "an event changed after sealing stops the projector, folding or not") {
+  Cluster kafka;
+  TempDir dir("xueji-projector");
+  KafkaLedger ledger(kafka, dir.Sub("state"));
+  ledger.LoadRegion();
+  // A partition still empty: the forged event goes to its offset 0.
+  int32_t empty = -1;
+  for (int32_t q = 0; q < 6 && empty < 0; ++q) {
+    auto read = ledger.log->Read(q, 0, 1);
+    REQUIRE(read.ok());
+    if (read->empty()) empty = q;
+  }
+  REQUIRE(empty >= 0);
+  auto events = ledger.log->Read(PartitionFor("kg:350502001", 6), 0, 1);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  xueji::v1::Event forged = events->front().event;
+  forged.set_partition(empty);
+  forged.set_offset(0);
+  SealEvent("", &forged);
+  forged.set_request_id("changed-after-sealing");  // the hash stays
+  const int64_t at = ProduceRaw(kafka, empty, CanonicalBytes(forged));
+  REQUIRE(at == 0);
+
+  for (int64_t fold_min_lag : {0, 1}) {
+    INFO("fold_min_lag " << fold_min_lag);
+    std::unique_ptr<Views> views =
+        SmallFoldViews(dir.Sub(absl::StrCat("views-", fold_min_lag)));
+    ProjectorOptions options = CaughtUpOptions(
+        kafka, absl::StrCat("test.projector.forged.", fold_min_lag));
+    options.fold_min_lag = fold_min_lag;
+    auto result = RunProjector(*views, options);
+    REQUIRE(absl::IsDataLoss(result.status()));
+    const std::string message(result.status().message());
+    INFO(message);
+    CHECK(message.find(
+              absl::StrCat("partition ", empty, " offset 0: hash mismatch")) !=
+          std::string::npos);
+    CHECK(*views->Checkpoint(empty) == 0);
+  }
 }
 
 TEST_CASE("a secondary open reads the projector's store beside the writer") {
