@@ -1,12 +1,10 @@
 // RequestProcessor's authentication of a batch (processor.h): who signed it,
 // with which key, whether the key was in force; the signatures of a call
 // checked ahead on a second thread (signature_checks.h).
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "ledger/base/ed25519.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/strings.h"
@@ -29,12 +27,7 @@ absl::Status RequestProcessor::LookUpKey(const std::string& key_id,
   p->ahead_op.reset();
   ASSIGN_OR_RETURN(p->ahead_holder, state_.OperatorByKey(key_id));
   if (p->ahead_holder.has_value()) {
-    ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> op,
-                     state_.Operator(*p->ahead_holder));
-    if (op.has_value()) {
-      p->ahead_op =
-          std::make_shared<const xueji::v1::OperatorState>(*std::move(op));
-    }
+    ASSIGN_OR_RETURN(p->ahead_op, state_.Operator(*p->ahead_holder));
   }
   p->ahead_key_id = key_id;
   return absl::OkStatus();
@@ -52,31 +45,15 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
     }
   }
   if (signed_inputs == 0 || (signed_inputs < 2 && !checks.assumes())) return;
-  // The first batch of the call to name each key, whose lookup the others
-  // share (nothing the call decides has changed the state yet).
-  absl::flat_hash_map<std::string, const Prepared*> looked_up;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const SignedBatch* batch = inputs[i].signed_batch;
     if (batch == nullptr || batch->signature().empty()) continue;
     Prepared& p = prepared[i];
     std::string public_key;
     const std::string key_id = KeyIdOfBody(batch->body());
-    bool found = false;
-    if (!key_id.empty()) {
-      auto [it, first] = looked_up.try_emplace(key_id, &p);
-      if (first) {
-        // A lookup that fails here fails again, and is reported, in
-        // Authenticate; ahead of it, only the keys found matter.
-        found = LookUpKey(key_id, &p).ok();
-        if (!found) looked_up.erase(it);
-      } else {
-        p.ahead_key_id = key_id;
-        p.ahead_holder = it->second->ahead_holder;
-        p.ahead_op = it->second->ahead_op;
-        found = true;
-      }
-    }
-    if (found && p.ahead_op) {
+    // A lookup that fails here fails again, and is reported, in
+    // Authenticate; ahead of it, only the keys found matter.
+    if (!key_id.empty() && LookUpKey(key_id, &p).ok() && p.ahead_op) {
       if (const xueji::v1::OperatorKey* key = FindKey(*p.ahead_op, key_id)) {
         public_key = key->public_key();
       }
@@ -178,9 +155,9 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
                       p->claimed_signer, "\"'s"),
                   true);
   }
-  const xueji::v1::OperatorState* op = p->ahead_op.get();
+  const std::optional<xueji::v1::OperatorState>& op = p->ahead_op;
   const xueji::v1::OperatorKey* key =
-      op != nullptr ? FindKey(*op, p->key_id) : nullptr;
+      op.has_value() ? FindKey(*op, p->key_id) : nullptr;
   if (key == nullptr) {
     return absl::DataLossError(Cat("ledger state: key ", p->key_id,
                                    " indexed for operator ", *holder,

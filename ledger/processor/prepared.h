@@ -5,7 +5,6 @@
 #ifndef XUEJI_LEDGER_PROCESSOR_PREPARED_H_
 #define XUEJI_LEDGER_PROCESSOR_PREPARED_H_
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,8 +49,7 @@ struct RequestProcessor::Prepared {
   // (for BatchSigned).
   std::string ahead_key_id;
   std::optional<std::string> ahead_holder;
-  // Shared by the batches of a call that name the same key (CheckAhead).
-  std::shared_ptr<const xueji::v1::OperatorState> ahead_op;
+  std::optional<xueji::v1::OperatorState> ahead_op;
   std::string signer;  // authenticated; "" = unsigned
   std::string key_id;
   std::string batch_id;

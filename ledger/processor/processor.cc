@@ -324,10 +324,9 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       if (p.registry) {
         ASSIGN_OR_RETURN(changed, state_.Operator(p.signer));
       }
-      const xueji::v1::OperatorState* signer =
-          p.registry ? (changed.has_value() ? &*changed : nullptr)
-                     : p.ahead_op.get();
-      if (signer != nullptr) {
+      const std::optional<xueji::v1::OperatorState>& signer =
+          p.registry ? changed : p.ahead_op;
+      if (signer.has_value()) {
         event.mutable_actor()->set_role(signer->role());
         event.mutable_actor()->set_org(signer->org());
       }
