@@ -44,7 +44,7 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
       ++signed_inputs;
     }
   }
-  if (signed_inputs == 0 || (signed_inputs < 2 && !checks.assumes())) return;
+  if (!checks.WouldStart(signed_inputs)) return;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const SignedBatch* batch = inputs[i].signed_batch;
     if (batch == nullptr || batch->signature().empty()) continue;

@@ -41,9 +41,7 @@ void SignatureChecks::Add(size_t index, std::string public_key,
 }
 
 void SignatureChecks::Start() {
-  // One batch is checked inline unless the call assumes: then the
-  // verification still overlaps the deciding.
-  if (checks_.empty() || (!assume_ && checks_.size() < 2)) {
+  if (!WouldStart(checks_.size())) {
     checks_.clear();
     return;
   }

@@ -51,7 +51,12 @@ class SignatureChecks {
  public:
   // `assume`: Verified answers without waiting (optimistic, see above).
   explicit SignatureChecks(bool assume = false) : assume_(assume) {}
-  bool assumes() const { return assume_; }
+  // Whether Start starts a worker for `batches` added: none for nothing,
+  // nor, unless the call assumes, for a single batch (the caller does it
+  // inline).
+  bool WouldStart(size_t batches) const {
+    return batches > 0 && (assume_ || batches >= 2);
+  }
   SignatureChecks(const SignatureChecks&) = delete;
   SignatureChecks& operator=(const SignatureChecks&) = delete;
   ~SignatureChecks();
@@ -61,8 +66,7 @@ class SignatureChecks {
   // it (kRequestBatchDomain). Before Start only.
   void Add(size_t index, std::string public_key, const std::string* body,
            const std::string* signature, xueji::v1::RequestBatch* parse_into);
-  // Starts the worker (none when nothing was added, or, unless the call
-  // assumes, a single batch: the caller does it inline).
+  // Starts the worker if WouldStart(the batches added).
   void Start();
 
   // Whether batch `index`'s body parsed into its RequestBatch (waits for
