@@ -222,8 +222,7 @@ class Projector {
 
  private:
   std::string Where(int32_t partition, int64_t offset) const {
-    return absl::StrCat("topic ", topic_, " partition ", partition, " offset ",
-                        offset);
+    return xueji::Where(topic_, partition, offset);
   }
   absl::StatusOr<ProjectorResult> Loop();
   absl::Status Fold();
