@@ -195,11 +195,8 @@ TEST_CASE("csv: 1,000 admission rows, bad ones answered by row, the rest in",
   CHECK(queue.items_size() == applied);
   // A row's child as entered: the Chinese gender and document type, the
   // spreadsheet's date.
-  RunResult shown =
-      ledger.RunAt(kFirstDayEnd, {"show", expect[0].student_no, "--json"});
-  REQUIRE(shown.exit_code == 0);
-  xueji::v1::RecordState record;
-  REQUIRE(ParseJson(shown.out, &record) == "");
+  const xueji::v1::RecordState record =
+      ledger.ShowAt(kFirstDayEnd, expect[0].student_no);
   CHECK(record.child().name() == "儿童0");
   CHECK(record.child().gender() == xueji::v1::FEMALE);
   CHECK(record.child().birth_date() == "2021-01-01");
@@ -259,9 +256,7 @@ TEST_CASE("csv: a GB18030 sheet with Chinese headers", "[e2e][csv]") {
   CHECK(results[2].row() == 4);
   CHECK(results[2].code() == xueji::v1::MALFORMED_REQUEST);
   CHECK(results[2].message() == "row 4: 6 cells, the header has 11");
-  RunResult shown = ledger.RunAt(kFirstDayEnd, {"show", "G" + id2, "--json"});
-  xueji::v1::RecordState record;
-  REQUIRE(ParseJson(shown.out, &record) == "");
+  const xueji::v1::RecordState record = ledger.ShowAt(kFirstDayEnd, "G" + id2);
   CHECK(record.child().name() == "林若溪");  // decoded from GB18030
   CHECK(record.child().ethnicity() == "回族");
   CHECK(record.child().gender() == xueji::v1::FEMALE);
@@ -344,13 +339,10 @@ TEST_CASE("csv: the change template, actions in English or Chinese",
   CHECK(results[3].code() == xueji::v1::MALFORMED_REQUEST);
   CHECK(results[3].message() ==
         "row 5: toKindergarten is not used by transferIn (leave it empty)");
-  xueji::v1::RecordState moving, left;
-  REQUIRE(ParseJson(ledger.Run({"show", at_sm1[0], "--json"}).out, &moving) ==
-          "");
+  const xueji::v1::RecordState moving = ledger.Show(at_sm1[0]);
   CHECK(moving.status() == xueji::v1::TRANSFERRING);
   CHECK(moving.transfer_to() == "350206002");
-  REQUIRE(ParseJson(ledger.Run({"show", at_sm1[1], "--json"}).out, &left) ==
-          "");
+  const xueji::v1::RecordState left = ledger.Show(at_sm1[1]);
   CHECK(left.status() == xueji::v1::LEFT);
   CHECK(left.closed_reason() == "family moved, out of the city");
 }
