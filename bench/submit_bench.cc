@@ -22,10 +22,7 @@
 namespace xueji::bench {
 namespace {
 
-using xueji::v1::RegistryLine;
 using xueji::v1::Request;
-using xueji::v1::RequestBatch;
-using xueji::v1::Result;
 using xueji::v1::SignedBatch;
 
 bool ParseLine(const std::string& line, google::protobuf::Message* msg) {
@@ -86,7 +83,7 @@ absl::Status LoadRegistry(const SubmitConfig& config, Session& s,
   std::ifstream in(config.gen_dir + "/registry.jsonl");
   if (!in) return absl::NotFoundError("no registry.jsonl in " + config.gen_dir);
   s.now = config.registry_now;
-  std::vector<RegistryLine> batch;
+  std::vector<xueji::v1::RegistryLine> batch;
   const double t0 = Now();
   auto flush = [&]() -> absl::Status {
     if (batch.empty()) return absl::OkStatus();
@@ -97,7 +94,7 @@ absl::Status LoadRegistry(const SubmitConfig& config, Session& s,
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    RegistryLine r;
+    xueji::v1::RegistryLine r;
     if (!ParseLine(line, &r)) continue;
     if (config.by_operator && config.sign && r.has_operator_()) {
       auto key = Ed25519PrivateKey::Generate();
@@ -128,7 +125,7 @@ absl::Status SubmitBatch(Session& s, std::vector<Request>& batch,
   if (!results.ok()) return results.status();
   run->submit_s += t1 - t0;
   latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
-  for (const Result& r : *results) {
+  for (const xueji::v1::Result& r : *results) {
     if (r.status() == xueji::v1::REJECTED) ++run->rejected;
   }
   run->requests += static_cast<int64_t>(batch.size());
@@ -165,7 +162,7 @@ absl::Status SubmitGroup(Session& s, OperatorBatches& ob,
   run->submit_s += t1 - t0;
   latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
   for (const auto& answers : *results) {
-    for (const Result& r : answers) {
+    for (const xueji::v1::Result& r : answers) {
       if (r.status() == xueji::v1::REJECTED) ++run->rejected;
     }
   }
@@ -188,7 +185,7 @@ absl::Status FlushDay(const SubmitConfig& config, Session& s,
     for (size_t i = 0; i < requests.size(); i += config.batch) {
       const size_t n = std::min(config.batch, requests.size() - i);
       double t0 = Now();
-      RequestBatch body;
+      xueji::v1::RequestBatch body;
       body.set_nonce(NewNonce());
       body.set_created_at(FormatRfc3339(s.now));
       for (size_t j = i; j < i + n; ++j) {

@@ -22,11 +22,6 @@
 namespace xueji {
 namespace {
 
-using xueji::v1::RegistryLine;
-using xueji::v1::Request;
-using xueji::v1::RequestRecord;
-using xueji::v1::Result;
-
 // The processor's metrics (docs: deploy/README.md, "Metrics").
 void DeclareProcessorMetrics(Metrics& m) {
   m.Gauge("xueji_processor_up",

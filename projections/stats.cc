@@ -199,9 +199,7 @@ namespace {
 
 using xueji::v1::CountRow;
 using xueji::v1::Stats;
-using xueji::v1::StatsApprovals;
 using xueji::v1::StatsFlows;
-using xueji::v1::StatsGroup;
 
 // Splits a stats row key (after its one-byte prefix) at its '\0's.
 std::vector<std::string_view> Fields(std::string_view key) {
@@ -256,7 +254,7 @@ struct ApprovalSums {
   int64_t decided = 0, rejected = 0, late = 0, days = 0, waiting = 0,
           waiting_overdue = 0;
   int max_days = 0;
-  void Finish(StatsApprovals* out) const {
+  void Finish(xueji::v1::StatsApprovals* out) const {
     out->set_decided(decided);
     out->set_rejected(rejected);
     out->set_decided_late(late);
@@ -562,7 +560,7 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
   // 5. The groups of --by, in key order (ages numerically).
   stats.set_by(by);
   for (auto& [key, group] : groups) {
-    StatsGroup* out = stats.add_groups();
+    xueji::v1::StatsGroup* out = stats.add_groups();
     out->set_key(key.second);
     out->set_live_records(group.live);
     AppendCounts(group.by_status, out->mutable_by_status());

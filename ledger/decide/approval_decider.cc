@@ -11,11 +11,6 @@
 
 namespace xueji::decide_internal {
 
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
-using xueji::v1::Request;
-
 namespace {
 
 // The record whose pending change is `request_id`, authorized for the

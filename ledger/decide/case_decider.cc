@@ -42,9 +42,6 @@
 namespace xueji::decide_internal {
 
 using xueji::v1::CaseState;
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
 using xueji::v1::ResolveCase;
 
 namespace {

@@ -36,6 +36,14 @@ namespace xueji::decide_internal {
 using ::xueji::Av;
 using ::xueji::Cat;
 
+// The messages every decider reads and writes, by their short names (the
+// files of this library include this header instead of a using-list each).
+using ::xueji::v1::Event;
+using ::xueji::v1::KindergartenState;
+using ::xueji::v1::OperatorState;
+using ::xueji::v1::RecordState;
+using ::xueji::v1::Request;
+
 // An action decider's answer before the envelope is stamped.
 struct Draft {
   xueji::v1::ResultStatus status = xueji::v1::RESULT_STATUS_UNSPECIFIED;

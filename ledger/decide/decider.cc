@@ -60,11 +60,6 @@
 
 namespace xueji {
 
-using xueji::v1::Actor;
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::OperatorState;
-using xueji::v1::RecordState;
 using xueji::v1::Request;
 using xueji::v1::Result;
 

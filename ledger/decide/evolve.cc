@@ -9,23 +9,19 @@
 namespace xueji {
 
 using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::OperatorState;
-using xueji::v1::PendingChange;
 using xueji::v1::RecordState;
-using xueji::v1::Request;
 
 namespace {
 
 // The pending change an event opens, with the original request rebuilt from
 // the envelope and payload (approve/reject dispatch on its action).
-PendingChange* OpenPending(RecordState* state, const Event& event) {
-  PendingChange* pending = state->mutable_pending();
+xueji::v1::PendingChange* OpenPending(RecordState* state, const Event& event) {
+  xueji::v1::PendingChange* pending = state->mutable_pending();
   pending->Clear();
   pending->set_request_id(event.request_id());
   pending->set_requested_on(event.business_date());
   *pending->mutable_requested_by() = event.actor();
-  Request* request = pending->mutable_request();
+  xueji::v1::Request* request = pending->mutable_request();
   request->set_request_id(event.request_id());
   request->set_actor(event.actor().operator_id());
   request->set_occurred_on(event.business_date());
@@ -80,7 +76,7 @@ void EvolveConverted(RecordState* state, const Event& event) {
 
 // Change requests that open a pending change (other than admission).
 void EvolveChangeRequest(RecordState* state, const Event& event) {
-  Request* request = OpenPending(state, event)->mutable_request();
+  xueji::v1::Request* request = OpenPending(state, event)->mutable_request();
   switch (event.payload_case()) {
     case Event::kTransferRequested:
       state->set_status(xueji::v1::TRANSFERRING);
@@ -342,8 +338,8 @@ RecordState EvolveRecord(RecordState state, const Event& event) {
   return state;
 }
 
-KindergartenState EvolveKindergarten(KindergartenState state,
-                                     const Event& event) {
+xueji::v1::KindergartenState EvolveKindergarten(
+    xueji::v1::KindergartenState state, const Event& event) {
   switch (event.payload_case()) {
     case Event::kKindergartenRegistered:
       state.set_code(event.kindergarten_registered().code());
@@ -378,7 +374,7 @@ KindergartenState EvolveKindergarten(KindergartenState state,
 namespace {
 
 // A key from now on (event.recorded_at): the keys before it are superseded.
-void AddKey(OperatorState* state, const std::string& public_key,
+void AddKey(xueji::v1::OperatorState* state, const std::string& public_key,
             const std::string& key_id, const Event& event) {
   if (public_key.empty()) return;
   for (const xueji::v1::OperatorKey& key : state->keys()) {
@@ -399,7 +395,8 @@ void AddKey(OperatorState* state, const std::string& public_key,
 
 }  // namespace
 
-OperatorState EvolveOperator(OperatorState state, const Event& event) {
+xueji::v1::OperatorState EvolveOperator(xueji::v1::OperatorState state,
+                                        const Event& event) {
   switch (event.payload_case()) {
     case Event::kOperatorRegistered: {
       // A re-registration updates role and organisation; it does not unseal.

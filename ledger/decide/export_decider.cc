@@ -31,7 +31,6 @@
 
 namespace xueji::decide_internal {
 
-using xueji::v1::Event;
 using xueji::v1::ExportState;
 
 namespace {

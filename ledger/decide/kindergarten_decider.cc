@@ -12,10 +12,6 @@
 
 namespace xueji {
 
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
-
 namespace decide_internal {
 namespace {
 

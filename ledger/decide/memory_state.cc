@@ -11,8 +11,6 @@
 namespace xueji {
 
 using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::OperatorState;
 using xueji::v1::RecordState;
 
 namespace {
@@ -74,7 +72,8 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (subject.kind != SubjectKind::kKindergarten) {
         return WrongSubject(event, "kindergarten");
       }
-      KindergartenState& kg = kindergartens_[std::string(subject.id)];
+      xueji::v1::KindergartenState& kg =
+          kindergartens_[std::string(subject.id)];
       kg = EvolveKindergarten(std::move(kg), event);
       if (kg.code().empty()) kg.set_code(std::string(subject.id));
       break;
@@ -83,7 +82,7 @@ absl::Status MemoryState::Apply(const Event& event) {
       if (subject.kind != SubjectKind::kOperator) {
         return WrongSubject(event, "operator");
       }
-      OperatorState& op = operators_[std::string(subject.id)];
+      xueji::v1::OperatorState& op = operators_[std::string(subject.id)];
       op = EvolveOperator(std::move(op), event);
       if (op.id().empty()) op.set_id(std::string(subject.id));
       for (const xueji::v1::OperatorKey& key : op.keys()) {
@@ -133,11 +132,11 @@ absl::Status MemoryState::Apply(const Event& event) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<OperatorState>> MemoryState::Operator(
+absl::StatusOr<std::optional<xueji::v1::OperatorState>> MemoryState::Operator(
     std::string_view id) const {
   auto it = operators_.find(id);
-  if (it == operators_.end()) return std::optional<OperatorState>();
-  return std::optional<OperatorState>(it->second);
+  if (it == operators_.end()) return std::optional<xueji::v1::OperatorState>();
+  return std::optional<xueji::v1::OperatorState>(it->second);
 }
 
 absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> MemoryState::Ledger()
@@ -152,11 +151,12 @@ absl::StatusOr<std::optional<std::string>> MemoryState::OperatorByKey(
   return std::optional<std::string>(it->second);
 }
 
-absl::StatusOr<std::optional<KindergartenState>> MemoryState::Kindergarten(
-    std::string_view code) const {
+absl::StatusOr<std::optional<xueji::v1::KindergartenState>>
+MemoryState::Kindergarten(std::string_view code) const {
   auto it = kindergartens_.find(code);
-  if (it == kindergartens_.end()) return std::optional<KindergartenState>();
-  return std::optional<KindergartenState>(it->second);
+  if (it == kindergartens_.end())
+    return std::optional<xueji::v1::KindergartenState>();
+  return std::optional<xueji::v1::KindergartenState>(it->second);
 }
 
 absl::StatusOr<std::optional<RecordState>> MemoryState::RecordByNumber(

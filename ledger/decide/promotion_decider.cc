@@ -23,10 +23,6 @@
 
 namespace xueji::decide_internal {
 
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
-
 absl::StatusOr<Draft> DecidePromotion(const Call& call) {
   const xueji::v1::RecordPromotion& promotion = call.request.record_promotion();
   const std::string subject = RequestSubject(call.request.request_id());

@@ -20,9 +20,6 @@
 namespace xueji::decide_internal {
 
 using xueji::v1::Child;
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
 
 namespace {
 

@@ -33,10 +33,6 @@
 
 namespace xueji {
 
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::OperatorState;
-using xueji::v1::RecordState;
 using xueji::v1::RegistryLine;
 
 namespace decide_internal {

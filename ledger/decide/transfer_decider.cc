@@ -26,10 +26,6 @@
 
 namespace xueji::decide_internal {
 
-using xueji::v1::Event;
-using xueji::v1::KindergartenState;
-using xueji::v1::RecordState;
-
 namespace {
 
 // The id of the transfer request still awaiting the county, or "".

@@ -23,12 +23,7 @@ namespace xueji {
 namespace {
 
 using xueji::v1::Event;
-using xueji::v1::ReasonCode;
-using xueji::v1::RegistryLine;
-using xueji::v1::Request;
-using xueji::v1::RequestBatch;
 using xueji::v1::Result;
-using xueji::v1::SignedBatch;
 
 // Events read per call while catching up.
 constexpr size_t kCatchUpChunk = 4096;
@@ -381,7 +376,7 @@ absl::StatusOr<xueji::v1::LedgerMode> RequestProcessor::Mode() const {
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
-    const std::vector<Request>& requests) {
+    const std::vector<xueji::v1::Request>& requests) {
   Input input;
   input.requests = &requests;
   ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
@@ -397,7 +392,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::SubmitBatch(
-    const SignedBatch& batch) {
+    const xueji::v1::SignedBatch& batch) {
   ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all,
                    SubmitBatches({&batch}));
   return std::move(all[0]);
@@ -405,7 +400,7 @@ absl::StatusOr<std::vector<Result>> RequestProcessor::SubmitBatch(
 
 absl::StatusOr<std::vector<std::vector<Result>>>
 RequestProcessor::SubmitBatches(
-    const std::vector<const SignedBatch*>& batches) {
+    const std::vector<const xueji::v1::SignedBatch*>& batches) {
   std::vector<Input> inputs(batches.size());
   for (size_t i = 0; i < batches.size(); ++i) {
     inputs[i].signed_batch = batches[i];

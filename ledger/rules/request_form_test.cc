@@ -11,10 +11,7 @@
 namespace xueji {
 namespace {
 
-using google::protobuf::Descriptor;
-using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using xueji::v1::RegistryLine;
 using xueji::v1::Request;
 
 Request Graduate(const std::string& id) {
@@ -79,15 +76,15 @@ TEST_CASE("TextProblem names the character and where, never the text") {
 // nested messages, one oneof case at a time) and calls `check` with the
 // message and the field's JSON path.
 void ForEachStringField(
-    const Descriptor* descriptor, const std::string& prefix,
+    const google::protobuf::Descriptor* descriptor, const std::string& prefix,
     const std::function<Message*()>& make,
     const std::function<Message*(Message*)>& reach,
     const std::function<void(Message&, const std::string&)>& check) {
   for (int i = 0; i < descriptor->field_count(); ++i) {
-    const FieldDescriptor* field = descriptor->field(i);
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
     const std::string path =
         prefix.empty() ? field->json_name() : prefix + "." + field->json_name();
-    if (field->type() == FieldDescriptor::TYPE_STRING) {
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
       std::unique_ptr<Message> root(make());
       Message* m = reach(root.get());
       if (field->is_repeated()) {
@@ -98,7 +95,8 @@ void ForEachStringField(
         m->GetReflection()->SetString(m, field, "bad\x1b[2J");
         check(*root, path);
       }
-    } else if (field->type() == FieldDescriptor::TYPE_MESSAGE &&
+    } else if (field->type() ==
+                   google::protobuf::FieldDescriptor::TYPE_MESSAGE &&
                !field->is_repeated()) {
       ForEachStringField(
           field->message_type(), path, make,
@@ -132,12 +130,14 @@ TEST_CASE("every string field of a request is under the text rule") {
 TEST_CASE("every string field of a registry line is under the text rule") {
   int fields = 0;
   ForEachStringField(
-      RegistryLine::descriptor(), "", [] { return new RegistryLine(); },
+      xueji::v1::RegistryLine::descriptor(), "",
+      [] { return new xueji::v1::RegistryLine(); },
       [](Message* m) { return m; },
       [&](Message& m, const std::string& path) {
         ++fields;
         INFO(path);
-        auto refusal = CheckRegistryLineForm(static_cast<RegistryLine&>(m));
+        auto refusal =
+            CheckRegistryLineForm(static_cast<xueji::v1::RegistryLine&>(m));
         CheckRefused(refusal, xueji::v1::INVALID_TEXT,
                      path + " contains U+001B");
       });
@@ -173,7 +173,7 @@ TEST_CASE("CheckRequestForm: text, then requestId, then an action") {
 }
 
 TEST_CASE("CheckRegistryLineForm: text, then an entry") {
-  RegistryLine line;
+  xueji::v1::RegistryLine line;
   auto refusal = CheckRegistryLineForm(line);
   CheckRefused(refusal, xueji::v1::MALFORMED_REQUEST);
   line.mutable_kindergarten()->set_code("350203001");

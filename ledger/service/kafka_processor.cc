@@ -34,7 +34,6 @@ namespace xueji {
 namespace {
 
 using xueji::v1::Event;
-using xueji::v1::Request;
 using xueji::v1::RequestRecord;
 using xueji::v1::Result;
 
@@ -386,7 +385,7 @@ absl::Status Service::DecideRun(const std::vector<const Incoming*>& run) {
     for (const Incoming* in : run) lines.push_back(in->record->registry_line());
     results = processor_->LoadRegistry(lines);
   } else {
-    std::vector<Request> requests;
+    std::vector<xueji::v1::Request> requests;
     for (const Incoming* in : run) requests.push_back(in->record->request());
     results = processor_->Submit(requests);
   }
