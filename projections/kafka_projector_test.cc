@@ -21,6 +21,7 @@
 #include "ledger/rules/identity.h"
 #include "ledger/rules/signed_batch.h"
 #include "tests/support/kafka_cluster.h"
+#include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -56,47 +57,11 @@ class Cluster {
   testing::MockKafka mock_;
 };
 
-std::string ResidentId(const std::string& area, const std::string& birth,
-                       int seq) {
-  char digits[4];
-  std::snprintf(digits, sizeof digits, "%03d", seq);
-  std::string first17 = area + birth + digits;
-  return first17 + Mod112CheckChar(first17);
-}
-
-xueji::v1::RegistryLine Kindergarten(const std::string& code,
-                                     const std::string& county) {
-  xueji::v1::RegistryLine line;
-  line.mutable_kindergarten()->set_code(code);
-  line.mutable_kindergarten()->set_name(absl::StrCat("幼儿园", code));
-  line.mutable_kindergarten()->set_county(county);
-  return line;
-}
-
-xueji::v1::RegistryLine Operator(const std::string& id, xueji::v1::Role role,
-                                 const std::string& org) {
-  xueji::v1::RegistryLine line;
-  line.mutable_operator_()->set_id(id);
-  line.mutable_operator_()->set_role(role);
-  line.mutable_operator_()->set_org(org);
-  return line;
-}
-
+// Admission n by op-k1 (tests/support/requests.h).
 Request Admit(int n) {
-  Request r;
-  r.set_request_id(absl::StrCat("admit-", n));
-  r.set_actor("op-k1");
-  r.set_occurred_on("2025-09-01");
-  auto* admit = r.mutable_admit();
-  admit->set_kindergarten("350502001");
-  admit->set_entry_date("2025-09-01");
-  auto* child = admit->mutable_child();
-  child->set_name("测试儿童");
-  child->set_gender(xueji::v1::MALE);
-  child->set_birth_date("2021-05-06");
-  child->set_id_type(xueji::v1::RESIDENT_ID);
-  child->set_id_number(ResidentId("350502", "20210506", 2 * n + 1));
-  return r;
+  return testing::Admission(
+      absl::StrCat("admit-", n), "op-k1", "350502001",
+      testing::ResidentId("350502", "20210506", 2 * n + 1));
 }
 
 Request Approve(int n) {
@@ -129,9 +94,9 @@ struct KafkaLedger {
   }
   void LoadRegion() {
     auto results = processor->LoadRegistry(
-        {Kindergarten("350502001", "350502"),
-         Operator("op-k1", xueji::v1::REGISTRAR, "350502001"),
-         Operator("op-c1", xueji::v1::APPROVER, "350502")});
+        {testing::KindergartenLine("350502001", "350502"),
+         testing::OperatorLine("op-k1", xueji::v1::REGISTRAR, "350502001"),
+         testing::OperatorLine("op-c1", xueji::v1::APPROVER, "350502")});
     REQUIRE(results.ok());
     for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
   }

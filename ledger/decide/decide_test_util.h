@@ -10,7 +10,6 @@
 #define XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/policy.h"
+#include "tests/support/requests.h"  // ResidentId, OperatorLine
 
 namespace xueji::testing {
 
@@ -31,16 +31,6 @@ inline constexpr char kCountyA[] = "350502";
 inline constexpr char kCountyC[] = "350503";
 inline constexpr char kNow[] = "2025-09-01T08:00:00Z";
 inline constexpr char kDay[] = "2025-09-01";
-
-// A valid 18-character number: area + birth (YYYYMMDD) + 3-digit sequence
-// (odd = male) + MOD 11-2 check character.
-inline std::string ResidentId(std::string_view area, std::string_view birth,
-                              int seq) {
-  char digits[4];
-  std::snprintf(digits, sizeof digits, "%03d", seq);
-  std::string first17 = std::string(area) + std::string(birth) + digits;
-  return first17 + Mod112CheckChar(first17);
-}
 
 inline xueji::v1::Child MakeChild(std::string name, xueji::v1::Gender gender,
                                   std::string birth, xueji::v1::IdType type,
@@ -117,11 +107,7 @@ class BasicTestLedger {
   }
   Decision RegisterOperator(std::string id, xueji::v1::Role role,
                             std::string org) {
-    xueji::v1::RegistryLine line;
-    line.mutable_operator_()->set_id(id);
-    line.mutable_operator_()->set_role(role);
-    line.mutable_operator_()->set_org(org);
-    return Registry(line);
+    return Registry(OperatorLine(id, role, org));
   }
 
   // A policy of province 35 from today on that seals accounts only after 36

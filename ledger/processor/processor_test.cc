@@ -9,6 +9,7 @@
 #include "ledger/base/dates.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/signed_batch.h"
+#include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -17,47 +18,12 @@ namespace {
 namespace fs = std::filesystem;
 using xueji::v1::Request;
 using xueji::v1::Result;
+using namespace ::xueji::testing;  // NOLINT: tests/support/requests.h
 
-std::string ResidentId(const std::string& area, const std::string& birth,
-                       const std::string& seq3) {
-  std::string first17 = area + birth + seq3;
-  return first17 + Mod112CheckChar(first17);
-}
-
-xueji::v1::RegistryLine Kindergarten(const std::string& code,
-                                     const std::string& county) {
-  xueji::v1::RegistryLine line;
-  line.mutable_kindergarten()->set_code(code);
-  line.mutable_kindergarten()->set_name(absl::StrCat("幼儿园", code));
-  line.mutable_kindergarten()->set_county(county);
-  return line;
-}
-
-xueji::v1::RegistryLine Operator(const std::string& id, xueji::v1::Role role,
-                                 const std::string& org) {
-  xueji::v1::RegistryLine line;
-  line.mutable_operator_()->set_id(id);
-  line.mutable_operator_()->set_role(role);
-  line.mutable_operator_()->set_org(org);
-  return line;
-}
-
+// An admission by op-k1 (tests/support/requests.h).
 Request Admit(const std::string& id, const std::string& kg,
               const std::string& id_number) {
-  Request r;
-  r.set_request_id(id);
-  r.set_actor("op-k1");
-  r.set_occurred_on("2025-09-01");
-  auto* admit = r.mutable_admit();
-  admit->set_kindergarten(kg);
-  admit->set_entry_date("2025-09-01");
-  auto* child = admit->mutable_child();
-  child->set_name("测试儿童");
-  child->set_gender(xueji::v1::MALE);
-  child->set_birth_date("2021-05-06");
-  child->set_id_type(xueji::v1::RESIDENT_ID);
-  child->set_id_number(id_number);
-  return r;
+  return Admission(id, "op-k1", kg, id_number);
 }
 
 absl::Time FixedNow() { return *ParseRfc3339("2025-09-01T08:00:00Z"); }
@@ -110,10 +76,10 @@ struct Ledger {
   }
   void LoadRegion() {
     auto results = processor->LoadRegistry(
-        {Kindergarten("350502001", "350502"),
-         Kindergarten("350203001", "350203"),
-         Operator("op-k1", xueji::v1::REGISTRAR, "350502001"),
-         Operator("op-c1", xueji::v1::APPROVER, "350502")});
+        {KindergartenLine("350502001", "350502"),
+         KindergartenLine("350203001", "350203"),
+         OperatorLine("op-k1", xueji::v1::REGISTRAR, "350502001"),
+         OperatorLine("op-c1", xueji::v1::APPROVER, "350502")});
     REQUIRE(results.ok());
     for (const Result& r : *results) REQUIRE(r.status() == xueji::v1::APPLIED);
   }
@@ -127,7 +93,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
   TempDir dir;
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
-  const std::string id = ResidentId("350502", "20210506", "123");
+  const std::string id = ResidentId("350502", "20210506", 123);
   auto first = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(first.ok());
   REQUIRE((*first)[0].status() == xueji::v1::PENDING_APPROVAL);
@@ -156,7 +122,7 @@ TEST_CASE("registry load is idempotent") {
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   auto again =
-      ledger.processor->LoadRegistry({Kindergarten("350502001", "350502")});
+      ledger.processor->LoadRegistry({KindergartenLine("350502001", "350502")});
   REQUIRE(again.ok());
   CHECK((*again)[0].status() == xueji::v1::DUPLICATE_REQUEST);
   CHECK(ledger.TotalEvents() == events);
@@ -166,7 +132,7 @@ TEST_CASE("one batch: a child twice and a request id twice") {
   TempDir dir;
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
-  const std::string id = ResidentId("350502", "20210506", "123");
+  const std::string id = ResidentId("350502", "20210506", 123);
   auto results = ledger.processor->Submit({Admit("r-1", "350502001", id),
                                            Admit("r-2", "350502001", id),
                                            Admit("r-1", "350502001", id)});
@@ -182,7 +148,7 @@ TEST_CASE("a failed append applies nothing, the retry applies once") {
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
-  const std::string id = ResidentId("350502", "20210506", "123");
+  const std::string id = ResidentId("350502", "20210506", 123);
   ledger.flaky->fail = true;
   auto failed = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   CHECK(absl::IsUnavailable(failed.status()));
@@ -203,7 +169,7 @@ TEST_CASE("state lost or behind the log catches up on open") {
   {
     Ledger ledger(dir.path().string());
     ledger.LoadRegion();
-    const std::string id = ResidentId("350502", "20210506", "123");
+    const std::string id = ResidentId("350502", "20210506", 123);
     REQUIRE(ledger.processor->Submit({Admit("r-1", "350502001", id)}).ok());
   }
   fs::remove_all(dir.Sub("state"));  // as if the state write never happened
@@ -213,7 +179,7 @@ TEST_CASE("state lost or behind the log catches up on open") {
   REQUIRE(status->has_value());
   CHECK((*status)->status() == xueji::v1::PENDING_APPROVAL);
   // The one-record-per-document rule still holds after the rebuild.
-  const std::string id = ResidentId("350502", "20210506", "123");
+  const std::string id = ResidentId("350502", "20210506", 123);
   auto dup = ledger.processor->Submit({Admit("r-9", "350502001", id)});
   REQUIRE(dup.ok());
   CHECK((*dup)[0].code() == xueji::v1::DUPLICATE_REGISTRATION);
@@ -226,7 +192,7 @@ TEST_CASE(
   Ledger ledger(dir.path().string());
   ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
-  const std::string id = ResidentId("350502", "20210506", "123");
+  const std::string id = ResidentId("350502", "20210506", 123);
   Request no_action = Admit("r-1", "350502001", id);
   no_action.clear_admit();
   Request bad_name = Admit("r-2", "350502001", id);
@@ -247,7 +213,7 @@ TEST_CASE(
   CHECK_FALSE(status->has_value());
 
   // Registry lines: the same rule.
-  xueji::v1::RegistryLine kg = Kindergarten("350502009", "350502");
+  xueji::v1::RegistryLine kg = KindergartenLine("350502009", "350502");
   kg.mutable_kindergarten()->set_name("幼儿园\u202e");
   auto loaded = ledger.processor->LoadRegistry({kg, xueji::v1::RegistryLine()});
   REQUIRE(loaded.ok());
@@ -277,12 +243,12 @@ TEST_CASE(
     "state's after a reopen or a rebuild from the log",
     "[policy]") {
   TempDir dir;
-  const std::string four = ResidentId("350502", "20210506", "123");  // 4
+  const std::string four = ResidentId("350502", "20210506", 123);  // 4
   {
     Ledger ledger(dir.path().string());
     ledger.LoadRegion();
     auto officer = ledger.processor->LoadRegistry(
-        {Operator("op-35", xueji::v1::OFFICER, "35")});
+        {OperatorLine("op-35", xueji::v1::OFFICER, "35")});
     REQUIRE(officer.ok());
     // A failed append: the version is not used up.
     ledger.flaky->fail = true;

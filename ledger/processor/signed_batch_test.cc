@@ -14,6 +14,7 @@
 #include "ledger/base/ed25519.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/identity.h"
+#include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -39,22 +40,8 @@ Ed25519PrivateKey NewKey() {
 RegistryLine OperatorLine(const std::string& id, xueji::v1::Role role,
                           const std::string& org,
                           const Ed25519PrivateKey* key) {
-  RegistryLine line;
-  line.mutable_operator_()->set_id(id);
-  line.mutable_operator_()->set_role(role);
-  line.mutable_operator_()->set_org(org);
-  if (key != nullptr)
-    line.mutable_operator_()->set_public_key(key->public_key());
-  return line;
-}
-
-RegistryLine KindergartenLine(const std::string& code,
-                              const std::string& county) {
-  RegistryLine line;
-  line.mutable_kindergarten()->set_code(code);
-  line.mutable_kindergarten()->set_name("测试幼儿园" + code);
-  line.mutable_kindergarten()->set_county(county);
-  return line;
+  return testing::OperatorLine(id, role, org,
+                               key == nullptr ? "" : key->public_key());
 }
 
 RegistryLine SealLine(const std::string& id) {
@@ -79,20 +66,7 @@ std::string ResidentId(const std::string& seq3) {
 // An admission to kKg; `actor` "" = the signer.
 Request Admit(const std::string& id, const std::string& seq3,
               const std::string& actor = "") {
-  Request r;
-  r.set_request_id(id);
-  if (!actor.empty()) r.set_actor(actor);
-  r.set_occurred_on("2025-09-01");
-  auto* admit = r.mutable_admit();
-  admit->set_kindergarten(kKg);
-  admit->set_entry_date("2025-09-01");
-  auto* child = admit->mutable_child();
-  child->set_name("测试儿童");
-  child->set_gender(xueji::v1::MALE);
-  child->set_birth_date("2021-05-06");
-  child->set_id_type(xueji::v1::RESIDENT_ID);
-  child->set_id_number(ResidentId(seq3));
-  return r;
+  return testing::Admission(id, actor, kKg, ResidentId(seq3));
 }
 
 Request Approve(const std::string& id, const std::string& of,
@@ -152,7 +126,7 @@ struct SignedLedger {
         SignLines(root, {OperatorLine("fj", xueji::v1::OFFICER, "35", &fj)}));
     ExpectApplied(SignLines(
         fj, {OperatorLine("appr-sm", xueji::v1::APPROVER, kCounty, &approver),
-             KindergartenLine(kKg, kCounty),
+             testing::KindergartenLine(kKg, kCounty),
              OperatorLine("reg-sm", xueji::v1::REGISTRAR, kKg, &registrar)}));
   }
 
@@ -470,7 +444,7 @@ SCENARIO("a replayed signed registry batch appends nothing",
     Ed25519PrivateKey second = NewKey();
     SignedBatch batch = SignLines(
         ledger.approver,
-        {KindergartenLine("350203002", kCounty),
+        {testing::KindergartenLine("350203002", kCounty),
          OperatorLine("reg-sm2", xueji::v1::REGISTRAR, "350203002", &second)});
     ledger.ExpectApplied(batch);
     const auto heads = ledger.Heads();
@@ -510,7 +484,7 @@ SCENARIO("a development ledger verifies the signed batches it gets",
     REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
     Ed25519PrivateKey key = NewKey();
     auto loaded = processor->LoadRegistry(
-        {KindergartenLine(kKg, kCounty),
+        {testing::KindergartenLine(kKg, kCounty),
          OperatorLine("reg-sm", xueji::v1::REGISTRAR, kKg, &key)});
     REQUIRE(loaded.ok());
     for (const Result& r : *loaded) REQUIRE(r.status() == xueji::v1::APPLIED);
@@ -746,8 +720,9 @@ SCENARIO("a registry change by a lower level is refused",
       }
     }
     WHEN("the approver registers a kindergarten in another county") {
-      CheckRegistryRefused(ledger, ledger.approver,
-                           KindergartenLine("350206001", kOtherCounty));
+      CheckRegistryRefused(
+          ledger, ledger.approver,
+          testing::KindergartenLine("350206001", kOtherCounty));
       THEN("there is no such kindergarten") {
         auto kg = ledger.processor->state().Kindergarten("350206001");
         REQUIRE(kg.ok());
