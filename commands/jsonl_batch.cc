@@ -33,14 +33,12 @@ bool ValidateRegistryLine(const xueji::v1::RegistryLine& line, int64_t line_no,
   return false;
 }
 
-BatchOutcome RunJsonlGeneric(
-    LineReader& in, std::ostream& out, Progress& progress,
-    const std::function<bool(std::string_view, int64_t, xueji::v1::Result*)>&
-        parse_and_stage,
-    const std::function<absl::StatusOr<std::vector<xueji::v1::Result>>()>&
-        flush_staged,
-    const std::function<absl::Status()>& after_batch, size_t batch_size,
-    bool number_rows) {
+BatchOutcome RunJsonlGeneric(LineReader& in, std::ostream& out,
+                             Progress& progress,
+                             const StageLine& parse_and_stage,
+                             const FlushStaged& flush_staged,
+                             const std::function<absl::Status()>& after_batch,
+                             size_t batch_size, bool number_rows) {
   BatchOutcome outcome;
   // One slot per input line of the current batch: an early answer, or empty
   // for a staged message answered by the flush; and the line's number.

@@ -62,14 +62,19 @@ struct JsonlPipeline {
   bool number_rows = false;
 };
 
-BatchOutcome RunJsonlGeneric(
-    LineReader& in, std::ostream& out, Progress& progress,
-    const std::function<bool(std::string_view, int64_t, xueji::v1::Result*)>&
-        parse_and_stage,
-    const std::function<absl::StatusOr<std::vector<xueji::v1::Result>>()>&
-        flush_staged,
-    const std::function<absl::Status()>& after_batch, size_t batch_size,
-    bool number_rows = false);
+// RunJsonl's loop, apart from the message type: StageLine answers a line at
+// once (false, the result filled) or stages it (true); FlushStaged answers the
+// staged lines, in order.
+using StageLine = std::function<bool(std::string_view line, int64_t line_no,
+                                     xueji::v1::Result* early)>;
+using FlushStaged =
+    std::function<absl::StatusOr<std::vector<xueji::v1::Result>>()>;
+BatchOutcome RunJsonlGeneric(LineReader& in, std::ostream& out,
+                             Progress& progress,
+                             const StageLine& parse_and_stage,
+                             const FlushStaged& flush_staged,
+                             const std::function<absl::Status()>& after_batch,
+                             size_t batch_size, bool number_rows = false);
 
 template <typename Msg>
 BatchOutcome RunJsonl(LineReader& in, std::ostream& out, Progress& progress,
