@@ -116,6 +116,38 @@ absl::Status LoadRegistry(const SubmitConfig& config, Session& s,
   return absl::OkStatus();
 }
 
+// Reads the next request of `in` into *r, timing its parse into
+// run->parse_s; blank lines are skipped, malformed ones counted and skipped.
+// False at the end of the input.
+bool NextRequest(std::ifstream& in, SubmitRun* run, Request* r) {
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const double p0 = Now();
+    r->Clear();
+    const bool parsed = ParseLine(line, r);
+    run->parse_s += Now() - p0;
+    if (parsed) return true;
+    ++run->malformed;
+  }
+  return false;
+}
+
+// Books one timed call of the processor, from t0 to t1 (seconds).
+void BookCall(double t0, double t1, std::vector<int64_t>& latencies,
+              SubmitRun* run) {
+  run->submit_s += t1 - t0;
+  latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
+}
+
+// Counts a call's rejected answers.
+void CountRejected(const std::vector<xueji::v1::Result>& answers,
+                   SubmitRun* run) {
+  for (const xueji::v1::Result& r : answers) {
+    if (r.status() == xueji::v1::REJECTED) ++run->rejected;
+  }
+}
+
 // One batch through the processor (timed), then the views (timed apart).
 absl::Status SubmitBatch(Session& s, std::vector<Request>& batch,
                          std::vector<int64_t>& latencies, SubmitRun* run) {
@@ -123,11 +155,8 @@ absl::Status SubmitBatch(Session& s, std::vector<Request>& batch,
   auto results = s.processor->Submit(batch);
   const double t1 = Now();
   if (!results.ok()) return results.status();
-  run->submit_s += t1 - t0;
-  latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
-  for (const xueji::v1::Result& r : *results) {
-    if (r.status() == xueji::v1::REJECTED) ++run->rejected;
-  }
+  BookCall(t0, t1, latencies, run);
+  CountRejected(*results, run);
   run->requests += static_cast<int64_t>(batch.size());
   ++run->batches;
   batch.clear();
@@ -159,13 +188,8 @@ absl::Status SubmitGroup(Session& s, OperatorBatches& ob,
   auto results = s.processor->SubmitBatches(batches);
   const double t1 = Now();
   if (!results.ok()) return results.status();
-  run->submit_s += t1 - t0;
-  latencies.push_back(static_cast<int64_t>((t1 - t0) * 1e9));
-  for (const auto& answers : *results) {
-    for (const xueji::v1::Result& r : answers) {
-      if (r.status() == xueji::v1::REJECTED) ++run->rejected;
-    }
-  }
+  BookCall(t0, t1, latencies, run);
+  for (const auto& answers : *results) CountRejected(answers, run);
   run->requests += static_cast<int64_t>(ob.pending_requests);
   run->request_batches += static_cast<int64_t>(ob.pending.size());
   ++run->batches;
@@ -237,17 +261,8 @@ absl::Status SubmitByOperator(const SubmitConfig& config, Session& s,
   OperatorBatches ob;
   std::string day;
   int days_in_group = 0;  // business days the pending batches span
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const double p0 = Now();
-    Request r;
-    const bool parsed = ParseLine(line, &r);
-    run->parse_s += Now() - p0;
-    if (!parsed) {
-      ++run->malformed;
-      continue;
-    }
+  Request r;
+  while (NextRequest(in, run, &r)) {
     if (!r.occurred_on().empty() && r.occurred_on() != day) {
       // Sent at the end of the group's last day (a registrar entering a
       // week's paperwork on Friday: late by at most 4 working days).
@@ -315,17 +330,8 @@ absl::StatusOr<SubmitRun> RunSubmitBench(const SubmitConfig& config) {
   std::string day;
   std::vector<Request> batch;
   batch.reserve(config.batch);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const double p0 = Now();
-    Request r;
-    const bool parsed = ParseLine(line, &r);
-    run.parse_s += Now() - p0;
-    if (!parsed) {
-      ++run.malformed;
-      continue;
-    }
+  Request r;
+  while (NextRequest(in, &run, &r)) {
     if (!r.occurred_on().empty() && r.occurred_on() != day) {
       if (!batch.empty()) {
         if (absl::Status st = SubmitBatch(s, batch, latencies, &run);
