@@ -169,11 +169,17 @@ std::string RebuildDigest(EventLog& log, const std::string& dir) {
   return *digest;
 }
 
-TEST_CASE("projector equals a rebuild and resumes from its checkpoint") {
+// Where every projector test starts: the mock cluster, a temporary
+// directory, and a ledger over them with the region's registry loaded.
+struct ProjectorTest {
+  ProjectorTest() { ledger.LoadRegion(); }
   Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+  TempDir dir{"xueji-projector"};
+  KafkaLedger ledger{kafka, dir.Sub("state")};
+};
+
+TEST_CASE_METHOD(ProjectorTest,
+                 "projector equals a rebuild and resumes from its checkpoint") {
   ledger.AdmitChildren(0, 12);
   const int64_t first_total = ledger.TotalEvents();
   REQUIRE(first_total > 20);
@@ -198,11 +204,9 @@ TEST_CASE("projector equals a rebuild and resumes from its checkpoint") {
   CHECK(DigestOf(dir.Sub("views-b")) == rebuilt);
 }
 
-TEST_CASE("projector stopped mid-stream resumes without applying twice") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(
+    ProjectorTest,
+    "projector stopped mid-stream resumes without applying twice") {
   ledger.AdmitChildren(0, 16);
   const int64_t total = ledger.TotalEvents();
 
@@ -247,11 +251,8 @@ int64_t SumOf(const std::vector<int64_t>& offsets) {
   return n;
 }
 
-TEST_CASE("a replica folding from offset 0 equals a clean replay") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(ProjectorTest,
+                 "a replica folding from offset 0 equals a clean replay") {
   ledger.AdmitChildren(0, 30);
   const int64_t total = ledger.TotalEvents();
   REQUIRE(total > 40);
@@ -305,11 +306,9 @@ TEST_CASE("a replica folding from offset 0 equals a clean replay") {
         RebuildDigest(*ledger.log, dir.Sub("replay-2")));
 }
 
-TEST_CASE("a replica stopped mid-fold keeps what it committed, no more") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(
+    ProjectorTest,
+    "a replica stopped mid-fold keeps what it committed, no more") {
   ledger.AdmitChildren(0, 40);
   const int64_t total = ledger.TotalEvents();
 
@@ -386,11 +385,9 @@ int64_t ProduceRaw(const Cluster& kafka, int32_t p, const std::string& value) {
   return high - 1;
 }
 
-TEST_CASE("an undecodable record stops the projector naming where it is") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(
+    ProjectorTest,
+    "an undecodable record stops the projector naming where it is") {
   ledger.AdmitChildren(0, 4);
   const int32_t p = PartitionFor("stu:whatever", 6);
   const int64_t bad = ProduceRaw(kafka, p, std::string("\x0f\x0f\x0f", 3));
@@ -427,11 +424,9 @@ TEST_CASE("an undecodable record stops the projector naming where it is") {
   CHECK(*folded->Checkpoint(p) == bad);
 }
 
-TEST_CASE("a record whose event is not where it was read stops the projector") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(
+    ProjectorTest,
+    "a record whose event is not where it was read stops the projector") {
   // A valid, sealed event copied into another partition: it decodes, but
   // names the partition and offset it was first written at.
   auto events = ledger.log->Read(PartitionFor("kg:350502001", 6), 0, 1);
@@ -451,12 +446,9 @@ TEST_CASE("a record whose event is not where it was read stops the projector") {
         std::string::npos);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    ProjectorTest,
     "an event changed after sealing stops the projector, folding or not") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
   // A partition still empty: the forged event goes to its offset 0.
   int32_t empty = -1;
   for (int32_t q = 0; q < 6 && empty < 0; ++q) {
@@ -494,11 +486,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a secondary open reads the projector's store beside the writer") {
-  Cluster kafka;
-  TempDir dir("xueji-projector");
-  KafkaLedger ledger(kafka, dir.Sub("state"));
-  ledger.LoadRegion();
+TEST_CASE_METHOD(
+    ProjectorTest,
+    "a secondary open reads the projector's store beside the writer") {
   ledger.AdmitChildren(0, 3);
 
   auto writer = Views::Open(dir.Sub("views"));

@@ -227,6 +227,14 @@ struct TermLog {
     Term term(log.get());
     n = RunTerm(term, [] {});
   }
+  // Views opened in dir/<sub> (new, or as a test left them), caught up from
+  // the log.
+  std::unique_ptr<Views> CaughtUp(const std::string& sub) {
+    auto views = Views::Open(dir.Sub(sub));
+    REQUIRE(views.ok());
+    REQUIRE((*views)->CatchUp(*log).ok());
+    return *std::move(views);
+  }
   TempDir dir;
   std::unique_ptr<EventLog> log;
   Numbers n;
@@ -234,12 +242,7 @@ struct TermLog {
 
 // The term's log, and views caught up from it.
 struct ProjectedTerm : TermLog {
-  ProjectedTerm() {
-    auto caught = Views::Open(dir.Sub("views"));
-    REQUIRE(caught.ok());
-    views = *std::move(caught);
-    REQUIRE(views->CatchUp(*log).ok());
-  }
+  ProjectedTerm() { views = CaughtUp("views"); }
   std::unique_ptr<Views> views;
 };
 
@@ -594,13 +597,8 @@ TEST_CASE_METHOD(TermLog,
   auto heads = log->HeadOffsets();
   REQUIRE(heads.ok());
 
-  std::string digest;
-  {
-    auto views = Views::Open(dir.Sub("views"));
-    REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(*log).ok());
-    digest = Digest(**views);
-  }
+  // The caught-up views are closed again before they are reopened.
+  const std::string digest = Digest(*CaughtUp("views"));
   auto views = Views::Open(dir.Sub("views"));
   REQUIRE(views.ok());
   for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
@@ -636,13 +634,7 @@ TEST_CASE_METHOD(TermLog,
 
 TEST_CASE_METHOD(TermLog,
                  "uncommitted work is lost whole and caught up again") {
-  std::string full;
-  {
-    auto rebuilt = Views::Open(dir.Sub("full"));
-    REQUIRE(rebuilt.ok());
-    REQUIRE((*rebuilt)->CatchUp(*log).ok());
-    full = Digest(**rebuilt);
-  }
+  const std::string full = Digest(*CaughtUp("full"));
   {
     // Apply some events of partition-by-partition reading, never commit:
     // a crash before the commit.
