@@ -219,11 +219,30 @@ std::string Digest(const Views& views) {
 }
 
 // The term run into a fresh embedded log.
-struct TermLog {
-  TermLog() {
+// An empty embedded log in a temporary directory.
+struct EmptyLog {
+  EmptyLog() {
     auto opened = OpenEmbeddedLog(dir.Sub("log"), {});
     REQUIRE(opened.ok());
     log = *std::move(opened);
+  }
+  TempDir dir;
+  std::unique_ptr<EventLog> log;
+};
+
+// An empty log and views opened beside it, which a test catches up as the
+// term runs (RunTerm's callback).
+struct IncrementalViews : EmptyLog {
+  IncrementalViews() {
+    auto views = Views::Open(dir.Sub("views"));
+    REQUIRE(views.ok());
+    incremental = *std::move(views);
+  }
+  std::unique_ptr<Views> incremental;
+};
+
+struct TermLog : EmptyLog {
+  TermLog() {
     Term term(log.get());
     n = RunTerm(term, [] {});
   }
@@ -235,8 +254,6 @@ struct TermLog {
     REQUIRE((*views)->CatchUp(*log).ok());
     return *std::move(views);
   }
-  TempDir dir;
-  std::unique_ptr<EventLog> log;
   Numbers n;
 };
 
@@ -246,26 +263,22 @@ struct ProjectedTerm : TermLog {
   std::unique_ptr<Views> views;
 };
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    IncrementalViews,
     "a full rebuild equals the incrementally built views, byte for byte") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  auto incremental = Views::Open(dir.Sub("views"));
-  REQUIRE(incremental.ok());
-  Term term(log->get());
+  Term term(log.get());
   int catch_ups = 0;
   RunTerm(term, [&] {
-    REQUIRE((*incremental)->CatchUp(**log).ok());
+    REQUIRE(incremental->CatchUp(*log).ok());
     ++catch_ups;
   });
   REQUIRE(catch_ups > 20);
   // The records really are spread over partitions.
   std::set<int32_t> record_partitions;
-  auto heads = (*log)->HeadOffsets();
+  auto heads = log->HeadOffsets();
   REQUIRE(heads.ok());
   for (int32_t p = 0; p < static_cast<int32_t>(heads->size()); ++p) {
-    auto events = (*log)->Read(p, 0, 1000);
+    auto events = log->Read(p, 0, 1000);
     REQUIRE(events.ok());
     for (const auto& e : *events) {
       if (e.event.subject().starts_with("stu:")) record_partitions.insert(p);
@@ -275,10 +288,10 @@ TEST_CASE(
 
   auto rebuilt = Views::Open(dir.Sub("rebuilt"));
   REQUIRE(rebuilt.ok());
-  absl::StatusOr<int64_t> applied = (*rebuilt)->CatchUp(**log);
+  absl::StatusOr<int64_t> applied = (*rebuilt)->CatchUp(*log);
   REQUIRE(applied.ok());
   CHECK(*applied > 20);
-  CHECK(Digest(**rebuilt) == Digest(**incremental));
+  CHECK(Digest(**rebuilt) == Digest(*incremental));
 
   // The same rows in memory, committed in batches of 3: same digest.
   MemoryKv memory;
@@ -286,22 +299,22 @@ TEST_CASE(
   small.batch_events = 3;
   small.read_chunk = 2;
   Views in_memory(&memory, small);
-  REQUIRE(in_memory.CatchUp(**log).ok());
-  CHECK(Digest(in_memory) == Digest(**incremental));
+  REQUIRE(in_memory.CatchUp(*log).ok());
+  CHECK(Digest(in_memory) == Digest(*incremental));
 
   // Partitions applied last to first: the same store.
   MemoryKv reversed_kv;
   Views reversed(&reversed_kv);
   for (int32_t p = static_cast<int32_t>(heads->size()) - 1; p >= 0; --p) {
-    auto events = (*log)->Read(p, 0, 1000);
+    auto events = log->Read(p, 0, 1000);
     REQUIRE(events.ok());
     for (const auto& e : *events) REQUIRE(reversed.Apply(e).ok());
   }
-  CHECK(Digest(reversed) == Digest(**incremental));
+  CHECK(Digest(reversed) == Digest(*incremental));
 
   // A store that differs by one row has a different digest.
   memory.Put("Zextra", "");
-  CHECK(Digest(in_memory) != Digest(**incremental));
+  CHECK(Digest(in_memory) != Digest(*incremental));
 }
 
 // Every row of a store, for a comparison that names the first row that
@@ -332,18 +345,14 @@ void CheckSameRows(const std::map<std::string, std::string>& got,
 // Issue 12: `ledger replay` folds the rows in memory and ingests sorted
 // table files (CatchUpOptions::fold_in_memory). The rows must be exactly the
 // ones the event-by-event projection writes: every key, every value.
-TEST_CASE(
+TEST_CASE_METHOD(
+    IncrementalViews,
     "a rebuild folded in memory and ingested as sorted files equals the "
     "incremental views, row for row") {
-  TempDir dir;
-  auto log = OpenEmbeddedLog(dir.Sub("log"), {});
-  REQUIRE(log.ok());
-  auto incremental = Views::Open(dir.Sub("views"));
-  REQUIRE(incremental.ok());
-  Term term(log->get());
-  RunTerm(term, [&] { REQUIRE((*incremental)->CatchUp(**log).ok()); });
-  const std::map<std::string, std::string> want = Rows(**incremental);
-  auto heads = (*log)->HeadOffsets();
+  Term term(log.get());
+  RunTerm(term, [&] { REQUIRE(incremental->CatchUp(*log).ok()); });
+  const std::map<std::string, std::string> want = Rows(*incremental);
+  auto heads = log->HeadOffsets();
   REQUIRE(heads.ok());
   int64_t events = 0;
   for (int64_t head : *heads) events += head;
@@ -371,15 +380,15 @@ TEST_CASE(
         REQUIRE(folded.ok());
         int reports = 0;
         absl::StatusOr<int64_t> applied = (*folded)->CatchUp(
-            **log, [&](const CatchUpProgress&) { ++reports; }, fold);
+            *log, [&](const CatchUpProgress&) { ++reports; }, fold);
         REQUIRE(applied.ok());
         CHECK(*applied == events);
         CHECK(reports > 0);
         CheckSameRows(Rows(**folded), want);
-        CHECK(Digest(**folded) == Digest(**incremental));
+        CHECK(Digest(**folded) == Digest(*incremental));
         // Caught up: nothing left to apply, folded or not.
-        CHECK((*folded)->CatchUp(**log, nullptr, fold).value_or(-1) == 0);
-        CHECK((*folded)->CatchUp(**log).value_or(-1) == 0);
+        CHECK((*folded)->CatchUp(*log, nullptr, fold).value_or(-1) == 0);
+        CHECK((*folded)->CatchUp(*log).value_or(-1) == 0);
       }
       // The files are the store: the same rows after reopening it.
       auto reopened = Views::Open(dir.Sub("folded"));
@@ -401,12 +410,12 @@ TEST_CASE(
     options.fold_commit_bytes = 4096;
     auto mixed = Views::Open(dir.Sub("mixed"), options);
     REQUIRE(mixed.ok());
-    REQUIRE((*mixed)->CatchUp(**log, nullptr, half).ok());
+    REQUIRE((*mixed)->CatchUp(*log, nullptr, half).ok());
     auto seen = (*mixed)->Checkpoints();
     REQUIRE(seen.ok());
     seen->resize(heads->size(), 0);
     CHECK(*seen == half.up_to);
-    REQUIRE((*mixed)->CatchUp(**log).ok());
+    REQUIRE((*mixed)->CatchUp(*log).ok());
     CheckSameRows(Rows(**mixed), want);
   }
 }
