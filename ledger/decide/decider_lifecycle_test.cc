@@ -302,6 +302,17 @@ xueji::v1::Request DeferRequest(TestLedger& ledger, const std::string& no,
                          std::move(actor));
 }
 
+// Enrolls a 5-year-old at QZ-A and defers it until 2027-08-31 (approved), on
+// a ledger that seals accounts late (LongSeal); returns its student number.
+std::string EnrollDeferred(TestLedger& ledger) {
+  ledger.LongSeal();
+  std::string no = ledger.Enroll(FiveYearOld());
+  xueji::v1::Request defer = DeferRequest(ledger, no, "2027-08-31");
+  REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(ledger.Approve(defer.request_id()).status == xueji::v1::APPLIED);
+  return no;
+}
+
 SCENARIO(
     "Art. 14: a deferral needs proof, is for a child of primary-entry "
     "age, and is bounded by deferralMaxYears",
@@ -345,11 +356,7 @@ SCENARIO(
     "[decider][issue10][defer]") {
   GIVEN("a 5-year-old of QZ-A deferred until 2027-08-31, in September 2026") {
     TestLedger ledger;
-    ledger.LongSeal();
-    std::string no = ledger.Enroll(FiveYearOld());
-    xueji::v1::Request defer = DeferRequest(ledger, no, "2027-08-31");
-    REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
-    REQUIRE(ledger.Approve(defer.request_id()).status == xueji::v1::APPLIED);
+    const std::string no = EnrollDeferred(ledger);
     ledger.SetToday("2026-09-10");
     WHEN("the child transfers to QZ-B") {
       xueji::v1::Request out = TransferOut(ledger, no, "QZ-B");
@@ -449,11 +456,7 @@ SCENARIO(
   }
   GIVEN("a 5-year-old deferred until 2027-08-31") {
     TestLedger ledger;
-    ledger.LongSeal();
-    std::string no = ledger.Enroll(FiveYearOld());
-    xueji::v1::Request defer = DeferRequest(ledger, no, "2027-08-31");
-    REQUIRE(ledger.Submit(defer).status == xueji::v1::PENDING_APPROVAL);
-    REQUIRE(ledger.Approve(defer.request_id()).status == xueji::v1::APPLIED);
+    const std::string no = EnrollDeferred(ledger);
     THEN("it graduates in 2027, not 2026") {
       ledger.SetToday("2026-06-15");
       CHECK(GraduateOne(ledger, no).code == xueji::v1::AGE_OUT_OF_RANGE);
