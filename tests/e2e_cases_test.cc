@@ -72,15 +72,9 @@ TEST_CASE(
   TestLedger ledger;
   ledger.LoadRegistry(
       kBeforeTerm,
-      {
-          R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
-          R"({"kindergarten":{"code":"350206001","name":"海湾幼儿园","county":"350206"}})",
-          R"({"operator":{"id":"reg-sm","role":"REGISTRAR","org":"350203001"}})",
-          R"({"operator":{"id":"reg-hl","role":"REGISTRAR","org":"350206001"}})",
-          R"({"operator":{"id":"appr-sm","role":"APPROVER","org":"350203"}})",
-          R"({"operator":{"id":"appr-hl","role":"APPROVER","org":"350206"}})",
+      TwoCountiesRegistry({
           R"({"operator":{"id":"officer-xm","role":"OFFICER","org":"3502"}})",
-      });
+      }));
 
   // Two children without a document, each admitted in both counties (two
   // probable duplicates), and one child with a resident ID.

@@ -27,15 +27,9 @@ TEST_CASE(
   TestLedger ledger;
   ledger.LoadRegistry(
       "2025-08-29T09:00:00+08:00",
-      {
-          R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
+      TwoCountiesRegistry({
           R"({"kindergarten":{"code":"350203002","name":"白鹭幼儿园","county":"350203"}})",
-          R"({"kindergarten":{"code":"350206001","name":"海湾幼儿园","county":"350206"}})",
-          R"({"operator":{"id":"reg-sm","role":"REGISTRAR","org":"350203001"}})",
-          R"({"operator":{"id":"reg-hl","role":"REGISTRAR","org":"350206001"}})",
-          R"({"operator":{"id":"appr-sm","role":"APPROVER","org":"350203"}})",
-          R"({"operator":{"id":"appr-hl","role":"APPROVER","org":"350206"}})",
-      });
+      }));
   const std::string a = "G" + SyntheticResidentId("20210506", 11);
   const std::string b = "G" + SyntheticResidentId("20210601", 13);
   RunResult term = ledger.SubmitByDay({

@@ -197,6 +197,19 @@ const std::string kApplicantJson =
     R"(,"applicant":{"name":"测试妈妈","relation":"MOTHER",)"
     R"("idType":"RESIDENT_ID","idNumber":"350502199001011248"})";
 
+std::vector<std::string> TwoCountiesRegistry(std::vector<std::string> more) {
+  std::vector<std::string> lines = {
+      R"({"kindergarten":{"code":"350203001","name":"鹭岛幼儿园","county":"350203"}})",
+      R"({"kindergarten":{"code":"350206001","name":"海湾幼儿园","county":"350206"}})",
+      R"({"operator":{"id":"reg-sm","role":"REGISTRAR","org":"350203001"}})",
+      R"({"operator":{"id":"reg-hl","role":"REGISTRAR","org":"350206001"}})",
+      R"({"operator":{"id":"appr-sm","role":"APPROVER","org":"350203"}})",
+      R"({"operator":{"id":"appr-hl","role":"APPROVER","org":"350206"}})",
+  };
+  lines.insert(lines.end(), more.begin(), more.end());
+  return lines;
+}
+
 std::string SyntheticResidentId(const std::string& birth, int seq) {
   char digits[4];
   std::snprintf(digits, sizeof digits, "%03d", seq);

@@ -111,6 +111,12 @@ struct DemoLedger {
   TestLedger ledger;
 };
 
+// The registry lines of two counties of Xiamen, for the cross-county tests:
+// 思明区 350203 (鹭岛幼儿园 350203001, registrar reg-sm, approver appr-sm)
+// and 湖里区 350206 (海湾幼儿园 350206001, reg-hl, appr-hl); `more` lines
+// follow them.
+std::vector<std::string> TwoCountiesRegistry(std::vector<std::string> more);
+
 // A synthetic resident ID of 思明区 (350203): birth YYYYMMDD, a sequence of
 // three digits (odd for a boy) and the GB 11643 MOD 11-2 check character.
 std::string SyntheticResidentId(const std::string& birth, int seq);
