@@ -27,13 +27,9 @@ const absl::CivilDay kAsOf(2025, 12, 1);
 
 // A log with kindergartens K1, K2 (county 350502), K3 (350503), K9 (350502,
 // to be closed) and active operators, and helpers to plant records.
-class Plant {
+class Plant : public testing::HandWrittenLog {
  public:
   Plant() {
-    auto log = OpenEmbeddedLog(dir_.Sub("log"), {});
-    REQUIRE(log.ok());
-    log_ = *std::move(log);
-    writer_ = std::make_unique<testing::EventWriter>(log_.get());
     Kg("350502001", "350502");
     Kg("350502002", "350502");
     Kg("350503001", "350503");
@@ -43,13 +39,6 @@ class Plant {
     Op("op-c2", xueji::v1::APPROVER, "350503", "2025-08-01");
   }
 
-  void Kg(const std::string& code, const std::string& county) {
-    Event e = writer_->Envelope("kg:" + code, "", "2025-08-01", "registry");
-    e.mutable_kindergarten_registered()->set_code(code);
-    e.mutable_kindergarten_registered()->set_name("幼儿园 " + code);
-    e.mutable_kindergarten_registered()->set_county(county);
-    REQUIRE(writer_->Append(e));
-  }
   void Op(const std::string& id, xueji::v1::Role role, const std::string& org,
           const std::string& date) {
     Event e = writer_->Envelope("op:" + id, "", date, "registry");
@@ -117,41 +106,32 @@ class Plant {
     Request(no, kg, child, entry, entry);
     Establish(no, established);
   }
-  void Append(const Event& e) { REQUIRE(writer_->Append(e)); }
-  EventLog& log() { return *log_; }
 
   AnomalyReport Report(const std::string& region = "",
                        std::optional<Anomaly::Kind> kind = std::nullopt,
                        absl::CivilDay as_of = kAsOf) {
-    auto views = Views::Open(dir_.Sub("views"));
-    REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(*log_).ok());
+    std::unique_ptr<Views> views = CaughtUpViews();
     AnomalyQuery q;
     q.region = region;
     q.kind = kind;
     q.as_of = as_of;
     q.calendar = &WorkingCalendar::Default();
-    auto report = (*views)->Anomalies(q);
+    auto report = views->Anomalies(q);
     REQUIRE(report.ok());
     return *report;
   }
 
   // The approver's queue (Views::Pending) as of `q.as_of` (default kAsOf).
   xueji::v1::PendingReport Queue(PendingQuery q = {}) {
-    auto views = Views::Open(dir_.Sub("views"));
-    REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(*log_).ok());
+    std::unique_ptr<Views> views = CaughtUpViews();
     if (q.as_of == absl::CivilDay()) q.as_of = kAsOf;
     q.calendar = &WorkingCalendar::Default();
-    auto report = (*views)->Pending(q);
+    auto report = views->Pending(q);
     REQUIRE(report.ok());
     return *report;
   }
 
  private:
-  testing::TempDir dir_;
-  std::unique_ptr<EventLog> log_;
-  std::unique_ptr<testing::EventWriter> writer_;
   std::map<std::string, std::string> subject_of_, kg_of_;
 };
 
@@ -810,16 +790,8 @@ TEST_CASE(
   q.calendar = &WorkingCalendar::Default();
   REQUIRE(views.Anomalies(q).ok());
   // An older build wrote no W rows.
-  std::vector<std::string> rows;
-  for (const auto& [key, value] : kv.contents()) {
-    if (key[0] == 'W') rows.push_back(key);
-  }
-  REQUIRE(!rows.empty());
-  for (const std::string& key : rows) kv.Delete(key);
-  REQUIRE(kv.Commit(false).ok());
-  auto report = views.Anomalies(q);
-  CHECK(absl::IsFailedPrecondition(report.status()));
-  CHECK(report.status().message().find("ledger replay") != std::string::npos);
+  testing::DropRows(kv, 'W');
+  testing::CheckAsksForReplay(views.Anomalies(q).status());
 }
 
 // ---- the approver's queue (`ledger pending`) ------------------------------

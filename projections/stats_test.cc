@@ -14,7 +14,6 @@
 namespace xueji {
 namespace {
 
-using testing::MakeChild;
 using testing::ResidentId;
 using xueji::v1::Event;
 using xueji::v1::Stats;
@@ -32,13 +31,9 @@ constexpr char kK3[] = "350503001";  // county 350503
 //   D  female 2020-05-05  requested K3 09-01, established 09-02 (1 wd);
 //      left 11-03
 //   E  male   2021-01-15  requested K1 11-20, undecided (due 11-27)
-class Term {
+class Term : public testing::HandWrittenLog {
  public:
   Term() {
-    auto log = OpenEmbeddedLog(dir_.Sub("log"), {});
-    REQUIRE(log.ok());
-    log_ = *std::move(log);
-    writer_ = std::make_unique<testing::EventWriter>(log_.get());
     Kg(kK1, "350502");
     Kg(kK2, "350502");
     Kg(kK3, "350503");
@@ -72,33 +67,20 @@ class Term {
   }
 
   Stats Count(StatsQuery q) {
-    auto views = Views::Open(dir_.Sub("views"));
-    REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(*log_).ok());
+    std::unique_ptr<Views> views = CaughtUpViews();
     q.calendar = &WorkingCalendar::Default();
-    auto stats = (*views)->Statistics(q);
+    auto stats = views->Statistics(q);
     INFO(stats.status());
     REQUIRE(stats.ok());
     return *stats;
   }
   absl::Status CountError(StatsQuery q) {
-    auto views = Views::Open(dir_.Sub("views"));
-    REQUIRE(views.ok());
-    REQUIRE((*views)->CatchUp(*log_).ok());
     q.calendar = &WorkingCalendar::Default();
-    return (*views)->Statistics(q).status();
+    return CaughtUpViews()->Statistics(q).status();
   }
   std::string no(const std::string& who) { return number_[who]; }
-  EventLog& log() { return *log_; }
 
  private:
-  void Kg(const std::string& code, const std::string& county) {
-    Event e = writer_->Envelope("kg:" + code, "", "2025-08-01", "registry");
-    e.mutable_kindergarten_registered()->set_code(code);
-    e.mutable_kindergarten_registered()->set_name("幼儿园 " + code);
-    e.mutable_kindergarten_registered()->set_county(county);
-    Append(e);
-  }
   Event Rec(const std::string& who, const std::string& date) {
     return writer_->Envelope("stu:" + number_[who], number_[who], date, "op");
   }
@@ -113,9 +95,9 @@ class Term {
     number_[who] = "G" + id;
     Event e = Rec(who, date);
     e.mutable_record_requested()->set_kindergarten(kg);
-    *e.mutable_record_requested()->mutable_child() =
-        MakeChild("孩子" + who, male ? xueji::v1::MALE : xueji::v1::FEMALE,
-                  birth, xueji::v1::RESIDENT_ID, id);
+    *e.mutable_record_requested()->mutable_child() = testing::MakeChild(
+        "孩子" + who, male ? xueji::v1::MALE : xueji::v1::FEMALE, birth,
+        xueji::v1::RESIDENT_ID, id);
     e.mutable_record_requested()->set_entry_date(date);
     Append(e);
   }
@@ -125,11 +107,6 @@ class Term {
     e.mutable_record_established()->set_kindergarten(kg);
     Append(e);
   }
-  void Append(const Event& e) { REQUIRE(writer_->Append(e)); }
-
-  testing::TempDir dir_;
-  std::unique_ptr<EventLog> log_;
-  std::unique_ptr<testing::EventWriter> writer_;
   std::map<std::string, std::string> number_;
 };
 
@@ -346,16 +323,8 @@ TEST_CASE("stats on views built before the stats rows: replay first",
   q.calendar = &WorkingCalendar::Default();
   REQUIRE(views.Statistics(q).ok());
   // An older build wrote no dated rows.
-  std::vector<std::string> dated;
-  for (const auto& [key, value] : kv.contents()) {
-    if (key[0] == 'd') dated.push_back(key);
-  }
-  REQUIRE(!dated.empty());
-  for (const std::string& key : dated) kv.Delete(key);
-  REQUIRE(kv.Commit(false).ok());
-  auto stats = views.Statistics(q);
-  CHECK(absl::IsFailedPrecondition(stats.status()));
-  CHECK(stats.status().message().find("ledger replay") != std::string::npos);
+  testing::DropRows(kv, 'd');
+  testing::CheckAsksForReplay(views.Statistics(q).status());
 }
 
 }  // namespace

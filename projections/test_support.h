@@ -1,6 +1,7 @@
 // Test support for the projections tests (not part of the library):
-// synthetic resident IDs, and a builder of hand-made
-// events appended to a real embedded log.
+// synthetic resident IDs, a builder of hand-made events appended to a real
+// embedded log, HandWrittenLog (the fixtures' base over such a log), and
+// DropRows/CheckAsksForReplay (a store an older build wrote).
 //
 // Thread-safety: none; one test at a time.
 #ifndef XUEJI_PROJECTIONS_TEST_SUPPORT_H_
@@ -9,15 +10,19 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/log/event_log.h"
 #include "ledger/rules/identity.h"
+#include "ledger/storage/kv.h"
+#include "projections/views.h"
 #include "tests/support/temp_dir.h"
 #include "xueji/v1/events.pb.h"
 
@@ -46,6 +51,18 @@ inline xueji::v1::Child MakeChild(const std::string& name,
   child.set_id_type(type);
   child.set_id_number(number);
   return child;
+}
+
+// Deletes, and commits, every row of `kv` whose key starts with `prefix`: the
+// store an older build wrote, which lacked those rows. REQUIREs some existed.
+inline void DropRows(MemoryKv& kv, char prefix) {
+  std::vector<std::string> rows;
+  for (const auto& [key, value] : kv.contents()) {
+    if (key[0] == prefix) rows.push_back(key);
+  }
+  REQUIRE(!rows.empty());
+  for (const std::string& key : rows) kv.Delete(key);
+  REQUIRE(kv.Commit(false).ok());
 }
 
 // Appends hand-built events (envelope filled here) to an EventLog.
@@ -87,6 +104,50 @@ class EventWriter {
  private:
   EventLog* log_;
   int sequence_ = 0;
+};
+
+// Checks that a query over such a store asks for `ledger replay`
+// (FailedPrecondition).
+inline void CheckAsksForReplay(const absl::Status& status) {
+  CHECK(absl::IsFailedPrecondition(status));
+  CHECK(status.message().find("ledger replay") != std::string::npos);
+}
+
+// The base of the projections tests' fixtures: an embedded log in a
+// temporary directory, written by hand (EventWriter); kindergartens
+// registered on 2025-08-01; views in DIR/views caught up from the log.
+class HandWrittenLog {
+ public:
+  HandWrittenLog() {
+    auto log = OpenEmbeddedLog(dir_.Sub("log"), {});
+    REQUIRE(log.ok());
+    log_ = *std::move(log);
+    writer_ = std::make_unique<EventWriter>(log_.get());
+  }
+
+  EventLog& log() { return *log_; }
+  void Append(const xueji::v1::Event& e) { REQUIRE(writer_->Append(e)); }
+  // Kindergarten `code` ("幼儿园 <code>") of `county`, on 2025-08-01.
+  void Kg(const std::string& code, const std::string& county) {
+    xueji::v1::Event e =
+        writer_->Envelope("kg:" + code, "", "2025-08-01", "registry");
+    e.mutable_kindergarten_registered()->set_code(code);
+    e.mutable_kindergarten_registered()->set_name("幼儿园 " + code);
+    e.mutable_kindergarten_registered()->set_county(county);
+    Append(e);
+  }
+  // The views of DIR/views, caught up from the log.
+  std::unique_ptr<Views> CaughtUpViews() {
+    auto views = Views::Open(dir_.Sub("views"));
+    REQUIRE(views.ok());
+    REQUIRE((*views)->CatchUp(*log_).ok());
+    return *std::move(views);
+  }
+
+ protected:
+  TempDir dir_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<EventWriter> writer_;
 };
 
 }  // namespace xueji::testing
