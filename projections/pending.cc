@@ -22,8 +22,6 @@
 namespace xueji {
 namespace {
 
-using views_internal::GetMessage;
-using xueji::v1::KindergartenState;
 using xueji::v1::PendingItem;
 using xueji::v1::RecordState;
 using xueji::v1::Request;
@@ -94,11 +92,11 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
   const PolicyBook book = policies.InForce(query.as_of);
   const bool everything = query.region.empty() || query.region == "00";
 
-  std::map<std::string, KindergartenState> kgs;
+  std::map<std::string, xueji::v1::KindergartenState> kgs;
   bool bad = false;
   RETURN_IF_ERROR(
       kv_->ScanPrefix("G", [&](std::string_view key, std::string_view value) {
-        KindergartenState kg;
+        xueji::v1::KindergartenState kg;
         bad = !kg.ParseFromArray(value.data(), static_cast<int>(value.size()));
         if (!bad) kgs[std::string(key.substr(1))] = std::move(kg);
         return !bad;
@@ -129,7 +127,8 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
   for (const std::string& subject : subjects) {
     RecordState r;
     ASSIGN_OR_RETURN(bool found,
-                     GetMessage(*kv_, views_internal::RecordKey(subject), &r));
+                     views_internal::GetMessage(
+                         *kv_, views_internal::RecordKey(subject), &r));
     if (!found) continue;
     // The side whose county decides: a transfer-in's receiving kindergarten
     // (forwarded through merges), else the record's.
