@@ -35,6 +35,14 @@ xueji::v1::Request Export(TestLedger& ledger, std::string actor,
   return request;
 }
 
+// The levels added, and appr-a's export request, awaiting its province.
+Decision AskExport(TestLedger& ledger) {
+  AddLevels(ledger);
+  Decision asked = ledger.Submit(Export(ledger, "appr-a"));
+  REQUIRE(asked.status == xueji::v1::PENDING_APPROVAL);
+  return asked;
+}
+
 xueji::v1::ExportState ExportOf(TestLedger& ledger, const std::string& id) {
   auto found = ledger.state().ExportRequest(id);
   REQUIRE(found.ok());
@@ -47,9 +55,7 @@ TEST_CASE(
     "officer approves it and is on record",
     "[decider][export]") {
   TestLedger ledger;
-  AddLevels(ledger);
-  Decision asked = ledger.Submit(Export(ledger, "appr-a"));
-  REQUIRE(asked.status == xueji::v1::PENDING_APPROVAL);
+  Decision asked = AskExport(ledger);
   REQUIRE(Kinds(asked) == V{"export_requested"});
   const xueji::v1::Event& event = asked.events[0];
   const std::string id = event.request_id();
@@ -87,10 +93,7 @@ TEST_CASE(
     "level, the requester, a lower level, another province or the nation",
     "[decider][export]") {
   TestLedger ledger;
-  AddLevels(ledger);
-  Decision asked = ledger.Submit(Export(ledger, "appr-a"));
-  REQUIRE(asked.status == xueji::v1::PENDING_APPROVAL);
-  const std::string id = asked.events[0].request_id();
+  const std::string id = AskExport(ledger).events[0].request_id();
   for (const char* who : {"appr-a", "appr-c", "reg-a", "auditor", "city",
                           "officer-44", "nation"}) {
     INFO(who);
