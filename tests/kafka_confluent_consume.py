@@ -29,26 +29,14 @@ import sys
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-from google.protobuf import descriptor_pb2
-from google.protobuf import descriptor_pool
-from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
+
+from descriptor_classes import message_classes
 
 TYPE_PREFIX = "cn.edu.xueji.v1."
 SCHEMA_PREFIX = "urn:xueji:protobuf:"
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time",
             "content-type", "ce_dataschema")
-
-
-def classes(path, names):
-    with open(path, "rb") as f:
-        fds = descriptor_pb2.FileDescriptorSet.FromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    for file_proto in fds.file:
-        pool.Add(file_proto)
-    factory = message_factory.MessageFactory(pool)
-    return {n: factory.GetPrototype(pool.FindMessageTypeByName(n))
-            for n in names}
 
 
 def read_to_end(bootstrap, topic, group, isolation, deadline):
@@ -115,8 +103,9 @@ def main(argv):
                    help="fail unless exactly N events are read")
     p.add_argument("--timeout-s", type=float, default=90.0)
     args = p.parse_args(argv)
-    types = classes(args.schema, ("xueji.v1.Event", "xueji.v1.KindergartenState",
-                                  "xueji.v1.OperatorState"))
+    types = message_classes(args.schema,
+                            ("xueji.v1.Event", "xueji.v1.KindergartenState",
+                             "xueji.v1.OperatorState"))
     deadline = time.monotonic() + args.timeout_s
     problems = []
 

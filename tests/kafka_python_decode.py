@@ -52,13 +52,12 @@ import hashlib
 import sys
 import time
 
-from google.protobuf import descriptor_pb2
-from google.protobuf import descriptor_pool
-from google.protobuf import message_factory
 from google.protobuf.message import DecodeError
 import kafka
 from kafka.errors import KafkaError
 from kafka.partitioner.default import murmur2
+
+from descriptor_classes import message_classes
 
 EVENT_TYPE = "xueji.v1.Event"
 DATASCHEMA = "urn:xueji:protobuf:" + EVENT_TYPE
@@ -85,19 +84,6 @@ def parse_args(argv):
                    metavar="NAME=VALUE",
                    help="extra KafkaConsumer setting (string value)")
     return p.parse_args(argv)
-
-
-def load_event_class(path):
-    """xueji.v1.Event from a FileDescriptorSet, without generated code."""
-    with open(path, "rb") as f:
-        fds = descriptor_pb2.FileDescriptorSet.FromString(f.read())
-    pool = descriptor_pool.DescriptorPool()
-    # --include_imports puts dependencies first; add in file order.
-    for file_proto in fds.file:
-        pool.Add(file_proto)
-    descriptor = pool.FindMessageTypeByName(EVENT_TYPE)
-    # protobuf 3.21 has no message_factory.GetMessageClass (4.x API).
-    return message_factory.MessageFactory(pool).GetPrototype(descriptor)
 
 
 def consumer_config(args):
@@ -262,7 +248,8 @@ def consume(consumer, checker, topic, args, deadline):
 def main(argv):
     args = parse_args(argv)
     topic = args.prefix + ".events"
-    checker = Checker(load_event_class(args.schema), topic)
+    event_class = message_classes(args.schema, [EVENT_TYPE])[EVENT_TYPE]
+    checker = Checker(event_class, topic)
     deadline = time.monotonic() + args.timeout_s
     try:
         consumer = kafka.KafkaConsumer(**consumer_config(args))
