@@ -60,11 +60,7 @@ void ReadBack(const xueji::Views& views, const xueji::LedgerState& state,
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  xueji::fuzz::DemoLedger();
-  return 0;
-}
-
+// LLVMFuzzerInitialize: demo_ledger_init.cc.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace xueji;
   using namespace xueji::fuzz;

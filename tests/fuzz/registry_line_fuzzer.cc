@@ -12,11 +12,7 @@
 
 #include "tests/fuzz/fuzz_support.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  xueji::fuzz::DemoLedger();
-  return 0;
-}
-
+// LLVMFuzzerInitialize: demo_ledger_init.cc.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace xueji;
   using namespace xueji::fuzz;

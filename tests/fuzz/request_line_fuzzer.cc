@@ -37,11 +37,7 @@ void CheckResults(const std::string& text, int64_t lines) {
 }  // namespace
 }  // namespace xueji::fuzz
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  xueji::fuzz::DemoLedger();
-  return 0;
-}
-
+// LLVMFuzzerInitialize: demo_ledger_init.cc.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace xueji;
   using namespace xueji::fuzz;
