@@ -1,6 +1,7 @@
 // RequestProcessor's authentication of a batch (processor.h): who signed it,
 // with which key, whether the key was in force; the signatures of a call
 // checked ahead on a second thread (signature_checks.h).
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,12 +46,19 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
     }
   }
   if (!checks.WouldStart(signed_inputs)) return;
+  // With nothing pending, the committed state is the state the call starts
+  // from: the worker looks the keys up in it, off this thread.
+  std::unique_ptr<KvStore> committed;
+  if (state_kv_->PendingBytes() == 0) committed = state_kv_->CommittedView();
+  const bool look_up_here = committed == nullptr;
+  if (!look_up_here) checks.LookUpKeysIn(std::move(committed));
   for (size_t i = 0; i < inputs.size(); ++i) {
     const SignedBatch* batch = inputs[i].signed_batch;
     if (batch == nullptr || batch->signature().empty()) continue;
     Prepared& p = prepared[i];
     std::string public_key;
-    const std::string key_id = KeyIdOfBody(batch->body());
+    const std::string key_id =
+        look_up_here ? KeyIdOfBody(batch->body()) : std::string();
     // A lookup that fails here fails again, and is reported, in
     // Authenticate; ahead of it, only the keys found matter.
     if (!key_id.empty() && LookUpKey(key_id, &p).ok() && p.ahead_op) {
@@ -101,6 +109,15 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
         named.has_value() ? *std::move(named) : BatchId(signed_batch.body());
     p->claimed_signer = p->owned.signer();
     p->key_id = p->owned.key_id();
+    if (std::optional<SignatureChecks::KeyLookup> ahead =
+            checks.TakeLookup(index)) {  // looked up on the worker
+      p->ahead_key_id = std::move(ahead->key_id);
+      p->ahead_holder = std::move(ahead->holder);
+      p->ahead_op = std::move(ahead->op);
+      if (p->ahead_holder.has_value() && p->ahead_op.has_value()) {
+        state_.SeedOperator(*p->ahead_holder, *p->ahead_op);
+      }
+    }
     if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
       return refuse(xueji::v1::MALFORMED_REQUEST,
                     "a batch holds requests or registry lines, not both",

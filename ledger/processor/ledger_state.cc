@@ -370,6 +370,12 @@ absl::StatusOr<const std::optional<OperatorState>*> LedgerState::CachedOperator(
               .first->second;
 }
 
+void LedgerState::SeedOperator(std::string_view id,
+                               const OperatorState& op) const {
+  if (!cache_operators_) return;
+  operators_.try_emplace(std::string(id), op);
+}
+
 void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
   kv_->Put(Cat("o/", id), Serialize(op));
   if (cache_operators_) operators_.insert_or_assign(std::string(id), op);

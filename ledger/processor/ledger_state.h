@@ -74,6 +74,13 @@ class LedgerState : public StateView {
     LedgerState* state_;
   };
 
+  // While an OperatorCache lives: caches `op` as operator `id`'s state
+  // unless the cache holds `id` already. The caller vouches that `op` is
+  // the committed state and nothing pending changed it (every change of an
+  // operator during the call passes through the cache).
+  void SeedOperator(std::string_view id,
+                    const xueji::v1::OperatorState& op) const;
+
   // StateView.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(
       std::string_view id) const override;

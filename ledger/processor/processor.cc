@@ -84,6 +84,8 @@ RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
       state_(state_kv),
       clock_(std::move(clock)) {}
 
+RequestProcessor::~RequestProcessor() = default;
+
 absl::StatusOr<int64_t> RequestProcessor::CatchUp(
     const std::vector<int64_t>* up_to) {
   auto heads = log_->HeadOffsets();
@@ -196,7 +198,14 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       FormatDate(absl::ToCivilDay(now, absl::FixedTimeZone(8 * 60 * 60)));
 
   std::vector<Prepared> prepared(inputs.size());
-  SignatureChecks checks(assume_signatures);
+  if (check_thread_ == nullptr &&
+      std::any_of(inputs.begin(), inputs.end(), [](const Input& input) {
+        return input.signed_batch != nullptr &&
+               !input.signed_batch->signature().empty();
+      })) {
+    check_thread_ = std::make_unique<CheckThread>();
+  }
+  SignatureChecks checks(assume_signatures, check_thread_.get());
   CheckAhead(inputs, prepared, checks);
   for (size_t index = 0; index < inputs.size(); ++index) {
     const Input& input = inputs[index];

@@ -55,6 +55,7 @@
 
 namespace xueji {
 
+class CheckThread;      // signature_checks.h
 class SignatureChecks;  // signature_checks.h
 
 class RequestProcessor {
@@ -75,6 +76,7 @@ class RequestProcessor {
 
   // Not caught up: Open is the way in (CatchUp with `up_to` for replay).
   RequestProcessor(EventLog* log, KvStore* state_kv, Clock clock);
+  ~RequestProcessor();
 
   // Applies log events the state has not seen (after a crash). Call once
   // after opening; returns the number of events applied. With `up_to`, each
@@ -176,6 +178,9 @@ class RequestProcessor {
   bool operators_folded_ = false;
   AppendFn append_;
   std::vector<size_t> result_counts_;
+  // Where signatures are checked ahead: started with the first call that
+  // has signed batches to check, kept for the processor's life.
+  std::unique_ptr<CheckThread> check_thread_;
 };
 
 }  // namespace xueji

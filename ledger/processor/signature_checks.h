@@ -22,6 +22,17 @@
 // decided at most twice). The deciding thread thus never waits for a
 // verification, only for the cheap parse.
 //
+// Keys looked up on the worker (LookUpKeysIn): where the state store offers
+// a committed view (KvStore::CommittedView) and nothing is pending in it,
+// the worker also looks up, after parsing each body, the key it names (the
+// holder and the holder's state, as committed when the call began) instead
+// of the caller doing it before the worker starts; TakeLookup hands the
+// result over, and the caller stays in charge of whether it still holds.
+//
+// The worker runs on a CheckThread when one is given (the processor keeps
+// one for its life, so a call does not pay for starting a thread), else on a
+// thread of its own.
+//
 // Ownership: `Add` keeps pointers to the body, the signature and the
 // RequestBatch to parse into; all must outlive the object, and the caller
 // touches a RequestBatch only after Parsed() returned for its batch.
@@ -31,15 +42,20 @@
 #define XUEJI_LEDGER_PROCESSOR_SIGNATURE_CHECKS_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "ledger/storage/kv.h"
 #include "xueji/v1/requests.pb.h"
+#include "xueji/v1/state.pb.h"
 
 namespace xueji {
 
@@ -47,10 +63,35 @@ namespace xueji {
 // rest ("" when absent or when the bytes are not a RequestBatch).
 std::string KeyIdOfBody(std::string_view body);
 
+// A long-lived thread that runs one piece of work at a time: SignatureChecks'
+// worker, handed over call after call. Thread-safety: Run and Wait from one
+// thread (the owner of the work); the destructor waits and joins.
+class CheckThread {
+ public:
+  CheckThread();
+  ~CheckThread();
+  CheckThread(const CheckThread&) = delete;
+  CheckThread& operator=(const CheckThread&) = delete;
+  // Runs `work` on the thread. After the previous work's Wait only.
+  void Run(std::function<void()> work);
+  // Blocks until the work given to Run has returned.
+  void Wait();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> work_;  // set by Run, cleared when it returns
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class SignatureChecks {
  public:
   // `assume`: Verified answers without waiting (optimistic, see above).
-  explicit SignatureChecks(bool assume = false) : assume_(assume) {}
+  // `thread`: where the worker runs (outlives this object), or nullptr for
+  // a thread of its own.
+  explicit SignatureChecks(bool assume = false, CheckThread* thread = nullptr)
+      : assume_(assume), thread_(thread) {}
   // Whether Start starts a worker for `batches` added: none for nothing,
   // nor, unless the call assumes, for a single batch (the caller does it
   // inline).
@@ -66,6 +107,11 @@ class SignatureChecks {
   // it (kRequestBatchDomain). Before Start only.
   void Add(size_t index, std::string public_key, const std::string* body,
            const std::string* signature, xueji::v1::RequestBatch* parse_into);
+  // The worker looks each batch's key up in `committed` (a CommittedView of
+  // the ledger state as the call begins) and checks the signature with the
+  // key found there; the public keys given to Add are then not used. Before
+  // Start only.
+  void LookUpKeysIn(std::unique_ptr<KvStore> committed);
   // Starts the worker if WouldStart(the batches added).
   void Start();
 
@@ -83,6 +129,17 @@ class SignatureChecks {
   // nullopt when the batch is not the worker's.
   std::optional<std::string> TakeBatchId(size_t index);
 
+  // What the worker found for the key a body names (LookUpKeysIn).
+  struct KeyLookup {
+    std::string key_id;
+    std::optional<std::string> holder;  // the operator it is registered to
+    std::optional<xueji::v1::OperatorState> op;  // the holder's state
+  };
+  // After Parsed(index) returned true: the lookup of its key, moved out;
+  // nullopt when the batch is not the worker's, keys were not looked up on
+  // the worker, or the lookup failed (the caller then looks it up itself).
+  std::optional<KeyLookup> TakeLookup(size_t index);
+
  private:
   struct Check {
     size_t index;
@@ -91,16 +148,24 @@ class SignatureChecks {
     const std::string* signature;
     xueji::v1::RequestBatch* parse_into;
     std::string batch_id;  // the worker's, published with the outcome
+    std::optional<KeyLookup> lookup;  // likewise (LookUpKeysIn)
   };
   enum : int {
     kParseDone = 1,
     kParsed = 2,
     kVerifyDone = 4,
     kVerified = 8,
-    kClaimed = 16,  // someone verifies it (VerifyClaimed)
+    kClaimed = 16,       // someone verifies it (VerifyClaimed)
+    kParseClaimed = 32,  // someone parses it (ParseClaimed)
   };
   // The caller's check for `index`, or nullptr.
   const Check* Find(size_t index, size_t* at);
+  // On the worker: looks check `c`'s key up in committed_ and takes the
+  // public key found.
+  void LookUp(Check& c);
+  // Parses check `at`'s body (and looks its key up) unless another thread
+  // has claimed it.
+  void ParseClaimed(size_t at);
   // Verifies check `at` unless another thread has claimed it.
   void VerifyClaimed(size_t at);
   // Waits until check `at`'s outcome has `done`; returns the outcome.
@@ -109,9 +174,12 @@ class SignatureChecks {
   const bool assume_ = false;
   std::vector<size_t> assumed_;  // checks Verified answered without waiting
   std::vector<Check> checks_;
+  std::unique_ptr<KvStore> committed_;  // LookUpKeysIn; read by the worker
   std::unique_ptr<std::atomic<int>[]> outcome_;  // per check: k* bits
   std::atomic<bool> stop_{false};
+  CheckThread* const thread_;  // or nullptr: worker_
   std::thread worker_;
+  bool started_ = false;
   size_t next_ = 0;  // the caller's cursor into checks_
 };
 

@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "ledger/base/ed25519.h"
+#include "ledger/processor/ledger_state.h"
 #include "ledger/rules/signed_batch.h"
+#include "ledger/storage/kv.h"
 
 namespace xueji {
 namespace {
@@ -193,6 +195,104 @@ TEST_CASE("SignatureChecks stops its worker when the call ends early",
     CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
   }  // destroyed with most checks pending: joins before `parsed` goes
   CHECK(parsed[0].nonce() == "same");
+}
+
+// Operator `id` registered with `key` (an OperatorRegistered event).
+xueji::v1::Event Registered(int64_t offset, const std::string& id,
+                            const Ed25519PrivateKey& key) {
+  xueji::v1::Event event;
+  event.set_partition(0);
+  event.set_offset(offset);
+  event.set_subject("op:" + id);
+  event.set_request_id("reg-" + id);
+  event.set_recorded_at("2025-09-01T01:00:00Z");
+  event.set_business_date("2025-09-01");
+  event.set_outcome(xueji::v1::APPLIED);
+  auto* payload = event.mutable_operator_registered();
+  payload->set_id(id);
+  payload->set_role(xueji::v1::REGISTRAR);
+  payload->set_org("350502001");
+  payload->set_public_key(key.public_key());
+  payload->set_key_id(key.key_id());
+  return event;
+}
+
+TEST_CASE("SignatureChecks look keys up on the worker, in the committed state",
+          "[processor][keys]") {
+  const Ed25519PrivateKey a = Key('a');
+  const Ed25519PrivateKey b = Key('b');
+  MemoryKv kv;
+  LedgerState state(&kv);
+  REQUIRE(state.Apply(Registered(0, "reg-1", a)).ok());
+  REQUIRE(kv.Commit(false).ok());
+  // reg-2 and its key b are pending, not committed: the worker's view of
+  // the state does not have them.
+  REQUIRE(state.Apply(Registered(1, "reg-2", b)).ok());
+  std::vector<std::string> bodies = {Body("0", a.key_id()),
+                                     Body("1", b.key_id()),
+                                     Body("2", "ed25519:unknown")};
+  std::vector<std::string> sigs = {
+      SignBody(a, bodies[0]), SignBody(b, bodies[1]), SignBody(a, bodies[2])};
+  std::vector<RequestBatch> parsed(3);
+  SignatureChecks checks;
+  checks.LookUpKeysIn(kv.CommittedView());
+  for (size_t i = 0; i < 3; ++i) {
+    checks.Add(i, "", &bodies[i], &sigs[i], &parsed[i]);
+  }
+  checks.Start();
+  REQUIRE(checks.Parsed(0) == std::optional<bool>(true));
+  std::optional<SignatureChecks::KeyLookup> found = checks.TakeLookup(0);
+  REQUIRE(found.has_value());
+  CHECK(found->key_id == a.key_id());
+  CHECK(found->holder == std::optional<std::string>("reg-1"));
+  REQUIRE(found->op.has_value());
+  CHECK(found->op->org() == "350502001");
+  CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
+  REQUIRE(checks.Parsed(1) == std::optional<bool>(true));
+  found = checks.TakeLookup(1);
+  REQUIRE(found.has_value());
+  CHECK(found->holder == std::nullopt);  // pending only: not seen
+  CHECK(checks.Verified(1, b.public_key()) == std::nullopt);  // not checked
+  REQUIRE(checks.Parsed(2) == std::optional<bool>(true));
+  CHECK(checks.TakeLookup(2)->holder == std::nullopt);
+  CHECK(checks.TakeLookup(2) == std::nullopt);  // taken already
+}
+
+TEST_CASE(
+    "SignatureChecks: a batch the caller parses first is verified with the "
+    "key its lookup found, never before",
+    "[processor][keys]") {
+  // The caller parses batch 0 itself (it reaches it while the worker's
+  // thread starts); batch 0 is large, so the worker has parsed batch 1 and
+  // turned to verifying batch 0 while the caller is still at it.
+  const Ed25519PrivateKey a = Key('a');
+  MemoryKv kv;
+  LedgerState state(&kv);
+  REQUIRE(state.Apply(Registered(0, "reg-1", a)).ok());
+  REQUIRE(kv.Commit(false).ok());
+  RequestBatch large;
+  large.set_signer("reg-1");
+  large.set_key_id(a.key_id());
+  for (int i = 0; i < 5000; ++i) {
+    large.add_requests()->set_request_id("r-" + std::to_string(i));
+  }
+  std::vector<std::string> bodies = {large.SerializeAsString(),
+                                     Body("small", a.key_id())};
+  std::vector<std::string> sigs = {SignBody(a, bodies[0]),
+                                   SignBody(a, bodies[1])};
+  for (int round = 0; round < 100; ++round) {
+    std::vector<RequestBatch> parsed(2);
+    SignatureChecks checks(/*assume=*/false);
+    checks.LookUpKeysIn(kv.CommittedView());
+    checks.Add(0, "", &bodies[0], &sigs[0], &parsed[0]);
+    checks.Add(1, "", &bodies[1], &sigs[1], &parsed[1]);
+    checks.Start();
+    INFO("round " << round);
+    REQUIRE(checks.Parsed(0) == std::optional<bool>(true));
+    CHECK(checks.Verified(0, a.public_key()) == std::optional<bool>(true));
+    REQUIRE(checks.Parsed(1) == std::optional<bool>(true));
+    CHECK(checks.Verified(1, a.public_key()) == std::optional<bool>(true));
+  }
 }
 
 }  // namespace

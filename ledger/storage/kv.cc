@@ -58,6 +58,34 @@ void MemoryKv::Delete(std::string_view key) {
   map_.erase(k);
 }
 
+namespace {
+
+// MemoryKv's CommittedView: a copy that takes no writes.
+class CommittedCopy final : public MemoryKv {
+ public:
+  void Load(std::string_view key, std::string_view value) {
+    MemoryKv::Put(key, value);
+  }
+  void Put(std::string_view, std::string_view) override {}
+  void Delete(std::string_view) override {}
+  absl::Status Commit(bool) override {
+    return absl::FailedPreconditionError("a committed view takes no writes");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<KvStore> MemoryKv::CommittedView() const {
+  auto copy = std::make_unique<CommittedCopy>();
+  for (const auto& [key, value] : map_) {
+    if (!undo_.contains(key)) copy->Load(key, value);
+  }
+  for (const auto& [key, before] : undo_) {
+    if (before.has_value()) copy->Load(key, *before);
+  }
+  return copy;
+}
+
 absl::Status MemoryKv::Commit(bool sync) {
   undo_.clear();
   pending_bytes_ = 0;

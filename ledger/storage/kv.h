@@ -66,6 +66,11 @@ class KvStore {
   // Non-empty when opening had to drop an incomplete record at the end of
   // the store's write-ahead log (see RocksKv).
   virtual const std::string& recovery_note() const;
+  // A read-only view of what is committed now (pending writes and later
+  // commits unseen), which one other thread may read while the owner goes
+  // on writing; nullptr where the store has none. Its Put and Delete are
+  // ignored and its Commit fails. It must not outlive the store.
+  virtual std::unique_ptr<KvStore> CommittedView() const { return nullptr; }
 };
 
 // In-memory store. Writes apply at once (contents() shows them) and are
@@ -81,6 +86,8 @@ class MemoryKv : public KvStore {
   absl::Status Commit(bool sync) override;
   void Discard() override;
   size_t PendingBytes() const override { return pending_bytes_; }
+  // A copy of the committed contents.
+  std::unique_ptr<KvStore> CommittedView() const override;
   const std::map<std::string, std::string>& contents() const { return map_; }
 
  private:

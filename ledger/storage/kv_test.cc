@@ -65,6 +65,37 @@ TEST_CASE("RocksKv: writes are visible at once but stored only on Commit") {
   CHECK(GetOrFail(*reader, "a") == "1");
 }
 
+TEST_CASE(
+    "CommittedView sees what was committed when it was made, nothing "
+    "pending, nothing later") {
+  TempDir dir;
+  auto rocks = OpenKv(dir.Sub("db"));
+  MemoryKv memory;
+  for (KvStore* kv :
+       {static_cast<KvStore*>(rocks.get()), static_cast<KvStore*>(&memory)}) {
+    kv->Put("k/a", "1");
+    kv->Put("k/b", "2");
+    REQUIRE(kv->Commit(/*sync=*/false).ok());
+    kv->Put("k/a", "pending");
+    kv->Delete("k/b");
+    kv->Put("k/c", "pending");
+    std::unique_ptr<KvStore> view = kv->CommittedView();
+    REQUIRE(view != nullptr);
+    CHECK(GetOrFail(*view, "k/a") == "1");
+    CHECK(GetOrFail(*view, "k/b") == "2");
+    CHECK(GetOrFail(*view, "k/c") == std::nullopt);
+    CHECK(Scan(*view, "k/") == Pairs{{"k/a", "1"}, {"k/b", "2"}});
+    REQUIRE(kv->Commit(/*sync=*/false).ok());  // later: not in the view
+    CHECK(GetOrFail(*view, "k/a") == "1");
+    CHECK(GetOrFail(*view, "k/c") == std::nullopt);
+    view->Put("k/d", "4");  // a view takes no writes
+    CHECK_FALSE(view->Commit(/*sync=*/false).ok());
+    CHECK(GetOrFail(*view, "k/d") == std::nullopt);
+    CHECK(GetOrFail(*kv, "k/d") == std::nullopt);
+    CHECK(GetOrFail(*kv, "k/c") == "pending");
+  }
+}
+
 TEST_CASE("RocksKv: a tombstone hides the stored value until Discard") {
   TempDir dir;
   auto kv = OpenKv(dir.Sub("db"));

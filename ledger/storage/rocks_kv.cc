@@ -349,6 +349,8 @@ class RocksKvImpl final : public RocksKv {
 
   const std::string& recovery_note() const override { return recovery_note_; }
 
+  std::unique_ptr<KvStore> CommittedView() const override;
+
  private:
   static size_t EntryBytes(const std::string& key,
                            const std::optional<std::string>& value) {
@@ -375,6 +377,61 @@ class RocksKvImpl final : public RocksKv {
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
   size_t pending_bytes_ = 0;
 };
+
+// RocksKvImpl's CommittedView: reads the database at a snapshot taken when
+// the view is made (DB::Get and iterators are thread-safe).
+class CommittedSnapshot final : public KvStore {
+ public:
+  CommittedSnapshot(rocksdb::DB* db, const std::string& path)
+      : db_(db), path_(path), snapshot_(db->GetSnapshot()) {
+    read_.snapshot = snapshot_;
+  }
+  ~CommittedSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  CommittedSnapshot(const CommittedSnapshot&) = delete;
+  CommittedSnapshot& operator=(const CommittedSnapshot&) = delete;
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      std::string_view key) const override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(read_, rocksdb::Slice(key.data(), key.size()), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return rocks_internal::FromRocks(s, path_);
+    return std::optional<std::string>(std::move(value));
+  }
+  absl::Status ScanPrefix(std::string_view prefix,
+                          const Visitor& visit) const override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_));
+    const rocksdb::Slice start(prefix.data(), prefix.size());
+    for (it->Seek(start); it->Valid() && it->key().starts_with(start);
+         it->Next()) {
+      const rocksdb::Slice k = it->key(), v = it->value();
+      if (!visit(std::string_view(k.data(), k.size()),
+                 std::string_view(v.data(), v.size()))) {
+        break;
+      }
+    }
+    return rocks_internal::FromRocks(it->status(), path_);
+  }
+  void Put(std::string_view, std::string_view) override {}
+  void Delete(std::string_view) override {}
+  absl::Status Commit(bool) override {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a committed view of ", path_, " takes no writes"));
+  }
+  void Discard() override {}
+  size_t PendingBytes() const override { return 0; }
+
+ private:
+  rocksdb::DB* const db_;
+  const std::string path_;
+  const rocksdb::Snapshot* const snapshot_;
+  rocksdb::ReadOptions read_;
+};
+
+std::unique_ptr<KvStore> RocksKvImpl::CommittedView() const {
+  return std::make_unique<CommittedSnapshot>(db_.get(), path_);
+}
 
 absl::Status RocksKvImpl::ScanPrefix(std::string_view prefix,
                                      const Visitor& visit) const {
