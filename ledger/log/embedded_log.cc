@@ -247,8 +247,7 @@ absl::StatusOr<std::vector<xueji::v1::Event>> EmbeddedLog::Append(
     Head& head = heads[p];
     event.set_partition(p);
     event.set_offset(head.next);
-    SealEvent(head.last_hash, &event);
-    write.Put(EventKey(p, head.next), CanonicalBytes(event));
+    write.Put(EventKey(p, head.next), SealAndSerialize(head.last_hash, &event));
     ++head.next;
     head.last_hash = event.hash();
     touched[p] = true;

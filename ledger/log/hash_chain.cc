@@ -27,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "ledger/base/sha256.h"
 
 namespace xueji {
@@ -355,6 +356,60 @@ void SealEvent(std::string_view prev_hash, xueji::v1::Event* event) {
   event->set_prev_hash(std::string(prev_hash));
   event->clear_hash();
   event->set_hash(Sha256(CanonicalBytes(*event)));
+}
+
+namespace {
+
+// The hash field's tag: field 13, length-delimited (one byte).
+constexpr uint8_t kHashTag =
+    (xueji::v1::Event::kHashFieldNumber << 3) |
+    google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
+
+// Where the hash field (13) goes in `bytes`, an event's canonical bytes
+// without it: before the first top-level field numbered above 13, or at the
+// end; npos when the bytes do not read as expected.
+size_t HashFieldPlace(const std::string& bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  constexpr int kHashField = xueji::v1::Event::kHashFieldNumber;
+  int last = 0;
+  while (true) {
+    const size_t at = static_cast<size_t>(in.CurrentPosition());
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return at == bytes.size() ? at : std::string::npos;
+    const int field = WireFormatLite::GetTagFieldNumber(tag);
+    if (field > kHashField) return at;
+    // Out of order (unknown fields come last, whatever their number): the
+    // hash's place is not found this way.
+    if (field < last || field == kHashField ||
+        !WireFormatLite::SkipField(&in, tag)) {
+      return std::string::npos;
+    }
+    last = field;
+  }
+}
+
+}  // namespace
+
+std::string SealAndSerialize(std::string_view prev_hash,
+                             xueji::v1::Event* event) {
+  event->set_prev_hash(std::string(prev_hash));
+  event->clear_hash();
+  const std::string unsealed = CanonicalBytes(*event);
+  event->set_hash(Sha256(unsealed));
+  const size_t at =
+      event->hash().size() < 128 ? HashFieldPlace(unsealed) : std::string::npos;
+  if (at == std::string::npos) return CanonicalBytes(*event);
+  std::string out;
+  out.reserve(unsealed.size() + 2 + event->hash().size());
+  out.append(unsealed, 0, at);
+  out.push_back(static_cast<char>(kHashTag));
+  out.push_back(static_cast<char>(event->hash().size()));  // < 128: one byte
+  out.append(event->hash());
+  out.append(unsealed, at, std::string::npos);
+  return out;
 }
 
 absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,

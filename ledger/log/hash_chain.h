@@ -27,6 +27,11 @@ std::string CanonicalBytes(const xueji::v1::Event& event);
 
 // Sets event->prev_hash = prev_hash and event->hash over its canonical bytes.
 void SealEvent(std::string_view prev_hash, xueji::v1::Event* event);
+// SealEvent, and returns the sealed event's CanonicalBytes, serializing the
+// event once: the hash field is spliced into the bytes it was computed over
+// (fields are written in number order).
+std::string SealAndSerialize(std::string_view prev_hash,
+                             xueji::v1::Event* event);
 
 // One break found by VerifyLog.
 struct ChainBreak {

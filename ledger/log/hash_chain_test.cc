@@ -41,6 +41,36 @@ v1::Event MakeEvent(const std::string& subject, const std::string& request) {
   return event;
 }
 
+TEST_CASE("SealAndSerialize: SealEvent and then CanonicalBytes, in one go",
+          "[hash_chain]") {
+  std::vector<v1::Event> events;
+  events.push_back(MakeEvent("stu:A", "r-1"));  // payload above the hash
+  v1::Event bare;                               // nothing after the hash field
+  bare.set_subject("kg:K");
+  events.push_back(bare);
+  v1::Event signed_event = MakeEvent("stu:B", "r-2");
+  signed_event.set_batch("0123456789abcdef0123456789abcdef");
+  signed_event.set_key_id("ed25519:0123456789abcdef");
+  signed_event.set_policy_version("00:1");
+  events.push_back(signed_event);
+  v1::Event body = MakeEvent("sig:b", "r-3");
+  body.mutable_batch_signed()->set_body(std::string(3000, 'x'));  // long
+  events.push_back(body);
+  v1::Event resealed = MakeEvent("stu:C", "r-4");
+  resealed.set_hash("an old hash");  // replaced
+  events.push_back(resealed);
+  for (const std::string prev : {std::string(), std::string(32, '\x7f')}) {
+    for (const v1::Event& event : events) {
+      v1::Event fast = event, slow = event;
+      const std::string bytes = SealAndSerialize(prev, &fast);
+      SealEvent(prev, &slow);
+      CHECK(fast.hash() == slow.hash());
+      CHECK(fast.prev_hash() == prev);
+      CHECK(bytes == CanonicalBytes(slow));
+    }
+  }
+}
+
 std::string EventKey(int32_t partition, int64_t offset) {
   return "e" + EncodeFixed32BE(partition) + EncodeFixed64BE(offset);
 }
