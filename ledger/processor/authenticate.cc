@@ -114,9 +114,7 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
       p->ahead_key_id = std::move(ahead->key_id);
       p->ahead_holder = std::move(ahead->holder);
       p->ahead_op = std::move(ahead->op);
-      if (p->ahead_holder.has_value() && p->ahead_op.has_value()) {
-        state_.SeedOperator(*p->ahead_holder, *p->ahead_op);
-      }
+      p->seed = true;  // into the operator cache, once authenticated
     }
     if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
       return refuse(xueji::v1::MALFORMED_REQUEST,
@@ -213,6 +211,12 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
     }
   }
   p->signer = *holder;
+  p->signer_role = op->role();
+  p->signer_org = op->org();
+  if (p->seed) {  // what the worker read: Decide reads it from the cache
+    state_.SeedOperator(*holder, *std::move(p->ahead_op));
+    p->ahead_op.reset();
+  }
   return absl::OkStatus();
 }
 

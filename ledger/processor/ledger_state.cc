@@ -370,10 +370,9 @@ absl::StatusOr<const std::optional<OperatorState>*> LedgerState::CachedOperator(
               .first->second;
 }
 
-void LedgerState::SeedOperator(std::string_view id,
-                               const OperatorState& op) const {
+void LedgerState::SeedOperator(std::string_view id, OperatorState op) const {
   if (!cache_operators_) return;
-  operators_.try_emplace(std::string(id), op);
+  operators_.try_emplace(std::string(id), std::move(op));
 }
 
 void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
@@ -410,6 +409,12 @@ absl::Status LedgerState::TouchActor(const Event& event) {
   if (active.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(const std::optional<OperatorState>* op, CachedOperator(id));
   if (!op->has_value() || (*op)->last_active() >= active) {
+    return absl::OkStatus();
+  }
+  if (cache_operators_) {  // the cached state is the one to change
+    OperatorState& cached = *operators_.find(id)->second;
+    cached.set_last_active(active);
+    kv_->Put(Cat("o/", id), Serialize(cached));
     return absl::OkStatus();
   }
   OperatorState touched = **op;

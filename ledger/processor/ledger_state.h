@@ -78,8 +78,7 @@ class LedgerState : public StateView {
   // unless the cache holds `id` already. The caller vouches that `op` is
   // the committed state and nothing pending changed it (every change of an
   // operator during the call passes through the cache).
-  void SeedOperator(std::string_view id,
-                    const xueji::v1::OperatorState& op) const;
+  void SeedOperator(std::string_view id, xueji::v1::OperatorState op) const;
 
   // StateView.
   absl::StatusOr<std::optional<xueji::v1::OperatorState>> Operator(

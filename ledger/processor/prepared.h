@@ -46,11 +46,16 @@ struct RequestProcessor::Prepared {
   // The holder of key `ahead_key_id` ("" = not looked up) and the holder's
   // state: looked up by CheckAhead (valid while no operator event is
   // folded), else by Authenticate; once authenticated, the signer's state
-  // (for BatchSigned).
+  // (for BatchSigned: its role and org, below, once seeded).
   std::string ahead_key_id;
   std::optional<std::string> ahead_holder;
   std::optional<xueji::v1::OperatorState> ahead_op;
+  // Looked up on the worker (SignatureChecks::TakeLookup): the holder's
+  // state goes to the operator cache once the batch is authenticated.
+  bool seed = false;
   std::string signer;  // authenticated; "" = unsigned
+  xueji::v1::Role signer_role = xueji::v1::ROLE_UNSPECIFIED;  // the signer's
+  std::string signer_org;                                     // at the time
   std::string key_id;
   std::string batch_id;
   std::string claimed_signer;

@@ -324,15 +324,16 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       event.mutable_actor()->set_operator_id(p.signer);
       // The signer's role and org after the batch: a registry batch may
       // have changed them (looked up again); requests cannot.
-      std::optional<xueji::v1::OperatorState> changed;
       if (p.registry) {
-        ASSIGN_OR_RETURN(changed, state_.Operator(p.signer));
-      }
-      const std::optional<xueji::v1::OperatorState>& signer =
-          p.registry ? changed : p.ahead_op;
-      if (signer.has_value()) {
-        event.mutable_actor()->set_role(signer->role());
-        event.mutable_actor()->set_org(signer->org());
+        ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> changed,
+                         state_.Operator(p.signer));
+        if (changed.has_value()) {
+          event.mutable_actor()->set_role(changed->role());
+          event.mutable_actor()->set_org(changed->org());
+        }
+      } else {
+        event.mutable_actor()->set_role(p.signer_role);
+        event.mutable_actor()->set_org(p.signer_org);
       }
       event.set_request_id(id);
       event.set_correlation_id(id);
