@@ -1,6 +1,7 @@
 // Private helpers shared by the deciders (decider.cc, record_decider.cc,
-// approval_decider.cc, kindergarten_decider.cc, registry_decider.cc). Not a
-// public interface: only the xueji_decide library includes it.
+// exit_decider.cc, key_info_decider.cc, approval_decider.cc,
+// kindergarten_decider.cc, registry_decider.cc). Not a public interface: only
+// the xueji_decide library includes it.
 //
 // An action decider returns a Draft: the answer and the events with their
 // subject, student_no and payload set. Decide() then stamps the envelope
@@ -136,11 +137,13 @@ std::optional<Draft> RefuseIfInactive(const xueji::v1::OperatorState& who,
 absl::StatusOr<Draft> DecideAdmit(const Call& call);
 absl::StatusOr<Draft> DecideTransferOut(const Call& call);
 absl::StatusOr<Draft> DecideTransferIn(const Call& call);
+// exit_decider.cc
 absl::StatusOr<Draft> DecideLeave(const Call& call);
 absl::StatusOr<Draft> DecideGraduate(const Call& call);
 absl::StatusOr<Draft> DecideGraduateCohort(const Call& call);  // issue 10
 absl::StatusOr<Draft> DecideDefer(const Call& call);
 absl::StatusOr<Draft> DecideCancel(const Call& call);
+// key_info_decider.cc
 absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call);
 absl::StatusOr<Draft> DecideConvertNumber(const Call& call);
 // transfer_decider.cc (issue 10)
@@ -185,7 +188,7 @@ absl::StatusOr<Draft> DecideMergeRecords(const Call& call);
 // registry or a term; registry_decider.cc).
 bool IsCode(std::string_view s, size_t max_len, std::string_view extra);
 
-// Shared by record_decider.cc and approval_decider.cc: INVALID_TRANSITION
+// Shared by the record deciders and approval_decider.cc: INVALID_TRANSITION
 // naming the pending request, or nullopt if nothing is pending.
 std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
 // INVALID_DATE when the request's business date precedes the latest step of
@@ -196,6 +199,7 @@ std::optional<Draft> RefuseIfPending(const xueji::v1::RecordState& record);
 std::optional<Draft> RefuseIfBefore(const Call& call,
                                     const xueji::v1::RecordState& record);
 
+// key_info_decider.cc, shared with approval_decider.cc.
 // Issue 10. The record's key information with the fields `change` sets
 // (a non-empty string, a gender, an id type) replaced: an edit names only
 // what changes.
