@@ -352,10 +352,20 @@ std::string CanonicalBytes(const xueji::v1::Event& event) {
   return out;
 }
 
-void SealEvent(std::string_view prev_hash, xueji::v1::Event* event) {
+namespace {
+
+// Sets the event's prev_hash, clears its hash, and returns the bytes the
+// hash is computed over.
+std::string Unsealed(std::string_view prev_hash, xueji::v1::Event* event) {
   event->set_prev_hash(std::string(prev_hash));
   event->clear_hash();
-  event->set_hash(Sha256(CanonicalBytes(*event)));
+  return CanonicalBytes(*event);
+}
+
+}  // namespace
+
+void SealEvent(std::string_view prev_hash, xueji::v1::Event* event) {
+  event->set_hash(Sha256(Unsealed(prev_hash, event)));
 }
 
 namespace {
@@ -395,12 +405,12 @@ size_t HashFieldPlace(const std::string& bytes) {
 
 std::string SealAndSerialize(std::string_view prev_hash,
                              xueji::v1::Event* event) {
-  event->set_prev_hash(std::string(prev_hash));
-  event->clear_hash();
-  const std::string unsealed = CanonicalBytes(*event);
+  const std::string unsealed = Unsealed(prev_hash, event);
   event->set_hash(Sha256(unsealed));
+  // An empty hash (Sha256 failed) is no field at all in canonical bytes.
+  const size_t size = event->hash().size();
   const size_t at =
-      event->hash().size() < 128 ? HashFieldPlace(unsealed) : std::string::npos;
+      size > 0 && size < 128 ? HashFieldPlace(unsealed) : std::string::npos;
   if (at == std::string::npos) return CanonicalBytes(*event);
   std::string out;
   out.reserve(unsealed.size() + 2 + event->hash().size());
