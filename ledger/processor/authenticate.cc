@@ -69,7 +69,8 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
     checks.Add(i, std::move(public_key), &batch->body(), &batch->signature(),
                &p.owned);
   }
-  checks.Start();
+  if (check_thread_ == nullptr) check_thread_ = std::make_unique<CheckThread>();
+  checks.Start(check_thread_.get());
 }
 
 absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
@@ -114,7 +115,6 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
       p->ahead_key_id = std::move(ahead->key_id);
       p->ahead_holder = std::move(ahead->holder);
       p->ahead_op = std::move(ahead->op);
-      p->seed = true;  // into the operator cache, once authenticated
     }
     if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
       return refuse(xueji::v1::MALFORMED_REQUEST,
@@ -213,10 +213,10 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
   p->signer = *holder;
   p->signer_role = op->role();
   p->signer_org = op->org();
-  if (p->seed) {  // what the worker read: Decide reads it from the cache
-    state_.SeedOperator(*holder, *std::move(p->ahead_op));
-    p->ahead_op.reset();
-  }
+  // Into the operator cache (a no-op where the lookup went through it):
+  // Decide reads the signer from there, not from the store again.
+  state_.SeedOperator(*holder, *std::move(p->ahead_op));
+  p->ahead_op.reset();
   return absl::OkStatus();
 }
 

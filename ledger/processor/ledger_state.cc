@@ -375,8 +375,12 @@ void LedgerState::SeedOperator(std::string_view id, OperatorState op) const {
   operators_.try_emplace(std::string(id), std::move(op));
 }
 
-void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
+void LedgerState::StoreOperator(std::string_view id, const OperatorState& op) {
   kv_->Put(Cat("o/", id), Serialize(op));
+}
+
+void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
+  StoreOperator(id, op);
   if (cache_operators_) operators_.insert_or_assign(std::string(id), op);
 }
 
@@ -414,7 +418,7 @@ absl::Status LedgerState::TouchActor(const Event& event) {
   if (cache_operators_) {  // the cached state is the one to change
     OperatorState& cached = *operators_.find(id)->second;
     cached.set_last_active(active);
-    kv_->Put(Cat("o/", id), Serialize(cached));
+    StoreOperator(id, cached);
     return absl::OkStatus();
   }
   OperatorState touched = **op;

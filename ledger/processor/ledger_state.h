@@ -116,6 +116,8 @@ class LedgerState : public StateView {
   // lives (read once from the store), else from the store.
   absl::StatusOr<const std::optional<xueji::v1::OperatorState>*> CachedOperator(
       std::string_view id) const;
+  // Writes the operator's row only; PutOperator also caches it.
+  void StoreOperator(std::string_view id, const xueji::v1::OperatorState& op);
   void PutOperator(std::string_view id, const xueji::v1::OperatorState& op);
   absl::Status ApplyOperator(const xueji::v1::Event& event);
   absl::Status TouchActor(const xueji::v1::Event& event);

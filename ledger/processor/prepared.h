@@ -44,15 +44,13 @@ struct RequestProcessor::Prepared {
   // not parse.
   int body = 0;
   // The holder of key `ahead_key_id` ("" = not looked up) and the holder's
-  // state: looked up by CheckAhead (valid while no operator event is
-  // folded), else by Authenticate; once authenticated, the signer's state
-  // (for BatchSigned: its role and org, below, once seeded).
+  // state: looked up by CheckAhead or its worker (valid while no operator
+  // event is folded), else by Authenticate; once authenticated, the state
+  // moves into the operator cache (its role and org stay below, for
+  // BatchSigned).
   std::string ahead_key_id;
   std::optional<std::string> ahead_holder;
   std::optional<xueji::v1::OperatorState> ahead_op;
-  // Looked up on the worker (SignatureChecks::TakeLookup): the holder's
-  // state goes to the operator cache once the batch is authenticated.
-  bool seed = false;
   std::string signer;  // authenticated; "" = unsigned
   xueji::v1::Role signer_role = xueji::v1::ROLE_UNSPECIFIED;  // the signer's
   std::string signer_org;                                     // at the time

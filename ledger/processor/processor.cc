@@ -198,14 +198,7 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       FormatDate(absl::ToCivilDay(now, absl::FixedTimeZone(8 * 60 * 60)));
 
   std::vector<Prepared> prepared(inputs.size());
-  if (check_thread_ == nullptr &&
-      std::any_of(inputs.begin(), inputs.end(), [](const Input& input) {
-        return input.signed_batch != nullptr &&
-               !input.signed_batch->signature().empty();
-      })) {
-    check_thread_ = std::make_unique<CheckThread>();
-  }
-  SignatureChecks checks(assume_signatures, check_thread_.get());
+  SignatureChecks checks(assume_signatures);
   CheckAhead(inputs, prepared, checks);
   for (size_t index = 0; index < inputs.size(); ++index) {
     const Input& input = inputs[index];

@@ -178,8 +178,8 @@ class RequestProcessor {
   bool operators_folded_ = false;
   AppendFn append_;
   std::vector<size_t> result_counts_;
-  // Where signatures are checked ahead: started with the first call that
-  // has signed batches to check, kept for the processor's life.
+  // Where signatures are checked ahead: started by the first call that
+  // checks any (CheckAhead), kept for the processor's life.
   std::unique_ptr<CheckThread> check_thread_;
 };
 

@@ -86,7 +86,6 @@ void SignatureChecks::LookUpKeysIn(std::unique_ptr<KvStore> committed) {
 }
 
 void SignatureChecks::LookUp(Check& c) {
-  c.public_key.clear();
   const LedgerState state(committed_.get());
   KeyLookup found;
   found.key_id = c.parse_into->key_id();
@@ -109,10 +108,14 @@ void SignatureChecks::LookUp(Check& c) {
   c.lookup = std::move(found);
 }
 
-void SignatureChecks::Start() {
+void SignatureChecks::Start(CheckThread* thread) {
   if (!WouldStart(checks_.size())) {
     checks_.clear();
     return;
+  }
+  thread_ = thread;
+  if (committed_ != nullptr) {  // the keys are the lookups', not Add's
+    for (Check& c : checks_) c.public_key.clear();
   }
   outcome_ = std::make_unique<std::atomic<int>[]>(checks_.size());
   for (size_t i = 0; i < checks_.size(); ++i) outcome_[i].store(0);
@@ -148,8 +151,6 @@ void SignatureChecks::ParseClaimed(size_t at) {
   if (c.parse_into->ParseFromString(*c.body)) {
     bits |= kParsed;
     if (committed_ != nullptr) LookUp(c);
-  } else if (committed_ != nullptr) {
-    c.public_key.clear();
   }
   c.batch_id = BatchId(*c.body);
   outcome_[at].fetch_or(bits, std::memory_order_release);

@@ -29,8 +29,8 @@
 // of the caller doing it before the worker starts; TakeLookup hands the
 // result over, and the caller stays in charge of whether it still holds.
 //
-// The worker runs on a CheckThread when one is given (the processor keeps
-// one for its life, so a call does not pay for starting a thread), else on a
+// The worker runs on the CheckThread given to Start (the processor keeps one
+// for its life, so a call does not pay for starting a thread), else on a
 // thread of its own.
 //
 // Ownership: `Add` keeps pointers to the body, the signature and the
@@ -88,10 +88,7 @@ class CheckThread {
 class SignatureChecks {
  public:
   // `assume`: Verified answers without waiting (optimistic, see above).
-  // `thread`: where the worker runs (outlives this object), or nullptr for
-  // a thread of its own.
-  explicit SignatureChecks(bool assume = false, CheckThread* thread = nullptr)
-      : assume_(assume), thread_(thread) {}
+  explicit SignatureChecks(bool assume = false) : assume_(assume) {}
   // Whether Start starts a worker for `batches` added: none for nothing,
   // nor, unless the call assumes, for a single batch (the caller does it
   // inline).
@@ -112,8 +109,9 @@ class SignatureChecks {
   // key found there; the public keys given to Add are then not used. Before
   // Start only.
   void LookUpKeysIn(std::unique_ptr<KvStore> committed);
-  // Starts the worker if WouldStart(the batches added).
-  void Start();
+  // Starts the worker if WouldStart(the batches added): on `thread`
+  // (outlives this object), or on a thread of its own when nullptr.
+  void Start(CheckThread* thread = nullptr);
 
   // Whether batch `index`'s body parsed into its RequestBatch (waits for
   // the worker); nullopt when the batch is not the worker's.
@@ -177,7 +175,7 @@ class SignatureChecks {
   std::unique_ptr<KvStore> committed_;  // LookUpKeysIn; read by the worker
   std::unique_ptr<std::atomic<int>[]> outcome_;  // per check: k* bits
   std::atomic<bool> stop_{false};
-  CheckThread* const thread_;  // or nullptr: worker_
+  CheckThread* thread_ = nullptr;  // Start's, or nullptr: worker_
   std::thread worker_;
   bool started_ = false;
   size_t next_ = 0;  // the caller's cursor into checks_

@@ -290,6 +290,18 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
   return std::unique_ptr<rocksdb::DB>(raw);
 }
 
+// One key's value as `db` holds it (nullopt: absent).
+absl::StatusOr<std::optional<std::string>> DbGet(
+    rocksdb::DB& db, const rocksdb::ReadOptions& options, std::string_view key,
+    const std::string& path) {
+  std::string value;
+  rocksdb::Status s =
+      db.Get(options, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return rocks_internal::FromRocks(s, path);
+  return std::optional<std::string>(std::move(value));
+}
+
 class RocksKvImpl final : public RocksKv {
  public:
   RocksKvImpl(std::string path, std::unique_ptr<rocksdb::DB> db, bool read_only,
@@ -310,12 +322,7 @@ class RocksKvImpl final : public RocksKv {
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override {
     if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
-    std::string value;
-    rocksdb::Status s = db_->Get(
-        rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return rocks_internal::FromRocks(s, path_);
-    return std::optional<std::string>(std::move(value));
+    return DbGet(*db_, rocksdb::ReadOptions(), key, path_);
   }
 
   absl::Status ScanPrefix(std::string_view prefix,
@@ -392,12 +399,7 @@ class CommittedSnapshot final : public KvStore {
 
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override {
-    std::string value;
-    rocksdb::Status s =
-        db_->Get(read_, rocksdb::Slice(key.data(), key.size()), &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return rocks_internal::FromRocks(s, path_);
-    return std::optional<std::string>(std::move(value));
+    return DbGet(*db_, read_, key, path_);
   }
   absl::Status ScanPrefix(std::string_view prefix,
                           const Visitor& visit) const override {
