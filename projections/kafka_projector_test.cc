@@ -21,6 +21,7 @@
 #include "ledger/rules/identity.h"
 #include "ledger/rules/signed_batch.h"
 #include "tests/support/kafka_cluster.h"
+#include "tests/support/log_count.h"
 #include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
@@ -115,13 +116,7 @@ struct KafkaLedger {
                r.status() == xueji::v1::PENDING_APPROVAL));
     }
   }
-  int64_t TotalEvents() {
-    auto heads = log->HeadOffsets();
-    REQUIRE(heads.ok());
-    int64_t n = 0;
-    for (int64_t h : *heads) n += h;
-    return n;
-  }
+  int64_t TotalEvents() { return testing::TotalEvents(*log); }
   std::unique_ptr<EventLog> log;
   std::unique_ptr<RocksKv> state;
   std::unique_ptr<RequestProcessor> processor;

@@ -23,6 +23,7 @@
 #include "ledger/rules/signed_batch.h"
 #include "ledger/storage/kv.h"
 #include "tests/support/kafka_cluster.h"
+#include "tests/support/log_count.h"
 #include "tests/support/process.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -82,13 +83,7 @@ struct KafkaLedger {
     REQUIRE(t.ok());
     now = *t;
   }
-  int64_t TotalEvents() {
-    auto heads = log->HeadOffsets();
-    REQUIRE(heads.ok());
-    int64_t n = 0;
-    for (int64_t h : *heads) n += h;
-    return n;
-  }
+  int64_t TotalEvents() { return testing::TotalEvents(*log); }
   void LoadDemoRegistry() {
     SetClock("2025-08-25T09:00:00+08:00");
     auto results = processor->LoadRegistry(

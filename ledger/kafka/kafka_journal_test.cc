@@ -13,9 +13,12 @@
 #include "ledger/kafka/kafka_log.h"
 #include "ledger/kafka/kafka_test_util.h"
 #include "ledger/log/hash_chain.h"
+#include "tests/support/log_count.h"
 
 namespace xueji {
 namespace {
+
+using testing::TotalEvents;
 
 using xueji::v1::Event;
 using xueji::v1::JournalBatch;
@@ -96,14 +99,6 @@ void LeaveHalfBatch(MockCluster& cluster, const std::vector<Event>& sealed,
                 .ok());
   }
   REQUIRE(producer->Flush().ok());
-}
-
-int64_t TotalEvents(EventLog& log) {
-  auto heads = log.HeadOffsets();
-  REQUIRE(heads.ok());
-  int64_t total = 0;
-  for (int64_t h : *heads) total += h;
-  return total;
 }
 
 std::vector<Event> Batch(const std::string& tag, int n) {
