@@ -172,6 +172,19 @@ class BasicTestLedger {
     request.mutable_defer()->set_evidence(std::move(evidence));
     return request;
   }
+  // Kindergarten `kg`'s verification of `term` by `actor`, listing the
+  // children `present` (Art. 17 ¶3).
+  xueji::v1::Request VerifyReq(std::string kg, std::string term,
+                               std::string actor,
+                               const std::vector<std::string>& present = {}) {
+    xueji::v1::Request request = Req(std::move(actor));
+    request.mutable_verify()->set_kindergarten(std::move(kg));
+    request.mutable_verify()->set_term(std::move(term));
+    for (const std::string& no : present) {
+      request.mutable_verify()->add_present_student_nos(no);
+    }
+    return request;
+  }
   xueji::v1::Request CancelReq(const std::string& no, std::string reason,
                                std::string died, std::string evidence) {
     xueji::v1::Request request = Req("reg-a");

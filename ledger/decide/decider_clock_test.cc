@@ -84,9 +84,9 @@ SCENARIO("a date in the future is refused", "[decider][clock]") {
       }
     }
     WHEN("a request is dated in 2099 by an approver") {
-      xueji::v1::Request future = ledger.Req("appr-a", "2099-01-01");
-      future.mutable_verify()->set_kindergarten("QZ-A");
-      future.mutable_verify()->set_term("2025-autumn");
+      xueji::v1::Request future =
+          ledger.VerifyReq("QZ-A", "2025-autumn", "appr-a");
+      future.set_occurred_on("2099-01-01");
       Decision decision = ledger.Submit(future);
       THEN("it is refused and seals nobody") {
         CheckInvalidDate(decision, "2099-01-01");

@@ -215,10 +215,7 @@ TEST_CASE("authorization matrix: foreign kindergarten and county refused",
       close.mutable_close_kindergarten()->set_kindergarten("QZ-A");
       check(close);
       if (actor != "reg-b") {  // QZ-B's registrar is not QZ-A's either
-        xueji::v1::Request verify = ledger.Req(actor);
-        verify.mutable_verify()->set_kindergarten("QZ-A");
-        verify.mutable_verify()->set_term("2025-autumn");
-        check(verify);
+        check(ledger.VerifyReq("QZ-A", "2025-autumn", actor));
       }
     }
   }
@@ -235,10 +232,9 @@ TEST_CASE("authorization matrix: the right role at home succeeds",
         xueji::v1::APPLIED);
   xueji::v1::Request leave = ledger.LeaveReq(m.enrolled);
   CHECK(ledger.Submit(leave).status == xueji::v1::APPLIED);
-  xueji::v1::Request verify = ledger.Req("appr-a");
-  verify.mutable_verify()->set_kindergarten("QZ-A");
-  verify.mutable_verify()->set_term("2025-autumn");
-  CHECK(ledger.Submit(verify).status == xueji::v1::APPLIED);
+  CHECK(
+      ledger.Submit(ledger.VerifyReq("QZ-A", "2025-autumn", "appr-a")).status ==
+      xueji::v1::APPLIED);
 }
 
 TEST_CASE(
@@ -248,10 +244,9 @@ TEST_CASE(
   TestLedger ledger;  // operators registered on 2025-09-01
   // Six months to the day is still allowed.
   ledger.SetToday("2026-03-01");
-  xueji::v1::Request ok = ledger.Req("reg-b");
-  ok.mutable_verify()->set_kindergarten("QZ-B");
-  ok.mutable_verify()->set_term("2026-spring");
-  CHECK(ledger.Submit(ok).status == xueji::v1::APPLIED);
+  CHECK(
+      ledger.Submit(ledger.VerifyReq("QZ-B", "2026-spring", "reg-b")).status ==
+      xueji::v1::APPLIED);
   CHECK(ledger.Operator("reg-b").last_active() == "2026-03-01");
 
   // The next day reg-a is dormant: a back-dated request does not dodge it,
@@ -281,9 +276,8 @@ TEST_CASE(
   TestLedger ledger;  // operators registered on 2025-09-01
   ledger.SetToday("2025-10-09");
   // Entered on 9 October for 30 September: reg-a was active on 9 October.
-  xueji::v1::Request verify = ledger.Req("reg-a", "2025-09-30");
-  verify.mutable_verify()->set_kindergarten("QZ-A");
-  verify.mutable_verify()->set_term("2025-autumn");
+  xueji::v1::Request verify = ledger.VerifyReq("QZ-A", "2025-autumn", "reg-a");
+  verify.set_occurred_on("2025-09-30");
   Decision recorded = ledger.Submit(verify);
   REQUIRE(recorded.status == xueji::v1::APPLIED);
   CHECK(recorded.events[0].business_date() == "2025-09-30");
@@ -291,14 +285,11 @@ TEST_CASE(
   // So on 9 April 2026 (six months after 9 October) reg-a may still act,
   // while reg-b (last active on 1 September) is sealed.
   ledger.SetToday("2026-04-09");
-  xueji::v1::Request still = ledger.Req("reg-a");
-  still.mutable_verify()->set_kindergarten("QZ-A");
-  still.mutable_verify()->set_term("2026-spring");
-  CHECK(ledger.Submit(still).status == xueji::v1::APPLIED);
-  xueji::v1::Request idle = ledger.Req("reg-b");
-  idle.mutable_verify()->set_kindergarten("QZ-B");
-  idle.mutable_verify()->set_term("2026-spring");
-  CHECK(ledger.Submit(idle).code == xueji::v1::OPERATOR_SEALED);
+  CHECK(
+      ledger.Submit(ledger.VerifyReq("QZ-A", "2026-spring", "reg-a")).status ==
+      xueji::v1::APPLIED);
+  CHECK(ledger.Submit(ledger.VerifyReq("QZ-B", "2026-spring", "reg-b")).code ==
+        xueji::v1::OPERATOR_SEALED);
 }
 
 TEST_CASE("Art. 22: a future date no longer seals anyone", "[decider][clock]") {

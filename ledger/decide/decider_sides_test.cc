@@ -335,18 +335,6 @@ SCENARIO(
 // --- Art. 17 ¶3: verification
 // ---------------------------------------------------
 
-xueji::v1::Request Verify(TestLedger& ledger, const std::string& actor,
-                          const std::string& kg, const std::string& term,
-                          const std::vector<std::string>& present) {
-  xueji::v1::Request verify = ledger.Req(actor);
-  verify.mutable_verify()->set_kindergarten(kg);
-  verify.mutable_verify()->set_term(term);
-  for (const std::string& no : present) {
-    verify.mutable_verify()->add_present_student_nos(no);
-  }
-  return verify;
-}
-
 SCENARIO(
     "Art. 17: a second verification of the same term is refused, the first "
     "kept",
@@ -354,13 +342,13 @@ SCENARIO(
   GIVEN("QZ-A verified for 2025-autumn with its child missing") {
     TestLedger ledger;
     std::string no = ledger.Enroll(Boy());
-    REQUIRE(ledger.Submit(Verify(ledger, "reg-a", "QZ-A", "2025-autumn", {}))
+    REQUIRE(ledger.Submit(ledger.VerifyReq("QZ-A", "2025-autumn", "reg-a"))
                 .status == xueji::v1::APPLIED);
     WHEN("the registrar or the county verifies 2025-autumn again") {
       THEN("both are refused TERM_ALREADY_VERIFIED; the first stands") {
         for (const char* actor : {"reg-a", "appr-a"}) {
-          Decision again =
-              ledger.Submit(Verify(ledger, actor, "QZ-A", "2025-autumn", {no}));
+          Decision again = ledger.Submit(
+              ledger.VerifyReq("QZ-A", "2025-autumn", actor, {no}));
           INFO(again.message);
           CHECK(again.code == xueji::v1::TERM_ALREADY_VERIFIED);
           REQUIRE(Kinds(again) == V{"request_rejected"});
@@ -372,10 +360,10 @@ SCENARIO(
     }
     WHEN("the next term is verified, then the first term again") {
       REQUIRE(
-          ledger.Submit(Verify(ledger, "reg-a", "QZ-A", "2026-spring", {no}))
+          ledger.Submit(ledger.VerifyReq("QZ-A", "2026-spring", "reg-a", {no}))
               .status == xueji::v1::APPLIED);
       THEN("the first term is still refused") {
-        CHECK(ledger.Submit(Verify(ledger, "reg-a", "QZ-A", "2025-autumn", {}))
+        CHECK(ledger.Submit(ledger.VerifyReq("QZ-A", "2025-autumn", "reg-a"))
                   .code == xueji::v1::TERM_ALREADY_VERIFIED);
       }
     }
@@ -397,9 +385,9 @@ SCENARIO(
     merge.mutable_merge_kindergarten()->set_into("QZ-C");
     REQUIRE(ledger.Submit(merge).status == xueji::v1::APPLIED);
     THEN("verifying either is refused KINDERGARTEN_CLOSED") {
-      CHECK(ledger.Submit(Verify(ledger, "appr-a", "QZ-B", "2025-autumn", {}))
+      CHECK(ledger.Submit(ledger.VerifyReq("QZ-B", "2025-autumn", "appr-a"))
                 .code == xueji::v1::KINDERGARTEN_CLOSED);
-      CHECK(ledger.Submit(Verify(ledger, "appr-c", "QZ-D", "2025-autumn", {}))
+      CHECK(ledger.Submit(ledger.VerifyReq("QZ-D", "2025-autumn", "appr-c"))
                 .code == xueji::v1::KINDERGARTEN_CLOSED);
     }
     THEN("a new registrar at either is refused KINDERGARTEN_CLOSED") {

@@ -394,12 +394,8 @@ TEST_CASE("verification lists present, missing and unknown numbers",
   std::string here = ledger.Enroll(Boy(123));
   std::string away = ledger.Enroll(Boy(125));
   std::string elsewhere = ledger.Enroll(Boy(127), "QZ-B", "reg-b");
-  xueji::v1::Request verify = ledger.Req("reg-a");
-  verify.mutable_verify()->set_kindergarten("QZ-A");
-  verify.mutable_verify()->set_term("2025-autumn");
-  verify.mutable_verify()->add_present_student_nos(here);
-  verify.mutable_verify()->add_present_student_nos(elsewhere);
-  verify.mutable_verify()->add_present_student_nos(here);  // listed twice
+  xueji::v1::Request verify = ledger.VerifyReq(
+      "QZ-A", "2025-autumn", "reg-a", {here, elsewhere, here});  // here twice
   Decision verified = ledger.Submit(verify);
   CHECK(verified.status == xueji::v1::APPLIED);
   REQUIRE(Kinds(verified) == V{"verification_recorded"});
@@ -415,9 +411,8 @@ TEST_CASE("verification lists present, missing and unknown numbers",
   REQUIRE(kg.ok());
   CHECK((*kg)->last_verification_term() == "2025-autumn");
   // The county's approver may verify too; a bad term is refused.
-  xueji::v1::Request county = ledger.Req("appr-a");
-  county.mutable_verify()->set_kindergarten("QZ-A");
-  county.mutable_verify()->set_term("2025 autumn!");
+  xueji::v1::Request county =
+      ledger.VerifyReq("QZ-A", "2025 autumn!", "appr-a");
   CHECK(ledger.Submit(county).code == xueji::v1::INVALID_FIELD);
   county.mutable_verify()->set_term("2026-spring");
   CHECK(ledger.Submit(county).status == xueji::v1::APPLIED);
