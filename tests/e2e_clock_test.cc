@@ -41,14 +41,6 @@ std::string ApproveLine(const std::string& id, const std::string& day,
          R"("approve":{"requestId":")" + pending + R"("}})";
 }
 
-std::vector<Result> Answers(const RunResult& r) {
-  std::vector<std::string> errors;
-  std::vector<Result> results = ParseResults(r.out, &errors);
-  INFO("stderr: " << r.err);
-  for (const auto& e : errors) FAIL_CHECK("bad result line: " << e);
-  return results;
-}
-
 // "N events checked" of `ledger verify`.
 int64_t EventsInLog(const TestLedger& ledger) {
   RunResult verify = ledger.Run({"verify"});
@@ -93,7 +85,7 @@ TEST_CASE("a policy flag, variable or file no longer changes a decision",
     RunResult r =
         RunLedger({"--data", ledger.data_dir(), "submit", admit}, options);
     CHECK(r.exit_code == 1);
-    std::vector<Result> results = Answers(r);
+    std::vector<Result> results = ResultsOf(r);
     REQUIRE(results.size() == 1);
     CHECK(results[0].code() == xueji::v1::AGE_OUT_OF_RANGE);
     // And the policy the log records is the built-in one.
@@ -113,7 +105,7 @@ TEST_CASE("a future date is refused and seals nobody", "[e2e][clock]") {
        R"("approve":{"requestId":"f-1"}})",
        AdmitLine("f-3", "", "20210314", 117)});
   CHECK(r.exit_code == 1);
-  std::vector<Result> results = Answers(r);
+  std::vector<Result> results = ResultsOf(r);
   REQUIRE(results.size() == 3);
   CHECK(results[0].code() == xueji::v1::INVALID_DATE);
   CHECK(results[0].message().find("in the future") != std::string::npos);
@@ -144,7 +136,7 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
                           ApproveLine("l-3", "2025-09-01", "l-1",
                                       R"("lateReason":"审核当日系统停机",)")},
                          "late.jsonl");
-  std::vector<Result> results = Answers(r);
+  std::vector<Result> results = ResultsOf(r);
   REQUIRE(results.size() == 2);
   CHECK(results[0].code() == xueji::v1::INVALID_DATE);
   CHECK(results[0].message().find("lateReason") != std::string::npos);
@@ -178,7 +170,7 @@ TEST_CASE("a late entry needs a reason, has a bound, and is reported",
       ledger.SubmitLines({AdmitLine("l-4", "2025-09-15", "20210314", 119,
                                     R"("lateReason":"补录",)")},
                          "too-late.jsonl");
-  std::vector<Result> refused = Answers(too_late);
+  std::vector<Result> refused = ResultsOf(too_late);
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].code() == xueji::v1::INVALID_DATE);
   CHECK(refused[0].message().find("at most 30 working days") !=
@@ -216,7 +208,7 @@ TEST_CASE(
        R"({"requestId":"pol-4","actor":"officer-xiamen","setPolicy":{)"
        R"("region":"35","effectiveFrom":"2026-06-01","policy":{}}})"},
       "policy.jsonl");
-  std::vector<Result> results = Answers(set);
+  std::vector<Result> results = ResultsOf(set);
   REQUIRE(results.size() == 3);
   CHECK(results[0].status() == xueji::v1::APPLIED);
   CHECK(results[1].code() == xueji::v1::AGE_OUT_OF_RANGE);
@@ -242,8 +234,8 @@ TEST_CASE(
   // A four-year-old is admitted under 35:2, and the event says so.
   RunResult admitted = ledger.SubmitLines(
       {AdmitLine("pol-5", "", "20220314", 117)}, "admit.jsonl");
-  REQUIRE(Answers(admitted).size() == 1);
-  CHECK(Answers(admitted)[0].status() == xueji::v1::PENDING_APPROVAL);
+  REQUIRE(ResultsOf(admitted).size() == 1);
+  CHECK(ResultsOf(admitted)[0].status() == xueji::v1::PENDING_APPROVAL);
   RunResult history = ledger.Run(
       {"history", "G" + SyntheticResidentId("20220314", 117), "--json"});
   REQUIRE(history.exit_code == 0);

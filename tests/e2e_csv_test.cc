@@ -139,14 +139,6 @@ std::string ThousandRows(std::vector<Expect>* expect) {
   return text;
 }
 
-std::vector<Result> Results(const RunResult& r) {
-  std::vector<std::string> errors;
-  std::vector<Result> results = ParseResults(r.out, &errors);
-  INFO(absl::StrJoin(errors, "\n"));
-  CHECK(errors.empty());
-  return results;
-}
-
 TEST_CASE("csv: 1,000 admission rows, bad ones answered by row, the rest in",
           "[e2e][csv]") {
   TestLedger ledger;
@@ -159,7 +151,7 @@ TEST_CASE("csv: 1,000 admission rows, bad ones answered by row, the rest in",
       {"submit", "--format", "csv", ledger.tmp().Sub("admissions.csv")});
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 1);  // some rows refused
-  const std::vector<Result> results = Results(r);
+  const std::vector<Result> results = ResultsOf(r);
   REQUIRE(results.size() == expect.size());
   int applied = 0, refused = 0;
   for (size_t i = 0; i < results.size(); ++i) {
@@ -207,7 +199,7 @@ TEST_CASE("csv: 1,000 admission rows, bad ones answered by row, the rest in",
   RunResult again = ledger.RunAt(
       kFirstDayEnd,
       {"submit", "--format", "csv", ledger.tmp().Sub("admissions.csv")});
-  const std::vector<Result> second = Results(again);
+  const std::vector<Result> second = ResultsOf(again);
   REQUIRE(second.size() == expect.size());
   for (size_t i = 0; i < second.size(); ++i) {
     CHECK(second[i].row() == expect[i].row);
@@ -248,7 +240,7 @@ TEST_CASE("csv: a GB18030 sheet with Chinese headers", "[e2e][csv]") {
       kFirstDayEnd, {"submit", "--format", "csv", ledger.tmp().Sub("gb.csv")});
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 1);
-  const std::vector<Result> results = Results(r);
+  const std::vector<Result> results = ResultsOf(r);
   REQUIRE(results.size() == 3);
   CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
   CHECK(results[0].row() == 2);
@@ -329,7 +321,7 @@ TEST_CASE("csv: the change template, actions in English or Chinese",
   RunResult r = ledger.Run(
       {"submit", "--format", "csv", ledger.tmp().Sub("changes.csv")});
   INFO("stderr: " << r.err);
-  const std::vector<Result> results = Results(r);
+  const std::vector<Result> results = ResultsOf(r);
   REQUIRE(results.size() == 4);
   CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);  // transfer out
   CHECK(results[1].status() == xueji::v1::APPLIED);           // left

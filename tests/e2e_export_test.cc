@@ -71,13 +71,7 @@ struct ExportLedger {
   }
   // One request's answer.
   xueji::v1::Result SubmitOne(const KeyFiles& key, const std::string& line) {
-    RunResult r = Submit(key, {line});
-    std::vector<std::string> errors;
-    std::vector<xueji::v1::Result> results = ParseResults(r.out, &errors);
-    INFO("stdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(errors.empty());
-    REQUIRE(results.size() == 1);
-    return results[0];
+    return OnlyResultOf(Submit(key, {line}));
   }
   RunResult Export(const KeyFiles& key, const std::string& request_id,
                    const std::string& out) {

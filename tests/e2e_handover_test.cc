@@ -33,15 +33,6 @@ std::vector<xueji::v1::GraduateRecord> ReadGraduates(const std::string& path) {
   return out;
 }
 
-xueji::v1::Result OneResult(const RunResult& run) {
-  std::vector<std::string> errors;
-  std::vector<xueji::v1::Result> results = ParseResults(run.out, &errors);
-  INFO(run.out << run.err);
-  REQUIRE(errors.empty());
-  REQUIRE(results.size() == 1);
-  return results[0];
-}
-
 TEST_CASE(
     "Art. 13: graduates of a year go to a hand-over file, the primary "
     "school's confirmation is recorded once as a promotion",
@@ -71,7 +62,7 @@ TEST_CASE(
   RunResult graduated =
       ledger.RunAt(EndOfDay("2026-06-30"), {"submit", summer});
   INFO(graduated.out);
-  REQUIRE(OneResult(graduated).status() == xueji::v1::APPLIED);
+  REQUIRE(OnlyResultOf(graduated).status() == xueji::v1::APPLIED);
 
   // The 2026 file: c8.
   const std::string file2026 = ledger.tmp().Sub("graduates-2026.jsonl");
@@ -137,7 +128,7 @@ TEST_CASE(
   RunResult promoted = ledger.RunAt(
       EndOfDay("2026-09-01"),
       {"submit", ledger.WriteLines({promotion("h-004")}, "promote.jsonl")});
-  xueji::v1::Result first = OneResult(promoted);
+  xueji::v1::Result first = OnlyResultOf(promoted);
   CHECK(first.status() == xueji::v1::APPLIED);
   CHECK(first.student_no() == kGraduand);
   CHECK(promoted.exit_code == 0);
@@ -145,7 +136,7 @@ TEST_CASE(
   RunResult twice = ledger.RunAt(
       EndOfDay("2026-09-01"),
       {"submit", ledger.WriteLines({promotion("h-005")}, "promote2.jsonl")});
-  xueji::v1::Result second = OneResult(twice);
+  xueji::v1::Result second = OnlyResultOf(twice);
   CHECK(second.status() == xueji::v1::REJECTED);
   CHECK(second.code() == xueji::v1::INVALID_TRANSITION);
   CHECK_THAT(second.message(), Catch::Contains("already promoted"));

@@ -26,16 +26,31 @@ const char kApprove[] =
     R"({"requestId":"t-ok-2","actor":"appr-siming","occurredOn":"2025-09-03",)"
     R"("approve":{"requestId":"t-ok-1"}})";
 
+// A bad line between the two valid ones.
+std::string BetweenGoodLines(const std::string& bad) {
+  return Admit("t-ok-1", "陈一鸣") + "\n" + bad + "\n" + kApprove + "\n";
+}
+
+// The results of BetweenGoodLines: the bad line is MALFORMED_REQUEST under
+// `request_id`, its message starting with `message_start`, and the lines
+// around it still count (reading went on after it).
+void CheckMalformedBetween(const std::vector<Result>& results,
+                           const std::string& request_id,
+                           const std::string& message_start) {
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
+  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
+  CHECK(results[1].request_id() == request_id);
+  CHECK(results[1].message().starts_with(message_start));
+  CHECK(results[2].status() == xueji::v1::APPLIED);
+}
+
 std::vector<Result> Submit(const TestLedger& ledger, const std::string& text,
                            int* exit_code) {
   WriteFile(ledger.tmp().path() / "in.jsonl", text);
   RunResult r = ledger.Run({"submit", ledger.tmp().Sub("in.jsonl")});
   *exit_code = r.exit_code;
-  std::vector<std::string> errors;
-  auto results = ParseResults(r.out, &errors);
-  INFO("stderr: " << r.err);
-  for (const auto& e : errors) FAIL_CHECK("bad result line: " << e);
-  return results;
+  return ResultsOf(r);
 }
 
 // A development ledger with the demo registry loaded, its clock at
@@ -55,9 +70,7 @@ TEST_CASE_METHOD(InputLedger,
                            Admit("t-ok-1", "陈一鸣") + "\n" + kApprove + "\n");
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);
-  std::vector<std::string> errors;
-  auto results = ParseResults(r.out, &errors);
-  REQUIRE(errors.empty());
+  auto results = ResultsOf(r);
   REQUIRE(results.size() == 2);
   CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
   CHECK(results[0].student_no() == "G350203202103140117");
@@ -192,17 +205,9 @@ TEST_CASE_METHOD(
   const std::string spaces =
       "{\"requestId\"" + std::string(40000, ' ') + ":\"x\",";
   int exit_code = -1;
-  auto results =
-      Submit(ledger,
-             Admit("t-ok-1", "陈一鸣") + "\n" + spaces + "\n" + kApprove + "\n",
-             &exit_code);
+  auto results = Submit(ledger, BetweenGoodLines(spaces), &exit_code);
   CHECK(exit_code == 1);
-  REQUIRE(results.size() == 3);
-  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
-  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
-  CHECK(results[1].request_id() == "x");
-  CHECK(results[1].message().starts_with("line 2: "));
-  CHECK(results[2].status() == xueji::v1::APPLIED);
+  CheckMalformedBetween(results, "x", "line 2: ");
 
   // The registry loader reads lines the same way.
   WriteFile(ledger.tmp().path() / "registry.jsonl", spaces + "\n");
@@ -221,17 +226,9 @@ TEST_CASE_METHOD(
   const std::string long_line =
       R"({"requestId":"t-long","actor":")" + std::string(100000, 'a') + R"("})";
   int exit_code = -1;
-  auto results = Submit(
-      ledger,
-      Admit("t-ok-1", "陈一鸣") + "\n" + long_line + "\n" + kApprove + "\n",
-      &exit_code);
+  auto results = Submit(ledger, BetweenGoodLines(long_line), &exit_code);
   CHECK(exit_code == 1);
-  REQUIRE(results.size() == 3);
-  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
-  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
-  CHECK(results[1].request_id() == "t-long");
-  CHECK(results[1].message().starts_with("line 2: longer than 65536 bytes"));
-  CHECK(results[2].status() == xueji::v1::APPLIED);
+  CheckMalformedBetween(results, "t-long", "line 2: longer than 65536 bytes");
 }
 
 TEST_CASE_METHOD(
@@ -267,15 +264,8 @@ TEST_CASE_METHOD(InputLedger,
   RunResult r = RunShell(ledger, {"submit", file.string()}, kMemoryCapKb);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 1);
-  std::vector<std::string> errors;
-  auto results = ParseResults(r.out, &errors);
-  CHECK(errors.empty());
-  REQUIRE(results.size() == 3);
-  CHECK(results[0].status() == xueji::v1::PENDING_APPROVAL);
-  CHECK(results[1].code() == xueji::v1::MALFORMED_REQUEST);
-  CHECK(results[1].request_id() == "t-huge");
-  CHECK(results[1].message().starts_with("line 2: longer than 65536 bytes"));
-  CHECK(results[2].status() == xueji::v1::APPLIED);
+  CheckMalformedBetween(ResultsOf(r), "t-huge",
+                        "line 2: longer than 65536 bytes");
 }
 
 TEST_CASE_METHOD(
@@ -484,9 +474,7 @@ TEST_CASE_METHOD(
       ledger.Run({"registry", "load", ledger.tmp().Sub("registry.jsonl")});
   INFO("registry load: " << load.err);
   CHECK(load.exit_code == 1);
-  std::vector<std::string> errors;
-  auto loaded = ParseResults(load.out, &errors);
-  CHECK(errors.empty());
+  auto loaded = ResultsOf(load);
   REQUIRE(loaded.size() == 4);
   const char* fields[] = {"kindergarten.name contains U+001B",
                           "operator.id contains U+0007",

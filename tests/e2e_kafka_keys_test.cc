@@ -17,19 +17,6 @@
 namespace xueji::e2e {
 namespace {
 
-// The one result of `r`, REQUIREd, with its status and code checked.
-void CheckOne(const RunResult& r, xueji::v1::ResultStatus status,
-              xueji::v1::ReasonCode code = xueji::v1::REASON_CODE_UNSPECIFIED) {
-  std::vector<std::string> errors;
-  std::vector<xueji::v1::Result> results = ParseResults(r.out, &errors);
-  INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  CHECK(errors.empty());
-  REQUIRE(results.size() == 1);
-  CHECK(results[0].status() == status);
-  CHECK(results[0].code() == code);
-  CHECK(r.exit_code == (status == xueji::v1::REJECTED ? 1 : 0));
-}
-
 TEST_CASE("kafka: a production ledger with keys, the impersonation refused",
           "[kafka][keys]") {
   TempDir tmp("xueji-kafka-keys");
@@ -69,8 +56,9 @@ TEST_CASE("kafka: a production ledger with keys, the impersonation refused",
     return kafka.Run(args);
   };
 
-  CheckOne(load(&root, {OperatorLine("fj", "OFFICER", "35", fj.public_key)}),
-           xueji::v1::APPLIED);
+  CheckOnlyResult(
+      load(&root, {OperatorLine("fj", "OFFICER", "35", fj.public_key)}),
+      xueji::v1::APPLIED);
   RunResult siming = load(
       &fj,
       {OperatorLine("appr-sm", "APPROVER", "350203", approver.public_key),
@@ -80,27 +68,28 @@ TEST_CASE("kafka: a production ledger with keys, the impersonation refused",
   INFO("siming: " << siming.out << siming.err);
   REQUIRE(siming.exit_code == 0);
 
-  CheckOne(submit(&registrar, {AdmitLine("kadm-1", 7)}),
-           xueji::v1::PENDING_APPROVAL);
+  CheckOnlyResult(submit(&registrar, {AdmitLine("kadm-1", 7)}),
+                  xueji::v1::PENDING_APPROVAL);
   // The registrar approves her own admission as her approver: refused.
-  CheckOne(submit(&registrar,
-                  {R"({"requestId":"kimp-1","actor":"appr-sm","approve":)"
-                   R"({"requestId":"kadm-1"}})"}),
-           xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
+  CheckOnlyResult(
+      submit(&registrar,
+             {R"({"requestId":"kimp-1","actor":"appr-sm","approve":)"
+              R"({"requestId":"kadm-1"}})"}),
+      xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
   // Her self-registered approver, signed by her or unsigned: refused.
   const std::string rogue =
       R"({"operator":{"id":"rogue","role":"APPROVER","org":"350203"}})";
-  CheckOne(load(&registrar, {rogue}), xueji::v1::REJECTED,
-           xueji::v1::NOT_AUTHORIZED);
-  CheckOne(load(nullptr, {rogue}), xueji::v1::REJECTED,
-           xueji::v1::NOT_AUTHENTICATED);
+  CheckOnlyResult(load(&registrar, {rogue}), xueji::v1::REJECTED,
+                  xueji::v1::NOT_AUTHORIZED);
+  CheckOnlyResult(load(nullptr, {rogue}), xueji::v1::REJECTED,
+                  xueji::v1::NOT_AUTHENTICATED);
   // Unsigned requests are refused on a production ledger.
-  CheckOne(
+  CheckOnlyResult(
       submit(nullptr, {R"({"requestId":"kun-1","actor":"appr-sm","approve":)"
                        R"({"requestId":"kadm-1"}})"}),
       xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
   // Her approver's signed approval is applied.
-  CheckOne(
+  CheckOnlyResult(
       submit(&approver,
              {R"({"requestId":"kok-1","approve":{"requestId":"kadm-1"}})"}),
       xueji::v1::APPLIED);

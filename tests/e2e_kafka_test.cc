@@ -346,9 +346,7 @@ TEST_CASE_METHOD(
   RunResult r = kafka.Run({"submit", (tmp.path() / "hostile.jsonl").string()});
   INFO("stderr: " << r.err << Tail(p1->Stderr()));
   CHECK(r.exit_code == 1);
-  std::vector<std::string> errors;
-  auto results = ParseResults(r.out, &errors);
-  CHECK(errors.empty());
+  auto results = ResultsOf(r);
   REQUIRE(results.size() == 5);
   CHECK(results[0].code() == xueji::v1::MALFORMED_REQUEST);
   CHECK(results[0].request_id() == "x");

@@ -52,25 +52,6 @@ Key Keygen(const TestLedger& ledger, const std::string& name) {
   return e2e::Keygen(ledger.tmp().Sub(name + ".pem"));
 }
 
-std::vector<xueji::v1::Result> Results(const RunResult& r) {
-  std::vector<std::string> errors;
-  std::vector<xueji::v1::Result> results = ParseResults(r.out, &errors);
-  INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  CHECK(errors.empty());
-  return results;
-}
-
-// One result, REQUIREd; its code checked.
-void CheckOne(const RunResult& r, xueji::v1::ResultStatus status,
-              xueji::v1::ReasonCode code = xueji::v1::REASON_CODE_UNSPECIFIED) {
-  std::vector<xueji::v1::Result> results = Results(r);
-  INFO("stdout: " << r.out << "\nstderr: " << r.err);
-  REQUIRE(results.size() == 1);
-  CHECK(results[0].status() == status);
-  CHECK(results[0].code() == code);
-  CHECK(r.exit_code == (status == xueji::v1::REJECTED ? 1 : 0));
-}
-
 // The province as README's commands set it up: root -> Fujian's officer ->
 // 思明区's approver, its kindergarten and that kindergarten's registrar.
 struct Province {
@@ -110,7 +91,7 @@ struct Province {
                               ledger.WriteLines(lines, file)});
     INFO("registry load " << file << ": " << r.out << r.err);
     REQUIRE(r.exit_code == 0);
-    for (const auto& result : Results(r)) {
+    for (const auto& result : ResultsOf(r)) {
       CHECK(result.status() == xueji::v1::APPLIED);
     }
   }
@@ -122,6 +103,14 @@ struct Province {
     args.push_back(ledger.WriteLines(lines, file));
     return ledger.Run(args);
   }
+  // The approver's signed approval `id` of admission adm-1, applied.
+  void ApproveAdmission(const std::string& id) const {
+    CheckOnlyResult(Submit(&approver,
+                           {R"({"requestId":")" + id +
+                            R"(","approve":{"requestId":"adm-1"}})"},
+                           "approve.jsonl"),
+                    xueji::v1::APPLIED);
+  }
   const TestLedger& ledger;
   Key root, fj, approver, registrar;
 };
@@ -131,9 +120,10 @@ TEST_CASE("a production ledger from keygen: signed registry and requests",
   TestLedger ledger{TestLedger::Uninitialised{}};
   Province province(ledger);
   std::string id_number;
-  CheckOne(province.Submit(&province.registrar,
-                           {AdmitLine("adm-1", 1, &id_number)}, "admit.jsonl"),
-           xueji::v1::PENDING_APPROVAL);
+  CheckOnlyResult(
+      province.Submit(&province.registrar, {AdmitLine("adm-1", 1, &id_number)},
+                      "admit.jsonl"),
+      xueji::v1::PENDING_APPROVAL);
 
   SECTION("the registrar approving her own admission as her approver") {
     RunResult r =
@@ -141,13 +131,9 @@ TEST_CASE("a production ledger from keygen: signed registry and requests",
                         {R"({"requestId":"imp-1","actor":"appr-sm","approve":)"
                          R"({"requestId":"adm-1"}})"},
                         "impersonate.jsonl");
-    CheckOne(r, xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
+    CheckOnlyResult(r, xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
     // The approver's own signed approval still goes through.
-    CheckOne(province.Submit(
-                 &province.approver,
-                 {R"({"requestId":"ok-1","approve":{"requestId":"adm-1"}})"},
-                 "approve.jsonl"),
-             xueji::v1::APPLIED);
+    province.ApproveAdmission("ok-1");
   }
   SECTION("the self-registered approver of issue 9") {
     const std::string rogue =
@@ -155,16 +141,18 @@ TEST_CASE("a production ledger from keygen: signed registry and requests",
     RunResult by_registrar =
         ledger.Run({"--key", province.registrar.file, "registry", "load",
                     ledger.WriteLines({rogue}, "rogue.jsonl")});
-    CheckOne(by_registrar, xueji::v1::REJECTED, xueji::v1::NOT_AUTHORIZED);
+    CheckOnlyResult(by_registrar, xueji::v1::REJECTED,
+                    xueji::v1::NOT_AUTHORIZED);
     RunResult unsigned_load = ledger.Run(
         {"registry", "load", ledger.WriteLines({rogue}, "rogue2.jsonl")});
-    CheckOne(unsigned_load, xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
+    CheckOnlyResult(unsigned_load, xueji::v1::REJECTED,
+                    xueji::v1::NOT_AUTHENTICATED);
     // And "rogue" can approve nothing.
-    CheckOne(province.Submit(nullptr,
-                             {R"({"requestId":"rg-1","actor":"rogue",)"
-                              R"("approve":{"requestId":"adm-1"}})"},
-                             "rogue-approve.jsonl"),
-             xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
+    CheckOnlyResult(province.Submit(nullptr,
+                                    {R"({"requestId":"rg-1","actor":"rogue",)"
+                                     R"("approve":{"requestId":"adm-1"}})"},
+                                    "rogue-approve.jsonl"),
+                    xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
   }
   SECTION("an unsigned submit") {
     RunResult r =
@@ -173,15 +161,11 @@ TEST_CASE("a production ledger from keygen: signed registry and requests",
                          AdmitLine("u-1", 2).substr(
                              std::string(R"({"requestId":"u-1",)").size())},
                         "unsigned.jsonl");
-    CheckOne(r, xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
+    CheckOnlyResult(r, xueji::v1::REJECTED, xueji::v1::NOT_AUTHENTICATED);
     CHECK(r.out.find("not signed") != std::string::npos);
   }
   SECTION("history shows who signed with which key") {
-    CheckOne(province.Submit(
-                 &province.approver,
-                 {R"({"requestId":"ok-2","approve":{"requestId":"adm-1"}})"},
-                 "approve.jsonl"),
-             xueji::v1::APPLIED);
+    province.ApproveAdmission("ok-2");
     RunResult h = ledger.Run(
         {"--key", province.approver.file, "history", "G" + id_number});
     INFO("history: " << h.out << h.err);
@@ -220,8 +204,8 @@ TEST_CASE("a production digest is signed, and a regenerated history fails it",
   TestLedger ledger{TestLedger::Uninitialised{}};
   Province province(ledger);
   const std::string admit = AdmitLine("dg-1", 5);
-  CheckOne(province.Submit(&province.registrar, {admit}, "admit.jsonl"),
-           xueji::v1::PENDING_APPROVAL);
+  CheckOnlyResult(province.Submit(&province.registrar, {admit}, "admit.jsonl"),
+                  xueji::v1::PENDING_APPROVAL);
   const std::string file = ledger.tmp().Sub("digest.json");
   RunResult unsigned_digest = ledger.Run({"digest", "--out", file});
   INFO("unsigned digest: " << unsigned_digest.err);
@@ -237,8 +221,8 @@ TEST_CASE("a production digest is signed, and a regenerated history fails it",
   // Whoever holds every key replays the same requests on a fresh ledger.
   TestLedger again{TestLedger::Uninitialised{}};
   Province copy(again, &province);
-  CheckOne(copy.Submit(&copy.registrar, {admit}, "admit.jsonl"),
-           xueji::v1::PENDING_APPROVAL);
+  CheckOnlyResult(copy.Submit(&copy.registrar, {admit}, "admit.jsonl"),
+                  xueji::v1::PENDING_APPROVAL);
   RunResult plain = again.Run({"verify"});
   CHECK(plain.exit_code == 0);
   RunResult anchored = again.Run({"verify", "--digest", file});
@@ -287,7 +271,7 @@ TEST_CASE("key files that are not Ed25519 private keys are usage errors",
     CHECK(r.err.find("none.pem") != std::string::npos);
   }
   // Nothing was decided: the admission is still free.
-  CheckOne(
+  CheckOnlyResult(
       province.Submit(&province.registrar, {AdmitLine("k-1", 3)}, "k2.jsonl"),
       xueji::v1::PENDING_APPROVAL);
 }

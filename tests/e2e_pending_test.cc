@@ -50,8 +50,7 @@ struct PartTerm {
         kindergarten_of[request.request_id()] = request.admit().kindergarten();
       }
     }
-    std::vector<std::string> errors;
-    for (const auto& result : ParseResults(r.out, &errors)) {
+    for (const auto& result : ResultsOf(r)) {
       if (result.status() == xueji::v1::PENDING_APPROVAL) {
         waiting[result.request_id()] = kindergarten_of[result.request_id()];
       }

@@ -45,8 +45,7 @@ struct Term {
     REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
     RunResult twins = ledger.SubmitLines(Twins(), "twins.jsonl");
     REQUIRE(twins.exit_code == 0);
-    std::vector<std::string> errors;
-    auto results = ParseResults(twins.out, &errors);
+    auto results = ResultsOf(twins);
     REQUIRE(results.size() == 2);
     twin_sm = results[0].student_no();
     twin_hl = results[1].student_no();

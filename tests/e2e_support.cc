@@ -315,14 +315,36 @@ std::vector<xueji::v1::Result> ParseResults(const std::string& out,
   return results;
 }
 
-std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run) {
+std::vector<xueji::v1::Result> ResultsOf(const RunResult& run) {
   std::vector<std::string> errors;
+  std::vector<xueji::v1::Result> results = ParseResults(run.out, &errors);
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  for (const auto& e : errors) FAIL_CHECK("bad result line: " << e);
+  REQUIRE(errors.empty());
+  return results;
+}
+
+xueji::v1::Result OnlyResultOf(const RunResult& run) {
+  std::vector<xueji::v1::Result> results = ResultsOf(run);
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  REQUIRE(results.size() == 1);
+  return results[0];
+}
+
+void CheckOnlyResult(const RunResult& run, xueji::v1::ResultStatus status,
+                     xueji::v1::ReasonCode code) {
+  xueji::v1::Result result = OnlyResultOf(run);
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(result.status() == status);
+  CHECK(result.code() == code);
+  CHECK(run.exit_code == (status == xueji::v1::REJECTED ? 1 : 0));
+}
+
+std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run) {
   std::map<std::string, xueji::v1::Result> by_id;
-  for (const auto& result : ParseResults(run.out, &errors)) {
+  for (const auto& result : ResultsOf(run)) {
     by_id[result.request_id()] = result;
   }
-  INFO(run.out << run.err);
-  REQUIRE(errors.empty());
   return by_id;
 }
 

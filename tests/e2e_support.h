@@ -202,8 +202,18 @@ std::map<std::string, ExpectedRecord> ExpectedDemoRecords();
 std::vector<xueji::v1::Result> ParseResults(const std::string& out,
                                             std::vector<std::string>* errors);
 
-// The results of a run (ParseResults of its stdout) by requestId; REQUIREs
-// every line to parse.
+// The results of a run (ParseResults of its stdout), in order; REQUIREs
+// every line to parse (each bad one is reported, with the run's stdout and
+// stderr).
+std::vector<xueji::v1::Result> ResultsOf(const RunResult& run);
+// The one result of a run: ResultsOf, REQUIREd to be exactly one.
+xueji::v1::Result OnlyResultOf(const RunResult& run);
+// OnlyResultOf(run) has `status` and `code`, and the run exited 1 if it was
+// REJECTED, else 0.
+void CheckOnlyResult(
+    const RunResult& run, xueji::v1::ResultStatus status,
+    xueji::v1::ReasonCode code = xueji::v1::REASON_CODE_UNSPECIFIED);
+// ResultsOf by requestId.
 std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run);
 
 // Parses --json output of one message (ignoring unknown fields); "" = OK.

@@ -23,10 +23,7 @@ struct DemoTerm {
   DemoTerm() {
     ledger.LoadDemoRegistry();
     submit = ledger.SubmitDemoTerm();
-    std::vector<std::string> errors;
-    results = ParseResults(submit.out, &errors);
-    INFO("stderr: " << submit.err);
-    for (const auto& e : errors) FAIL_CHECK("bad result line: " << e);
+    results = ResultsOf(submit);
   }
 };
 
@@ -111,9 +108,7 @@ TEST_CASE(
   REQUIRE(stats_before.exit_code == 0);
 
   RunResult again = term.ledger.Run({"submit", DemoFile("requests.jsonl")});
-  std::vector<std::string> errors;
-  auto second = ParseResults(again.out, &errors);
-  REQUIRE(errors.empty());
+  auto second = ResultsOf(again);
   REQUIRE(second.size() == term.results.size());
   for (size_t i = 0; i < second.size(); ++i) {
     const Result& first = term.results[i];

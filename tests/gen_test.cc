@@ -132,9 +132,7 @@ void CheckWorkload(const std::vector<std::string>& args) {
         return RunLedger({"--data", data, "submit", file}, Hermetic(now));
       });
   REQUIRE(submit.exit_code == (planted.rejections.empty() ? 0 : 1));
-  std::vector<std::string> errors;
-  std::vector<xueji::v1::Result> results = ParseResults(submit.out, &errors);
-  REQUIRE(errors.empty());
+  std::vector<xueji::v1::Result> results = ResultsOf(submit);
   REQUIRE(std::to_string(results.size()) == Field(summary, "requests"));
   std::set<KindAndId> rejected;
   for (const xueji::v1::Result& r : results) {
