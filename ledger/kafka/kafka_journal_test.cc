@@ -223,11 +223,8 @@ TEST_CASE("RecoverJournal refuses a journal the events topic contradicts") {
 // read_timeout.
 TEST_CASE("RecoverJournal and reads are bounded while a leader is down") {
   MockCluster cluster;
-  REQUIRE(cluster.Command("leader xueji.journal 0 2") == "ok");
-  for (int p = 0; p < 6; ++p) {
-    REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
-            "ok");
-  }
+  cluster.SetLeader("xueji.journal", 0, 2);
+  for (int p = 0; p < 6; ++p) cluster.SetLeader("xueji.events", p, 2);
   KafkaLogOptions options = cluster.Options();
   options.journal_topic = "xueji.journal";
   options.read_timeout = std::chrono::milliseconds(1500);

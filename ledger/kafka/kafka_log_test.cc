@@ -200,8 +200,7 @@ TEST_CASE("KafkaLog records carry the CloudEvents Kafka binding headers") {
 TEST_CASE("KafkaLog appends through a broker going down and up") {
   MockCluster cluster;
   for (int32_t p = 0; p < 6; ++p) {
-    REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 1")) ==
-            "ok");
+    cluster.SetLeader("xueji.events", p, 1);
   }
   auto log = OpenKafkaLog(cluster.Options());
   REQUIRE(log.ok());
@@ -226,8 +225,7 @@ TEST_CASE("KafkaLog appends through a broker going down and up") {
 TEST_CASE("KafkaLog reports a leader that stays down, then recovers") {
   MockCluster cluster;
   const int32_t p = PartitionFor("stu:D001", 6);
-  REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
-          "ok");
+  cluster.SetLeader("xueji.events", p, 2);
   KafkaLogOptions options = cluster.Options();
   options.append_timeout = std::chrono::milliseconds(1500);
   auto log = OpenKafkaLog(options);
@@ -258,8 +256,7 @@ TEST_CASE("KafkaLog reports a leader that stays down, then recovers") {
 TEST_CASE("KafkaLog read-only: ReadAvailable reads to the end, bounded") {
   MockCluster cluster;
   const int32_t p = PartitionFor("stu:E001", 6);
-  REQUIRE(cluster.Command(absl::StrCat("leader xueji.events ", p, " 2")) ==
-          "ok");
+  cluster.SetLeader("xueji.events", p, 2);
   auto writer = OpenKafkaLog(cluster.Options());
   REQUIRE(writer.ok());
   REQUIRE((*writer)
