@@ -112,6 +112,21 @@ bool LooksRounded(const std::string& value) {
   return IsDigits(digits) && IsDigits(exponent);
 }
 
+// An enum cell: one of its `chinese` names, or the enum's own name in any
+// case (`parse`: the generated Enum_Parse), never its zero UNSPECIFIED value;
+// nullopt for anything else.
+template <typename Enum, typename Parse>
+std::optional<Enum> EnumCell(const std::string& cell,
+                             const std::map<std::string, Enum>& chinese,
+                             Parse parse) {
+  if (auto zh = chinese.find(cell); zh != chinese.end()) return zh->second;
+  Enum parsed;
+  if (parse(absl::AsciiStrToUpper(cell), &parsed) && parsed != Enum{}) {
+    return parsed;
+  }
+  return std::nullopt;
+}
+
 std::optional<RowError> SetGender(const Row& r, xueji::v1::Child* child) {
   const std::string& v = r.Get("gender");
   if (v.empty()) return std::nullopt;
@@ -129,15 +144,8 @@ std::optional<RowError> SetGender(const Row& r, xueji::v1::Child* child) {
 std::optional<RowError> SetIdType(const Row& r, xueji::v1::IdType* type) {
   const std::string& v = r.Get("idType");
   if (v.empty()) return std::nullopt;
-  auto zh = ChineseIdTypes().find(v);
-  if (zh != ChineseIdTypes().end()) {
-    *type = zh->second;
-    return std::nullopt;
-  }
-  xueji::v1::IdType parsed;
-  if (xueji::v1::IdType_Parse(absl::AsciiStrToUpper(v), &parsed) &&
-      parsed != xueji::v1::ID_TYPE_UNSPECIFIED) {
-    *type = parsed;
+  if (auto parsed = EnumCell(v, ChineseIdTypes(), &xueji::v1::IdType_Parse)) {
+    *type = *parsed;
     return std::nullopt;
   }
   return RowError(
@@ -164,25 +172,17 @@ std::optional<RowError> FillApplicant(const Row& r,
           {"母亲", xueji::v1::MOTHER},
           {"监护人", xueji::v1::GUARDIAN},
           {"其他监护人", xueji::v1::GUARDIAN}};
-  xueji::v1::ApplicantRelation parsed_relation;
-  if (auto zh = relations->find(relation); zh != relations->end()) {
-    applicant->set_relation(zh->second);
-  } else if (xueji::v1::ApplicantRelation_Parse(absl::AsciiStrToUpper(relation),
-                                                &parsed_relation) &&
-             parsed_relation != xueji::v1::APPLICANT_RELATION_UNSPECIFIED) {
-    applicant->set_relation(parsed_relation);
+  if (auto parsed =
+          EnumCell(relation, *relations, &xueji::v1::ApplicantRelation_Parse)) {
+    applicant->set_relation(*parsed);
   } else {
     return RowError(
         "applicantRelation (申请人关系) must be FATHER, MOTHER or GUARDIAN "
         "(父亲, 母亲, 其他监护人)");
   }
-  xueji::v1::IdType parsed_type;
-  if (auto zh = ChineseIdTypes().find(type); zh != ChineseIdTypes().end()) {
-    applicant->set_id_type(zh->second);
-  } else if (xueji::v1::IdType_Parse(absl::AsciiStrToUpper(type),
-                                     &parsed_type) &&
-             parsed_type != xueji::v1::ID_TYPE_UNSPECIFIED) {
-    applicant->set_id_type(parsed_type);
+  if (auto parsed =
+          EnumCell(type, ChineseIdTypes(), &xueji::v1::IdType_Parse)) {
+    applicant->set_id_type(*parsed);
   } else {
     return RowError(
         "applicantIdType (申请人证件类型) must be a document type as idType "
