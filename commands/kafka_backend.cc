@@ -206,14 +206,6 @@ int KafkaStatus(const GlobalOptions& g, const KafkaConnection& kafka,
                                    " (not submitted, or not decided yet)"));
 }
 
-KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
-  KafkaLogOptions options;
-  options.bootstrap_servers = kafka.bootstrap_servers;
-  options.topic_prefix = kafka.topic_prefix;
-  options.properties = kafka.properties;
-  return options;
-}
-
 // Kafka mode: rebuilds --views DIR from the events topic.
 int KafkaReplay(const GlobalOptions& g, const KafkaConnection& kafka,
                 const CatchUpOptions& options, const std::string& until_text) {

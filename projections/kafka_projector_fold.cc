@@ -194,10 +194,7 @@ absl::Status Projector::Fold() {
   if (options_.fold_min_lag <= 0 || options_.publish_graduates) {
     return absl::OkStatus();
   }
-  KafkaLogOptions log_options;
-  log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
-  log_options.topic_prefix = options_.kafka.topic_prefix;
-  log_options.properties = options_.kafka.properties;
+  KafkaLogOptions log_options = KafkaLogOptionsFor(options_.kafka);
   log_options.open_timeout = options_.open_timeout;
   log_options.read_only = true;
   absl::StatusOr<std::unique_ptr<KafkaLog>> log = KafkaLog::Open(log_options);

@@ -185,6 +185,14 @@ absl::StatusOr<int64_t> KafkaLogImpl::NextAfterCommit(
 
 }  // namespace kafka_log
 
+KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = kafka.bootstrap_servers;
+  options.topic_prefix = kafka.topic_prefix;
+  options.properties = kafka.properties;
+  return options;
+}
+
 std::string EventsTopic(const std::string& prefix) {
   return prefix + ".events";
 }

@@ -54,6 +54,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "ledger/kafka/kafka_config.h"
 #include "ledger/log/event_log.h"
 #include "xueji/v1/processor.pb.h"
 
@@ -81,6 +82,10 @@ struct KafkaLogOptions {
   // are FailedPrecondition.
   bool read_only = false;
 };
+
+// The options of a log on `kafka`'s cluster: its bootstrap servers, topic
+// prefix and properties; everything else at its default.
+KafkaLogOptions KafkaLogOptionsFor(const KafkaConnection& kafka);
 
 // The Kafka log with its write-ahead journal (see the file comment).
 class KafkaLog : public EventLog {

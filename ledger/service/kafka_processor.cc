@@ -177,10 +177,7 @@ absl::StatusOr<int64_t> Service::Recover() {
     if (absl::Status s = answers_.Open(); !s.ok()) return s;
   }
   if (log_ == nullptr) {
-    KafkaLogOptions log_options;
-    log_options.bootstrap_servers = options_.kafka.bootstrap_servers;
-    log_options.topic_prefix = options_.kafka.topic_prefix;
-    log_options.properties = options_.kafka.properties;
+    KafkaLogOptions log_options = KafkaLogOptionsFor(options_.kafka);
     log_options.journal_topic = options_.kafka.journal_topic();
     if (options_.transactions) {
       // One id for every processor: the one that takes over fences the last.

@@ -46,6 +46,22 @@ absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
   return rk;
 }
 
+// Assigns `rk` the partitions [first, first + count) of `topic`, each read
+// from `offset` (RD_KAFKA_OFFSET_END, RD_KAFKA_OFFSET_BEGINNING, ...).
+absl::Status AssignFrom(rd_kafka_t* rk, const std::string& topic, int32_t first,
+                        int32_t count, int64_t offset) {
+  PartitionList list(rd_kafka_topic_partition_list_new(count));
+  for (int32_t p = first; p < first + count; ++p) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+        offset;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return KafkaStatus(err, "assign " + topic);
+  }
+  return absl::OkStatus();
+}
+
 int64_t OffsetHeader(const rd_kafka_message_t* m,
                      const char* name = kRequestOffsetHeader) {
   rd_kafka_headers_t* headers = nullptr;
@@ -84,16 +100,11 @@ absl::StatusOr<std::unique_ptr<KafkaRequestClient>> KafkaRequestClient::Open(
   // has reached each end (PARTITION_EOF): answers produced after that are
   // seen. (rd_kafka_query_watermark_offsets would block past any timeout
   // while a partition's leader is down.)
-  rd_kafka_topic_partition_list_t* list =
-      rd_kafka_topic_partition_list_new(*partitions);
-  for (int p = 0; p < *partitions; ++p) {
-    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset =
-        RD_KAFKA_OFFSET_END;
+  if (absl::Status s =
+          AssignFrom(rk, topic, 0, *partitions, RD_KAFKA_OFFSET_END);
+      !s.ok()) {
+    return s;
   }
-  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return KafkaStatus(err, "assign " + topic);
   if (absl::Status s = client->AwaitEnds(*partitions); !s.ok()) return s;
   auto producer = KafkaProducer::Open(client->kafka_, timeout);
   if (!producer.ok()) return producer.status();
@@ -217,10 +228,7 @@ absl::Status KafkaRequestClient::ConsumeFor(
 
 absl::StatusOr<xueji::v1::LedgerMode> KafkaLedgerMode(
     const KafkaConnection& kafka, std::chrono::milliseconds timeout) {
-  KafkaLogOptions options;
-  options.bootstrap_servers = kafka.bootstrap_servers;
-  options.topic_prefix = kafka.topic_prefix;
-  options.properties = Quiet(kafka).properties;
+  KafkaLogOptions options = KafkaLogOptionsFor(Quiet(kafka));
   options.read_only = true;
   options.open_timeout = timeout;
   options.read_timeout = timeout;
@@ -245,13 +253,11 @@ absl::StatusOr<std::optional<Result>> FindResult(
   auto partitions = TopicPartitionCount(rk, topic, timeout);
   if (!partitions.ok()) return partitions.status();
   const int32_t partition = PartitionFor(request_id, *partitions);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset =
-      RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
-  rd_kafka_topic_partition_list_destroy(list);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    return KafkaStatus(err, "assign " + topic);
+  if (absl::Status s =
+          AssignFrom(rk, topic, partition, 1, RD_KAFKA_OFFSET_BEGINNING);
+      !s.ok()) {
+    return s;
+  }
   std::optional<Result> first;
   int64_t first_offset = INT64_MAX;
   const Clock::time_point deadline = Clock::now() + timeout;

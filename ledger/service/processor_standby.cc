@@ -28,10 +28,7 @@ void ProcessorStandby::Turn() {
 
 absl::Status ProcessorStandby::Fold() {
   if (log_ == nullptr) {
-    KafkaLogOptions log_options;
-    log_options.bootstrap_servers = kafka_.bootstrap_servers;
-    log_options.topic_prefix = kafka_.topic_prefix;
-    log_options.properties = kafka_.properties;
+    KafkaLogOptions log_options = KafkaLogOptionsFor(kafka_);
     log_options.read_only = true;
     log_options.open_timeout = kReadTimeout;
     log_options.read_timeout = kReadTimeout;
