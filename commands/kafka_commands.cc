@@ -78,13 +78,8 @@ int RunProcessor(const GlobalOptions& g, bool transactions, int batch,
 
   Metrics metrics;
   DeclareProcessorMetrics(metrics);
-  std::unique_ptr<MetricsServer> server;
-  if (!metrics_addr.empty()) {
-    auto started = MetricsServer::Start(metrics_addr, &metrics);
-    if (!started.ok()) return Fail(started.status());
-    server = *std::move(started);
-    LogInfo(absl::StrCat("processor: metrics on ", server->url()));
-  }
+  auto server = ServeMetrics("processor", metrics_addr, &metrics);
+  if (!server.ok()) return Fail(server.status());
   Watchdog watchdog;
   const std::string topic = kafka->requests_topic();
   ProcessorObserver& o = options.observer;
@@ -143,6 +138,25 @@ void AddLogLevelOption(CLI::App* service) {
           CLI::IsMember({"debug", "info", "warn", "error"}, CLI::ignore_case));
 }
 
+void AddMetricsAddrOption(CLI::App* service, std::string* addr,
+                          int example_port) {
+  service->add_option(
+      "--metrics-addr", *addr,
+      absl::StrCat("serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
+                   "127.0.0.1:",
+                   example_port,
+                   "; port 0 picks one and logs it); default off"));
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> ServeMetrics(
+    const std::string& name, const std::string& addr, const Metrics* metrics) {
+  if (addr.empty()) return nullptr;
+  auto started = MetricsServer::Start(addr, metrics);
+  if (!started.ok()) return started.status();
+  LogInfo(absl::StrCat(name, ": metrics on ", (*started)->url()));
+  return started;
+}
+
 void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto* processor = app.add_subcommand(
       "processor",
@@ -162,10 +176,7 @@ void AddProcessorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
   processor->add_option("--group", *group,
                         "consumer group (default PREFIX.processor)");
   auto metrics_addr = std::make_shared<std::string>();
-  processor->add_option(
-      "--metrics-addr", *metrics_addr,
-      "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
-      "127.0.0.1:9464; port 0 picks one and logs it); default off");
+  AddMetricsAddrOption(processor, metrics_addr.get(), 9464);
   AddLogLevelOption(processor);
   processor->callback([&g, &run, transactions, batch, group, metrics_addr] {
     run = [&g, transactions, batch, group, metrics_addr] {

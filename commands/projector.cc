@@ -76,13 +76,8 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
   options.publish_graduates = flags.publish_graduates;
   Metrics metrics;
   DeclareProjectorMetrics(metrics);
-  std::unique_ptr<MetricsServer> server;
-  if (!flags.metrics_addr.empty()) {
-    auto started = MetricsServer::Start(flags.metrics_addr, &metrics);
-    if (!started.ok()) return Fail(started.status());
-    server = *std::move(started);
-    LogInfo(absl::StrCat("projector: metrics on ", server->url()));
-  }
+  auto server = ServeMetrics("projector", flags.metrics_addr, &metrics);
+  if (!server.ok()) return Fail(server.status());
   Watchdog watchdog;
   StopSignals signals;
   // Asked once per turn of the projector's loop: the watchdog's heartbeat.
@@ -168,10 +163,7 @@ void AddProjectorCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "publish each graduate (Graduated, Promoted) to PREFIX.graduates as a "
       "xueji.v1.GraduateRecord keyed by student number (Art. 13; one "
       "projector of a deployment)");
-  projector->add_option(
-      "--metrics-addr", flags->metrics_addr,
-      "serve Prometheus metrics on HOST:PORT (GET /metrics; e.g. "
-      "127.0.0.1:9465; port 0 picks one and logs it); default off");
+  AddMetricsAddrOption(projector, &flags->metrics_addr, 9465);
   AddLogLevelOption(projector);
   projector->callback([&g, &run, flags] {
     run = [&g, flags] { return RunProjectorCommand(g, *flags); };
