@@ -21,7 +21,7 @@
 #include "ledger/rules/identity.h"
 #include "ledger/rules/signed_batch.h"
 #include "tests/support/kafka_cluster.h"
-#include "tests/support/log_count.h"
+#include "tests/support/processor_ledger.h"
 #include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
@@ -77,22 +77,10 @@ Request Approve(int n) {
 absl::Time FixedNow() { return *ParseRfc3339("2025-09-02T08:00:00Z"); }
 
 // A processor appending to the cluster's events topic.
-struct KafkaLedger {
-  KafkaLedger(const Cluster& kafka, const std::string& state_dir) {
-    auto opened = OpenKafkaLog(kafka.LogOptions());
-    REQUIRE(opened.ok());
-    log = *std::move(opened);
-    auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
-    REQUIRE(kv.ok());
-    state = *std::move(kv);
-    auto opened_processor =
-        RequestProcessor::Open(log.get(), state.get(), &FixedNow);
-    REQUIRE(opened_processor.ok());
-    processor = *std::move(opened_processor);
-    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
-      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
-    }
-  }
+struct KafkaLedger : testing::ProcessorLedger {
+  KafkaLedger(const Cluster& kafka, const std::string& state_dir)
+      : ProcessorLedger(OpenKafkaLog(kafka.LogOptions()), state_dir,
+                        FixedNow()) {}
   void LoadRegion() {
     auto results = processor->LoadRegistry(
         {testing::KindergartenLine("350502001", "350502"),
@@ -116,10 +104,6 @@ struct KafkaLedger {
                r.status() == xueji::v1::PENDING_APPROVAL));
     }
   }
-  int64_t TotalEvents() { return testing::TotalEvents(*log); }
-  std::unique_ptr<EventLog> log;
-  std::unique_ptr<RocksKv> state;
-  std::unique_ptr<RequestProcessor> processor;
 };
 
 ProjectorOptions CaughtUpOptions(const Cluster& kafka,

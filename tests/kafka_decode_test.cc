@@ -23,8 +23,8 @@
 #include "ledger/rules/signed_batch.h"
 #include "ledger/storage/kv.h"
 #include "tests/support/kafka_cluster.h"
-#include "tests/support/log_count.h"
 #include "tests/support/process.h"
+#include "tests/support/processor_ledger.h"
 #include "xueji/v1/requests.pb.h"
 
 namespace xueji {
@@ -57,33 +57,23 @@ std::vector<Message> ParseJsonl(const std::string& path) {
   return out;
 }
 
+KafkaLogOptions QuietLogOptions(const std::string& bootstrap) {
+  KafkaLogOptions options;
+  options.bootstrap_servers = bootstrap;
+  options.properties["log_level"] = "3";
+  return options;
+}
+
 // A RequestProcessor over the Kafka events topic and a RocksDB state.
-struct KafkaLedger {
-  KafkaLedger(const std::string& bootstrap, const std::string& state_dir) {
-    KafkaLogOptions options;
-    options.bootstrap_servers = bootstrap;
-    options.properties["log_level"] = "3";
-    auto opened = OpenKafkaLog(options);
-    INFO(opened.status().ToString());
-    REQUIRE(opened.ok());
-    log = std::move(*opened);
-    auto kv = RocksKv::Open(state_dir, RocksKv::Options{});
-    REQUIRE(kv.ok());
-    state = std::move(*kv);
-    auto opened_processor =
-        RequestProcessor::Open(log.get(), state.get(), [this] { return now; });
-    REQUIRE(opened_processor.ok());
-    processor = *std::move(opened_processor);
-    if (*processor->Mode() == xueji::v1::LEDGER_MODE_UNSPECIFIED) {
-      REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
-    }
-  }
+struct KafkaLedger : testing::ProcessorLedger {
+  KafkaLedger(const std::string& bootstrap, const std::string& state_dir)
+      : ProcessorLedger(OpenKafkaLog(QuietLogOptions(bootstrap)), state_dir,
+                        absl::Time()) {}
   void SetClock(const std::string& rfc3339) {
     auto t = ParseRfc3339(rfc3339);
     REQUIRE(t.ok());
     now = *t;
   }
-  int64_t TotalEvents() { return testing::TotalEvents(*log); }
   void LoadDemoRegistry() {
     SetClock("2025-08-25T09:00:00+08:00");
     auto results = processor->LoadRegistry(
@@ -134,11 +124,6 @@ struct KafkaLedger {
       }
     }
   }
-
-  absl::Time now;
-  std::unique_ptr<EventLog> log;
-  std::unique_ptr<RocksKv> state;
-  std::unique_ptr<RequestProcessor> processor;
 };
 
 // One record that is not an event, produced with a plain librdkafka
