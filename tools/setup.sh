@@ -10,7 +10,8 @@ PACKAGES=(
   libabsl-dev                            # Status, Time, strings, hash maps
   librocksdb-dev                         # event log, state and views
   librdkafka-dev                         # Kafka log and the mock cluster
-  libssl-dev                             # libcrypto: SHA-256 hash chain
+  libssl-dev                             # libcrypto: SHA-256 hash chain, Ed25519 keys
+  libsodium-dev                          # Ed25519 verification (fast, strict)
   libcli11-dev                           # subcommands with --help
   catch2                                 # tests
   clang-format                           # tools/check_format.sh (CI checks the style)

@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,12 @@ absl::StatusOr<std::string> RawPublicKey(EVP_PKEY* key) {
         Cat("Ed25519: cannot read the public key: ", OpenSslError()));
   }
   return std::string(reinterpret_cast<const char*>(raw), length);
+}
+
+// libsodium's one-time setup (thread-safe, idempotent); false if it failed.
+bool SodiumReady() {
+  static const bool ready = sodium_init() >= 0;
+  return ready;
 }
 
 // Never prompts for a passphrase: an encrypted key file is an error.
@@ -183,6 +190,22 @@ absl::StatusOr<std::string> Ed25519PrivateKey::Sign(
   return SignRaw(DomainSeparated(domain, message));
 }
 
+absl::Status CheckPublicKey(std::string_view public_key) {
+  if (public_key.size() != kEd25519PublicKeySize) {
+    return absl::InvalidArgumentError(
+        Cat("an Ed25519 public key is 32 bytes, not ", public_key.size()));
+  }
+  if (!SodiumReady()) return absl::InternalError("libsodium: init failed");
+  if (crypto_core_ed25519_is_valid_point(
+          reinterpret_cast<const unsigned char*>(public_key.data())) != 1) {
+    return absl::InvalidArgumentError(
+        "not a usable Ed25519 public key: not a canonical point of the "
+        "curve's prime-order group (a weak key, for which signatures can be "
+        "forged)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status VerifyRaw(std::string_view public_key, std::string_view message,
                        std::string_view signature) {
   if (public_key.size() != kEd25519PublicKeySize) {
@@ -194,24 +217,15 @@ absl::Status VerifyRaw(std::string_view public_key, std::string_view message,
         Cat("signature does not verify (", signature.size(),
             " bytes; an Ed25519 signature is 64)"));
   }
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(
-                  EVP_PKEY_ED25519, nullptr,
-                  reinterpret_cast<const unsigned char*>(public_key.data()),
-                  public_key.size()),
-              EVP_PKEY_free);
-  MdCtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (key == nullptr || ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) !=
-          1) {
-    return absl::InvalidArgumentError(
-        Cat("not a usable Ed25519 public key: ", OpenSslError()));
-  }
-  int ok = EVP_DigestVerify(
-      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-      signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-      message.size());
-  if (ok != 1) {
-    ERR_clear_error();
+  if (!SodiumReady()) return absl::InternalError("libsodium: init failed");
+  // RFC 8032 verification, refusing non-canonical encodings and small-order
+  // keys and R (libsodium's checks; libcrypto accepts, e.g., the identity
+  // as a key, for which one signature verifies every message).
+  if (crypto_sign_verify_detached(
+          reinterpret_cast<const unsigned char*>(signature.data()),
+          reinterpret_cast<const unsigned char*>(message.data()),
+          message.size(),
+          reinterpret_cast<const unsigned char*>(public_key.data())) != 0) {
     return absl::PermissionDeniedError("signature does not verify");
   }
   return absl::OkStatus();
@@ -247,6 +261,7 @@ absl::StatusOr<std::string> ParsePublicKeyBase64(std::string_view text) {
             " bytes; an Ed25519 public key is 32 (base64 of the raw key, "
             "as `ledger keygen` prints it)"));
   }
+  if (absl::Status usable = CheckPublicKey(raw); !usable.ok()) return usable;
   return raw;
 }
 

@@ -1,5 +1,8 @@
-// Ed25519 keys and signatures (OpenSSL's libcrypto, EVP), for the signed
-// request batches and digests of issue 9 (docs/accountability.md).
+// Ed25519 keys and signatures, for the signed request batches and digests of
+// issue 9 (docs/accountability.md): keys and signing with OpenSSL's libcrypto
+// (EVP, PEM files), verification with libsodium (2.3x faster here, and
+// strict: it refuses small-order and non-canonical keys and points, which
+// libcrypto accepts).
 //
 // - A private key lives in a PKCS#8 PEM file (`ledger keygen` writes one,
 //   mode 0600, never overwriting); `LoadPrivateKeyFile` reads one back and
@@ -71,9 +74,15 @@ class Ed25519PrivateKey {
   std::string key_id_;
 };
 
+// OK for a public key that signatures can be checked against: 32 bytes
+// encoding a point of the prime-order group. InvalidArgument, saying why,
+// for anything else (a small-order point such as the identity would let
+// anyone forge signatures that verify).
+absl::Status CheckPublicKey(std::string_view public_key);
 // Checks a signature made by SignRaw. OK, or InvalidArgument for a public
 // key that is not 32 bytes, PermissionDenied("signature does not verify")
-// for a signature that is malformed or over other bytes.
+// for a signature that is malformed or over other bytes, or under a key
+// CheckPublicKey refuses.
 absl::Status VerifyRaw(std::string_view public_key, std::string_view message,
                        std::string_view signature);
 // Checks a signature made by Sign(domain, message).

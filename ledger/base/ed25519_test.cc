@@ -85,6 +85,36 @@ TEST_CASE("Ed25519: a signature is bound to its domain and its bytes") {
   CHECK(DomainSeparated("ab", "c") != DomainSeparated("a", "bc"));
 }
 
+TEST_CASE("Ed25519: a weak key verifies nothing and is refused") {
+  // The identity point as a "public key": with R the identity and S = 0,
+  // [S]B = R + [k]A holds for every message k, so one signature would
+  // verify anything (libcrypto accepts it). Also a key of order 2, and
+  // p itself (a non-canonical encoding).
+  const std::string identity =
+      Hex("0100000000000000000000000000000000000000000000000000000000000000");
+  const std::string order_two =
+      Hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  const std::string non_canonical =
+      Hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  const std::string forged = identity + std::string(32, '\0');
+  for (const std::string& message : {std::string("body"), std::string("x")}) {
+    CHECK(absl::IsPermissionDenied(VerifyRaw(identity, message, forged)));
+    CHECK(absl::IsPermissionDenied(
+        Verify(identity, "xueji.v1.RequestBatch", message, forged)));
+  }
+  for (const std::string& weak : {identity, order_two, non_canonical}) {
+    const absl::Status checked = CheckPublicKey(weak);
+    CHECK(absl::IsInvalidArgument(checked));
+    CHECK(checked.message().find("prime-order") != absl::string_view::npos);
+    CHECK(absl::IsInvalidArgument(
+        ParsePublicKeyBase64(Base64Encode(weak)).status()));
+  }
+  auto key = Ed25519PrivateKey::Generate();
+  REQUIRE(key.ok());
+  CHECK(CheckPublicKey(key->public_key()).ok());
+  CHECK(absl::IsInvalidArgument(CheckPublicKey("short")));
+}
+
 TEST_CASE("Ed25519: key id and base64 of the public key") {
   auto key = Ed25519PrivateKey::FromSeed(
       Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));

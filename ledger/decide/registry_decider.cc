@@ -118,8 +118,8 @@ absl::StatusOr<std::optional<Draft>> RefuseUngovernedOperator(
   return RefuseUngoverned(g, known.role(), region.value_or("?"), subject);
 }
 
-// A public key for `id`: 32 bytes, not another operator's, not one of its
-// own earlier keys. Sets *key_id.
+// A public key for `id`: 32 bytes of a usable key (CheckPublicKey), not
+// another operator's, not one of its own earlier keys. Sets *key_id.
 absl::StatusOr<std::optional<Draft>> RefuseKey(const StateView& state,
                                                std::string_view id,
                                                const std::string& public_key,
@@ -133,6 +133,11 @@ absl::StatusOr<std::optional<Draft>> RefuseKey(const StateView& state,
                    "bytes, base64 as `ledger keygen` prints it), not ",
                    public_key.size(), " bytes"),
                subject));
+  }
+  if (absl::Status usable = CheckPublicKey(public_key); !usable.ok()) {
+    return std::optional<Draft>(Refuse(
+        xueji::v1::INVALID_FIELD,
+        Cat("operator ", id, ": publicKey: ", usable.message()), subject));
   }
   *key_id = KeyId(public_key);
   ASSIGN_OR_RETURN(std::optional<std::string> holder,
@@ -553,6 +558,10 @@ absl::StatusOr<Decision> DecideInit(const xueji::v1::InitLedger& init,
   if (init.root_public_key().size() != kEd25519PublicKeySize) {
     return absl::InvalidArgumentError(
         "the root key must be an Ed25519 public key (32 bytes)");
+  }
+  if (absl::Status usable = CheckPublicKey(init.root_public_key());
+      !usable.ok()) {
+    return absl::InvalidArgumentError(Cat("the root key: ", usable.message()));
   }
   const std::string key_id = KeyId(init.root_public_key());
   payload->set_root_operator(root);

@@ -811,6 +811,25 @@ SCENARIO("the root registers a province officer",
         CHECK(ledger.Audit().empty());
       }
     }
+    WHEN("the root registers an officer with a weak key: the identity point") {
+      // With the identity as its key, R = identity and S = 0 would verify
+      // every message: anyone could sign as that officer.
+      std::string identity(kEd25519PublicKeySize, '\0');
+      identity[0] = 1;
+      auto results = ledger.Submit(SignLines(
+          ledger.root,
+          {testing::OperatorLine("zj", xueji::v1::OFFICER, "33", identity)}));
+      THEN("refused INVALID_FIELD, no officer, and no forged batch passes") {
+        REQUIRE(results.size() == 1);
+        INFO(results[0].message());
+        CHECK(results[0].status() == xueji::v1::REJECTED);
+        CHECK(results[0].code() == xueji::v1::INVALID_FIELD);
+        CHECK(results[0].message().find("prime-order") != std::string::npos);
+        CHECK(ledger.KindsSince(heads) ==
+              (V{"batch_signed", "request_rejected"}));
+        CHECK_FALSE(ledger.Operator("zj").has_value());
+      }
+    }
     WHEN("Fujian's officer registers Zhejiang's approver") {
       Ed25519PrivateKey x = NewKey();
       CheckRegistryRefused(
