@@ -245,8 +245,13 @@ absl::Status ApplyExport(KvStore* kv, const Event& event) {
 absl::Status RecordResult(KvStore* kv, const Event& event) {
   if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  ASSIGN_OR_RETURN(std::optional<AnsweredRequest> known,
-                   GetMessage<AnsweredRequest>(*kv, key));
+  // A batch's BatchSigned or BatchRefused is the only event of its id
+  // ("batch:"/"refused:" + the body's digest, appended once): nothing to
+  // merge with, so no read of the row first.
+  std::optional<AnsweredRequest> known;
+  if (!event.has_batch_signed() && !event.has_batch_refused()) {
+    ASSIGN_OR_RETURN(known, GetMessage<AnsweredRequest>(*kv, key));
+  }
   AnsweredRequest answered = known.value_or(AnsweredRequest());
   answered.set_actor(event.actor().operator_id());
   Result& result = *answered.mutable_result();
