@@ -107,7 +107,9 @@ absl::StatusOr<std::unique_ptr<EventLog>> EmbeddedLog::Open(
   rocks_internal::OpenDbOptions open{
       .create_if_missing = options.create_if_missing && !options.read_only,
       .read_only = options.read_only,
-      .wal = rocks_internal::WalRecovery::kStrict};
+      .wal = rocks_internal::WalRecovery::kStrict,
+      // Event keys ascend within a partition ("e" + partition).
+      .ascending_prefix = kEventKeySize - 8};
   auto load =
       [&](std::unique_ptr<rocksdb::DB> db,
           bool read_only) -> absl::StatusOr<std::unique_ptr<EmbeddedLog>> {

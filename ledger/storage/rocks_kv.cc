@@ -40,6 +40,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
@@ -193,6 +194,10 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
   if (open.wal == WalRecovery::kTolerateTornTail) {
     options.wal_recovery_mode =
         rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  }
+  if (open.ascending_prefix > 0) {
+    options.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(open.ascending_prefix));
   }
   auto logger = std::make_shared<OpenLogger>();
   options.info_log = logger;

@@ -38,6 +38,10 @@ struct OpenDbOptions {
   bool create_if_missing = false;
   bool read_only = false;  // no lock taken, nothing written
   WalRecovery wal = WalRecovery::kStrict;
+  // > 0: keys come in ascending order within each prefix of this many bytes
+  // (an append-only log): the memtable remembers where the last key of each
+  // prefix went and inserts the next one there instead of searching.
+  size_t ascending_prefix = 0;
 };
 
 // Opens the database at `path`. When the store exists (it has a CURRENT
