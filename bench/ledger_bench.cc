@@ -271,6 +271,18 @@ int RunAll(const Options& o) {
   return WriteJson(o, out);
 }
 
+// `ledger-bench queries --data D`: the point queries alone (profiling them
+// without the replay, anomalies and disk figures around them).
+int RunQueriesOnly(const std::string& data, const QueryConfig& config) {
+  auto queries = RunQueries(data, config);
+  if (!queries.ok()) return Fail("queries", queries.status());
+  PrintLatency("RecordByNumber", queries->by_number);
+  PrintLatency("RecordsByIdentity", queries->by_identity);
+  PrintLatency("HistoryOfStudent", queries->history);
+  std::cout << ToJson(*queries) << "\n";
+  return 0;
+}
+
 int RunReplayChild(const std::string& data, const std::string& views_out) {
   auto run = ReplayHere(data, views_out);
   if (!run.ok()) return Fail("replay", run.status());
@@ -322,7 +334,13 @@ int main(int argc, char** argv) {
   auto* child = app.add_subcommand("replay-child", "internal: timed replay");
   child->add_option("--data", child_data)->required();
   child->add_option("--views-out", child_out)->required();
+  std::string queries_data;
+  auto* queries = app.add_subcommand(
+      "queries", "only the point queries over --data (uses --query-*)");
+  queries->add_option("--data", queries_data)->required();
   CLI11_PARSE(app, argc, argv);
+  if (queries->parsed())
+    return xueji::bench::RunQueriesOnly(queries_data, o.queries);
   if (child->parsed())
     return xueji::bench::RunReplayChild(child_data, child_out);
   int rc = xueji::bench::RunAll(o);
