@@ -60,6 +60,7 @@ absl::StatusOr<std::vector<std::string>> SampleNumbers(
   RocksKv::Options options;
   options.read_only = true;
   options.create_if_missing = false;
+  options.prefix_filter = true;  // as Views::Open opens it
   auto kv = RocksKv::Open(DataDir{data_dir}.views(), options);
   if (!kv.ok()) return kv.status();
   std::vector<std::string> sample;

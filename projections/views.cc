@@ -34,6 +34,10 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(
       effective.create_if_missing && !effective.read_only;
   kv_options.read_only = effective.read_only;
   kv_options.secondary = effective.secondary;
+  // The rows of a subject, document or kindergarten share the prefix up to
+  // their key's first '\0' (rows.h): scans of one read only the files that
+  // may hold it.
+  kv_options.prefix_filter = true;
   absl::StatusOr<std::unique_ptr<RocksKv>> kv = RocksKv::Open(dir, kv_options);
   if (!kv.ok()) return kv.status();
   return std::unique_ptr<Views>(new Views(*std::move(kv), effective));

@@ -16,6 +16,8 @@
 
 #include "ledger/storage/fold_kv.h"
 #include "ledger/storage/kv.h"
+#include "rocksdb/perf_context.h"
+#include "rocksdb/perf_level.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -445,6 +447,131 @@ TEST_CASE("FoldKv: random operations agree with MemoryKv — Commit ingests") {
       CHECK(reopened->VerifyChecksums().ok());
     }
   }
+}
+
+std::unique_ptr<RocksKv> OpenWithPrefixFilter(const std::string& path,
+                                              bool prefix_filter) {
+  RocksKv::Options options;
+  options.prefix_filter = prefix_filter;
+  auto kv = RocksKv::Open(path, options);
+  REQUIRE(kv.ok());
+  return *std::move(kv);
+}
+
+// Keys as the views lay them out: a namespace byte, an id ended by '\0',
+// then more bytes (which may hold zeros and 0xff); some keys without '\0'.
+std::string ViewsLikeKey(std::mt19937& rng) {
+  static const char* kIds[] = {"a", "ab", "b", "b\xff", "\xff", ""};
+  std::string key(1, "HIRN"[rng() % 4]);
+  key.append(kIds[rng() % 6]);
+  if (rng() % 5 == 0) return key;  // no zero byte: outside the domain
+  key.push_back('\0');
+  for (unsigned i = rng() % 3; i > 0; --i) {
+    key.push_back(static_cast<char>("\0\x01\xff"[rng() % 3]));
+  }
+  return key;
+}
+
+TEST_CASE(
+    "RocksKv prefix_filter: scans and reads agree with MemoryKv, whichever "
+    "way the files were written") {
+  TempDir dir;
+  const bool write_with = GENERATE(false, true);
+  const bool read_with = GENERATE(false, true);
+  CAPTURE(write_with, read_with);
+  MemoryKv model;
+  std::mt19937 rng(20261130);
+  std::vector<std::string> probes = {
+      "",        "H",   "Ha", "Ha\0",      "Hb\xff\0",     "H\xff",
+      "H\xff\0", "I\0", "N",  "Rab\0\xff", "Rab\0\xff\xff"};
+  for (int i = 0; i < 60; ++i) probes.push_back(ViewsLikeKey(rng));
+  auto check = [&](const KvStore& kv) {
+    for (const std::string& prefix : probes) {
+      CAPTURE(prefix);
+      REQUIRE(Scan(kv, prefix) == Scan(model, prefix));
+      REQUIRE(GetOrFail(kv, prefix) == GetOrFail(model, prefix));
+    }
+  };
+  {
+    auto kv = OpenWithPrefixFilter(dir.Sub("db"), write_with);
+    for (int round = 0; round < 12; ++round) {
+      // Table files (sorted rows ingested), then memtable and overlay rows.
+      std::map<std::string, std::optional<std::string>> sorted;
+      for (int i = 0; i < 40; ++i) {
+        const std::string k = ViewsLikeKey(rng);
+        sorted[k] = rng() % 4 == 0 ? std::nullopt
+                                   : std::optional(std::to_string(rng()));
+      }
+      std::vector<KvStore::SortedRow> rows;
+      for (const auto& [k, v] : sorted) {
+        rows.push_back({k, v});
+        if (v.has_value()) {
+          model.Put(k, *v);
+        } else {
+          model.Delete(k);
+        }
+      }
+      REQUIRE(kv->WriteSorted(rows, false).ok());
+      for (int i = 0; i < 10; ++i) {
+        const std::string k = ViewsLikeKey(rng);
+        if (rng() % 3 == 0) {
+          kv->Delete(k);
+          model.Delete(k);
+        } else {
+          const std::string v = std::to_string(rng());
+          kv->Put(k, v);
+          model.Put(k, v);
+        }
+      }
+      if (round % 2 == 0) REQUIRE(kv->Commit(false).ok());
+      check(*kv);  // overlay and store
+    }
+    REQUIRE(kv->Commit(true).ok());
+    check(*kv->CommittedView());
+  }
+  auto reopened = OpenWithPrefixFilter(dir.Sub("db"), read_with);
+  check(*reopened);
+  check(*reopened->CommittedView());
+  CHECK_FALSE(Scan(model, "H").empty());
+}
+
+TEST_CASE(
+    "RocksKv prefix_filter: a scan of one id reads only the table files that "
+    "may hold it") {
+  TempDir dir;
+  auto kv = OpenWithPrefixFilter(dir.Sub("db"), /*prefix_filter=*/true);
+  // Eight table files, each spanning the whole key range (as the views'
+  // files do), each with the rows of one id.
+  for (int f = 0; f < 8; ++f) {
+    const std::string id = "s" + std::to_string(f);
+    std::vector<std::string> keys = {"A" + id, "H" + id + std::string(1, '\0'),
+                                     "H" + id + std::string("\0\x01", 2),
+                                     "Z" + id};
+    std::vector<KvStore::SortedRow> rows;
+    for (const std::string& k : keys) rows.push_back({k, "v" + k});
+    REQUIRE(kv->WriteSorted(rows, false).ok());
+  }
+  kv.reset();
+  auto reader = OpenWithPrefixFilter(dir.Sub("db"), /*prefix_filter=*/true);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  const Pairs rows = Scan(*reader, std::string("Hs3\0", 4));
+  // Data blocks visited, from the block cache (ingesting a file reads its
+  // first and last keys, and caches their blocks) or from the file.
+  auto visited = [] {
+    const rocksdb::PerfContext& perf = *rocksdb::get_perf_context();
+    return perf.block_cache_hit_count + perf.block_read_count;
+  };
+  const uint64_t blocks = visited();
+  rocksdb::get_perf_context()->Reset();
+  const Pairs all = Scan(*reader, "H");  // no zero byte: every file
+  const uint64_t blocks_all = visited();
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  CHECK(rows.size() == 2);
+  CHECK(all.size() == 16);
+  CHECK(blocks == 1);  // one data block of one file (index and filter
+                       // blocks are held by the table readers)
+  CHECK(blocks_all >= 8);
 }
 
 TEST_CASE(

@@ -17,6 +17,7 @@
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -164,6 +165,40 @@ rocksdb::Options LedgerDbOptions(bool create_if_missing) {
   return options;
 }
 
+namespace {
+
+// RocksKv::Options::prefix_filter: a key's bytes up to and including its
+// first zero byte ("H<subject>\0" of "H<subject>\0<offset>"); a key without
+// one has no prefix. Prefixes are ordered as their keys are (a key that
+// sorts before another has a prefix that sorts before or equals the other's).
+class ZeroTerminatedPrefix final : public rocksdb::SliceTransform {
+ public:
+  // Recorded in every table file: a file written under another name (or
+  // none) is read without its prefix entries.
+  const char* Name() const override { return "xueji.ZeroTerminatedPrefix.1"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const char* zero =
+        static_cast<const char*>(std::memchr(key.data(), 0, key.size()));
+    return rocksdb::Slice(key.data(), zero - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
+}  // namespace
+
+rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter) {
+  rocksdb::Options options = LedgerDbOptions(create_if_missing);
+  if (prefix_filter) {
+    static const auto* transform =
+        new std::shared_ptr<const rocksdb::SliceTransform>(
+            std::make_shared<ZeroTerminatedPrefix>());
+    options.prefix_extractor = *transform;
+  }
+  return options;
+}
+
 // rocksdb::Status -> absl::Status, naming `path`.
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& path) {
   if (s.ok()) return absl::OkStatus();
@@ -189,8 +224,8 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
                                                     const OpenDbOptions& open) {
-  rocksdb::Options options =
-      LedgerDbOptions(open.create_if_missing && !open.read_only);
+  rocksdb::Options options = StoreDbOptions(
+      open.create_if_missing && !open.read_only, open.prefix_filter);
   if (open.wal == WalRecovery::kTolerateTornTail) {
     options.wal_recovery_mode =
         rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
@@ -264,7 +299,7 @@ namespace {
 // directory under the system temp dir (returned in *secondary_dir; removed
 // again on failure), and catches up with the primary once.
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
-    const std::string& path, std::string* secondary_dir) {
+    const std::string& path, bool prefix_filter, std::string* secondary_dir) {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
     return absl::NotFoundError(
@@ -278,7 +313,8 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
         "cannot create a secondary directory for ", path, " under ",
         std::filesystem::temp_directory_path().string()));
   }
-  rocksdb::Options options = rocks_internal::LedgerDbOptions(false);
+  rocksdb::Options options =
+      rocks_internal::StoreDbOptions(false, prefix_filter);
   options.max_open_files = -1;  // required by secondary instances
   // It follows a primary that may be in the middle of writing a record.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -307,13 +343,49 @@ absl::StatusOr<std::optional<std::string>> DbGet(
   return std::optional<std::string>(std::move(value));
 }
 
+// How ScanPrefix iterates. With the store's prefix filter and a prefix that
+// holds a whole extracted prefix (a zero byte), only the table files whose
+// filter may have it are read; otherwise every file is (total order: the
+// extractor must not be used for a prefix outside its domain). The upper
+// bound spares the block after the last matching row.
+struct ScanReadOptions {
+  ScanReadOptions(rocksdb::ReadOptions base, bool prefix_filter,
+                  std::string_view prefix)
+      : read(std::move(base)) {
+    if (!prefix_filter) return;
+    if (prefix.find('\0') != std::string_view::npos) {
+      read.prefix_same_as_start = true;
+    } else {
+      read.total_order_seek = true;
+    }
+    // The least key above every key starting with `prefix`, if any.
+    upper.assign(prefix.data(), prefix.size());
+    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) {
+      upper.pop_back();
+    }
+    if (!upper.empty()) {
+      ++upper.back();
+      upper_slice = rocksdb::Slice(upper);
+      read.iterate_upper_bound = &upper_slice;
+    }
+  }
+  ScanReadOptions(const ScanReadOptions&) = delete;
+  ScanReadOptions& operator=(const ScanReadOptions&) = delete;
+
+  rocksdb::ReadOptions read;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+};
+
 class RocksKvImpl final : public RocksKv {
  public:
   RocksKvImpl(std::string path, std::unique_ptr<rocksdb::DB> db, bool read_only,
-              std::string secondary_dir = "", std::string recovery_note = "")
+              bool prefix_filter, std::string secondary_dir = "",
+              std::string recovery_note = "")
       : path_(std::move(path)),
         db_(std::move(db)),
         read_only_(read_only),
+        prefix_filter_(prefix_filter),
         secondary_dir_(std::move(secondary_dir)),
         recovery_note_(std::move(recovery_note)) {}
   ~RocksKvImpl() override {
@@ -384,6 +456,7 @@ class RocksKvImpl final : public RocksKv {
   std::unique_ptr<rocksdb::DB> db_;
   int64_t ingested_files_ = 0;  // names this process's table files
   const bool read_only_;
+  const bool prefix_filter_;         // RocksKv::Options::prefix_filter
   const std::string secondary_dir_;  // "" unless a secondary instance
   const std::string recovery_note_;
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
@@ -394,8 +467,12 @@ class RocksKvImpl final : public RocksKv {
 // the view is made (DB::Get and iterators are thread-safe).
 class CommittedSnapshot final : public KvStore {
  public:
-  CommittedSnapshot(rocksdb::DB* db, const std::string& path)
-      : db_(db), path_(path), snapshot_(db->GetSnapshot()) {
+  CommittedSnapshot(rocksdb::DB* db, const std::string& path,
+                    bool prefix_filter)
+      : db_(db),
+        path_(path),
+        prefix_filter_(prefix_filter),
+        snapshot_(db->GetSnapshot()) {
     read_.snapshot = snapshot_;
   }
   ~CommittedSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
@@ -408,7 +485,8 @@ class CommittedSnapshot final : public KvStore {
   }
   absl::Status ScanPrefix(std::string_view prefix,
                           const Visitor& visit) const override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_));
+    ScanReadOptions scan(read_, prefix_filter_, prefix);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan.read));
     const rocksdb::Slice start(prefix.data(), prefix.size());
     for (it->Seek(start); it->Valid() && it->key().starts_with(start);
          it->Next()) {
@@ -432,18 +510,19 @@ class CommittedSnapshot final : public KvStore {
  private:
   rocksdb::DB* const db_;
   const std::string path_;
+  const bool prefix_filter_;
   const rocksdb::Snapshot* const snapshot_;
   rocksdb::ReadOptions read_;
 };
 
 std::unique_ptr<KvStore> RocksKvImpl::CommittedView() const {
-  return std::make_unique<CommittedSnapshot>(db_.get(), path_);
+  return std::make_unique<CommittedSnapshot>(db_.get(), path_, prefix_filter_);
 }
 
 absl::Status RocksKvImpl::ScanPrefix(std::string_view prefix,
                                      const Visitor& visit) const {
-  std::unique_ptr<rocksdb::Iterator> db_it(
-      db_->NewIterator(rocksdb::ReadOptions()));
+  ScanReadOptions scan(rocksdb::ReadOptions(), prefix_filter_, prefix);
+  std::unique_ptr<rocksdb::Iterator> db_it(db_->NewIterator(scan.read));
   db_it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   auto db_valid = [&] {
     return db_it->Valid() && db_it->key().starts_with(
@@ -527,7 +606,8 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
   // The store's table options, with 16 KiB blocks instead of 4 KiB: a
   // quarter of the blocks to compress (RocksDB starts an LZ4 stream per
   // block), at ~2 µs more per uncached point read.
-  rocksdb::Options options = rocks_internal::LedgerDbOptions(false);
+  rocksdb::Options options =
+      rocks_internal::StoreDbOptions(false, prefix_filter_);
   rocksdb::BlockBasedTableOptions table;
   if (const auto* own =
           options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
@@ -563,10 +643,11 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
                                                        const Options& options) {
   if (options.secondary) {
     std::string secondary_dir;
-    auto db = OpenSecondary(path, &secondary_dir);
+    auto db = OpenSecondary(path, options.prefix_filter, &secondary_dir);
     if (!db.ok()) return db.status();
-    return std::unique_ptr<RocksKv>(new RocksKvImpl(
-        path, *std::move(db), /*read_only=*/true, std::move(secondary_dir)));
+    return std::unique_ptr<RocksKv>(
+        new RocksKvImpl(path, *std::move(db), /*read_only=*/true,
+                        options.prefix_filter, std::move(secondary_dir)));
   }
   // A projection's store: a torn WAL tail only takes it back to an earlier
   // checkpoint, from which it catches up (rocks_util.h).
@@ -575,7 +656,8 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
       path,
       rocks_internal::OpenDbOptions{
           .create_if_missing = options.create_if_missing,
-          .read_only = options.read_only},
+          .read_only = options.read_only,
+          .prefix_filter = options.prefix_filter},
       &torn_tail);
   if (!db.ok()) return db.status();
   std::string note;
@@ -586,8 +668,9 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
         "log (a write cut short); the store catches up from the log (",
         torn_tail, ")");
   }
-  return std::unique_ptr<RocksKv>(new RocksKvImpl(
-      path, *std::move(db), options.read_only, "", std::move(note)));
+  return std::unique_ptr<RocksKv>(
+      new RocksKvImpl(path, *std::move(db), options.read_only,
+                      options.prefix_filter, "", std::move(note)));
 }
 
 }  // namespace xueji

@@ -42,7 +42,13 @@ struct OpenDbOptions {
   // (an append-only log): the memtable remembers where the last key of each
   // prefix went and inserts the next one there instead of searching.
   size_t ascending_prefix = 0;
+  // RocksKv::Options::prefix_filter (a store laid out as the views are).
+  bool prefix_filter = false;
 };
+
+// The ledger's options for a database (LedgerDbOptions), with the prefix
+// extractor of RocksKv::Options::prefix_filter when `prefix_filter`.
+rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter);
 
 // Opens the database at `path`. When the store exists (it has a CURRENT
 // file), a failure other than a lock, a full disk or a permission problem is
