@@ -279,6 +279,9 @@ int RunQueriesOnly(const std::string& data, const QueryConfig& config) {
   PrintLatency("RecordByNumber", queries->by_number);
   PrintLatency("RecordsByIdentity", queries->by_identity);
   PrintLatency("HistoryOfStudent", queries->history);
+  PrintLatency("  (CPU) ByNumber", queries->by_number_cpu);
+  PrintLatency("  (CPU) ByIdentity", queries->by_identity_cpu);
+  PrintLatency("  (CPU) History", queries->history_cpu);
   std::cout << ToJson(*queries) << "\n";
   return 0;
 }

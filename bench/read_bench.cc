@@ -1,6 +1,7 @@
 #include "bench/read_bench.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -82,25 +83,37 @@ absl::StatusOr<std::vector<std::string>> SampleNumbers(
   return sample;
 }
 
-// Times `query(i)` for random i in [0, n): warm-up, then samples.
+int64_t ThreadCpuNs() {
+  timespec t;
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec;
+}
+
+// Times `query(i)` for random i in [0, n): warm-up, then samples; wall time,
+// and the thread's CPU time in *cpu.
 template <typename Fn>
 absl::StatusOr<Latency> TimeQueries(size_t n, const QueryConfig& config,
-                                    uint64_t seed, Fn query) {
-  std::vector<int64_t> ns;
+                                    uint64_t seed, Latency* cpu, Fn query) {
+  std::vector<int64_t> ns, cpu_ns;
   if (n == 0) return Latency{};
   std::mt19937_64 rng(seed);
   ns.reserve(config.samples);
+  cpu_ns.reserve(config.samples);
   for (int64_t k = 0; k < config.warmup + config.samples; ++k) {
     const size_t i = rng() % n;
+    const int64_t c0 = ThreadCpuNs();
     const auto t0 = std::chrono::steady_clock::now();
     absl::Status st = query(i);
     const auto t1 = std::chrono::steady_clock::now();
+    const int64_t c1 = ThreadCpuNs();
     if (!st.ok()) return st;
     if (k >= config.warmup) {
       ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0)
                        .count());
+      cpu_ns.push_back(c1 - c0);
     }
   }
+  *cpu = Summarize(cpu_ns);
   return Summarize(ns);
 }
 
@@ -182,25 +195,27 @@ absl::StatusOr<QueryRun> RunQueries(const std::string& data_dir,
     documents.emplace_back((*rec)->child().id_type(),
                            (*rec)->child().id_number());
   }
-  auto by_number =
-      TimeQueries(numbers->size(), config, config.seed + 1, [&](size_t i) {
-        auto r = v.RecordByNumber((*numbers)[i]);
-        if (r.ok() && !r->has_value())
-          return absl::InternalError("record missing");
-        return r.status();
-      });
+  auto by_number = TimeQueries(numbers->size(), config, config.seed + 1,
+                               &run.by_number_cpu, [&](size_t i) {
+                                 auto r = v.RecordByNumber((*numbers)[i]);
+                                 if (r.ok() && !r->has_value())
+                                   return absl::InternalError("record missing");
+                                 return r.status();
+                               });
   if (!by_number.ok()) return by_number.status();
   run.by_number = *by_number;
-  auto by_identity =
-      TimeQueries(documents.size(), config, config.seed + 2, [&](size_t i) {
+  auto by_identity = TimeQueries(
+      documents.size(), config, config.seed + 2, &run.by_identity_cpu,
+      [&](size_t i) {
         return v.RecordsByIdentity(documents[i].first, documents[i].second)
             .status();
       });
   if (!by_identity.ok()) return by_identity.status();
   run.by_identity = *by_identity;
   int64_t history_events = 0, histories = 0;
-  auto history =
-      TimeQueries(numbers->size(), config, config.seed + 3, [&](size_t i) {
+  auto history = TimeQueries(
+      numbers->size(), config, config.seed + 3, &run.history_cpu,
+      [&](size_t i) {
         auto h = v.HistoryOfStudent((*numbers)[i]);
         if (h.ok())
           history_events += static_cast<int64_t>(h->size()), ++histories;
@@ -219,6 +234,9 @@ std::string ToJson(const QueryRun& r) {
       .Raw("recordByNumber", ToJson(r.by_number))
       .Raw("recordsByIdentity", ToJson(r.by_identity))
       .Raw("historyOfStudent", ToJson(r.history))
+      .Raw("recordByNumberCpu", ToJson(r.by_number_cpu))
+      .Raw("recordsByIdentityCpu", ToJson(r.by_identity_cpu))
+      .Raw("historyOfStudentCpu", ToJson(r.history_cpu))
       .Num("historyEventsMean", r.history_events_mean)
       .Build();
 }

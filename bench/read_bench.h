@@ -44,6 +44,10 @@ struct QueryConfig {
 struct QueryRun {
   int64_t pool = 0;  // distinct student numbers drawn from
   Latency by_number, by_identity, history;
+  // The same calls' time on the CPU (CLOCK_THREAD_CPUTIME_ID, user + system:
+  // page-cache reads included, time waiting for a core left out): on a
+  // shared machine the wall tail is mostly the scheduler's.
+  Latency by_number_cpu, by_identity_cpu, history_cpu;
   double history_events_mean = 0;
 };
 absl::StatusOr<QueryRun> RunQueries(const std::string& data_dir,
