@@ -110,12 +110,14 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
   std::vector<Tail> tails = tails_;
   std::vector<int64_t> tails_before;
   for (const Tail& tail : tails_) tails_before.push_back(tail.next);
+  std::vector<std::string> values;  // each event serialized once
+  values.reserve(batch.size());
   for (xueji::v1::Event& event : batch) {
     Tail& tail = tails[PartitionFor(event.subject(), partitions())];
     event.set_partition(PartitionFor(event.subject(), partitions()));
     event.set_offset(tail.next++);
     event.clear_hash();
-    SealEvent(tail.hash, &event);
+    values.push_back(SealAndSerialize(tail.hash, &event));
     tail.hash = event.hash();
     stale_[event.partition()] = true;  // until the batch is known durable
   }
@@ -126,7 +128,7 @@ absl::StatusOr<std::vector<xueji::v1::Event>> KafkaLogImpl::TryAppend(
   }
   absl::Status status;
   if (journal != nullptr) status = ProduceJournal(*journal, batch, deadline);
-  status = writer_.ProduceEvents(batch, status, deadline, mismatch);
+  status = writer_.ProduceEvents(batch, status, deadline, mismatch, &values);
   if (txn) {
     const int64_t journal_offset = journal_next_ - 1;
     journal_exact_ = false;

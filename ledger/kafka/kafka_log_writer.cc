@@ -101,11 +101,16 @@ absl::Status KafkaLogWriter::EndTransaction(absl::Status status,
 
 absl::Status KafkaLogWriter::ProduceEvents(
     const std::vector<xueji::v1::Event>& events, absl::Status status,
-    Clock::time_point deadline, bool* mismatch) {
+    Clock::time_point deadline, bool* mismatch,
+    const std::vector<std::string>* values) {
   std::vector<Delivery*> deliveries;
   for (size_t i = 0; status.ok() && i < events.size(); ++i) {
     pending_.push_back(std::make_unique<Delivery>());
-    status = ProduceOne(events[i], pending_.back().get(), deadline);
+    std::string serialized;
+    if (values == nullptr) serialized = CanonicalBytes(events[i]);
+    status =
+        ProduceOne(events[i], values != nullptr ? (*values)[i] : serialized,
+                   pending_.back().get(), deadline);
     if (!status.ok()) {
       pending_.pop_back();
       break;
@@ -143,9 +148,9 @@ absl::Status KafkaLogWriter::ProduceRecord(
 }
 
 absl::Status KafkaLogWriter::ProduceOne(const xueji::v1::Event& event,
+                                        const std::string& value,
                                         Delivery* delivery,
                                         Clock::time_point deadline) {
-  const std::string value = CanonicalBytes(event);
   rd_kafka_headers_t* headers = CloudEventHeaders(event);
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(

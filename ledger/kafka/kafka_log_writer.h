@@ -55,10 +55,13 @@ class KafkaLogWriter {
 
   // If `status` is OK, produces `events` (sealed: partition and offset set)
   // and waits for their reports; each delivered offset must be the sealed
-  // one (else Aborted, *mismatch set). Returns the first failure.
+  // one (else Aborted, *mismatch set). Returns the first failure. `values`,
+  // if given, holds each event's CanonicalBytes (as SealAndSerialize
+  // returned them), so that they are not serialized again.
   absl::Status ProduceEvents(const std::vector<xueji::v1::Event>& events,
                              absl::Status status, Clock::time_point deadline,
-                             bool* mismatch);
+                             bool* mismatch,
+                             const std::vector<std::string>* values = nullptr);
   // Produces one record to partition 0 of `topic` and waits for its report,
   // copied to *report (its err and offset are the caller's to judge).
   // `where` names the topic in errors.
@@ -75,7 +78,8 @@ class KafkaLogWriter {
 
  private:
   std::string Where(int32_t partition) const;
-  absl::Status ProduceOne(const xueji::v1::Event& event, Delivery* delivery,
+  absl::Status ProduceOne(const xueji::v1::Event& event,
+                          const std::string& value, Delivery* delivery,
                           Clock::time_point deadline);
   absl::Status AwaitDeliveries(const std::vector<Delivery*>& deliveries,
                                Clock::time_point deadline);
