@@ -17,6 +17,7 @@
 #include "ledger/log/event_log.h"
 #include "ledger/log/hash_chain.h"
 #include "ledger/storage/kv.h"
+#include "tests/support/damaged_wal.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -474,38 +475,22 @@ TEST_CASE("Embedded log: a log behind its witnesses does not open") {
   CHECK(absl::IsDataLoss(behind.status()));
 }
 
-// The write-ahead log file of `path` that holds data (one after a write).
-fs::path WalOf(const std::string& path) {
-  fs::path found;
-  for (const auto& entry : fs::directory_iterator(path)) {
-    if (entry.path().extension() == ".log" && entry.file_size() > 0) {
-      found = entry.path();
-    }
-  }
-  REQUIRE(!found.empty());
-  return found;
-}
-
 TEST_CASE(
     "Embedded log: a damaged write-ahead log is DataLoss naming the "
     "file, never a shorter log") {
   TempDir dir;
   WriteLog(dir.Sub("log"));  // still in the write-ahead log
-  const fs::path wal = WalOf(dir.Sub("log"));
+  const fs::path wal = testing::WalOf(dir.Sub("log"));
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(fs::file_size(wal) / 2));
     f.put('\x5a');
   }
-  for (bool read_only : {false, true}) {
+  testing::CheckDamagedWalIsDataLoss(wal, [&](bool read_only) {
     EmbeddedLogOptions options;
     options.read_only = read_only;
-    auto log = OpenEmbeddedLog(dir.Sub("log"), options);
-    INFO("read-only " << read_only << ": " << log.status());
-    CHECK(absl::IsDataLoss(log.status()));
-    CHECK(std::string(log.status().message()).find(wal.filename().string()) !=
-          std::string::npos);
-  }
+    return OpenEmbeddedLog(dir.Sub("log"), options).status();
+  });
 }
 
 TEST_CASE(
@@ -513,7 +498,7 @@ TEST_CASE(
     "witness saw it") {
   TempDir dir;
   const int32_t p = WriteLog(dir.Sub("log"));
-  const fs::path wal = WalOf(dir.Sub("log"));
+  const fs::path wal = testing::WalOf(dir.Sub("log"));
   fs::resize_file(wal, fs::file_size(wal) - 10);  // the last append, torn
   std::vector<int64_t> seen(3, 0);
   seen[p] = 4;  // a projection saw the first four appends only

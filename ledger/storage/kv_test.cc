@@ -18,6 +18,7 @@
 #include "ledger/storage/kv.h"
 #include "rocksdb/perf_context.h"
 #include "rocksdb/perf_level.h"
+#include "tests/support/damaged_wal.h"
 #include "tests/support/temp_dir.h"
 
 namespace xueji {
@@ -260,18 +261,6 @@ TEST_CASE("RocksKv: random operations agree with MemoryKv") {
   CHECK_FALSE(Scan(model, "r/").empty());
 }
 
-// The write-ahead log file of the store at `path` that holds data.
-fs::path WalOf(const std::string& path) {
-  fs::path found;
-  for (const auto& entry : fs::directory_iterator(path)) {
-    if (entry.path().extension() == ".log" && entry.file_size() > 0) {
-      found = entry.path();
-    }
-  }
-  REQUIRE(!found.empty());
-  return found;
-}
-
 TEST_CASE("RocksKv: a damaged write-ahead log is DataLoss naming the file") {
   TempDir dir;
   {
@@ -281,21 +270,17 @@ TEST_CASE("RocksKv: a damaged write-ahead log is DataLoss naming the file") {
       REQUIRE(kv->Commit(/*sync=*/true).ok());
     }
   }
-  const fs::path wal = WalOf(dir.Sub("db"));
+  const fs::path wal = testing::WalOf(dir.Sub("db"));
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(static_cast<std::streamoff>(fs::file_size(wal) / 3));
     f.put('\x5a');
   }
-  for (bool read_only : {false, true}) {
+  testing::CheckDamagedWalIsDataLoss(wal, [&](bool read_only) {
     RocksKv::Options options;
     options.read_only = read_only;
-    auto kv = RocksKv::Open(dir.Sub("db"), options);
-    INFO("read-only " << read_only << ": " << kv.status());
-    CHECK(absl::IsDataLoss(kv.status()));
-    CHECK(std::string(kv.status().message()).find(wal.filename().string()) !=
-          std::string::npos);
-  }
+    return RocksKv::Open(dir.Sub("db"), options).status();
+  });
 }
 
 TEST_CASE(
@@ -309,7 +294,7 @@ TEST_CASE(
     kv->Put("b", std::string(1000, 'x'));
     REQUIRE(kv->Commit(/*sync=*/true).ok());
   }
-  const fs::path wal = WalOf(dir.Sub("db"));
+  const fs::path wal = testing::WalOf(dir.Sub("db"));
   fs::resize_file(wal, fs::file_size(wal) - 500);
   auto kv = OpenKv(dir.Sub("db"));
   CHECK(kv->recovery_note().find("incomplete record") != std::string::npos);
