@@ -132,6 +132,14 @@ absl::Status RequestProcessor::FoldIntoState(std::vector<Event>& events,
   return absl::OkStatus();
 }
 
+absl::Status RequestProcessor::FoldOneIntoState(
+    Event event, std::vector<int64_t>& next_offsets,
+    std::vector<Event>* batch) {
+  std::vector<Event> events;
+  events.push_back(std::move(event));
+  return FoldIntoState(events, next_offsets, batch);
+}
+
 absl::Status RequestProcessor::AppendAndCommit(
     std::vector<Event> batch, const std::vector<Result>& results) {
   auto fail = [&](absl::Status s) {
@@ -249,9 +257,8 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
           event.set_correlation_id(id);
           event.set_outcome(xueji::v1::REJECTED);
           *event.mutable_batch_refused() = std::move(refused);
-          std::vector<Event> events;
-          events.push_back(std::move(event));
-          if (absl::Status s = FoldIntoState(events, next_offsets, &batch);
+          if (absl::Status s =
+                  FoldOneIntoState(std::move(event), next_offsets, &batch);
               !s.ok()) {
             return fail(s);
           }
@@ -336,9 +343,8 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       payload->set_key_id(p.key_id);
       payload->set_body(p.signed_batch->body());
       payload->set_signature(p.signed_batch->signature());
-      std::vector<Event> events;
-      events.push_back(std::move(event));
-      if (absl::Status s = FoldIntoState(events, next_offsets, &batch);
+      if (absl::Status s =
+              FoldOneIntoState(std::move(event), next_offsets, &batch);
           !s.ok()) {
         return fail(s);
       }
