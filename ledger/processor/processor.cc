@@ -384,27 +384,31 @@ absl::StatusOr<xueji::v1::LedgerMode> RequestProcessor::Mode() const {
   return mode_;
 }
 
+absl::StatusOr<std::vector<Result>> RequestProcessor::RunBatch(
+    const Input& input) {
+  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
+  return std::move(all[0]);
+}
+
 absl::StatusOr<std::vector<Result>> RequestProcessor::Submit(
     const std::vector<xueji::v1::Request>& requests) {
   Input input;
   input.requests = &requests;
-  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
-  return std::move(all[0]);
+  return RunBatch(input);
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::LoadRegistry(
     const std::vector<xueji::v1::RegistryLine>& lines) {
   Input input;
   input.lines = &lines;
-  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all, RunBatches({input}));
-  return std::move(all[0]);
+  return RunBatch(input);
 }
 
 absl::StatusOr<std::vector<Result>> RequestProcessor::SubmitBatch(
     const xueji::v1::SignedBatch& batch) {
-  ASSIGN_OR_RETURN(std::vector<std::vector<Result>> all,
-                   SubmitBatches({&batch}));
-  return std::move(all[0]);
+  Input input;
+  input.signed_batch = &batch;
+  return RunBatch(input);
 }
 
 absl::StatusOr<std::vector<std::vector<Result>>>

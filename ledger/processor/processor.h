@@ -155,6 +155,8 @@ class RequestProcessor {
                             SignatureChecks& checks, Prepared* out) const;
   absl::StatusOr<std::vector<std::vector<xueji::v1::Result>>> RunBatches(
       const std::vector<Input>& inputs);
+  // RunBatches of one input: its answers (Submit, LoadRegistry, SubmitBatch).
+  absl::StatusOr<std::vector<xueji::v1::Result>> RunBatch(const Input& input);
   // One pass of RunBatches. With `assume_signatures` the signatures checked
   // ahead are taken as good while deciding; if one was not, the pass
   // discards everything it decided, sets *refuted and appends nothing.
