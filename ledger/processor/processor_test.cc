@@ -9,6 +9,7 @@
 #include "ledger/base/dates.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/signed_batch.h"
+#include "tests/support/log_count.h"
 #include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
@@ -67,13 +68,7 @@ struct Ledger {
       REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
     }
   }
-  int64_t TotalEvents() {
-    int64_t n = 0;
-    auto heads = log->HeadOffsets();
-    REQUIRE(heads.ok());
-    for (int64_t h : *heads) n += h;
-    return n;
-  }
+  int64_t TotalEvents() { return testing::TotalEvents(*log); }
   void LoadRegion() {
     auto results = processor->LoadRegistry(
         {KindergartenLine("350502001", "350502"),
