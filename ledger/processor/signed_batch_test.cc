@@ -14,6 +14,7 @@
 #include "ledger/base/ed25519.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/identity.h"
+#include "tests/support/processor_ledger.h"
 #include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
 
@@ -475,13 +476,10 @@ SCENARIO("a development ledger verifies the signed batches it gets",
          "[processor][keys]") {
   GIVEN("a development ledger whose registrar has a key") {
     TempDir dir;
-    const std::string d = dir.path().string();
-    auto log = *OpenEmbeddedLog(d + "/log", EmbeddedLogOptions{});
-    auto state = *RocksKv::Open(d + "/state", RocksKv::Options{});
-    auto processor = *RequestProcessor::Open(log.get(), state.get(), [] {
-      return *ParseRfc3339("2025-09-01T08:00:00Z");
-    });
-    REQUIRE(processor->Initialize(DevelopmentLedger()).ok());
+    testing::ProcessorLedger ledger(
+        OpenEmbeddedLog(dir.Sub("log"), EmbeddedLogOptions{}), dir.Sub("state"),
+        *ParseRfc3339("2025-09-01T08:00:00Z"));
+    RequestProcessor* processor = ledger.processor.get();
     Ed25519PrivateKey key = NewKey();
     auto loaded = processor->LoadRegistry(
         {testing::KindergartenLine(kKg, kCounty),

@@ -1,7 +1,8 @@
 // ProcessorLedger: a RequestProcessor over an EventLog the test opened and a
 // RocksDB state in a directory, its clock `now` (set by the test), a new
 // ledger initialised as a development one — what the Kafka projector and
-// decode tests assemble over the events topic, instead of a copy each.
+// decode tests assemble over the events topic (and a signed-batch test over an
+// embedded log), instead of a copy each.
 // REQUIREs every step. Test-only and header-only: the test links the
 // processor and storage libraries it already uses.
 //
