@@ -13,7 +13,9 @@
 #include "ledger/processor/processor.h"
 #include "ledger/processor/signature_checks.h"
 #include "ledger/rules/accounts.h"
+#include "ledger/rules/request_form.h"
 #include "ledger/rules/signed_batch.h"
+#include "ledger/rules/subjects.h"
 
 namespace xueji {
 
@@ -71,6 +73,35 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
   }
   if (check_thread_ == nullptr) check_thread_ = std::make_unique<CheckThread>();
   checks.Start(check_thread_.get());
+}
+
+absl::StatusOr<bool> RequestProcessor::TakenBefore(
+    const Prepared& p, const std::string& holder) const {
+  // A ledger written before answer rows named their batch kept a row for
+  // the batch itself ("batch:<id>", a reserved request id).
+  ASSIGN_OR_RETURN(std::optional<Result> row,
+                   state_.ResultFor(BatchRequestId(p.batch_id)));
+  if (row.has_value()) return true;
+  // Now: a row of one of its requests, answered to its holder and stamped
+  // with its id. The ledger keeps a batch (BatchSigned) exactly when
+  // one of its requests was recorded, and each recorded request's row names
+  // its batch; a request refused for its form was never recorded, and
+  // another batch's request of the same id is stamped with that batch.
+  for (size_t i = 0; i < p.size(); ++i) {
+    const std::optional<FormRefusal> form =
+        p.registry ? CheckRegistryLineForm(p.line(i))
+                   : CheckRequestForm(p.request(i));
+    if (form.has_value()) continue;
+    ASSIGN_OR_RETURN(
+        std::optional<xueji::v1::AnsweredRequest> answered,
+        state_.AnswerFor(p.registry ? RegistryRequestId(p.line(i), holder)
+                                    : p.request(i).request_id()));
+    if (answered.has_value() && answered->actor() == holder &&
+        answered->batch() == p.batch_id) {
+      return true;
+    }
+  }
+  return false;
 }
 
 absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
@@ -204,9 +235,8 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
     // same requests: answered DUPLICATE_REQUEST below, nothing appended,
     // whatever became of the key or its holder since (a replay after a
     // rotation or a seal is no new act).
-    ASSIGN_OR_RETURN(std::optional<Result> taken,
-                     state_.ResultFor(BatchRequestId(p->batch_id)));
-    if (!taken.has_value()) {
+    ASSIGN_OR_RETURN(bool taken, TakenBefore(*p, *holder));
+    if (!taken) {
       return refuse(xueji::v1::NOT_AUTHENTICATED, *std::move(revoked), true);
     }
   }

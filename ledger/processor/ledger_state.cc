@@ -240,20 +240,29 @@ absl::Status ApplyExport(KvStore* kv, const Event& event) {
 }
 
 // q/<request_id>: status from any event of the request, student_no from the
-// first of its batch, code and message from its RequestRejected. Events of
-// one batch may sit in several partitions and arrive in any order.
+// first of its batch, code and message from its RequestRejected, and the
+// signed batch that carried it. Events of one batch may sit in several
+// partitions and arrive in any order.
+//
+// A BatchSigned has no row of its own: its requests' rows, stamped with its
+// id, say that the ledger took the batch (RequestProcessor::TakenBefore),
+// and one row fewer per batch is most of what a signed batch costs the
+// state store (docs/benchmarks.md, issue 9, session 10).
 absl::Status RecordResult(KvStore* kv, const Event& event) {
-  if (event.request_id().empty()) return absl::OkStatus();
+  if (event.request_id().empty() || event.has_batch_signed()) {
+    return absl::OkStatus();
+  }
   std::string key = Cat("q/", event.request_id());
-  // A batch's BatchSigned or BatchRefused is the only event of its id
-  // ("batch:"/"refused:" + the body's digest, appended once): nothing to
-  // merge with, so no read of the row first.
+  // A batch's BatchRefused is the only event of its id ("refused:" + the
+  // body's digest, appended once): nothing to merge with, so no read of the
+  // row first.
   std::optional<AnsweredRequest> known;
-  if (!event.has_batch_signed() && !event.has_batch_refused()) {
+  if (!event.has_batch_refused()) {
     ASSIGN_OR_RETURN(known, GetMessage<AnsweredRequest>(*kv, key));
   }
   AnsweredRequest answered = known.value_or(AnsweredRequest());
   answered.set_actor(event.actor().operator_id());
+  if (!event.batch().empty()) answered.set_batch(event.batch());
   Result& result = *answered.mutable_result();
   result.set_request_id(event.request_id());
   result.set_status(event.outcome());

@@ -150,6 +150,10 @@ class RequestProcessor {
   // their signatures with the keys in force now (signature_checks.h).
   void CheckAhead(const std::vector<Input>& inputs,
                   std::vector<Prepared>& prepared, SignatureChecks& checks);
+  // Whether the ledger took `p`'s very bytes before, from `holder`: a
+  // replay, answered even after the key was revoked (authenticate.cc).
+  absl::StatusOr<bool> TakenBefore(const Prepared& p,
+                                   const std::string& holder) const;
   // `index`: the input's place in the call, for `checks`.
   absl::Status Authenticate(const Input& input, absl::Time now, size_t index,
                             SignatureChecks& checks, Prepared* out) const;

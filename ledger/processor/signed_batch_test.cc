@@ -435,6 +435,19 @@ SCENARIO("a batch replayed after its key was rotated or sealed is a duplicate",
         CHECK(ledger.KindsSince(heads).empty());
       }
     }
+    WHEN("the registrar is sealed and new bytes carry the same request") {
+      ledger.ExpectApplied(SignLines(ledger.approver, {SealLine("reg-sm")}));
+      ledger.now += absl::Minutes(1);
+      const auto heads = ledger.Heads();
+      auto fresh = ledger.Submit(Sign(ledger.registrar, {Admit("p-2", "143")}));
+      THEN(
+          "refused, the first answer not given: only the very bytes are a "
+          "replay") {
+        CheckRefused(fresh, xueji::v1::NOT_AUTHENTICATED, "sealed");
+        CHECK(fresh[0].student_no().empty());
+        CHECK(ledger.KindsSince(heads) == (V{"batch_refused"}));
+      }
+    }
   }
 }
 
