@@ -69,7 +69,7 @@ void RequestProcessor::CheckAhead(const std::vector<Input>& inputs,
       }
     }
     checks.Add(i, std::move(public_key), &batch->body(), &batch->signature(),
-               &p.owned);
+               p.owned);
   }
   if (check_thread_ == nullptr) check_thread_ = std::make_unique<CheckThread>();
   checks.Start(check_thread_.get());
@@ -123,7 +123,7 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
     if (p->body == 0) {
       std::optional<bool> parsed = checks.Parsed(index);  // ahead, or now
       if (!parsed.has_value()) {
-        parsed = p->owned.ParseFromString(signed_batch.body());
+        parsed = p->owned->ParseFromString(signed_batch.body());
       }
       p->body = *parsed ? 1 : 2;
     }
@@ -135,19 +135,19 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
       p->malformed = std::move(r);
       return absl::OkStatus();
     }
-    p->registry = p->owned.registry_lines_size() > 0;
+    p->registry = p->owned->registry_lines_size() > 0;
     std::optional<std::string> named = checks.TakeBatchId(index);  // ahead
     p->batch_id =
         named.has_value() ? *std::move(named) : BatchId(signed_batch.body());
-    p->claimed_signer = p->owned.signer();
-    p->key_id = p->owned.key_id();
+    p->claimed_signer = p->owned->signer();
+    p->key_id = p->owned->key_id();
     if (std::optional<SignatureChecks::KeyLookup> ahead =
             checks.TakeLookup(index)) {  // looked up on the worker
       p->ahead_key_id = std::move(ahead->key_id);
       p->ahead_holder = std::move(ahead->holder);
       p->ahead_op = std::move(ahead->op);
     }
-    if (p->owned.requests_size() > 0 && p->owned.registry_lines_size() > 0) {
+    if (p->owned->requests_size() > 0 && p->owned->registry_lines_size() > 0) {
       return refuse(xueji::v1::MALFORMED_REQUEST,
                     "a batch holds requests or registry lines, not both",
                     false);

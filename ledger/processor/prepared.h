@@ -17,7 +17,9 @@ namespace xueji {
 
 // One batch, authenticated: its items and who sent them.
 struct RequestProcessor::Prepared {
-  xueji::v1::RequestBatch owned;  // a SignedBatch's body
+  // A SignedBatch's body, parsed into a message on the call's arena
+  // (RunBatchesOnce); nullptr for the unsigned vectors.
+  xueji::v1::RequestBatch* owned = nullptr;
   const std::vector<xueji::v1::Request>* requests = nullptr;
   const std::vector<xueji::v1::RegistryLine>* lines = nullptr;
   bool registry = false;
@@ -25,18 +27,18 @@ struct RequestProcessor::Prepared {
     if (registry) {
       return lines != nullptr
                  ? lines->size()
-                 : static_cast<size_t>(owned.registry_lines_size());
+                 : static_cast<size_t>(owned->registry_lines_size());
     }
     return requests != nullptr ? requests->size()
-                               : static_cast<size_t>(owned.requests_size());
+                               : static_cast<size_t>(owned->requests_size());
   }
   const xueji::v1::Request& request(size_t i) const {
     return requests != nullptr ? (*requests)[i]
-                               : owned.requests(static_cast<int>(i));
+                               : owned->requests(static_cast<int>(i));
   }
   const xueji::v1::RegistryLine& line(size_t i) const {
     return lines != nullptr ? (*lines)[i]
-                            : owned.registry_lines(static_cast<int>(i));
+                            : owned->registry_lines(static_cast<int>(i));
   }
 
   const xueji::v1::SignedBatch* signed_batch = nullptr;
