@@ -304,8 +304,8 @@ absl::Status LedgerState::Apply(const Event& event) {
     case EventTarget::kExport:
       status = ApplyExport(kv_, event);
       break;
-    case EventTarget::kNone:  // refusals; BatchSigned and BatchRefused, whose
-                              // batches are known by q/batch: and q/refused:
+    case EventTarget::kNone:  // refusals; BatchSigned (its requests' rows
+                              // name it) and BatchRefused (q/refused:)
       break;
     case EventTarget::kUnknown:
       return absl::DataLossError(
@@ -313,7 +313,11 @@ absl::Status LedgerState::Apply(const Event& event) {
               ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
-  if (absl::Status touched = TouchActor(event); !touched.ok()) return touched;
+  // A BatchSigned's signer is its events' actor, touched by them at the
+  // same time (one append shares one recorded_at): nothing left to touch.
+  if (!event.has_batch_signed()) {
+    if (absl::Status touched = TouchActor(event); !touched.ok()) return touched;
+  }
   if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
     return recorded;
   }
