@@ -183,8 +183,8 @@ TEST_CASE("a production ledger from keygen: signed registry and requests",
     TamperResult t = RewriteEventAndReseal(
         (fs::path(ledger.data_dir()) / "log").string(),
         [](xueji::v1::Event* e) {
-          if (!e->has_batch_signed()) return false;
-          std::string* sig = e->mutable_batch_signed()->mutable_signature();
+          if (!e->has_signed_batch()) return false;
+          std::string* sig = e->mutable_signed_batch()->mutable_signature();
           (*sig)[5] = static_cast<char>((*sig)[5] ^ 0x20);
           return true;
         });

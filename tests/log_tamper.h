@@ -41,7 +41,7 @@ TamperResult RewriteAndReseal(const std::string& log_dir,
 
 // The same for any change: `change` is offered each stored event in key
 // order and returns true when it changed the first one to rewrite (e.g. a
-// byte of a BatchSigned's signature); that partition is resealed from there.
+// byte of a kept batch's signature); that partition is resealed from there.
 TamperResult RewriteEventAndReseal(
     const std::string& log_dir,
     const std::function<bool(xueji::v1::Event*)>& change);

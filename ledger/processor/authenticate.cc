@@ -241,8 +241,6 @@ absl::Status RequestProcessor::Authenticate(const Input& input, absl::Time now,
     }
   }
   p->signer = *holder;
-  p->signer_role = op->role();
-  p->signer_org = op->org();
   // Into the operator cache (a no-op where the lookup went through it):
   // Decide reads the signer from there, not from the store again.
   state_.SeedOperator(*holder, *std::move(p->ahead_op));

@@ -48,14 +48,11 @@ struct RequestProcessor::Prepared {
   // The holder of key `ahead_key_id` ("" = not looked up) and the holder's
   // state: looked up by CheckAhead or its worker (valid while no operator
   // event is folded), else by Authenticate; once authenticated, the state
-  // moves into the operator cache (its role and org stay below, for
-  // BatchSigned).
+  // moves into the operator cache.
   std::string ahead_key_id;
   std::optional<std::string> ahead_holder;
   std::optional<xueji::v1::OperatorState> ahead_op;
   std::string signer;  // authenticated; "" = unsigned
-  xueji::v1::Role signer_role = xueji::v1::ROLE_UNSPECIFIED;  // the signer's
-  std::string signer_org;                                     // at the time
   std::string key_id;
   std::string batch_id;
   std::string claimed_signer;

@@ -26,8 +26,8 @@
 //      batch, the batch id and key id in their envelope, and are folded into
 //      the state's overlay, so the next request sees them (one live record
 //      per document holds inside a batch too);
-//   3. a signed batch that produced events adds its BatchSigned (the body
-//      and the signature, subject "sig:<batch id>");
+//   3. a signed batch that produced events is kept on the first of them
+//      (the envelope's signed_batch: signer, key, body and signature);
 //   4. all events of the call are appended in ONE atomic, durable Append;
 //   5. only then is the state committed. If the append fails, the overlay is
 //      dropped: no request of the call is applied, all get the error.

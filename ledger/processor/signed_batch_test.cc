@@ -14,6 +14,7 @@
 #include "ledger/base/ed25519.h"
 #include "ledger/processor/processor.h"
 #include "ledger/rules/identity.h"
+#include "ledger/rules/subjects.h"
 #include "tests/support/processor_ledger.h"
 #include "tests/support/requests.h"
 #include "tests/support/temp_dir.h"
@@ -160,9 +161,13 @@ struct SignedLedger {
     }
     return out;
   }
+  // Their kinds, sorted; "batch_kept" for a signed batch kept on an event.
   V KindsSince(const std::vector<int64_t>& heads) {
     V kinds;
-    for (const Event& e : EventsSince(heads)) kinds.push_back(Kind(e));
+    for (const Event& e : EventsSince(heads)) {
+      kinds.push_back(Kind(e));
+      if (e.has_signed_batch()) kinds.push_back("batch_kept");
+    }
     std::sort(kinds.begin(), kinds.end());
     return kinds;
   }
@@ -175,17 +180,20 @@ struct SignedLedger {
 
   // SignatureAudit over the whole log, as `ledger verify` runs it.
   std::vector<SignatureProblem> Audit() {
+    return AuditOf(EventsSince(std::vector<int64_t>(Heads().size(), 0)));
+  }
+  // The same over `events` (partition by partition, each in offset order).
+  static std::vector<SignatureProblem> AuditOf(
+      const std::vector<Event>& events) {
     SignatureAudit audit;
-    const std::vector<int64_t> heads = Heads();
-    for (int32_t p = 0; p < static_cast<int32_t>(heads.size()); ++p) {
-      auto read = log->Read(p, 0, 100000);
-      REQUIRE(read.ok());
-      for (const StoredEvent& s : *read) audit.Add(s.event);
-    }
-    auto problems = audit.Finish([this](int32_t p, int64_t offset) {
-      auto read = log->Read(p, offset, 1);
-      if (!read.ok()) return absl::StatusOr<Event>(read.status());
-      return absl::StatusOr<Event>((*read)[0].event);
+    for (const Event& e : events) audit.Add(e);
+    auto problems = audit.Finish([&](int32_t p, int64_t offset) {
+      for (const Event& e : events) {
+        if (e.partition() == p && e.offset() == offset) {
+          return absl::StatusOr<Event>(e);
+        }
+      }
+      return absl::StatusOr<Event>(absl::NotFoundError("no such event"));
     });
     REQUIRE(problems.ok());
     CHECK(audit.batches_checked() > 0);
@@ -354,7 +362,7 @@ SCENARIO("an actor that is not the signer is refused", "[processor][keys]") {
       THEN("NOT_AUTHENTICATED; recorded as hers; the record stays pending") {
         CheckRefused(results, xueji::v1::NOT_AUTHENTICATED, "omit actor");
         CHECK(ledger.KindsSince(heads) ==
-              (V{"batch_signed", "request_rejected"}));
+              (V{"batch_kept", "request_rejected"}));
         for (const Event& e : ledger.EventsSince(heads)) {
           CHECK(e.actor().operator_id() == "reg-sm");
         }
@@ -561,6 +569,79 @@ SCENARIO("sealing an operator revokes its keys", "[processor][keys]") {
   }
 }
 
+SCENARIO("a log written before session 10 keeps each batch as an event",
+         "[processor][keys][verify]") {
+  GIVEN("a signed admission, its batch kept on its first event") {
+    SignedLedger ledger;
+    const auto heads = ledger.Heads();
+    auto admitted =
+        ledger.Submit(Sign(ledger.registrar, {Admit("o-1", "181")}));
+    REQUIRE(admitted[0].status() == xueji::v1::PENDING_APPROVAL);
+    CHECK(ledger.KindsSince(heads) == (V{"batch_kept", "record_requested"}));
+    CHECK(ledger.Audit().empty());
+    WHEN("the log holds the same batch the old way: a BatchSigned event") {
+      std::vector<Event> events =
+          ledger.EventsSince(std::vector<int64_t>(heads.size(), 0));
+      std::vector<Event> olds;  // every batch of the log, the old way
+      for (Event& e : events) {
+        if (!e.has_signed_batch()) continue;
+        Event& old = olds.emplace_back();
+        old.set_partition(99);  // a partition of their own
+        old.set_offset(static_cast<int64_t>(olds.size()) - 1);
+        old.set_subject(BatchSubject(e.batch()));
+        old.set_recorded_at(e.recorded_at());
+        *old.mutable_actor() = e.actor();
+        old.set_request_id(BatchRequestId(e.batch()));
+        *old.mutable_batch_signed() = e.signed_batch();
+        e.clear_signed_batch();
+      }
+      REQUIRE(olds.size() >= 2);  // the registry's batches and the admission
+      events.insert(events.end(), olds.begin(), olds.end());
+      THEN("verify reads it: every signature checks") {
+        CHECK(SignedLedger::AuditOf(events).empty());
+      }
+      AND_WHEN("a byte of its signature is changed") {
+        std::string* sig =
+            events.back().mutable_batch_signed()->mutable_signature();
+        (*sig)[3] = static_cast<char>((*sig)[3] ^ 1);
+        THEN("verify finds it") {
+          auto problems = SignedLedger::AuditOf(events);
+          REQUIRE(problems.size() == 1);
+          CHECK(problems[0].partition == 99);
+          CHECK(problems[0].problem.find("does not verify") !=
+                std::string::npos);
+        }
+      }
+    }
+    WHEN("the kept batch is moved to another event of the log") {
+      std::vector<Event> events =
+          ledger.EventsSince(std::vector<int64_t>(heads.size(), 0));
+      xueji::v1::BatchSigned kept;
+      for (Event& e : events) {
+        if (e.has_signed_batch()) {
+          kept = e.signed_batch();
+          e.clear_signed_batch();
+        }
+      }
+      for (Event& e : events) {
+        if (e.batch().empty() && !e.has_ledger_initialized()) {
+          *e.mutable_signed_batch() = kept;
+          break;
+        }
+      }
+      THEN("verify finds an event keeping a batch it does not belong to") {
+        auto problems = SignedLedger::AuditOf(events);
+        CHECK_FALSE(problems.empty());
+        bool named = false;
+        for (const SignatureProblem& p : problems) {
+          if (p.problem.find("keeps batch") != std::string::npos) named = true;
+        }
+        CHECK(named);
+      }
+    }
+  }
+}
+
 SCENARIO("key rotation: the old key is superseded, its events still verify",
          "[processor][keys]") {
   GIVEN("a registrar who admitted a child with her first key") {
@@ -648,7 +729,7 @@ void CheckOneForgedOfThree(SignedLedger& ledger,
     }
   }
   const V kinds = ledger.KindsSince(heads);
-  CHECK(std::count(kinds.begin(), kinds.end(), "batch_signed") == 2);
+  CHECK(std::count(kinds.begin(), kinds.end(), "batch_kept") == 2);
   CHECK(std::count(kinds.begin(), kinds.end(), "batch_refused") == 1);
   CHECK(ledger.Audit().empty());
 }
@@ -706,7 +787,7 @@ void CheckRegistryRefused(SignedLedger& ledger, const Ed25519PrivateKey& signer,
   INFO(results[0].message());
   CHECK(results[0].status() == xueji::v1::REJECTED);
   CHECK(results[0].code() == xueji::v1::NOT_AUTHORIZED);
-  CHECK(ledger.KindsSince(heads) == (V{"batch_signed", "request_rejected"}));
+  CHECK(ledger.KindsSince(heads) == (V{"batch_kept", "request_rejected"}));
 }
 
 SCENARIO("a registry change by a lower level is refused",
@@ -807,7 +888,7 @@ SCENARIO("the root registers a province officer",
         INFO(results[0].message());
         CHECK(results[0].status() == xueji::v1::APPLIED);
         CHECK(ledger.KindsSince(heads) ==
-              (V{"batch_signed", "operator_registered"}));
+              (V{"batch_kept", "operator_registered"}));
         for (const Event& e : ledger.EventsSince(heads)) {
           CHECK(e.actor().operator_id() == "root");
           if (Kind(e) == "operator_registered") {
@@ -837,7 +918,7 @@ SCENARIO("the root registers a province officer",
         CHECK(results[0].code() == xueji::v1::INVALID_FIELD);
         CHECK(results[0].message().find("prime-order") != std::string::npos);
         CHECK(ledger.KindsSince(heads) ==
-              (V{"batch_signed", "request_rejected"}));
+              (V{"batch_kept", "request_rejected"}));
         CHECK_FALSE(ledger.Operator("zj").has_value());
       }
     }

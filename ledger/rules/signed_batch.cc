@@ -157,13 +157,18 @@ std::string SignatureAudit::CheckSignature(const xueji::v1::BatchSigned& batch,
              verified.message(), ")");
 }
 
-void SignatureAudit::AddBatch(const Event& event) {
-  const xueji::v1::BatchSigned& payload = event.batch_signed();
+void SignatureAudit::AddBatch(const Event& event,
+                              const xueji::v1::BatchSigned& payload) {
   const std::string id = BatchId(payload.body());
   ++batches_checked_;
-  if (event.subject() != BatchSubject(id)) {
-    Problem(event, Cat("BatchSigned on subject \"", event.subject(),
-                       "\" holds batch ", id));
+  if (event.has_batch_signed()) {  // an event of its own
+    if (event.subject() != BatchSubject(id)) {
+      Problem(event, Cat("BatchSigned on subject \"", event.subject(),
+                         "\" holds batch ", id));
+    }
+  } else if (event.batch() != id) {  // kept on the first event of the batch
+    Problem(event, Cat("the event keeps batch ", id, " but names batch \"",
+                       event.batch(), "\""));
   }
   if (event.actor().operator_id() != payload.signer()) {
     Problem(event, Cat("BatchSigned by ", payload.signer(), " has actor \"",
@@ -214,6 +219,7 @@ void SignatureAudit::AddBatch(const Event& event) {
 }
 
 void SignatureAudit::Add(const Event& event) {
+  if (event.has_signed_batch()) AddBatch(event, event.signed_batch());
   switch (event.payload_case()) {
     case Event::kLedgerInitialized:
       initialised_ = true;
@@ -240,7 +246,7 @@ void SignatureAudit::Add(const Event& event) {
       }
       break;
     case Event::kBatchSigned:
-      AddBatch(event);
+      AddBatch(event, event.batch_signed());
       return;
     default:
       break;
@@ -302,12 +308,15 @@ absl::StatusOr<std::vector<SignatureProblem>> SignatureAudit::Finish(
     if (entry.signature_checked) continue;
     absl::StatusOr<Event> event = reread(entry.at.partition, entry.at.offset);
     if (!event.ok()) return event.status();
-    if (!event->has_batch_signed()) {
-      problem("the BatchSigned event changed between two reads");
+    const xueji::v1::BatchSigned* kept =
+        event->has_batch_signed()   ? &event->batch_signed()
+        : event->has_signed_batch() ? &event->signed_batch()
+                                    : nullptr;
+    if (kept == nullptr) {
+      problem("the event that keeps the batch changed between two reads");
       continue;
     }
-    if (std::string text = CheckSignature(event->batch_signed(), k);
-        !text.empty()) {
+    if (std::string text = CheckSignature(*kept, k); !text.empty()) {
       problem(std::move(text));
     }
   }

@@ -6,13 +6,15 @@
 //                  signature = Ed25519("xueji.v1.RequestBatch" NUL body) }
 //
 // A batch's id is the first 32 hex digits of SHA-256 of its body. The log
-// keeps an authentic batch as BatchSigned (subject "sig:<id>", request id
-// "batch:<id>") in the same append as its requests' events, which carry
-// `batch` and `key_id`; a refused one as BatchRefused (subject "sig:<id>",
-// request id "refused:<id>", recorded once per body).
+// keeps an authentic batch (BatchSigned: signer, key id, body, signature) in
+// the envelope of the first event its requests produced (`signed_batch`),
+// all of which carry `batch` and `key_id`; logs written before session 10
+// kept it as an event of its own (subject "sig:<id>", request id
+// "batch:<id>"). A refused batch is a BatchRefused event (subject
+// "sig:<id>", request id "refused:<id>", recorded once per body).
 //
 // SignatureAudit is `ledger verify`'s offline check of every signature in a
-// log: fed every event (in any partition order), it checks each BatchSigned
+// log: fed every event (in any partition order), it checks each kept batch
 // against the key the log registered for its signer at that time, and each
 // event with a `batch` against that batch's body.
 //
@@ -121,7 +123,10 @@ class SignatureAudit {
   void Problem(const xueji::v1::Event& event, std::string problem);
   void AddKey(const xueji::v1::Event& event, const std::string& operator_id,
               const std::string& public_key, const std::string& key_id);
-  void AddBatch(const xueji::v1::Event& event);
+  // `payload`: the event's own (a BatchSigned event, before session 10) or
+  // its envelope's signed_batch (the first event of the batch).
+  void AddBatch(const xueji::v1::Event& event,
+                const xueji::v1::BatchSigned& payload);
   // OK, or why `batch` does not verify against `key`.
   static std::string CheckSignature(const xueji::v1::BatchSigned& batch,
                                     const Key& key);
