@@ -294,21 +294,25 @@ ChineseHelpTable() {
       {"YYYY-MM-DD (default: today in Beijing time by the ledger clock)",
        "YYYY-MM-DD（默认：按账本时钟的北京时间今天）"},
       {"What waits for a county approver's decision (admissions, transfers, "
-       "deferrals, cancellations, key-information edits), oldest first, with "
-       "the day each is due (approveWorkingDays working days after the "
-       "request, the policy in force) and the working days left, today by the "
-       "ledger's clock. A read: the reader's region (an approver: its county; "
-       "a registrar: its kindergarten).",
-       "等待区县审核员决定的事项（入园、转学、缓入学、注销、关键信息修改），最"
-       "早的在前，附各项的截止日期（按现行政策，为申请后 approveWorkingDays "
-       "个工作日）和按账本时钟计算的今天起剩余工作日。这是一次读取：范围为读取"
-       "者的辖区（审核员：其区县；学籍管理员：其幼儿园）。"},
+       "deferrals, cancellations, key-information edits, number "
+       "conversions), oldest first, with the day each is due "
+       "(approveWorkingDays working days after the request, the policy in "
+       "force) and the working days left, today by the ledger's clock; and the "
+       "export requests of the region waiting for the level above (no due "
+       "day). A read: the reader's region (an approver: its county; a "
+       "registrar: its kindergarten).",
+       "等待区县审核员决定的事项（入园、转学、缓入学、注销、关键信息修改、临时"
+       "学籍号转正），最早的在前，附各项的截止日期（按现行政策，为申请后 "
+       "approveWorkingDays 个工作日）和按账本时钟计算的今天起剩余工作日；以及"
+       "辖区内等待上一级审批的脱敏数据导出申请（无截止日期）。这是一次读取：范"
+       "围"
+       "为读取者的辖区（审核员：其区县；学籍管理员：其幼儿园）。"},
       {"GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits",
        "读取者辖区内的 GB/T 2260 代码前缀：2、4 或 6 位"},
       {"only this kind: ADMISSION, TRANSFER, DEFERRAL, CANCELLATION, "
-       "KEY_INFO_EDIT (any case)",
+       "KEY_INFO_EDIT, NUMBER_CONVERSION, EXPORT (any case)",
        "只看此类型：ADMISSION、TRANSFER、DEFERRAL、CANCELLATION、KEY_INFO_"
-       "EDIT（不区分大小写）"},
+       "EDIT、NUMBER_CONVERSION、EXPORT（不区分大小写）"},
       {"JSON instead of a table (xueji.v1.PendingReport)",
        "输出 JSON 而不是表格（xueji.v1.PendingReport）"},
       {"Statistics (Art. 4, 23) as of a day (what was true then, from the "

@@ -161,7 +161,9 @@ int RunPending(const GlobalOptions& g, const std::string& region,
           {item.requested_on(), xueji::v1::PendingItem::Kind_Name(item.kind()),
            item.request_id(), item.student_no(), item.name(),
            item.kindergarten(), item.county(), item.requested_by(),
-           item.detail(), item.due(), absl::StrCat(item.working_days_left()),
+           item.detail(), item.due(),
+           // No deadline (an EXPORT): no working days left either.
+           item.due().empty() ? "" : absl::StrCat(item.working_days_left()),
            item.overdue() ? "true" : "false"});
     }
     PrintCsv({"requestedOn", "kind", "requestId", "studentNo", "name",
@@ -180,7 +182,9 @@ int RunPending(const GlobalOptions& g, const std::string& region,
   int overdue = 0;
   for (const auto& item : report->items()) {
     std::string left = absl::StrCat(item.working_days_left());
-    if (item.overdue()) {
+    if (item.due().empty()) {
+      left = "-";  // no deadline (an EXPORT, decided by the level above)
+    } else if (item.overdue()) {
       ++overdue;
       left = absl::StrCat(Tr("OVERDUE by"), " ", -item.working_days_left());
     } else if (item.working_days_left() == 0) {
@@ -188,7 +192,7 @@ int RunPending(const GlobalOptions& g, const std::string& region,
     }
     t.Add({item.requested_on(), PendingKindName(item.kind()), item.request_id(),
            item.student_no(), item.name(), item.kindergarten(), item.detail(),
-           item.due(), left});
+           item.due().empty() ? "-" : item.due(), left});
   }
   std::cout << Tr("waiting for approval as of") << " " << report->as_of()
             << (report->region().empty() ? "" : " " + report->region())
@@ -339,18 +343,21 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
   auto pending = app.add_subcommand(
       "pending",
       "What waits for a county approver's decision (admissions, transfers, "
-      "deferrals, cancellations, key-information edits), oldest first, with "
-      "the day each is due (approveWorkingDays working days after the "
-      "request, the policy in force) and the working days left, today by the "
-      "ledger's clock. A read: the reader's region (an approver: its "
-      "county; a registrar: its kindergarten).");
+      "deferrals, cancellations, key-information edits, number "
+      "conversions), oldest first, with the day each is due "
+      "(approveWorkingDays working days after the request, the policy in "
+      "force) and the working days left, today by the ledger's clock; and the "
+      "export requests of the region waiting for the level above (no due "
+      "day). A read: the reader's region (an approver: its county; a "
+      "registrar: its kindergarten).");
   pending->add_option(
       "--region", *pregion,
       "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
   pending
       ->add_option("--kind", *pkind,
                    "only this kind: ADMISSION, TRANSFER, DEFERRAL, "
-                   "CANCELLATION, KEY_INFO_EDIT (any case)")
+                   "CANCELLATION, KEY_INFO_EDIT, NUMBER_CONVERSION, EXPORT "
+                   "(any case)")
       ->transform(
           CLI::IsMember(EnumNames(xueji::v1::PendingItem::Kind_descriptor()),
                         CLI::ignore_case));

@@ -4,6 +4,13 @@
 // under the policy the log records for the as-of day. The deadline is
 // PendingApprovalOf (anomaly_rules.h), the rule OVERDUE_APPROVAL uses, so the
 // queue and the anomalies never disagree on what is late.
+//
+// Issue 9 (a review): the de-identified export requests (Art. 22) awaiting
+// the level above are listed too, kind EXPORT, folded with EvolveExport from
+// their audit rows (subjects "exp:<id>": a handful per region and year, no
+// row of their own, so no replay is needed). They have no record, county or
+// deadline; a reader sees those whose region lies in its own (the deciding
+// officer's region holds the requester's, which holds the export's).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -12,9 +19,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "ledger/base/dates.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/decide/decider.h"
 #include "ledger/rules/areas.h"
+#include "ledger/rules/jurisdiction.h"
 #include "projections/anomaly_rules.h"
 #include "projections/rows.h"
 #include "projections/views.h"
@@ -79,6 +89,45 @@ int DaysLeft(const WorkingCalendar& calendar, absl::CivilDay as_of,
              absl::CivilDay due) {
   if (as_of <= due) return calendar.WorkingDaysBetween(as_of, due);
   return -calendar.WorkingDaysBetween(due, as_of);
+}
+
+// The export requests still AWAITING a decision whose region lies in
+// `region` ("" or "00": all), folded from their audit rows.
+absl::StatusOr<std::vector<PendingItem>> WaitingExports(
+    const KvStore& kv, const std::string& region) {
+  std::map<std::string, xueji::v1::ExportState> exports;  // by subject
+  bool bad = false;
+  RETURN_IF_ERROR(kv.ScanPrefix(
+      views_internal::ExportHistoriesPrefix(),
+      [&](std::string_view, std::string_view value) {
+        xueji::v1::Event event;
+        bad =
+            !event.ParseFromArray(value.data(), static_cast<int>(value.size()));
+        if (bad) return false;
+        xueji::v1::ExportState& state = exports[event.subject()];
+        state = EvolveExport(std::move(state), event);  // in offset order
+        return true;
+      }));
+  if (bad) return absl::DataLossError("views: unparseable export event");
+  std::vector<PendingItem> items;
+  for (const auto& [subject, state] : exports) {
+    if (state.decision() != xueji::v1::ExportState::AWAITING) continue;
+    if (!RegionContains(region, state.region(), /*strictly=*/false)) continue;
+    PendingItem item;
+    item.set_kind(PendingItem::EXPORT);
+    item.set_request_id(state.request_id());
+    item.set_requested_on(state.requested_on());
+    item.set_requested_by(state.requested_by().operator_id());
+    item.set_detail(
+        absl::StrCat("region ", state.region(), ": ",
+                     absl::StrJoin(state.fields(), ","), "; ",
+                     state.approver_region() == "00"
+                         ? std::string("the national level")
+                         : absl::StrCat("province ", state.approver_region()),
+                     " decides"));
+    items.push_back(std::move(item));
+  }
+  return items;
 }
 
 }  // namespace
@@ -167,6 +216,13 @@ absl::StatusOr<xueji::v1::PendingReport> Views::Pending(
     item.set_name(r.child().name());
     item.set_detail(DetailOf(r));
     items.push_back(std::move(item));
+  }
+  // Exports: not a kindergarten's (a registrar's queue has none).
+  if (query.kindergarten.empty() &&
+      (!query.kind.has_value() || *query.kind == PendingItem::EXPORT)) {
+    ASSIGN_OR_RETURN(std::vector<PendingItem> exports,
+                     WaitingExports(*kv_, everything ? "" : query.region));
+    for (PendingItem& item : exports) items.push_back(std::move(item));
   }
   std::sort(items.begin(), items.end(),
             [](const PendingItem& a, const PendingItem& b) {

@@ -76,6 +76,7 @@ std::string HistoryKey(std::string_view subject, int64_t offset) {
   return HistoryPrefix(subject) +
          EncodeFixed64BE(static_cast<uint64_t>(offset));
 }
+std::string ExportHistoriesPrefix() { return "H" + ExportSubject(""); }
 std::string OperatorIndexPrefix(std::string_view operator_id) {
   return Terminated('Q', operator_id);
 }

@@ -106,6 +106,9 @@ inline std::string LedgerKey() { return "L"; }
 std::string ActivityKey(std::string_view id);
 std::string HistoryPrefix(std::string_view subject);
 std::string HistoryKey(std::string_view subject, int64_t offset);
+// The H rows of every export request (subjects "exp:<id>", issue 10 item 5),
+// in subject, then offset order: what Pending() folds for the EXPORT kind.
+std::string ExportHistoriesPrefix();
 std::string OperatorIndexPrefix(std::string_view operator_id);
 std::string RequestIndexPrefix(std::string_view request_id);
 inline constexpr char kPolicyPrefix[] = "S";

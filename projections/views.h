@@ -111,7 +111,9 @@ struct AnomalyQuery {
 };
 
 // What Pending() lists: the changes waiting for a county's approval in
-// `region`, as of a day, under the policy the log records for that day.
+// `region`, as of a day, under the policy the log records for that day, and
+// (issue 9) the export requests of `region` waiting for the level above
+// (none with `kindergarten`).
 struct PendingQuery {
   std::string region;        // "" or "00" = all; else a 2/4/6-digit prefix
   std::string kindergarten;  // only this kindergarten's ("" = all)
@@ -271,7 +273,8 @@ class Views {
       const AnomalyQuery& query) const;
   // The approver's queue (`ledger pending`, projections/pending.cc): each
   // record's change waiting for its county's decision, oldest first, with
-  // the day it is due (PendingApprovalOf, the rule OVERDUE_APPROVAL uses).
+  // the day it is due (PendingApprovalOf, the rule OVERDUE_APPROVAL uses);
+  // the export requests awaiting a decision (kind EXPORT, no due day).
   absl::StatusOr<xueji::v1::PendingReport> Pending(
       const PendingQuery& query) const;
 

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "google/protobuf/util/json_util.h"
@@ -238,6 +239,131 @@ TEST_CASE("pending: decided requests leave the queue, changes join it",
   for (const PendingItem& item : huli.items()) {
     CHECK(item.kind() != PendingItem::TRANSFER);
   }
+}
+
+// Issue 9 (a review): export requests (Art. 22) waiting for the level above
+// were in nobody's queue. Through the binary: listed as EXPORT to the readers
+// whose region holds the export's, in the table (Chinese too), JSON and CSV,
+// read like the others (in the access log), gone once decided.
+TEST_CASE("pending: export requests wait in the queue until decided",
+          "[e2e][pending][issue9]") {
+  TestLedger ledger;
+  const std::string now = "2025-09-03T17:00:00+08:00";
+  ledger.LoadRegistry(
+      now,
+      TwoCountiesRegistry(
+          {R"({"operator":{"id":"officer-xm","role":"OFFICER","org":"3502"}})",
+           R"({"operator":{"id":"officer-fj","role":"OFFICER","org":"35"}})"}));
+  auto export_line = [](const std::string& id, const std::string& actor,
+                        const std::string& region) {
+    return R"({"requestId":")" + id + R"(","actor":")" + actor +
+           R"(","export":{"purpose":"学位规划","region":")" + region +
+           R"(","fields":["birthMonth","gender"]}})";
+  };
+  RunResult asked = ledger.RunAt(
+      now, {"submit",
+            ledger.WriteLines(
+                {RequestLine("adm-1", "reg-sm", "2025-09-03",
+                             AdmitBody("350203001",
+                                       BoyJson("王小明", "2021-05-06", 137),
+                                       "2025-09-03")),
+                 export_line("x-sm", "appr-sm", "350203"),
+                 export_line("x-hl", "appr-hl", "350206"),
+                 export_line("x-xm", "officer-xm", "3502")},
+                "asked.jsonl")});
+  INFO("submit: " << asked.out << asked.err);
+  REQUIRE(asked.exit_code == 0);
+  for (const auto& result : ResultsOf(asked)) {
+    REQUIRE(result.status() == xueji::v1::PENDING_APPROVAL);
+  }
+  using Ids = std::set<std::string>;
+  auto ids = [](const PendingReport& report,
+                std::optional<PendingItem::Kind> kind = std::nullopt) {
+    Ids out;
+    for (const PendingItem& item : report.items()) {
+      if (!kind.has_value() || item.kind() == *kind) {
+        out.insert(item.request_id());
+      }
+    }
+    return out;
+  };
+
+  // The province's officer decides all three: all three are in its queue.
+  const PendingReport province = Queue(ledger, now, "officer-fj");
+  CHECK(ids(province) == Ids{"adm-1", "x-sm", "x-hl", "x-xm"});
+  CHECK(ids(province, PendingItem::EXPORT) == Ids{"x-sm", "x-hl", "x-xm"});
+  for (const PendingItem& item : province.items()) {
+    if (item.request_id() != "x-sm") continue;
+    CHECK(item.kind() == PendingItem::EXPORT);
+    CHECK(item.requested_by() == "appr-sm");
+    CHECK(item.requested_on() == "2025-09-03");
+    CHECK(item.detail() ==
+          "region 350203: birthMonth,gender; province 35 decides");
+    CHECK(item.due().empty());
+    CHECK_FALSE(item.overdue());
+  }
+  // Each reader its region's: a county approver its county's, the city's
+  // officer the city's, a registrar none (a kindergarten asks for none).
+  CHECK(ids(Queue(ledger, now, "appr-sm")) == Ids{"adm-1", "x-sm"});
+  CHECK(ids(Queue(ledger, now, "appr-hl")) == Ids{"x-hl"});
+  CHECK(ids(Queue(ledger, now, "officer-xm")) ==
+        Ids{"adm-1", "x-sm", "x-hl", "x-xm"});
+  CHECK(ids(Queue(ledger, now, "officer-fj", {"--region", "350206"})) ==
+        Ids{"x-hl"});
+  CHECK(ids(Queue(ledger, now, "reg-sm")) == Ids{"adm-1"});
+  CHECK(ids(Queue(ledger, now, "officer-fj", {"--kind", "export"})) ==
+        Ids{"x-sm", "x-hl", "x-xm"});
+
+  // The table, in English and in Chinese: no due day, no days left.
+  RunResult table = ledger.RunAt(now, {"--as", "appr-sm", "pending"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("EXPORT") != std::string::npos);
+  CHECK(table.out.find("province 35 decides") != std::string::npos);
+  CHECK(table.out.find("2 waiting, 0 overdue") != std::string::npos);
+  RunResult zh =
+      ledger.RunAt(now, {"--lang", "zh", "--as", "appr-sm", "pending"});
+  REQUIRE(zh.exit_code == 0);
+  CHECK(zh.out.find("脱敏数据导出 (EXPORT)") != std::string::npos);
+  // CSV: the same columns, the due day and days left empty.
+  auto rows = ReadCsvOutput(
+      ledger.RunAt(now, {"--as", "appr-sm", "pending", "--csv"}),
+      {"requestedOn", "kind", "requestId", "studentNo", "name", "kindergarten",
+       "county", "requestedBy", "detail", "due", "workingDaysLeft", "overdue"});
+  REQUIRE(rows.size() == 2);
+  const auto& row = rows[0]["kind"] == "EXPORT" ? rows[0] : rows[1];
+  CHECK(row.at("kind") == "EXPORT");
+  CHECK(row.at("requestId") == "x-sm");
+  CHECK(row.at("requestedBy") == "appr-sm");
+  CHECK(row.at("due").empty());
+  CHECK(row.at("workingDaysLeft").empty());
+  CHECK(row.at("overdue") == "false");
+
+  // A read like the others: in the access log, with how many it showed.
+  std::vector<xueji::v1::AccessEntry> entries;
+  for (const std::string& line :
+       Lines(ReadFile(fs::path(ledger.data_dir()) / "access.log"))) {
+    xueji::v1::AccessEntry e;
+    REQUIRE(ParseJson(line, &e) == "");
+    entries.push_back(e);
+  }
+  REQUIRE(!entries.empty());
+  CHECK(entries.front().command() == "pending");
+  CHECK(entries.front().operator_() == "officer-fj");
+  CHECK(entries.front().records() == 4);
+
+  // Decided: approved or rejected, they leave every queue.
+  RunResult decided = ledger.RunAt(
+      now,
+      {"submit",
+       ledger.WriteLines(
+           {R"({"requestId":"ok-sm","actor":"officer-fj","approve":{"requestId":"x-sm"}})",
+            R"({"requestId":"no-hl","actor":"officer-fj","reject":{"requestId":"x-hl","reason":"范围过大"}})"},
+           "decided.jsonl")});
+  INFO("decisions: " << decided.out << decided.err);
+  REQUIRE(decided.exit_code == 0);
+  CHECK(ids(Queue(ledger, now, "officer-fj")) == Ids{"adm-1", "x-xm"});
+  CHECK(ids(Queue(ledger, now, "appr-sm")) == Ids{"adm-1"});
+  CHECK(ids(Queue(ledger, now, "appr-hl")).empty());
 }
 
 }  // namespace

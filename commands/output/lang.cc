@@ -270,6 +270,8 @@ std::string PendingKindName(xueji::v1::PendingItem::Kind kind) {
       return WithCode("关键信息修改", code);
     case PendingItem::NUMBER_CONVERSION:
       return WithCode("临时学籍号转正", code);
+    case PendingItem::EXPORT:  // issue 9: an export awaiting the level above
+      return WithCode("脱敏数据导出", code);
     default:
       return code;
   }
