@@ -120,8 +120,7 @@ bool IsRecordSubject(std::string_view subject);
 bool IsKindergartenSubject(std::string_view subject);
 bool IsOperatorSubject(std::string_view subject);
 
-// Deterministic serialization, so equal rows are equal bytes.
-std::string Serialize(const google::protobuf::MessageLite& message);
+// Puts `message`'s DeterministicBytes, so equal rows are equal bytes.
 void PutMessage(KvStore* kv, std::string_view key,
                 const google::protobuf::MessageLite& message);
 // Parses the row at `key` into `out`; false when absent; DataLoss when
