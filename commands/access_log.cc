@@ -11,10 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/output/output.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/base/sha256.h"
 
 namespace xueji {
@@ -149,14 +148,7 @@ std::string AccessLogPath(const std::string& data_dir,
 std::string AccessEntryHash(const AccessEntry& entry) {
   AccessEntry copy = entry;
   copy.clear_hash();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream raw(&bytes);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&out);
-  }
-  return HexEncode(Sha256(bytes));
+  return HexEncode(Sha256(DeterministicBytes(copy)));
 }
 
 absl::StatusOr<AccessEntry> AppendAccess(const std::string& path,

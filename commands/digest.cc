@@ -11,10 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/output/output.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/base/sha256.h"
 #include "ledger/rules/subjects.h"
 
@@ -103,14 +102,7 @@ absl::StatusOr<LedgerIdentity> ReadLedgerIdentity(EventLog& log) {
 std::string DigestSignedBytes(const LedgerDigest& digest) {
   LedgerDigest copy = digest;
   copy.clear_signature();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream raw(&bytes);
-    google::protobuf::io::CodedOutputStream out(&raw);
-    out.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&out);
-  }
-  return bytes;
+  return DeterministicBytes(copy);
 }
 
 absl::StatusOr<std::vector<PartitionHead>> TakeHeads(EventLog& log) {

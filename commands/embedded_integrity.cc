@@ -37,6 +37,13 @@ struct ProjectionCheck {
   std::vector<int64_t> seen;
 };
 
+// Records a failed step's status as c->problem; true if it failed.
+bool Failed(const absl::Status& status, ProjectionCheck* c) {
+  if (status.ok()) return false;
+  c->problem = std::string(status.message());
+  return true;
+}
+
 ProjectionCheck CheckState(const DataDir& dir) {
   ProjectionCheck c{"the decider state", dir.state()};
   c.present = StoreExists(dir.state());
@@ -45,20 +52,11 @@ ProjectionCheck CheckState(const DataDir& dir) {
   options.read_only = true;
   options.create_if_missing = false;
   auto kv = RocksKv::Open(dir.state(), options);
-  if (!kv.ok()) {
-    c.problem = std::string(kv.status().message());
-    return c;
-  }
+  if (Failed(kv.status(), &c)) return c;
   c.note = (*kv)->recovery_note();
-  if (absl::Status s = (*kv)->VerifyChecksums(); !s.ok()) {
-    c.problem = std::string(s.message());
-    return c;
-  }
+  if (Failed((*kv)->VerifyChecksums(), &c)) return c;
   auto seen = LedgerState(kv->get()).Checkpoints();
-  if (!seen.ok()) {
-    c.problem = std::string(seen.status().message());
-    return c;
-  }
+  if (Failed(seen.status(), &c)) return c;
   c.seen = *seen;
   return c;
 }
@@ -74,22 +72,11 @@ ProjectionCheck CheckViews(const DataDir& dir, std::unique_ptr<Views>* views,
   options.read_only = true;
   options.create_if_missing = false;
   auto opened = Views::Open(dir.views(), options);
-  if (!opened.ok()) {
-    c.problem = std::string(opened.status().message());
-    return c;
-  }
+  if (Failed(opened.status(), &c)) return c;
   c.note = (*opened)->recovery_note();
-  if (absl::Status s =
-          every_block ? (*opened)->VerifyStorage() : absl::OkStatus();
-      !s.ok()) {
-    c.problem = std::string(s.message());
-    return c;
-  }
+  if (every_block && Failed((*opened)->VerifyStorage(), &c)) return c;
   auto seen = (*opened)->Checkpoints();
-  if (!seen.ok()) {
-    c.problem = std::string(seen.status().message());
-    return c;
-  }
+  if (Failed(seen.status(), &c)) return c;
   c.seen = *seen;
   *views = *std::move(opened);
   return c;

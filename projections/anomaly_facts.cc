@@ -57,19 +57,12 @@ absl::StatusOr<bool> Evaluator::EventsAfterAsOf() const {
 }
 
 absl::Status Evaluator::LoadKindergartens() {
-  bool bad = false;
-  absl::Status s =
-      kv_.ScanPrefix("G", [&](std::string_view key, std::string_view value) {
-        KindergartenState kg;
-        if (!kg.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          bad = true;
-          return false;
-        }
+  RETURN_IF_ERROR(views_internal::ScanMessages<KindergartenState>(
+      kv_, "G", "kindergarten",
+      [&](std::string_view key, KindergartenState& kg) {
         kgs_[std::string(key.substr(1))] = std::move(kg);
         return true;
-      });
-  if (!s.ok()) return s;
-  if (bad) return absl::DataLossError("views: unparseable kindergarten row");
+      }));
   if (!past_) return absl::OkStatus();
   // As of the day: folded from each kindergarten's history up to it (its
   // county stays known for placing what happened there).

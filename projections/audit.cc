@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/decide/decider.h"
 #include "projections/rows.h"
 #include "projections/views.h"
@@ -17,7 +18,7 @@ namespace views_internal {
 absl::Status ApplyAudit(KvStore* kv, const StoredEvent& stored) {
   const xueji::v1::Event& event = stored.event;
   const std::string bytes =
-      stored.bytes.empty() ? Serialize(event) : stored.bytes;
+      stored.bytes.empty() ? DeterministicBytes(event) : stored.bytes;
   kv->Put(HistoryKey(event.subject(), event.offset()), bytes);
   const std::string position =
       PositionSuffix(event.partition(), event.offset());

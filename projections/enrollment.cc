@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/decide/decider.h"
 #include "ledger/rules/accounts.h"
 #include "ledger/rules/areas.h"
@@ -111,12 +112,33 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   return UpdateExtra(kv, before, after, event);
 }
 
+// The row at `key`; nullopt when there is none.
+template <typename State>
+absl::StatusOr<std::optional<State>> RowAt(const KvStore& kv,
+                                           std::string_view key) {
+  State state;
+  ASSIGN_OR_RETURN(bool found, GetMessage(kv, key, &state));
+  if (!found) return std::optional<State>();
+  return std::optional<State>(std::move(state));
+}
+
+// The row at `key` (an empty state when there is none) with `event` folded
+// in by `evolve`.
+template <typename State>
+absl::StatusOr<State> Evolved(const KvStore& kv, const std::string& key,
+                              const Event& event,
+                              State (*evolve)(State, const Event&)) {
+  State state;
+  absl::StatusOr<bool> found = GetMessage(kv, key, &state);
+  if (!found.ok()) return found.status();
+  return evolve(std::move(state), event);
+}
+
 absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   std::string code(event.subject().substr(3));
-  xueji::v1::KindergartenState state;
-  absl::StatusOr<bool> found = GetMessage(*kv, KindergartenKey(code), &state);
-  if (!found.ok()) return found.status();
-  state = EvolveKindergarten(std::move(state), event);
+  ASSIGN_OR_RETURN(
+      xueji::v1::KindergartenState state,
+      Evolved(*kv, KindergartenKey(code), event, &EvolveKindergarten));
   if (state.code().empty()) state.set_code(code);
   PutMessage(kv, KindergartenKey(code), state);
   if (event.has_verification_recorded()) {
@@ -138,10 +160,8 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
 
 absl::Status ApplyOperator(KvStore* kv, const Event& event) {
   std::string id(event.subject().substr(3));
-  xueji::v1::OperatorState state;
-  absl::StatusOr<bool> found = GetMessage(*kv, OperatorKey(id), &state);
-  if (!found.ok()) return found.status();
-  state = EvolveOperator(std::move(state), event);
+  ASSIGN_OR_RETURN(xueji::v1::OperatorState state,
+                   Evolved(*kv, OperatorKey(id), event, &EvolveOperator));
   if (state.id().empty()) state.set_id(id);
   PutMessage(kv, OperatorKey(id), state);
   return absl::OkStatus();
@@ -287,76 +307,55 @@ absl::StatusOr<std::vector<RecordState>> Views::RecordsAtKindergarten(
 
 absl::StatusOr<std::optional<xueji::v1::KindergartenState>> Views::Kindergarten(
     std::string_view code) const {
-  xueji::v1::KindergartenState state;
-  absl::StatusOr<bool> found =
-      GetMessage(*kv_, views_internal::KindergartenKey(code), &state);
-  if (!found.ok()) return found.status();
-  if (!*found) return std::optional<xueji::v1::KindergartenState>();
-  return std::optional<xueji::v1::KindergartenState>(std::move(state));
+  return views_internal::RowAt<xueji::v1::KindergartenState>(
+      *kv_, views_internal::KindergartenKey(code));
 }
 
 absl::StatusOr<std::vector<xueji::v1::KindergartenState>> Views::Kindergartens(
     std::string_view region) const {
   std::vector<xueji::v1::KindergartenState> out;
-  bool bad = false;
-  absl::Status s = kv_->ScanPrefix("G", [&](std::string_view,
-                                            std::string_view value) {
-    xueji::v1::KindergartenState state;
-    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      bad = true;
-      return false;
-    }
-    if (AreaTable::InRegion(state.county(), region)) out.push_back(state);
-    return true;
-  });
-  if (!s.ok()) return s;
-  if (bad) return absl::DataLossError("views: unparseable kindergarten row");
+  RETURN_IF_ERROR(views_internal::ScanMessages<xueji::v1::KindergartenState>(
+      *kv_, "G", "kindergarten",
+      [&](std::string_view, xueji::v1::KindergartenState& state) {
+        if (AreaTable::InRegion(state.county(), region)) {
+          out.push_back(std::move(state));
+        }
+        return true;
+      }));
   return out;
 }
 
 absl::StatusOr<std::optional<xueji::v1::LedgerSettings>> Views::Ledger() const {
-  xueji::v1::LedgerSettings settings;
-  absl::StatusOr<bool> found =
-      GetMessage(*kv_, views_internal::LedgerKey(), &settings);
-  if (!found.ok()) return found.status();
-  if (!*found) return std::optional<xueji::v1::LedgerSettings>();
-  return std::optional<xueji::v1::LedgerSettings>(std::move(settings));
+  return views_internal::RowAt<xueji::v1::LedgerSettings>(
+      *kv_, views_internal::LedgerKey());
 }
 
 absl::StatusOr<std::optional<xueji::v1::OperatorState>> Views::Operator(
     std::string_view id) const {
-  xueji::v1::OperatorState state;
-  absl::StatusOr<bool> found =
-      GetMessage(*kv_, views_internal::OperatorKey(id), &state);
-  if (!found.ok()) return found.status();
-  if (!*found) return std::optional<xueji::v1::OperatorState>();
+  ASSIGN_OR_RETURN(std::optional<xueji::v1::OperatorState> state,
+                   views_internal::RowAt<xueji::v1::OperatorState>(
+                       *kv_, views_internal::OperatorKey(id)));
+  if (!state.has_value()) return state;
   absl::StatusOr<std::optional<std::string>> activity =
       kv_->Get(views_internal::ActivityKey(id));
   if (!activity.ok()) return activity.status();
-  if (activity->has_value() && state.last_active() < **activity) {
-    state.set_last_active(**activity);
+  if (activity->has_value() && state->last_active() < **activity) {
+    state->set_last_active(**activity);
   }
-  return std::optional<xueji::v1::OperatorState>(std::move(state));
+  return state;
 }
 
 absl::StatusOr<std::optional<std::string>> Views::OperatorWithKey(
     std::string_view key_id) const {
   std::optional<std::string> holder;
-  bool bad = false;
-  absl::Status s = kv_->ScanPrefix("O", [&](std::string_view,
-                                            std::string_view value) {
-    xueji::v1::OperatorState state;
-    if (!state.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      bad = true;
-      return false;
-    }
-    for (const auto& key : state.keys()) {
-      if (key.key_id() == key_id) holder = state.id();
-    }
-    return !holder.has_value();
-  });
-  if (!s.ok()) return s;
-  if (bad) return absl::DataLossError("views: unparseable operator row");
+  RETURN_IF_ERROR(views_internal::ScanMessages<xueji::v1::OperatorState>(
+      *kv_, "O", "operator",
+      [&](std::string_view, xueji::v1::OperatorState& state) {
+        for (const auto& key : state.keys()) {
+          if (key.key_id() == key_id) holder = state.id();
+        }
+        return !holder.has_value();
+      }));
   return holder;
 }
 
@@ -375,16 +374,12 @@ void AppendRows(const std::map<std::string, int64_t>& counts,
 
 absl::StatusOr<PolicyHistory> Views::Policies() const {
   std::vector<xueji::v1::PolicySet> versions;
-  bool bad = false;
-  absl::Status s = kv_->ScanPrefix(
-      views_internal::kPolicyPrefix,
-      [&](std::string_view, std::string_view value) {
-        xueji::v1::PolicySet& set = versions.emplace_back();
-        bad = !set.ParseFromArray(value.data(), static_cast<int>(value.size()));
-        return !bad;
-      });
-  if (!s.ok()) return s;
-  if (bad) return absl::DataLossError("views: unparseable policy row");
+  RETURN_IF_ERROR(views_internal::ScanMessages<xueji::v1::PolicySet>(
+      *kv_, views_internal::kPolicyPrefix, "policy",
+      [&](std::string_view, xueji::v1::PolicySet& set) {
+        versions.push_back(std::move(set));
+        return true;
+      }));
   return PolicyHistory::From(versions);
 }
 

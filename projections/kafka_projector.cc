@@ -41,16 +41,14 @@ Projector::~Projector() {
 }
 
 absl::Status Projector::CreateConsumer() {
-  auto conf =
-      MakeKafkaConf(options_.kafka.bootstrap_servers, options_.kafka.properties,
-                    {{"session.timeout.ms", "10000"},
-                     {"queued.max.messages.kbytes", "16384"}},
-                    {{"group.id", options_.group_id},
-                     {"enable.auto.commit", "false"},
-                     {"enable.auto.offset.store", "false"},
-                     {"isolation.level", "read_committed"},
-                     {"enable.partition.eof", "true"},
-                     {"auto.offset.reset", "error"}});
+  auto conf = MakeConsumerConf(options_.kafka.bootstrap_servers,
+                               options_.kafka.properties,
+                               {{"session.timeout.ms", "10000"},
+                                {"queued.max.messages.kbytes", "16384"}},
+                               {{"group.id", options_.group_id},
+                                {"enable.auto.offset.store", "false"},
+                                {"enable.partition.eof", "true"},
+                                {"auto.offset.reset", "error"}});
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, RebalanceTrampoline);
   rd_kafka_conf_set_opaque(*conf, this);

@@ -6,8 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/decide/decider.h"
 #include "ledger/rules/subjects.h"
 
@@ -124,19 +123,9 @@ bool IsOperatorSubject(std::string_view subject) {
   return ParseSubject(subject).kind == SubjectKind::kOperator;
 }
 
-std::string Serialize(const google::protobuf::MessageLite& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
 void PutMessage(KvStore* kv, std::string_view key,
                 const google::protobuf::MessageLite& message) {
-  kv->Put(key, Serialize(message));
+  kv->Put(key, DeterministicBytes(message));
 }
 
 absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,

@@ -62,12 +62,14 @@
 #define XUEJI_PROJECTIONS_ROWS_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message_lite.h"
 #include "ledger/log/event_log.h"
@@ -123,14 +125,37 @@ bool IsRecordSubject(std::string_view subject);
 bool IsKindergartenSubject(std::string_view subject);
 bool IsOperatorSubject(std::string_view subject);
 
-// Deterministic serialization, so equal rows are equal bytes.
-std::string Serialize(const google::protobuf::MessageLite& message);
+// Puts `message`'s DeterministicBytes, so equal rows are equal bytes.
 void PutMessage(KvStore* kv, std::string_view key,
                 const google::protobuf::MessageLite& message);
 // Parses the row at `key` into `out`; false when absent; DataLoss when
 // unparseable.
 absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,
                                 google::protobuf::MessageLite* out);
+// Visits the rows under `prefix` in key order, each parsed as an M, while
+// `visit` returns true; DataLoss "views: unparseable <what> row" at the first
+// row that does not parse.
+template <typename M>
+absl::Status ScanMessages(
+    const KvStore& kv, std::string_view prefix, const char* what,
+    const std::function<bool(std::string_view key, M& message)>& visit) {
+  bool bad = false;
+  absl::Status s = kv.ScanPrefix(prefix, [&](std::string_view key,
+                                             std::string_view value) {
+    M message;
+    if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      bad = true;
+      return false;
+    }
+    return visit(key, message);
+  });
+  if (!s.ok()) return s;
+  if (bad) {
+    return absl::DataLossError(
+        absl::StrCat("views: unparseable ", what, " row"));
+  }
+  return absl::OkStatus();
+}
 
 // Facts about a record the RecordState does not keep.
 struct RecordExtra {

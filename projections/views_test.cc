@@ -16,6 +16,7 @@
 #include "ledger/processor/ledger_state.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/calendar.h"
+#include "projections/rows.h"
 #include "projections/test_support.h"
 
 namespace xueji {
@@ -688,6 +689,23 @@ TEST_CASE("an event with an unknown payload stops the catch-up with DataLoss") {
   auto gap = views.Apply(stored);
   REQUIRE(!gap.ok());
   CHECK(absl::IsDataLoss(gap.status()));
+}
+
+TEST_CASE("a view row that does not parse is DataLoss naming its kind") {
+  MemoryKv kv;
+  Views views(&kv);
+  const std::string bad = "\xff";  // a tag whose varint never ends
+  auto unparseable = [](const absl::Status& s, const std::string& what) {
+    CHECK(absl::IsDataLoss(s));
+    CHECK(s.message() == "views: unparseable " + what + " row");
+  };
+  kv.Put("G350203001", bad);
+  unparseable(views.Kindergartens("").status(), "kindergarten");
+  kv.Put("Oreg-1", bad);
+  unparseable(views.OperatorWithKey("k").status(), "operator");
+  CHECK(absl::IsDataLoss(views.Operator("reg-1").status()));
+  kv.Put(std::string(views_internal::kPolicyPrefix) + "1", bad);
+  unparseable(views.Policies().status(), "policy");
 }
 
 TEST_CASE_METHOD(

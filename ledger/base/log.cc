@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <mutex>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -49,19 +51,21 @@ bool StderrIsJournal() {
          static_cast<uint64_t>(st.st_ino) == ino;
 }
 
-// syslog priorities (sd-daemon.h SD_DEBUG ... SD_ERR).
-const char* JournalPrefix(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "<7>";
-    case LogLevel::kInfo:
-      return "<6>";
-    case LogLevel::kWarn:
-      return "<4>";
-    case LogLevel::kError:
-      return "<3>";
-  }
-  return "<6>";
+// Each level's name and its syslog priority on the journal (sd-daemon.h
+// SD_DEBUG ... SD_ERR), in the order of LogLevel's values.
+struct LevelNames {
+  std::string_view name;
+  const char* journal_prefix;
+};
+constexpr LevelNames kLevels[] = {
+    {"DEBUG", "<7>"}, {"INFO", "<6>"}, {"WARN", "<4>"}, {"ERROR", "<3>"}};
+static_assert(std::size(kLevels) == static_cast<size_t>(LogLevel::kError) + 1);
+
+// A value outside the enum reads as INFO.
+const LevelNames& NamesOf(LogLevel level) {
+  const auto i = static_cast<size_t>(level);
+  return i < std::size(kLevels) ? kLevels[i]
+                                : kLevels[static_cast<size_t>(LogLevel::kInfo)];
 }
 
 bool IsWordChar(char c) { return absl::ascii_isalnum(c); }
@@ -84,27 +88,16 @@ bool LooksLikeIdNumber(std::string_view word) {
 }  // namespace
 
 std::optional<LogLevel> ParseLogLevel(std::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(Av(name));
-  if (lower == "debug") return LogLevel::kDebug;
-  if (lower == "info") return LogLevel::kInfo;
-  if (lower == "warn" || lower == "warning") return LogLevel::kWarn;
-  if (lower == "error") return LogLevel::kError;
+  if (absl::EqualsIgnoreCase(Av(name), "warning")) return LogLevel::kWarn;
+  for (size_t i = 0; i < std::size(kLevels); ++i) {
+    if (absl::EqualsIgnoreCase(Av(name), Av(kLevels[i].name))) {
+      return static_cast<LogLevel>(i);
+    }
+  }
   return std::nullopt;
 }
 
-std::string_view LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "DEBUG";
-    case LogLevel::kInfo:
-      return "INFO";
-    case LogLevel::kWarn:
-      return "WARN";
-    case LogLevel::kError:
-      return "ERROR";
-  }
-  return "INFO";
-}
+std::string_view LogLevelName(LogLevel level) { return NamesOf(level).name; }
 
 void SetLogLevel(LogLevel minimum) {
   g_minimum.store(static_cast<int>(minimum), std::memory_order_relaxed);
@@ -159,7 +152,7 @@ void Log(LogLevel level, std::string_view text) {
     return;
   }
   const std::string whole =
-      absl::StrCat(journal ? JournalPrefix(level) : "", line, "\n");
+      absl::StrCat(journal ? NamesOf(level).journal_prefix : "", line, "\n");
   // Whole lines under the mutex: lines of several threads never interleave.
   for (size_t done = 0; done < whole.size();) {
     const ssize_t n =

@@ -25,6 +25,15 @@ TEST_CASE("log: levels parse in any case", "[unit][log]") {
   CHECK_FALSE(ParseLogLevel("").has_value());
 }
 
+TEST_CASE("log: each level's name parses back to it", "[unit][log]") {
+  for (LogLevel level :
+       {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
+    CHECK(ParseLogLevel(LogLevelName(level)) == level);
+  }
+  CHECK(LogLevelName(LogLevel::kWarn) == "WARN");
+  CHECK(LogLevelName(static_cast<LogLevel>(7)) == "INFO");
+}
+
 TEST_CASE("log: lines below the level are dropped", "[unit][log]") {
   std::vector<std::string> lines;
   SetLogSink([&](std::string_view line) { lines.emplace_back(line); });

@@ -8,6 +8,9 @@
 
 namespace xueji {
 
+// The algorithm is fetched once and each thread reuses one context: a
+// one-shot EVP_Digest fetches and allocates on every call, which cost more
+// than hashing an event (callgrind: ~60 % of Sha256's instructions).
 std::string Sha256(std::string_view bytes) {
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(

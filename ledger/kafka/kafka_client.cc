@@ -102,6 +102,15 @@ absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(
   return conf;
 }
 
+absl::StatusOr<rd_kafka_conf_t*> MakeConsumerConf(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const KafkaProperties& defaults, KafkaProperties required) {
+  required.emplace_back("enable.auto.commit", "false");
+  required.emplace_back("isolation.level", "read_committed");
+  return MakeKafkaConf(bootstrap, properties, defaults, required);
+}
+
 absl::StatusOr<RdKafkaPtr> NewKafkaClient(rd_kafka_type_t type,
                                           rd_kafka_conf_t* conf) {
   char errstr[512];

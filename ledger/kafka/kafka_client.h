@@ -35,6 +35,14 @@ absl::StatusOr<rd_kafka_conf_t*> MakeKafkaConf(
     const std::string& bootstrap,
     const std::map<std::string, std::string>& properties,
     const KafkaProperties& defaults, const KafkaProperties& required);
+// MakeKafkaConf for a consumer of the ledger's topics: `required`, then what
+// every such consumer needs: it never commits offsets on its own
+// (enable.auto.commit=false) and reads committed transactions only
+// (isolation.level=read_committed).
+absl::StatusOr<rd_kafka_conf_t*> MakeConsumerConf(
+    const std::string& bootstrap,
+    const std::map<std::string, std::string>& properties,
+    const KafkaProperties& defaults, KafkaProperties required);
 
 struct RdKafkaDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }

@@ -31,14 +31,12 @@ absl::Status KafkaLogReader::CreateConsumer() {
   // commit marker (read_committed never returns the marker, so the end is
   // known only from an empty fetch) cost half a second on a real broker:
   // 10 s to replay 75 events, and as much per transactional batch.
-  absl::StatusOr<rd_kafka_conf_t*> conf = MakeKafkaConf(
+  absl::StatusOr<rd_kafka_conf_t*> conf = MakeConsumerConf(
       options_.bootstrap_servers, options_.properties,
       {{"queued.max.messages.kbytes", "8192"}, {"fetch.wait.max.ms", "10"}},
       {{"enable.partition.eof", "true"},
        {"auto.offset.reset", "error"},
-       {"enable.auto.commit", "false"},
-       {"enable.auto.offset.store", "false"},
-       {"isolation.level", "read_committed"}});
+       {"enable.auto.offset.store", "false"}});
   if (!conf.ok()) return conf.status();
   auto consumer = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!consumer.ok()) return consumer.status();

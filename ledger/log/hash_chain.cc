@@ -26,8 +26,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/base/sha256.h"
 
 namespace xueji {
@@ -338,18 +338,8 @@ std::unique_ptr<EventLog> ChainChecked(EventLog& log) {
   return std::make_unique<ChainCheckedLog>(log);
 }
 
-// The algorithm is fetched once and each thread reuses one context: a
-// one-shot EVP_Digest fetches and allocates on every call, which cost more
-// than hashing an event (callgrind: ~60 % of Sha256's instructions).
 std::string CanonicalBytes(const xueji::v1::Event& event) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    event.SerializePartialToCodedStream(&coded);
-  }  // the CodedOutputStream trims `out` when destroyed
-  return out;
+  return DeterministicBytes(event);
 }
 
 namespace {

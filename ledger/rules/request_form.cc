@@ -129,14 +129,23 @@ std::string RequestIdProblem(const std::string& request_id) {
   return "";
 }
 
+namespace {
+
+// INVALID_TEXT when a string field of `message` breaks the text rule.
+std::optional<FormRefusal> TextRefusal(const Message& message) {
+  std::string problem = TextFieldProblem(message);
+  if (problem.empty()) return std::nullopt;
+  return FormRefusal{
+      xueji::v1::INVALID_TEXT,
+      absl::StrCat(problem,
+                   "; control, bidirectional-control and line-separator "
+                   "characters are not allowed in any field")};
+}
+
+}  // namespace
+
 std::optional<FormRefusal> CheckRequestForm(const xueji::v1::Request& request) {
-  if (std::string problem = TextFieldProblem(request); !problem.empty()) {
-    return FormRefusal{
-        xueji::v1::INVALID_TEXT,
-        absl::StrCat(problem,
-                     "; control, bidirectional-control and line-separator "
-                     "characters are not allowed in any field")};
-  }
+  if (auto refused = TextRefusal(request)) return refused;
   if (std::string problem = RequestIdProblem(request.request_id());
       !problem.empty()) {
     return FormRefusal{xueji::v1::MALFORMED_REQUEST, problem};
@@ -150,13 +159,7 @@ std::optional<FormRefusal> CheckRequestForm(const xueji::v1::Request& request) {
 
 std::optional<FormRefusal> CheckRegistryLineForm(
     const xueji::v1::RegistryLine& line) {
-  if (std::string problem = TextFieldProblem(line); !problem.empty()) {
-    return FormRefusal{
-        xueji::v1::INVALID_TEXT,
-        absl::StrCat(problem,
-                     "; control, bidirectional-control and line-separator "
-                     "characters are not allowed in any field")};
-  }
+  if (auto refused = TextRefusal(line)) return refused;
   if (line.entry_case() == xueji::v1::RegistryLine::ENTRY_NOT_SET) {
     return FormRefusal{xueji::v1::MALFORMED_REQUEST,
                        "a registry line holds a kindergarten or an operator"};

@@ -1,7 +1,6 @@
 #include "ledger/rules/subjects.h"
 
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "ledger/base/deterministic.h"
 #include "ledger/base/sha256.h"
 #include "ledger/base/strings.h"
 
@@ -71,13 +70,7 @@ ParsedSubject ParseSubject(std::string_view subject) {
 
 std::string RegistryRequestId(const xueji::v1::RegistryLine& line,
                               std::string_view signer) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    line.SerializeToCodedStream(&coded);
-  }  // trims `bytes`
+  std::string bytes = DeterministicBytes(line);
   if (!signer.empty()) bytes = Cat(signer, std::string(1, '\0'), bytes);
   return Cat("registry:", HexEncode(Sha256(bytes)).substr(0, 16));
 }

@@ -136,7 +136,7 @@ absl::Status Service::OpenConsumer() {
   const std::string group = options_.group_id.empty()
                                 ? options_.kafka.topic_prefix + ".processor"
                                 : options_.group_id;
-  auto conf = MakeKafkaConf(
+  auto conf = MakeConsumerConf(
       options_.kafka.bootstrap_servers, options_.kafka.properties,
       // A standby learns that the active one's session expired from its
       // next heartbeat's answer: beat often, so the takeover starts within
@@ -146,10 +146,8 @@ absl::Status Service::OpenConsumer() {
         std::to_string(
             std::clamp(options_.session_timeout_ms / 12, 100, 500))}},
       {{"group.id", group},
-       {"enable.auto.commit", "false"},
        {"enable.auto.offset.store", "false"},
        {"auto.offset.reset", "earliest"},
-       {"isolation.level", "read_committed"},
        {"enable.partition.eof", "false"}});
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(*conf, &Service::OnRebalance);

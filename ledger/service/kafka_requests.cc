@@ -33,12 +33,10 @@ KafkaConnection Quiet(KafkaConnection kafka) {
 
 // A consumer that reads by assignment (no group), read_committed.
 absl::StatusOr<RdKafkaPtr> OpenReader(const KafkaConnection& kafka) {
-  auto conf = MakeKafkaConf(
+  auto conf = MakeConsumerConf(
       kafka.bootstrap_servers, kafka.properties, {},
       {{"group.id", absl::StrCat(kafka.topic_prefix, ".client.", getpid())},
-       {"enable.auto.commit", "false"},
-       {"enable.partition.eof", "true"},
-       {"isolation.level", "read_committed"}});
+       {"enable.partition.eof", "true"}});
   if (!conf.ok()) return conf.status();
   auto rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk.ok()) return rk.status();

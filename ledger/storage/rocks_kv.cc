@@ -188,9 +188,18 @@ class ZeroTerminatedPrefix final : public rocksdb::SliceTransform {
 
 }  // namespace
 
-rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter) {
-  rocksdb::Options options = LedgerDbOptions(create_if_missing);
-  if (prefix_filter) {
+rocksdb::Options StoreDbOptions(const OpenDbOptions& open) {
+  rocksdb::Options options =
+      LedgerDbOptions(open.create_if_missing && !open.read_only);
+  if (open.wal == WalRecovery::kTolerateTornTail) {
+    options.wal_recovery_mode =
+        rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  }
+  if (open.ascending_prefix > 0) {
+    options.memtable_insert_with_hint_prefix_extractor.reset(
+        rocksdb::NewFixedPrefixTransform(open.ascending_prefix));
+  }
+  if (open.prefix_filter) {
     static const auto* transform =
         new std::shared_ptr<const rocksdb::SliceTransform>(
             std::make_shared<ZeroTerminatedPrefix>());
@@ -224,16 +233,7 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& path) {
 
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDb(const std::string& path,
                                                     const OpenDbOptions& open) {
-  rocksdb::Options options = StoreDbOptions(
-      open.create_if_missing && !open.read_only, open.prefix_filter);
-  if (open.wal == WalRecovery::kTolerateTornTail) {
-    options.wal_recovery_mode =
-        rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
-  }
-  if (open.ascending_prefix > 0) {
-    options.memtable_insert_with_hint_prefix_extractor.reset(
-        rocksdb::NewFixedPrefixTransform(open.ascending_prefix));
-  }
+  rocksdb::Options options = StoreDbOptions(open);
   auto logger = std::make_shared<OpenLogger>();
   options.info_log = logger;
   rocksdb::DB* raw = nullptr;
@@ -314,7 +314,7 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
         std::filesystem::temp_directory_path().string()));
   }
   rocksdb::Options options =
-      rocks_internal::StoreDbOptions(false, prefix_filter);
+      rocks_internal::StoreDbOptions({.prefix_filter = prefix_filter});
   options.max_open_files = -1;  // required by secondary instances
   // It follows a primary that may be in the middle of writing a record.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -607,7 +607,7 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
   // quarter of the blocks to compress (RocksDB starts an LZ4 stream per
   // block), at ~2 µs more per uncached point read.
   rocksdb::Options options =
-      rocks_internal::StoreDbOptions(false, prefix_filter_);
+      rocks_internal::StoreDbOptions({.prefix_filter = prefix_filter_});
   rocksdb::BlockBasedTableOptions table;
   if (const auto* own =
           options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();

@@ -46,9 +46,11 @@ struct OpenDbOptions {
   bool prefix_filter = false;
 };
 
-// The ledger's options for a database (LedgerDbOptions), with the prefix
-// extractor of RocksKv::Options::prefix_filter when `prefix_filter`.
-rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter);
+// The one translation of OpenDbOptions into RocksDB's: the ledger's options
+// for a database (LedgerDbOptions), creating it only when `create_if_missing`
+// and not `read_only`; the WAL recovery mode of `wal`; the memtable insert
+// hint of `ascending_prefix`; the prefix extractor of `prefix_filter`.
+rocksdb::Options StoreDbOptions(const OpenDbOptions& options);
 
 // Opens the database at `path`. When the store exists (it has a CURRENT
 // file), a failure other than a lock, a full disk or a permission problem is
