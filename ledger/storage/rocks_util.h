@@ -44,11 +44,15 @@ struct OpenDbOptions {
   size_t ascending_prefix = 0;
   // RocksKv::Options::prefix_filter (a store laid out as the views are).
   bool prefix_filter = false;
+  // RocksKv::Options::point_reads (the views' table layout).
+  bool point_reads = false;
 };
 
 // The ledger's options for a database (LedgerDbOptions), with the prefix
-// extractor of RocksKv::Options::prefix_filter when `prefix_filter`.
-rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter);
+// extractor of RocksKv::Options::prefix_filter when `prefix_filter`, and the
+// table layout of RocksKv::Options::point_reads when `point_reads`.
+rocksdb::Options StoreDbOptions(bool create_if_missing, bool prefix_filter,
+                                bool point_reads);
 
 // Opens the database at `path`. When the store exists (it has a CURRENT
 // file), a failure other than a lock, a full disk or a permission problem is
