@@ -584,7 +584,7 @@ std::map<std::string, std::pair<std::string, double>> TableLayouts(
 
 TEST_CASE(
     "RocksKv point_reads: flushed and ingested table files have 4 KiB "
-    "uncompressed blocks; a store written without it reads the same") {
+    "uncompressed blocks, and a store written without it reads the same") {
   TempDir dir;
   MemoryKv model;
   std::mt19937 rng(20261130);
