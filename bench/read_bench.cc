@@ -62,6 +62,7 @@ absl::StatusOr<std::vector<std::string>> SampleNumbers(
   options.read_only = true;
   options.create_if_missing = false;
   options.prefix_filter = true;  // as Views::Open opens it
+  options.point_reads = true;
   auto kv = RocksKv::Open(DataDir{data_dir}.views(), options);
   if (!kv.ok()) return kv.status();
   std::vector<std::string> sample;

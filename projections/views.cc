@@ -38,6 +38,9 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(
   // their key's first '\0' (rows.h): scans of one read only the files that
   // may hold it.
   kv_options.prefix_filter = true;
+  // Read a record, a document's or a subject's rows at a time: small table
+  // blocks (RocksKv::Options::point_reads).
+  kv_options.point_reads = true;
   absl::StatusOr<std::unique_ptr<RocksKv>> kv = RocksKv::Open(dir, kv_options);
   if (!kv.ok()) return kv.status();
   return std::unique_ptr<Views>(new Views(*std::move(kv), effective));

@@ -124,6 +124,16 @@ class RocksKv : public KvStore {
     // values and order are the same either way; a store written without it
     // reads the same with it (its files just have no prefix entries).
     bool prefix_filter = false;
+    // For a store read a few rows at a time at random (the views): its table
+    // files, flushed, compacted or ingested by WriteSorted, are written in
+    // 4 KiB LZ4 blocks, so a point read or a short scan reads, checksums
+    // and decompresses one 4 KiB block per table file it visits instead of
+    // a 16 KiB one (issue 12: 1.7-2x fewer instructions per `show`, `find`,
+    // `history` at 1M children, ~10 % more disk). The layout is per table
+    // file: a store written
+    // with other options reads the same, its older files as they are until
+    // compaction or a rebuild rewrites them.
+    bool point_reads = false;
   };
   static absl::StatusOr<std::unique_ptr<RocksKv>> Open(const std::string& path,
                                                        const Options& options);

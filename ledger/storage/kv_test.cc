@@ -10,14 +10,18 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ledger/storage/fold_kv.h"
 #include "ledger/storage/kv.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
 #include "rocksdb/perf_context.h"
 #include "rocksdb/perf_level.h"
+#include "rocksdb/table_properties.h"
 #include "tests/support/damaged_wal.h"
 #include "tests/support/temp_dir.h"
 
@@ -557,6 +561,92 @@ TEST_CASE(
   CHECK(blocks == 1);  // one data block of one file (index and filter
                        // blocks are held by the table readers)
   CHECK(blocks_all >= 8);
+}
+
+// The table files of the store at `path` (opened read-only, plain options):
+// file name -> (compression name, mean stored bytes per data block).
+std::map<std::string, std::pair<std::string, double>> TableLayouts(
+    const std::string& path) {
+  rocksdb::DB* raw = nullptr;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), path, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::TablePropertiesCollection tables;
+  REQUIRE(db->GetPropertiesOfAllTables(&tables).ok());
+  std::map<std::string, std::pair<std::string, double>> out;
+  for (const auto& [file, props] : tables) {
+    REQUIRE(props->num_data_blocks > 0);
+    out[fs::path(file).filename().string()] = {
+        props->compression_name,
+        static_cast<double>(props->data_size) / props->num_data_blocks};
+  }
+  return out;
+}
+
+TEST_CASE(
+    "RocksKv point_reads: flushed and ingested table files have 4 KiB "
+    "blocks, and a store written without it reads the same") {
+  TempDir dir;
+  MemoryKv model;
+  std::mt19937 rng(20261130);
+  // Random values (LZ4 cannot shrink them, so stored block sizes show the
+  // configured ones), 300 bytes each, under views-like keys.
+  auto sorted_rows = [&](char ns, int n) {
+    std::map<std::string, std::string> rows;
+    for (int i = 0; i < n; ++i) {
+      std::string value(300, '\0');
+      for (char& c : value) c = static_cast<char>(rng());
+      rows[std::string(1, ns) + std::to_string(rng()) + std::string(1, '\0') +
+           std::to_string(i)] = value;
+    }
+    for (const auto& [k, v] : rows) model.Put(k, v);
+    return rows;
+  };
+  auto write_sorted = [](RocksKv& kv,
+                         const std::map<std::string, std::string>& rows) {
+    std::vector<KvStore::SortedRow> out;
+    for (const auto& [k, v] : rows) out.push_back({k, v});
+    REQUIRE(kv.WriteSorted(out, true).ok());
+  };
+  auto open = [&](bool point_reads) {
+    RocksKv::Options options;
+    options.prefix_filter = true;
+    options.point_reads = point_reads;
+    auto kv = RocksKv::Open(dir.Sub("db"), options);
+    REQUIRE(kv.ok());
+    return *std::move(kv);
+  };
+  std::set<std::string> before;
+  {
+    auto kv = open(/*point_reads=*/false);  // as views were written before
+    write_sorted(*kv, sorted_rows('H', 400));
+  }
+  for (const auto& [file, layout] : TableLayouts(dir.Sub("db"))) {
+    CHECK(layout.first == "LZ4");
+    CHECK(layout.second > 12 << 10);  // 16 KiB blocks
+    before.insert(file);
+  }
+  {
+    auto kv = open(/*point_reads=*/true);
+    write_sorted(*kv, sorted_rows('I', 400));
+    for (const auto& [k, v] : sorted_rows('R', 400)) kv->Put(k, v);
+    REQUIRE(kv->Commit(true).ok());  // to the WAL and the memtable
+  }
+  // Reopening flushes the recovered memtable to a table file.
+  auto kv = open(/*point_reads=*/true);
+  CHECK(Scan(*kv, "") == Scan(model, ""));
+  CHECK(Scan(*kv, "H").size() == 400);
+  kv.reset();
+  const auto layouts = TableLayouts(dir.Sub("db"));
+  int written_after = 0;
+  for (const auto& [file, layout] : layouts) {
+    CAPTURE(file);
+    if (before.count(file) > 0) continue;
+    ++written_after;
+    CHECK(layout.first == "LZ4");
+    CHECK(layout.second <= 4 << 10);
+    CHECK(layout.second > 3 << 10);
+  }
+  CHECK(written_after == 2);  // the ingested file and the flushed one
 }
 
 TEST_CASE(

@@ -205,6 +205,24 @@ rocksdb::Options StoreDbOptions(const OpenDbOptions& open) {
             std::make_shared<ZeroTerminatedPrefix>());
     options.prefix_extractor = *transform;
   }
+  if (open.point_reads) {
+    // RocksKv::Options::point_reads: 4 KiB blocks, LZ4 as everywhere.
+    // Measured at 1M children, the rows as one sorted run (callgrind,
+    // instructions per call, docs/benchmarks.md "Reads at 1M, session 10"):
+    // show / find / history 103k / 125k / 147k with 16 KiB LZ4 blocks
+    // (718 MiB of views), 52k / 67k / 86k with 4 KiB LZ4 blocks (787 MiB),
+    // 41k / 54k / 76k with 4 KiB uncompressed ones (1,635 MiB: twice the
+    // disk for 20 % fewer instructions, not kept at a national register's
+    // size); a hash index inside each block saved 1 %.
+    rocksdb::BlockBasedTableOptions table;
+    if (const auto* own = options.table_factory
+                              ->GetOptions<rocksdb::BlockBasedTableOptions>();
+        own != nullptr) {
+      table = *own;
+    }
+    table.block_size = 4 << 10;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
   return options;
 }
 
@@ -299,7 +317,8 @@ namespace {
 // directory under the system temp dir (returned in *secondary_dir; removed
 // again on failure), and catches up with the primary once.
 absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
-    const std::string& path, bool prefix_filter, std::string* secondary_dir) {
+    const std::string& path, const RocksKv::Options& open,
+    std::string* secondary_dir) {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
     return absl::NotFoundError(
@@ -313,8 +332,8 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
         "cannot create a secondary directory for ", path, " under ",
         std::filesystem::temp_directory_path().string()));
   }
-  rocksdb::Options options =
-      rocks_internal::StoreDbOptions({.prefix_filter = prefix_filter});
+  rocksdb::Options options = rocks_internal::StoreDbOptions(
+      {.prefix_filter = open.prefix_filter, .point_reads = open.point_reads});
   options.max_open_files = -1;  // required by secondary instances
   // It follows a primary that may be in the middle of writing a record.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -380,12 +399,13 @@ struct ScanReadOptions {
 class RocksKvImpl final : public RocksKv {
  public:
   RocksKvImpl(std::string path, std::unique_ptr<rocksdb::DB> db, bool read_only,
-              bool prefix_filter, std::string secondary_dir = "",
+              const RocksKv::Options& options, std::string secondary_dir = "",
               std::string recovery_note = "")
       : path_(std::move(path)),
         db_(std::move(db)),
         read_only_(read_only),
-        prefix_filter_(prefix_filter),
+        prefix_filter_(options.prefix_filter),
+        point_reads_(options.point_reads),
         secondary_dir_(std::move(secondary_dir)),
         recovery_note_(std::move(recovery_note)) {}
   ~RocksKvImpl() override {
@@ -457,6 +477,7 @@ class RocksKvImpl final : public RocksKv {
   int64_t ingested_files_ = 0;  // names this process's table files
   const bool read_only_;
   const bool prefix_filter_;         // RocksKv::Options::prefix_filter
+  const bool point_reads_;           // RocksKv::Options::point_reads
   const std::string secondary_dir_;  // "" unless a secondary instance
   const std::string recovery_note_;
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
@@ -603,19 +624,23 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
     std::filesystem::remove(file, ignored);
     return rocks_internal::FromRocks(s, path_);
   };
-  // The store's table options, with 16 KiB blocks instead of 4 KiB: a
-  // quarter of the blocks to compress (RocksDB starts an LZ4 stream per
-  // block), at ~2 µs more per uncached point read.
+  // The store's table options. Without point_reads, 16 KiB blocks instead
+  // of 4 KiB: a quarter of the blocks to compress (RocksDB starts an LZ4
+  // stream per block), at ~2 µs more per uncached point read; with it, the
+  // store's own 4 KiB blocks, as its reads want them.
   rocksdb::Options options =
-      rocks_internal::StoreDbOptions({.prefix_filter = prefix_filter_});
-  rocksdb::BlockBasedTableOptions table;
-  if (const auto* own =
-          options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
-      own != nullptr) {
-    table = *own;
+      rocks_internal::StoreDbOptions(
+          {.prefix_filter = prefix_filter_, .point_reads = point_reads_});
+  if (!point_reads_) {
+    rocksdb::BlockBasedTableOptions table;
+    if (const auto* own = options.table_factory
+                              ->GetOptions<rocksdb::BlockBasedTableOptions>();
+        own != nullptr) {
+      table = *own;
+    }
+    table.block_size = 16 << 10;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
-  table.block_size = 16 << 10;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
   rocksdb::Status s = writer.Open(file);
   if (!s.ok()) return fail(s);
@@ -643,11 +668,11 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
                                                        const Options& options) {
   if (options.secondary) {
     std::string secondary_dir;
-    auto db = OpenSecondary(path, options.prefix_filter, &secondary_dir);
+    auto db = OpenSecondary(path, options, &secondary_dir);
     if (!db.ok()) return db.status();
-    return std::unique_ptr<RocksKv>(
-        new RocksKvImpl(path, *std::move(db), /*read_only=*/true,
-                        options.prefix_filter, std::move(secondary_dir)));
+    return std::unique_ptr<RocksKv>(new RocksKvImpl(path, *std::move(db),
+                                                    /*read_only=*/true, options,
+                                                    std::move(secondary_dir)));
   }
   // A projection's store: a torn WAL tail only takes it back to an earlier
   // checkpoint, from which it catches up (rocks_util.h).
@@ -657,7 +682,8 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
       rocks_internal::OpenDbOptions{
           .create_if_missing = options.create_if_missing,
           .read_only = options.read_only,
-          .prefix_filter = options.prefix_filter},
+          .prefix_filter = options.prefix_filter,
+          .point_reads = options.point_reads},
       &torn_tail);
   if (!db.ok()) return db.status();
   std::string note;
@@ -668,9 +694,8 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
         "log (a write cut short); the store catches up from the log (",
         torn_tail, ")");
   }
-  return std::unique_ptr<RocksKv>(
-      new RocksKvImpl(path, *std::move(db), options.read_only,
-                      options.prefix_filter, "", std::move(note)));
+  return std::unique_ptr<RocksKv>(new RocksKvImpl(
+      path, *std::move(db), options.read_only, options, "", std::move(note)));
 }
 
 }  // namespace xueji

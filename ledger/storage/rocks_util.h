@@ -44,12 +44,15 @@ struct OpenDbOptions {
   size_t ascending_prefix = 0;
   // RocksKv::Options::prefix_filter (a store laid out as the views are).
   bool prefix_filter = false;
+  // RocksKv::Options::point_reads (the views' table layout).
+  bool point_reads = false;
 };
 
 // The one translation of OpenDbOptions into RocksDB's: the ledger's options
 // for a database (LedgerDbOptions), creating it only when `create_if_missing`
 // and not `read_only`; the WAL recovery mode of `wal`; the memtable insert
-// hint of `ascending_prefix`; the prefix extractor of `prefix_filter`.
+// hint of `ascending_prefix`; the prefix extractor of `prefix_filter`; the
+// table layout of `point_reads`.
 rocksdb::Options StoreDbOptions(const OpenDbOptions& options);
 
 // Opens the database at `path`. When the store exists (it has a CURRENT
