@@ -28,6 +28,18 @@ std::vector<std::string> TermUpTo(const std::string& last_day) {
   return out;
 }
 
+// Every line of DATA/access.log, in order.
+std::vector<xueji::v1::AccessEntry> AccessEntries(const std::string& data_dir) {
+  std::vector<xueji::v1::AccessEntry> entries;
+  for (const std::string& line :
+       Lines(ReadFile(fs::path(data_dir) / "access.log"))) {
+    xueji::v1::AccessEntry e;
+    REQUIRE(ParseJson(line, &e) == "");
+    entries.push_back(e);
+  }
+  return entries;
+}
+
 // The demo registry and the term up to `last_day`, entered day by day; the
 // requests answered PENDING_APPROVAL, by request id, with the kindergarten
 // they concern (an approval is another request: those decided later stay
@@ -59,14 +71,7 @@ struct PartTerm {
   }
   // Every line of DATA/access.log, in order.
   std::vector<xueji::v1::AccessEntry> Entries() const {
-    std::vector<xueji::v1::AccessEntry> entries;
-    for (const std::string& line :
-         Lines(ReadFile(fs::path(ledger.data_dir()) / "access.log"))) {
-      xueji::v1::AccessEntry e;
-      REQUIRE(ParseJson(line, &e) == "");
-      entries.push_back(e);
-    }
-    return entries;
+    return AccessEntries(ledger.data_dir());
   }
 };
 
@@ -339,13 +344,8 @@ TEST_CASE("pending: export requests wait in the queue until decided",
   CHECK(row.at("overdue") == "false");
 
   // A read like the others: in the access log, with how many it showed.
-  std::vector<xueji::v1::AccessEntry> entries;
-  for (const std::string& line :
-       Lines(ReadFile(fs::path(ledger.data_dir()) / "access.log"))) {
-    xueji::v1::AccessEntry e;
-    REQUIRE(ParseJson(line, &e) == "");
-    entries.push_back(e);
-  }
+  std::vector<xueji::v1::AccessEntry> entries =
+      AccessEntries(ledger.data_dir());
   REQUIRE(!entries.empty());
   CHECK(entries.front().command() == "pending");
   CHECK(entries.front().operator_() == "officer-fj");

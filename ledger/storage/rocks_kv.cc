@@ -188,6 +188,17 @@ class ZeroTerminatedPrefix final : public rocksdb::SliceTransform {
 
 }  // namespace
 
+void SetBlockSize(size_t bytes, rocksdb::Options* options) {
+  rocksdb::BlockBasedTableOptions table;
+  if (const auto* own =
+          options->table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+      own != nullptr) {
+    table = *own;
+  }
+  table.block_size = bytes;
+  options->table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+}
+
 rocksdb::Options StoreDbOptions(const OpenDbOptions& open) {
   rocksdb::Options options =
       LedgerDbOptions(open.create_if_missing && !open.read_only);
@@ -214,14 +225,7 @@ rocksdb::Options StoreDbOptions(const OpenDbOptions& open) {
     // 41k / 54k / 76k with 4 KiB uncompressed ones (1,635 MiB: twice the
     // disk for 20 % fewer instructions, not kept at a national register's
     // size); a hash index inside each block saved 1 %.
-    rocksdb::BlockBasedTableOptions table;
-    if (const auto* own = options.table_factory
-                              ->GetOptions<rocksdb::BlockBasedTableOptions>();
-        own != nullptr) {
-      table = *own;
-    }
-    table.block_size = 4 << 10;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    SetBlockSize(4 << 10, &options);
   }
   return options;
 }
@@ -628,18 +632,10 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
   // of 4 KiB: a quarter of the blocks to compress (RocksDB starts an LZ4
   // stream per block), at ~2 µs more per uncached point read; with it, the
   // store's own 4 KiB blocks, as its reads want them.
-  rocksdb::Options options =
-      rocks_internal::StoreDbOptions(
-          {.prefix_filter = prefix_filter_, .point_reads = point_reads_});
+  rocksdb::Options options = rocks_internal::StoreDbOptions(
+      {.prefix_filter = prefix_filter_, .point_reads = point_reads_});
   if (!point_reads_) {
-    rocksdb::BlockBasedTableOptions table;
-    if (const auto* own = options.table_factory
-                              ->GetOptions<rocksdb::BlockBasedTableOptions>();
-        own != nullptr) {
-      table = *own;
-    }
-    table.block_size = 16 << 10;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    rocks_internal::SetBlockSize(16 << 10, &options);
   }
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
   rocksdb::Status s = writer.Open(file);

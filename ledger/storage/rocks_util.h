@@ -55,6 +55,10 @@ struct OpenDbOptions {
 // table layout of `point_reads`.
 rocksdb::Options StoreDbOptions(const OpenDbOptions& options);
 
+// `options` with its block-based table files written in blocks of `bytes`
+// (their other table options kept).
+void SetBlockSize(size_t bytes, rocksdb::Options* options);
+
 // Opens the database at `path`. When the store exists (it has a CURRENT
 // file), a failure other than a lock, a full disk or a permission problem is
 // DataLoss: the store is there but cannot be read back.
