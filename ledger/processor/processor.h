@@ -172,7 +172,7 @@ class RequestProcessor {
   absl::Status FoldIntoState(std::vector<xueji::v1::Event>& events,
                              std::vector<int64_t>& next_offsets,
                              std::vector<xueji::v1::Event>* batch);
-  // FoldIntoState of one event (a batch's own BatchSigned or BatchRefused).
+  // FoldIntoState of one event (a refused batch's BatchRefused).
   absl::Status FoldOneIntoState(xueji::v1::Event event,
                                 std::vector<int64_t>& next_offsets,
                                 std::vector<xueji::v1::Event>* batch);
