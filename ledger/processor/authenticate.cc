@@ -13,9 +13,7 @@
 #include "ledger/processor/processor.h"
 #include "ledger/processor/signature_checks.h"
 #include "ledger/rules/accounts.h"
-#include "ledger/rules/request_form.h"
 #include "ledger/rules/signed_batch.h"
-#include "ledger/rules/subjects.h"
 
 namespace xueji {
 
@@ -83,19 +81,13 @@ absl::StatusOr<bool> RequestProcessor::TakenBefore(
                    state_.ResultFor(BatchRequestId(p.batch_id)));
   if (row.has_value()) return true;
   // Now: a row of one of its requests, answered to its holder and stamped
-  // with its id. The ledger keeps a batch (BatchSigned) exactly when
-  // one of its requests was recorded, and each recorded request's row names
-  // its batch; a request refused for its form was never recorded, and
-  // another batch's request of the same id is stamped with that batch.
+  // with its id. The ledger keeps a batch exactly when one of its requests
+  // was recorded, and each recorded request's row names its batch (another
+  // batch's request of the same id is stamped with that batch; a request
+  // refused for its form has no row).
   for (size_t i = 0; i < p.size(); ++i) {
-    const std::optional<FormRefusal> form =
-        p.registry ? CheckRegistryLineForm(p.line(i))
-                   : CheckRequestForm(p.request(i));
-    if (form.has_value()) continue;
-    ASSIGN_OR_RETURN(
-        std::optional<xueji::v1::AnsweredRequest> answered,
-        state_.AnswerFor(p.registry ? RegistryRequestId(p.line(i), holder)
-                                    : p.request(i).request_id()));
+    ASSIGN_OR_RETURN(std::optional<xueji::v1::AnsweredRequest> answered,
+                     state_.AnswerFor(p.IdOf(i, holder)));
     if (answered.has_value() && answered->actor() == holder &&
         answered->batch() == p.batch_id) {
       return true;

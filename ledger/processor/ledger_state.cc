@@ -241,23 +241,17 @@ absl::Status ApplyExport(KvStore* kv, const Event& event) {
 
 // q/<request_id>: status from any event of the request, student_no from the
 // first of its batch, code and message from its RequestRejected, and the
-// signed batch that carried it. Events of one batch may sit in several
-// partitions and arrive in any order.
-//
-// A BatchSigned has no row of its own: its requests' rows, stamped with its
-// id, say that the ledger took the batch (RequestProcessor::TakenBefore),
-// and one row fewer per batch is most of what a signed batch costs the
-// state store (docs/benchmarks.md, issue 9, session 10).
+// signed batch that carried it (how RequestProcessor::TakenBefore knows a
+// batch was taken). Events of one batch may sit in several partitions and
+// arrive in any order.
 absl::Status RecordResult(KvStore* kv, const Event& event) {
-  if (event.request_id().empty() || event.has_batch_signed()) {
-    return absl::OkStatus();
-  }
+  if (event.request_id().empty()) return absl::OkStatus();
   std::string key = Cat("q/", event.request_id());
-  // A batch's BatchRefused is the only event of its id ("refused:" + the
-  // body's digest, appended once): nothing to merge with, so no read of the
-  // row first.
+  // A BatchSigned (in logs written before session 10) or a BatchRefused is
+  // the only event of its id ("batch:"/"refused:" + the body's digest,
+  // appended once): nothing to merge with, so no read of the row first.
   std::optional<AnsweredRequest> known;
-  if (!event.has_batch_refused()) {
+  if (!event.has_batch_signed() && !event.has_batch_refused()) {
     ASSIGN_OR_RETURN(known, GetMessage<AnsweredRequest>(*kv, key));
   }
   AnsweredRequest answered = known.value_or(AnsweredRequest());
@@ -304,8 +298,9 @@ absl::Status LedgerState::Apply(const Event& event) {
     case EventTarget::kExport:
       status = ApplyExport(kv_, event);
       break;
-    case EventTarget::kNone:  // refusals; BatchSigned (its requests' rows
-                              // name it) and BatchRefused (q/refused:)
+    case EventTarget::kNone:  // refusals; BatchSigned (q/batch:, logs
+                              // before session 10) and BatchRefused
+                              // (q/refused:)
       break;
     case EventTarget::kUnknown:
       return absl::DataLossError(
@@ -313,11 +308,7 @@ absl::Status LedgerState::Apply(const Event& event) {
               ": event of unknown payload (case ", event.payload_case(), ")"));
   }
   if (!status.ok()) return status;
-  // A BatchSigned's signer is its events' actor, touched by them at the
-  // same time (one append shares one recorded_at): nothing left to touch.
-  if (!event.has_batch_signed()) {
-    if (absl::Status touched = TouchActor(event); !touched.ok()) return touched;
-  }
+  if (absl::Status touched = TouchActor(event); !touched.ok()) return touched;
   if (absl::Status recorded = RecordResult(kv_, event); !recorded.ok()) {
     return recorded;
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ledger/processor/processor.h"
+#include "ledger/rules/subjects.h"
 #include "xueji/v1/requests.pb.h"
 #include "xueji/v1/state.pb.h"
 
@@ -39,6 +40,12 @@ struct RequestProcessor::Prepared {
   const xueji::v1::RegistryLine& line(size_t i) const {
     return lines != nullptr ? (*lines)[i]
                             : owned->registry_lines(static_cast<int>(i));
+  }
+  // The id item i is known by when `signer` (or, unsigned, the registry
+  // loader) sends it: a request's own, a registry line's derived one.
+  std::string IdOf(size_t i, const std::string& signer) const {
+    return registry ? RegistryRequestId(line(i), signer)
+                    : request(i).request_id();
   }
 
   const xueji::v1::SignedBatch* signed_batch = nullptr;

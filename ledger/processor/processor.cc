@@ -236,11 +236,6 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       continue;
     }
     results.reserve(p.size());
-    // The id a request or line is known by.
-    auto id_of = [&](size_t i, const std::string& signer) {
-      return p.registry ? RegistryRequestId(p.line(i), signer)
-                        : p.request(i).request_id();
-    };
     if (p.refused != xueji::v1::REASON_CODE_UNSPECIFIED) {
       xueji::v1::BatchRefused refused;
       refused.set_code(p.refused);
@@ -250,7 +245,7 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
       refused.set_batch(p.batch_id);
       for (size_t i = 0; i < p.size(); ++i) {
         Result r;
-        r.set_request_id(id_of(i, p.claimed_signer));
+        r.set_request_id(p.IdOf(i, p.claimed_signer));
         r.set_status(xueji::v1::REJECTED);
         r.set_code(p.refused);
         r.set_message(p.refusal);
@@ -297,7 +292,7 @@ RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
             *form));
         continue;
       }
-      const std::string id = id_of(i, p.signer);
+      const std::string id = p.IdOf(i, p.signer);
       // Who asks: the signer, or an unsigned request's actor.
       const std::string& asking =
           !p.signer.empty()
