@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/enum_text.h"
 #include "ledger/rules/jurisdiction.h"
 #include "projections/rows.h"
 #include "projections/views.h"
@@ -40,16 +41,12 @@ std::string ResolutionText(xueji::v1::ResolveCase::Resolution r) {
 }  // namespace
 
 std::string CaseStatusText(xueji::v1::CaseStatus status) {
-  switch (status) {
-    case xueji::v1::CASE_STATUS_OPEN:
-      return "open";
-    case xueji::v1::CASE_STATUS_ANSWERED:
-      return "answered";
-    case xueji::v1::CASE_STATUS_CLOSED:
-      return "closed";
-    default:
-      return "";
-  }
+  constexpr EnumText<xueji::v1::CaseStatus, const char*> kTexts[] = {
+      {xueji::v1::CASE_STATUS_OPEN, "open"},
+      {xueji::v1::CASE_STATUS_ANSWERED, "answered"},
+      {xueji::v1::CASE_STATUS_CLOSED, "closed"},
+  };
+  return TextOf(kTexts, status).value_or("");
 }
 
 xueji::v1::CaseItem CaseItemOf(const xueji::v1::RecordState& record,

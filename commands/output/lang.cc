@@ -3,9 +3,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/enum_text.h"
 
 namespace xueji {
 namespace {
@@ -163,154 +165,131 @@ std::string Tr(std::string_view english) {
   return it == Phrases().end() ? std::string(english) : it->second;
 }
 
-std::string StatusName(xueji::v1::RecordStatus status) {
-  const std::string code = xueji::v1::RecordStatus_Name(status);
+namespace {
+
+using xueji::v1::Anomaly;
+using xueji::v1::PendingItem;
+
+constexpr EnumText<xueji::v1::RecordStatus, const char*> kStatusZh[] = {
+    {xueji::v1::PENDING, "待核准"},      {xueji::v1::ENROLLED, "在籍"},
+    {xueji::v1::TRANSFERRING, "转学中"}, {xueji::v1::LEFT, "离园"},
+    {xueji::v1::GRADUATED, "毕业"},      {xueji::v1::CANCELLED, "已注销"},
+};
+
+constexpr EnumText<xueji::v1::Gender, const char*> kGenderZh[] = {
+    {xueji::v1::MALE, "男"},
+    {xueji::v1::FEMALE, "女"},
+};
+
+constexpr EnumText<xueji::v1::IdType, const char*> kIdTypeZh[] = {
+    {xueji::v1::RESIDENT_ID, "居民身份证"},
+    {xueji::v1::HK_MO_TW_RESIDENCE_PERMIT, "港澳台居民居住证"},
+    {xueji::v1::HK_MO_PERMIT, "港澳居民来往内地通行证"},
+    {xueji::v1::TW_PERMIT, "台湾居民来往大陆通行证"},
+    {xueji::v1::FOREIGN_PERMANENT_RESIDENCE, "外国人永久居留身份证"},
+    {xueji::v1::PASSPORT, "护照"},
+    {xueji::v1::NONE, "无证件"},
+};
+
+constexpr EnumText<Anomaly::Kind, const char*> kAnomalyZh[] = {
+    {Anomaly::DUPLICATE, "重复学籍"},
+    {Anomaly::PROBABLE_DUPLICATE, "疑似重复学籍"},
+    {Anomaly::PHANTOM, "空挂学籍"},
+    {Anomaly::INVALID_IDENTITY, "身份信息有误"},
+    {Anomaly::AGE_OUT_OF_RANGE, "年龄不符"},
+    {Anomaly::OVERDUE_APPROVAL, "核准超期"},
+    {Anomaly::OVERDUE_TRANSFER, "转学超期"},
+    {Anomaly::LATE_ESTABLISHMENT, "建籍超期"},
+    {Anomaly::STALE_TEMPORARY_NUMBER, "临时学籍号逾期未转换"},
+    {Anomaly::DORMANT_ACCOUNT, "长期未使用账号"},
+    {Anomaly::LATE_ENTRY, "补录"},
+    {Anomaly::PRESENT_ELSEWHERE, "人籍分离"},
+    {Anomaly::UNVERIFIED_KINDERGARTEN, "未按期核验"},
+    {Anomaly::CROSS_DOCUMENT_DUPLICATE, "跨证件重复学籍"},
+};
+
+constexpr EnumText<PendingItem::Kind, const char*> kPendingZh[] = {
+    {PendingItem::ADMISSION, "入园建籍"},
+    {PendingItem::TRANSFER, "转出"},
+    {PendingItem::DEFERRAL, "缓学"},
+    {PendingItem::CANCELLATION, "注销"},
+    {PendingItem::KEY_INFO_EDIT, "关键信息修改"},
+    {PendingItem::NUMBER_CONVERSION, "临时学籍号转正"},
+    // Issue 9: an export awaiting the level above.
+    {PendingItem::EXPORT, "脱敏数据导出"},
+};
+
+constexpr EnumText<xueji::v1::ReasonCode, const char*> kReasonZh[] = {
+    {xueji::v1::MALFORMED_REQUEST, "请求格式错误"},
+    {xueji::v1::INVALID_ID_NUMBER, "证件号码无效"},
+    {xueji::v1::ID_MISMATCH, "信息与证件号码不符"},
+    {xueji::v1::DUPLICATE_REGISTRATION, "重复建籍"},
+    {xueji::v1::UNKNOWN_KINDERGARTEN, "幼儿园不存在"},
+    {xueji::v1::UNKNOWN_STUDENT, "学籍不存在"},
+    {xueji::v1::UNKNOWN_REQUEST, "请求不存在"},
+    {xueji::v1::NOT_AUTHORIZED, "无权限"},
+    {xueji::v1::INVALID_TRANSITION, "当前状态不允许此变动"},
+    {xueji::v1::AGE_OUT_OF_RANGE, "年龄不符"},
+    {xueji::v1::KINDERGARTEN_CLOSED, "幼儿园已撤销"},
+    {xueji::v1::UNKNOWN_OPERATOR, "操作员不存在"},
+    {xueji::v1::INVALID_FIELD, "字段内容无效"},
+    {xueji::v1::OPERATOR_SEALED, "账号已封存"},
+    {xueji::v1::INVALID_TEXT, "含不可显示的控制字符"},
+    {xueji::v1::NOT_AUTHENTICATED, "未认证"},
+    {xueji::v1::BAD_SIGNATURE, "签名无效"},
+    {xueji::v1::INVALID_DATE, "日期无效"},
+    {xueji::v1::CANCEL_NOT_DEATH, "注销仅限死亡"},
+    // Problem records (issue 10).
+    {xueji::v1::UNKNOWN_CASE, "问题学籍案件不存在"},
+    {xueji::v1::CASE_NOT_ANSWERED, "幼儿园尚未答复"},
+    {xueji::v1::CASE_CLOSED, "案件已办结"},
+    {xueji::v1::NOT_SAME_CHILD, "非同一幼儿"},
+    {xueji::v1::CASE_ALREADY_OPEN, "案件已立案"},
+    // Art. 17 ¶3: one verification a term (issue 10).
+    {xueji::v1::TERM_ALREADY_VERIFIED, "本学期已核验"},
+};
+
+// In Chinese, `value`'s entry in `zh` (with the code after it where
+// `with_code`); else, or where the table has none, the code.
+template <typename Enum, size_t N>
+std::string ZhName(const EnumText<Enum, const char*> (&zh)[N], Enum value,
+                   const std::string& code, bool with_code) {
   if (!Chinese()) return code;
-  switch (status) {
-    case xueji::v1::PENDING:
-      return "待核准";
-    case xueji::v1::ENROLLED:
-      return "在籍";
-    case xueji::v1::TRANSFERRING:
-      return "转学中";
-    case xueji::v1::LEFT:
-      return "离园";
-    case xueji::v1::GRADUATED:
-      return "毕业";
-    case xueji::v1::CANCELLED:
-      return "已注销";
-    default:
-      return code;
-  }
+  std::optional<const char*> text = TextOf(zh, value);
+  if (!text.has_value()) return code;
+  return with_code ? WithCode(*text, code) : std::string(*text);
+}
+
+}  // namespace
+
+std::string StatusName(xueji::v1::RecordStatus status) {
+  return ZhName(kStatusZh, status, xueji::v1::RecordStatus_Name(status),
+                /*with_code=*/false);
 }
 
 std::string GenderName(xueji::v1::Gender gender) {
-  const std::string code = xueji::v1::Gender_Name(gender);
-  if (!Chinese()) return code;
-  if (gender == xueji::v1::MALE) return "男";
-  if (gender == xueji::v1::FEMALE) return "女";
-  return code;
+  return ZhName(kGenderZh, gender, xueji::v1::Gender_Name(gender),
+                /*with_code=*/false);
 }
 
 std::string IdTypeName(xueji::v1::IdType type) {
-  const std::string code = xueji::v1::IdType_Name(type);
-  if (!Chinese()) return code;
-  switch (type) {
-    case xueji::v1::RESIDENT_ID:
-      return "居民身份证";
-    case xueji::v1::HK_MO_TW_RESIDENCE_PERMIT:
-      return "港澳台居民居住证";
-    case xueji::v1::HK_MO_PERMIT:
-      return "港澳居民来往内地通行证";
-    case xueji::v1::TW_PERMIT:
-      return "台湾居民来往大陆通行证";
-    case xueji::v1::FOREIGN_PERMANENT_RESIDENCE:
-      return "外国人永久居留身份证";
-    case xueji::v1::PASSPORT:
-      return "护照";
-    case xueji::v1::NONE:
-      return "无证件";
-    default:
-      return code;
-  }
+  return ZhName(kIdTypeZh, type, xueji::v1::IdType_Name(type),
+                /*with_code=*/false);
 }
 
-std::string AnomalyKindName(xueji::v1::Anomaly::Kind kind) {
-  using xueji::v1::Anomaly;
-  const std::string code = Anomaly::Kind_Name(kind);
-  if (!Chinese()) return code;
-  switch (kind) {
-    case Anomaly::DUPLICATE:
-      return WithCode("重复学籍", code);
-    case Anomaly::PROBABLE_DUPLICATE:
-      return WithCode("疑似重复学籍", code);
-    case Anomaly::PHANTOM:
-      return WithCode("空挂学籍", code);
-    case Anomaly::INVALID_IDENTITY:
-      return WithCode("身份信息有误", code);
-    case Anomaly::AGE_OUT_OF_RANGE:
-      return WithCode("年龄不符", code);
-    case Anomaly::OVERDUE_APPROVAL:
-      return WithCode("核准超期", code);
-    case Anomaly::OVERDUE_TRANSFER:
-      return WithCode("转学超期", code);
-    case Anomaly::LATE_ESTABLISHMENT:
-      return WithCode("建籍超期", code);
-    case Anomaly::STALE_TEMPORARY_NUMBER:
-      return WithCode("临时学籍号逾期未转换", code);
-    case Anomaly::DORMANT_ACCOUNT:
-      return WithCode("长期未使用账号", code);
-    case Anomaly::LATE_ENTRY:
-      return WithCode("补录", code);
-    case Anomaly::PRESENT_ELSEWHERE:
-      return WithCode("人籍分离", code);
-    case Anomaly::UNVERIFIED_KINDERGARTEN:
-      return WithCode("未按期核验", code);
-    case Anomaly::CROSS_DOCUMENT_DUPLICATE:
-      return WithCode("跨证件重复学籍", code);
-    default:
-      return code;
-  }
+std::string AnomalyKindName(Anomaly::Kind kind) {
+  return ZhName(kAnomalyZh, kind, Anomaly::Kind_Name(kind),
+                /*with_code=*/true);
 }
 
-std::string PendingKindName(xueji::v1::PendingItem::Kind kind) {
-  using xueji::v1::PendingItem;
-  const std::string code = PendingItem::Kind_Name(kind);
-  if (!Chinese()) return code;
-  switch (kind) {
-    case PendingItem::ADMISSION:
-      return WithCode("入园建籍", code);
-    case PendingItem::TRANSFER:
-      return WithCode("转出", code);
-    case PendingItem::DEFERRAL:
-      return WithCode("缓学", code);
-    case PendingItem::CANCELLATION:
-      return WithCode("注销", code);
-    case PendingItem::KEY_INFO_EDIT:
-      return WithCode("关键信息修改", code);
-    case PendingItem::NUMBER_CONVERSION:
-      return WithCode("临时学籍号转正", code);
-    case PendingItem::EXPORT:  // issue 9: an export awaiting the level above
-      return WithCode("脱敏数据导出", code);
-    default:
-      return code;
-  }
+std::string PendingKindName(PendingItem::Kind kind) {
+  return ZhName(kPendingZh, kind, PendingItem::Kind_Name(kind),
+                /*with_code=*/true);
 }
 
 std::string ReasonName(xueji::v1::ReasonCode code_value) {
-  const std::string code = xueji::v1::ReasonCode_Name(code_value);
-  if (!Chinese()) return code;
-  static const auto* names = new std::map<xueji::v1::ReasonCode, const char*>{
-      {xueji::v1::MALFORMED_REQUEST, "请求格式错误"},
-      {xueji::v1::INVALID_ID_NUMBER, "证件号码无效"},
-      {xueji::v1::ID_MISMATCH, "信息与证件号码不符"},
-      {xueji::v1::DUPLICATE_REGISTRATION, "重复建籍"},
-      {xueji::v1::UNKNOWN_KINDERGARTEN, "幼儿园不存在"},
-      {xueji::v1::UNKNOWN_STUDENT, "学籍不存在"},
-      {xueji::v1::UNKNOWN_REQUEST, "请求不存在"},
-      {xueji::v1::NOT_AUTHORIZED, "无权限"},
-      {xueji::v1::INVALID_TRANSITION, "当前状态不允许此变动"},
-      {xueji::v1::AGE_OUT_OF_RANGE, "年龄不符"},
-      {xueji::v1::KINDERGARTEN_CLOSED, "幼儿园已撤销"},
-      {xueji::v1::UNKNOWN_OPERATOR, "操作员不存在"},
-      {xueji::v1::INVALID_FIELD, "字段内容无效"},
-      {xueji::v1::OPERATOR_SEALED, "账号已封存"},
-      {xueji::v1::INVALID_TEXT, "含不可显示的控制字符"},
-      {xueji::v1::NOT_AUTHENTICATED, "未认证"},
-      {xueji::v1::BAD_SIGNATURE, "签名无效"},
-      {xueji::v1::INVALID_DATE, "日期无效"},
-      {xueji::v1::CANCEL_NOT_DEATH, "注销仅限死亡"},
-      // Problem records (issue 10).
-      {xueji::v1::UNKNOWN_CASE, "问题学籍案件不存在"},
-      {xueji::v1::CASE_NOT_ANSWERED, "幼儿园尚未答复"},
-      {xueji::v1::CASE_CLOSED, "案件已办结"},
-      {xueji::v1::NOT_SAME_CHILD, "非同一幼儿"},
-      {xueji::v1::CASE_ALREADY_OPEN, "案件已立案"},
-      // Art. 17 ¶3: one verification a term (issue 10).
-      {xueji::v1::TERM_ALREADY_VERIFIED, "本学期已核验"},
-  };
-  auto it = names->find(code_value);
-  return it == names->end() ? code : WithCode(it->second, code);
+  return ZhName(kReasonZh, code_value, xueji::v1::ReasonCode_Name(code_value),
+                /*with_code=*/true);
 }
 
 }  // namespace xueji

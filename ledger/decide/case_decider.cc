@@ -33,6 +33,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/enum_text.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/identity.h"
@@ -125,16 +126,12 @@ const CaseState* FindCase(const RecordState& record, std::string_view id) {
 }
 
 std::string_view ResolutionName(ResolveCase::Resolution r) {
-  switch (r) {
-    case ResolveCase::EVIDENCE:
-      return "EVIDENCE";
-    case ResolveCase::CORRECTED:
-      return "CORRECTED";
-    case ResolveCase::DELETE:
-      return "DELETE";
-    default:
-      return "";
-  }
+  constexpr EnumText<ResolveCase::Resolution, std::string_view> kNames[] = {
+      {ResolveCase::EVIDENCE, "EVIDENCE"},
+      {ResolveCase::CORRECTED, "CORRECTED"},
+      {ResolveCase::DELETE, "DELETE"},
+  };
+  return TextOf(kNames, r).value_or("");
 }
 
 // The case the request names, or a refusal (INVALID_FIELD without an id,

@@ -25,6 +25,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/enum_text.h"
 #include "ledger/base/strings.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/reasons.h"
@@ -42,23 +43,18 @@ bool AllDigits(std::string_view text) {
   return true;
 }
 
+constexpr EnumText<IdType, const char*> kDocNames[] = {
+    {xueji::v1::RESIDENT_ID, "resident ID"},
+    {xueji::v1::HK_MO_TW_RESIDENCE_PERMIT, "residence permit"},
+    {xueji::v1::FOREIGN_PERMANENT_RESIDENCE,
+     "foreign permanent residence card"},
+    {xueji::v1::HK_MO_PERMIT, "Hong Kong/Macao travel permit"},
+    {xueji::v1::TW_PERMIT, "Taiwan travel permit"},
+    {xueji::v1::PASSPORT, "passport"},
+};
+
 const char* DocName(IdType type) {
-  switch (type) {
-    case xueji::v1::RESIDENT_ID:
-      return "resident ID";
-    case xueji::v1::HK_MO_TW_RESIDENCE_PERMIT:
-      return "residence permit";
-    case xueji::v1::FOREIGN_PERMANENT_RESIDENCE:
-      return "foreign permanent residence card";
-    case xueji::v1::HK_MO_PERMIT:
-      return "Hong Kong/Macao travel permit";
-    case xueji::v1::TW_PERMIT:
-      return "Taiwan travel permit";
-    case xueji::v1::PASSPORT:
-      return "passport";
-    default:
-      return "identity document";
-  }
+  return TextOf(kDocNames, type).value_or("identity document");
 }
 
 absl::Status BadNumber(IdType type, std::string_view what) {

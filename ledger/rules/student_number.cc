@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/base/dates.h"
+#include "ledger/base/enum_text.h"
 #include "ledger/base/strings.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/reasons.h"
@@ -65,14 +66,11 @@ std::string ForeignNumber(std::string_view area, absl::CivilDay birth,
 }
 
 char NumberLetter(xueji::v1::IdType type) {
-  switch (type) {
-    case xueji::v1::RESIDENT_ID:
-      return 'G';
-    case xueji::v1::NONE:
-      return 'L';
-    default:
-      return 'J';
-  }
+  constexpr EnumText<xueji::v1::IdType, char> kLetters[] = {
+      {xueji::v1::RESIDENT_ID, 'G'},
+      {xueji::v1::NONE, 'L'},
+  };
+  return TextOf(kLetters, type).value_or('J');
 }
 
 absl::Status ValidateStudentNumber(std::string_view student_no) {
