@@ -3,6 +3,8 @@
 #include "ledger/rules/identity.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "ledger/rules/reasons.h"
 
@@ -73,39 +75,41 @@ TEST_CASE("rejection messages never contain the number") {
 }
 
 TEST_CASE("residence permits, foreign cards and the other documents") {
-  const IdType permit = xueji::v1::HK_MO_TW_RESIDENCE_PERMIT;
-  CHECK(IdCode(permit, "810000202103150017") == kOk);
-  CHECK(IdCode(permit, "830000202001010025") == kOk);
-  CHECK(IdCode(permit, "350203202103150016") == kBadId);  // mainland area
-  CHECK(IdCode(permit, "810000202103150018") == kBadId);  // check char
-
-  const IdType foreign = xueji::v1::FOREIGN_PERMANENT_RESIDENCE;
-  CHECK(IdCode(foreign, "911840202103150016") == kOk);
-  CHECK(IdCode(foreign, "350203202103150016") == kBadId);  // not 9…
-  CHECK(IdCode(foreign, "911840202103150017") == kBadId);  // check char
-  CHECK(IdCode(foreign, "USA110000150315") == kBadId);     // 2017 form
-
-  const IdType hkmo = xueji::v1::HK_MO_PERMIT;
-  CHECK(IdCode(hkmo, "H12345678") == kOk);
-  CHECK(IdCode(hkmo, "m87654321") == kOk);
-  CHECK(IdCode(hkmo, "X12345678") == kBadId);
-  CHECK(IdCode(hkmo, "H1234567") == kBadId);
-  CHECK(IdCode(hkmo, "H1234567A") == kBadId);
-
-  const IdType tw = xueji::v1::TW_PERMIT;
-  CHECK(IdCode(tw, "01234567") == kOk);
-  CHECK(IdCode(tw, "0123456") == kBadId);
-  CHECK(IdCode(tw, "0123456A") == kBadId);
-
-  const IdType passport = xueji::v1::PASSPORT;
-  CHECK(IdCode(passport, "E12345678") == kOk);
-  CHECK(IdCode(passport, "ab123") == kOk);
-  CHECK(IdCode(passport, "A123") == kBadId);
-  CHECK(IdCode(passport, "A1234567890123456789X") == kBadId);
-  CHECK(IdCode(passport, "E1234-5678") == kBadId);
-
-  CHECK(IdCode(xueji::v1::NONE, "") == kOk);
-  CHECK(IdCode(xueji::v1::NONE, "123") == kBadId);
+  struct Document {
+    IdType type;
+    std::vector<std::string> accepted;
+    std::vector<std::string> refused;  // INVALID_ID_NUMBER
+  };
+  const Document documents[] = {
+      {xueji::v1::HK_MO_TW_RESIDENCE_PERMIT,
+       {"810000202103150017", "830000202001010025"},
+       {"350203202103150016",    // mainland area
+        "810000202103150018"}},  // check char
+      {xueji::v1::FOREIGN_PERMANENT_RESIDENCE,
+       {"911840202103150016"},
+       {"350203202103150016",  // not 9…
+        "911840202103150017",  // check char
+        "USA110000150315"}},   // 2017 form
+      {xueji::v1::HK_MO_PERMIT,
+       {"H12345678", "m87654321"},
+       {"X12345678", "H1234567", "H1234567A"}},
+      {xueji::v1::TW_PERMIT, {"01234567"}, {"0123456", "0123456A"}},
+      {xueji::v1::PASSPORT,
+       {"E12345678", "ab123"},
+       {"A123", "A1234567890123456789X", "E1234-5678"}},
+      {xueji::v1::NONE, {""}, {"123"}},
+  };
+  for (const Document& doc : documents) {
+    INFO(xueji::v1::IdType_Name(doc.type));
+    for (const std::string& number : doc.accepted) {
+      INFO("accepted: \"" << number << '"');
+      CHECK(IdCode(doc.type, number) == kOk);
+    }
+    for (const std::string& number : doc.refused) {
+      INFO("refused: \"" << number << '"');
+      CHECK(IdCode(doc.type, number) == kBadId);
+    }
+  }
   CHECK(IdCode(xueji::v1::ID_TYPE_UNSPECIFIED, "123") ==
         xueji::v1::INVALID_FIELD);
 }
