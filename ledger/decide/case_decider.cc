@@ -206,13 +206,9 @@ absl::StatusOr<Draft> DecideOpenCase(const Call& call) {
                   "(DUPLICATE, PHANTOM, ...)",
                   Subj(call));
   }
-  absl::StatusOr<absl::CivilDay> since = ParseDate(open.since());
-  if (!since.ok()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "openCase.since must be a real date in the form YYYY-MM-DD",
-                  Subj(call));
-  }
-  if (*since > call.today) {
+  DateField since = ParseDateField(open.since(), "openCase.since", Subj(call));
+  if (since.refusal) return std::move(*since.refusal);
+  if (since.day > call.today) {
     return Refuse(xueji::v1::INVALID_DATE,
                   Cat("openCase.since ", open.since(),
                       " is after the business date ", FormatDate(call.today)),

@@ -96,6 +96,16 @@ Draft Refuse(xueji::v1::ReasonCode code, std::string message,
 Draft RefuseStatus(const absl::Status& rejection, std::string_view subject,
                    std::string_view student_no = "");
 
+// A request's date field `field` (its value `text`): the day, or an
+// INVALID_FIELD refusal on `subject` ("<field> must be a real date in the
+// form YYYY-MM-DD").
+struct DateField {
+  absl::CivilDay day;
+  std::optional<Draft> refusal;
+};
+DateField ParseDateField(std::string_view text, std::string_view field,
+                         std::string_view subject);
+
 // A successful answer.
 Draft Accept(xueji::v1::ResultStatus status, std::string message,
              std::vector<xueji::v1::Event> events);

@@ -92,6 +92,20 @@ Draft RefuseStatus(const absl::Status& rejection, std::string_view subject,
   return Refuse(code, std::string(rejection.message()), subject, student_no);
 }
 
+DateField ParseDateField(std::string_view text, std::string_view field,
+                         std::string_view subject) {
+  DateField parsed;
+  absl::StatusOr<absl::CivilDay> day = ParseDate(text);
+  if (day.ok()) {
+    parsed.day = *day;
+  } else {
+    parsed.refusal = Refuse(
+        xueji::v1::INVALID_FIELD,
+        Cat(field, " must be a real date in the form YYYY-MM-DD"), subject);
+  }
+  return parsed;
+}
+
 Draft Accept(xueji::v1::ResultStatus status, std::string message,
              std::vector<Event> events) {
   Draft draft;
@@ -319,13 +333,10 @@ absl::StatusOr<Draft> DecideChecked(const Request& request,
   const absl::CivilDay clock_day = BeijingDay(ctx.now);
   absl::CivilDay today = clock_day;
   if (!request.occurred_on().empty()) {
-    absl::StatusOr<absl::CivilDay> parsed = ParseDate(request.occurred_on());
-    if (!parsed.ok()) {
-      return Refuse(xueji::v1::INVALID_FIELD,
-                    "occurredOn must be a real date in the form YYYY-MM-DD",
-                    subject);
-    }
-    today = *parsed;
+    DateField parsed =
+        ParseDateField(request.occurred_on(), "occurredOn", subject);
+    if (parsed.refusal) return std::move(*parsed.refusal);
+    today = parsed.day;
   }
   envelope->business_date = FormatDate(today);
   if (today > clock_day) {

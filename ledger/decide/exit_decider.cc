@@ -69,26 +69,36 @@ absl::StatusOr<absl::CivilDay> EffectiveEntry(const Policy& policy,
   return entry;
 }
 
+// The front of leave and defer, which a parent or guardian asks for under
+// `article`: the applicant (RefuseApplicant), then the record
+// (RecordForRegistrar, field `<action>.studentNo`), which must be ENROLLED.
+template <typename Ask>
+absl::StatusOr<Found> EnrolledForApplicant(const Call& call, const Ask& ask,
+                                           std::string_view action,
+                                           std::string_view article) {
+  Found found;
+  found.refusal = RefuseApplicant(
+      call, ask.has_applicant() ? &ask.applicant() : nullptr, action, article);
+  if (found.refusal) return found;
+  ASSIGN_OR_RETURN(found, RecordForRegistrar(call, ask.student_no(),
+                                             Cat(action, ".studentNo")));
+  if (!found.refusal && found.record->status() != xueji::v1::ENROLLED) {
+    found.refusal = WrongStatus(*found.record, action, "ENROLLED");
+  }
+  return found;
+}
+
 }  // namespace
 
 absl::StatusOr<Draft> DecideLeave(const Call& call) {
   const xueji::v1::Leave& leave = call.request.leave();
-  if (auto bad = RefuseApplicant(
-          call, leave.has_applicant() ? &leave.applicant() : nullptr, "leave",
-          "Art. 12")) {
-    return std::move(*bad);
-  }
-  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, leave.student_no(),
-                                                   "leave.studentNo"));
+  ASSIGN_OR_RETURN(Found found,
+                   EnrolledForApplicant(call, leave, "leave", "Art. 12"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
-  if (record.status() != xueji::v1::ENROLLED) {
-    return WrongStatus(record, "leave", "ENROLLED");
+  if (auto bad = RefuseSelfOrEarly(call, leave.applicant(), record)) {
+    return std::move(*bad);
   }
-  if (auto self = RefuseSelfApplicant(leave.applicant(), record)) {
-    return std::move(*self);
-  }
-  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_left()->set_kindergarten(record.kindergarten());
   event.mutable_left()->set_reason(leave.reason());
@@ -204,41 +214,27 @@ absl::StatusOr<Draft> DecideGraduateCohort(const Call& call) {
 
 absl::StatusOr<Draft> DecideDefer(const Call& call) {
   const xueji::v1::Defer& defer = call.request.defer();
-  absl::StatusOr<absl::CivilDay> until = ParseDate(defer.until_date());
-  if (!until.ok()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "defer.untilDate must be a real date in the form YYYY-MM-DD",
-                  ReqSubject(call));
-  }
+  DateField until =
+      ParseDateField(defer.until_date(), "defer.untilDate", ReqSubject(call));
+  if (until.refusal) return std::move(*until.refusal);
   if (IsBlank(defer.evidence())) {
     return Refuse(xueji::v1::INVALID_FIELD,
                   "defer.evidence is required: the guardian's 缓学证明材料 "
                   "(Art. 14)",
                   ReqSubject(call));
   }
-  if (auto bad = RefuseApplicant(
-          call, defer.has_applicant() ? &defer.applicant() : nullptr, "defer",
-          "Art. 14")) {
-    return std::move(*bad);
-  }
-  ASSIGN_OR_RETURN(Found found, RecordForRegistrar(call, defer.student_no(),
-                                                   "defer.studentNo"));
+  ASSIGN_OR_RETURN(Found found,
+                   EnrolledForApplicant(call, defer, "defer", "Art. 14"));
   if (found.refusal) return std::move(*found.refusal);
   const RecordState& record = *found.record;
-  if (record.status() != xueji::v1::ENROLLED) {
-    return WrongStatus(record, "defer", "ENROLLED");
-  }
-  ASSIGN_OR_RETURN(std::optional<KindergartenState> kg,
-                   call.state.Kindergarten(record.kindergarten()));
-  const Policy& policy = kg.has_value() ? call.policies.ForCounty(kg->county())
-                                        : call.policies.national();
+  ASSIGN_OR_RETURN(const Policy* policy, PolicyOfRecord(call, record));
   absl::StatusOr<absl::CivilDay> birth = ParseDate(record.child().birth_date());
   if (!birth.ok()) {
     return RefuseAbout(record, xueji::v1::INVALID_FIELD,
                        "the record's birth date is not a date");
   }
-  absl::CivilDay primary = policy.PrimaryEntryDate(*birth);
-  if (*until <= primary) {
+  absl::CivilDay primary = policy->PrimaryEntryDate(*birth);
+  if (until.day <= primary) {
     return RefuseAbout(record, xueji::v1::INVALID_FIELD,
                        Cat("untilDate must be after the primary "
                            "entry date ",
@@ -248,11 +244,11 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   // asked within the year before its primary entry date; for at most
   // deferralMaxYears after it.
   const absl::CivilDay latest =
-      AddMonths(primary, 12 * policy.deferral_max_years);
-  if (*until > latest) {
+      AddMonths(primary, 12 * policy->deferral_max_years);
+  if (until.day > latest) {
     return RefuseAbout(
         record, xueji::v1::INVALID_FIELD,
-        Cat("untilDate may be at most ", policy.deferral_max_years,
+        Cat("untilDate may be at most ", policy->deferral_max_years,
             " years after the primary entry date ", FormatDate(primary),
             " (deferralMaxYears): ", FormatDate(latest), " at the latest"));
   }
@@ -264,12 +260,11 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
             FormatDate(AddMonths(primary, -12)),
             ", a year before its primary entry date ", FormatDate(primary)));
   }
-  if (auto self = RefuseSelfApplicant(defer.applicant(), record)) {
-    return std::move(*self);
+  if (auto bad = RefuseSelfOrEarly(call, defer.applicant(), record)) {
+    return std::move(*bad);
   }
-  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
-  event.mutable_deferral_requested()->set_until_date(FormatDate(*until));
+  event.mutable_deferral_requested()->set_until_date(FormatDate(until.day));
   event.mutable_deferral_requested()->set_evidence(defer.evidence());
   *event.mutable_deferral_requested()->mutable_applicant() =
       Recorded(defer.applicant());
@@ -288,16 +283,12 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
                   "`leave`d, a wrong admission rejected by the county",
                   ReqSubject(call));
   }
-  absl::StatusOr<absl::CivilDay> died = ParseDate(cancel.date_of_death());
-  if (!died.ok()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "cancel.dateOfDeath must be a real date in the form "
-                  "YYYY-MM-DD",
-                  ReqSubject(call));
-  }
-  if (*died > call.today) {
+  DateField died = ParseDateField(cancel.date_of_death(), "cancel.dateOfDeath",
+                                  ReqSubject(call));
+  if (died.refusal) return std::move(*died.refusal);
+  if (died.day > call.today) {
     return Refuse(xueji::v1::INVALID_DATE,
-                  Cat("cancel.dateOfDeath ", FormatDate(*died),
+                  Cat("cancel.dateOfDeath ", FormatDate(died.day),
                       " is after the request's date ", FormatDate(call.today)),
                   ReqSubject(call));
   }
@@ -316,13 +307,14 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
     return WrongStatus(record, "cancel", "PENDING, ENROLLED or TRANSFERRING");
   }
   if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
-  if (FormatDate(*died) < record.child().birth_date()) {
+  if (FormatDate(died.day) < record.child().birth_date()) {
     return RefuseAbout(record, xueji::v1::INVALID_FIELD,
                        "cancel.dateOfDeath is before the child's birth date");
   }
   Event event = RecordEvent(record);
   event.mutable_cancellation_requested()->set_reason(cancel.reason());
-  event.mutable_cancellation_requested()->set_date_of_death(FormatDate(*died));
+  event.mutable_cancellation_requested()->set_date_of_death(
+      FormatDate(died.day));
   event.mutable_cancellation_requested()->set_evidence(cancel.evidence());
   return Accept(xueji::v1::PENDING_APPROVAL,
                 "cancellation requested; awaiting county approval",

@@ -55,10 +55,9 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   ASSIGN_OR_RETURN(std::optional<Draft> taken,
                    RefuseIfTaken(call.state, child, record));
   if (taken) return std::move(*taken);
-  if (auto self = RefuseSelfApplicant(edit.applicant(), record)) {
-    return std::move(*self);
+  if (auto bad = RefuseSelfOrEarly(call, edit.applicant(), record)) {
+    return std::move(*bad);
   }
-  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   *event.mutable_key_info_edit_requested()->mutable_child() = child;
   event.mutable_key_info_edit_requested()->set_evidence(edit.evidence());

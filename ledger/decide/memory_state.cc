@@ -39,11 +39,32 @@ absl::Status WrongSubject(const Event& event, std::string_view what) {
           what, " event on subject \"", event.subject(), "\""));
 }
 
+// The kind of subject the events of a target other than a record are on, and
+// the target's name in WrongSubject.
+struct TargetSubject {
+  EventTarget target;
+  SubjectKind kind;
+  std::string_view name;
+};
+constexpr TargetSubject kTargetSubjects[] = {
+    {EventTarget::kKindergarten, SubjectKind::kKindergarten, "kindergarten"},
+    {EventTarget::kOperator, SubjectKind::kOperator, "operator"},
+    {EventTarget::kPolicy, SubjectKind::kPolicy, "policy"},
+    {EventTarget::kLedger, SubjectKind::kLedger, "ledger"},
+    {EventTarget::kExport, SubjectKind::kExport, "export"},
+};
+
 }  // namespace
 
 absl::Status MemoryState::Apply(const Event& event) {
   const ParsedSubject subject = ParseSubject(event.subject());
-  switch (TargetOf(event)) {
+  const EventTarget target = TargetOf(event);
+  for (const TargetSubject& want : kTargetSubjects) {
+    if (want.target == target && subject.kind != want.kind) {
+      return WrongSubject(event, want.name);
+    }
+  }
+  switch (target) {
     case EventTarget::kRecord: {
       Record& record = records_[event.subject()];
       const std::string old_key =
@@ -69,9 +90,6 @@ absl::Status MemoryState::Apply(const Event& event) {
       break;
     }
     case EventTarget::kKindergarten: {
-      if (subject.kind != SubjectKind::kKindergarten) {
-        return WrongSubject(event, "kindergarten");
-      }
       xueji::v1::KindergartenState& kg =
           kindergartens_[std::string(subject.id)];
       kg = EvolveKindergarten(std::move(kg), event);
@@ -79,9 +97,6 @@ absl::Status MemoryState::Apply(const Event& event) {
       break;
     }
     case EventTarget::kOperator: {
-      if (subject.kind != SubjectKind::kOperator) {
-        return WrongSubject(event, "operator");
-      }
       xueji::v1::OperatorState& op = operators_[std::string(subject.id)];
       op = EvolveOperator(std::move(op), event);
       if (op.id().empty()) op.set_id(std::string(subject.id));
@@ -91,24 +106,15 @@ absl::Status MemoryState::Apply(const Event& event) {
       break;
     }
     case EventTarget::kPolicy: {
-      if (subject.kind != SubjectKind::kPolicy) {
-        return WrongSubject(event, "policy");
-      }
       const xueji::v1::PolicySet& set = event.policy_set();
       policies_[{set.region(), set.version()}] = set;
       break;
     }
     case EventTarget::kLedger:
-      if (subject.kind != SubjectKind::kLedger) {
-        return WrongSubject(event, "ledger");
-      }
       ledger_ =
           EvolveLedger(ledger_.value_or(xueji::v1::LedgerSettings()), event);
       break;
     case EventTarget::kExport: {
-      if (subject.kind != SubjectKind::kExport) {
-        return WrongSubject(event, "export");
-      }
       xueji::v1::ExportState& request = exports_[std::string(subject.id)];
       request = EvolveExport(std::move(request), event);
       break;

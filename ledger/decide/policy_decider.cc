@@ -28,13 +28,9 @@ absl::StatusOr<Draft> DecideSetPolicy(const Call& call) {
                       "province code"),
                   subject);
   }
-  absl::StatusOr<absl::CivilDay> from = ParseDate(set.effective_from());
-  if (!from.ok()) {
-    return Refuse(xueji::v1::INVALID_FIELD,
-                  "setPolicy.effectiveFrom must be a real date in the form "
-                  "YYYY-MM-DD",
-                  subject);
-  }
+  DateField from =
+      ParseDateField(set.effective_from(), "setPolicy.effectiveFrom", subject);
+  if (from.refusal) return std::move(*from.refusal);
   if (absl::Status valid = ValidateSettings(set.policy()); !valid.ok()) {
     return Refuse(xueji::v1::INVALID_FIELD, Cat("setPolicy.", valid.message()),
                   subject);
@@ -42,9 +38,9 @@ absl::StatusOr<Draft> DecideSetPolicy(const Call& call) {
   if (auto denied = MaySetPolicy(call.op, region)) {
     return Refuse(xueji::v1::NOT_AUTHORIZED, *denied, subject);
   }
-  if (*from < call.clock_day) {
+  if (from.day < call.clock_day) {
     return Refuse(xueji::v1::INVALID_DATE,
-                  Cat("setPolicy.effectiveFrom ", FormatDate(*from),
+                  Cat("setPolicy.effectiveFrom ", FormatDate(from.day),
                       " is in the past (today is ", FormatDate(call.clock_day),
                       "): a policy is never retroactive"),
                   subject);
@@ -53,7 +49,7 @@ absl::StatusOr<Draft> DecideSetPolicy(const Call& call) {
   // defaults (national), or the national policy then in force (a province).
   Policy composed = region == kNationalRegion
                         ? Policy()
-                        : call.history.InForce(*from).national();
+                        : call.history.InForce(from.day).national();
   if (absl::Status valid = ApplySettings(set.policy(), &composed);
       !valid.ok()) {
     return Refuse(xueji::v1::INVALID_FIELD, Cat("setPolicy.", valid.message()),
@@ -63,12 +59,12 @@ absl::StatusOr<Draft> DecideSetPolicy(const Call& call) {
   xueji::v1::Event event = NewEvent(PolicySubject(region), "");
   auto* payload = event.mutable_policy_set();
   payload->set_region(region);
-  payload->set_effective_from(FormatDate(*from));
+  payload->set_effective_from(FormatDate(from.day));
   *payload->mutable_policy() = set.policy();
   payload->set_version(version);
   return Accept(xueji::v1::APPLIED,
                 Cat("policy ", region, ":", version, " in force from ",
-                    FormatDate(*from)),
+                    FormatDate(from.day)),
                 {std::move(event)});
 }
 

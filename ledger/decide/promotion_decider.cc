@@ -31,13 +31,9 @@ absl::StatusOr<Draft> DecidePromotion(const Call& call) {
                   "recordPromotion.school is required (the primary school)",
                   subject);
   }
-  absl::StatusOr<absl::CivilDay> reported = ParseDate(promotion.reported_on());
-  if (!reported.ok()) {
-    return Refuse(
-        xueji::v1::INVALID_FIELD,
-        "recordPromotion.reportedOn must be a real date in the form YYYY-MM-DD",
-        subject);
-  }
+  DateField reported = ParseDateField(promotion.reported_on(),
+                                      "recordPromotion.reportedOn", subject);
+  if (reported.refusal) return std::move(*reported.refusal);
   ASSIGN_OR_RETURN(Found found, FindRecord(call, promotion.student_no(),
                                            "recordPromotion.studentNo"));
   if (found.refusal) return std::move(*found.refusal);
@@ -69,13 +65,13 @@ absl::StatusOr<Draft> DecidePromotion(const Call& call) {
                   Cat("the record is already promoted: reported to ",
                       record.promoted_school(), " on ", record.promoted_on()));
   }
-  const std::string reported_on = FormatDate(*reported);
+  const std::string reported_on = FormatDate(reported.day);
   if (reported_on < record.graduated_on()) {
     return refuse(xueji::v1::INVALID_DATE,
                   Cat("reportedOn ", reported_on,
                       " is before the graduation on ", record.graduated_on()));
   }
-  if (*reported > call.today) {
+  if (reported.day > call.today) {
     return refuse(xueji::v1::INVALID_DATE,
                   Cat("reportedOn ", reported_on,
                       " is in the future: the request's business date is ",

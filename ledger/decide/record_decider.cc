@@ -165,16 +165,17 @@ xueji::v1::Applicant Recorded(const xueji::v1::Applicant& applicant) {
   return out;
 }
 
-std::optional<Draft> RefuseSelfApplicant(const xueji::v1::Applicant& applicant,
-                                         const RecordState& record) {
+std::optional<Draft> RefuseSelfOrEarly(const Call& call,
+                                       const xueji::v1::Applicant& applicant,
+                                       const RecordState& record) {
   if (IdentityKey(applicant.id_type(),
-                  NormalizeIdNumber(applicant.id_number())) !=
+                  NormalizeIdNumber(applicant.id_number())) ==
       IdentityKey(record.child().id_type(), record.child().id_number())) {
-    return std::nullopt;
+    return RefuseAbout(record, xueji::v1::INVALID_FIELD,
+                       "the applicant's identity document is the child's own: "
+                       "the applicant is a parent or guardian");
   }
-  return RefuseAbout(record, xueji::v1::INVALID_FIELD,
-                     "the applicant's identity document is the child's own: "
-                     "the applicant is a parent or guardian");
+  return RefuseIfBefore(call, record);
 }
 
 absl::StatusOr<Found> RecordForRegistrar(const Call& call,
@@ -233,13 +234,10 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
   }
   absl::CivilDay entry = call.today;
   if (!admit.entry_date().empty()) {
-    absl::StatusOr<absl::CivilDay> parsed = ParseDate(admit.entry_date());
-    if (!parsed.ok()) {
-      return Refuse(xueji::v1::INVALID_FIELD,
-                    "entryDate must be a real date in the form YYYY-MM-DD",
-                    ReqSubject(call));
-    }
-    entry = *parsed;
+    DateField parsed =
+        ParseDateField(admit.entry_date(), "entryDate", ReqSubject(call));
+    if (parsed.refusal) return std::move(*parsed.refusal);
+    entry = parsed.day;
   }
   ASSIGN_OR_RETURN(OwnKindergarten own,
                    FindOwnKindergarten(call, admit.kindergarten(),
@@ -354,10 +352,9 @@ absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
     return RefuseAbout(record, xueji::v1::KINDERGARTEN_CLOSED,
                        Cat("kindergarten ", target->code(), " is closed"));
   }
-  if (auto self = RefuseSelfApplicant(out.applicant(), record)) {
-    return std::move(*self);
+  if (auto bad = RefuseSelfOrEarly(call, out.applicant(), record)) {
+    return std::move(*bad);
   }
-  if (auto early = RefuseIfBefore(call, record)) return std::move(*early);
   Event event = RecordEvent(record);
   event.mutable_transfer_requested()->set_from_kindergarten(
       record.kindergarten());

@@ -57,9 +57,12 @@ std::optional<Draft> RefuseApplicant(const Call& call,
 // The applicant as recorded: its number normalized.
 xueji::v1::Applicant Recorded(const xueji::v1::Applicant& applicant);
 
-// The applicant applies for the child: its document is not the child's own.
-std::optional<Draft> RefuseSelfApplicant(const xueji::v1::Applicant& applicant,
-                                         const RecordState& record);
+// The last checks of a request a parent or guardian makes for the child
+// (transferOut, leave, defer, editKeyInfo): the applicant's document is not
+// the child's own (INVALID_FIELD), then RefuseIfBefore.
+std::optional<Draft> RefuseSelfOrEarly(const Call& call,
+                                       const xueji::v1::Applicant& applicant,
+                                       const RecordState& record);
 
 // The shared front of leave/graduate/defer/cancel: the record exists, the
 // operator is its kindergarten's registrar and no change is pending.
