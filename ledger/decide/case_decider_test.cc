@@ -138,8 +138,7 @@ SCENARIO(
         Decision decided = DecideCase(ledger, "appr-a", id, true, "证明属实");
         THEN("the case is closed and the record is untouched") {
           INFO(decided.message);
-          CHECK(decided.status == xueji::v1::APPLIED);
-          CHECK(Kinds(decided) == V{"case_decided"});
+          CheckDecided(decided, xueji::v1::APPLIED, V{"case_decided"});
           xueji::v1::RecordState record = ledger.Record(no);
           CHECK(CaseOf(record, id).status() == xueji::v1::CASE_STATUS_CLOSED);
           CHECK(CaseOf(record, id).accepted());
@@ -173,8 +172,8 @@ SCENARIO(
           "the record is CANCELLED and marked deleted; the child is admitted "
           "again on the same record") {
         INFO(decided.message);
-        CHECK(decided.status == xueji::v1::APPLIED);
-        CHECK(Kinds(decided) == V{"case_decided", "record_deleted"});
+        CheckDecided(decided, xueji::v1::APPLIED,
+                     V{"case_decided", "record_deleted"});
         xueji::v1::RecordState record = ledger.Record(no);
         CHECK(record.status() == xueji::v1::CANCELLED);
         CHECK(record.deleted());
@@ -345,9 +344,9 @@ SCENARIO(
         Decision decided = DecideCase(ledger, "officer", id, true);
         THEN("the duplicate is deleted; the document stays with QZ-A's") {
           INFO(decided.message);
-          CHECK(decided.status == xueji::v1::APPLIED);
-          CHECK(Kinds(decided) ==
-                V{"case_decided", "record_deleted", "duplicate_removed"});
+          CheckDecided(
+              decided, xueji::v1::APPLIED,
+              V{"case_decided", "record_deleted", "duplicate_removed"});
           CHECK(ledger.Record(second).deleted());
           CHECK(ledger.Record(first).status() == xueji::v1::ENROLLED);
           auto holder = ledger.state().RecordByIdentity(
@@ -385,9 +384,8 @@ SCENARIO(
       Decision merged = Merge(ledger, "officer", first, second);
       THEN("the second is retired into the first; its case is closed") {
         INFO(merged.message);
-        CHECK(merged.status == xueji::v1::APPLIED);
-        CHECK(Kinds(merged) ==
-              V{"case_decided", "record_retired", "records_merged"});
+        CheckDecided(merged, xueji::v1::APPLIED,
+                     V{"case_decided", "record_retired", "records_merged"});
         xueji::v1::RecordState retired = ledger.Record(second);
         CHECK(retired.status() == xueji::v1::CANCELLED);
         CHECK(retired.retired_into() == first);

@@ -298,6 +298,14 @@ inline std::vector<std::string> Kinds(const Decision& decision) {
   return kinds;
 }
 
+// Checks that `decision` answered `status` with events of `kinds`, in order.
+// The kinds are REQUIREd: the caller may read those events after it.
+inline void CheckDecided(const Decision& decision,
+                         xueji::v1::ResultStatus status, const V& kinds) {
+  CHECK(decision.status == status);
+  REQUIRE(Kinds(decision) == kinds);
+}
+
 }  // namespace xueji::testing
 
 #endif  // XUEJI_LEDGER_DECIDE_DECIDE_TEST_UTIL_H_

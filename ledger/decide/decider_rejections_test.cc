@@ -337,8 +337,7 @@ TEST_CASE("registry lines: ids from content, updates, refusals",
   line.mutable_operator_()->set_role(xueji::v1::REGISTRAR);
   line.mutable_operator_()->set_org("QZ-A");
   Decision first = ledger.Registry(line);
-  CHECK(first.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(first) == V{"operator_registered"});
+  CheckDecided(first, xueji::v1::APPLIED, V{"operator_registered"});
   const xueji::v1::Event& event = first.events[0];
   CHECK(event.subject() == "op:reg-new");
   CHECK(event.request_id().size() == std::string("registry:").size() + 16);

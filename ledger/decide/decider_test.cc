@@ -61,8 +61,7 @@ TEST_CASE("admit then reject cancels, the child can be admitted again",
   TestLedger ledger;
   Decision admitted = ledger.Admit(Boy());
   Decision rejected = ledger.Reject(admitted.events[0].request_id());
-  CHECK(rejected.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(rejected) == V{"record_rejected"});
+  CheckDecided(rejected, xueji::v1::APPLIED, V{"record_rejected"});
   CHECK(rejected.events[0].record_rejected().reason() == "材料不全");
   xueji::v1::RecordState record = ledger.Record(admitted.student_no);
   CHECK(record.status() == xueji::v1::CANCELLED);
@@ -135,8 +134,8 @@ TEST_CASE("convertNumber turns L into G and keeps the old number as alias",
   convert.mutable_convert_number()->set_id_type(xueji::v1::RESIDENT_ID);
   convert.mutable_convert_number()->set_id_number(id);
   Decision requested = ledger.Submit(convert);
-  CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
-  REQUIRE(Kinds(requested) == V{"number_conversion_requested"});
+  CheckDecided(requested, xueji::v1::PENDING_APPROVAL,
+               V{"number_conversion_requested"});
   Decision converted = ledger.Approve(convert.request_id());
   CHECK(converted.status == xueji::v1::APPLIED);
   CHECK(converted.student_no == "G" + id);
@@ -207,8 +206,7 @@ TEST_CASE(
         xueji::v1::NOT_AUTHORIZED);
   ledger.SetToday("2025-09-26");
   Decision out = ledger.Approve(transfer.request_id, "appr-a");
-  CHECK(out.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(out) == V{"transferred_out"});
+  CheckDecided(out, xueji::v1::APPLIED, V{"transferred_out"});
   CHECK(out.events[0].transferred_out().to_kindergarten() == "QZ-C");
   xueji::v1::RecordState record = ledger.Record(transfer.student_no);
   CHECK(record.status() == xueji::v1::TRANSFERRING);
@@ -224,13 +222,11 @@ TEST_CASE(
   // Issue 10, Art. 11: from another county, the receiving county approves
   // the receiving side.
   Decision asked = ledger.Submit(in);
-  CHECK(asked.status == xueji::v1::PENDING_APPROVAL);
-  REQUIRE(Kinds(asked) == V{"transfer_in_requested"});
+  CheckDecided(asked, xueji::v1::PENDING_APPROVAL, V{"transfer_in_requested"});
   CHECK(ledger.Approve(in.request_id(), "appr-a").code ==
         xueji::v1::NOT_AUTHORIZED);
   Decision done = ledger.Approve(in.request_id(), "appr-c");
-  CHECK(done.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(done) == V{"transferred_in"});
+  CheckDecided(done, xueji::v1::APPLIED, V{"transferred_in"});
   CHECK(done.events[0].transferred_in().from_kindergarten() == "QZ-A");
   CHECK(done.events[0].transferred_in().to_kindergarten() == "QZ-C");
   record = ledger.Record(transfer.student_no);
@@ -246,8 +242,7 @@ TEST_CASE("a rejected transfer leaves the child enrolled at the sending kg",
   TestLedger ledger;
   Transfer transfer = StartTransfer(ledger);
   Decision rejected = ledger.Reject(transfer.request_id);
-  CHECK(rejected.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(rejected) == V{"change_rejected"});
+  CheckDecided(rejected, xueji::v1::APPLIED, V{"change_rejected"});
   CHECK(rejected.events[0].change_rejected().rejected_request_id() ==
         transfer.request_id);
   xueji::v1::RecordState record = ledger.Record(transfer.student_no);
@@ -264,8 +259,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   std::string graduate = ledger.Enroll(FiveYearOld(125));
   xueji::v1::Request leave = ledger.LeaveReq(leaver, "随父母迁居");
   Decision left = ledger.Submit(leave);
-  CHECK(left.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(left) == V{"left"});
+  CheckDecided(left, xueji::v1::APPLIED, V{"left"});
   CHECK(left.events[0].left().kindergarten() == "QZ-A");
   CHECK(ledger.Record(leaver).status() == xueji::v1::LEFT);
 
@@ -274,8 +268,7 @@ TEST_CASE("leave and graduate end the record but keep it", "[decider]") {
   xueji::v1::Request grad = ledger.Req("reg-a");
   grad.mutable_graduate()->set_student_no(graduate);
   Decision graduated = ledger.Submit(grad);
-  CHECK(graduated.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(graduated) == V{"graduated"});
+  CheckDecided(graduated, xueji::v1::APPLIED, V{"graduated"});
   CHECK(ledger.Record(graduate).status() == xueji::v1::GRADUATED);
   CHECK(ledger.LiveAt("QZ-A").empty());
   // Leaving twice is not a transition.
@@ -313,11 +306,9 @@ TEST_CASE("defer past primary entry, approved by the county", "[decider]") {
 
   xueji::v1::Request defer = ledger.DeferReq(no, "2027-08-31", "医院证明");
   Decision requested = ledger.Submit(defer);
-  CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
-  REQUIRE(Kinds(requested) == V{"deferral_requested"});
+  CheckDecided(requested, xueji::v1::PENDING_APPROVAL, V{"deferral_requested"});
   Decision approved = ledger.Approve(defer.request_id());
-  CHECK(approved.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(approved) == V{"deferral_approved"});
+  CheckDecided(approved, xueji::v1::APPLIED, V{"deferral_approved"});
   CHECK(approved.events[0].deferral_approved().until_date() == "2027-08-31");
   xueji::v1::RecordState record = ledger.Record(no);
   CHECK(record.status() == xueji::v1::ENROLLED);
@@ -330,11 +321,10 @@ TEST_CASE("cancel on death, approved, no re-admission after", "[decider]") {
   xueji::v1::Request cancel =
       ledger.CancelReq(no, "DEATH", "2025-08-30", "死亡医学证明");
   Decision requested = ledger.Submit(cancel);
-  CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
-  REQUIRE(Kinds(requested) == V{"cancellation_requested"});
+  CheckDecided(requested, xueji::v1::PENDING_APPROVAL,
+               V{"cancellation_requested"});
   Decision approved = ledger.Approve(cancel.request_id());
-  CHECK(approved.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(approved) == V{"cancelled"});
+  CheckDecided(approved, xueji::v1::APPLIED, V{"cancelled"});
   xueji::v1::RecordState record = ledger.Record(no);
   CHECK(record.status() == xueji::v1::CANCELLED);
   CHECK_FALSE(record.admission_rejected());
@@ -357,13 +347,12 @@ TEST_CASE("key-information edit, approved, the number is unchanged",
   *edit.mutable_edit_key_info()->mutable_child() = corrected;
   edit.mutable_edit_key_info()->set_evidence("户口本");
   Decision requested = ledger.Submit(edit);
-  CHECK(requested.status == xueji::v1::PENDING_APPROVAL);
-  REQUIRE(Kinds(requested) == V{"key_info_edit_requested"});
+  CheckDecided(requested, xueji::v1::PENDING_APPROVAL,
+               V{"key_info_edit_requested"});
   // Still the old identity until approved.
   CHECK(ledger.Record(no).child().id_number() == child.id_number());
   Decision approved = ledger.Approve(edit.request_id());
-  CHECK(approved.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(approved) == V{"key_info_edit_approved"});
+  CheckDecided(approved, xueji::v1::APPLIED, V{"key_info_edit_approved"});
   xueji::v1::RecordState record = ledger.Record(no);
   CHECK(record.student_no() == no);
   CHECK(record.child().id_number() == corrected.id_number());
@@ -397,8 +386,7 @@ TEST_CASE("verification lists present, missing and unknown numbers",
   xueji::v1::Request verify = ledger.VerifyReq(
       "QZ-A", "2025-autumn", "reg-a", {here, elsewhere, here});  // here twice
   Decision verified = ledger.Submit(verify);
-  CHECK(verified.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(verified) == V{"verification_recorded"});
+  CheckDecided(verified, xueji::v1::APPLIED, V{"verification_recorded"});
   const auto& payload = verified.events[0].verification_recorded();
   CHECK(verified.events[0].subject() == "kg:QZ-A");
   CHECK(V(payload.present_student_nos().begin(),
@@ -427,9 +415,8 @@ TEST_CASE("merging moves the live records to the merged kindergarten",
   merge.mutable_merge_kindergarten()->set_from("QZ-B");
   merge.mutable_merge_kindergarten()->set_into("QZ-A");
   Decision merged = ledger.Submit(merge);
-  CHECK(merged.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(merged) ==
-          V{"kindergarten_merged", "record_moved", "record_moved"});
+  CheckDecided(merged, xueji::v1::APPLIED,
+               V{"kindergarten_merged", "record_moved", "record_moved"});
   CHECK(merged.events[0].subject() == "kg:QZ-B");
   CHECK(merged.events[1].record_moved().to_kindergarten() == "QZ-A");
   CHECK(ledger.Record(one).kindergarten() == "QZ-A");
@@ -460,8 +447,7 @@ TEST_CASE("closing needs no live records unless forced", "[decider]") {
   forced.mutable_close_kindergarten()->set_kindergarten("QZ-B");
   forced.mutable_close_kindergarten()->set_force(true);
   Decision closed = ledger.Submit(forced);
-  CHECK(closed.status == xueji::v1::APPLIED);
-  REQUIRE(Kinds(closed) == V{"kindergarten_closed"});
+  CheckDecided(closed, xueji::v1::APPLIED, V{"kindergarten_closed"});
   CHECK(closed.events[0].kindergarten_closed().forced());
   CHECK(closed.events[0].kindergarten_closed().live_records() == 1);
   // The record stays live there (a phantom for the anomaly report).
