@@ -84,10 +84,16 @@ struct Ledger {
   std::unique_ptr<RequestProcessor> processor;
 };
 
-TEST_CASE("same requestId again returns the first answer and appends nothing") {
+// A ledger in a fresh directory, the region's registry loaded.
+struct LoadedLedger {
+  LoadedLedger() { ledger.LoadRegion(); }
   TempDir dir;
-  Ledger ledger(dir.path().string());
-  ledger.LoadRegion();
+  Ledger ledger{dir.path().string()};
+};
+
+TEST_CASE_METHOD(
+    LoadedLedger,
+    "same requestId again returns the first answer and appends nothing") {
   const std::string id = ResidentId("350502", "20210506", 123);
   auto first = ledger.processor->Submit({Admit("r-1", "350502001", id)});
   REQUIRE(first.ok());
@@ -111,10 +117,7 @@ TEST_CASE("same requestId again returns the first answer and appends nothing") {
   CHECK(ledger.TotalEvents() == events);
 }
 
-TEST_CASE("registry load is idempotent") {
-  TempDir dir;
-  Ledger ledger(dir.path().string());
-  ledger.LoadRegion();
+TEST_CASE_METHOD(LoadedLedger, "registry load is idempotent") {
   const int64_t events = ledger.TotalEvents();
   auto again =
       ledger.processor->LoadRegistry({KindergartenLine("350502001", "350502")});
@@ -123,10 +126,8 @@ TEST_CASE("registry load is idempotent") {
   CHECK(ledger.TotalEvents() == events);
 }
 
-TEST_CASE("one batch: a child twice and a request id twice") {
-  TempDir dir;
-  Ledger ledger(dir.path().string());
-  ledger.LoadRegion();
+TEST_CASE_METHOD(LoadedLedger,
+                 "one batch: a child twice and a request id twice") {
   const std::string id = ResidentId("350502", "20210506", 123);
   auto results = ledger.processor->Submit({Admit("r-1", "350502001", id),
                                            Admit("r-2", "350502001", id),
@@ -138,10 +139,8 @@ TEST_CASE("one batch: a child twice and a request id twice") {
   CHECK((*results)[2].status() == xueji::v1::DUPLICATE_REQUEST);
 }
 
-TEST_CASE("a failed append applies nothing, the retry applies once") {
-  TempDir dir;
-  Ledger ledger(dir.path().string());
-  ledger.LoadRegion();
+TEST_CASE_METHOD(LoadedLedger,
+                 "a failed append applies nothing, the retry applies once") {
   const int64_t events = ledger.TotalEvents();
   const std::string id = ResidentId("350502", "20210506", 123);
   ledger.flaky->fail = true;
@@ -180,12 +179,10 @@ TEST_CASE("state lost or behind the log catches up on open") {
   CHECK((*dup)[0].code() == xueji::v1::DUPLICATE_REGISTRATION);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    LoadedLedger,
     "a request refused for its form is answered, not recorded, and "
     "its id stays free") {
-  TempDir dir;
-  Ledger ledger(dir.path().string());
-  ledger.LoadRegion();
   const int64_t events = ledger.TotalEvents();
   const std::string id = ResidentId("350502", "20210506", 123);
   Request no_action = Admit("r-1", "350502001", id);
