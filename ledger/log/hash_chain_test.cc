@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "google/protobuf/stubs/logging.h"
@@ -113,6 +114,13 @@ void Tamper(const std::string& path,
   REQUIRE((*kv)->Commit(/*sync=*/false).ok());  // closing flushes the WAL
 }
 
+// A fresh directory with a log written by WriteLog in "log"; p is the
+// partition of "stu:CHAIN".
+struct WrittenLog {
+  TempDir dir;
+  const int32_t p = WriteLog(dir.Sub("log"));
+};
+
 std::string Stored(RocksKv& kv, int32_t p, int64_t o) {
   auto value = kv.Get(EventKey(p, o));
   REQUIRE(value.ok());
@@ -127,6 +135,17 @@ std::string Describe(const VerifyReport& report) {
            b.problem + "\n";
   }
   return out;
+}
+
+// Checks that `report` has exactly one break, at `offset` of `partition`, its
+// problem naming `problem` (any problem for "").
+void CheckOneBreak(const VerifyReport& report, int32_t partition,
+                   int64_t offset, std::string_view problem = "") {
+  INFO(Describe(report));
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].partition == partition);
+  CHECK(report.breaks[0].offset == offset);
+  CHECK(report.breaks[0].problem.find(problem) != std::string::npos);
 }
 
 TEST_CASE("Sha256 and HexEncode") {
@@ -163,9 +182,7 @@ TEST_CASE("CanonicalBytes and SealEvent") {
   CHECK(other.hash() == sealed.hash());
 }
 
-TEST_CASE("VerifyLog: a clean log verifies") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(WrittenLog, "VerifyLog: a clean log verifies") {
   const VerifyReport report = Verify(dir.Sub("log"));
   INFO(Describe(report));
   CHECK(report.breaks.empty());
@@ -179,9 +196,8 @@ TEST_CASE("VerifyLog: a clean log verifies") {
   CHECK(report.head_hashes[p].size() == 64);
 }
 
-TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(
+    WrittenLog, "VerifyLog: any single flipped byte is reported at its event") {
   // One writer for all the edits; each Verify opens the log read-only beside
   // it (a read-only open replays the writer's WAL, so it sees every commit).
   auto kv = RocksKv::Open(dir.Sub("log"), RocksKv::Options());
@@ -195,10 +211,8 @@ TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
       (*kv)->Put(EventKey(p, 2), flipped);
       REQUIRE((*kv)->Commit(/*sync=*/false).ok());
       const VerifyReport report = Verify(dir.Sub("log"));
-      INFO("byte " << i << " mask " << int{mask} << "\n" << Describe(report));
-      REQUIRE(report.breaks.size() == 1);
-      CHECK(report.breaks[0].partition == p);
-      CHECK(report.breaks[0].offset == 2);
+      INFO("byte " << i << " mask " << int{mask});
+      CheckOneBreak(report, p, 2);
     }
   }
   (*kv)->Put(EventKey(p, 2), original);
@@ -206,9 +220,9 @@ TEST_CASE("VerifyLog: any single flipped byte is reported at its event") {
   CHECK(Verify(dir.Sub("log")).breaks.empty());
 }
 
-TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(
+    WrittenLog,
+    "VerifyLog: an edited string that still parses is a hash mismatch") {
   Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     std::string bytes = Stored(kv, p, 3);
     const size_t at = bytes.find("KG-0003");  // transferred_in.from
@@ -219,17 +233,12 @@ TEST_CASE("VerifyLog: an edited string that still parses is a hash mismatch") {
     CHECK(still_parses.transferred_in().from_kindergarten() == "KG-0009");
     kv.Put(EventKey(p, 3), bytes);
   });
-  const VerifyReport report = Verify(dir.Sub("log"));
-  INFO(Describe(report));
-  REQUIRE(report.breaks.size() == 1);
-  CHECK(report.breaks[0].partition == p);
-  CHECK(report.breaks[0].offset == 3);
-  CHECK(report.breaks[0].problem.find("hash mismatch") != std::string::npos);
+  CheckOneBreak(Verify(dir.Sub("log")), p, 3, "hash mismatch");
 }
 
-TEST_CASE("VerifyLog: a resealed forgery breaks the link to its successor") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(
+    WrittenLog,
+    "VerifyLog: a resealed forgery breaks the link to its successor") {
   Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     v1::Event event;
     REQUIRE(event.ParseFromString(Stored(kv, p, 1)));
@@ -237,40 +246,25 @@ TEST_CASE("VerifyLog: a resealed forgery breaks the link to its successor") {
     SealEvent(event.prev_hash(), &event);  // a consistent hash for the edit
     kv.Put(EventKey(p, 1), CanonicalBytes(event));
   });
-  const VerifyReport report = Verify(dir.Sub("log"));
-  INFO(Describe(report));
-  REQUIRE(report.breaks.size() == 1);
-  CHECK(report.breaks[0].partition == p);
-  CHECK(report.breaks[0].offset == 2);
-  CHECK(report.breaks[0].problem.find("prev_hash") != std::string::npos);
+  CheckOneBreak(Verify(dir.Sub("log")), p, 2, "prev_hash");
 }
 
-TEST_CASE("VerifyLog: deleted events are missing offsets") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(WrittenLog, "VerifyLog: deleted events are missing offsets") {
   SECTION("in the middle") {
     Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 2)); });
     const VerifyReport report = Verify(dir.Sub("log"));
-    INFO(Describe(report));
-    REQUIRE(report.breaks.size() == 1);
-    CHECK(report.breaks[0].partition == p);
-    CHECK(report.breaks[0].offset == 2);
-    CHECK(report.breaks[0].problem.find("missing") != std::string::npos);
+    CheckOneBreak(report, p, 2, "missing");
     CHECK(report.events_checked == 14);
   }
   SECTION("at the tail, below the head record") {
     Tamper(dir.Sub("log"), [&](RocksKv& kv) { kv.Delete(EventKey(p, 4)); });
-    const VerifyReport report = Verify(dir.Sub("log"));
-    INFO(Describe(report));
-    REQUIRE(report.breaks.size() == 1);
-    CHECK(report.breaks[0].offset == 4);
-    CHECK(report.breaks[0].problem.find("head offset 5") != std::string::npos);
+    CheckOneBreak(Verify(dir.Sub("log")), p, 4, "head offset 5");
   }
 }
 
-TEST_CASE("VerifyLog: unreadable events are reported and the walk goes on") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(
+    WrittenLog,
+    "VerifyLog: unreadable events are reported and the walk goes on") {
   Tamper(dir.Sub("log"), [&](RocksKv& kv) {
     kv.Put(EventKey(p, 1), std::string("\x0f\x0f\x0f", 3));
     std::string bytes = Stored(kv, p, 3);
@@ -316,9 +310,9 @@ class BoundedReads : public EventLog {
 // key whose offset reads as negative (2^63 or more) made the walk re-read it
 // for ever (`ledger verify` hung, its memory growing); one at the largest
 // offset overflowed offset + 1.
-TEST_CASE("VerifyLog: an event stored at an impossible offset is a break") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(
+    WrittenLog,
+    "VerifyLog: an event stored at an impossible offset is a break") {
   int64_t offset = 0;
   SECTION("2^64 - 1, read as -1") { offset = -1; }
   SECTION("2^63 - 1, the largest") { offset = INT64_MAX; }
@@ -336,10 +330,7 @@ TEST_CASE("VerifyLog: an event stored at an impossible offset is a break") {
   BoundedReads bounded(**log, 1000);
   auto report = VerifyLog(bounded);
   REQUIRE(report.ok());
-  INFO(Describe(*report));
-  REQUIRE(report->breaks.size() == 1);
-  CHECK(report->breaks[0].partition == p);
-  CHECK(report->breaks[0].offset == offset);
+  CheckOneBreak(*report, p, offset);
   CHECK(report->events_checked == 16);  // the 15 events and the forged one
 }
 
@@ -376,11 +367,10 @@ TEST_CASE("ChainChecked: a whole log reads through, in any chunk size") {
   }
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    WrittenLog,
     "ChainChecked: an altered, missing or forged event is DataLoss "
     "naming partition and offset") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
   std::string expected_offset;
   SECTION("a changed byte that still parses") {
     Tamper(dir.Sub("log"), [&](RocksKv& kv) {
@@ -461,9 +451,8 @@ TEST_CASE(
       "DATA/log", heads, {{"the views", "DATA/views", {0, 0, 0, 1}}})));
 }
 
-TEST_CASE("Embedded log: a log behind its witnesses does not open") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
+TEST_CASE_METHOD(WrittenLog,
+                 "Embedded log: a log behind its witnesses does not open") {
   EmbeddedLogOptions options;
   std::vector<int64_t> seen(3, 0);
   seen[p] = 5;
@@ -493,11 +482,10 @@ TEST_CASE(
   });
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    WrittenLog,
     "Embedded log: an incomplete last record is dropped only when no "
     "witness saw it") {
-  TempDir dir;
-  const int32_t p = WriteLog(dir.Sub("log"));
   const fs::path wal = testing::WalOf(dir.Sub("log"));
   fs::resize_file(wal, fs::file_size(wal) - 10);  // the last append, torn
   std::vector<int64_t> seen(3, 0);
