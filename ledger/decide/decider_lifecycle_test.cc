@@ -101,9 +101,9 @@ SCENARIO(
       THEN("the child stays at QZ-A and the record takes requests again") {
         INFO(refused.message);
         CheckDecided(refused, xueji::v1::APPLIED, V{"transfer_refused"});
-        CHECK(refused.events[0].transfer_refused().to_kindergarten() == "QZ-C");
-        CHECK(refused.events[0].transfer_refused().cancelled_request_id() ==
-              "");
+        const auto& refusal = refused.events[0].transfer_refused();
+        CHECK(refusal.to_kindergarten() == "QZ-C");
+        CHECK(refusal.cancelled_request_id() == "");
         CHECK(ledger.Record(no).status() == xueji::v1::ENROLLED);
         CHECK(ledger.Record(no).kindergarten() == "QZ-A");
         xueji::v1::Request in = ledger.Req("reg-c");
@@ -269,16 +269,16 @@ SCENARIO(
       THEN("the county cancels; the registrar may not") {
         CheckDecided(requested, xueji::v1::PENDING_APPROVAL,
                      V{"cancellation_requested"});
-        CHECK(requested.events[0].cancellation_requested().date_of_death() ==
-              "2025-08-30");
-        CHECK(requested.events[0].cancellation_requested().evidence() ==
-              "居民死亡医学证明");
+        const auto& asked = requested.events[0].cancellation_requested();
+        CHECK(asked.date_of_death() == "2025-08-30");
+        CHECK(asked.evidence() == "居民死亡医学证明");
         CHECK(ledger.Approve(cancel.request_id(), "reg-a").code ==
               xueji::v1::NOT_AUTHORIZED);
         Decision approved = ledger.Approve(cancel.request_id());
         REQUIRE(Kinds(approved) == V{"cancelled"});
-        CHECK(approved.events[0].cancelled().reason() == "DEATH");
-        CHECK(approved.events[0].cancelled().date_of_death() == "2025-08-30");
+        const auto& cancelled = approved.events[0].cancelled();
+        CHECK(cancelled.reason() == "DEATH");
+        CHECK(cancelled.date_of_death() == "2025-08-30");
         CHECK(ledger.Record(no).status() == xueji::v1::CANCELLED);
       }
     }
