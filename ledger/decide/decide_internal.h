@@ -109,6 +109,10 @@ DateField ParseDateField(std::string_view text, std::string_view field,
 // A successful answer.
 Draft Accept(xueji::v1::ResultStatus status, std::string message,
              std::vector<xueji::v1::Event> events);
+// The answer to a request the county approves: PENDING_APPROVAL, "<what>
+// requested; awaiting county approval".
+Draft AwaitingCounty(std::string_view what,
+                     std::vector<xueji::v1::Event> events);
 
 // A kindergarten that no longer takes children (closed or merged away).
 bool IsClosed(const xueji::v1::KindergartenState& kg);

@@ -92,6 +92,12 @@ Draft RefuseStatus(const absl::Status& rejection, std::string_view subject,
   return Refuse(code, std::string(rejection.message()), subject, student_no);
 }
 
+Draft AwaitingCounty(std::string_view what, std::vector<Event> events) {
+  return Accept(xueji::v1::PENDING_APPROVAL,
+                Cat(what, " requested; awaiting county approval"),
+                std::move(events));
+}
+
 DateField ParseDateField(std::string_view text, std::string_view field,
                          std::string_view subject) {
   DateField parsed;

@@ -268,9 +268,7 @@ absl::StatusOr<Draft> DecideDefer(const Call& call) {
   event.mutable_deferral_requested()->set_evidence(defer.evidence());
   *event.mutable_deferral_requested()->mutable_applicant() =
       Recorded(defer.applicant());
-  return Accept(xueji::v1::PENDING_APPROVAL,
-                "deferral requested; awaiting county approval",
-                {std::move(event)});
+  return AwaitingCounty("deferral", {std::move(event)});
 }
 
 absl::StatusOr<Draft> DecideCancel(const Call& call) {
@@ -316,9 +314,7 @@ absl::StatusOr<Draft> DecideCancel(const Call& call) {
   event.mutable_cancellation_requested()->set_date_of_death(
       FormatDate(died.day));
   event.mutable_cancellation_requested()->set_evidence(cancel.evidence());
-  return Accept(xueji::v1::PENDING_APPROVAL,
-                "cancellation requested; awaiting county approval",
-                {std::move(event)});
+  return AwaitingCounty("cancellation", {std::move(event)});
 }
 
 }  // namespace xueji::decide_internal

@@ -63,9 +63,7 @@ absl::StatusOr<Draft> DecideEditKeyInfo(const Call& call) {
   event.mutable_key_info_edit_requested()->set_evidence(edit.evidence());
   *event.mutable_key_info_edit_requested()->mutable_applicant() =
       Recorded(edit.applicant());
-  return Accept(xueji::v1::PENDING_APPROVAL,
-                "key-information edit requested; awaiting county approval",
-                {std::move(event)});
+  return AwaitingCounty("key-information edit", {std::move(event)});
 }
 
 absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
@@ -109,9 +107,7 @@ absl::StatusOr<Draft> DecideConvertNumber(const Call& call) {
   auto* payload = event.mutable_number_conversion_requested();
   payload->set_id_type(xueji::v1::RESIDENT_ID);
   payload->set_id_number(id_number);
-  return Accept(xueji::v1::PENDING_APPROVAL,
-                "number conversion requested; awaiting county approval",
-                {std::move(event)});
+  return AwaitingCounty("number conversion", {std::move(event)});
 }
 
 Child EditedChild(const Child& record, const Child& change) {

@@ -310,10 +310,8 @@ absl::StatusOr<Draft> DecideAdmit(const Call& call) {
     temporary.mutable_temporary_number_assigned()->set_area(kg->county());
     events.push_back(std::move(temporary));
   }
-  return Accept(xueji::v1::PENDING_APPROVAL,
-                readmission ? "re-admission requested; awaiting county approval"
-                            : "admission requested; awaiting county approval",
-                std::move(events));
+  return AwaitingCounty(readmission ? "re-admission" : "admission",
+                        std::move(events));
 }
 
 absl::StatusOr<Draft> DecideTransferOut(const Call& call) {
