@@ -46,22 +46,43 @@ TEST_CASE("MOD 11-2 check characters of the standard's examples") {
   CHECK(Mod112CheckChar("1101051949123100A") == '\0');
 }
 
+// Numbers of one document type that validate, and numbers refused with
+// INVALID_ID_NUMBER.
+struct Numbers {
+  IdType type;
+  std::vector<std::string> accepted;
+  std::vector<std::string> refused;
+};
+
+void CheckNumbers(const Numbers& numbers) {
+  INFO(xueji::v1::IdType_Name(numbers.type));
+  for (const std::string& number : numbers.accepted) {
+    INFO("accepted: \"" << number << '"');
+    CHECK(IdCode(numbers.type, number) == kOk);
+  }
+  for (const std::string& number : numbers.refused) {
+    INFO("refused: \"" << number << '"');
+    CHECK(IdCode(numbers.type, number) == kBadId);
+  }
+}
+
 TEST_CASE("resident ID numbers") {
-  const IdType t = xueji::v1::RESIDENT_ID;
-  CHECK(IdCode(t, "11010519491231002X") == kOk);
-  CHECK(IdCode(t, "11010519491231002x") == kOk);  // lower-case x accepted
-  CHECK(IdCode(t, " 440524188001010014 ") == kOk);
-  CHECK(IdCode(t, "110105194912310021") == kBadId);   // wrong check char
-  CHECK(IdCode(t, "11010519491231002") == kBadId);    // 17 characters
-  CHECK(IdCode(t, "11010519491231002X1") == kBadId);  // 19 characters
-  CHECK(IdCode(t, "1101051949123100XX") == kBadId);
-  CHECK(IdCode(t, "") == kBadId);
-  // 2025-02-30 does not exist; the check character is right for it.
-  CHECK(IdCode(t, "350203202502300018") == kBadId);
-  // Province 00 and 99 do not exist (check characters computed for them).
-  CHECK(IdCode(t, "000000202103150016") == kBadId);
-  // A residence-permit area is not a resident ID.
-  CHECK(IdCode(t, "810000202103150017") == kBadId);
+  CheckNumbers({xueji::v1::RESIDENT_ID,
+                {"11010519491231002X",
+                 "11010519491231002x",  // lower-case x accepted
+                 " 440524188001010014 "},
+                {"110105194912310021",   // wrong check char
+                 "11010519491231002",    // 17 characters
+                 "11010519491231002X1",  // 19 characters
+                 "1101051949123100XX", "",
+                 // 2025-02-30 does not exist; the check character is right
+                 // for it.
+                 "350203202502300018",
+                 // Province 00 and 99 do not exist (check characters
+                 // computed for them).
+                 "000000202103150016",
+                 // A residence-permit area is not a resident ID.
+                 "810000202103150017"}});
 }
 
 TEST_CASE("rejection messages never contain the number") {
@@ -75,12 +96,7 @@ TEST_CASE("rejection messages never contain the number") {
 }
 
 TEST_CASE("residence permits, foreign cards and the other documents") {
-  struct Document {
-    IdType type;
-    std::vector<std::string> accepted;
-    std::vector<std::string> refused;  // INVALID_ID_NUMBER
-  };
-  const Document documents[] = {
+  const Numbers documents[] = {
       {xueji::v1::HK_MO_TW_RESIDENCE_PERMIT,
        {"810000202103150017", "830000202001010025"},
        {"350203202103150016",    // mainland area
@@ -99,17 +115,7 @@ TEST_CASE("residence permits, foreign cards and the other documents") {
        {"A123", "A1234567890123456789X", "E1234-5678"}},
       {xueji::v1::NONE, {""}, {"123"}},
   };
-  for (const Document& doc : documents) {
-    INFO(xueji::v1::IdType_Name(doc.type));
-    for (const std::string& number : doc.accepted) {
-      INFO("accepted: \"" << number << '"');
-      CHECK(IdCode(doc.type, number) == kOk);
-    }
-    for (const std::string& number : doc.refused) {
-      INFO("refused: \"" << number << '"');
-      CHECK(IdCode(doc.type, number) == kBadId);
-    }
-  }
+  for (const Numbers& numbers : documents) CheckNumbers(numbers);
   CHECK(IdCode(xueji::v1::ID_TYPE_UNSPECIFIED, "123") ==
         xueji::v1::INVALID_FIELD);
 }
