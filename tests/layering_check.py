@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fails when a library includes a library above it (the layering of
-ledger/README.md), or anything below commands/ includes commands/.
+ledger/README.md), or anything below commands/ includes commands/, or a
+source file outside the tests is longer than MAX_LINES (issue 8: no source
+file over 600 lines outside generated code and tests).
 
 Usage: tests/layering_check.py [SOURCE_DIR]   (run by ctest as `layering`)
 
@@ -33,6 +35,10 @@ ALLOWED = {
 }
 LIBRARIES = set(ALLOWED) | {"commands"}
 TEST_EXTRA = {"tests/support"} | {k for k in ALLOWED}
+MAX_LINES = 600
+# Folders whose non-test sources must stay under MAX_LINES (generated code
+# lives in the build tree, not here).
+SIZED = ("ledger", "projections", "commands", "bench", "tools")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -81,6 +87,15 @@ def main() -> int:
                 if there not in allowed:
                     problems.append(f"{rel}: includes \"{target}\" "
                                     f"({there} is not below {here})")
+    for top in SIZED:
+        for path in sorted((root / top).rglob("*")):
+            if path.suffix not in (".h", ".cc") or is_test(path.name):
+                continue
+            lines = path.read_text(encoding="utf-8").count("\n")
+            if lines > MAX_LINES:
+                rel = path.relative_to(root).as_posix()
+                problems.append(f"{rel}: {lines} lines; split it (at most "
+                                f"{MAX_LINES} outside tests)")
     for p in problems:
         print(p)
     print(f"layering: {len(problems)} problem(s)")

@@ -1,6 +1,7 @@
-// Internal to the storage library (rocks_kv.cc, embedded_log.cc): opening the
-// ledger's RocksDB databases with one set of options, and translating
-// rocksdb::Status into absl::Status at the boundary.
+// Internal to the storage library (defined in rocks_util.cc; used by
+// rocks_kv.cc and embedded_log.cc): opening the ledger's RocksDB databases
+// with one set of options, and translating rocksdb::Status into absl::Status
+// at the boundary.
 //
 // WAL recovery (docs/design.md, "Integrity"): a store opens with
 // kAbsoluteConsistency, so a damaged write-ahead log is an error naming the
