@@ -194,6 +194,9 @@ class Generator {
   std::string ChildJson(const ChildPlan& p, bool edited, bool typo) const;
   void Admit(const std::string& id, const ChildPlan& p, int64_t kg,
              CivilDay day, bool typo);
+  // A stream's emit: the county's approval (ids `id`-N) of the requests
+  // `request`-N.
+  ChildEmit ApprovalOf(std::string id, std::string request);
   void Approve(const std::string& id, int county, CivilDay day,
                const std::string& target);
   void OnStudent(const std::string& id, const std::string& actor, CivilDay day,
