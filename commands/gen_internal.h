@@ -63,16 +63,16 @@ inline std::string Q(std::string_view text) {
   return quoted += '"';
 }
 
+// The idType each kind of child is admitted with.
 inline const char* IdTypeName(IdKind kind) {
-  switch (kind) {
-    case IdKind::kResident:
-      return "RESIDENT_ID";
-    case IdKind::kNone:
-      return "NONE";
-    case IdKind::kHkMoTw:
-      return "HK_MO_TW_RESIDENCE_PERMIT";
-    case IdKind::kForeign:
-      return "FOREIGN_PERMANENT_RESIDENCE";
+  static constexpr std::pair<IdKind, const char*> kNames[] = {
+      {IdKind::kResident, "RESIDENT_ID"},
+      {IdKind::kNone, "NONE"},
+      {IdKind::kHkMoTw, "HK_MO_TW_RESIDENCE_PERMIT"},
+      {IdKind::kForeign, "FOREIGN_PERMANENT_RESIDENCE"},
+  };
+  for (const auto& [k, name] : kNames) {
+    if (k == kind) return name;
   }
   return "NONE";
 }
