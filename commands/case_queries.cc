@@ -130,10 +130,7 @@ int RunCases(const GlobalOptions& g, const std::string& region,
              rows);
     return kExitOk;
   }
-  if (g.json) {
-    std::cout << ToJsonPretty(*report) << "\n";
-    return kExitOk;
-  }
+  if (g.json) return PrintJson(*report);
   Table t({Tr("case"), Tr("status"), Tr("kind"), Tr("student no"),
            Tr("kindergarten"), Tr("since"), Tr("answer"), Tr("decided by")});
   for (const auto& c : report->cases()) {

@@ -4,6 +4,7 @@
 #define XUEJI_COMMANDS_CLI_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,19 @@ int RunCli(int argc, char** argv);
 // Each subcommand file adds its subcommands. The callback stored in `run`
 // is called after parsing, for the subcommand the user chose.
 using RunFn = std::function<int()>;
+
+// A subcommand's options are parsed into its own Args struct, which the parse
+// and the run share: BindRun returns a fresh one for the options to fill and,
+// when `command` is the subcommand chosen, sets `run` to call `fn(g, args)`.
+template <typename Args>
+std::shared_ptr<Args> BindRun(CLI::App* command, GlobalOptions& g, RunFn& run,
+                              int (*fn)(const GlobalOptions&, const Args&)) {
+  auto args = std::make_shared<Args>();
+  command->callback(
+      [&g, &run, args, fn] { run = [&g, args, fn] { return fn(g, *args); }; });
+  return args;
+}
+
 void AddSubmitCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddRegistryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run);

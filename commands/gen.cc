@@ -10,7 +10,7 @@
 namespace xueji {
 namespace {
 
-int RunGen(const gen::GenOptions& options) {
+int RunGen(const GlobalOptions&, const gen::GenOptions& options) {
   absl::StatusOr<std::unique_ptr<gen::GenModel>> model =
       gen::GenModel::Create(options);
   if (!model.ok()) return Fail(model.status());
@@ -31,7 +31,6 @@ int RunGen(const gen::GenOptions& options) {
 }  // namespace
 
 void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
-  (void)g;
   auto* cmd = app.add_subcommand(
       "gen",
       "Generate a synthetic workload with planted problems (deterministic, "
@@ -48,7 +47,7 @@ void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "DIR/summary.json (counts; the LEDGER_NOW to load and submit with, and "
       "the as-of date to evaluate anomalies at). Rates are probabilities per "
       "eligible child.");
-  auto options = std::make_shared<gen::GenOptions>();
+  auto options = BindRun(cmd, g, run, RunGen);
   cmd->add_option("--children", options->children, "number of children")
       ->required()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
@@ -58,24 +57,31 @@ void AddGenCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
                   "school years to simulate, 1-20 (default 1)");
   cmd->add_option("--start-year", options->start_year,
                   "autumn of the first school year (default 2025)");
-  cmd->add_option("--rate-duplicate", options->rate_duplicate,
-                  "second admission of an enrolled child elsewhere "
-                  "(DUPLICATE_REGISTRATION rejection)");
-  cmd->add_option("--rate-probable-duplicate", options->rate_probable_duplicate,
-                  "undocumented twin admitted elsewhere (PROBABLE_DUPLICATE)");
-  cmd->add_option("--rate-missing", options->rate_missing,
-                  "child left out of the last verification (PHANTOM)");
-  cmd->add_option(
-      "--rate-stuck-transfer", options->rate_stuck_transfer,
-      "transfer out never transferred in (OVERDUE_TRANSFER, PHANTOM)");
-  cmd->add_option("--rate-late-approval", options->rate_late_approval,
-                  "admission approved late or never (LATE_ESTABLISHMENT, "
-                  "OVERDUE_APPROVAL)");
-  cmd->add_option("--rate-bad-check-digit", options->rate_bad_check_digit,
-                  "first admission attempt with a wrong check digit "
-                  "(INVALID_ID_NUMBER rejection)");
-  cmd->callback(
-      [&run, options] { run = [options] { return RunGen(*options); }; });
+  // The planted problems: each rate a probability per eligible child.
+  const struct {
+    const char* flag;
+    double gen::GenOptions::*rate;
+    const char* help;
+  } kRates[] = {
+      {"--rate-duplicate", &gen::GenOptions::rate_duplicate,
+       "second admission of an enrolled child elsewhere "
+       "(DUPLICATE_REGISTRATION rejection)"},
+      {"--rate-probable-duplicate", &gen::GenOptions::rate_probable_duplicate,
+       "undocumented twin admitted elsewhere (PROBABLE_DUPLICATE)"},
+      {"--rate-missing", &gen::GenOptions::rate_missing,
+       "child left out of the last verification (PHANTOM)"},
+      {"--rate-stuck-transfer", &gen::GenOptions::rate_stuck_transfer,
+       "transfer out never transferred in (OVERDUE_TRANSFER, PHANTOM)"},
+      {"--rate-late-approval", &gen::GenOptions::rate_late_approval,
+       "admission approved late or never (LATE_ESTABLISHMENT, "
+       "OVERDUE_APPROVAL)"},
+      {"--rate-bad-check-digit", &gen::GenOptions::rate_bad_check_digit,
+       "first admission attempt with a wrong check digit "
+       "(INVALID_ID_NUMBER rejection)"},
+  };
+  for (const auto& r : kRates) {
+    cmd->add_option(r.flag, (*options).*r.rate, r.help);
+  }
 }
 
 }  // namespace xueji

@@ -194,10 +194,8 @@ std::string Midnight(CivilDay day) {
 absl::Status Generator::WriteSummary() {
   const GenOptions& o = m_.options();
   std::map<std::string, int64_t> planted;
-  for (Plant p :
-       {Plant::kDuplicate, Plant::kProbable, Plant::kMissing, Plant::kStuck,
-        Plant::kLate, Plant::kNever, Plant::kBadCheck}) {
-    planted[PlantName(p)] = 0;
+  for (const auto& [plant, name] : kPlantNames) {
+    if (plant != Plant::kNone) planted[name] = 0;
   }
   for (const auto& [k, v] : t_->planted) planted[k] = v;
   std::vector<std::string> fields = {

@@ -63,16 +63,16 @@ inline std::string Q(std::string_view text) {
   return quoted += '"';
 }
 
+// The idType each kind of child is admitted with.
 inline const char* IdTypeName(IdKind kind) {
-  switch (kind) {
-    case IdKind::kResident:
-      return "RESIDENT_ID";
-    case IdKind::kNone:
-      return "NONE";
-    case IdKind::kHkMoTw:
-      return "HK_MO_TW_RESIDENCE_PERMIT";
-    case IdKind::kForeign:
-      return "FOREIGN_PERMANENT_RESIDENCE";
+  static constexpr std::pair<IdKind, const char*> kNames[] = {
+      {IdKind::kResident, "RESIDENT_ID"},
+      {IdKind::kNone, "NONE"},
+      {IdKind::kHkMoTw, "HK_MO_TW_RESIDENCE_PERMIT"},
+      {IdKind::kForeign, "FOREIGN_PERMANENT_RESIDENCE"},
+  };
+  for (const auto& [k, name] : kNames) {
+    if (k == kind) return name;
   }
   return "NONE";
 }
@@ -194,6 +194,9 @@ class Generator {
   std::string ChildJson(const ChildPlan& p, bool edited, bool typo) const;
   void Admit(const std::string& id, const ChildPlan& p, int64_t kg,
              CivilDay day, bool typo);
+  // A stream's emit: the county's approval (ids `id`-N) of the requests
+  // `request`-N.
+  ChildEmit ApprovalOf(std::string id, std::string request);
   void Approve(const std::string& id, int county, CivilDay day,
                const std::string& target);
   void OnStudent(const std::string& id, const std::string& actor, CivilDay day,

@@ -146,23 +146,8 @@ std::string Yyyymmdd(CivilDay d) {
 }  // namespace
 
 const char* PlantName(Plant plant) {
-  switch (plant) {
-    case Plant::kNone:
-      return "none";
-    case Plant::kDuplicate:
-      return "duplicate";
-    case Plant::kProbable:
-      return "probable-duplicate";
-    case Plant::kMissing:
-      return "missing";
-    case Plant::kStuck:
-      return "stuck-transfer";
-    case Plant::kLate:
-      return "late-approval";
-    case Plant::kNever:
-      return "never-approved";
-    case Plant::kBadCheck:
-      return "bad-check-digit";
+  for (const auto& [p, name] : kPlantNames) {
+    if (p == plant) return name;
   }
   return "none";
 }
@@ -457,31 +442,34 @@ void GenModel::PlanDates(ChildPlan* p) const {
     }
     p->convert_approve = cal.AddWorkingDays(*p->convert, 2);
   }
+  // A change of an established record, approved two working days after it:
+  // its day from `window` into *day and *approve. False (no such change) when
+  // that day would not come after the record's approval.
+  auto plan_change = [&](const std::vector<CivilDay>& window,
+                         std::optional<CivilDay>* day,
+                         std::optional<CivilDay>* approve) {
+    CivilDay picked = Pick(window, i, n);
+    if (!p->approve || picked <= *p->approve) return false;
+    *day = picked;
+    *approve = cal.AddWorkingDays(picked, 2);
+    return true;
+  };
   const YearWindows& w = Year(p->class_year);
   switch (p->cls) {
     case ChildClass::kNone:
       break;
-    case ChildClass::kTransfer: {
-      CivilDay out = Pick(w.transfer, i, n);
-      if (!p->approve || out <= *p->approve) {
+    case ChildClass::kTransfer:
+      if (plan_change(w.transfer, &p->transfer_out, &p->transfer_approve)) {
+        p->transfer_in = cal.AddWorkingDays(*p->transfer_approve, 3);
+      } else {
         p->cls = ChildClass::kNone;
-        break;
       }
-      p->transfer_out = out;
-      p->transfer_approve = cal.AddWorkingDays(out, 2);
-      p->transfer_in = cal.AddWorkingDays(*p->transfer_approve, 3);
       break;
-    }
-    case ChildClass::kEdit: {
-      CivilDay edit = Pick(w.edit, i, n);
-      if (!p->approve || edit <= *p->approve) {
+    case ChildClass::kEdit:
+      if (!plan_change(w.edit, &p->edit, &p->edit_approve)) {
         p->cls = ChildClass::kNone;
-        break;
       }
-      p->edit = edit;
-      p->edit_approve = cal.AddWorkingDays(edit, 2);
       break;
-    }
     case ChildClass::kLeave:
       p->leave = Pick(w.leave, i, n);
       break;
@@ -492,16 +480,12 @@ void GenModel::PlanDates(ChildPlan* p) const {
       break;
   }
   switch (p->plant) {
-    case Plant::kStuck: {
-      CivilDay out = Pick(Year(years() - 1).transfer, i, n);
-      if (!p->approve || out <= *p->approve) {
+    case Plant::kStuck:
+      if (!plan_change(Year(years() - 1).transfer, &p->transfer_out,
+                       &p->transfer_approve)) {
         p->plant = Plant::kNone;
-        break;
       }
-      p->transfer_out = out;
-      p->transfer_approve = cal.AddWorkingDays(out, 2);
       break;
-    }
     case Plant::kDuplicate:
       p->duplicate = Pick(Year(p->cohort).spring, i, n);
       break;

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -177,7 +178,17 @@ class GenModel {
   uint64_t name_mult_ = 1, name_space_ = 1;
 };
 
-// Names of the enums as written in planted.jsonl and summary.json.
+// Every plant with its name as written in planted.jsonl and summary.json.
+inline constexpr std::pair<Plant, const char*> kPlantNames[] = {
+    {Plant::kNone, "none"},
+    {Plant::kDuplicate, "duplicate"},
+    {Plant::kProbable, "probable-duplicate"},
+    {Plant::kMissing, "missing"},
+    {Plant::kStuck, "stuck-transfer"},
+    {Plant::kLate, "late-approval"},
+    {Plant::kNever, "never-approved"},
+    {Plant::kBadCheck, "bad-check-digit"},
+};
 const char* PlantName(Plant plant);
 
 }  // namespace xueji::gen

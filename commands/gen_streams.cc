@@ -32,6 +32,13 @@ void Generator::BuildStreams() {
   }
 }
 
+ChildEmit Generator::ApprovalOf(std::string id, std::string request) {
+  return [this, id = std::move(id), request = std::move(request)](
+             const ChildPlan& p, CivilDay day) {
+    Approve(Id(id, p), p.county, day, Id(request, p));
+  };
+}
+
 void Generator::AddChildStreams() {
   const int64_t n = m_.children();
   auto add = [&](std::string name, int64_t begin, int64_t end, ChildDate date,
@@ -65,9 +72,7 @@ void Generator::AddChildStreams() {
         Expect("PROBABLE_DUPLICATE", true, p.plant, m_.TwinNumber(p),
                m_.KgCode(kg));
       });
-  ChildEmit approve = [this](const ChildPlan& p, CivilDay day) {
-    Approve(Id("apv", p), p.county, day, Id("adm", p));
-  };
+  ChildEmit approve = ApprovalOf("apv", "adm");
   cohort(
       "approve",
       [](const ChildPlan& p) { return If(p.plant != Plant::kLate, p.approve); },
@@ -78,9 +83,7 @@ void Generator::AddChildStreams() {
       approve);
   add(
       "twin-approve", 0, n, [](const ChildPlan& p) { return p.twin_approve; },
-      [this](const ChildPlan& p, CivilDay day) {
-        Approve(Id("pda", p), p.county, day, Id("pd", p));
-      });
+      ApprovalOf("pda", "pd"));
   cohort(
       "convert", [](const ChildPlan& p) { return p.convert; },
       [this](const ChildPlan& p, CivilDay day) {
@@ -91,9 +94,7 @@ void Generator::AddChildStreams() {
       });
   cohort(
       "convert-approve", [](const ChildPlan& p) { return p.convert_approve; },
-      [this](const ChildPlan& p, CivilDay day) {
-        Approve(Id("cva", p), p.county, day, Id("cnv", p));
-      });
+      ApprovalOf("cva", "cnv"));
 }
 
 // Issue 10: the parent applying for a transfer, edit, deferral or leave
@@ -114,8 +115,12 @@ void Generator::AddYearStreams(int z) {
     return (p.cls == ChildClass::kTransfer && p.class_year == z) ||
            (p.plant == Plant::kStuck && z == last);
   };
-  auto in_class = [z](const ChildPlan& p, ChildClass cls) {
-    return p.cls == cls && p.class_year == z;
+  // The `date` of the children whose change (`cls`) falls in year z.
+  auto of_class = [z](ChildClass cls,
+                      std::optional<CivilDay> ChildPlan::*date) -> ChildDate {
+    return [z, cls, date](const ChildPlan& p) {
+      return If(p.cls == cls && p.class_year == z, p.*date);
+    };
   };
   add(
       "transfer-out",
@@ -132,9 +137,7 @@ void Generator::AddYearStreams(int z) {
       [moving](const ChildPlan& p) {
         return If(moving(p), p.transfer_approve);
       },
-      [this](const ChildPlan& p, CivilDay day) {
-        Approve(Id("tra", p), p.county, day, Id("tro", p));
-      });
+      ApprovalOf("tra", "tro"));
   add(
       "transfer-in",
       [moving](const ChildPlan& p) { return If(moving(p), p.transfer_in); },
@@ -142,49 +145,25 @@ void Generator::AddYearStreams(int z) {
         OnStudent(Id("tri", p), m_.Registrar(m_.NextKg(p.kg)), day,
                   "transferIn", m_.NumberOn(p, day), "");
       });
-  add(
-      "edit",
-      [in_class](const ChildPlan& p) {
-        return If(in_class(p, ChildClass::kEdit), p.edit);
-      },
+  add("edit", of_class(ChildClass::kEdit, &ChildPlan::edit),
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("edt", p), m_.Registrar(p.kg), day, "editKeyInfo",
                   m_.NumberOn(p, day),
                   absl::StrCat(",\"child\":", ChildJson(p, true, false),
                                ",\"evidence\":\"户口簿姓名更正\"", kApplicant));
       });
-  add(
-      "edit-approve",
-      [in_class](const ChildPlan& p) {
-        return If(in_class(p, ChildClass::kEdit), p.edit_approve);
-      },
-      [this](const ChildPlan& p, CivilDay day) {
-        Approve(Id("eda", p), p.county, day, Id("edt", p));
-      });
-  add(
-      "defer",
-      [in_class](const ChildPlan& p) {
-        return If(in_class(p, ChildClass::kDefer), p.defer);
-      },
+  add("edit-approve", of_class(ChildClass::kEdit, &ChildPlan::edit_approve),
+      ApprovalOf("eda", "edt"));
+  add("defer", of_class(ChildClass::kDefer, &ChildPlan::defer),
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(
             Id("dfr", p), m_.Registrar(p.kg), day, "defer", m_.NumberOn(p, day),
             absl::StrCat(",\"untilDate\":", Q(FormatDate(p.defer_until)),
                          ",\"evidence\":\"医院发育评估证明\"", kApplicant));
       });
-  add(
-      "defer-approve",
-      [in_class](const ChildPlan& p) {
-        return If(in_class(p, ChildClass::kDefer), p.defer_approve);
-      },
-      [this](const ChildPlan& p, CivilDay day) {
-        Approve(Id("dfa", p), p.county, day, Id("dfr", p));
-      });
-  add(
-      "leave",
-      [in_class](const ChildPlan& p) {
-        return If(in_class(p, ChildClass::kLeave), p.leave);
-      },
+  add("defer-approve", of_class(ChildClass::kDefer, &ChildPlan::defer_approve),
+      ApprovalOf("dfa", "dfr"));
+  add("leave", of_class(ChildClass::kLeave, &ChildPlan::leave),
       [this](const ChildPlan& p, CivilDay day) {
         OnStudent(Id("lve", p), m_.Registrar(p.kg), day, "leave",
                   m_.NumberOn(p, day),

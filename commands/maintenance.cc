@@ -22,21 +22,31 @@ extern const unsigned long kSchemaDescSize;
 }  // namespace data
 namespace {
 
-int RunReplay(const GlobalOptions& g, const std::string& until_text,
-              bool force) {
-  ReplayRequest request;
-  request.until_text = until_text;
-  request.force = force;
-  if (!until_text.empty()) {
-    auto until = ParseRfc3339(until_text);
+// `replay`: the parse fills until_text and force; options.until is parsed
+// here from until_text.
+int RunReplay(const GlobalOptions& g, const ReplayRequest& parsed) {
+  ReplayRequest request = parsed;
+  if (!request.until_text.empty()) {
+    auto until = ParseRfc3339(request.until_text);
     if (!until.ok()) {
-      return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--until ", until_text, ": not an RFC 3339 time")));
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--until ", request.until_text, ": not an RFC 3339 time")));
     }
     request.options.until = *until;
   }
   return g.backend->Replay(request);
 }
+
+int RunVerify(const GlobalOptions& g, const VerifyRequest& request) {
+  return g.backend->Verify(request);
+}
+
+// `digest`'s options: the signed ledger digest's, or a views digest's.
+struct DigestArgs {
+  DigestRequest request;
+  std::string views_dir;  // --views [DIR]
+  bool content = false;   // --content
+};
 
 // The SHA-256 digest of a views store (--views DIR, else DATA/views).
 int RunViewsDigest(const GlobalOptions& g, bool content) {
@@ -173,58 +183,44 @@ std::optional<int> VerifyVerdict(const GlobalOptions& g,
 }
 
 void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
-  auto until = std::make_shared<std::string>();
-  auto force = std::make_shared<bool>(false);
   auto replay = app.add_subcommand(
       "replay",
       "Rebuild every view (and a damaged decider state) from the log, beside "
       "the live ones, then swap them in. Refuses (exit 3) a log that fails "
       "verification or holds less than the state or the views have seen.");
+  auto r = BindRun(replay, g, run, RunReplay);
   replay->add_option(
-      "--until", *until,
+      "--until", r->until_text,
       "RFC 3339 time: only events recorded up to it. The views stay as of "
       "then (queries say so on stderr) until a plain replay or the next "
       "submit brings them up to date");
-  replay->add_flag("--force", *force,
+  replay->add_flag("--force", r->force,
                    "rebuild from the log even though it fails verification "
                    "or is behind the state or the views: what it lacks is "
                    "lost for good, altered events are taken as they are");
-  replay->callback([&g, &run, until, force] {
-    run = [&g, until, force] { return RunReplay(g, *until, *force); };
-  });
 
-  auto views = std::make_shared<bool>(false);
-  auto digest_file = std::make_shared<std::string>();
   auto verify = app.add_subcommand(
       "verify",
       "Check the log's hash chains and every store of the data directory "
       "(checksums of the log, the state and the views; the log holds what "
       "they have seen); non-zero exit (3) on any damage, which also marks "
       "the directory damaged until a verify or replay finds it whole.");
-  verify->add_flag("--views", *views,
+  auto v = BindRun(verify, g, run, RunVerify);
+  verify->add_flag("--views", v->check_views,
                    "also rebuild the views up to their own checkpoints in a "
                    "scratch directory and compare (with global --views DIR "
                    "in Kafka mode: that store)");
   verify->add_flag("--json", g.json,
                    "print the report as JSON (xueji.v1.VerifyReport; hashes "
                    "in hex)");
-  verify->add_option("--digest", *digest_file,
+  verify->add_option("--digest", v->digest_file,
                      "a digest file (`ledger digest --out`): also check that "
                      "the log still holds, at each partition head it signed, "
                      "the event with that hash on an intact chain, and the "
                      "signature against the key the log registered for its "
                      "signer (exit 3 naming the partition)");
-  verify->callback([&g, &run, views, digest_file] {
-    run = [&g, views, digest_file] {
-      VerifyRequest request;
-      request.check_views = *views;
-      request.digest_file = *digest_file;
-      return g.backend->Verify(request);
-    };
-  });
 
-  auto out = std::make_shared<std::string>();
-  auto views_dir = std::make_shared<std::string>();
+  auto d = std::make_shared<DigestArgs>();
   auto digest = app.add_subcommand(
       "digest",
       "Write a signed digest of the log (protobuf JSON LedgerDigest: the "
@@ -233,29 +229,26 @@ void AddMaintenanceCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "log was not rewritten since. With --views (or global --views DIR): "
       "print the SHA-256 digest of a views store instead, read beside any "
       "writer: equal digests, equal views.");
-  digest->add_option("--out", *out,
+  digest->add_option("--out", d->request.out,
                      "write the digest to this new file (mode 0600, never "
                      "overwritten) instead of standard output");
   CLI::Option* views_flag =
-      digest->add_option("--views", *views_dir,
+      digest->add_option("--views", d->views_dir,
                          "the views digest: of DIR if given, else DATA/views");
   views_flag->expected(0, 1);
-  auto content = std::make_shared<bool>(false);
   digest->add_flag(
-      "--content", *content,
+      "--content", d->content,
       "with --views: digest what the views answer, leaving out where the "
       "events sit in the log (offsets, hashes, checkpoints): equal for an "
       "embedded store and a Kafka replica with transactions that hold the "
       "same events");
-  digest->callback([&g, &run, out, views_dir, views_flag, content] {
+  digest->callback([&g, &run, d, views_flag] {
     const bool views_digest =
-        views_flag->count() > 0 || !g.views_dir.empty() || *content;
-    if (!views_dir->empty()) g.views_dir = *views_dir;
-    run = [&g, out, views_digest, content] {
-      if (views_digest) return RunViewsDigest(g, *content);
-      DigestRequest request;
-      request.out = *out;
-      return g.backend->Digest(request);
+        views_flag->count() > 0 || !g.views_dir.empty() || d->content;
+    if (!d->views_dir.empty()) g.views_dir = d->views_dir;
+    run = [&g, d, views_digest] {
+      if (views_digest) return RunViewsDigest(g, d->content);
+      return g.backend->Digest(d->request);
     };
   });
 

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "commands/input/csv.h"
+#include "commands/output/output.h"
 #include "ledger/base/dates.h"
 #include "ledger/rules/jurisdiction.h"
 
@@ -32,6 +33,11 @@ void PrintCsv(const std::vector<std::string>& header,
               const std::vector<std::vector<std::string>>& rows) {
   std::cout << "\xEF\xBB\xBF" << CsvLine(header);
   for (const auto& row : rows) std::cout << CsvLine(row);
+}
+
+int PrintJson(const google::protobuf::Message& report) {
+  std::cout << ToJsonPretty(report) << "\n";
+  return kExitOk;
 }
 
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock() {
@@ -75,12 +81,10 @@ std::optional<std::string> ReportRegion(const ReadContext& c,
 }
 
 void AddQueryCommands(CLI::App& app, GlobalOptions& g, RunFn& run) {
-  AddRecordQueries(app, g, run);
-  AddReportQueries(app, g, run);
-  AddAccessLogQuery(app, g, run);
-  AddGraduatesQuery(app, g, run);
-  AddExportQuery(app, g, run);
-  AddCaseQueries(app, g, run);
+  for (auto* add : {AddRecordQueries, AddReportQueries, AddAccessLogQuery,
+                    AddGraduatesQuery, AddExportQuery, AddCaseQueries}) {
+    add(app, g, run);
+  }
 }
 
 }  // namespace xueji

@@ -21,6 +21,7 @@
 #include "commands/cli.h"
 #include "commands/reads.h"
 #include "commands/session.h"
+#include "google/protobuf/message.h"
 
 namespace xueji {
 
@@ -41,6 +42,10 @@ void AddCsvFlag(CLI::App* command, GlobalOptions& g);
 // Excel reads the Chinese right; a header row of JSON field names; CRLF.
 void PrintCsv(const std::vector<std::string>& header,
               const std::vector<std::vector<std::string>>& rows);
+
+// --json: `report` as protobuf JSON (indented) and a newline. Returns
+// kExitOk.
+int PrintJson(const google::protobuf::Message& report);
 
 // Today in Beijing time by the ledger's clock.
 absl::StatusOr<absl::CivilDay> TodayByLedgerClock();

@@ -126,13 +126,28 @@ std::optional<RecordState> RecordForReader(const ReadContext& c,
   return std::nullopt;
 }
 
-int RunShow(const GlobalOptions& g, const std::string& no) {
+// The options of each command, filled by the parse.
+struct ShowArgs {
+  std::string no;  // student number
+};
+struct FindArgs {
+  std::string id_type, id_number;
+};
+struct ListArgs {
+  std::string kg;  // kindergarten code
+  bool all = false;
+};
+struct HistoryArgs {
+  std::string no, as_of;
+};
+
+int RunShow(const GlobalOptions& g, const ShowArgs& args) {
   auto c = OpenRead(g);
   if (!c.ok()) return Fail(c.status());
   int exit = kExitOk;
-  auto record = RecordForReader(*c, "show", no, &exit);
+  auto record = RecordForReader(*c, "show", args.no, &exit);
   if (!record.has_value()) return exit;
-  if (auto s = c->Record("show", no, 1); !s.ok()) return Fail(s);
+  if (auto s = c->Record("show", args.no, 1); !s.ok()) return Fail(s);
   if (g.json) {
     std::cout << ToJsonPretty(*record) << "\n";
   } else {
@@ -141,20 +156,19 @@ int RunShow(const GlobalOptions& g, const std::string& no) {
   return kExitOk;
 }
 
-int RunFind(const GlobalOptions& g, const std::string& type_name,
-            const std::string& number) {
+int RunFind(const GlobalOptions& g, const FindArgs& args) {
   xueji::v1::IdType type;
-  if (!xueji::v1::IdType_Parse(type_name, &type) ||
+  if (!xueji::v1::IdType_Parse(args.id_type, &type) ||
       type == xueji::v1::ID_TYPE_UNSPECIFIED) {
     return Fail(absl::InvalidArgumentError(
-        absl::StrCat("--id-type ", type_name,
+        absl::StrCat("--id-type ", args.id_type,
                      ": not one of RESIDENT_ID, "
                      "HK_MO_TW_RESIDENCE_PERMIT, HK_MO_PERMIT, TW_PERMIT, "
                      "FOREIGN_PERMANENT_RESIDENCE, PASSPORT")));
   }
   auto c = OpenRead(g);
   if (!c.ok()) return Fail(c.status());
-  const std::string normalized = NormalizeIdNumber(number);
+  const std::string normalized = NormalizeIdNumber(args.id_number);
   auto records = c->views->RecordsByIdentity(type, normalized);
   if (!records.ok()) return Fail(records.status());
   std::vector<RecordState> visible;
@@ -165,24 +179,24 @@ int RunFind(const GlobalOptions& g, const std::string& type_name,
   }
   // The access log keeps no document number: only its SHA-256.
   const std::string query =
-      absl::StrCat(type_name, " sha256:", HexEncode(Sha256(normalized)));
+      absl::StrCat(args.id_type, " sha256:", HexEncode(Sha256(normalized)));
   if (auto s = c->Record("find", query, static_cast<int64_t>(visible.size()));
       !s.ok())
     return Fail(s);
   return PrintRecords(g, visible);
 }
 
-int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
+int RunList(const GlobalOptions& g, const ListArgs& args) {
   auto c = OpenRead(g);
   if (!c.ok()) return Fail(c.status());
   const std::string query =
-      absl::StrCat("kindergarten ", kg, all ? " --all" : "");
-  auto known = c->views->Kindergarten(kg);
+      absl::StrCat("kindergarten ", args.kg, args.all ? " --all" : "");
+  auto known = c->views->Kindergarten(args.kg);
   if (!known.ok()) return Fail(known.status());
   if (!known->has_value()) {
     return c->Refuse("list", query, "UNKNOWN_KINDERGARTEN",
                      absl::NotFoundError(absl::StrCat(
-                         "UNKNOWN_KINDERGARTEN: no kindergarten ", kg)));
+                         "UNKNOWN_KINDERGARTEN: no kindergarten ", args.kg)));
   }
   if (!MayRead(c->scope, **known)) {
     return c->Refuse(
@@ -190,28 +204,27 @@ int RunList(const GlobalOptions& g, const std::string& kg, bool all) {
         absl::InvalidArgumentError(
             "NOT_AUTHORIZED: that kindergarten is outside your region"));
   }
-  auto records = c->views->RecordsAtKindergarten(kg, all);
+  auto records = c->views->RecordsAtKindergarten(args.kg, args.all);
   if (!records.ok()) return Fail(records.status());
   if (auto s = c->Record("list", query, static_cast<int64_t>(records->size()));
       !s.ok())
     return Fail(s);
   if (!g.json && !g.csv) {
-    std::cout << TerminalSafe(kg) << " " << TerminalSafe((*known)->name())
+    std::cout << TerminalSafe(args.kg) << " " << TerminalSafe((*known)->name())
               << ((*known)->closed() ? " (closed)" : "") << "\n";
   }
   return PrintRecords(g, *records);
 }
 
-int RunHistory(const GlobalOptions& g, const std::string& no,
-               const std::string& as_of_text) {
-  auto parsed = TimeOption("--as-of", as_of_text);
+int RunHistory(const GlobalOptions& g, const HistoryArgs& args) {
+  auto parsed = TimeOption("--as-of", args.as_of);
   if (!parsed.ok()) return Fail(parsed.status());
   const std::optional<absl::Time> as_of = *parsed;
   auto c = OpenRead(g);
   if (!c.ok()) return Fail(c.status());
   int exit = kExitOk;
-  if (!RecordForReader(*c, "history", no, &exit).has_value()) return exit;
-  auto events = c->views->HistoryOfStudent(no);
+  if (!RecordForReader(*c, "history", args.no, &exit).has_value()) return exit;
+  auto events = c->views->HistoryOfStudent(args.no);
   if (!events.ok()) return Fail(events.status());
   std::vector<const StoredEvent*> shown;
   for (const auto& e : *events) {
@@ -223,19 +236,21 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   }
   std::optional<RecordState> state_then;
   if (as_of.has_value()) {
-    auto s = c->views->StateAsOf(no, *as_of);
+    auto s = c->views->StateAsOf(args.no, *as_of);
     if (!s.ok()) return Fail(s.status());
     state_then = *s;
   }
-  if (auto s = c->Record(
-          "history",
-          as_of_text.empty() ? no : absl::StrCat(no, " as of ", as_of_text), 1);
+  if (auto s = c->Record("history",
+                         args.as_of.empty()
+                             ? args.no
+                             : absl::StrCat(args.no, " as of ", args.as_of),
+                         1);
       !s.ok())
     return Fail(s);
   if (g.json) {
     xueji::v1::History history;
-    history.set_student_no(no);
-    history.set_as_of(as_of_text);
+    history.set_student_no(args.no);
+    history.set_as_of(args.as_of);
     if (state_then.has_value()) *history.mutable_state_as_of() = *state_then;
     for (const auto* e : shown) {
       xueji::v1::HistoryEntry* entry = history.add_events();
@@ -251,8 +266,7 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
       entry->set_hash(HexEncode(e->event.hash()));
       entry->set_prev_hash(HexEncode(e->event.prev_hash()));
     }
-    std::cout << ToJsonPretty(history) << "\n";
-    return kExitOk;
+    return PrintJson(history);
   }
   // Who signed with which key: a column when any event was signed.
   const bool any_signed =
@@ -281,7 +295,7 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
   }
   t.Print(std::cout);
   if (as_of.has_value()) {
-    std::cout << "\n" << Tr("state as of") << " " << as_of_text << ":\n";
+    std::cout << "\n" << Tr("state as of") << " " << args.as_of << ":\n";
     if (state_then.has_value() && state_then->status() != 0) {
       PrintRecord(*c->views, *state_then);
     } else {
@@ -294,55 +308,41 @@ int RunHistory(const GlobalOptions& g, const std::string& no,
 }  // namespace
 
 void AddRecordQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
-  auto no = std::make_shared<std::string>();
   auto show = app.add_subcommand(
       "show", "One child's record by student number (current or former).");
-  show->add_option("STUDENT_NO", *no, "student number (学籍号)")->required();
+  auto s = BindRun(show, g, run, RunShow);
+  show->add_option("STUDENT_NO", s->no, "student number (学籍号)")->required();
   show->add_flag("--json", g.json, "JSON instead of a table");
-  show->callback(
-      [&g, &run, no] { run = [&g, no] { return RunShow(g, *no); }; });
 
-  auto type = std::make_shared<std::string>();
-  auto number = std::make_shared<std::string>();
   auto find = app.add_subcommand("find", "Records by identity document.");
-  find->add_option("--id-type", *type, "document type (any case)")
+  auto f = BindRun(find, g, run, RunFind);
+  find->add_option("--id-type", f->id_type, "document type (any case)")
       ->required()
       ->transform(CLI::IsMember(EnumNames(xueji::v1::IdType_descriptor()),
                                 CLI::ignore_case));
-  find->add_option("--id-number", *number, "document number")->required();
+  find->add_option("--id-number", f->id_number, "document number")->required();
   find->add_flag("--json", g.json, "JSON instead of a table");
-  find->callback([&g, &run, type, number] {
-    run = [&g, type, number] { return RunFind(g, *type, *number); };
-  });
 
-  auto kg = std::make_shared<std::string>();
-  auto all = std::make_shared<bool>(false);
   auto list = app.add_subcommand(
       "list", "Records at a kindergarten (live ones unless --all).");
-  list->add_option("--kindergarten", *kg, "kindergarten code")->required();
+  auto l = BindRun(list, g, run, RunList);
+  list->add_option("--kindergarten", l->kg, "kindergarten code")->required();
   list->add_flag(
-      "--all", *all,
+      "--all", l->all,
       "include records that left, graduated, were cancelled or moved on");
   list->add_flag("--json", g.json, "JSON instead of a table");
   AddCsvFlag(list, g);
-  list->callback([&g, &run, kg, all] {
-    run = [&g, kg, all] { return RunList(g, *kg, *all); };
-  });
 
-  auto hno = std::make_shared<std::string>();
-  auto as_of = std::make_shared<std::string>();
   auto history =
       app.add_subcommand("history",
                          "Every event of a record: who did what, when; with "
                          "--as-of, the record as it stood then.");
-  history->add_option("STUDENT_NO", *hno, "student number")->required();
+  auto h = BindRun(history, g, run, RunHistory);
+  history->add_option("STUDENT_NO", h->no, "student number")->required();
   history->add_option(
-      "--as-of", *as_of,
+      "--as-of", h->as_of,
       "RFC 3339 time: show the history up to it and the record's state then");
   history->add_flag("--json", g.json, "JSON instead of a table");
-  history->callback([&g, &run, hno, as_of] {
-    run = [&g, hno, as_of] { return RunHistory(g, *hno, *as_of); };
-  });
 }
 
 }  // namespace xueji

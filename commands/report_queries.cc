@@ -66,22 +66,36 @@ absl::Status LimitRelated(const ReadContext& c,
   return absl::OkStatus();
 }
 
-int RunAnomalies(const GlobalOptions& g, const std::string& region,
-                 const std::string& kind_name, const std::string& as_of_text) {
+// The options of each report, filled by the parse.
+struct AnomaliesArgs {
+  std::string region, kind, as_of;
+};
+struct PendingArgs {
+  std::string region, kind;
+};
+struct StatsArgs {
+  std::string region, as_of, from, to, by;
+};
+struct PolicyArgs {
+  std::string as_of;
+  bool all = false;
+};
+
+int RunAnomalies(const GlobalOptions& g, const AnomaliesArgs& args) {
   AnomalyQuery query;
-  if (!kind_name.empty()) {  // checked by the option (IsMember)
+  if (!args.kind.empty()) {  // checked by the option (IsMember)
     xueji::v1::Anomaly::Kind kind;
-    xueji::v1::Anomaly::Kind_Parse(kind_name, &kind);
+    xueji::v1::Anomaly::Kind_Parse(args.kind, &kind);
     query.kind = kind;
   }
-  auto as_of = DayOrToday("--as-of", as_of_text);
+  auto as_of = DayOrToday("--as-of", args.as_of);
   if (!as_of.ok()) return Fail(as_of.status());
   query.as_of = *as_of;
   auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
-  const std::string what = ReportQuery(region, kind_name, query.as_of);
+  const std::string what = ReportQuery(args.region, args.kind, query.as_of);
   int exit = kExitOk;
-  auto scoped = ReportRegion(*q, "anomalies", what, region, &exit);
+  auto scoped = ReportRegion(*q, "anomalies", what, args.region, &exit);
   if (!scoped.has_value()) return exit;
   query.region = *scoped;
   query.calendar = &WorkingCalendar::Default();
@@ -108,10 +122,7 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
              rows);
     return kExitOk;
   }
-  if (g.json) {
-    std::cout << ToJsonPretty(*report) << "\n";
-    return kExitOk;
-  }
+  if (g.json) return PrintJson(*report);
   Table t({Tr("kind"), Tr("student no / operator"), Tr("kindergarten"),
            Tr("county"), Tr("since"), Tr("detail")});
   for (const auto& a : report->anomalies()) {
@@ -129,12 +140,11 @@ int RunAnomalies(const GlobalOptions& g, const std::string& region,
 // `pending`: the approver's queue. An approver sees its county's, an officer
 // or auditor its region's (narrowed by --region), a registrar its
 // kindergarten's own requests.
-int RunPending(const GlobalOptions& g, const std::string& region,
-               const std::string& kind_name) {
+int RunPending(const GlobalOptions& g, const PendingArgs& args) {
   PendingQuery query;
-  if (!kind_name.empty()) {  // checked by the option (IsMember)
+  if (!args.kind.empty()) {  // checked by the option (IsMember)
     xueji::v1::PendingItem::Kind kind;
-    xueji::v1::PendingItem::Kind_Parse(kind_name, &kind);
+    xueji::v1::PendingItem::Kind_Parse(args.kind, &kind);
     query.kind = kind;
   }
   // Today: the queue is what waits now, judged by the ledger's clock.
@@ -143,9 +153,9 @@ int RunPending(const GlobalOptions& g, const std::string& region,
   query.as_of = *today;
   auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
-  const std::string what = ReportQuery(region, kind_name, query.as_of);
+  const std::string what = ReportQuery(args.region, args.kind, query.as_of);
   int exit = kExitOk;
-  auto scoped = ReportRegion(*q, "pending", what, region, &exit);
+  auto scoped = ReportRegion(*q, "pending", what, args.region, &exit);
   if (!scoped.has_value()) return exit;
   query.region = *scoped;
   query.kindergarten = q->scope.kindergarten;  // a registrar: its own
@@ -172,10 +182,7 @@ int RunPending(const GlobalOptions& g, const std::string& region,
              rows);
     return kExitOk;
   }
-  if (g.json) {
-    std::cout << ToJsonPretty(*report) << "\n";
-    return kExitOk;
-  }
+  if (g.json) return PrintJson(*report);
   Table t({Tr("requested on"), Tr("kind"), Tr("request"), Tr("student no"),
            Tr("name"), Tr("kindergarten"), Tr("detail"), Tr("due"),
            Tr("working days left")});
@@ -204,37 +211,35 @@ int RunPending(const GlobalOptions& g, const std::string& region,
   return kExitOk;
 }
 
-int RunStats(const GlobalOptions& g, const std::string& region,
-             const std::string& as_of_text, const std::string& from_text,
-             const std::string& to_text, const std::string& by) {
-  auto as_of = DayOrToday("--as-of", as_of_text);
+int RunStats(const GlobalOptions& g, const StatsArgs& args) {
+  auto as_of = DayOrToday("--as-of", args.as_of);
   if (!as_of.ok()) return Fail(as_of.status());
   StatsQuery query;
   query.as_of = *as_of;
-  query.by = absl::AsciiStrToLower(by);
-  if (from_text.empty() != to_text.empty()) {
+  query.by = absl::AsciiStrToLower(args.by);
+  if (args.from.empty() != args.to.empty()) {
     return Fail(absl::InvalidArgumentError(
         "a period needs both --from and --to (YYYY-MM-DD)"));
   }
-  if (!from_text.empty()) {
-    auto from = DayOrToday("--from", from_text);
+  if (!args.from.empty()) {
+    auto from = DayOrToday("--from", args.from);
     if (!from.ok()) return Fail(from.status());
-    auto to = DayOrToday("--to", to_text);
+    auto to = DayOrToday("--to", args.to);
     if (!to.ok()) return Fail(to.status());
     if (*from > *to) {
       return Fail(absl::InvalidArgumentError(
-          absl::StrCat("--from ", from_text, " is after --to ", to_text)));
+          absl::StrCat("--from ", args.from, " is after --to ", args.to)));
     }
     query.from = *from;
     query.to = *to;
   }
   auto q = OpenRead(g);
   if (!q.ok()) return Fail(q.status());
-  std::string what = ReportQuery(region, "", query.as_of);
-  if (query.from) absl::StrAppend(&what, " from ", from_text, " to ", to_text);
+  std::string what = ReportQuery(args.region, "", query.as_of);
+  if (query.from) absl::StrAppend(&what, " from ", args.from, " to ", args.to);
   if (!query.by.empty()) absl::StrAppend(&what, " by ", query.by);
   int exit = kExitOk;
-  auto scoped = ReportRegion(*q, "stats", what, region, &exit);
+  auto scoped = ReportRegion(*q, "stats", what, args.region, &exit);
   if (!scoped.has_value()) return exit;
   query.region = *scoped;
   // A registrar counts its own kindergarten only, not its county's.
@@ -247,10 +252,7 @@ int RunStats(const GlobalOptions& g, const std::string& region,
     PrintStatsCsv(*stats);
     return kExitOk;
   }
-  if (g.json) {
-    std::cout << ToJsonPretty(*stats) << "\n";
-    return kExitOk;
-  }
+  if (g.json) return PrintJson(*stats);
   const std::string where =
       !q->scope.kindergarten.empty()
           ? Tr("kindergarten") + " " + q->scope.kindergarten
@@ -271,8 +273,8 @@ int RunStats(const GlobalOptions& g, const std::string& region,
 }
 
 // The policy versions the log records: those in force on a day, or all.
-int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
-  auto day = DayOrToday("--as-of", as_of_text);
+int RunPolicy(const GlobalOptions& g, const PolicyArgs& args) {
+  auto day = DayOrToday("--as-of", args.as_of);
   if (!day.ok()) return Fail(day.status());
   const absl::CivilDay as_of = *day;
   auto views = OpenViewsForQuery(g);
@@ -280,16 +282,15 @@ int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
   auto history = (*views)->Policies();
   if (!history.ok()) return Fail(history.status());
   const std::vector<xueji::v1::PolicySet> versions =
-      all ? history->Versions() : history->VersionsInForce(as_of);
+      args.all ? history->Versions() : history->VersionsInForce(as_of);
   if (g.json) {
     xueji::v1::PolicyVersions out;
     for (const auto& v : versions) *out.add_versions() = v;
-    if (!all) out.set_as_of(FormatDate(as_of));
-    out.set_all(all);
-    std::cout << ToJsonPretty(out) << "\n";
-    return kExitOk;
+    if (!args.all) out.set_as_of(FormatDate(as_of));
+    out.set_all(args.all);
+    return PrintJson(out);
   }
-  if (all) {
+  if (args.all) {
     std::cout << "every policy version recorded\n";
   } else {
     std::cout << "policy in force on " << FormatDate(as_of) << "\n";
@@ -312,34 +313,25 @@ int RunPolicy(const GlobalOptions& g, const std::string& as_of_text, bool all) {
 }  // namespace
 
 void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
-  auto region = std::make_shared<std::string>();
-  auto kind = std::make_shared<std::string>();
-  auto date = std::make_shared<std::string>();
   auto anomalies = app.add_subcommand(
       "anomalies",
       "Problem records (问题学籍) as of a date: DUPLICATE, PROBABLE_DUPLICATE, "
       "PHANTOM, INVALID_IDENTITY, AGE_OUT_OF_RANGE, OVERDUE_APPROVAL, "
       "OVERDUE_TRANSFER, LATE_ESTABLISHMENT, STALE_TEMPORARY_NUMBER, "
       "DORMANT_ACCOUNT.");
+  auto a = BindRun(anomalies, g, run, RunAnomalies);
   anomalies->add_option(
-      "--region", *region,
+      "--region", a->region,
       "GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits");
-  anomalies->add_option("--kind", *kind, "only this kind (any case)")
+  anomalies->add_option("--kind", a->kind, "only this kind (any case)")
       ->transform(CLI::IsMember(
           EnumNames(xueji::v1::Anomaly::Kind_descriptor()), CLI::ignore_case));
   anomalies->add_option(
-      "--as-of", *date,
+      "--as-of", a->as_of,
       "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
   anomalies->add_flag("--json", g.json, "JSON instead of a table");
   AddCsvFlag(anomalies, g);
-  anomalies->callback([&g, &run, region, kind, date] {
-    run = [&g, region, kind, date] {
-      return RunAnomalies(g, *region, *kind, *date);
-    };
-  });
 
-  auto pregion = std::make_shared<std::string>();
-  auto pkind = std::make_shared<std::string>();
   auto pending = app.add_subcommand(
       "pending",
       "What waits for a county approver's decision (admissions, transfers, "
@@ -350,11 +342,12 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "export requests of the region waiting for the level above (no due "
       "day). A read: the reader's region (an approver: its county; a "
       "registrar: its kindergarten).");
+  auto p = BindRun(pending, g, run, RunPending);
   pending->add_option(
-      "--region", *pregion,
+      "--region", p->region,
       "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
   pending
-      ->add_option("--kind", *pkind,
+      ->add_option("--kind", p->kind,
                    "only this kind: ADMISSION, TRANSFER, DEFERRAL, "
                    "CANCELLATION, KEY_INFO_EDIT, NUMBER_CONVERSION, EXPORT "
                    "(any case)")
@@ -364,15 +357,7 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
   pending->add_flag("--json", g.json,
                     "JSON instead of a table (xueji.v1.PendingReport)");
   AddCsvFlag(pending, g);
-  pending->callback([&g, &run, pregion, pkind] {
-    run = [&g, pregion, pkind] { return RunPending(g, *pregion, *pkind); };
-  });
 
-  auto sregion = std::make_shared<std::string>();
-  auto sdate = std::make_shared<std::string>();
-  auto sfrom = std::make_shared<std::string>();
-  auto sto = std::make_shared<std::string>();
-  auto sby = std::make_shared<std::string>();
   auto stats = app.add_subcommand(
       "stats",
       "Statistics (Art. 4, 23) as of a day (what was true then, from the "
@@ -381,42 +366,34 @@ void AddReportQueries(CLI::App& app, GlobalOptions& g, RunFn& run) {
       "and out, leaves, graduations, deferrals, cancellations); problem "
       "records and their rate; county approval timeliness. A read: the "
       "reader's region.");
+  auto s = BindRun(stats, g, run, RunStats);
   stats->add_option(
-      "--region", *sregion,
+      "--region", s->region,
       "GB/T 2260 prefix within the reader's region: 2, 4 or 6 digits");
   stats->add_option(
-      "--as-of", *sdate,
+      "--as-of", s->as_of,
       "YYYY-MM-DD (default: today in Beijing time by the ledger clock)");
-  stats->add_option("--from", *sfrom,
+  stats->add_option("--from", s->from,
                     "first day of the period (YYYY-MM-DD, with --to)");
-  stats->add_option("--to", *sto,
+  stats->add_option("--to", s->to,
                     "last day of the period (YYYY-MM-DD, inclusive)");
   stats
-      ->add_option("--by", *sby,
+      ->add_option("--by", s->by,
                    "one row per kindergarten, county, age or gender")
       ->transform(CLI::IsMember({"kindergarten", "county", "age", "gender"},
                                 CLI::ignore_case));
   stats->add_flag("--json", g.json, "JSON instead of a table (xueji.v1.Stats)");
   AddCsvFlag(stats, g);
-  stats->callback([&g, &run, sregion, sdate, sfrom, sto, sby] {
-    run = [&g, sregion, sdate, sfrom, sto, sby] {
-      return RunStats(g, *sregion, *sdate, *sfrom, *sto, *sby);
-    };
-  });
 
-  auto pdate = std::make_shared<std::string>();
-  auto pall = std::make_shared<bool>(false);
   auto policy = app.add_subcommand(
       "policy",
       "The policy versions the log records (setPolicy requests, Art. 26): "
       "those in force on a day, national first.");
-  policy->add_option("--as-of", *pdate,
+  auto pol = BindRun(policy, g, run, RunPolicy);
+  policy->add_option("--as-of", pol->as_of,
                      "YYYY-MM-DD (default: today by the ledger clock)");
-  policy->add_flag("--all", *pall, "every version recorded");
+  policy->add_flag("--all", pol->all, "every version recorded");
   policy->add_flag("--json", g.json, "JSON instead of a table");
-  policy->callback([&g, &run, pdate, pall] {
-    run = [&g, pdate, pall] { return RunPolicy(g, *pdate, *pall); };
-  });
 }
 
 }  // namespace xueji

@@ -122,6 +122,18 @@ class Checker {
     return true;
   }
 
+  // Just after Open: skips white space and, when `close` comes next (an empty
+  // container), reads it and closes the container.
+  bool ClosedEmpty(char close) {
+    SkipWs();
+    if (p_ < t_.size() && t_[p_] == close) {
+      ++p_;
+      stack_.pop_back();
+      return true;
+    }
+    return false;
+  }
+
   // Reads a value at p_. A container is opened and, unless empty, its first
   // member (an object's key and colon) read; its value comes next.
   bool Value() {
@@ -133,22 +145,12 @@ class Checker {
       switch (c) {
         case '{':
           if (!Open(true)) return false;
-          SkipWs();
-          if (p_ < t_.size() && t_[p_] == '}') {
-            ++p_;
-            stack_.pop_back();
-            return true;
-          }
+          if (ClosedEmpty('}')) return true;
           if (!Key()) return false;
           continue;  // the member's value
         case '[':
           if (!Open(false)) return false;
-          SkipWs();
-          if (p_ < t_.size() && t_[p_] == ']') {
-            ++p_;
-            stack_.pop_back();
-            return true;
-          }
+          if (ClosedEmpty(']')) return true;
           continue;  // the first element
         case '"':
           return String(nullptr);
