@@ -209,6 +209,21 @@ Numbers RunTerm(Term& term, F after_each) {
   return n;
 }
 
+// New views in `dir` rebuilt from `log` up to `checkpoints` (what
+// Views::Checkpoints() gives); a partition past their end adds none of its
+// events.
+std::unique_ptr<Views> RebuildUpTo(EventLog& log,
+                                   std::vector<int64_t> checkpoints,
+                                   const std::string& dir) {
+  auto views = Views::Open(dir);
+  REQUIRE(views.ok());
+  CatchUpOptions up_to;
+  up_to.up_to = std::move(checkpoints);
+  up_to.up_to.resize(static_cast<size_t>(log.partitions()), 0);
+  REQUIRE((*views)->CatchUp(log, nullptr, up_to).ok());
+  return *std::move(views);
+}
+
 std::string Digest(const Views& views) {
   absl::StatusOr<std::string> d = views.Digest();
   REQUIRE(d.ok());
@@ -743,15 +758,10 @@ TEST_CASE_METHOD(
   // The same rows without the mark: a rebuild up to the same checkpoints.
   auto seen = (*views)->Checkpoints();
   REQUIRE(seen.ok());
-  auto same = Views::Open(dir.Sub("same"));
-  REQUIRE(same.ok());
-  CatchUpOptions up_to;
-  up_to.up_to = *seen;
-  up_to.up_to.resize(static_cast<size_t>(log->partitions()), 0);
-  REQUIRE((*same)->CatchUp(*log, nullptr, up_to).ok());
-  CHECK((*same)->Checkpoints().value() == *seen);
-  CHECK(Digest(**same) == Digest(**views));
-  auto unmarked = (*same)->Until();
+  std::unique_ptr<Views> same = RebuildUpTo(*log, *seen, dir.Sub("same"));
+  CHECK(same->Checkpoints().value() == *seen);
+  CHECK(Digest(*same) == Digest(**views));
+  auto unmarked = same->Until();
   REQUIRE(unmarked.ok());
   CHECK_FALSE(unmarked->has_value());
 
