@@ -125,10 +125,12 @@ TEST_CASE("cases view: a case's life listed by region, kindergarten, status",
   CHECK(all->cases(1).case_id() == open_id);
   CHECK(all->cases(1).status() == "open");
 
-  CHECK(CaseIds(**views, {.region = "350503"}) ==
-        std::vector<std::string>{open_id});
-  CHECK(CaseIds(**views, {.status = "closed"}) ==
-        std::vector<std::string>{closed_id});
+  CaseQuery county_c;
+  county_c.region = "350503";
+  CHECK(CaseIds(**views, county_c) == std::vector<std::string>{open_id});
+  CaseQuery closed;
+  closed.status = "closed";
+  CHECK(CaseIds(**views, closed) == std::vector<std::string>{closed_id});
   CaseQuery own;
   own.kindergarten = kK3;
   auto o = (*views)->Cases(own);

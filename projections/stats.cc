@@ -468,8 +468,10 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
   }
 
   // 3. Problem records on `as_of`: the live records with an anomaly.
-  const AnomalyQuery aq{
-      .region = query.region, .as_of = query.as_of, .calendar = query.calendar};
+  AnomalyQuery aq;
+  aq.region = query.region;
+  aq.as_of = query.as_of;
+  aq.calendar = query.calendar;
   ASSIGN_OR_RETURN(xueji::v1::AnomalyReport report, Anomalies(aq));
   std::set<std::string> problems;
   std::map<std::string, int64_t> by_kind;
@@ -537,10 +539,11 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
         }
         return true;
       }));
-  const PendingQuery pq{.region = query.region,
-                        .kindergarten = query.kindergarten,
-                        .as_of = query.as_of,
-                        .calendar = query.calendar};
+  PendingQuery pq;
+  pq.region = query.region;
+  pq.kindergarten = query.kindergarten;
+  pq.as_of = query.as_of;
+  pq.calendar = query.calendar;
   ASSIGN_OR_RETURN(xueji::v1::PendingReport waiting, Pending(pq));
   for (const auto& item : waiting.items()) {
     if (item.requested_on() > as_of) continue;  // not yet asked on as_of
