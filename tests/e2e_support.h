@@ -206,6 +206,9 @@ std::vector<xueji::v1::Result> ParseResults(const std::string& out,
 // every line to parse (each bad one is reported, with the run's stdout and
 // stderr).
 std::vector<xueji::v1::Result> ResultsOf(const RunResult& run);
+// The statuses of `results`, in order: a list of them compares at once.
+using Statuses = std::vector<xueji::v1::ResultStatus>;
+Statuses StatusesOf(const std::vector<xueji::v1::Result>& results);
 // The one result of a run: ResultsOf, REQUIREd to be exactly one.
 xueji::v1::Result OnlyResultOf(const RunResult& run);
 // OnlyResultOf(run) has `status` and `code`, and the run exited 1 if it was
