@@ -292,9 +292,8 @@ TEST_CASE_METHOD(
   }
   SECTION("the device fails (EIO): exit 3") {
     // Reading /proc/self/mem at offset 0 (never mapped) fails with EIO.
-    for (std::vector<std::string> args :
-         {std::vector<std::string>{"submit", "/proc/self/mem"},
-          std::vector<std::string>{"registry", "load", "/proc/self/mem"}}) {
+    for (const std::vector<std::string>& args :
+         FileReadingCommands("/proc/self/mem")) {
       RunResult r = ledger.Run(args);
       INFO(args[0] << " stderr: " << r.err);
       CHECK(r.exit_code == 3);

@@ -197,6 +197,11 @@ struct ExpectedRecord {
 };
 std::map<std::string, ExpectedRecord> ExpectedDemoRecords();
 
+// `submit PATH` and `registry load PATH`: the commands that read a file of
+// lines, for checks that hold for both.
+std::vector<std::vector<std::string>> FileReadingCommands(
+    const std::string& path);
+
 // Parses each stdout line as a Result, strictly. Failures are reported in
 // `errors` (one per bad line).
 std::vector<xueji::v1::Result> ParseResults(const std::string& out,
