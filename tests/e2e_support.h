@@ -226,6 +226,9 @@ std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run);
 
 // Parses --json output of one message (ignoring unknown fields); "" = OK.
 std::string ParseJson(const std::string& text, google::protobuf::Message* m);
+// ParseJson into a new Msg, REQUIREd to succeed.
+template <typename Msg>
+Msg JsonAs(const std::string& text);
 // Parses --json output that lists messages: a JSON array, JSONL, or an object
 // holding one array. Appends to `out`; "" = OK.
 template <typename Msg>
@@ -247,6 +250,13 @@ inline const std::vector<std::string>& DemoKindergartens() {
   static const auto* kgs = new std::vector<std::string>{
       "350203001", "350203002", "350203003", "350206001", "350206002"};
   return *kgs;
+}
+
+template <typename Msg>
+Msg JsonAs(const std::string& text) {
+  Msg m;
+  REQUIRE(ParseJson(text, &m) == "");
+  return m;
 }
 
 template <typename Msg>
