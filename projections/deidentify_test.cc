@@ -42,6 +42,13 @@ ExportSource Source(int seq, std::string kg = "QZ-A") {
   return source;
 }
 
+// Children 1 to `n`, all at QZ-A.
+std::vector<ExportSource> Sources(int n) {
+  std::vector<ExportSource> sources;
+  for (int seq = 1; seq <= n; ++seq) sources.push_back(Source(seq));
+  return sources;
+}
+
 ExportSpec Spec(std::vector<std::string> fields, int min_cell,
                 std::string secret = "0123456789abcdef0123456789abcdef") {
   ExportSpec spec;
@@ -61,8 +68,7 @@ TEST_CASE(
     "Art. 22: an export file carries no name, document number, student "
     "number or full birth date",
     "[deidentify]") {
-  std::vector<ExportSource> sources;
-  for (int seq = 1; seq <= 12; ++seq) sources.push_back(Source(seq));
+  const std::vector<ExportSource> sources = Sources(12);
   auto file = Deidentify(Spec({"birthMonth", "gender", "kindergarten", "county",
                                "status", "entryMonth"},
                               2),
@@ -90,8 +96,7 @@ TEST_CASE(
     "Art. 22: only the fields asked for — pseudonyms stable within an export "
     "and different across exports",
     "[deidentify]") {
-  std::vector<ExportSource> sources;
-  for (int seq = 1; seq <= 6; ++seq) sources.push_back(Source(seq));
+  const std::vector<ExportSource> sources = Sources(6);
   auto first = Deidentify(Spec({"gender"}, 1), sources);
   REQUIRE(first.ok());
   REQUIRE(first->rows_size() == 6);
@@ -128,8 +133,7 @@ TEST_CASE(
     "its rows — a cell of exactly the threshold is published",
     "[deidentify]") {
   // QZ-A: 5 boys (odd 1..9), 4 girls (even 2..8); QZ-B: 2 boys.
-  std::vector<ExportSource> sources;
-  for (int seq = 1; seq <= 9; ++seq) sources.push_back(Source(seq));
+  std::vector<ExportSource> sources = Sources(9);
   sources.push_back(Source(11, "QZ-B"));
   sources.push_back(Source(13, "QZ-B"));
   auto file = Deidentify(Spec({"kindergarten", "gender"}, 5), sources);

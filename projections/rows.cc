@@ -13,12 +13,14 @@
 namespace xueji::views_internal {
 namespace {
 
+// prefix + part
+std::string Prefixed(char prefix, std::string_view part) {
+  return std::string(1, prefix).append(part);
+}
+
 // prefix + part + '\0'
 std::string Terminated(char prefix, std::string_view part) {
-  std::string key(1, prefix);
-  key.append(part);
-  key.push_back('\0');
-  return key;
+  return Prefixed(prefix, part).append(1, '\0');
 }
 
 }  // namespace
@@ -27,13 +29,13 @@ std::string CheckpointKey(int32_t partition) {
   return "C" + EncodeFixed32BE(static_cast<uint32_t>(partition));
 }
 std::string RecordKey(std::string_view subject) {
-  return std::string("R").append(subject);
+  return Prefixed('R', subject);
 }
 std::string RecordExtraKey(std::string_view subject) {
-  return std::string("X").append(subject);
+  return Prefixed('X', subject);
 }
 std::string NumberKey(std::string_view student_no) {
-  return std::string("N").append(student_no);
+  return Prefixed('N', student_no);
 }
 std::string IdentityPrefix(std::string_view identity_key) {
   return Terminated('I', identity_key);
@@ -54,20 +56,16 @@ std::string CounterKey(std::string_view kg, int status,
   return key;
 }
 std::string KindergartenKey(std::string_view code) {
-  return std::string("G").append(code);
+  return Prefixed('G', code);
 }
 std::string VerificationPrefix(std::string_view code) {
-  return std::string("V").append(code).append(1, '\0');
+  return Terminated('V', code);
 }
 std::string VerificationKey(std::string_view code, std::string_view date) {
   return VerificationPrefix(code).append(date);
 }
-std::string OperatorKey(std::string_view id) {
-  return std::string("O").append(id);
-}
-std::string ActivityKey(std::string_view id) {
-  return std::string("A").append(id);
-}
+std::string OperatorKey(std::string_view id) { return Prefixed('O', id); }
+std::string ActivityKey(std::string_view id) { return Prefixed('A', id); }
 std::string HistoryPrefix(std::string_view subject) {
   return Terminated('H', subject);
 }
@@ -87,7 +85,7 @@ std::string PolicyKey(std::string_view region, int32_t version) {
          EncodeFixed32BE(static_cast<uint32_t>(version));
 }
 std::string LateEntryKey(std::string_view request_id) {
-  return std::string("E").append(request_id);
+  return Prefixed('E', request_id);
 }
 std::string EverAtKgPrefix(std::string_view kg) {
   return std::string("Wk").append(kg).append(1, '\0');

@@ -16,10 +16,12 @@
 // however partitions interleave, and `replay`/`verify --views` rebuild and
 // compare them with the rest of the store.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -218,34 +220,51 @@ std::vector<std::string_view> Fields(std::string_view key) {
 
 int ToInt(std::string_view s) { return std::atoi(std::string(s).c_str()); }
 
+// Scans the stats rows under `prefix` in key order, handing `row` each one's
+// key fields and count; `row` returns false to stop. A key without its five
+// fields is data loss: "views: unreadable <what>".
+absl::Status ScanStatsRows(
+    const KvStore& kv, std::string_view prefix, std::string_view what,
+    const std::function<bool(const std::vector<std::string_view>& f,
+                             int64_t n)>& row) {
+  bool bad = false;
+  RETURN_IF_ERROR(
+      kv.ScanPrefix(prefix, [&](std::string_view key, std::string_view value) {
+        std::vector<std::string_view> f = Fields(key);
+        if (f.size() != 5) {
+          bad = true;
+          return false;
+        }
+        return row(f, static_cast<int64_t>(DecodeFixed64BE(value)));
+      }));
+  if (bad) {
+    return absl::DataLossError(
+        absl::StrCat("views: unreadable ", views_internal::Sv(what)));
+  }
+  return absl::OkStatus();
+}
+
+// The StatsFlows field each flow (rows.h) counts in.
+constexpr std::pair<int, int> kFlowFields[] = {
+    {views_internal::kFlowAdmission, StatsFlows::kAdmissionsFieldNumber},
+    {views_internal::kFlowTransferIn, StatsFlows::kTransfersInFieldNumber},
+    {views_internal::kFlowTransferOut, StatsFlows::kTransfersOutFieldNumber},
+    {views_internal::kFlowLeave, StatsFlows::kLeavesFieldNumber},
+    {views_internal::kFlowGraduation, StatsFlows::kGraduationsFieldNumber},
+    {views_internal::kFlowDeferral, StatsFlows::kDeferralsFieldNumber},
+    {views_internal::kFlowCancellation, StatsFlows::kCancellationsFieldNumber},
+    {views_internal::kFlowRejectedAdmission,
+     StatsFlows::kRejectedAdmissionsFieldNumber},
+};
+
 void AddFlow(StatsFlows* f, int flow, int64_t n) {
-  switch (flow) {
-    case views_internal::kFlowAdmission:
-      f->set_admissions(f->admissions() + n);
-      break;
-    case views_internal::kFlowTransferIn:
-      f->set_transfers_in(f->transfers_in() + n);
-      break;
-    case views_internal::kFlowTransferOut:
-      f->set_transfers_out(f->transfers_out() + n);
-      break;
-    case views_internal::kFlowLeave:
-      f->set_leaves(f->leaves() + n);
-      break;
-    case views_internal::kFlowGraduation:
-      f->set_graduations(f->graduations() + n);
-      break;
-    case views_internal::kFlowDeferral:
-      f->set_deferrals(f->deferrals() + n);
-      break;
-    case views_internal::kFlowCancellation:
-      f->set_cancellations(f->cancellations() + n);
-      break;
-    case views_internal::kFlowRejectedAdmission:
-      f->set_rejected_admissions(f->rejected_admissions() + n);
-      break;
-    default:
-      break;
+  for (const auto& [known, number] : kFlowFields) {
+    if (known != flow) continue;
+    const google::protobuf::FieldDescriptor* field =
+        StatsFlows::descriptor()->FindFieldByNumber(number);
+    const google::protobuf::Reflection* reflection = f->GetReflection();
+    reflection->SetInt64(f, field, reflection->GetInt64(*f, field) + n);
+    return;
   }
 }
 
@@ -358,22 +377,15 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
   using Cell = std::tuple<std::string, int, int, std::string>;
   std::map<Cell, int64_t> cells;
   RETURN_IF_ERROR(
-      kv_->ScanPrefix(views_internal::kStatsDeltaPrefix,
-                      [&](std::string_view key, std::string_view value) {
-                        std::vector<std::string_view> f = Fields(key);
-                        if (f.size() != 5) {
-                          bad = true;
-                          return false;
-                        }
-                        if (f[0] > std::string_view(as_of))
-                          return false;  // dates ascend
-                        if (!in_scope(f[1])) return true;
-                        cells[Cell(std::string(f[1]), ToInt(f[2]), ToInt(f[3]),
-                                   std::string(f[4]))] +=
-                            static_cast<int64_t>(DecodeFixed64BE(value));
-                        return true;
-                      }));
-  if (bad) return absl::DataLossError("views: unreadable stats row");
+      ScanStatsRows(*kv_, views_internal::kStatsDeltaPrefix, "stats row",
+                    [&](const std::vector<std::string_view>& f, int64_t n) {
+                      if (f[0] > std::string_view(as_of))
+                        return false;  // dates ascend
+                      if (!in_scope(f[1])) return true;
+                      cells[Cell(std::string(f[1]), ToInt(f[2]), ToInt(f[3]),
+                                 std::string(f[4]))] += n;
+                      return true;
+                    }));
   // Views built before the stats rows existed have records (counters) but
   // no dated rows at all: counting them would say "nothing", wrongly.
   bool any_dated = false, any_counter = false;
@@ -437,18 +449,12 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
     stats.set_from(from);
     stats.set_to(to);
     StatsFlows* total = stats.mutable_flows();
-    RETURN_IF_ERROR(kv_->ScanPrefix(
-        views_internal::kStatsFlowPrefix,
-        [&](std::string_view key, std::string_view value) {
-          std::vector<std::string_view> f = Fields(key);
-          if (f.size() != 5) {
-            bad = true;
-            return false;
-          }
+    RETURN_IF_ERROR(ScanStatsRows(
+        *kv_, views_internal::kStatsFlowPrefix, "stats flow row",
+        [&](const std::vector<std::string_view>& f, int64_t n) {
           if (f[0] < std::string_view(from)) return true;
           if (f[0] > std::string_view(to)) return false;
           if (!in_scope(f[1])) return true;
-          const int64_t n = static_cast<int64_t>(DecodeFixed64BE(value));
           const int flow = ToInt(f[2]);
           AddFlow(total, flow, n);
           absl::StatusOr<absl::CivilDay> day = ParseDate(f[0]);
@@ -459,7 +465,6 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
           }
           return true;
         }));
-    if (bad) return absl::DataLossError("views: unreadable stats flow row");
   }
 
   // 3. Problem records on `as_of`: the live records with an anomaly.
@@ -496,19 +501,13 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
     if (by == "county") return &groups[GroupKey{0, county(kg)}].approvals;
     return nullptr;
   };
-  RETURN_IF_ERROR(kv_->ScanPrefix(
-      views_internal::kStatsApprovalPrefix,
-      [&](std::string_view key, std::string_view value) {
-        std::vector<std::string_view> f = Fields(key);
-        if (f.size() != 5) {
-          bad = true;
-          return false;
-        }
+  RETURN_IF_ERROR(ScanStatsRows(
+      *kv_, views_internal::kStatsApprovalPrefix, "stats approval row",
+      [&](const std::vector<std::string_view>& f, int64_t n) {
         if (!in_scope(f[1])) return true;
         absl::StatusOr<absl::CivilDay> decided = ParseDate(f[0]);
         absl::StatusOr<absl::CivilDay> requested = ParseDate(f[2]);
         if (!decided.ok() || !requested.ok()) return true;
-        const int64_t n = static_cast<int64_t>(DecodeFixed64BE(value));
         const std::string c = county(f[1]);
         ApprovalSums* group = approval_group(f[1]);
         const bool in_window =
@@ -540,7 +539,6 @@ absl::StatusOr<Stats> Views::Statistics(const StatsQuery& query) const {
         }
         return true;
       }));
-  if (bad) return absl::DataLossError("views: unreadable stats approval row");
   PendingQuery pq;
   pq.region = query.region;
   pq.kindergarten = query.kindergarten;

@@ -135,32 +135,30 @@ Numbers RunTerm(Term& term, F after_each) {
     after_each();
     return d;
   };
+  auto approve = [&](const std::string& id, const std::string& op,
+                     const std::string& date, const std::string& request_id) {
+    submit(Action(id, op, date,
+                  R"("approve":{"requestId":")" + request_id + R"("})"),
+           xueji::v1::APPLIED);
+  };
   n.a = submit(Admit("r-1", "op-k1", "2025-09-01", "350502001", child_a),
                xueji::v1::PENDING_APPROVAL)
             .student_no;
-  submit(
-      Action("r-2", "op-c1", "2025-09-03", R"("approve":{"requestId":"r-1"})"),
-      xueji::v1::APPLIED);
+  approve("r-2", "op-c1", "2025-09-03", "r-1");
   n.b_temporary =
       submit(Admit("r-3", "op-k1", "2025-09-01", "350502001", child_b),
              xueji::v1::PENDING_APPROVAL)
           .student_no;
-  submit(
-      Action("r-4", "op-c1", "2025-09-04", R"("approve":{"requestId":"r-3"})"),
-      xueji::v1::APPLIED);
+  approve("r-4", "op-c1", "2025-09-04", "r-3");
   n.c = submit(Admit("r-5", "op-k3", "2025-09-02", "350503001", child_c),
                xueji::v1::PENDING_APPROVAL)
             .student_no;
-  submit(
-      Action("r-6", "op-c2", "2025-09-05", R"("approve":{"requestId":"r-5"})"),
-      xueji::v1::APPLIED);
+  approve("r-6", "op-c2", "2025-09-05", "r-5");
   submit(Action("r-7", "op-k1", "2025-09-25",
                 R"("transferOut":{"studentNo":")" + n.a +
                     R"(","toKindergarten":"350502002",)" + kApplicant + "}"),
          xueji::v1::PENDING_APPROVAL);
-  submit(
-      Action("r-8", "op-c1", "2025-09-26", R"("approve":{"requestId":"r-7"})"),
-      xueji::v1::APPLIED);
+  approve("r-8", "op-c1", "2025-09-26", "r-7");
   n.before_transfer_in = term.now();
   submit(Action("r-9", "op-k2", "2025-10-09",
                 R"("transferIn":{"studentNo":")" + n.a + R"("})"),
@@ -189,9 +187,7 @@ Numbers RunTerm(Term& term, F after_each) {
             .student_no);
   }
   for (int i = 7; i >= 0; --i) {
-    submit(Action("a-" + extra[i], "op-c1", "2025-09-08",
-                  R"("approve":{"requestId":")" + extra[i] + R"("})"),
-           xueji::v1::APPLIED);
+    approve("a-" + extra[i], "op-c1", "2025-09-08", extra[i]);
   }
   submit(
       Action(
@@ -211,6 +207,21 @@ Numbers RunTerm(Term& term, F after_each) {
                       xueji::v1::APPLIED)
                    .student_no;
   return n;
+}
+
+// New views in `dir` rebuilt from `log` up to `checkpoints` (what
+// Views::Checkpoints() gives); a partition past their end adds none of its
+// events.
+std::unique_ptr<Views> RebuildUpTo(EventLog& log,
+                                   std::vector<int64_t> checkpoints,
+                                   const std::string& dir) {
+  auto views = Views::Open(dir);
+  REQUIRE(views.ok());
+  CatchUpOptions up_to;
+  up_to.up_to = std::move(checkpoints);
+  up_to.up_to.resize(static_cast<size_t>(log.partitions()), 0);
+  REQUIRE((*views)->CatchUp(log, nullptr, up_to).ok());
+  return *std::move(views);
 }
 
 std::string Digest(const Views& views) {
@@ -747,15 +758,10 @@ TEST_CASE_METHOD(
   // The same rows without the mark: a rebuild up to the same checkpoints.
   auto seen = (*views)->Checkpoints();
   REQUIRE(seen.ok());
-  auto same = Views::Open(dir.Sub("same"));
-  REQUIRE(same.ok());
-  CatchUpOptions up_to;
-  up_to.up_to = *seen;
-  up_to.up_to.resize(static_cast<size_t>(log->partitions()), 0);
-  REQUIRE((*same)->CatchUp(*log, nullptr, up_to).ok());
-  CHECK((*same)->Checkpoints().value() == *seen);
-  CHECK(Digest(**same) == Digest(**views));
-  auto unmarked = (*same)->Until();
+  std::unique_ptr<Views> same = RebuildUpTo(*log, *seen, dir.Sub("same"));
+  CHECK(same->Checkpoints().value() == *seen);
+  CHECK(Digest(*same) == Digest(**views));
+  auto unmarked = same->Until();
   REQUIRE(unmarked.ok());
   CHECK_FALSE(unmarked->has_value());
 

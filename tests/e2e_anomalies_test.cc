@@ -77,19 +77,28 @@ void Enter(const TestLedger& ledger, const std::vector<std::string>& lines) {
   REQUIRE(r.exit_code == 0);
 }
 
-TEST_CASE(
-    "Art. 23-24: anomalies --as-of a past date report what was true that "
-    "day",
-    "[e2e][anomalies]") {
+// The first two tests' ledger and child: 陈一鸣, born 2021-03-14, whom
+// AdmitChen admits at 350203001 (思明) on 1 September.
+struct ChenLedger {
   TestLedger ledger;
   const std::string id = SyntheticResidentId("20210314", 117);
   const std::string no = "G" + id;
+  std::string AdmitChen(const std::string& request_id) const {
+    return Admit(request_id, "reg-sm1", "2025-09-01", "350203001",
+                 BoyJson("陈一鸣", "2021-03-14", 117));
+  }
+};
+
+TEST_CASE_METHOD(
+    ChenLedger,
+    "Art. 23-24: anomalies --as-of a past date report what was true that "
+    "day",
+    "[e2e][anomalies]") {
   // Admitted on 1 September, approved only on 14 November: the approval
   // was overdue from 9 September (5 working days) until then, and the
   // record was established after its 2-month deadline (1 November).
-  Enter(ledger, {Admit("a-1", "reg-sm1", "2025-09-01", "350203001",
-                       BoyJson("陈一鸣", "2021-03-14", 117)),
-                 Approve("a-2", "appr-siming", "2025-11-14", "a-1")});
+  Enter(ledger,
+        {AdmitChen("a-1"), Approve("a-2", "appr-siming", "2025-11-14", "a-1")});
 
   AnomalyReport then = Report(ledger, "2025-12-01", {"--as-of", "2025-10-15"});
   CHECK(then.as_of() == "2025-10-15");
@@ -109,22 +118,19 @@ TEST_CASE(
             .anomalies_size() == 0);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    ChenLedger,
     "Art. 17 ¶3: a child confirmed present at another kindergarten is "
     "PRESENT_ELSEWHERE — a kindergarten that never verifies is "
     "UNVERIFIED_KINDERGARTEN",
     "[e2e][anomalies]") {
-  TestLedger ledger;
-  const std::string id = SyntheticResidentId("20210314", 117);
-  const std::string no = "G" + id;
   // Registered at 350203001 (思明), but 湖里's 350206001 confirms the child
   // present at its verification of 5 November; 350203001 does not verify
   // until 1 December.
-  Enter(ledger, {Admit("b-1", "reg-sm1", "2025-09-01", "350203001",
-                       BoyJson("陈一鸣", "2021-03-14", 117)),
-                 Approve("b-2", "appr-siming", "2025-09-03", "b-1"),
-                 Verify("b-3", "reg-hl1", "2025-11-05", "350206001", no),
-                 Verify("b-4", "reg-sm1", "2025-12-01", "350203001", no)});
+  Enter(ledger,
+        {AdmitChen("b-1"), Approve("b-2", "appr-siming", "2025-09-03", "b-1"),
+         Verify("b-3", "reg-hl1", "2025-11-05", "350206001", no),
+         Verify("b-4", "reg-sm1", "2025-12-01", "350203001", no)});
 
   AnomalyReport r =
       Report(ledger, "2025-12-01", {"--kind", "PRESENT_ELSEWHERE"});

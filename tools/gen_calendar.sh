@@ -11,9 +11,7 @@
 VERSION=1.5.7
 # shellcheck source=tools/gen_lib.sh
 source "$(dirname "$0")/gen_lib.sh"
-out="$root/ledger/rules/data/calendar.tsv"
-npm_unpack chinese-days "$VERSION"
-python3 - "$tmp/package/dist/chinese-days.json" "$out" "$VERSION" <<'PY'
+generate_from_npm chinese-days "$VERSION" dist/chinese-days.json ledger/rules/data/calendar.tsv <<'PY'
 import datetime, json, sys
 src, out, version = sys.argv[1:4]
 data = json.load(open(src, encoding="utf-8"))

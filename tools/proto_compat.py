@@ -129,14 +129,11 @@ class Checker:
         for f in old.field:
             self.fields += 1
             where = f"{name}.{f.name} = {f.number}"
-            g = new_by_number.get(f.number)
+            g = self.counterpart(where, f, new, new_by_number, _reserved,
+                                 "field", "its JSON name and text format change")
             if g is None:
-                self.check_removed(where, f, new, _reserved, "field")
                 continue
-            if g.name != f.name:
-                self.problem(where, f"renamed to {g.name} (its JSON name and "
-                             "text format change)")
-            elif g.json_name != f.json_name:
+            if g.name == f.name and g.json_name != f.json_name:
                 self.problem(where, f"JSON name changed from {f.json_name} to "
                              f"{g.json_name}")
             if _type_text(g) != _type_text(f):
@@ -169,15 +166,22 @@ class Checker:
             new_by_number.setdefault(v.number, v)
         old_numbers = {v.number for v in old.value}
         for v in old.value:
-            where = f"{name}.{v.name} = {v.number}"
-            w = new_by_number.get(v.number)
-            if w is None:
-                self.check_removed(where, v, new, _enum_reserved, "enum value")
-                continue
-            if w.name != v.name:
-                self.problem(where, f"renamed to {w.name} (scripts match the "
-                             "names: proto/README.md rule 4)")
+            self.counterpart(f"{name}.{v.name} = {v.number}", v, new,
+                             new_by_number, _enum_reserved, "enum value",
+                             "scripts match the names: proto/README.md rule 4")
         self.check_added(name, old, old_numbers, new.value, _enum_reserved)
+
+    def counterpart(self, where, item, new, new_by_number, reserved, what,
+                    why_renaming_breaks):
+        """The field or enum value of `new` numbered as `item`, a rename
+        reported; None when there is none (then check_removed)."""
+        counterpart = new_by_number.get(item.number)
+        if counterpart is None:
+            self.check_removed(where, item, new, reserved, what)
+        elif counterpart.name != item.name:
+            self.problem(where, f"renamed to {counterpart.name} "
+                         f"({why_renaming_breaks})")
+        return counterpart
 
     def check_removed(self, where, item, new, reserved, what):
         """`item` (a field or an enum value) is gone from `new`: its number

@@ -34,7 +34,12 @@ namespace xueji::testing {
 
 class KafkaCluster {
  public:
+  KafkaCluster() = default;
   virtual ~KafkaCluster() = default;
+  // It may own processes and folders (see above): not copyable.
+  KafkaCluster(const KafkaCluster&) = delete;
+  KafkaCluster& operator=(const KafkaCluster&) = delete;
+
   // "host:port,...", empty if the cluster did not come up (Logs() says why).
   virtual const std::string& bootstrap() const = 0;
   virtual int brokers() const = 0;
@@ -53,8 +58,6 @@ class MockKafka : public KafkaCluster {
   MockKafka(const std::filesystem::path& dir, int brokers = 3,
             int partitions = 6);
   ~MockKafka() override;
-  MockKafka(const MockKafka&) = delete;
-  MockKafka& operator=(const MockKafka&) = delete;
 
   const std::string& bootstrap() const override { return bootstrap_; }
   int brokers() const override { return brokers_; }
@@ -88,8 +91,6 @@ class RealKafka : public KafkaCluster {
   // directory. bootstrap() is empty if neither works.
   explicit RealKafka(int brokers = 3);
   ~RealKafka() override;
-  RealKafka(const RealKafka&) = delete;
-  RealKafka& operator=(const RealKafka&) = delete;
 
   const std::string& bootstrap() const override { return bootstrap_; }
   int brokers() const override { return brokers_; }
