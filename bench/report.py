@@ -101,7 +101,7 @@ def kafka_report(scratch):
     with open(path) as f:
         for line in f:
             if line.startswith("{"):
-                return json.loads(line)["kafka_mock"]
+                return json.loads(line)["kafka"]
     return "not measured"
 
 

@@ -129,7 +129,7 @@ if [[ $SKIP_DB_BENCH -eq 0 ]] && command -v db_bench >/dev/null; then
   rm -rf "$SCRATCH/dbb"
 fi
 
-echo "== Kafka mode on the mock cluster (bounded by its ~5 MiB per partition)"
+echo "== Kafka mode on a one-broker local Apache Kafka (tools/kafka-local.sh)"
 "$ROOT/bench/kafka_bench.sh" --children 3000 --bin "$BUILD/tools" \
   | tee "$SCRATCH/kafka.txt" | grep -v '^{'
 $PY "$ROOT/bench/report.py" --scratch "$SCRATCH" --out "$RESULTS/$DATE.json" \
