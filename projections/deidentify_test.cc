@@ -16,7 +16,7 @@ namespace xueji {
 namespace {
 
 std::string Id(int seq) {
-  char digits[4];
+  char digits[12];  // room for any int: three digits for the tests' 1-999
   std::snprintf(digits, sizeof digits, "%03d", seq);
   std::string first17 = std::string("350502") + "20210506" + digits;
   return first17 + Mod112CheckChar(first17);
