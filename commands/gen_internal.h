@@ -20,6 +20,7 @@
 #include "absl/time/civil_time.h"
 #include "commands/gen_emit.h"
 #include "commands/gen_model.h"
+#include "ledger/base/enum_text.h"
 
 namespace xueji::gen::internal {
 
@@ -65,16 +66,13 @@ inline std::string Q(std::string_view text) {
 
 // The idType each kind of child is admitted with.
 inline const char* IdTypeName(IdKind kind) {
-  static constexpr std::pair<IdKind, const char*> kNames[] = {
+  static constexpr EnumText<IdKind, const char*> kNames[] = {
       {IdKind::kResident, "RESIDENT_ID"},
       {IdKind::kNone, "NONE"},
       {IdKind::kHkMoTw, "HK_MO_TW_RESIDENCE_PERMIT"},
       {IdKind::kForeign, "FOREIGN_PERMANENT_RESIDENCE"},
   };
-  for (const auto& [k, name] : kNames) {
-    if (k == kind) return name;
-  }
-  return "NONE";
+  return TextOf(kNames, kind).value_or("NONE");
 }
 
 // A cursor over indices [begin, end) whose request dates never decrease.

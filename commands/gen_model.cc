@@ -146,10 +146,7 @@ std::string Yyyymmdd(CivilDay d) {
 }  // namespace
 
 const char* PlantName(Plant plant) {
-  for (const auto& [p, name] : kPlantNames) {
-    if (p == plant) return name;
-  }
-  return "none";
+  return TextOf(kPlantNames, plant).value_or("none");
 }
 
 absl::StatusOr<std::unique_ptr<GenModel>> GenModel::Create(

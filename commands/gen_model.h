@@ -29,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "ledger/base/enum_text.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/policy.h"
 
@@ -179,7 +180,7 @@ class GenModel {
 };
 
 // Every plant with its name as written in planted.jsonl and summary.json.
-inline constexpr std::pair<Plant, const char*> kPlantNames[] = {
+inline constexpr EnumText<Plant, const char*> kPlantNames[] = {
     {Plant::kNone, "none"},
     {Plant::kDuplicate, "duplicate"},
     {Plant::kProbable, "probable-duplicate"},
