@@ -33,7 +33,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/dates.h"
-#include "ledger/base/enum_text.h"
 #include "ledger/decide/decide_internal.h"
 #include "ledger/rules/areas.h"
 #include "ledger/rules/identity.h"
@@ -125,13 +124,11 @@ const CaseState* FindCase(const RecordState& record, std::string_view id) {
   return nullptr;
 }
 
+// The resolution's proto name; "" for RESOLUTION_UNSPECIFIED (as
+// projections/cases.cc shows it).
 std::string_view ResolutionName(ResolveCase::Resolution r) {
-  constexpr EnumText<ResolveCase::Resolution, std::string_view> kNames[] = {
-      {ResolveCase::EVIDENCE, "EVIDENCE"},
-      {ResolveCase::CORRECTED, "CORRECTED"},
-      {ResolveCase::DELETE, "DELETE"},
-  };
-  return TextOf(kNames, r).value_or("");
+  if (r == ResolveCase::RESOLUTION_UNSPECIFIED) return "";
+  return ResolveCase::Resolution_Name(r);
 }
 
 // The case the request names, or a refusal (INVALID_FIELD without an id,
