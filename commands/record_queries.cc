@@ -85,10 +85,9 @@ int PrintRecords(const GlobalOptions& g,
   if (g.json) {
     xueji::v1::RecordList list;
     for (const auto& r : records) *list.add_records() = r;
-    std::cout << ToJsonPretty(list) << "\n";
-  } else {
-    PrintRecordTable(records);
+    return PrintJson(list);
   }
+  PrintRecordTable(records);
   return kExitOk;
 }
 
@@ -148,11 +147,8 @@ int RunShow(const GlobalOptions& g, const ShowArgs& args) {
   auto record = RecordForReader(*c, "show", args.no, &exit);
   if (!record.has_value()) return exit;
   if (auto s = c->Record("show", args.no, 1); !s.ok()) return Fail(s);
-  if (g.json) {
-    std::cout << ToJsonPretty(*record) << "\n";
-  } else {
-    PrintRecord(*c->views, *record);
-  }
+  if (g.json) return PrintJson(*record);
+  PrintRecord(*c->views, *record);
   return kExitOk;
 }
 
