@@ -245,26 +245,36 @@ absl::Status ScanStatsRows(
 }
 
 // The StatsFlows field each flow (rows.h) counts in.
-constexpr std::pair<int, int> kFlowFields[] = {
-    {views_internal::kFlowAdmission, StatsFlows::kAdmissionsFieldNumber},
-    {views_internal::kFlowTransferIn, StatsFlows::kTransfersInFieldNumber},
-    {views_internal::kFlowTransferOut, StatsFlows::kTransfersOutFieldNumber},
-    {views_internal::kFlowLeave, StatsFlows::kLeavesFieldNumber},
-    {views_internal::kFlowGraduation, StatsFlows::kGraduationsFieldNumber},
-    {views_internal::kFlowDeferral, StatsFlows::kDeferralsFieldNumber},
-    {views_internal::kFlowCancellation, StatsFlows::kCancellationsFieldNumber},
-    {views_internal::kFlowRejectedAdmission,
-     StatsFlows::kRejectedAdmissionsFieldNumber},
+struct FlowField {
+  int flow;
+  int64_t (StatsFlows::*get)() const;
+  void (StatsFlows::*set)(int64_t);
+};
+constexpr FlowField kFlowFields[] = {
+    {views_internal::kFlowAdmission, &StatsFlows::admissions,
+     &StatsFlows::set_admissions},
+    {views_internal::kFlowTransferIn, &StatsFlows::transfers_in,
+     &StatsFlows::set_transfers_in},
+    {views_internal::kFlowTransferOut, &StatsFlows::transfers_out,
+     &StatsFlows::set_transfers_out},
+    {views_internal::kFlowLeave, &StatsFlows::leaves, &StatsFlows::set_leaves},
+    {views_internal::kFlowGraduation, &StatsFlows::graduations,
+     &StatsFlows::set_graduations},
+    {views_internal::kFlowDeferral, &StatsFlows::deferrals,
+     &StatsFlows::set_deferrals},
+    {views_internal::kFlowCancellation, &StatsFlows::cancellations,
+     &StatsFlows::set_cancellations},
+    {views_internal::kFlowRejectedAdmission, &StatsFlows::rejected_admissions,
+     &StatsFlows::set_rejected_admissions},
 };
 
+// Adds `n` to the field `flow` counts in; an unknown flow counts nowhere.
 void AddFlow(StatsFlows* f, int flow, int64_t n) {
-  for (const auto& [known, number] : kFlowFields) {
-    if (known != flow) continue;
-    const google::protobuf::FieldDescriptor* field =
-        StatsFlows::descriptor()->FindFieldByNumber(number);
-    const google::protobuf::Reflection* reflection = f->GetReflection();
-    reflection->SetInt64(f, field, reflection->GetInt64(*f, field) + n);
-    return;
+  for (const FlowField& field : kFlowFields) {
+    if (field.flow == flow) {
+      (f->*field.set)((f->*field.get)() + n);
+      return;
+    }
   }
 }
 
