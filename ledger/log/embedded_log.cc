@@ -57,6 +57,9 @@ class EmbeddedLog final : public EventLog {
  public:
   static absl::StatusOr<std::unique_ptr<EventLog>> Open(
       const std::string& path, const EmbeddedLogOptions& options);
+  ~EmbeddedLog() override {
+    if (!read_only_) rocks_internal::CloseWritableDb(std::move(db_));
+  }
 
   int32_t partitions() const override { return partitions_; }
   absl::StatusOr<std::vector<xueji::v1::Event>> Append(

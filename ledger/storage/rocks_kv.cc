@@ -130,7 +130,11 @@ class RocksKvImpl final : public RocksKv {
         secondary_dir_(std::move(secondary_dir)),
         recovery_note_(std::move(recovery_note)) {}
   ~RocksKvImpl() override {
-    db_.reset();  // before its secondary directory goes
+    if (read_only_) {
+      db_.reset();  // before its secondary directory goes
+    } else {
+      rocks_internal::CloseWritableDb(std::move(db_));
+    }
     if (!secondary_dir_.empty()) {
       std::error_code ignored;
       std::filesystem::remove_all(secondary_dir_, ignored);

@@ -31,6 +31,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
 
 namespace xueji {
 namespace rocks_internal {
@@ -287,6 +288,25 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDbForgivingTornTail(
   if (!tolerant.ok()) return strict.status();  // damage beyond a torn tail
   *torn_tail = std::string(strict.status().message());
   return tolerant;
+}
+
+void CloseWritableDb(std::unique_ptr<rocksdb::DB> db, uint64_t flush_above) {
+  if (db == nullptr) return;
+  // What the next open would replay: the live write-ahead log files.
+  rocksdb::VectorLogPtr wals;
+  uint64_t wal_bytes = 0;
+  if (db->GetSortedWalFiles(wals).ok()) {
+    for (const auto& wal : wals) {
+      if (wal->Type() == rocksdb::kAliveLogFile)
+        wal_bytes += wal->SizeFileBytes();
+    }
+  }
+  if (wal_bytes > flush_above) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db->Flush(flush).PermitUncheckedError();  // on failure the WAL stays
+  }
+  db.reset();
 }
 
 absl::Status VerifyChecksums(rocksdb::DB& db, const std::string& path) {
