@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "commands/digest.h"
@@ -156,6 +157,48 @@ absl::Status CompareViews(const DataDir& dir, EventLog& log, Views& views,
   return absl::OkStatus();
 }
 
+// Takes the digest of `views` (nullptr: none) into *digest on a thread of
+// its own, closing them after; Join (or the destructor) waits for it.
+class OldDigest {
+ public:
+  OldDigest(std::unique_ptr<Views> views, std::optional<std::string>* digest) {
+    if (views == nullptr) return;
+    thread_ = std::thread([views = std::move(views), digest]() mutable {
+      auto d = views->Digest();
+      if (d.ok()) *digest = *d;
+      views.reset();
+    });
+  }
+  ~OldDigest() { Join(); }
+  OldDigest(const OldDigest&) = delete;
+  OldDigest& operator=(const OldDigest&) = delete;
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// VerifyLog's last check, for a rebuild that read each partition only up to
+// its head offset: nothing is stored at or beyond it.
+absl::Status NothingBeyondHeads(EventLog& log) {
+  auto heads = log.HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    const int64_t head =
+        static_cast<size_t>(p) < heads->size() ? (*heads)[p] : 0;
+    auto after = log.Read(p, head, 1);
+    if (!after.ok()) return after.status();
+    if (!after->empty()) {
+      return absl::DataLossError(
+          absl::StrCat("event log: partition ", p,
+                       ": events stored at or beyond the head offset ", head));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
@@ -184,12 +227,11 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
   if (!StoreExists(dir.log()) && (state.present || views.present)) {
     return Fail(LogMissing(dir, state));
   }
+  // The old views' digest (for "identical to the incremental views") is
+  // taken on a thread of its own while the log is verified and the views
+  // rebuilt; it is joined before the swap, and on every way out.
   std::optional<std::string> before;
-  if (old_views != nullptr) {
-    auto d = old_views->Digest();
-    if (d.ok()) before = *d;
-    old_views.reset();
-  }
+  OldDigest old_digest(std::move(old_views), &before);
 
   // The log must be whole, and hold everything the projections have seen.
   std::vector<std::string> forced;  // what --force is overriding
@@ -204,48 +246,68 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
   if (std::string note = (*log)->recovery_note(); !note.empty()) {
     std::cerr << "ledger: note: " << note << "\n";
   }
-  // VerifyLog reads every event, and so checks every block that holds one.
-  auto report = VerifyLog(**log);
-  if (!report.ok()) return Fail(report.status());
-  for (const ChainBreak& b : report->breaks) {
-    forced.push_back(absl::StrCat("hash chain broken at partition ",
-                                  b.partition, " offset ", b.offset, ": ",
-                                  b.problem));
-  }
-  if (!forced.empty() && !force) {
-    for (const std::string& problem : forced) {
-      std::cerr << "ledger: " << problem << "\n";
+  // Build beside the live stores, then swap: a failed replay changes
+  // nothing, and readers never find the views missing. The log must verify
+  // whole. In one pass when it can (a whole rebuild, no --force): the
+  // rebuild reads every event through the chain check (ChainChecked), which
+  // VerifyLog would otherwise do in a pass of its own before it (issue 12),
+  // and then looks for anything stored beyond the heads. On any damage the
+  // rebuild stops, and the full walk below names every break, as before.
+  EventLog& source = **log;
+  int64_t applied = 0;
+  std::optional<absl::StatusOr<std::string>> digest;
+  if (!force && !options.until.has_value() && options.up_to.empty()) {
+    std::unique_ptr<EventLog> checked = ChainChecked(source);
+    digest = BuildViews(*checked, dir.views_rebuild(), options, &applied);
+    if (digest->ok()) {
+      if (absl::Status s = NothingBeyondHeads(source); !s.ok()) digest = s;
     }
-    return Fail(absl::DataLossError(absl::StrCat(
-        "replay refused: the event log ", dir.log(), " fails verification (",
-        forced.size(),
-        " problem(s), above), and views rebuilt from it would hide that. "
-        "Restore the log from a backup and run `ledger verify`; `ledger "
-        "replay --force` rebuilds from the log as it is")));
-  }
-  if (!forced.empty()) {
-    std::cerr << "ledger: WARNING: replay --force: rebuilding the views and "
-                 "the decider state from a log that fails verification:\n";
-    for (const std::string& problem : forced) {
-      std::cerr << "ledger: WARNING:   " << problem << "\n";
+    if (!digest->ok() && !absl::IsDataLoss(digest->status())) {
+      return Fail(digest->status());
     }
-    std::cerr << "ledger: WARNING: events the stores had seen beyond the log "
-                 "are lost for good, and altered events are taken as they "
-                 "are\n";
   }
-
-  if (auto mode = LedgerModeOfLog(**log); !mode.ok()) {
+  if (!digest.has_value() || !digest->ok()) {
+    // VerifyLog reads every event, and so checks every block that holds one.
+    auto report = VerifyLog(source);
+    if (!report.ok()) return Fail(report.status());
+    for (const ChainBreak& b : report->breaks) {
+      forced.push_back(absl::StrCat("hash chain broken at partition ",
+                                    b.partition, " offset ", b.offset, ": ",
+                                    b.problem));
+    }
+    if (!forced.empty() && !force) {
+      for (const std::string& problem : forced) {
+        std::cerr << "ledger: " << problem << "\n";
+      }
+      return Fail(absl::DataLossError(absl::StrCat(
+          "replay refused: the event log ", dir.log(), " fails verification (",
+          forced.size(),
+          " problem(s), above), and views rebuilt from it would hide that. "
+          "Restore the log from a backup and run `ledger verify`; `ledger "
+          "replay --force` rebuilds from the log as it is")));
+    }
+    // The chains are whole: the one-pass rebuild failed for another reason.
+    if (digest.has_value()) return Fail(digest->status());
+    if (!forced.empty()) {
+      std::cerr << "ledger: WARNING: replay --force: rebuilding the views and "
+                   "the decider state from a log that fails verification:\n";
+      for (const std::string& problem : forced) {
+        std::cerr << "ledger: WARNING:   " << problem << "\n";
+      }
+      std::cerr << "ledger: WARNING: events the stores had seen beyond the "
+                   "log are lost for good, and altered events are taken as "
+                   "they are\n";
+    }
+    // The log was just verified whole (or is forced), under the lock: no
+    // need to check it again on the way.
+    digest = BuildViews(source, dir.views_rebuild(), options, &applied);
+    if (!digest->ok()) return Fail(digest->status());
+  }
+  if (auto mode = LedgerModeOfLog(source); !mode.ok()) {
     return Fail(mode.status());
   } else if (absl::Status st = AdmitLedger(dir.root, *mode); !st.ok()) {
     return Fail(st);
   }
-  // Build beside the live stores, then swap: a failed replay changes
-  // nothing, and readers never find the views missing. (The log was just
-  // verified whole, under the lock: no need to check it again on the way.)
-  EventLog& source = **log;
-  int64_t applied = 0;
-  auto digest = BuildViews(source, dir.views_rebuild(), options, &applied);
-  if (!digest.ok()) return Fail(digest.status());
   const bool rebuild_state = force || (state.present && !state.problem.empty());
   if (rebuild_state) {
     auto folded = BuildState(source, dir.state_rebuild());
@@ -259,6 +321,7 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
       return Fail(s);
     }
   }
+  old_digest.Join();  // the old views close before they move
   if (absl::Status s = SwapInto(dir.views_rebuild(), dir.views()); !s.ok()) {
     return Fail(s);
   }
@@ -268,7 +331,7 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
               << (forced.empty() ? "a sound log" : "the log as it is (--force)")
               << "; removed the damage mark " << dir.damage_mark() << "\n";
   }
-  PrintReplayed(applied, until_text, *digest, before);
+  PrintReplayed(applied, until_text, **digest, before);
   return kExitOk;
 }
 

@@ -153,4 +153,56 @@ TamperResult RewriteEventAndReseal(
   return result;
 }
 
+TamperResult RollBackHead(const std::string& log_dir) {
+  TamperResult result;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
+  if (!s.ok()) {
+    result.error = "open " + log_dir + ": " + s.ToString();
+    return result;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  // Events are "e" + partition (BE32) + offset (BE64), in offset order.
+  std::string prefix;
+  std::vector<xueji::v1::Event> events;  // of the partition at `prefix`
+  for (it->Seek("e");; it->Next()) {
+    const bool valid = it->Valid() && it->key().starts_with("e");
+    if (!valid || it->key().ToString().substr(0, 5) != prefix) {
+      if (events.size() >= 2) break;  // the partition to roll back
+      if (!valid) break;
+      prefix = it->key().ToString().substr(0, 5);
+      events.clear();
+    }
+    xueji::v1::Event event;
+    if (event.ParseFromString(it->value().ToString())) {
+      events.push_back(std::move(event));
+    }
+  }
+  it.reset();
+  if (events.size() < 2) {
+    result.error = "no partition with two events";
+    return result;
+  }
+  const xueji::v1::Event& last = events.back();
+  const xueji::v1::Event& before = events[events.size() - 2];
+  std::string next(8, '\0');
+  for (int i = 0; i < 8; ++i) {
+    next[7 - i] = static_cast<char>((last.offset() >> (8 * i)) & 0xff);
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  s = db->Put(sync, "h" + prefix.substr(1), next + before.hash());
+  if (!s.ok()) {
+    result.error = "put: " + s.ToString();
+    return result;
+  }
+  result.changed = true;
+  result.partition = last.partition();
+  result.offset = last.offset();
+  db->Close();
+  return result;
+}
+
 }  // namespace xueji::e2e

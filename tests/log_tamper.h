@@ -46,6 +46,13 @@ TamperResult RewriteEventAndReseal(
     const std::string& log_dir,
     const std::function<bool(xueji::v1::Event*)>& change);
 
+// A head record rolled back by one event: the first partition holding two
+// events or more gets a head record (next offset + last hash, see
+// ledger/log/embedded_log.cc) that ends before its last event, as if that
+// append had never happened, while the event stays stored. `partition` and
+// `offset` name the event left beyond the head.
+TamperResult RollBackHead(const std::string& log_dir);
+
 }  // namespace xueji::e2e
 
 #endif  // XUEJI_TESTS_LOG_TAMPER_H_
