@@ -27,7 +27,7 @@ echo "package_test: built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 [ "$(dpkg-deb -f "$deb" Package)" = xueji-ledger ] || fail "Package is not xueji-ledger"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "Version is not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libprotobuf libabsl librdkafka libssl libsodium libjemalloc passwd init-system-helpers; do
+for lib in libprotobuf libabsl librdkafka libssl libsodium libtcmalloc-minimal passwd init-system-helpers; do
   [[ "$depends" == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 mkdir "$tmp/control"

@@ -12,7 +12,7 @@ PACKAGES=(
   librdkafka-dev                         # Kafka log and the mock cluster
   libssl-dev                             # libcrypto: SHA-256 hash chain, Ed25519 keys
   libsodium-dev                          # Ed25519 verification (fast, strict)
-  libjemalloc-dev                        # the binaries' allocator (issue 12)
+  libgoogle-perftools-dev                # tcmalloc: the binaries' allocator (issue 12)
   libcli11-dev                           # subcommands with --help
   catch2                                 # tests
   clang-format                           # tools/check_format.sh (CI checks the style)
