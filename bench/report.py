@@ -105,6 +105,34 @@ def kafka_report(scratch):
     return "not measured"
 
 
+def callgrind_report(scratch):
+    """Instructions of one CLI submit and one replay (run.sh's callgrind_ir):
+    the whole command, per request and per replayed event."""
+    w = os.path.join(scratch, "callgrind")
+    if not os.path.isdir(w):
+        return "not measured"
+
+    def number(name):
+        try:
+            with open(os.path.join(w, name)) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+    summary = load(os.path.join(w, "gen", "summary.json"), {})
+    submit, replay = number("ir-submit"), number("ir-replay")
+    requests, events = summary.get("requests", 0), number("replayed-events")
+    r = {"children": summary.get("children"), "requests": requests,
+         "submitInstructions": submit, "replayedEvents": events,
+         "replayInstructions": replay,
+         "submitInstructionsPerRequest": submit / requests if requests else None,
+         "replayInstructionsPerEvent": replay / events if events else None}
+    if requests and events:
+        print(f"-- callgrind, {r['children']} children: submit "
+              f"{submit / requests:,.0f} instructions per request, replay "
+              f"{replay / events:,.0f} per event (whole commands)")
+    return r
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scratch", required=True)
@@ -113,6 +141,7 @@ def main():
     args = ap.parse_args()
     out = {"date": os.path.basename(args.out)[:-5], "machine": machine(),
            "kafka": kafka_report(args.scratch),
+           "callgrind": callgrind_report(args.scratch),
            "sizes": [size_report(args.scratch, n) for n in args.sizes]}
     for sync in (0, 1):
         p = os.path.join(args.scratch, f"db_bench-sync{sync}.txt")

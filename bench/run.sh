@@ -2,6 +2,7 @@
 # The benchmark harness of issue 4, in one command:
 #
 #   bench/run.sh [--children N]... [--full] [--seed S] [--skip-pg] [--skip-db-bench]
+#                [--callgrind-children N]
 #
 # Builds Release into build-release, then for each size (default 100000
 # children; --full: 10000, 100000 and 1000000): `ledger gen`, `ledger registry
@@ -9,6 +10,10 @@
 # find / history / anomalies / replay timed, ledger-bench (in-process figures)
 # and the PostgreSQL 15 baseline (bench/pg_baseline.py); prints the
 # ledger/PostgreSQL ratios and writes everything to bench/results/<date>.json.
+# Beside the wall figures, instruction counts that do not move with the
+# machine's load (issue 12): valgrind's callgrind of one CLI submit and one
+# replay of a --callgrind-children workload (default 10000; 0 skips; the
+# whole command, per request and per replayed event).
 # Needs: Debian 12 packages of tools/setup.sh, plus postgresql and
 # python3-psycopg2 (installed here with apt-get if missing), rocksdb-tools for
 # the db_bench ceiling (optional). Scratch data goes under $BENCH_TMP or /tmp.
@@ -19,6 +24,7 @@ SIZES=(100000)
 SEED=1
 SKIP_PG=0
 SKIP_DB_BENCH=0
+CG_CHILDREN=10000
 JOBS=${JOBS:-2}
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -28,7 +34,8 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED="$2"; shift 2 ;;
     --skip-pg) SKIP_PG=1; shift ;;
     --skip-db-bench) SKIP_DB_BENCH=1; shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    --callgrind-children) CG_CHILDREN="$2"; shift 2 ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +51,10 @@ if [[ $SKIP_PG -eq 0 && ${#need_pkgs[@]} -gt 0 ]]; then
   echo "== installing ${need_pkgs[*]}"
   $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null
 fi
+if [[ $CG_CHILDREN -gt 0 ]] && ! command -v valgrind >/dev/null; then
+  echo "== installing valgrind"
+  $SUDO apt-get install -y valgrind >/dev/null
+fi
 
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build-release}
 echo "== build (Release, $BUILD)"
@@ -57,6 +68,26 @@ RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
 SCRATCH=$(mktemp -d "${BENCH_TMP:-/tmp}/ledger-bench-run.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
+
+# one_sitting GEN_DIR OUT: the generated requests, every one dated on
+# submitNow's day (so the year is entered in one sitting: the ledger's clock
+# is the only clock, docs/accountability.md); prints submitNow.
+one_sitting() {
+  local now
+  now=$(sed -n 's/.*"submitNow": "\([^"]*\)".*/\1/p' "$1/summary.json")
+  sed 's/"occurredOn":"[0-9-]*"/"occurredOn":"'"${now:0:10}"'"/' \
+    "$1/requests.jsonl" >"$2"
+  echo "$now"
+}
+
+# callgrind_ir OUT CMD...: runs CMD under callgrind, writes its instruction
+# count (all threads) to OUT, its output to OUT.out and OUT.log.
+callgrind_ir() {
+  local out=$1; shift
+  valgrind --tool=callgrind --callgrind-out-file="$out.cg" "$@" >"$out.out" 2>"$out.log" || true
+  sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out.cg" >"$out"
+  rm -f "$out.cg"
+}
 
 # timed FILE CMD...: runs CMD and writes its wall time in seconds to FILE.
 timed() {
@@ -72,17 +103,13 @@ for N in "${SIZES[@]}"; do
   mkdir -p "$W"
   echo "== $N children: ledger gen"
   timed "$W/t-gen" "$L" gen --children "$N" --seed "$SEED" --out "$W/gen" 2>"$W/gen.log"
-  SUB_NOW=$(sed -n 's/.*"submitNow": "\([^"]*\)".*/\1/p' "$W/gen/summary.json")
   AS_OF=$(sed -n 's/.*"asOf": "\([^"]*\)".*/\1/p' "$W/gen/summary.json")
   D="$W/data"
 
   echo "== $N: CLI registry load + submit (durable, batches of 512)"
-  # One CLI submit of the whole year, so the year is entered in one sitting:
-  # the ledger's clock is the only clock (docs/accountability.md), so every
-  # request is dated on submitNow's day and the registry is loaded then too.
-  SUB_DAY=${SUB_NOW:0:10}
-  sed 's/"occurredOn":"[0-9-]*"/"occurredOn":"'"$SUB_DAY"'"/' \
-    "$W/gen/requests.jsonl" >"$W/requests-one-sitting.jsonl"
+  # One CLI submit of the whole year, in one sitting (one_sitting); the
+  # registry is loaded on that day too.
+  SUB_NOW=$(one_sitting "$W/gen" "$W/requests-one-sitting.jsonl")
   # A development ledger: the only kind that takes its clock from LEDGER_NOW
   # (a production one trusts the machine's clock and needs a root key).
   env LEDGER_NOW="$SUB_NOW" "$L" --data "$D" init --dev >/dev/null
@@ -127,6 +154,23 @@ if [[ $SKIP_DB_BENCH -eq 0 ]] && command -v db_bench >/dev/null; then
     echo "   sync=$sync: $(cat "$SCRATCH/db_bench-sync$sync.txt")"
   done
   rm -rf "$SCRATCH/dbb"
+fi
+
+if [[ $CG_CHILDREN -gt 0 ]]; then
+  echo "== instructions (callgrind): CLI submit and replay of $CG_CHILDREN children"
+  W="$SCRATCH/callgrind"
+  mkdir -p "$W"
+  "$L" gen --children "$CG_CHILDREN" --seed "$SEED" --out "$W/gen" 2>/dev/null
+  SUB_NOW=$(one_sitting "$W/gen" "$W/requests.jsonl")
+  D="$W/data"
+  env LEDGER_NOW="$SUB_NOW" "$L" --data "$D" init --dev >/dev/null 2>&1
+  env LEDGER_NOW="$SUB_NOW" "$L" --data "$D" registry load "$W/gen/registry.jsonl" >/dev/null 2>&1
+  (export LEDGER_NOW="$SUB_NOW"
+   callgrind_ir "$W/ir-submit" "$L" --data "$D" submit "$W/requests.jsonl")
+  callgrind_ir "$W/ir-replay" "$L" --data "$D" replay
+  sed -n 's/.*replayed \([0-9]*\) events.*/\1/p' "$W/ir-replay.out" >"$W/replayed-events"
+  rm -rf "$D"
+  echo "   submit $(cat "$W/ir-submit") instructions, replay $(cat "$W/ir-replay")"
 fi
 
 echo "== Kafka mode on a one-broker local Apache Kafka (tools/kafka-local.sh)"
