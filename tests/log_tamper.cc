@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "ledger/base/coding.h"
 #include "ledger/log/hash_chain.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -29,6 +30,19 @@ bool TryTamper(std::string* value, const std::string& request_id,
     result->offset = event.offset();
   }
   return true;
+}
+
+// The embedded log's database (default column family), or nullptr with
+// result->error saying why.
+std::unique_ptr<rocksdb::DB> OpenLog(const std::string& log_dir,
+                                     TamperResult* result) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
+  if (!s.ok()) {
+    result->error = "open " + log_dir + ": " + s.ToString();
+    return nullptr;
+  }
+  return std::unique_ptr<rocksdb::DB>(raw);
 }
 
 }  // namespace
@@ -96,13 +110,9 @@ TamperResult RewriteEventAndReseal(
     const std::string& log_dir,
     const std::function<bool(xueji::v1::Event*)>& change) {
   TamperResult result;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
-  if (!s.ok()) {
-    result.error = "open " + log_dir + ": " + s.ToString();
-    return result;
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = OpenLog(log_dir, &result);
+  if (db == nullptr) return result;
+  rocksdb::Status s;
   // Events are "e" + partition (BE32) + offset (BE64), in offset order.
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions()));
@@ -155,46 +165,39 @@ TamperResult RewriteEventAndReseal(
 
 TamperResult RollBackHead(const std::string& log_dir) {
   TamperResult result;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(rocksdb::Options(), log_dir, &raw);
-  if (!s.ok()) {
-    result.error = "open " + log_dir + ": " + s.ToString();
-    return result;
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::unique_ptr<rocksdb::Iterator> it(
+  std::unique_ptr<rocksdb::DB> db = OpenLog(log_dir, &result);
+  if (db == nullptr) return result;
+  // Head records: "h" + partition (BE32) -> next offset (BE64) + last hash.
+  std::string head_key;
+  int64_t next = 0;
+  std::unique_ptr<rocksdb::Iterator> heads(
       db->NewIterator(rocksdb::ReadOptions()));
-  // Events are "e" + partition (BE32) + offset (BE64), in offset order.
-  std::string prefix;
-  std::vector<xueji::v1::Event> events;  // of the partition at `prefix`
-  for (it->Seek("e");; it->Next()) {
-    const bool valid = it->Valid() && it->key().starts_with("e");
-    if (!valid || it->key().ToString().substr(0, 5) != prefix) {
-      if (events.size() >= 2) break;  // the partition to roll back
-      if (!valid) break;
-      prefix = it->key().ToString().substr(0, 5);
-      events.clear();
-    }
-    xueji::v1::Event event;
-    if (event.ParseFromString(it->value().ToString())) {
-      events.push_back(std::move(event));
-    }
+  for (heads->Seek("h");
+       heads->Valid() && heads->key().starts_with("h") && head_key.empty();
+       heads->Next()) {
+    next = static_cast<int64_t>(DecodeFixed64BE(heads->value().ToString()));
+    if (next >= 2) head_key = heads->key().ToString();
   }
-  it.reset();
-  if (events.size() < 2) {
-    result.error = "no partition with two events";
+  heads.reset();  // before the database closes
+  // Events: "e" + partition (BE32) + offset (BE64).
+  auto event_at = [&](int64_t offset, xueji::v1::Event* event) {
+    std::string bytes;
+    const std::string key = "e" + head_key.substr(1) +
+                            EncodeFixed64BE(static_cast<uint64_t>(offset));
+    return db->Get(rocksdb::ReadOptions(), key, &bytes).ok() &&
+           event->ParseFromString(bytes);
+  };
+  xueji::v1::Event last, before;
+  if (head_key.empty() || !event_at(next - 1, &last) ||
+      !event_at(next - 2, &before)) {
+    result.error = "no partition with two readable events";
     return result;
-  }
-  const xueji::v1::Event& last = events.back();
-  const xueji::v1::Event& before = events[events.size() - 2];
-  std::string next(8, '\0');
-  for (int i = 0; i < 8; ++i) {
-    next[7 - i] = static_cast<char>((last.offset() >> (8 * i)) & 0xff);
   }
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  s = db->Put(sync, "h" + prefix.substr(1), next + before.hash());
-  if (!s.ok()) {
+  const std::string rolled_back =
+      EncodeFixed64BE(static_cast<uint64_t>(next - 1)) + before.hash();
+  if (rocksdb::Status s = db->Put(sync, head_key, rolled_back); !s.ok()) {
     result.error = "put: " + s.ToString();
     return result;
   }
