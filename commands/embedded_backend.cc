@@ -128,9 +128,10 @@ class EmbeddedBackend : public Backend {
     s.FollowViews();
     BatchOutcome outcome =
         RunJsonl(*input->reader, std::cout, progress, pipeline);
-    // (A failed write leaves the views where the thread got: the session's
-    // destructor stops and joins it.)
-    if (!outcome.status.ok()) return Fail(outcome.status);
+    if (!outcome.status.ok()) {
+      s.StopViews();  // before Fail may mark the directory damaged
+      return Fail(outcome.status);
+    }
     Progress views_progress("submit: views");
     if (absl::Status st = s.FinishViews(&views_progress); !st.ok()) {
       return Fail(st);
@@ -165,7 +166,10 @@ class EmbeddedBackend : public Backend {
     };
     s.FollowViews();
     BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-    if (!outcome.status.ok()) return Fail(outcome.status);
+    if (!outcome.status.ok()) {
+      s.StopViews();
+      return Fail(outcome.status);
+    }
     if (absl::Status st = s.FinishViews(nullptr); !st.ok()) return Fail(st);
     std::cerr << "registry load: " << outcome.lines << " lines, "
               << outcome.rejected << " rejected\n";

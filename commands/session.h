@@ -158,6 +158,9 @@ class WriteSession {
   }
   // The views up to the log's heads, the thread joined; its first error.
   absl::Status FinishViews(Progress* progress);
+  // After a failed write: the thread stopped where it is and joined, no
+  // last pass (the next command catches the views up).
+  void StopViews() { follower_.reset(); }
 
  private:
   WriteSession() = default;
