@@ -117,14 +117,23 @@ class EmbeddedBackend : public Backend {
       if (!signed_batch.ok()) return signed_batch.status();
       return s.processor().SubmitBatch(*signed_batch);
     };
+    // The views follow the log on the second core while this thread decides
+    // (session.h, FollowViews); after the last batch, what is left. If this
+    // process dies first, the next ledger command catches them up before it
+    // reads or writes.
+    pipeline.after_batch = [&]() {
+      s.LogMoved();
+      return absl::OkStatus();
+    };
+    s.FollowViews();
     BatchOutcome outcome =
         RunJsonl(*input->reader, std::cout, progress, pipeline);
-    if (!outcome.status.ok()) return Fail(outcome.status);
-    // The views follow the log once, at the end: one pass over the new events
-    // is cheaper than one per batch. If this process dies first, the next
-    // ledger command catches them up before it reads or writes.
+    if (!outcome.status.ok()) {
+      s.StopViews();  // before Fail may mark the directory damaged
+      return Fail(outcome.status);
+    }
     Progress views_progress("submit: views");
-    if (absl::Status st = s.CatchUpViews(&views_progress); !st.ok()) {
+    if (absl::Status st = s.FinishViews(&views_progress); !st.ok()) {
       return Fail(st);
     }
     if (!outcome.input_error.ok()) return Fail(outcome.input_error);
@@ -150,9 +159,18 @@ class EmbeddedBackend : public Backend {
       if (!signed_batch.ok()) return signed_batch.status();
       return s.processor().SubmitBatch(*signed_batch);
     };
-    pipeline.after_batch = [&]() { return s.CatchUpViews(nullptr); };
+    // The views follow on the second core (session.h, FollowViews).
+    pipeline.after_batch = [&]() {
+      s.LogMoved();
+      return absl::OkStatus();
+    };
+    s.FollowViews();
     BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-    if (!outcome.status.ok()) return Fail(outcome.status);
+    if (!outcome.status.ok()) {
+      s.StopViews();
+      return Fail(outcome.status);
+    }
+    if (absl::Status st = s.FinishViews(nullptr); !st.ok()) return Fail(st);
     std::cerr << "registry load: " << outcome.lines << " lines, "
               << outcome.rejected << " rejected\n";
     if (!outcome.input_error.ok()) return Fail(outcome.input_error);

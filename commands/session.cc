@@ -269,11 +269,29 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
 }
 
 WriteSession::~WriteSession() {
+  follower_.reset();  // joins the views' thread before anything it reads goes
   // Past the lock, files may move under a reader.
   if (lock_ != nullptr) WatchForDamage("");
 }
 
+void WriteSession::FollowViews() {
+  if (follower_ != nullptr) return;
+  // A pass per this many new events: about the views' own commit size
+  // (ViewsOptions::batch_events), so that following costs no more commits
+  // than one pass at the end would.
+  constexpr int64_t kFollowEvents = 10000;
+  follower_ = std::make_unique<ViewsFollower>(*views_, *log_, kFollowEvents);
+}
+
+absl::Status WriteSession::FinishViews(Progress* progress) {
+  if (follower_ == nullptr) return CatchUpViews(progress);
+  absl::Status status = follower_->Finish(progress);
+  follower_.reset();
+  return status;
+}
+
 absl::Status WriteSession::CatchUpViews(Progress* progress) {
+  if (follower_ != nullptr) return FinishViews(progress);
   auto applied = views_->CatchUp(*log_, [progress](const CatchUpProgress& p) {
     if (progress != nullptr) progress->Update(p.applied);
   });

@@ -6,7 +6,8 @@
 // Exit codes (the CLI's contract): 0 all applied or pending, 1 one or more
 // requests rejected, 2 usage or input error, 3 storage error (busy included).
 //
-// Thread-safety: single-threaded CLI.
+// Thread-safety: single-threaded CLI, except that a WriteSession may project
+// its views on a second thread while it writes (FollowViews).
 #ifndef XUEJI_COMMANDS_SESSION_H_
 #define XUEJI_COMMANDS_SESSION_H_
 
@@ -16,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "commands/views_follower.h"
 #include "ledger/kafka/kafka_config.h"
 #include "ledger/log/event_log.h"
 #include "ledger/processor/processor.h"
@@ -140,9 +142,25 @@ class WriteSession {
   RequestProcessor& processor() { return *processor_; }
   // The log as the processor and the views read it (chain-checked).
   EventLog& log() { return *checked_log_; }
+  // Not while the views are followed (FollowViews .. FinishViews).
   Views& views() { return *views_; }
-  // Brings the views up to the log's head.
+  // Brings the views up to the log's head (finishing a FollowViews first).
   absl::Status CatchUpViews(Progress* progress);
+
+  // From now on the views are projected on a thread of their own
+  // (views_follower.h) while this thread decides and appends: call
+  // LogMoved() after every batch the processor appended, and FinishViews()
+  // (or CatchUpViews) after the last one. Every path out joins the thread
+  // (the destructor too).
+  void FollowViews();
+  void LogMoved() {
+    if (follower_ != nullptr) follower_->Moved();
+  }
+  // The views up to the log's heads, the thread joined; its first error.
+  absl::Status FinishViews(Progress* progress);
+  // After a failed write: the thread stopped where it is and joined, no
+  // last pass (the next command catches the views up).
+  void StopViews() { follower_.reset(); }
 
  private:
   WriteSession() = default;
@@ -155,6 +173,9 @@ class WriteSession {
   std::unique_ptr<RocksKv> state_kv_;
   std::unique_ptr<RequestProcessor> processor_;
   std::unique_ptr<Views> views_;
+  // Over views_ and log_: declared after them, so it is destroyed (and its
+  // thread joined) first.
+  std::unique_ptr<ViewsFollower> follower_;
 };
 
 // Views for a query command. If no writer holds the directory, the views are

@@ -8,8 +8,12 @@
 //   "m/partitions" -> partition count (4 bytes), fixed when the log is created
 // An Append writes its events and the touched head records in one WriteBatch
 // with sync=true. Heads are read once at open and then kept in memory, so an
-// Append costs no DB reads and one fsync whatever the batch size.
+// Append costs no DB reads and one fsync whatever the batch size. They are
+// published (under heads_mu_) only once the write has returned: a reader on
+// another thread bounded by HeadOffsets() never meets an event not yet
+// durable (event_log.h, "Thread-safety").
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +84,7 @@ class EmbeddedLog final : public EventLog {
       : path_(std::move(path)), db_(std::move(db)), read_only_(read_only) {}
 
   std::vector<int64_t> Nexts() const {
+    std::lock_guard<std::mutex> hold(heads_mu_);
     std::vector<int64_t> offsets;
     offsets.reserve(heads_.size());
     for (const Head& head : heads_) offsets.push_back(head.next);
@@ -101,7 +106,11 @@ class EmbeddedLog final : public EventLog {
   std::unique_ptr<rocksdb::DB> db_;
   const bool read_only_;
   int32_t partitions_ = 0;
-  std::vector<Head> heads_;  // index = partition
+  // index = partition. Written by the appending thread (Append, and at
+  // open) under heads_mu_; read under it by HeadOffsets from any thread.
+  // The appending thread reads its own copy without the lock.
+  mutable std::mutex heads_mu_;
+  std::vector<Head> heads_;
   std::string recovery_note_;
 };
 
@@ -214,6 +223,7 @@ absl::Status EmbeddedLog::LoadPartitionCount(int32_t requested) {
 }
 
 absl::Status EmbeddedLog::LoadHeads() {
+  std::lock_guard<std::mutex> hold(heads_mu_);
   heads_.assign(static_cast<size_t>(partitions_), Head());
   for (int32_t p = 0; p < partitions_; ++p) {
     auto record = Get(HeadKey(p));
@@ -271,7 +281,10 @@ absl::StatusOr<std::vector<xueji::v1::Event>> EmbeddedLog::Append(
       !s.ok()) {
     return s;
   }
-  heads_ = std::move(heads);
+  {
+    std::lock_guard<std::mutex> hold(heads_mu_);  // durable: publish
+    heads_ = std::move(heads);
+  }
   return batch;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ledger/log/event_log.h"
@@ -275,6 +276,80 @@ TEST_CASE("Embedded log: corrupt stored bytes are DataLoss naming the place") {
   CHECK(message.find("partition " + std::to_string(p) + " offset 1") !=
         std::string::npos);
   CHECK(log->Read(p, 2, 10).ok());  // past the damage reads again
+}
+
+// The views' thread of `ledger submit` (commands/views_follower.h) reads the
+// log while the processor appends to it. HeadOffsets covers only appends
+// that have returned (durable), so every event below the heads reads back,
+// whole and chained; a head published before its write, or a torn heads
+// vector, fails here.
+TEST_CASE("Embedded log: read up to the heads while another thread appends") {
+  TempDir dir;
+  auto log = OpenLog(dir.Sub("log"));
+  constexpr int kBatches = 120;
+  constexpr int kPerBatch = 25;
+  std::atomic<bool> appending{true};
+  std::string appender_problem;
+  std::thread appender([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<v1::Event> batch;
+      for (int i = 0; i < kPerBatch; ++i) {
+        batch.push_back(MakeEvent(
+            "stu:L1101052021030" + std::to_string(10000 + (b * 7 + i) % 97),
+            "req-" + std::to_string(b) + "-" + std::to_string(i)));
+      }
+      auto appended = log->Append(std::move(batch));
+      if (!appended.ok()) {
+        appender_problem = std::string(appended.status().message());
+        break;
+      }
+    }
+    appending = false;
+  });
+  std::vector<int64_t> next(6, 0);
+  std::vector<std::string> last_hash(6);
+  std::string problem;
+  int64_t read = 0;
+  int passes = 0;
+  while (problem.empty()) {
+    const bool last = !appending;  // after the appender's final Append
+    auto heads = log->HeadOffsets();
+    if (!heads.ok() || heads->size() != 6) {
+      problem = "HeadOffsets failed";
+      break;
+    }
+    ++passes;
+    for (int32_t p = 0; p < 6 && problem.empty(); ++p) {
+      const int64_t head = (*heads)[p];
+      if (head < next[p]) problem = "a head went back";
+      if (head <= next[p]) continue;
+      auto events = log->Read(p, next[p], static_cast<size_t>(head - next[p]));
+      if (!events.ok() ||
+          events->size() != static_cast<size_t>(head - next[p])) {
+        problem = "partition " + std::to_string(p) + ": head " +
+                  std::to_string(head) + " but not all below it read back";
+        break;
+      }
+      for (const StoredEvent& stored : *events) {
+        if (stored.event.offset() != next[p] ||
+            stored.event.prev_hash() != last_hash[p]) {
+          problem = "partition " + std::to_string(p) + ": broken at offset " +
+                    std::to_string(next[p]);
+          break;
+        }
+        last_hash[p] = stored.event.hash();
+        ++next[p];
+        ++read;
+      }
+    }
+    if (last) break;
+  }
+  appender.join();
+  INFO(problem << appender_problem);
+  CHECK(problem.empty());
+  CHECK(appender_problem.empty());
+  CHECK(read == kBatches * kPerBatch);
+  CHECK(passes > 1);
 }
 
 }  // namespace

@@ -8,7 +8,12 @@
 // writes the whole batch atomically: all of it or none. On return with OK the
 // batch is durable and the returned events carry partition, offset and hashes.
 //
-// Thread-safety: an EventLog is used by one thread at a time.
+// Thread-safety: an EventLog is used by one thread at a time, except that
+// the embedded log (OpenEmbeddedLog) may also be read by one other thread
+// while one thread appends: Read and HeadOffsets are safe concurrently with
+// Append, and HeadOffsets covers only batches whose Append has returned, so
+// a reader that stops at those heads never reads an event before it is
+// durable (a concurrent Read may return later events: stop at the heads).
 #ifndef XUEJI_LEDGER_LOG_EVENT_LOG_H_
 #define XUEJI_LEDGER_LOG_EVENT_LOG_H_
 
