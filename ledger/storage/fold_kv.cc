@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "ledger/base/deterministic.h"
 
@@ -15,17 +16,68 @@ namespace {
 
 absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
 
+// A key's hash: which 512-bit block (high half), which 6 bits in it.
+uint64_t KeyHash(std::string_view key) {
+  return absl::Hash<absl::string_view>{}(Sv(key));
+}
+template <typename F>
+void ForEachBit(const std::vector<uint64_t>& bits, uint64_t hash, F f) {
+  const uint64_t blocks = bits.size() / 8;
+  const uint64_t block = ((hash >> 32) * blocks) >> 32;
+  uint64_t probe = hash * 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 6; ++i, probe >>= 9) {
+    const uint64_t bit = probe & 511;
+    f(block * 8 + bit / 64, uint64_t{1} << (bit % 64));
+  }
+}
+
 }  // namespace
 
+void FoldKv::WrittenKeys::Add(std::string_view key) {
+  if (filters_.empty() || filters_.back().keys >= filters_.back().capacity) {
+    Filter next;
+    next.capacity =
+        filters_.empty() ? size_t{1} << 16 : 2 * filters_.back().capacity;
+    next.bits.assign((next.capacity * 10 / 512 + 1) * 8, 0);  // 10 bits a key
+    filters_.push_back(std::move(next));
+  }
+  Filter& filter = filters_.back();
+  ++filter.keys;
+  ForEachBit(filter.bits, KeyHash(key),
+             [&](size_t word, uint64_t mask) { filter.bits[word] |= mask; });
+}
+
+bool FoldKv::WrittenKeys::MayHold(std::string_view key) const {
+  const uint64_t hash = KeyHash(key);
+  for (const Filter& filter : filters_) {
+    bool all = true;
+    ForEachBit(filter.bits, hash, [&](size_t word, uint64_t mask) {
+      all = all && (filter.bits[word] & mask) != 0;
+    });
+    if (all) return true;
+  }
+  return false;
+}
+
 FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
-    : base_(base), cache_bytes_(cache_bytes) {}
+    : base_(base), cache_bytes_(cache_bytes) {
+  bool empty = true;
+  absl::Status scanned = base_->ScanPrefix("", [&](auto, auto) {
+    empty = false;
+    return false;
+  });
+  if (scanned.ok() && empty) written_.emplace();
+}
 
 FoldKv::Row* FoldKv::Load(std::string_view key, absl::Status* error) const {
   if (auto it = rows_.find(Sv(key)); it != rows_.end()) {
     it->second.read = true;
     return &it->second;
   }
-  absl::StatusOr<std::optional<std::string>> stored = base_->Get(key);
+  absl::StatusOr<std::optional<std::string>> stored =
+      written_.has_value() && !written_->MayHold(key)
+          ? std::optional<std::string>()
+          : base_->Get(key);
   if (!stored.ok()) {
     *error = stored.status();
     return nullptr;
@@ -207,6 +259,11 @@ absl::Status FoldKv::Commit(bool sync) {
     out.push_back(r);
   }
   if (absl::Status s = base_->WriteSorted(out, sync); !s.ok()) return s;
+  if (written_.has_value()) {
+    for (const SortedRow& r : out) {
+      if (r.value.has_value()) written_->Add(r.key);
+    }
+  }
   out.clear();
   dirty.clear();
   pending_bytes_ = 0;

@@ -5,13 +5,14 @@
 // RocksKv one sorted table file ingested whole, instead of a memtable insert
 // per row (issue 12).
 //
-// Reads see the folded rows first, then the base store. A row that was read
-// stays in memory after it is written out (the rows the row logic reads back,
-// such as a record's state or a counter, are read again and again); a row
-// only ever written (history, indexes) leaves memory when written out. When
-// the rows kept in memory pass `cache_bytes`, they are all dropped and read
-// again from the base store as needed: memory stays bounded by cache_bytes
-// plus the caller's commit size (PendingBytes).
+// Reads see the folded rows first, then the base store (not read at all for
+// a key it cannot hold: one never written out to a base that began empty). A
+// row that was read stays in memory after it is written out (the rows the row
+// logic reads back, such as a record's state or a counter, are read again and
+// again); a row only ever written (history, indexes) leaves memory when written
+// out. When the rows kept in memory pass `cache_bytes`, they are all dropped
+// and read again from the base store as needed: memory stays bounded by
+// cache_bytes plus the caller's commit size (PendingBytes).
 //
 // Message rows (GetMessage/PutMessage) stay decoded: a PutMessage keeps a
 // copy of the message (or the message handed over), a GetMessage copies it out,
@@ -37,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "ledger/storage/kv.h"
@@ -84,6 +86,24 @@ class FoldKv : public KvStore {
     bool read = false;     // read by Get: kept in memory after a Commit
     bool stale = false;    // `value` is not the message's bytes (yet)
   };
+  // The keys this FoldKv wrote to a base that held no row when it began: a
+  // key not among them is not in the base, and a miss costs no base read
+  // (issue 12: most reads of a rebuild are of rows not yet written). Bloom
+  // filters, each twice the last: "may hold" can be a false yes, never a
+  // false no.
+  class WrittenKeys {
+   public:
+    void Add(std::string_view key);
+    bool MayHold(std::string_view key) const;
+
+   private:
+    struct Filter {
+      std::vector<uint64_t> bits;  // blocks of 512 bits
+      size_t keys = 0;
+      size_t capacity = 0;
+    };
+    std::vector<Filter> filters_;
+  };
   using Rows = absl::flat_hash_map<std::string, Row>;
   // The row at `key`, read from the base into memory if it is not there;
   // nullptr on a read error (in `error`).
@@ -104,6 +124,8 @@ class FoldKv : public KvStore {
 
   KvStore* base_;
   const size_t cache_bytes_;
+  // Set when the base held no row at construction.
+  std::optional<WrittenKeys> written_;
   // mutable: Get remembers what it read from the base.
   mutable Rows rows_;
   mutable size_t resident_bytes_ = 0;
