@@ -77,20 +77,25 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   if (!found.ok()) return found.status();
   RecordState after = EvolveRecord(before, event);
   if (after.subject().empty()) after.set_subject(subject);
-  PutMessage(kv, RecordKey(subject), after);
 
   if (!after.student_no().empty())
     kv->Put(NumberKey(after.student_no()), subject);
   for (const std::string& former : after.former_numbers()) {
     kv->Put(NumberKey(former), subject);
   }
-  auto prefixed = [](std::string key, std::string (*prefix)(std::string_view)) {
+  auto prefixed = [](const std::string& key,
+                     std::string (*prefix)(std::string_view)) {
     return key.empty() ? std::string() : prefix(key);
   };
-  MoveIndex(kv, prefixed(IdentityOf(before), IdentityPrefix),
-            prefixed(IdentityOf(after), IdentityPrefix), subject);
-  MoveIndex(kv, prefixed(ProbableOf(before), ProbablePrefix),
-            prefixed(ProbableOf(after), ProbablePrefix), subject);
+  // Each key once per state (normalizing a name is not free).
+  const std::string identity_before = IdentityOf(before);
+  const std::string identity_after = IdentityOf(after);
+  const std::string probable_before = ProbableOf(before);
+  const std::string probable_after = ProbableOf(after);
+  MoveIndex(kv, prefixed(identity_before, IdentityPrefix),
+            prefixed(identity_after, IdentityPrefix), subject);
+  MoveIndex(kv, prefixed(probable_before, ProbablePrefix),
+            prefixed(probable_after, ProbablePrefix), subject);
   MoveIndex(kv, prefixed(before.kindergarten(), KgIndexPrefix),
             prefixed(after.kindergarten(), KgIndexPrefix), subject);
   auto incoming = [](const RecordState& r) {
@@ -105,11 +110,16 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
     if (!now.empty() && now != was) kv->Put(prefix(now) + subject, "");
   };
   ever(before.kindergarten(), after.kindergarten(), EverAtKgPrefix);
-  ever(IdentityOf(before), IdentityOf(after), EverIdentityPrefix);
-  ever(ProbableOf(before), ProbableOf(after), EverProbablePrefix);
+  ever(identity_before, identity_after, EverIdentityPrefix);
+  ever(probable_before, probable_after, EverProbablePrefix);
   if (absl::Status s = UpdateCounters(kv, before, after); !s.ok()) return s;
   if (absl::Status s = ApplyStats(kv, event, before, after); !s.ok()) return s;
-  return UpdateExtra(kv, before, after, event);
+  if (absl::Status s = UpdateExtra(kv, before, after, event); !s.ok()) {
+    return s;
+  }
+  // Last, handing the state over (nothing above reads the record's row).
+  PutMessage(kv, RecordKey(subject), std::move(after));
+  return absl::OkStatus();
 }
 
 // The row at `key`; nullopt when there is none.

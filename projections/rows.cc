@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "ledger/base/deterministic.h"
 #include "ledger/decide/decider.h"
 #include "ledger/rules/subjects.h"
 
@@ -123,19 +122,18 @@ bool IsOperatorSubject(std::string_view subject) {
 
 void PutMessage(KvStore* kv, std::string_view key,
                 const google::protobuf::MessageLite& message) {
-  kv->Put(key, DeterministicBytes(message));
+  kv->PutMessage(key, message);
 }
 
 absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,
                                 google::protobuf::MessageLite* out) {
-  absl::StatusOr<std::optional<std::string>> value = kv.Get(key);
-  if (!value.ok()) return value.status();
-  if (!value->has_value()) return false;
-  if (!out->ParseFromString(**value)) {
+  absl::StatusOr<KvStore::MessageRow> row = kv.GetMessage(key, out);
+  if (!row.ok()) return row.status();
+  if (*row == KvStore::MessageRow::kUnparseable) {
     return absl::DataLossError(
         absl::StrCat("views: unparseable ", out->GetTypeName(), " row"));
   }
-  return true;
+  return *row == KvStore::MessageRow::kFound;
 }
 
 RecordExtra ParseExtra(std::string_view value) {

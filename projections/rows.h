@@ -63,9 +63,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -128,6 +131,16 @@ bool IsOperatorSubject(std::string_view subject);
 // Puts `message`'s DeterministicBytes, so equal rows are equal bytes.
 void PutMessage(KvStore* kv, std::string_view key,
                 const google::protobuf::MessageLite& message);
+// The same for a message the caller is done with (moved, not copied, into a
+// store that keeps messages).
+template <typename M>
+requires(!std::is_lvalue_reference_v<M> &&
+         std::is_base_of_v<google::protobuf::MessageLite,
+                           M>) void PutMessage(KvStore* kv,
+                                               std::string_view key,
+                                               M&& message) {
+  kv->PutMessage(key, std::make_unique<M>(std::move(message)));
+}
 // Parses the row at `key` into `out`; false when absent; DataLoss when
 // unparseable.
 absl::StatusOr<bool> GetMessage(const KvStore& kv, std::string_view key,

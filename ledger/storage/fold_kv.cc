@@ -3,53 +3,151 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
+#include "ledger/base/deterministic.h"
 
 namespace xueji {
 namespace {
 
 absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
 
+// A key's hash: which 512-bit block (high half), which 6 bits in it.
+uint64_t KeyHash(std::string_view key) {
+  return absl::Hash<absl::string_view>{}(Sv(key));
+}
+template <typename F>
+void ForEachBit(const std::vector<uint64_t>& bits, uint64_t hash, F f) {
+  const uint64_t blocks = bits.size() / 8;
+  const uint64_t block = ((hash >> 32) * blocks) >> 32;
+  uint64_t probe = hash * 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 6; ++i, probe >>= 9) {
+    const uint64_t bit = probe & 511;
+    f(block * 8 + bit / 64, uint64_t{1} << (bit % 64));
+  }
+}
+
 }  // namespace
 
-FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
-    : base_(base), cache_bytes_(cache_bytes) {}
+void FoldKv::WrittenKeys::Add(std::string_view key) {
+  if (filters_.empty() || filters_.back().keys >= filters_.back().capacity) {
+    Filter next;
+    next.capacity =
+        filters_.empty() ? size_t{1} << 16 : 2 * filters_.back().capacity;
+    next.bits.assign((next.capacity * 10 / 512 + 1) * 8, 0);  // 10 bits a key
+    filters_.push_back(std::move(next));
+  }
+  Filter& filter = filters_.back();
+  ++filter.keys;
+  ForEachBit(filter.bits, KeyHash(key),
+             [&](size_t word, uint64_t mask) { filter.bits[word] |= mask; });
+}
 
-absl::StatusOr<std::optional<std::string>> FoldKv::Get(
-    std::string_view key) const {
+bool FoldKv::WrittenKeys::MayHold(std::string_view key) const {
+  const uint64_t hash = KeyHash(key);
+  for (const Filter& filter : filters_) {
+    bool all = true;
+    ForEachBit(filter.bits, hash, [&](size_t word, uint64_t mask) {
+      all = all && (filter.bits[word] & mask) != 0;
+    });
+    if (all) return true;
+  }
+  return false;
+}
+
+FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
+    : base_(base), cache_bytes_(cache_bytes) {
+  bool empty = true;
+  absl::Status scanned = base_->ScanPrefix("", [&](auto, auto) {
+    empty = false;
+    return false;
+  });
+  if (scanned.ok() && empty) written_.emplace();
+}
+
+FoldKv::Row* FoldKv::Load(std::string_view key, absl::Status* error) const {
   if (auto it = rows_.find(Sv(key)); it != rows_.end()) {
     it->second.read = true;
-    if (!it->second.present) return std::optional<std::string>();
-    return std::optional<std::string>(it->second.value);
+    return &it->second;
   }
-  absl::StatusOr<std::optional<std::string>> stored = base_->Get(key);
-  if (!stored.ok()) return stored.status();
+  absl::StatusOr<std::optional<std::string>> stored =
+      written_.has_value() && !written_->MayHold(key)
+          ? std::optional<std::string>()
+          : base_->Get(key);
+  if (!stored.ok()) {
+    *error = stored.status();
+    return nullptr;
+  }
   Row row;
   row.read = true;
   row.present = stored->has_value();
-  if (row.present) row.value = **stored;
-  resident_bytes_ += Bytes(std::string(key), row);
-  rows_.emplace(std::string(key), std::move(row));
-  return stored;
+  if (row.present) row.value = *std::move(*stored);
+  row.size = row.value.size();
+  resident_bytes_ += Bytes(key.size(), row);
+  return &rows_.emplace(std::string(key), std::move(row)).first->second;
+}
+
+const std::string& FoldKv::Value(Row& row) {
+  if (row.stale) {
+    row.value = DeterministicBytes(*row.message);
+    row.stale = false;
+  }
+  return row.value;
+}
+
+absl::StatusOr<std::optional<std::string>> FoldKv::Get(
+    std::string_view key) const {
+  absl::Status error;
+  Row* row = Load(key, &error);
+  if (row == nullptr) return error;
+  if (!row->present) return std::optional<std::string>();
+  return std::optional<std::string>(Value(*row));
+}
+
+absl::StatusOr<KvStore::MessageRow> FoldKv::GetMessage(
+    std::string_view key, google::protobuf::MessageLite* out) const {
+  absl::Status error;
+  Row* row = Load(key, &error);
+  if (row == nullptr) return error;
+  if (!row->present) return MessageRow::kAbsent;
+  if (row->message != nullptr && typeid(*row->message) == typeid(*out)) {
+    // The same message as parsing its bytes would give.
+    out->Clear();
+    out->CheckTypeAndMergeFrom(*row->message);
+    return MessageRow::kFound;
+  }
+  if (!out->ParseFromString(Value(*row))) return MessageRow::kUnparseable;
+  return MessageRow::kFound;
+}
+
+FoldKv::Row& FoldKv::Change(std::string_view key) {
+  auto it = rows_.find(Sv(key));
+  if (it == rows_.end())
+    return rows_.emplace(std::string(key), Row()).first->second;
+  Row& row = it->second;
+  resident_bytes_ -= Bytes(key.size(), row);
+  if (row.dirty) pending_bytes_ -= Bytes(key.size(), row);
+  return row;
+}
+
+void FoldKv::Changed(std::string_view key, Row& row) {
+  row.dirty = true;
+  resident_bytes_ += Bytes(key.size(), row);
+  pending_bytes_ += Bytes(key.size(), row);
 }
 
 void FoldKv::Set(std::string_view key, std::string_view value, bool present) {
-  auto it = rows_.find(Sv(key));
-  if (it == rows_.end()) {
-    it = rows_.emplace(std::string(key), Row()).first;
-  } else {
-    resident_bytes_ -= Bytes(it->first, it->second);
-    if (it->second.dirty) pending_bytes_ -= Bytes(it->first, it->second);
-  }
-  Row& row = it->second;
+  Row& row = Change(key);
+  row.message.reset();
+  row.stale = false;
   row.value.assign(value.data(), value.size());
+  row.size = value.size();
   row.present = present;
-  row.dirty = true;
-  resident_bytes_ += Bytes(it->first, row);
-  pending_bytes_ += Bytes(it->first, row);
+  Changed(key, row);
 }
 
 void FoldKv::Put(std::string_view key, std::string_view value) {
@@ -58,11 +156,37 @@ void FoldKv::Put(std::string_view key, std::string_view value) {
 
 void FoldKv::Delete(std::string_view key) { Set(key, "", false); }
 
+void FoldKv::PutMessage(std::string_view key,
+                        const google::protobuf::MessageLite& message) {
+  Row& row = Change(key);
+  if (row.message != nullptr && typeid(*row.message) == typeid(message)) {
+    row.message->Clear();
+  } else {
+    row.message.reset(message.New());
+  }
+  row.message->CheckTypeAndMergeFrom(message);
+  row.size = row.message->ByteSizeLong();
+  row.stale = true;
+  row.present = true;
+  Changed(key, row);
+}
+
+void FoldKv::PutMessage(
+    std::string_view key,
+    std::unique_ptr<google::protobuf::MessageLite> message) {
+  Row& row = Change(key);
+  row.message = std::move(message);
+  row.size = row.message->ByteSizeLong();
+  row.stale = true;
+  row.present = true;
+  Changed(key, row);
+}
+
 absl::Status FoldKv::ScanPrefix(std::string_view prefix,
                                 const Visitor& visit) const {
   // The rows in memory under `prefix`, in key order, shadow the base's.
-  std::vector<std::pair<std::string_view, const Row*>> mine;
-  for (const auto& [key, row] : rows_) {
+  std::vector<std::pair<std::string_view, Row*>> mine;
+  for (auto& [key, row] : rows_) {
     if (std::string_view(key).starts_with(prefix)) {
       mine.emplace_back(key, &row);
     }
@@ -75,7 +199,7 @@ absl::Status FoldKv::ScanPrefix(std::string_view prefix,
   auto drain = [&](std::optional<std::string_view> bound) {
     while (next < mine.size() && (!bound || mine[next].first < *bound)) {
       const auto& [key, row] = mine[next++];
-      if (row->present && !visit(key, row->value)) return false;
+      if (row->present && !visit(key, Value(*row))) return false;
     }
     return true;
   };
@@ -86,8 +210,8 @@ absl::Status FoldKv::ScanPrefix(std::string_view prefix,
           return false;
         }
         if (next < mine.size() && mine[next].first == key) {
-          const Row* row = mine[next++].second;  // shadows the base's
-          if (row->present && !visit(key, row->value)) {
+          Row* row = mine[next++].second;  // shadows the base's
+          if (row->present && !visit(key, Value(*row))) {
             stopped = true;
             return false;
           }
@@ -113,8 +237,9 @@ absl::Status FoldKv::Commit(bool sync) {
     const Row* row;
   };
   std::vector<Dirty> dirty;
-  for (const auto& [key, row] : rows_) {
+  for (auto& [key, row] : rows_) {
     if (!row.dirty) continue;
+    if (row.present) Value(row);  // the message's bytes
     uint64_t head = 0;
     for (size_t i = 0; i < 8; ++i) {
       head = (head << 8) |
@@ -134,6 +259,11 @@ absl::Status FoldKv::Commit(bool sync) {
     out.push_back(r);
   }
   if (absl::Status s = base_->WriteSorted(out, sync); !s.ok()) return s;
+  if (written_.has_value()) {
+    for (const SortedRow& r : out) {
+      if (r.value.has_value()) written_->Add(r.key);
+    }
+  }
   out.clear();
   dirty.clear();
   pending_bytes_ = 0;
@@ -144,8 +274,14 @@ absl::Status FoldKv::Commit(bool sync) {
     Row& row = entry.second;
     row.dirty = false;
     if (drop_all || !row.read) {
-      resident_bytes_ -= Bytes(entry.first, row);
+      resident_bytes_ -= Bytes(entry.first.size(), row);
       return true;
+    }
+    if (row.message != nullptr && !row.stale) {
+      // Written: the decoded message is the row, its bytes are made again
+      // if they are needed.
+      std::string().swap(row.value);
+      row.stale = true;
     }
     return false;
   });
@@ -159,7 +295,7 @@ absl::Status FoldKv::Commit(bool sync) {
 void FoldKv::Discard() {
   absl::erase_if(rows_, [&](const auto& entry) {
     if (!entry.second.dirty) return false;
-    resident_bytes_ -= Bytes(entry.first, entry.second);
+    resident_bytes_ -= Bytes(entry.first.size(), entry.second);
     return true;
   });
   pending_bytes_ = 0;

@@ -5,13 +5,21 @@
 // RocksKv one sorted table file ingested whole, instead of a memtable insert
 // per row (issue 12).
 //
-// Reads see the folded rows first, then the base store. A row that was read
-// stays in memory after it is written out (the rows the row logic reads back,
-// such as a record's state or a counter, are read again and again); a row
-// only ever written (history, indexes) leaves memory when written out. When
-// the rows kept in memory pass `cache_bytes`, they are all dropped and read
-// again from the base store as needed: memory stays bounded by cache_bytes
-// plus the caller's commit size (PendingBytes).
+// Reads see the folded rows first, then the base store (not read at all for
+// a key it cannot hold: one never written out to a base that began empty). A
+// row that was read stays in memory after it is written out (the rows the row
+// logic reads back, such as a record's state or a counter, are read again and
+// again); a row only ever written (history, indexes) leaves memory when written
+// out. When the rows kept in memory pass `cache_bytes`, they are all dropped
+// and read again from the base store as needed: memory stays bounded by
+// cache_bytes plus the caller's commit size (PendingBytes).
+//
+// Message rows (GetMessage/PutMessage) stay decoded: a PutMessage keeps a
+// copy of the message (or the message handed over), a GetMessage copies it out,
+// and the row is serialized (DeterministicBytes, as KvStore::PutMessage stores)
+// only when it is written out or read as bytes (Get, ScanPrefix). A record's
+// state is read and written once per event of the record: one copy each way
+// instead of a parse and a serialization (issue 12).
 //
 // Transactions as KvStore says: writes are pending until Commit, which makes
 // them durable together (one ingested file: atomic); Discard drops them (the
@@ -25,9 +33,12 @@
 #define XUEJI_LEDGER_STORAGE_FOLD_KV_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "ledger/storage/kv.h"
@@ -44,6 +55,13 @@ class FoldKv : public KvStore {
                           const Visitor& visit) const override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
+  absl::StatusOr<MessageRow> GetMessage(
+      std::string_view key, google::protobuf::MessageLite* out) const override;
+  void PutMessage(std::string_view key,
+                  const google::protobuf::MessageLite& message) override;
+  void PutMessage(
+      std::string_view key,
+      std::unique_ptr<google::protobuf::MessageLite> message) override;
   // Writes the rows changed since the last Commit with base->WriteSorted.
   // On failure they stay pending (for a retry or Discard).
   absl::Status Commit(bool sync) override;
@@ -59,20 +77,57 @@ class FoldKv : public KvStore {
 
  private:
   struct Row {
-    std::string value;
+    std::string value;  // the bytes; stale (older than message) if `stale`
+    // The decoded row, after a PutMessage (until a Put or Delete).
+    std::unique_ptr<google::protobuf::MessageLite> message;
+    size_t size = 0;       // bytes of the value (serialized message)
     bool present = false;  // false: absent (deleted, or not in the base)
     bool dirty = false;    // changed since the last Commit
     bool read = false;     // read by Get: kept in memory after a Commit
+    bool stale = false;    // `value` is not the message's bytes (yet)
   };
+  // The keys this FoldKv wrote to a base that held no row when it began: a
+  // key not among them is not in the base, and a miss costs no base read
+  // (issue 12: most reads of a rebuild are of rows not yet written). Bloom
+  // filters, each twice the last: "may hold" can be a false yes, never a
+  // false no.
+  class WrittenKeys {
+   public:
+    void Add(std::string_view key);
+    bool MayHold(std::string_view key) const;
+
+   private:
+    struct Filter {
+      std::vector<uint64_t> bits;  // blocks of 512 bits
+      size_t keys = 0;
+      size_t capacity = 0;
+    };
+    std::vector<Filter> filters_;
+  };
+  using Rows = absl::flat_hash_map<std::string, Row>;
+  // The row at `key`, read from the base into memory if it is not there;
+  // nullptr on a read error (in `error`).
+  Row* Load(std::string_view key, absl::Status* error) const;
+  // The row's bytes (serializing its message if stale).
+  static const std::string& Value(Row& row);
+  // Starts changing the row at `key`: its old bytes out of the accounting.
+  Row& Change(std::string_view key);
+  // Ends a change begun with Change.
+  void Changed(std::string_view key, Row& row);
   void Set(std::string_view key, std::string_view value, bool present);
-  static size_t Bytes(const std::string& key, const Row& row) {
-    return key.size() + row.value.size() + sizeof(Row);
+  // Bytes a row counts for in PendingBytes and resident_bytes: what it
+  // writes (a decoded message takes more memory than that, as the hash map
+  // and the allocator do: cache_bytes is a budget of row bytes).
+  static size_t Bytes(size_t key_size, const Row& row) {
+    return key_size + row.size + sizeof(Row);
   }
 
   KvStore* base_;
   const size_t cache_bytes_;
+  // Set when the base held no row at construction.
+  std::optional<WrittenKeys> written_;
   // mutable: Get remembers what it read from the base.
-  mutable absl::flat_hash_map<std::string, Row> rows_;
+  mutable Rows rows_;
   mutable size_t resident_bytes_ = 0;
   size_t pending_bytes_ = 0;
 };

@@ -1,6 +1,8 @@
 // MemoryKv and the fixed-width encodings. RocksKv lives in rocks_kv.cc.
 #include "ledger/storage/kv.h"
 
+#include "ledger/base/deterministic.h"
+
 namespace xueji {
 
 absl::StatusOr<std::optional<std::string>> MemoryKv::Get(
@@ -35,6 +37,26 @@ absl::Status KvStore::WriteSorted(const std::vector<SortedRow>& rows,
     }
   }
   return Commit(sync);
+}
+
+absl::StatusOr<KvStore::MessageRow> KvStore::GetMessage(
+    std::string_view key, google::protobuf::MessageLite* out) const {
+  absl::StatusOr<std::optional<std::string>> value = Get(key);
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return MessageRow::kAbsent;
+  if (!out->ParseFromString(**value)) return MessageRow::kUnparseable;
+  return MessageRow::kFound;
+}
+
+void KvStore::PutMessage(std::string_view key,
+                         const google::protobuf::MessageLite& message) {
+  Put(key, DeterministicBytes(message));
+}
+
+void KvStore::PutMessage(
+    std::string_view key,
+    std::unique_ptr<google::protobuf::MessageLite> message) {
+  PutMessage(key, *message);
 }
 
 void MemoryKv::Remember(const std::string& key) {

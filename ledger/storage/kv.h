@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message_lite.h"
 #include "ledger/base/coding.h"  // keys are built with these
 
 namespace xueji {
@@ -60,6 +61,22 @@ class KvStore {
   // unchanged.
   virtual absl::Status WriteSorted(const std::vector<SortedRow>& rows,
                                    bool sync);
+  // Rows that hold one protobuf message (the views, projections/rows.h).
+  // GetMessage parses the row at `key` into `out` (as ParseFromString:
+  // cleared first; untouched when absent); PutMessage puts the message's
+  // DeterministicBytes. These defaults go through Get and Put; a store may keep
+  // the decoded message instead and serialize it only when it writes (FoldKv: a
+  // row read and written again and again is parsed and serialized once). Get,
+  // ScanPrefix and what is stored are the same bytes either way.
+  enum class MessageRow { kAbsent, kFound, kUnparseable };
+  virtual absl::StatusOr<MessageRow> GetMessage(
+      std::string_view key, google::protobuf::MessageLite* out) const;
+  virtual void PutMessage(std::string_view key,
+                          const google::protobuf::MessageLite& message);
+  // PutMessage handing the message over (a FoldKv keeps it as it is).
+  virtual void PutMessage(
+      std::string_view key,
+      std::unique_ptr<google::protobuf::MessageLite> message);
   // Reads every stored block and checks its checksum: DataLoss naming the
   // file on damage. Nothing to check in memory.
   virtual absl::Status VerifyChecksums() { return absl::OkStatus(); }
