@@ -76,6 +76,23 @@ int EmbeddedDigest(const GlobalOptions& g, const DigestRequest& request) {
   return WriteLedgerDigest(g, **log, request, find_holder);
 }
 
+// Runs `pipeline` over `input` while the views follow the log on the second
+// core (session.h, FollowViews), woken after every batch. When the run
+// fails, the views' thread is stopped (no last pass) before the caller's
+// Fail may mark the directory damaged; otherwise FinishViews is the caller's.
+template <typename T>
+BatchOutcome RunFollowingViews(WriteSession& s, LineReader& input,
+                               Progress& progress, JsonlPipeline<T>& pipeline) {
+  pipeline.after_batch = [&s]() {
+    s.LogMoved();
+    return absl::OkStatus();
+  };
+  s.FollowViews();
+  BatchOutcome outcome = RunJsonl(input, std::cout, progress, pipeline);
+  if (!outcome.status.ok()) s.StopViews();
+  return outcome;
+}
+
 class EmbeddedBackend : public Backend {
  public:
   explicit EmbeddedBackend(const GlobalOptions& g) : g_(g) {}
@@ -117,21 +134,12 @@ class EmbeddedBackend : public Backend {
       if (!signed_batch.ok()) return signed_batch.status();
       return s.processor().SubmitBatch(*signed_batch);
     };
-    // The views follow the log on the second core while this thread decides
-    // (session.h, FollowViews); after the last batch, what is left. If this
-    // process dies first, the next ledger command catches them up before it
-    // reads or writes.
-    pipeline.after_batch = [&]() {
-      s.LogMoved();
-      return absl::OkStatus();
-    };
-    s.FollowViews();
+    // After the last batch, what is left of the views. If this process dies
+    // first, the next ledger command catches them up before it reads or
+    // writes.
     BatchOutcome outcome =
-        RunJsonl(*input->reader, std::cout, progress, pipeline);
-    if (!outcome.status.ok()) {
-      s.StopViews();  // before Fail may mark the directory damaged
-      return Fail(outcome.status);
-    }
+        RunFollowingViews(s, *input->reader, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
     Progress views_progress("submit: views");
     if (absl::Status st = s.FinishViews(&views_progress); !st.ok()) {
       return Fail(st);
@@ -159,17 +167,8 @@ class EmbeddedBackend : public Backend {
       if (!signed_batch.ok()) return signed_batch.status();
       return s.processor().SubmitBatch(*signed_batch);
     };
-    // The views follow on the second core (session.h, FollowViews).
-    pipeline.after_batch = [&]() {
-      s.LogMoved();
-      return absl::OkStatus();
-    };
-    s.FollowViews();
-    BatchOutcome outcome = RunJsonl(**input, std::cout, progress, pipeline);
-    if (!outcome.status.ok()) {
-      s.StopViews();
-      return Fail(outcome.status);
-    }
+    BatchOutcome outcome = RunFollowingViews(s, **input, progress, pipeline);
+    if (!outcome.status.ok()) return Fail(outcome.status);
     if (absl::Status st = s.FinishViews(nullptr); !st.ok()) return Fail(st);
     std::cerr << "registry load: " << outcome.lines << " lines, "
               << outcome.rejected << " rejected\n";
