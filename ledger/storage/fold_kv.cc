@@ -165,10 +165,7 @@ void FoldKv::PutMessage(std::string_view key,
     row.message.reset(message.New());
   }
   row.message->CheckTypeAndMergeFrom(message);
-  row.size = row.message->ByteSizeLong();
-  row.stale = true;
-  row.present = true;
-  Changed(key, row);
+  MessageChanged(key, row);
 }
 
 void FoldKv::PutMessage(
@@ -176,6 +173,10 @@ void FoldKv::PutMessage(
     std::unique_ptr<google::protobuf::MessageLite> message) {
   Row& row = Change(key);
   row.message = std::move(message);
+  MessageChanged(key, row);
+}
+
+void FoldKv::MessageChanged(std::string_view key, Row& row) {
   row.size = row.message->ByteSizeLong();
   row.stale = true;
   row.present = true;

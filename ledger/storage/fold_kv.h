@@ -114,6 +114,8 @@ class FoldKv : public KvStore {
   Row& Change(std::string_view key);
   // Ends a change begun with Change.
   void Changed(std::string_view key, Row& row);
+  // Ends a change that put row.message: its bytes are made when needed.
+  void MessageChanged(std::string_view key, Row& row);
   void Set(std::string_view key, std::string_view value, bool present);
   // Bytes a row counts for in PendingBytes and resident_bytes: what it
   // writes (a decoded message takes more memory than that, as the hash map
