@@ -180,25 +180,6 @@ class OldDigest {
   std::thread thread_;
 };
 
-// VerifyLog's last check, for a rebuild that read each partition only up to
-// its head offset: nothing is stored at or beyond it.
-absl::Status NothingBeyondHeads(EventLog& log) {
-  auto heads = log.HeadOffsets();
-  if (!heads.ok()) return heads.status();
-  for (int32_t p = 0; p < log.partitions(); ++p) {
-    const int64_t head =
-        static_cast<size_t>(p) < heads->size() ? (*heads)[p] : 0;
-    auto after = log.Read(p, head, 1);
-    if (!after.ok()) return after.status();
-    if (!after->empty()) {
-      return absl::DataLossError(
-          absl::StrCat("event log: partition ", p,
-                       ": events stored at or beyond the head offset ", head));
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
@@ -260,7 +241,9 @@ int EmbeddedReplay(const GlobalOptions& g, const ReplayRequest& request) {
     std::unique_ptr<EventLog> checked = ChainChecked(source);
     digest = BuildViews(*checked, dir.views_rebuild(), options, &applied);
     if (digest->ok()) {
-      if (absl::Status s = NothingBeyondHeads(source); !s.ok()) digest = s;
+      if (absl::Status s = CheckNothingBeyondHeads(source); !s.ok()) {
+        digest = s;
+      }
     }
     if (!digest->ok() && !absl::IsDataLoss(digest->status())) {
       return Fail(digest->status());

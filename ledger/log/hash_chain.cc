@@ -338,6 +338,23 @@ std::unique_ptr<EventLog> ChainChecked(EventLog& log) {
   return std::make_unique<ChainCheckedLog>(log);
 }
 
+absl::Status CheckNothingBeyondHeads(EventLog& log) {
+  auto heads = log.HeadOffsets();
+  if (!heads.ok()) return heads.status();
+  for (int32_t p = 0; p < log.partitions(); ++p) {
+    const int64_t head =
+        static_cast<size_t>(p) < heads->size() ? (*heads)[p] : 0;
+    auto after = log.Read(p, head, 1);
+    if (!after.ok()) return after.status();
+    if (!after->empty()) {
+      return absl::DataLossError(
+          absl::StrCat("event log: partition ", p,
+                       ": events stored at or beyond the head offset ", head));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::string CanonicalBytes(const xueji::v1::Event& event) {
   return DeterministicBytes(event);
 }

@@ -80,6 +80,11 @@ absl::StatusOr<VerifyReport> VerifyLog(EventLog& log,
 // through. For the embedded log (dense offsets).
 std::unique_ptr<EventLog> ChainChecked(EventLog& log);
 
+// VerifyLog's last check, for a reader that went through ChainChecked only
+// up to the head offsets (a rebuild): nothing is stored at or beyond a
+// partition's head offset. DataLoss naming the partition and head if it is.
+absl::Status CheckNothingBeyondHeads(EventLog& log);
+
 }  // namespace xueji
 
 #endif  // XUEJI_LEDGER_LOG_HASH_CHAIN_H_

@@ -262,6 +262,31 @@ TEST_CASE_METHOD(WrittenLog, "VerifyLog: deleted events are missing offsets") {
   }
 }
 
+TEST_CASE_METHOD(WrittenLog,
+                 "CheckNothingBeyondHeads: an event stored at the head offset "
+                 "is DataLoss naming it") {
+  auto check = [&]() {
+    EmbeddedLogOptions options;
+    options.read_only = true;
+    auto log = OpenEmbeddedLog(dir.Sub("log"), options);
+    REQUIRE(log.ok());
+    return CheckNothingBeyondHeads(**log);
+  };
+  CHECK(check().ok());
+  Tamper(dir.Sub("log"), [&](RocksKv& kv) {
+    v1::Event beyond;
+    REQUIRE(beyond.ParseFromString(Stored(kv, p, 4)));
+    beyond.set_offset(5);  // the head record still says 5 events
+    kv.Put(EventKey(p, 5), CanonicalBytes(beyond));
+  });
+  const absl::Status beyond = check();
+  CHECK(absl::IsDataLoss(beyond));
+  CHECK(beyond.message().find("partition " + std::to_string(p)) !=
+        std::string_view::npos);
+  CHECK(beyond.message().find("beyond the head offset 5") !=
+        std::string_view::npos);
+}
+
 TEST_CASE_METHOD(
     WrittenLog,
     "VerifyLog: unreadable events are reported and the walk goes on") {
