@@ -23,15 +23,6 @@ struct Year {
   size_t lines = 0;
 };
 
-std::string JsonString(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (!std::regex_search(json, m,
-                         std::regex("\"" + key + "\"\\s*:\\s*\"([^\"]*)\""))) {
-    return "";
-  }
-  return m[1].str();
-}
-
 // Generates the year of `children` children into `ledger`'s temp dir, sets
 // its clock to submitNow and loads the registry.
 Year LoadYear(TestLedger& ledger, int children) {
@@ -40,7 +31,7 @@ Year LoadYear(TestLedger& ledger, int children) {
       "gen",   "--children", std::to_string(children), "--seed", "1",
       "--out", out};
   REQUIRE(RunLedger(args).exit_code == 0);
-  Year year{JsonString(ReadFile(out + "/summary.json"), "submitNow"),
+  Year year{JsonField(ReadFile(out + "/summary.json"), "submitNow"),
             out + "/registry.jsonl"};
   REQUIRE(year.now.size() > 10);
   const std::vector<std::string> lines =

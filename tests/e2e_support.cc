@@ -262,6 +262,14 @@ std::vector<std::string> DatedOn(const std::vector<std::string>& lines,
   return out;
 }
 
+std::string JsonField(const std::string& json, const std::string& key) {
+  const std::string quoted = "\"" + key + "\"";
+  size_t at = json.find(quoted);
+  if (at == std::string::npos) return "";
+  at = json.find('"', json.find(':', at + quoted.size()) + 1);
+  return json.substr(at + 1, json.find('"', at + 1) - at - 1);
+}
+
 std::string DemoFile(const std::string& name) {
   return (SourceDir() / "tools" / "demo" / name).string();
 }

@@ -176,6 +176,11 @@ RunResult SubmitByDay(
 std::vector<std::string> DatedOn(const std::vector<std::string>& lines,
                                  const std::string& day);
 
+// The string value of the first "key" in a JSON text (a generated
+// summary.json, a request line); "" when there is none. Not a JSON parser:
+// for the flat, well-formed texts the ledger writes.
+std::string JsonField(const std::string& json, const std::string& key);
+
 // tools/demo/<name>, as a path string.
 std::string DemoFile(const std::string& name);
 // Non-empty lines of tools/demo/requests.jsonl.

@@ -26,14 +26,6 @@ constexpr int kMaxAttempts = 6;
 // When a fault is injected into a chunk in flight: after its submit started.
 constexpr Millis kFaultDelay(150);
 
-std::string JsonField(const std::string& json, const std::string& key) {
-  const std::string quoted = "\"" + key + "\"";
-  size_t at = json.find(quoted);
-  if (at == std::string::npos) return "";
-  at = json.find('"', json.find(':', at + quoted.size()) + 1);
-  return json.substr(at + 1, json.find('"', at + 1) - at - 1);
-}
-
 // Both runs are one development ledger: byte for byte the same log.
 constexpr char kScenarioLedgerId[] = "5c3e0a1d2b4f60718293a4b5c6d7e8f9";
 
