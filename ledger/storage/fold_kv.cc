@@ -60,7 +60,13 @@ bool FoldKv::WrittenKeys::MayHold(std::string_view key) const {
 }
 
 FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
-    : base_(base), cache_bytes_(cache_bytes) {
+    : FoldKv(base, Options{.cache_bytes = cache_bytes}) {}
+
+FoldKv::FoldKv(KvStore* base, const Options& options)
+    : base_(base),
+      cache_bytes_(options.cache_bytes),
+      write_behind_(options.write_behind_bytes),
+      ordered_prefixes_(options.ordered_prefixes) {
   bool empty = true;
   absl::Status scanned = base_->ScanPrefix("", [&](auto, auto) {
     empty = false;
@@ -88,7 +94,24 @@ FoldKv::Row* FoldKv::Load(std::string_view key, absl::Status* error) const {
   if (row.present) row.value = *std::move(*stored);
   row.size = row.value.size();
   resident_bytes_ += Bytes(key.size(), row);
-  return &rows_.emplace(std::string(key), std::move(row)).first->second;
+  return &Insert(key, std::move(row));
+}
+
+bool FoldKv::Ordered(std::string_view key) const {
+  for (const std::string& prefix : ordered_prefixes_) {
+    if (key.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+FoldKv::Row& FoldKv::Insert(std::string_view key, Row row) const {
+  if (Ordered(key)) ordered_.emplace(std::string(key));
+  return rows_.emplace(std::string(key), std::move(row)).first->second;
+}
+
+void FoldKv::Erase(Rows::iterator it) const {
+  if (Ordered(it->first)) ordered_.erase(it->first);
+  rows_.erase(it);
 }
 
 const std::string& FoldKv::Value(Row& row) {
@@ -126,11 +149,22 @@ absl::StatusOr<KvStore::MessageRow> FoldKv::GetMessage(
 
 FoldKv::Row& FoldKv::Change(std::string_view key) {
   auto it = rows_.find(Sv(key));
-  if (it == rows_.end())
-    return rows_.emplace(std::string(key), Row()).first->second;
+  if (it == rows_.end()) {
+    if (write_behind_ > 0) undo_.try_emplace(std::string(key), std::nullopt);
+    return Insert(key, Row());
+  }
   Row& row = it->second;
   resident_bytes_ -= Bytes(key.size(), row);
   if (row.dirty) pending_bytes_ -= Bytes(key.size(), row);
+  if (write_behind_ > 0 && !undo_.contains(Sv(key))) {
+    // Kept as it was; the change starts from a fresh row (every writer
+    // sets the value, the message and `present`).
+    Row fresh;
+    fresh.read = row.read;
+    fresh.dirty = row.dirty;
+    undo_.emplace(std::string(key), std::move(row));
+    row = std::move(fresh);
+  }
   return row;
 }
 
@@ -138,6 +172,7 @@ void FoldKv::Changed(std::string_view key, Row& row) {
   row.dirty = true;
   resident_bytes_ += Bytes(key.size(), row);
   pending_bytes_ += Bytes(key.size(), row);
+  transaction_bytes_ += Bytes(key.size(), row);
 }
 
 void FoldKv::Set(std::string_view key, std::string_view value, bool present) {
@@ -187,13 +222,22 @@ absl::Status FoldKv::ScanPrefix(std::string_view prefix,
                                 const Visitor& visit) const {
   // The rows in memory under `prefix`, in key order, shadow the base's.
   std::vector<std::pair<std::string_view, Row*>> mine;
-  for (auto& [key, row] : rows_) {
-    if (std::string_view(key).starts_with(prefix)) {
-      mine.emplace_back(key, &row);
+  if (Ordered(prefix)) {
+    for (auto it = ordered_.lower_bound(Sv(prefix));
+         it != ordered_.end() && std::string_view(*it).starts_with(prefix);
+         ++it) {
+      auto row = rows_.find(Sv(*it));
+      mine.emplace_back(row->first, &row->second);
     }
+  } else {
+    for (auto& [key, row] : rows_) {
+      if (std::string_view(key).starts_with(prefix)) {
+        mine.emplace_back(key, &row);
+      }
+    }
+    std::sort(mine.begin(), mine.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
   }
-  std::sort(mine.begin(), mine.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
   size_t next = 0;
   bool stopped = false;
   // Visits my rows before `bound` (all when nullopt); false to stop.
@@ -230,6 +274,23 @@ absl::Status FoldKv::ScanPrefix(std::string_view prefix,
 }
 
 absl::Status FoldKv::Commit(bool sync) {
+  if (write_behind_ == 0) return WriteDirty(sync);
+  undo_.clear();
+  transaction_bytes_ = 0;
+  if (!sync && pending_bytes_ < write_behind_) return absl::OkStatus();
+  return WriteDirty(sync);
+}
+
+absl::Status FoldKv::WriteOut(bool sync) {
+  if (!undo_.empty()) {
+    return absl::FailedPreconditionError(
+        "FoldKv::WriteOut with writes pending: commit or discard them first");
+  }
+  if (pending_bytes_ == 0 && !sync) return absl::OkStatus();
+  return WriteDirty(sync);
+}
+
+absl::Status FoldKv::WriteDirty(bool sync) {
   // Sorted by the key's first 8 bytes as a big-endian number, then the rest:
   // unsigned byte order, with most comparisons one integer compare.
   struct Dirty {
@@ -276,6 +337,7 @@ absl::Status FoldKv::Commit(bool sync) {
     row.dirty = false;
     if (drop_all || !row.read) {
       resident_bytes_ -= Bytes(entry.first.size(), row);
+      if (!drop_all && Ordered(entry.first)) ordered_.erase(entry.first);
       return true;
     }
     if (row.message != nullptr && !row.stale) {
@@ -288,15 +350,42 @@ absl::Status FoldKv::Commit(bool sync) {
   });
   if (drop_all) {
     rows_ = {};  // give the table's memory back too
+    ordered_.clear();
     resident_bytes_ = 0;
   }
   return absl::OkStatus();
 }
 
 void FoldKv::Discard() {
+  if (write_behind_ > 0) {
+    // Each changed row back as the transaction found it.
+    for (auto& [key, before] : undo_) {
+      auto it = rows_.find(key);
+      if (it != rows_.end()) {
+        const Row& now = it->second;
+        resident_bytes_ -= Bytes(key.size(), now);
+        if (now.dirty) pending_bytes_ -= Bytes(key.size(), now);
+      }
+      if (!before.has_value()) {
+        if (it != rows_.end()) Erase(it);
+        continue;
+      }
+      resident_bytes_ += Bytes(key.size(), *before);
+      if (before->dirty) pending_bytes_ += Bytes(key.size(), *before);
+      if (it != rows_.end()) {
+        it->second = *std::move(before);
+      } else {
+        Insert(key, *std::move(before));
+      }
+    }
+    undo_.clear();
+    transaction_bytes_ = 0;
+    return;
+  }
   absl::erase_if(rows_, [&](const auto& entry) {
     if (!entry.second.dirty) return false;
     resident_bytes_ -= Bytes(entry.first.size(), entry.second);
+    if (Ordered(entry.first)) ordered_.erase(entry.first);
     return true;
   });
   pending_bytes_ = 0;

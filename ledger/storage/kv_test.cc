@@ -388,7 +388,11 @@ TEST_CASE("FoldKv: random operations agree with MemoryKv — Commit ingests") {
       memory_base.Put("r/base", "from before");
       REQUIRE(model.Commit(false).ok());
       REQUIRE(memory_base.Commit(false).ok());
-      FoldKv fold(rocks.get(), cache), fold_mem(&memory_base, cache);
+      // One of the two keeps the keys under "r/1" in order too.
+      FoldKv fold(rocks.get(), cache),
+          fold_mem(&memory_base,
+                   FoldKv::Options{.cache_bytes = cache,
+                                   .ordered_prefixes = {"r/1"}});
       std::mt19937 rng(20261129);
       auto key = [&] { return "r/" + std::to_string(rng() % 40); };
       int commits = 0;
@@ -439,6 +443,98 @@ TEST_CASE("FoldKv: random operations agree with MemoryKv — Commit ingests") {
       CHECK(reopened->VerifyChecksums().ok());
     }
   }
+}
+
+// Write-behind (the decider state's use): Commit keeps the transaction in
+// memory, Discard puts back what the open transaction changed (rows written
+// earlier and only committed alike), and the base store holds what was
+// committed as of the last write-out: never a pending write, never less than
+// it had.
+TEST_CASE("FoldKv write-behind: Discard undoes only the open transaction") {
+  const size_t write_behind = GENERATE(size_t{1}, size_t{300}, size_t{1} << 30);
+  const size_t cache = GENERATE(size_t{0}, size_t{1} << 20);
+  const std::vector<std::string> ordered =
+      GENERATE(std::vector<std::string>{}, std::vector<std::string>{"r/1"},
+               std::vector<std::string>{"r/"});
+  CAPTURE(write_behind, cache, ordered);
+  TempDir dir;
+  auto rocks = OpenKv(dir.Sub("db"));
+  rocks->Put("r/base", "from before");
+  REQUIRE(rocks->Commit(false).ok());
+  MemoryKv model;  // what the fold reads
+  model.Put("r/base", "from before");
+  REQUIRE(model.Commit(false).ok());
+  MemoryKv written;  // what the base must hold after a write-out
+  written.Put("r/base", "from before");
+  REQUIRE(written.Commit(false).ok());
+  FoldKv fold(rocks.get(), FoldKv::Options{.cache_bytes = cache,
+                                            .write_behind_bytes = write_behind,
+                                            .ordered_prefixes = ordered});
+  std::mt19937 rng(20261130);
+  auto key = [&] { return "r/" + std::to_string(rng() % 40); };
+  google::protobuf::Timestamp message;  // any message row will do
+  int discards = 0, write_outs = 0;
+  for (int round = 0; round < 800; ++round) {
+    const unsigned op = rng() % 14;
+    if (op < 4) {
+      const std::string k = key(), v = std::to_string(rng());
+      fold.Put(k, v);
+      model.Put(k, v);
+    } else if (op < 6) {
+      const std::string k = key();
+      message.set_seconds(static_cast<int64_t>(rng()));
+      fold.PutMessage(k, message);
+      model.PutMessage(k, message);
+    } else if (op < 7) {
+      const std::string k = rng() % 3 == 0 ? "r/base" : key();
+      fold.Delete(k);
+      model.Delete(k);
+    } else if (op < 9) {
+      const std::string k = key();
+      REQUIRE(GetOrFail(fold, k) == GetOrFail(model, k));
+    } else if (op < 11) {
+      const size_t before = fold.unwritten_bytes();
+      REQUIRE(fold.Commit(false).ok());
+      REQUIRE(model.Commit(false).ok());
+      REQUIRE(fold.PendingBytes() == 0);
+      if (fold.unwritten_bytes() == 0 && before > 0) {
+        written = MemoryKv();
+        for (const auto& [k, v] : model.contents()) written.Put(k, v);
+        REQUIRE(written.Commit(false).ok());
+        ++write_outs;
+      }
+    } else if (op < 13) {
+      fold.Discard();
+      model.Discard();
+      ++discards;
+    } else {
+      // Not with writes pending; else everything committed goes out.
+      absl::Status out = fold.WriteOut(false);
+      if (fold.PendingBytes() > 0) {
+        REQUIRE(out.code() == absl::StatusCode::kFailedPrecondition);
+      } else {
+        REQUIRE(out.ok());
+        REQUIRE(fold.unwritten_bytes() == 0);
+        written = MemoryKv();
+        for (const auto& [k, v] : model.contents()) written.Put(k, v);
+        REQUIRE(written.Commit(false).ok());
+      }
+    }
+    if (round % 20 == 19) {
+      REQUIRE(Scan(fold, "r/") == Scan(model, "r/"));
+      REQUIRE(Scan(fold, "r/1") == Scan(model, "r/1"));
+      REQUIRE(Scan(*rocks, "r/") == Scan(written, "r/"));
+    }
+  }
+  CHECK(discards > 50);
+  if (write_behind == 1) CHECK(write_outs > 50);
+  if (write_behind == (size_t{1} << 30)) CHECK(write_outs == 0);
+  fold.Discard();
+  model.Discard();
+  REQUIRE(fold.WriteOut(true).ok());
+  rocks.reset();
+  auto reopened = OpenKv(dir.Sub("db"));
+  CHECK(Scan(*reopened, "r/") == Scan(model, "r/"));
 }
 
 std::unique_ptr<RocksKv> OpenWithPrefixFilter(const std::string& path,
