@@ -48,23 +48,24 @@ using xueji::v1::Result;
 
 namespace {
 
+// Message rows go through KvStore::GetMessage/PutMessage: a store that keeps
+// them decoded (FoldKv, the processor's write-behind) neither parses nor
+// serializes them per request; the stored bytes are the same either way.
 template <typename Message>
 absl::StatusOr<std::optional<Message>> GetMessage(const KvStore& kv,
                                                   std::string_view key) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, kv.Get(key));
-  if (!bytes.has_value()) return std::optional<Message>();
   Message message;
-  if (!message.ParseFromString(*bytes)) {
-    return absl::DataLossError(
-        Cat("ledger state: unparseable value at key ", key));
+  ASSIGN_OR_RETURN(KvStore::MessageRow row, kv.GetMessage(key, &message));
+  switch (row) {
+    case KvStore::MessageRow::kAbsent:
+      return std::optional<Message>();
+    case KvStore::MessageRow::kUnparseable:
+      return absl::DataLossError(
+          Cat("ledger state: unparseable value at key ", key));
+    case KvStore::MessageRow::kFound:
+      break;
   }
   return std::optional<Message>(std::move(message));
-}
-
-std::string Serialize(const google::protobuf::Message& message) {
-  std::string bytes;
-  message.SerializeToString(&bytes);
-  return bytes;
 }
 
 std::string LiveKey(std::string_view kg, std::string_view subject) {
@@ -119,7 +120,7 @@ absl::Status ApplyRecord(KvStore* kv, const Event& event) {
   RecordState old = before.value_or(RecordState());
   RecordState now = EvolveRecord(old, event);
   const std::string& subject = now.subject();
-  kv->Put(Cat("r/", subject), Serialize(now));
+  kv->PutMessage(Cat("r/", subject), now);
   // Numbers: every number the record has had stays an index entry.
   if (!now.student_no().empty()) {
     kv->Put(Cat("n/", now.student_no()), subject);
@@ -185,7 +186,7 @@ absl::Status ApplyKindergarten(KvStore* kv, const Event& event) {
   KindergartenState now =
       EvolveKindergarten(before.value_or(KindergartenState()), event);
   if (now.code().empty()) now.set_code(std::string(code));
-  kv->Put(Cat("k/", code), Serialize(now));
+  kv->PutMessage(Cat("k/", code), now);
   return absl::OkStatus();
 }
 
@@ -201,7 +202,7 @@ absl::Status ApplyPolicy(KvStore* kv, const Event& event) {
         Cat("partition ", event.partition(), " offset ", event.offset(),
             ": policy event on subject \"", event.subject(), "\""));
   }
-  kv->Put(PolicyKey(event.policy_set()), Serialize(event.policy_set()));
+  kv->PutMessage(PolicyKey(event.policy_set()), event.policy_set());
   return absl::OkStatus();
 }
 
@@ -220,7 +221,7 @@ absl::Status ApplyLedger(KvStore* kv, const Event& event) {
             xueji::v1::LedgerMode_Name(before->mode()), ", id ",
             before->ledger_id(), ")"));
   }
-  kv->Put("L", Serialize(EvolveLedger(xueji::v1::LedgerSettings(), event)));
+  kv->PutMessage("L", EvolveLedger(xueji::v1::LedgerSettings(), event));
   return absl::OkStatus();
 }
 
@@ -234,8 +235,8 @@ absl::Status ApplyExport(KvStore* kv, const Event& event) {
   const std::string key = Cat("X/", subject.id);
   ASSIGN_OR_RETURN(std::optional<xueji::v1::ExportState> before,
                    GetMessage<xueji::v1::ExportState>(*kv, key));
-  kv->Put(key, Serialize(EvolveExport(before.value_or(xueji::v1::ExportState()),
-                                      event)));
+  kv->PutMessage(key, EvolveExport(before.value_or(xueji::v1::ExportState()),
+                                      event));
   return absl::OkStatus();
 }
 
@@ -269,7 +270,7 @@ absl::Status RecordResult(KvStore* kv, const Event& event) {
     result.set_code(event.batch_refused().code());
     result.set_message(event.batch_refused().message());
   }
-  kv->Put(key, Serialize(answered));
+  kv->PutMessage(key, answered);
   return absl::OkStatus();
 }
 
@@ -385,7 +386,7 @@ void LedgerState::SeedOperator(std::string_view id, OperatorState op) const {
 }
 
 void LedgerState::StoreOperator(std::string_view id, const OperatorState& op) {
-  kv_->Put(Cat("o/", id), Serialize(op));
+  kv_->PutMessage(Cat("o/", id), op);
 }
 
 void LedgerState::PutOperator(std::string_view id, const OperatorState& op) {
@@ -471,6 +472,11 @@ absl::StatusOr<std::optional<RecordState>> LedgerState::RecordByCase(
     std::string_view case_id) const {
   if (case_id.empty()) return std::optional<RecordState>();
   return RecordByIndex(*kv_, Cat("e/", case_id));
+}
+
+std::vector<std::string> LedgerState::ScannedPrefixes() {
+  // LiveKey's, TransfersInto's, PolicyVersions', Checkpoints'.
+  return {"l/", "t/", "y/", "c/"};
 }
 
 absl::StatusOr<std::vector<RecordState>> LedgerState::LiveRecordsAt(

@@ -50,6 +50,10 @@ class LedgerState : public StateView {
   absl::StatusOr<std::optional<xueji::v1::AnsweredRequest>> AnswerFor(
       std::string_view request_id) const;
 
+  // The key prefixes LedgerState reads with ScanPrefix (for a store that
+  // keeps keys in order only where asked: FoldKv::Options::ordered_prefixes).
+  static std::vector<std::string> ScannedPrefixes();
+
   // Next offset to apply for a partition (0 if none applied).
   absl::StatusOr<int64_t> Checkpoint(int32_t partition) const;
   // Every partition's checkpoint (index = partition; as many as the state
