@@ -111,9 +111,12 @@ absl::StatusOr<int64_t> BuildState(EventLog& log, const std::string& dir) {
   if (!kv.ok()) return kv.status();
   int64_t applied = 0;
   auto processor = RequestProcessor::Open(
-      &log, kv->get(), [] { return absl::Now(); }, &applied);
+      &log, kv->get(), [] { return absl::Now(); }, &applied,
+      RequestProcessor::WriteBehind());
   if (!processor.ok()) return processor.status();
-  if (absl::Status s = (*kv)->Commit(/*sync=*/true); !s.ok()) return s;
+  if (absl::Status s = (*processor)->WriteState(/*sync=*/true); !s.ok()) {
+    return s;
+  }
   return applied;
 }
 

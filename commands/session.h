@@ -156,7 +156,8 @@ class WriteSession {
   void LogMoved() {
     if (follower_ != nullptr) follower_->Moved();
   }
-  // The views up to the log's heads, the thread joined; its first error.
+  // The decider state written out (RequestProcessor::WriteState), then the
+  // views up to the log's heads, the thread joined; the first error.
   absl::Status FinishViews(Progress* progress);
   // After a failed write: the thread stopped where it is and joined, no
   // last pass (the next command catches the views up).

@@ -69,23 +69,55 @@ Result ResultFromDecision(const std::string& request_id, const Decision& d) {
 
 }  // namespace
 
+RequestProcessor::Options RequestProcessor::WriteBehind() {
+  Options options;
+  options.state_write_behind_bytes = size_t{64} << 20;
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<RequestProcessor>> RequestProcessor::Open(
-    EventLog* log, KvStore* state_kv, Clock clock, int64_t* caught_up) {
-  auto processor =
-      std::make_unique<RequestProcessor>(log, state_kv, std::move(clock));
+    EventLog* log, KvStore* state_kv, Clock clock, int64_t* caught_up,
+    const Options& options) {
+  auto processor = std::make_unique<RequestProcessor>(
+      log, state_kv, std::move(clock), options);
   ASSIGN_OR_RETURN(int64_t folded, processor->CatchUp());
   if (caught_up != nullptr) *caught_up = folded;
   return processor;
 }
 
+namespace {
+
+std::unique_ptr<FoldKv> WriteBehindOver(
+    KvStore* state_kv, const RequestProcessor::Options& options) {
+  if (options.state_write_behind_bytes == 0) return nullptr;
+  return std::make_unique<FoldKv>(
+      state_kv,
+      FoldKv::Options{.cache_bytes = options.state_cache_bytes,
+                      .write_behind_bytes = options.state_write_behind_bytes,
+                      .ordered_prefixes = LedgerState::ScannedPrefixes()});
+}
+
+}  // namespace
+
 RequestProcessor::RequestProcessor(EventLog* log, KvStore* state_kv,
-                                   Clock clock)
+                                   Clock clock, const Options& options)
     : log_(log),
-      state_kv_(state_kv),
-      state_(state_kv),
+      write_behind_(WriteBehindOver(state_kv, options)),
+      state_kv_(write_behind_ != nullptr ? write_behind_.get() : state_kv),
+      state_(state_kv_),
       clock_(std::move(clock)) {}
 
-RequestProcessor::~RequestProcessor() = default;
+RequestProcessor::~RequestProcessor() {
+  if (write_behind_ != nullptr) {
+    write_behind_->Discard();  // nothing is pending between calls
+    (void)write_behind_->WriteOut(/*sync=*/false);
+  }
+}
+
+absl::Status RequestProcessor::WriteState(bool sync) {
+  if (write_behind_ == nullptr) return absl::OkStatus();
+  return write_behind_->WriteOut(sync);
+}
 
 absl::StatusOr<int64_t> RequestProcessor::CatchUp(
     const std::vector<int64_t>* up_to) {

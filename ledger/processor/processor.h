@@ -34,6 +34,14 @@
 // On open, the state catches up with the log, so a crash between 4 and 5
 // loses nothing. The processor owns neither the log nor the state store.
 //
+// With Options::state_write_behind_bytes (the CLI, the Kafka processor, the
+// benchmark: issue 12), step 5 commits the state in memory (a FoldKv over the
+// state store, ledger/storage/fold_kv.h): the rows read and written stay
+// decoded there, and they go to the store as one sorted table file once the
+// rows not yet written pass that many bytes, on WriteState(), and (as best it
+// can) when the processor is destroyed. The store is then a projection that
+// may be behind the log, as after any crash; the next Open catches it up.
+//
 // Thread-safety: one thread at a time.
 #ifndef XUEJI_LEDGER_PROCESSOR_PROCESSOR_H_
 #define XUEJI_LEDGER_PROCESSOR_PROCESSOR_H_
@@ -50,6 +58,7 @@
 #include "ledger/log/event_log.h"
 #include "ledger/processor/ledger_state.h"
 #include "ledger/rules/request_form.h"
+#include "ledger/storage/fold_kv.h"
 #include "ledger/storage/kv.h"
 #include "xueji/v1/requests.pb.h"
 
@@ -58,9 +67,21 @@ namespace xueji {
 class CheckThread;      // signature_checks.h
 class SignatureChecks;  // signature_checks.h
 
+struct ProcessorOptions {
+  // 0: each call commits the state rows to the store (a KvStore
+  // transaction). Else the state is kept in memory (see above), written out
+  // after this many bytes of changed rows.
+  size_t state_write_behind_bytes = 0;
+  // With write-behind: rows kept in memory for reading (see FoldKv).
+  size_t state_cache_bytes = size_t{128} << 20;
+};
+
 class RequestProcessor {
  public:
   using Clock = std::function<absl::Time()>;
+  using Options = ProcessorOptions;
+  // What the CLI and the services use: 64 MiB of state rows written behind.
+  static Options WriteBehind();
 
   // The composition root of the write path, the one way every caller (the
   // CLI, the Kafka processor service, the benchmark, the tests) assembles
@@ -72,11 +93,20 @@ class RequestProcessor {
   // *caught_up (if given): the events folded.
   static absl::StatusOr<std::unique_ptr<RequestProcessor>> Open(
       EventLog* log, KvStore* state_kv, Clock clock,
-      int64_t* caught_up = nullptr);
+      int64_t* caught_up = nullptr, const Options& options = {});
 
   // Not caught up: Open is the way in (CatchUp with `up_to` for replay).
-  RequestProcessor(EventLog* log, KvStore* state_kv, Clock clock);
+  RequestProcessor(EventLog* log, KvStore* state_kv, Clock clock,
+                   const Options& options = {});
+  // With write-behind, writes the state out first (an error is dropped:
+  // the store stays behind the log, which the next Open mends).
   ~RequestProcessor();
+
+  // With write-behind: writes the state rows not yet written to the state
+  // store (durable on return with `sync`). Without: nothing to do. A failure
+  // (a full disk: ResourceExhausted) leaves them in memory, unwritten; the
+  // state in memory and the log are unchanged.
+  absl::Status WriteState(bool sync = false);
 
   // Applies log events the state has not seen (after a crash). Call once
   // after opening; returns the number of events applied. With `up_to`, each
@@ -179,7 +209,9 @@ class RequestProcessor {
   absl::Time Now() const;
 
   EventLog* log_;
-  KvStore* state_kv_;
+  // With write-behind: the state's rows in memory, over the store given.
+  std::unique_ptr<FoldKv> write_behind_;
+  KvStore* state_kv_;  // write_behind_, or the store given
   LedgerState state_;
   std::function<absl::Time()> clock_;
   Clock production_clock_;

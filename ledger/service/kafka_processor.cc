@@ -194,8 +194,9 @@ absl::StatusOr<int64_t> Service::Recover() {
     return last.status();
   }
   int64_t folded = 0;
-  auto processor = RequestProcessor::Open(log_.get(), state_kv_.get(),
-                                          options_.clock, &folded);
+  auto processor =
+      RequestProcessor::Open(log_.get(), state_kv_.get(), options_.clock,
+                             &folded, RequestProcessor::WriteBehind());
   if (!processor.ok()) return processor.status();
   processor_ = *std::move(processor);
   if (options_.production_clock) {
