@@ -58,6 +58,16 @@ absl::Status ViewsFollower::Finish(Progress* progress) {
 }
 
 void ViewsFollower::Run() {
+  // The rows fold in memory across passes, written out as sorted files
+  // (projections/views.h, BeginWriteBehind) and when the thread ends.
+  views_.BeginWriteBehind(kWriteBehindBytes);
+  Passes();
+  absl::Status written = views_.EndWriteBehind();
+  std::lock_guard<std::mutex> hold(mu_);
+  if (status_.ok()) status_ = std::move(written);
+}
+
+void ViewsFollower::Passes() {
   std::unique_lock<std::mutex> hold(mu_);
   while (true) {
     wake_.wait(hold, [&] {

@@ -10,7 +10,9 @@
 // of the log: CatchUp stops at HeadOffsets(), which the embedded log
 // publishes only after the append is durable (event_log.h, "Thread-safety").
 // A process killed at any point leaves views a checkpoint behind, which the
-// next command catches up.
+// next command catches up. The views are written behind while followed
+// (Views::BeginWriteBehind): folded in memory across passes, written out as
+// sorted files every kWriteBehindBytes of rows and when the thread ends.
 //
 // Thread-safety: `views` is the thread's alone from construction until
 // Finish() returns (or the destructor, which also joins). Moved() and
@@ -48,7 +50,10 @@ class ViewsFollower {
   absl::Status Finish(Progress* progress);
 
  private:
-  void Run();
+  // Rows of the views changed before a write-out (Views::BeginWriteBehind).
+  static constexpr size_t kWriteBehindBytes = size_t{64} << 20;
+  void Run();     // the thread: Passes() with the views written behind
+  void Passes();  // a pass each time enough has moved, the last on Finish
   int64_t AppendedEvents();  // sum of the log's heads; an error: -1
 
   Views& views_;

@@ -57,12 +57,34 @@ absl::Status Views::Destroy(const std::string& dir) {
 }
 
 Views::Views(KvStore* kv, const ViewsOptions& options)
-    : kv_(kv), options_(options) {}
+    : base_(kv), kv_(kv), options_(options) {}
 
 Views::Views(std::unique_ptr<RocksKv> owned, const ViewsOptions& options)
-    : owned_(std::move(owned)), kv_(owned_.get()), options_(options) {}
+    : owned_(std::move(owned)),
+      base_(owned_.get()),
+      kv_(base_),
+      options_(options) {}
 
-Views::~Views() = default;
+Views::~Views() {
+  if (write_behind_ != nullptr) (void)EndWriteBehind();
+}
+
+void Views::BeginWriteBehind(size_t bytes) {
+  if (write_behind_ != nullptr) return;
+  write_behind_ = std::make_unique<FoldKv>(
+      kv_, FoldKv::Options{.cache_bytes = options_.fold_cache_bytes,
+                           .write_behind_bytes = bytes});
+  kv_ = write_behind_.get();
+}
+
+absl::Status Views::EndWriteBehind() {
+  if (write_behind_ == nullptr) return absl::OkStatus();
+  write_behind_->Discard();  // nothing is pending between calls
+  absl::Status written = write_behind_->WriteOut(/*sync=*/false);
+  kv_ = base_;
+  write_behind_.reset();
+  return written;
+}
 
 absl::StatusOr<int64_t> Views::Checkpoint(int32_t partition) const {
   absl::StatusOr<std::optional<std::string>> value =
@@ -132,6 +154,14 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   }
   absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
   if (!heads.ok()) return heads.status();
+  if (write_behind_ != nullptr) {
+    // kv_ is the kept FoldKv already: fold into it.
+    folding_ = true;
+    absl::StatusOr<int64_t> applied =
+        CatchUpAll(log, *heads, progress, options);
+    folding_ = false;
+    return applied;
+  }
   if (!options.fold_in_memory) {
     return CatchUpAll(log, *heads, progress, options);
   }

@@ -43,6 +43,7 @@
 #include "ledger/log/event_log.h"
 #include "ledger/rules/calendar.h"
 #include "ledger/rules/policy.h"
+#include "ledger/storage/fold_kv.h"
 #include "ledger/storage/kv.h"
 #include "xueji/v1/common.pb.h"
 #include "xueji/v1/state.pb.h"
@@ -184,6 +185,17 @@ class Views {
   absl::StatusOr<int64_t> CatchUp(EventLog& log,
                                   const CatchUpProgressFn& progress = nullptr,
                                   const CatchUpOptions& options = {});
+  // Write-behind, for views that follow a write session (commands/
+  // views_follower.h; issue 12): from BeginWriteBehind on, every CatchUp folds
+  // in memory (as with CatchUpOptions::fold_in_memory) into one FoldKv kept
+  // across calls, whose committed rows go to the store as one sorted file
+  // per `bytes` of rows (fold_kv.h, write-behind) and at EndWriteBehind,
+  // which writes the rest and returns to writing the store directly. Reads
+  // in between (the views' owner only) see the rows in memory. Destroying
+  // the views writes them out as it can (an error leaves the store behind
+  // the log, which the next CatchUp mends).
+  void BeginWriteBehind(size_t bytes);
+  absl::Status EndWriteBehind();
   // Applies one event at its partition's checkpoint: an event below it is
   // skipped (returns false), one above it is a gap (DataLoss), one with no
   // known payload is DataLoss naming partition and offset. Writes go to the
@@ -321,10 +333,13 @@ class Views {
       std::string_view prefix) const;
 
   std::unique_ptr<RocksKv> owned_;
-  KvStore* kv_;
+  KvStore* base_;  // the store: owned_, or the caller's
+  KvStore* kv_;    // base_, or write_behind_ between Begin and End
   ViewsOptions options_;
   size_t uncommitted_events_ = 0;
   bool folding_ = false;  // in a CatchUp with fold_in_memory
+  // Between BeginWriteBehind and EndWriteBehind: the rows, over the store.
+  std::unique_ptr<FoldKv> write_behind_;
 };
 
 }  // namespace xueji
