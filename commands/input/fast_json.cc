@@ -13,13 +13,9 @@
 namespace xueji {
 namespace {
 
-using google::protobuf::Descriptor;
-using google::protobuf::EnumDescriptor;
-using google::protobuf::EnumValueDescriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-using google::protobuf::OneofDescriptor;
-using google::protobuf::Reflection;
+namespace pb = google::protobuf;
+using pb::FieldDescriptor;
+using pb::Message;
 
 // Objects and arrays nested; deeper is declined (strict_json.h refuses
 // deeper than 32 before the parse starts).
@@ -28,7 +24,8 @@ constexpr int kMaxDepth = 40;
 constexpr int kMaxKeys = 64;
 
 // protobuf's parser looks a key up by JSON name first, then by proto name.
-const FieldDescriptor* FindField(const Descriptor* d, std::string_view key) {
+const FieldDescriptor* FindField(const pb::Descriptor* d,
+                                 std::string_view key) {
   const int n = d->field_count();
   for (int i = 0; i < n; ++i) {
     if (d->field(i)->json_name() == key) return d->field(i);
@@ -39,8 +36,8 @@ const FieldDescriptor* FindField(const Descriptor* d, std::string_view key) {
   return nullptr;
 }
 
-const EnumValueDescriptor* FindEnumValue(const EnumDescriptor* e,
-                                         std::string_view name) {
+const pb::EnumValueDescriptor* FindEnumValue(const pb::EnumDescriptor* e,
+                                             std::string_view name) {
   const int n = e->value_count();
   for (int i = 0; i < n; ++i) {
     if (e->value(i)->name() == name) return e->value(i);
@@ -100,9 +97,9 @@ class Reader {
 
   bool Object(Message* m, int depth) {
     if (depth >= kMaxDepth || !Eat('{')) return false;
-    const Descriptor* d = m->GetDescriptor();
+    const pb::Descriptor* d = m->GetDescriptor();
     if (d->file()->package() == "google.protobuf") return false;  // WKTs
-    const Reflection* r = m->GetReflection();
+    const pb::Reflection* r = m->GetReflection();
     SkipWs();
     if (Eat('}')) return true;
     const FieldDescriptor* seen[kMaxKeys];
@@ -127,11 +124,11 @@ class Reader {
     }
   }
 
-  bool Field(Message* m, const Reflection* r, const FieldDescriptor* f,
+  bool Field(Message* m, const pb::Reflection* r, const FieldDescriptor* f,
              int depth) {
     if (f->is_map()) return false;
     if (!f->is_repeated()) {
-      const OneofDescriptor* oneof = f->real_containing_oneof();
+      const pb::OneofDescriptor* oneof = f->real_containing_oneof();
       if (oneof != nullptr && r->HasOneof(*m, oneof)) return false;
       return Value(m, r, f, depth, false);
     }
@@ -148,7 +145,7 @@ class Reader {
   }
 
   // One value of field `f`: set, or added to the repeated field (`add`).
-  bool Value(Message* m, const Reflection* r, const FieldDescriptor* f,
+  bool Value(Message* m, const pb::Reflection* r, const FieldDescriptor* f,
              int depth, bool add) {
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -169,7 +166,7 @@ class Reader {
       case FieldDescriptor::CPPTYPE_ENUM: {
         std::string_view s;
         if (!PlainString(&s)) return false;
-        const EnumValueDescriptor* v = FindEnumValue(f->enum_type(), s);
+        const pb::EnumValueDescriptor* v = FindEnumValue(f->enum_type(), s);
         if (v == nullptr) return false;  // protobuf also tries other spellings
         if (add) {
           r->AddEnumValue(m, f, v->number());
@@ -228,8 +225,8 @@ class Reader {
     return true;
   }
 
-  bool IntegerValue(Message* m, const Reflection* r, const FieldDescriptor* f,
-                    bool add) {
+  bool IntegerValue(Message* m, const pb::Reflection* r,
+                    const FieldDescriptor* f, bool add) {
     bool negative;
     uint64_t v;
     if (!Integer(&negative, &v)) return false;

@@ -11,11 +11,8 @@
 namespace xueji {
 namespace {
 
-using google::protobuf::Descriptor;
-using google::protobuf::EnumValueDescriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-using google::protobuf::Reflection;
+namespace pb = google::protobuf;
+using Field = pb::FieldDescriptor;
 
 constexpr int kMaxDepth = 32;
 constexpr char kHex[] = "0123456789abcdef";
@@ -52,6 +49,13 @@ bool AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    const size_t run = i;  // printable ASCII needing no escape, at once
+    while (i < s.size() && s[i] >= 0x20 && s[i] < 0x7F && s[i] != '"' &&
+           s[i] != '\\' && s[i] != '<' && s[i] != '>') {
+      ++i;
+    }
+    out->append(s.substr(run, i - run));
+    if (i == s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const size_t at = i;
@@ -68,52 +72,34 @@ bool AppendString(std::string_view s, std::string* out) {
       continue;
     }
     ++i;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (c < 0x20 || c == '<' || c == '>' || c == 0x7F) {
-          AppendU(c, out);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+    // The two-character escapes, as pairs: the character, its letter; the
+    // other controls, '<', '>' and DEL as \u00XX.
+    static constexpr std::string_view kShort = "\"\"\\\\\bb\tt\nn\ff\rr";
+    size_t k = 0;
+    while (k < kShort.size() && kShort[k] != static_cast<char>(c)) k += 2;
+    if (k < kShort.size()) {
+      out->push_back('\\');
+      out->push_back(kShort[k + 1]);
+    } else {
+      AppendU(c, out);
     }
   }
   out->push_back('"');
   return true;
 }
 
-bool AppendMessage(const Message& m, int depth, std::string* out) {
-  const Descriptor* d = m.GetDescriptor();
+bool AppendMessage(const pb::Message& m, int depth, std::string* out) {
+  const pb::Descriptor* d = m.GetDescriptor();
   if (depth >= kMaxDepth || d->file()->package() == "google.protobuf") {
     return false;  // well-known types print in their own forms
   }
-  const Reflection* r = m.GetReflection();
+  const pb::Reflection* r = m.GetReflection();
   if (!r->GetUnknownFields(m).empty()) return false;
-  std::vector<const FieldDescriptor*> fields;
+  std::vector<const Field*> fields;
   r->ListFields(m, &fields);  // the set fields, by number
   out->push_back('{');
   bool first = true;
-  for (const FieldDescriptor* f : fields) {
+  for (const Field* f : fields) {
     if (f->is_repeated()) return false;
     if (!first) out->push_back(',');
     first = false;
@@ -121,16 +107,16 @@ bool AppendMessage(const Message& m, int depth, std::string* out) {
     out->append(f->json_name());
     out->append("\":");
     switch (f->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_STRING: {
-        if (f->type() != FieldDescriptor::TYPE_STRING) return false;  // bytes
+      case Field::CPPTYPE_STRING: {
+        if (f->type() != Field::TYPE_STRING) return false;  // bytes
         std::string scratch;
         if (!AppendString(r->GetStringReference(m, f, &scratch), out)) {
           return false;
         }
         break;
       }
-      case FieldDescriptor::CPPTYPE_ENUM: {
-        const EnumValueDescriptor* v =
+      case Field::CPPTYPE_ENUM: {
+        const pb::EnumValueDescriptor* v =
             f->enum_type()->FindValueByNumber(r->GetEnumValue(m, f));
         if (v == nullptr) return false;  // printed as a number by protobuf
         out->push_back('"');
@@ -138,22 +124,22 @@ bool AppendMessage(const Message& m, int depth, std::string* out) {
         out->push_back('"');
         break;
       }
-      case FieldDescriptor::CPPTYPE_INT32:
+      case Field::CPPTYPE_INT32:
         absl::StrAppend(out, r->GetInt32(m, f));
         break;
-      case FieldDescriptor::CPPTYPE_UINT32:
+      case Field::CPPTYPE_UINT32:
         absl::StrAppend(out, r->GetUInt32(m, f));
         break;
-      case FieldDescriptor::CPPTYPE_INT64:
+      case Field::CPPTYPE_INT64:
         absl::StrAppend(out, "\"", r->GetInt64(m, f), "\"");
         break;
-      case FieldDescriptor::CPPTYPE_UINT64:
+      case Field::CPPTYPE_UINT64:
         absl::StrAppend(out, "\"", r->GetUInt64(m, f), "\"");
         break;
-      case FieldDescriptor::CPPTYPE_BOOL:
+      case Field::CPPTYPE_BOOL:
         out->append(r->GetBool(m, f) ? "true" : "false");
         break;
-      case FieldDescriptor::CPPTYPE_MESSAGE:
+      case Field::CPPTYPE_MESSAGE:
         if (!AppendMessage(r->GetMessage(m, f), depth + 1, out)) return false;
         break;
       default:
