@@ -49,8 +49,7 @@ TEST_CASE("JSON printer: results of every status and code") {
   const auto* statuses = xueji::v1::ResultStatus_descriptor();
   const auto* codes = xueji::v1::ReasonCode_descriptor();
   const std::vector<std::string> messages = {
-      "",
-      "line 3: not a valid Request: not strict JSON: trailing comma",
+      "", "line 3: not a valid Request: not strict JSON: trailing comma",
       "陈一鸣 is not 6 years old <yet> & \"quoted\" \\ back/slash",
       "tab\tnew\nline\r\x01\x1f\x7f \u0085 \u00ad \u2028 \ufeff \U000e0041",
       "王小明 (𝄞, 😀) 김민준 Zoë"};
@@ -62,8 +61,8 @@ TEST_CASE("JSON printer: results of every status and code") {
     for (int c = 0; c < codes->value_count(); ++c) {
       Result r;
       r.set_request_id("r-" + std::to_string(c));
-      r.set_status(static_cast<xueji::v1::ResultStatus>(
-          statuses->value(s)->number()));
+      r.set_status(
+          static_cast<xueji::v1::ResultStatus>(statuses->value(s)->number()));
       r.set_code(static_cast<xueji::v1::ReasonCode>(codes->value(c)->number()));
       r.set_message(messages[(s + c) % messages.size()]);
       if (c % 2 == 0) r.set_student_no("G350203202103140117");
@@ -98,8 +97,8 @@ TEST_CASE("JSON printer: every code point in a string") {
     REQUIRE(CheckSame(r));
   }
   // Not UTF-8: declined, and protobuf prints it as before.
-  for (std::string bad : {"\xff", "a\xc0\xaf", "\xed\xa0\x80", "\xe9\x99",
-                          "\xf4\x90\x80\x80"}) {
+  for (std::string bad :
+       {"\xff", "a\xc0\xaf", "\xed\xa0\x80", "\xe9\x99", "\xf4\x90\x80\x80"}) {
     Result r;
     r.set_message(bad);
     std::string out;
@@ -140,8 +139,8 @@ TEST_CASE("JSON printer: other messages, taken or declined") {
 }
 
 TEST_CASE("JSON printer: the demo's requests") {
-  const std::string text = testing::ReadFile(testing::SourceDir() /
-                                             "tools/demo/requests.jsonl");
+  const std::string text =
+      testing::ReadFile(testing::SourceDir() / "tools/demo/requests.jsonl");
   int64_t taken = 0, lines = 0;
   for (const std::string& line : testing::Lines(text)) {
     xueji::v1::Request request;
