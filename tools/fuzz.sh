@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
 build=build-fuzz
-targets=(request_line registry_line event_decoder verify_log)
+targets=(request_line registry_line event_decoder verify_log json_line)
 
 tools/apt_install.sh fuzz clang-14 libclang-rt-14-dev
 

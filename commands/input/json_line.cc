@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "commands/input/fast_json.h"
 #include "commands/input/strict_json.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -75,13 +76,19 @@ std::string SafeParserMessage(std::string_view message) {
   return out;
 }
 
-bool ParseJsonLine(std::string_view line, int64_t line_no,
-                   google::protobuf::Message* message,
-                   xueji::v1::Result* malformed) {
+namespace {
+
+bool ParseLine(std::string_view line, int64_t line_no, bool fast_path,
+               google::protobuf::Message* message,
+               xueji::v1::Result* malformed) {
   StrictJsonOptions strict;
   strict.protobuf_field_names = true;
   std::string problem = StrictJsonProblem(line, strict);
   if (problem.empty()) {
+    // The common line takes the fast path; any other goes to protobuf's
+    // parser, which answers it as it always has (fast_json.h).
+    if (fast_path && FastJsonToMessage(line, message)) return true;
+    message->Clear();
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     auto status = google::protobuf::util::JsonStringToMessage(
@@ -101,6 +108,20 @@ bool ParseJsonLine(std::string_view line, int64_t line_no,
                                       message->GetDescriptor()->name(), ": ",
                                       problem));
   return false;
+}
+
+}  // namespace
+
+bool ParseJsonLine(std::string_view line, int64_t line_no,
+                   google::protobuf::Message* message,
+                   xueji::v1::Result* malformed) {
+  return ParseLine(line, line_no, true, message, malformed);
+}
+
+bool ParseJsonLineWithoutFastPath(std::string_view line, int64_t line_no,
+                                  google::protobuf::Message* message,
+                                  xueji::v1::Result* malformed) {
+  return ParseLine(line, line_no, false, message, malformed);
 }
 
 xueji::v1::Result TooLongLineResult(std::string_view head, int64_t line_no,

@@ -18,12 +18,18 @@
 namespace xueji {
 
 // Parses `line` into `message`: strict JSON first, then protobuf's parser
-// with unknown fields refused. On failure fills `malformed` with a
-// MALFORMED_REQUEST result ("line N: not a valid Request: ...", requestId
-// recovered from the text when possible) and returns false.
+// with unknown fields refused (through its fast path, fast_json.h, for the
+// lines that takes). On failure fills `malformed` with a MALFORMED_REQUEST
+// result ("line N: not a valid Request: ...", requestId recovered from the
+// text when possible) and returns false.
 bool ParseJsonLine(std::string_view line, int64_t line_no,
                    google::protobuf::Message* message,
                    xueji::v1::Result* malformed);
+// The same with protobuf's parser for every line: what the tests hold
+// ParseJsonLine equal to.
+bool ParseJsonLineWithoutFastPath(std::string_view line, int64_t line_no,
+                                  google::protobuf::Message* message,
+                                  xueji::v1::Result* malformed);
 
 // The answer to line `line_no`, `bytes` long, over the limit of `limit`
 // bytes; `head` is its first bytes (for the requestId).

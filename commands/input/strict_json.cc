@@ -1,6 +1,8 @@
 #include "commands/input/strict_json.h"
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -14,7 +16,7 @@ namespace xueji {
 namespace {
 
 // "snake_case" -> "snakeCase", as protobuf maps field names to JSON names.
-std::string ProtobufJsonName(const std::string& key) {
+std::string ProtobufJsonName(std::string_view key) {
   std::string out;
   out.reserve(key.size());
   bool upper_next = false;
@@ -31,7 +33,7 @@ std::string ProtobufJsonName(const std::string& key) {
 }
 
 // A key short and plain enough to name in a message.
-bool Nameable(const std::string& key) {
+bool Nameable(std::string_view key) {
   if (key.empty() || key.size() > 64) return false;
   for (char c : key) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') {
@@ -93,9 +95,25 @@ class Checker {
   }
 
  private:
+  // An open container. An object's keys (views of the text, or of owned_)
+  // are compared one by one while few, then hashed: linear either way.
   struct Frame {
     bool object = false;
-    absl::flat_hash_set<std::string> keys;
+    size_t few_keys = 0;
+    std::array<std::string_view, 8> few;
+    absl::flat_hash_set<std::string_view> many;
+
+    bool Insert(std::string_view key) {
+      if (few_keys < few.size()) {
+        for (size_t i = 0; i < few_keys; ++i) {
+          if (few[i] == key) return false;
+        }
+        few[few_keys++] = key;
+        return true;
+      }
+      if (many.empty()) many.insert(few.begin(), few.end());
+      return many.insert(key).second;
+    }
   };
 
   bool Fail(std::string_view what, size_t at) {
@@ -117,7 +135,8 @@ class Checker {
           absl::StrCat("nesting deeper than ", options_.max_depth, " levels"),
           p_);
     }
-    stack_.push_back(Frame{object, {}});
+    stack_.emplace_back();
+    stack_.back().object = object;
     ++p_;
     return true;
   }
@@ -188,12 +207,25 @@ class Checker {
     }
     if (t_[p_] != '"') return Fail("object key not in double quotes", p_);
     const size_t at = p_;
-    std::string key;
-    if (!String(&key)) return false;
-    if (options_.protobuf_field_names) key = ProtobufJsonName(key);
-    if (!stack_.back().keys.insert(key).second) {
-      return Fail(Nameable(key) ? absl::StrCat("duplicate key \"", key, "\"")
-                                : std::string("duplicate key"),
+    if (!String(nullptr)) return false;
+    std::string_view key = t_.substr(at + 1, p_ - at - 2);
+    if (key.find('\\') != std::string_view::npos) {  // decoded, kept
+      const size_t end = p_;
+      p_ = at;
+      owned_.emplace_back();
+      String(&owned_.back());
+      p_ = end;
+      key = owned_.back();
+    }
+    if (options_.protobuf_field_names &&
+        key.find('_') != std::string_view::npos) {
+      owned_.push_back(ProtobufJsonName(key));
+      key = owned_.back();
+    }
+    if (!stack_.back().Insert(key)) {
+      return Fail(Nameable(key)
+                      ? absl::StrCat("duplicate key \"", std::string(key), "\"")
+                      : std::string("duplicate key"),
                   at);
     }
     SkipWs();
@@ -296,9 +328,13 @@ class Checker {
         if (out != nullptr) AppendUtf8(static_cast<uint32_t>(cp), out);
         continue;
       }
-      if (c < 0x80) {
-        if (out != nullptr) out->push_back(static_cast<char>(c));
-        ++p_;
+      if (c < 0x80) {  // a run of plain ASCII, at once
+        const size_t run = p_;
+        while (++p_ < t_.size()) {
+          const unsigned char d = static_cast<unsigned char>(t_[p_]);
+          if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        }
+        if (out != nullptr) out->append(t_.substr(run, p_ - run));
         continue;
       }
       const size_t at = p_;
@@ -349,6 +385,7 @@ class Checker {
   const StrictJsonOptions& options_;
   size_t p_ = 0;
   std::vector<Frame> stack_;
+  std::deque<std::string> owned_;  // keys decoded or renamed
   std::string error_;
 };
 

@@ -118,5 +118,28 @@ TEST_CASE("strict JSON: long runs are linear (40,000 spaces before a colon)") {
   CHECK(Problem(keys).starts_with("duplicate key \"k0\""));
 }
 
+TEST_CASE("strict JSON: duplicates found among few keys and many") {
+  StrictJsonOptions proto;
+  proto.protobuf_field_names = true;
+  for (int keys : {2, 8, 9, 30}) {
+    std::string object = "{";
+    for (int i = 0; i < keys; ++i) {
+      object += "\"key_" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    }
+    INFO(keys << " keys");
+    CHECK(Problem(object + "\"last\":1}") == "");
+    // The first key again: plain, escaped, or in the other spelling.
+    CHECK(Problem(object + "\"key_0\":1}")
+              .starts_with("duplicate key \"key_0\""));
+    CHECK(Problem(object + "\"\\u006bey_0\":1}")
+              .starts_with("duplicate key \"key_0\""));
+    CHECK(StrictJsonProblem(object + "\"key0\":1}", proto)
+              .starts_with("duplicate key \"key0\""));
+    CHECK(StrictJsonProblem(object + "\"key0\":1}") == "");
+    // Nested objects keep their own keys.
+    CHECK(Problem(object + "\"in\":{\"key_0\":1,\"key_1\":2}}") == "");
+  }
+}
+
 }  // namespace
 }  // namespace xueji

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "commands/output/json_printer.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/rules/identity.h"
 #include "ledger/rules/request_form.h"
@@ -45,6 +46,11 @@ absl::Status WriteNewFile(const std::string& path, std::string_view text,
 namespace {
 
 std::string ToJson(const google::protobuf::Message& message, bool pretty) {
+  if (!pretty) {  // the common line through the fast path (json_printer.h)
+    std::string line;
+    line.reserve(128);
+    if (FastMessageToJsonLine(message, &line)) return line;
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = pretty;
   options.preserve_proto_field_names = false;

@@ -10,7 +10,9 @@
 #   event_decoder  each event of the demo ledger's log, and each subject's
 #                  history (tests/fuzz/make_seeds.cc);
 #   verify_log     the demo ledger's log as a log image, whole and by
-#                  partition.
+#                  partition;
+#   json_line      the request_line and registry_line single-line seeds, and
+#                  the edge cases checked in (tests/fuzz/corpus/json_line).
 # The seeds, the corpus already checked in and any DIRs given (e.g.
 # build-fuzz/fuzz-corpus/TARGET after tools/fuzz.sh) are minimised together
 # with libFuzzer's -merge=1 over edges only (-use_counters=0): one input per
@@ -31,7 +33,7 @@ ledger=build/tools/ledger
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xueji-corpus.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 seeds="$tmp/seeds"
-mkdir -p "$seeds"/{request_line,registry_line,event_decoder,verify_log}
+mkdir -p "$seeds"/{request_line,registry_line,event_decoder,verify_log,json_line}
 
 # The JSON dictionaries: field names (lowerCamelCase, as protobuf's JSON
 # mapping writes them) and enum value names of the messages each reads.
@@ -57,6 +59,8 @@ EOF
 dict tests/fuzz/request_line.dict proto/xueji/v1/requests.proto \
   proto/xueji/v1/common.proto
 dict tests/fuzz/registry_line.dict proto/xueji/v1/requests.proto \
+  proto/xueji/v1/common.proto
+dict tests/fuzz/json_line.dict proto/xueji/v1/requests.proto \
   proto/xueji/v1/common.proto
 
 # The demo: single lines, each day's lines, the registry whole.
@@ -87,6 +91,12 @@ awk -v dir="$seeds/request_line" '
 ' "$tmp/gen/requests.jsonl"
 split -l 1 -d -a 3 "$tmp/gen/registry.jsonl" "$seeds/registry_line/gen-"
 
+# One line each: the request and registry seeds of a single line.
+for f in "$seeds"/request_line/demo-* "$seeds"/request_line/gen-* \
+  "$seeds"/registry_line/demo-[0-9]* "$seeds"/registry_line/gen-*; do
+  cp "$f" "$seeds/json_line/$(basename "$(dirname "$f")")-$(basename "$f")"
+done
+
 # The demo ledger's log.
 data=$(KEEP_DEMO_DATA=1 tools/demo.sh 2>&1 >/dev/null |
   sed -n 's/^demo data kept in \(.*\)$/\1/p')
@@ -94,7 +104,7 @@ data=$(KEEP_DEMO_DATA=1 tools/demo.sh 2>&1 >/dev/null |
 build-fuzz/tests/fuzz/fuzz_make_seeds "$data" "$seeds"
 rm -rf "$(dirname "$data")"
 
-for t in request_line registry_line event_decoder verify_log; do
+for t in request_line registry_line event_decoder verify_log json_line; do
   inputs=("$seeds/$t")
   [ -d "tests/fuzz/corpus/$t" ] && inputs+=("tests/fuzz/corpus/$t")
   [ -n "$extra_root" ] && [ -d "$extra_root/$t" ] && inputs+=("$extra_root/$t")
