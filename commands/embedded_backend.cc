@@ -26,7 +26,7 @@ using xueji::v1::Request;
 // state opened as a RocksDB secondary instance beside any writer: no writer
 // lock is taken or waited for. A submit still running keeps its state in
 // memory (RequestProcessor::WriteBehind): its answers are found here once it
-// writes them out, every 64 MiB of state rows and when it ends.
+// writes them out, every 32 MiB of state rows and when it ends.
 int EmbeddedStatus(const GlobalOptions& g, const std::string& request_id) {
   auto c = OpenRead(g);
   if (!c.ok()) return Fail(c.status());

@@ -51,7 +51,7 @@ class ViewsFollower {
 
  private:
   // Rows of the views changed before a write-out (Views::BeginWriteBehind).
-  static constexpr size_t kWriteBehindBytes = size_t{64} << 20;
+  static constexpr size_t kWriteBehindBytes = size_t{32} << 20;
   void Run();     // the thread: Passes() with the views written behind
   void Passes();  // a pass each time enough has moved, the last on Finish
   int64_t AppendedEvents();  // sum of the log's heads; an error: -1

@@ -71,9 +71,12 @@ Views::~Views() {
 
 void Views::BeginWriteBehind(size_t bytes) {
   if (write_behind_ != nullptr) return;
+  // As many bytes kept for reading as written behind (peak memory: see
+  // RequestProcessor::WriteBehind).
   write_behind_ = std::make_unique<FoldKv>(
-      kv_, FoldKv::Options{.cache_bytes = options_.fold_cache_bytes,
-                           .write_behind_bytes = bytes});
+      kv_, FoldKv::Options{
+               .cache_bytes = std::min(options_.fold_cache_bytes, bytes),
+               .write_behind_bytes = bytes});
   kv_ = write_behind_.get();
 }
 

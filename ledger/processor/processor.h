@@ -73,14 +73,15 @@ struct ProcessorOptions {
   // after this many bytes of changed rows.
   size_t state_write_behind_bytes = 0;
   // With write-behind: rows kept in memory for reading (see FoldKv).
-  size_t state_cache_bytes = size_t{128} << 20;
+  size_t state_cache_bytes = size_t{32} << 20;
 };
 
 class RequestProcessor {
  public:
   using Clock = std::function<absl::Time()>;
   using Options = ProcessorOptions;
-  // What the CLI and the services use: 64 MiB of state rows written behind.
+  // What the CLI and the services use: 32 MiB of state rows written behind,
+  // 32 MiB kept for reading.
   static Options WriteBehind();
 
   // The composition root of the write path, the one way every caller (the
