@@ -53,27 +53,38 @@ TEST_CASE("a full disk mid-submit: exit 3, nothing lost, retry converges",
   REQUIRE(clean.Run({"submit", clean.TermInOneSitting()}).exit_code == 1);
   const std::string clean_digest = ViewsDigest(clean);
 
-  // Limits from "cannot even open the log" to "log written, views full".
-  for (int limit_kb : {4, 12, 16, 24, 32}) {
-    DYNAMIC_SECTION("file-size limit " << limit_kb << " KiB") {
-      TestLedger ledger{TestLedger::Uninitialised{}};
-      copy_of_base(ledger);
-      const std::string term = ledger.TermInOneSitting();
-      RunResult failed = RunWithFileLimit(ledger, limit_kb, {"submit", term});
-      INFO("stderr: " << failed.err);
-      CHECK(failed.exit_code == 3);
-      CHECK(failed.err.find(ledger.data_dir()) != std::string::npos);
-      CHECK(failed.err.find("File too large") != std::string::npos);
-
-      RunResult verify = ledger.Run({"verify"});
-      INFO("verify: " << verify.out << verify.err);
-      CHECK(verify.exit_code == 0);
-
-      RunResult retry = ledger.Run({"submit", term});
-      CHECK(retry.exit_code == 1);  // the term's bad requests, as before
+  // Limits from "cannot even open the log" to "the log full mid-term".
+  // Since the decider state and the views are written behind (issue 12: one
+  // sorted table file each at the end of this small term), the log's
+  // write-ahead log is the largest file the term writes: the limits past it
+  // no longer bite, and the submit must then end as the clean one did.
+  // (A write-out that fails: FoldKv's "write-out fails" unit test.)
+  int bit = 0;
+  for (int limit_kb : {4, 12, 16, 20, 24, 32}) {
+    INFO("file-size limit " << limit_kb << " KiB");
+    TestLedger ledger{TestLedger::Uninitialised{}};
+    copy_of_base(ledger);
+    const std::string term = ledger.TermInOneSitting();
+    RunResult failed = RunWithFileLimit(ledger, limit_kb, {"submit", term});
+    INFO("stderr: " << failed.err);
+    if (failed.exit_code == 1) {  // the limit did not bite
       CHECK(ViewsDigest(ledger) == clean_digest);
+      continue;
     }
+    ++bit;
+    CHECK(failed.exit_code == 3);
+    CHECK(failed.err.find(ledger.data_dir()) != std::string::npos);
+    CHECK(failed.err.find("File too large") != std::string::npos);
+
+    RunResult verify = ledger.Run({"verify"});
+    INFO("verify: " << verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+
+    RunResult retry = ledger.Run({"submit", term});
+    CHECK(retry.exit_code == 1);  // the term's bad requests, as before
+    CHECK(ViewsDigest(ledger) == clean_digest);
   }
+  CHECK(bit >= 3);
 }
 
 // Issue 12: `ledger replay` writes the rebuilt views as sorted table files

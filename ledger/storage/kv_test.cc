@@ -537,6 +537,42 @@ TEST_CASE("FoldKv write-behind: Discard undoes only the open transaction") {
   CHECK(Scan(*reopened, "r/") == Scan(model, "r/"));
 }
 
+// A base store whose WriteSorted fails while `full` is set (a full disk).
+class FullDiskKv : public MemoryKv {
+ public:
+  absl::Status WriteSorted(const std::vector<SortedRow>& rows,
+                           bool sync) override {
+    if (full) return absl::ResourceExhaustedError("disk full");
+    return MemoryKv::WriteSorted(rows, sync);
+  }
+  bool full = false;
+};
+
+// Write-behind, a write-out that fails: the transaction stays committed in
+// memory (reads see it, Discard does not take it back), the base store as
+// it was, and the next write-out writes it all.
+TEST_CASE("FoldKv write-behind: a write-out that fails loses nothing") {
+  FullDiskKv base;
+  base.Put("r/base", "from before");
+  REQUIRE(base.Commit(false).ok());
+  FoldKv fold(&base, FoldKv::Options{.write_behind_bytes = 1});
+  fold.Put("r/a", "1");
+  fold.Delete("r/base");
+  base.full = true;
+  absl::Status committed = fold.Commit(false);
+  CHECK(committed.code() == absl::StatusCode::kResourceExhausted);
+  fold.Discard();  // nothing pending: the failed write-out's rows stay
+  CHECK(GetOrFail(fold, "r/a") == "1");
+  CHECK_FALSE(GetOrFail(fold, "r/base").has_value());
+  CHECK(Scan(base, "r/") == Pairs{{"r/base", "from before"}});
+  CHECK(fold.unwritten_bytes() > 0);
+  CHECK(fold.WriteOut(false).code() == absl::StatusCode::kResourceExhausted);
+  base.full = false;
+  REQUIRE(fold.WriteOut(false).ok());
+  CHECK(fold.unwritten_bytes() == 0);
+  CHECK(Scan(base, "r/") == Pairs{{"r/a", "1"}});
+}
+
 std::unique_ptr<RocksKv> OpenWithPrefixFilter(const std::string& path,
                                               bool prefix_filter) {
   RocksKv::Options options;
