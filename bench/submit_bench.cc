@@ -60,10 +60,9 @@ absl::Status OpenSession(const std::string& root, bool with_views, Session* s) {
   auto state = RocksKv::Open(dir.state(), RocksKv::Options{});
   if (!state.ok()) return state.status();
   s->state = *std::move(state);
-  auto processor =
-      RequestProcessor::Open(s->log.get(), s->state.get(),
-                             [s] { return s->now; }, nullptr,
-                             RequestProcessor::WriteBehind());
+  auto processor = RequestProcessor::Open(
+      s->log.get(), s->state.get(), [s] { return s->now; }, nullptr,
+      RequestProcessor::WriteBehind());
   if (!processor.ok()) return processor.status();
   s->processor = *std::move(processor);
   auto mode = s->processor->Mode();

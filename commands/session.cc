@@ -248,9 +248,9 @@ absl::StatusOr<std::unique_ptr<WriteSession>> WriteSession::OpenLocked(
   Note(s->log_->recovery_note());
   s->checked_log_ = ChainChecked(*s->log_);
   // (A failure here may be the log's or the state's: the message names it.)
-  auto processor =
-      RequestProcessor::Open(s->checked_log_.get(), s->state_kv_.get(),
-                             &ClockNow, nullptr, RequestProcessor::WriteBehind());
+  auto processor = RequestProcessor::Open(
+      s->checked_log_.get(), s->state_kv_.get(), &ClockNow, nullptr,
+      RequestProcessor::WriteBehind());
   if (!processor.ok()) return processor.status();
   s->processor_ = *std::move(processor);
   // A production ledger's clock is the system's, whatever LEDGER_NOW says.

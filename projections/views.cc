@@ -74,9 +74,9 @@ void Views::BeginWriteBehind(size_t bytes) {
   // As many bytes kept for reading as written behind (peak memory: see
   // RequestProcessor::WriteBehind).
   write_behind_ = std::make_unique<FoldKv>(
-      kv_, FoldKv::Options{
-               .cache_bytes = std::min(options_.fold_cache_bytes, bytes),
-               .write_behind_bytes = bytes});
+      kv_,
+      FoldKv::Options{.cache_bytes = std::min(options_.fold_cache_bytes, bytes),
+                      .write_behind_bytes = bytes});
   kv_ = write_behind_.get();
 }
 

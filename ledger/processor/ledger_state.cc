@@ -235,8 +235,8 @@ absl::Status ApplyExport(KvStore* kv, const Event& event) {
   const std::string key = Cat("X/", subject.id);
   ASSIGN_OR_RETURN(std::optional<xueji::v1::ExportState> before,
                    GetMessage<xueji::v1::ExportState>(*kv, key));
-  kv->PutMessage(key, EvolveExport(before.value_or(xueji::v1::ExportState()),
-                                      event));
+  kv->PutMessage(
+      key, EvolveExport(before.value_or(xueji::v1::ExportState()), event));
   return absl::OkStatus();
 }
 

@@ -390,9 +390,8 @@ TEST_CASE("FoldKv: random operations agree with MemoryKv — Commit ingests") {
       REQUIRE(memory_base.Commit(false).ok());
       // One of the two keeps the keys under "r/1" in order too.
       FoldKv fold(rocks.get(), cache),
-          fold_mem(&memory_base,
-                   FoldKv::Options{.cache_bytes = cache,
-                                   .ordered_prefixes = {"r/1"}});
+          fold_mem(&memory_base, FoldKv::Options{.cache_bytes = cache,
+                                                 .ordered_prefixes = {"r/1"}});
       std::mt19937 rng(20261129);
       auto key = [&] { return "r/" + std::to_string(rng() % 40); };
       int commits = 0;
@@ -468,8 +467,8 @@ TEST_CASE("FoldKv write-behind: Discard undoes only the open transaction") {
   written.Put("r/base", "from before");
   REQUIRE(written.Commit(false).ok());
   FoldKv fold(rocks.get(), FoldKv::Options{.cache_bytes = cache,
-                                            .write_behind_bytes = write_behind,
-                                            .ordered_prefixes = ordered});
+                                           .write_behind_bytes = write_behind,
+                                           .ordered_prefixes = ordered});
   std::mt19937 rng(20261130);
   auto key = [&] { return "r/" + std::to_string(rng() % 40); };
   google::protobuf::Timestamp message;  // any message row will do
