@@ -157,22 +157,16 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   }
   absl::StatusOr<std::vector<int64_t>> heads = log.HeadOffsets();
   if (!heads.ok()) return heads.status();
-  if (write_behind_ != nullptr) {
-    // kv_ is the kept FoldKv already: fold into it.
-    folding_ = true;
-    absl::StatusOr<int64_t> applied =
-        CatchUpAll(log, *heads, progress, options);
-    folding_ = false;
-    return applied;
-  }
-  if (!options.fold_in_memory) {
+  if (!options.fold_in_memory && write_behind_ == nullptr) {
     return CatchUpAll(log, *heads, progress, options);
   }
   // The same row logic over a FoldKv: the rows fold in memory and go to the
-  // store as sorted files (views.h, CatchUpOptions::fold_in_memory).
-  FoldKv fold(kv_, options_.fold_cache_bytes);
+  // store as sorted files (views.h, CatchUpOptions::fold_in_memory) — into
+  // the one kept while written behind (kv_ is it), else into one of its own.
+  std::optional<FoldKv> own;
   KvStore* const store = kv_;
-  kv_ = &fold;
+  if (write_behind_ == nullptr)
+    kv_ = &own.emplace(kv_, options_.fold_cache_bytes);
   folding_ = true;
   absl::StatusOr<int64_t> applied = CatchUpAll(log, *heads, progress, options);
   folding_ = false;
