@@ -26,17 +26,40 @@ const char* KindOf(uint32_t cp) {
   return "a control character";
 }
 
-// Appends to *path the problem of the first bad string field under
-// `message`; true if one was found. `prefix` is the JSON path so far.
-bool FindTextProblem(const Message& message, const std::string& prefix,
+// One step of the JSON path to a field: the field, and its index when it
+// is repeated (-1 otherwise).
+struct PathStep {
+  const FieldDescriptor* field;
+  int index;
+};
+
+// The JSON path of `path`, e.g. "admit.child.name" or "names[2]".
+std::string PathName(const std::vector<PathStep>& path) {
+  std::string name;
+  for (const PathStep& step : path) {
+    if (!name.empty()) name += '.';
+    name += step.field->json_name();
+    if (step.index >= 0) absl::StrAppend(&name, "[", step.index, "]");
+  }
+  return name;
+}
+
+// Sets *out to the problem of the first bad string field under `message`;
+// true if one was found. `path` leads to `message`; the path's text is
+// made only for the problem found (most requests have none).
+bool FindTextProblem(const Message& message, std::vector<PathStep>* path,
                      std::string* out) {
   const Reflection* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);  // set fields, by number
+  auto found = [&](const FieldDescriptor* field, int index,
+                   const std::string& problem) {
+    path->push_back(PathStep{field, index});
+    *out = absl::StrCat(PathName(*path), " ", problem);
+    path->pop_back();
+    return true;
+  };
   for (const FieldDescriptor* field : fields) {
-    const std::string name =
-        prefix.empty() ? field->json_name()
-                       : absl::StrCat(prefix, ".", field->json_name());
     if (field->type() == FieldDescriptor::TYPE_STRING) {
       if (field->is_repeated()) {
         const int n = reflection->FieldSize(message, field);
@@ -45,8 +68,7 @@ bool FindTextProblem(const Message& message, const std::string& prefix,
           const std::string& value = reflection->GetRepeatedStringReference(
               message, field, i, &scratch);
           if (std::string problem = TextProblem(value); !problem.empty()) {
-            *out = absl::StrCat(name, "[", i, "] ", problem);
-            return true;
+            return found(field, i, problem);
           }
         }
       } else {
@@ -54,22 +76,25 @@ bool FindTextProblem(const Message& message, const std::string& prefix,
         const std::string& value =
             reflection->GetStringReference(message, field, &scratch);
         if (std::string problem = TextProblem(value); !problem.empty()) {
-          *out = absl::StrCat(name, " ", problem);
-          return true;
+          return found(field, -1, problem);
         }
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field->is_repeated()) {
         const int n = reflection->FieldSize(message, field);
         for (int i = 0; i < n; ++i) {
-          if (FindTextProblem(reflection->GetRepeatedMessage(message, field, i),
-                              absl::StrCat(name, "[", i, "]"), out)) {
-            return true;
-          }
+          path->push_back(PathStep{field, i});
+          const bool bad = FindTextProblem(
+              reflection->GetRepeatedMessage(message, field, i), path, out);
+          path->pop_back();
+          if (bad) return true;
         }
-      } else if (FindTextProblem(reflection->GetMessage(message, field), name,
-                                 out)) {
-        return true;
+      } else {
+        path->push_back(PathStep{field, -1});
+        const bool bad =
+            FindTextProblem(reflection->GetMessage(message, field), path, out);
+        path->pop_back();
+        if (bad) return true;
       }
     }
   }
@@ -90,6 +115,14 @@ bool IsRefusedInText(uint32_t cp) {
 }
 
 std::string TextProblem(std::string_view text) {
+  // Fast path: printable ASCII throughout (most ids, codes and dates).
+  size_t ascii = 0;
+  while (ascii < text.size() &&
+         static_cast<unsigned char>(text[ascii]) >= 0x20 &&
+         static_cast<unsigned char>(text[ascii]) < 0x7F) {
+    ++ascii;
+  }
+  if (ascii == text.size()) return "";
   size_t pos = 0;
   int64_t character = 0;
   while (pos < text.size()) {
@@ -109,7 +142,8 @@ std::string TextProblem(std::string_view text) {
 
 std::string TextFieldProblem(const Message& message) {
   std::string problem;
-  FindTextProblem(message, "", &problem);
+  std::vector<PathStep> path;
+  FindTextProblem(message, &path, &problem);
   return problem;
 }
 
