@@ -78,6 +78,29 @@ class LedgerState : public StateView {
     LedgerState* state_;
   };
 
+  // Keeps the policy versions read for the length of one call (the
+  // processor's batches): PolicyVersions scans the store once a call, not
+  // once a request. Once a PolicySet is folded in during the call, every
+  // later PolicyVersions of the call reads the store again (a discarded
+  // batch may take the new version back).
+  class PolicyCache {
+   public:
+    explicit PolicyCache(LedgerState* state) : state_(state) {
+      state_->policy_versions_.reset();
+      state_->policies_changed_ = false;
+      state_->cache_policies_ = true;
+    }
+    ~PolicyCache() {
+      state_->cache_policies_ = false;
+      state_->policy_versions_.reset();
+    }
+    PolicyCache(const PolicyCache&) = delete;
+    PolicyCache& operator=(const PolicyCache&) = delete;
+
+   private:
+    LedgerState* state_;
+  };
+
   // While an OperatorCache lives: caches `op` as operator `id`'s state
   // unless the cache holds `id` already. The caller vouches that `op` is
   // the committed state and nothing pending changed it (every change of an
@@ -132,6 +155,9 @@ class LedgerState : public StateView {
                               std::optional<xueji::v1::OperatorState>>
       operators_;
   mutable std::optional<xueji::v1::OperatorState> uncached_;
+  bool cache_policies_ = false;
+  bool policies_changed_ = false;  // a PolicySet folded in while caching
+  mutable std::optional<std::vector<xueji::v1::PolicySet>> policy_versions_;
 };
 
 // The mode the log's first event records: LedgerInitialized, at offset 0 of

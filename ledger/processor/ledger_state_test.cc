@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ledger/processor/ledger_state_test_util.h"
+#include "ledger/storage/fold_kv.h"
 #include "ledger/storage/kv.h"
 
 namespace xueji {
@@ -196,6 +197,69 @@ TEST_CASE("indexes follow the record", "[ledger_state]") {
       IdentityKey(xueji::v1::RESIDENT_ID, Boy(125).id_number());
   CHECK((*ledger.state().RecordByIdentity(new_key))->student_no() == no);
   CHECK_FALSE(ledger.state().RecordByIdentity("")->has_value());
+}
+
+xueji::v1::Event PolicyEvent(int64_t offset, std::string region, int version,
+                             std::string effective_from) {
+  xueji::v1::Event event;
+  event.set_partition(0);
+  event.set_offset(offset);
+  event.set_subject("policy:" + region);
+  event.set_request_id("pol-" + region + "-" + std::to_string(version));
+  event.set_outcome(xueji::v1::APPLIED);
+  auto* payload = event.mutable_policy_set();
+  payload->set_region(region);
+  payload->set_version(version);
+  payload->set_effective_from(effective_from);
+  return event;
+}
+
+std::vector<int> Versions(const LedgerState& state) {
+  absl::StatusOr<std::vector<xueji::v1::PolicySet>> versions =
+      state.PolicyVersions();
+  REQUIRE(versions.ok());
+  std::vector<int> out;
+  for (const xueji::v1::PolicySet& set : *versions)
+    out.push_back(set.version());
+  return out;
+}
+
+TEST_CASE(
+    "a PolicyCache reads the versions once a call, and never misses one "
+    "folded in or taken back during the call",
+    "[ledger_state]") {
+  MemoryKv base;
+  // As the processor holds it: written behind, so Discard undoes the call.
+  FoldKv kv(&base, FoldKv::Options{
+                       .write_behind_bytes = size_t{1} << 20,
+                       .ordered_prefixes = LedgerState::ScannedPrefixes()});
+  LedgerState state(&kv);
+  REQUIRE(state.Apply(PolicyEvent(0, "35", 1, "2025-09-01")).ok());
+  REQUIRE(kv.Commit(false).ok());
+  {
+    LedgerState::PolicyCache cache(&state);
+    CHECK(Versions(state) == std::vector<int>{1});
+    // Served from the cache: a row written behind the state's back (no
+    // Apply) is not seen while the cache lives ...
+    xueji::v1::PolicySet sneaked;
+    sneaked.set_region("36");
+    sneaked.set_version(1);
+    kv.PutMessage(std::string("y/36/\0\0\0\1", 9), sneaked);
+    CHECK(Versions(state) == std::vector<int>{1});
+    kv.Discard();
+    // ... but one folded in is, at once and for the rest of the call.
+    REQUIRE(state.Apply(PolicyEvent(1, "35", 2, "2026-03-01")).ok());
+    CHECK(Versions(state) == std::vector<int>{1, 2});
+    // A discarded batch takes it back; the cache does not keep it.
+    kv.Discard();
+    CHECK(Versions(state) == std::vector<int>{1});
+  }
+  // Without a cache every call reads the store.
+  xueji::v1::PolicySet later;
+  later.set_region("35");
+  later.set_version(3);
+  kv.PutMessage(std::string("y/35/\0\0\0\3", 9), later);
+  CHECK(Versions(state) == std::vector<int>{1, 3});
 }
 
 TEST_CASE("sequences advance with the numbers applied", "[ledger_state]") {
