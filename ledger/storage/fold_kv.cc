@@ -10,6 +10,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "ledger/base/deterministic.h"
+#include "ledger/storage/key_sort.h"
 
 namespace xueji {
 namespace {
@@ -291,10 +292,7 @@ absl::Status FoldKv::WriteOut(bool sync) {
 }
 
 absl::Status FoldKv::WriteDirty(bool sync) {
-  // Sorted by the key's first 8 bytes as a big-endian number, then the rest:
-  // unsigned byte order, with most comparisons one integer compare.
   struct Dirty {
-    uint64_t head;
     std::string_view key;
     const Row* row;
   };
@@ -302,17 +300,10 @@ absl::Status FoldKv::WriteDirty(bool sync) {
   for (auto& [key, row] : rows_) {
     if (!row.dirty) continue;
     if (row.present) Value(row);  // the message's bytes
-    uint64_t head = 0;
-    for (size_t i = 0; i < 8; ++i) {
-      head = (head << 8) |
-             (i < key.size() ? static_cast<unsigned char>(key[i]) : 0u);
-    }
-    dirty.push_back(Dirty{head, key, &row});
+    dirty.push_back(Dirty{key, &row});
   }
-  std::sort(dirty.begin(), dirty.end(), [](const Dirty& a, const Dirty& b) {
-    if (a.head != b.head) return a.head < b.head;
-    return a.key < b.key;
-  });
+  SortByKeyBytes(dirty.data(), dirty.size(),
+                 [](const Dirty& d) { return d.key; });
   std::vector<SortedRow> out;
   out.reserve(dirty.size());
   for (const Dirty& d : dirty) {
