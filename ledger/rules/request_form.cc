@@ -1,8 +1,11 @@
 // The form checks that come before any decision, and the text rule.
 #include "ledger/rules/request_form.h"
 
+#include <algorithm>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/descriptor.h"
@@ -44,14 +47,47 @@ std::string PathName(const std::vector<PathStep>& path) {
   return name;
 }
 
+// The fields of a message type the text rule looks into: its string and
+// message fields, by number (the order ListFields gives, so the first bad
+// field found is the same). Made once per type and thread.
+const std::vector<const FieldDescriptor*>& TextFieldsOf(
+    const google::protobuf::Descriptor* type) {
+  thread_local absl::flat_hash_map<const google::protobuf::Descriptor*,
+                                   std::vector<const FieldDescriptor*>>
+      plans;
+  auto [it, inserted] = plans.try_emplace(type);
+  if (inserted) {
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (field->type() == FieldDescriptor::TYPE_STRING ||
+          field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        it->second.push_back(field);
+      }
+    }
+    std::sort(it->second.begin(), it->second.end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->number() < b->number();
+              });
+  }
+  return it->second;
+}
+
 // Sets *out to the problem of the first bad string field under `message`;
 // true if one was found. `path` leads to `message`; the path's text is
-// made only for the problem found (most requests have none).
+// made only for the problem found (most requests have none). A string field
+// that is not set reads as "", which passes; a message field is entered
+// only when set.
 bool FindTextProblem(const Message& message, std::vector<PathStep>* path,
                      std::string* out) {
   const Reflection* reflection = message.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);  // set fields, by number
+  const google::protobuf::Descriptor* type = message.GetDescriptor();
+  // The member set in each oneof (one look each, not one per member).
+  absl::InlinedVector<const FieldDescriptor*, 4> set_in_oneof(
+      type->oneof_decl_count());
+  for (int i = 0; i < type->oneof_decl_count(); ++i) {
+    set_in_oneof[i] =
+        reflection->GetOneofFieldDescriptor(message, type->oneof_decl(i));
+  }
   auto found = [&](const FieldDescriptor* field, int index,
                    const std::string& problem) {
     path->push_back(PathStep{field, index});
@@ -59,7 +95,7 @@ bool FindTextProblem(const Message& message, std::vector<PathStep>* path,
     path->pop_back();
     return true;
   };
-  for (const FieldDescriptor* field : fields) {
+  for (const FieldDescriptor* field : TextFieldsOf(type)) {
     if (field->type() == FieldDescriptor::TYPE_STRING) {
       if (field->is_repeated()) {
         const int n = reflection->FieldSize(message, field);
@@ -79,23 +115,24 @@ bool FindTextProblem(const Message& message, std::vector<PathStep>* path,
           return found(field, -1, problem);
         }
       }
-    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      if (field->is_repeated()) {
-        const int n = reflection->FieldSize(message, field);
-        for (int i = 0; i < n; ++i) {
-          path->push_back(PathStep{field, i});
-          const bool bad = FindTextProblem(
-              reflection->GetRepeatedMessage(message, field, i), path, out);
-          path->pop_back();
-          if (bad) return true;
-        }
-      } else {
-        path->push_back(PathStep{field, -1});
-        const bool bad =
-            FindTextProblem(reflection->GetMessage(message, field), path, out);
+    } else if (field->is_repeated()) {
+      const int n = reflection->FieldSize(message, field);
+      for (int i = 0; i < n; ++i) {
+        path->push_back(PathStep{field, i});
+        const bool bad = FindTextProblem(
+            reflection->GetRepeatedMessage(message, field, i), path, out);
         path->pop_back();
         if (bad) return true;
       }
+    } else if (const google::protobuf::OneofDescriptor* oneof =
+                   field->containing_oneof();
+               oneof != nullptr ? set_in_oneof[oneof->index()] == field
+                                : reflection->HasField(message, field)) {
+      path->push_back(PathStep{field, -1});
+      const bool bad =
+          FindTextProblem(reflection->GetMessage(message, field), path, out);
+      path->pop_back();
+      if (bad) return true;
     }
   }
   return false;

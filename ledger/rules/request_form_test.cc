@@ -127,6 +127,25 @@ TEST_CASE("every string field of a request is under the text rule") {
   CHECK(fields >= 30);
 }
 
+TEST_CASE("of two bad fields the text rule names the one first by number") {
+  Request request = Graduate("t-1");
+  request.set_late_reason("late\x07");                  // field 4
+  request.mutable_graduate()->set_student_no("G\x1b");  // field 16's
+  request.set_actor("reg\u2028");                       // field 2
+  auto refusal = CheckRequestForm(request);
+  CheckRefused(refusal, xueji::v1::INVALID_TEXT,
+               "actor contains U+2028 (a line or paragraph separator) at "
+               "character 4");
+  request.set_actor("registrar-1");
+  CheckRefused(CheckRequestForm(request), xueji::v1::INVALID_TEXT,
+               "lateReason contains U+0007 (a control character) at "
+               "character 5");
+  request.set_late_reason("");
+  CheckRefused(CheckRequestForm(request), xueji::v1::INVALID_TEXT,
+               "graduate.studentNo contains U+001B (a control character) at "
+               "character 2");
+}
+
 TEST_CASE("every string field of a registry line is under the text rule") {
   int fields = 0;
   ForEachStringField(
