@@ -12,6 +12,8 @@
 // (its activity date). While an OperatorCache lives, LedgerState keeps the
 // ones it read or wrote parsed in memory; it lives for one processor call, so
 // what the KvStore's overlay discards on a failed call is never seen again.
+// The policy versions, read by every decision, are kept the same way while a
+// PolicyCache lives, until a PolicySet is folded in.
 //
 // Thread-safety: none; one owner.
 #ifndef XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
