@@ -291,7 +291,7 @@ absl::Status LedgerState::Apply(const Event& event) {
       status = ApplyOperator(event);
       break;
     case EventTarget::kPolicy:
-      policies_changed_ = true;  // PolicyCache: read the store from now on
+      cache_policies_ = false;  // read the store for the rest of the call
       policy_versions_.reset();
       status = ApplyPolicy(kv_, event);
       break;
@@ -556,8 +556,9 @@ absl::StatusOr<std::vector<StateView::LiveSubject>> LedgerState::LiveSubjectsAt(
 
 absl::StatusOr<std::vector<xueji::v1::PolicySet>> LedgerState::PolicyVersions()
     const {
-  const bool cached = cache_policies_ && !policies_changed_;
-  if (cached && policy_versions_.has_value()) return *policy_versions_;
+  if (cache_policies_ && policy_versions_.has_value()) {
+    return *policy_versions_;
+  }
   std::vector<xueji::v1::PolicySet> versions;
   bool bad = false;
   absl::Status scanned =
@@ -571,7 +572,7 @@ absl::StatusOr<std::vector<xueji::v1::PolicySet>> LedgerState::PolicyVersions()
       });
   if (!scanned.ok()) return scanned;
   if (bad) return absl::DataLossError("ledger state: unparseable policy row");
-  if (cached) policy_versions_ = versions;
+  if (cache_policies_) policy_versions_ = versions;
   return versions;
 }
 

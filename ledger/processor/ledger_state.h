@@ -9,11 +9,11 @@
 // Key layout (one letter namespaces, documented in ledger_state.cc).
 //
 // Operator states are read for every request (the actor) and every event
-// (its activity date). While an OperatorCache lives, LedgerState keeps the
-// ones it read or wrote parsed in memory; it lives for one processor call, so
-// what the KvStore's overlay discards on a failed call is never seen again.
-// The policy versions, read by every decision, are kept the same way while a
-// PolicyCache lives, until a PolicySet is folded in.
+// (its activity date). While a CallCache lives, LedgerState keeps the ones it
+// read or wrote parsed in memory; it lives for one processor call, so what
+// the KvStore's overlay discards on a failed call is never seen again. The
+// policy versions, read by every decision, are kept the same way until a
+// PolicySet is folded in.
 //
 // Thread-safety: none; one owner.
 #ifndef XUEJI_LEDGER_PROCESSOR_LEDGER_STATE_H_
@@ -62,48 +62,30 @@ class LedgerState : public StateView {
   // has seen partitions): what the state has seen of the log.
   absl::StatusOr<std::vector<int64_t>> Checkpoints() const;
 
-  // Keeps parsed operator states for the length of one call (see above).
-  class OperatorCache {
+  // Keeps, for the length of one call (the processor's batches), the
+  // operator states read or written, parsed, and the policy versions:
+  // PolicyVersions scans the store once a call, not once a request. Once a
+  // PolicySet is folded in during the call, every later PolicyVersions of the
+  // call reads the store again (a discarded batch may take the new version
+  // back).
+  class CallCache {
    public:
-    explicit OperatorCache(LedgerState* state) : state_(state) {
-      state_->operators_.clear();
-      state_->cache_operators_ = true;
-    }
-    ~OperatorCache() {
-      state_->cache_operators_ = false;
-      state_->operators_.clear();
-    }
-    OperatorCache(const OperatorCache&) = delete;
-    OperatorCache& operator=(const OperatorCache&) = delete;
+    explicit CallCache(LedgerState* state) : state_(state) { Reset(true); }
+    ~CallCache() { Reset(false); }
+    CallCache(const CallCache&) = delete;
+    CallCache& operator=(const CallCache&) = delete;
 
    private:
+    void Reset(bool on) {
+      state_->operators_.clear();
+      state_->policy_versions_.reset();
+      state_->cache_operators_ = on;
+      state_->cache_policies_ = on;
+    }
     LedgerState* state_;
   };
 
-  // Keeps the policy versions read for the length of one call (the
-  // processor's batches): PolicyVersions scans the store once a call, not
-  // once a request. Once a PolicySet is folded in during the call, every
-  // later PolicyVersions of the call reads the store again (a discarded
-  // batch may take the new version back).
-  class PolicyCache {
-   public:
-    explicit PolicyCache(LedgerState* state) : state_(state) {
-      state_->policy_versions_.reset();
-      state_->policies_changed_ = false;
-      state_->cache_policies_ = true;
-    }
-    ~PolicyCache() {
-      state_->cache_policies_ = false;
-      state_->policy_versions_.reset();
-    }
-    PolicyCache(const PolicyCache&) = delete;
-    PolicyCache& operator=(const PolicyCache&) = delete;
-
-   private:
-    LedgerState* state_;
-  };
-
-  // While an OperatorCache lives: caches `op` as operator `id`'s state
+  // While a CallCache lives: caches `op` as operator `id`'s state
   // unless the cache holds `id` already. The caller vouches that `op` is
   // the committed state and nothing pending changed it (every change of an
   // operator during the call passes through the cache).
@@ -157,8 +139,8 @@ class LedgerState : public StateView {
                               std::optional<xueji::v1::OperatorState>>
       operators_;
   mutable std::optional<xueji::v1::OperatorState> uncached_;
+  // Off from a PolicySet folded in to the end of the call.
   bool cache_policies_ = false;
-  bool policies_changed_ = false;  // a PolicySet folded in while caching
   mutable std::optional<std::vector<xueji::v1::PolicySet>> policy_versions_;
 };
 

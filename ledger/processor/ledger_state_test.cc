@@ -21,15 +21,25 @@ using testing::MakeChild;
 // The decider harness over the durable, indexed state (a MemoryKv here).
 using TestLedger = testing::KvTestLedger;
 
-xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
-                                   std::string code, std::string name) {
+// An applied event's envelope: where it sits in the log, whose it is and the
+// request that made it.
+xueji::v1::Event Envelope(int32_t partition, int64_t offset,
+                          std::string subject, std::string request_id) {
   xueji::v1::Event event;
   event.set_partition(partition);
   event.set_offset(offset);
-  event.set_subject("kg:" + code);
-  event.set_request_id("req-" + code + "-" + std::to_string(offset));
-  event.set_business_date("2025-09-01");
+  event.set_subject(std::move(subject));
+  event.set_request_id(std::move(request_id));
   event.set_outcome(xueji::v1::APPLIED);
+  return event;
+}
+
+xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
+                                   std::string code, std::string name) {
+  xueji::v1::Event event =
+      Envelope(partition, offset, "kg:" + code,
+               "req-" + code + "-" + std::to_string(offset));
+  event.set_business_date("2025-09-01");
   auto* payload = event.mutable_kindergarten_registered();
   payload->set_code(code);
   payload->set_name(name);
@@ -39,14 +49,10 @@ xueji::v1::Event KindergartenEvent(int32_t partition, int64_t offset,
 
 xueji::v1::Event OperatorEvent(int64_t offset, std::string id,
                                std::string recorded_at) {
-  xueji::v1::Event event;
-  event.set_partition(0);
-  event.set_offset(offset);
-  event.set_subject("op:" + id);
-  event.set_request_id("reg-" + id + "-" + std::to_string(offset));
+  xueji::v1::Event event = Envelope(0, offset, "op:" + id,
+                                    "reg-" + id + "-" + std::to_string(offset));
   event.set_recorded_at(recorded_at);
   event.set_business_date(recorded_at.substr(0, 10));
-  event.set_outcome(xueji::v1::APPLIED);
   event.mutable_actor()->set_operator_id(id);
   auto* payload = event.mutable_operator_registered();
   payload->set_id(id);
@@ -56,7 +62,7 @@ xueji::v1::Event OperatorEvent(int64_t offset, std::string id,
 }
 
 TEST_CASE(
-    "an operator cache lives for one call: what a discarded call wrote is "
+    "a call cache keeps operators for one call: what a discarded call wrote is "
     "not seen after it",
     "[ledger_state]") {
   MemoryKv kv;
@@ -64,7 +70,7 @@ TEST_CASE(
   REQUIRE(state.Apply(OperatorEvent(0, "reg-1", "2025-09-01T01:00:00Z")).ok());
   REQUIRE(kv.Commit(false).ok());
   {
-    LedgerState::OperatorCache cache(&state);
+    LedgerState::CallCache cache(&state);
     CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
     // A later activity updates the cached state and the store alike.
     xueji::v1::Event later = KindergartenEvent(0, 1, "K1", "first");
@@ -79,7 +85,7 @@ TEST_CASE(
   }
   CHECK_FALSE(state.Operator("reg-2")->has_value());
   CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
-  LedgerState::OperatorCache next_call(&state);
+  LedgerState::CallCache next_call(&state);
   CHECK_FALSE(state.Operator("reg-2")->has_value());
   CHECK((*state.Operator("reg-1"))->last_active() == "2025-09-01");
 }
@@ -201,12 +207,9 @@ TEST_CASE("indexes follow the record", "[ledger_state]") {
 
 xueji::v1::Event PolicyEvent(int64_t offset, std::string region, int version,
                              std::string effective_from) {
-  xueji::v1::Event event;
-  event.set_partition(0);
-  event.set_offset(offset);
-  event.set_subject("policy:" + region);
-  event.set_request_id("pol-" + region + "-" + std::to_string(version));
-  event.set_outcome(xueji::v1::APPLIED);
+  xueji::v1::Event event =
+      Envelope(0, offset, "policy:" + region,
+               "pol-" + region + "-" + std::to_string(version));
   auto* payload = event.mutable_policy_set();
   payload->set_region(region);
   payload->set_version(version);
@@ -225,7 +228,7 @@ std::vector<int> Versions(const LedgerState& state) {
 }
 
 TEST_CASE(
-    "a PolicyCache reads the versions once a call, and never misses one "
+    "a call cache reads the policy versions once a call, and never misses one "
     "folded in or taken back during the call",
     "[ledger_state]") {
   MemoryKv base;
@@ -237,7 +240,7 @@ TEST_CASE(
   REQUIRE(state.Apply(PolicyEvent(0, "35", 1, "2025-09-01")).ok());
   REQUIRE(kv.Commit(false).ok());
   {
-    LedgerState::PolicyCache cache(&state);
+    LedgerState::CallCache cache(&state);
     CHECK(Versions(state) == std::vector<int>{1});
     // Served from the cache: a row written behind the state's back (no
     // Apply) is not seen while the cache lives ...

@@ -224,8 +224,7 @@ absl::StatusOr<std::vector<std::vector<Result>>> RequestProcessor::RunBatches(
 absl::StatusOr<std::vector<std::vector<Result>>>
 RequestProcessor::RunBatchesOnce(const std::vector<Input>& inputs,
                                  bool assume_signatures, bool* refuted) {
-  LedgerState::OperatorCache operator_cache(&state_);
-  LedgerState::PolicyCache policy_cache(&state_);
+  LedgerState::CallCache call_cache(&state_);
   const absl::Time now = Now();
   auto heads = log_->HeadOffsets();
   if (!heads.ok()) return heads.status();
