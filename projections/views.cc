@@ -76,8 +76,7 @@ void Views::BeginWriteBehind(size_t bytes) {
   write_behind_ = std::make_unique<FoldKv>(
       kv_,
       FoldKv::Options{.cache_bytes = std::min(options_.fold_cache_bytes, bytes),
-                      .write_behind_bytes = bytes,
-                      .background_write_out = true});
+                      .write_behind_bytes = bytes});
   kv_ = write_behind_.get();
 }
 
@@ -166,20 +165,11 @@ absl::StatusOr<int64_t> Views::CatchUp(EventLog& log,
   // the one kept while written behind (kv_ is it), else into one of its own.
   std::optional<FoldKv> own;
   KvStore* const store = kv_;
-  if (write_behind_ == nullptr) {
-    kv_ = &own.emplace(kv_,
-                       FoldKv::Options{.cache_bytes = options_.fold_cache_bytes,
-                                       .background_write_out = true});
-  }
+  if (write_behind_ == nullptr)
+    kv_ = &own.emplace(kv_, options_.fold_cache_bytes);
   folding_ = true;
   absl::StatusOr<int64_t> applied = CatchUpAll(log, *heads, progress, options);
   folding_ = false;
-  if (own.has_value()) {
-    // Every row in the store before the FoldKv goes.
-    if (absl::Status landed = own->Land(); !landed.ok() && applied.ok()) {
-      applied = landed;
-    }
-  }
   kv_ = store;
   return applied;
 }

@@ -88,9 +88,7 @@ struct CatchUpOptions {
   // The rebuild path (`ledger replay`, a projector from offset 0, issue 12):
   // the same rows, folded in memory (FoldKv) and committed as sorted table
   // files ingested whole, one per ViewsOptions::fold_commit_bytes of changed
-  // rows and one at the end (not one per partition or per batch_events),
-  // each built and ingested on a thread of its own while the fold goes on
-  // (fold_kv.h, background write-outs; CatchUp returns once all are in);
+  // rows and one at the end (not one per partition or per batch_events);
   // each partition's events are read and decoded on a second thread while
   // the previous chunk is applied (the log is still used by one thread at a
   // time: that one, until the partition is done). The store ends byte-identical
@@ -191,8 +189,7 @@ class Views {
   // views_follower.h; issue 12): from BeginWriteBehind on, every CatchUp folds
   // in memory (as with CatchUpOptions::fold_in_memory) into one FoldKv kept
   // across calls, whose committed rows go to the store as one sorted file
-  // per `bytes` of rows (fold_kv.h, write-behind, written in the
-  // background) and at EndWriteBehind,
+  // per `bytes` of rows (fold_kv.h, write-behind) and at EndWriteBehind,
   // which writes the rest and returns to writing the store directly. Reads
   // in between (the views' owner only) see the rows in memory. Destroying
   // the views writes them out as it can (an error leaves the store behind

@@ -98,8 +98,7 @@ std::unique_ptr<FoldKv> WriteBehindOver(
       state_kv,
       FoldKv::Options{.cache_bytes = options.state_cache_bytes,
                       .write_behind_bytes = options.state_write_behind_bytes,
-                      .ordered_prefixes = LedgerState::ScannedPrefixes(),
-                      .background_write_out = true});
+                      .ordered_prefixes = LedgerState::ScannedPrefixes()});
 }
 
 }  // namespace

@@ -37,8 +37,7 @@
 // With Options::state_write_behind_bytes (the CLI, the Kafka processor, the
 // benchmark: issue 12), step 5 commits the state in memory (a FoldKv over the
 // state store, ledger/storage/fold_kv.h): the rows read and written stay
-// decoded there, and they go to the store as one sorted table file (built and
-// ingested on a thread of its own while the next calls are decided) once the
+// decoded there, and they go to the store as one sorted table file once the
 // rows not yet written pass that many bytes, on WriteState(), and (as best it
 // can) when the processor is destroyed. The store is then a projection that
 // may be behind the log, as after any crash; the next Open catches it up.

@@ -65,8 +65,6 @@ FoldKv::FoldKv(KvStore* base, size_t cache_bytes)
 
 FoldKv::FoldKv(KvStore* base, const Options& options)
     : base_(base),
-      background_(options.background_write_out &&
-                  base->GetsDuringWriteSorted()),
       cache_bytes_(options.cache_bytes),
       write_behind_(options.write_behind_bytes),
       ordered_prefixes_(options.ordered_prefixes) {
@@ -78,47 +76,13 @@ FoldKv::FoldKv(KvStore* base, const Options& options)
   if (scanned.ok() && empty) written_.emplace();
 }
 
-FoldKv::~FoldKv() { Wait(); }
-
-const KvStore::SortedRow* FoldKv::InFlight(std::string_view key) const {
-  const std::vector<SortedRow>& rows = flight_->rows;
-  auto it = std::lower_bound(
-      rows.begin(), rows.end(), key,
-      [](const SortedRow& row, std::string_view k) { return row.key < k; });
-  return it != rows.end() && it->key == key ? &*it : nullptr;
-}
-
-void FoldKv::Wait() const {
-  if (flight_ == nullptr) return;
-  if (flight_->writer.joinable()) flight_->writer.join();
-  if (flight_->written) flight_.reset();
-}
-
-absl::Status FoldKv::Land() const {
-  Wait();
-  if (flight_ == nullptr) return absl::OkStatus();
-  // Not written yet, or failed: (again) on this thread.
-  absl::Status status = base_->WriteSorted(flight_->rows, flight_->sync);
-  if (status.ok()) flight_.reset();
-  return status;
-}
-
-absl::Status FoldKv::VerifyChecksums() {
-  if (absl::Status s = Land(); !s.ok()) return s;
-  return base_->VerifyChecksums();
-}
-
 FoldKv::Row* FoldKv::Load(std::string_view key, absl::Status* error) const {
   if (auto it = rows_.find(Sv(key)); it != rows_.end()) {
     it->second.read = true;
     return &it->second;
   }
-  const SortedRow* flown = flight_ != nullptr ? InFlight(key) : nullptr;
   absl::StatusOr<std::optional<std::string>> stored =
-      flown != nullptr ? (flown->value.has_value()
-                              ? std::optional<std::string>(*flown->value)
-                              : std::optional<std::string>())
-      : written_.has_value() && !written_->MayHold(key)
+      written_.has_value() && !written_->MayHold(key)
           ? std::optional<std::string>()
           : base_->Get(key);
   if (!stored.ok()) {
@@ -257,8 +221,6 @@ void FoldKv::MessageChanged(std::string_view key, Row& row) {
 
 absl::Status FoldKv::ScanPrefix(std::string_view prefix,
                                 const Visitor& visit) const {
-  // The base holds every row written out first.
-  if (absl::Status s = Land(); !s.ok()) return s;
   // The rows in memory under `prefix`, in key order, shadow the base's.
   std::vector<std::pair<std::string_view, Row*>> mine;
   if (Ordered(prefix)) {
@@ -325,67 +287,42 @@ absl::Status FoldKv::WriteOut(bool sync) {
     return absl::FailedPreconditionError(
         "FoldKv::WriteOut with writes pending: commit or discard them first");
   }
-  if (pending_bytes_ == 0 && !sync) return Land();
-  if (absl::Status s = WriteDirty(sync); !s.ok()) return s;
-  return Land();
+  if (pending_bytes_ == 0 && !sync) return absl::OkStatus();
+  return WriteDirty(sync);
 }
 
 absl::Status FoldKv::WriteDirty(bool sync) {
-  // One write-out at a time, in order: the last one's rows first.
-  if (absl::Status s = Land(); !s.ok()) return s;
   struct Dirty {
     std::string_view key;
-    Row* row;
+    const Row* row;
   };
   std::vector<Dirty> dirty;
-  size_t key_bytes = 0, values = 0;
   for (auto& [key, row] : rows_) {
     if (!row.dirty) continue;
-    if (row.present) {
-      Value(row);  // the message's bytes
-      ++values;
-    }
+    if (row.present) Value(row);  // the message's bytes
     dirty.push_back(Dirty{key, &row});
-    key_bytes += key.size();
   }
   SortByKeyBytes(dirty.data(), dirty.size(),
                  [](const Dirty& d) { return d.key; });
-  // Rows that leave memory give their bytes to the flight, and so do the
-  // message rows that stay (they keep the decoded message; the bytes are
-  // made again if needed); the others lend a copy.
-  const bool drop_all = resident_bytes_ > cache_bytes_;
-  auto flight = std::make_unique<Flight>();
-  flight->keys.reserve(key_bytes);  // never moves: the rows point into it
-  flight->values.reserve(values);
-  flight->rows.reserve(dirty.size());
-  flight->bytes = pending_bytes_;
-  flight->sync = sync;
+  std::vector<SortedRow> out;
+  out.reserve(dirty.size());
   for (const Dirty& d : dirty) {
-    const size_t at = flight->keys.size();
-    flight->keys.append(d.key);
-    SortedRow out{std::string_view(flight->keys).substr(at), std::nullopt};
-    Row& row = *d.row;
-    if (row.present) {
-      if (drop_all || !row.read || row.message != nullptr) {
-        flight->values.push_back(std::move(row.value));
-        row.value.clear();
-        row.stale = row.message != nullptr;
-      } else {
-        flight->values.push_back(row.value);
-      }
-      out.value = std::string_view(flight->values.back());
-    }
-    flight->rows.push_back(out);
+    SortedRow r{d.key, std::nullopt};
+    if (d.row->present) r.value = std::string_view(d.row->value);
+    out.push_back(r);
   }
+  if (absl::Status s = base_->WriteSorted(out, sync); !s.ok()) return s;
   if (written_.has_value()) {
-    for (const SortedRow& r : flight->rows) {
+    for (const SortedRow& r : out) {
       if (r.value.has_value()) written_->Add(r.key);
     }
   }
+  out.clear();
   dirty.clear();
   pending_bytes_ = 0;
-  // Handed over: what was only written leaves memory; what was read stays,
+  // Written: what was only written leaves memory; what was read stays,
   // unless the rows kept pass the budget.
+  const bool drop_all = resident_bytes_ > cache_bytes_;
   absl::erase_if(rows_, [&](auto& entry) {
     Row& row = entry.second;
     row.dirty = false;
@@ -407,17 +344,7 @@ absl::Status FoldKv::WriteDirty(bool sync) {
     ordered_.clear();
     resident_bytes_ = 0;
   }
-  flight_ = std::move(flight);
-  if (background_ && !sync) {
-    Flight* f = flight_.get();
-    KvStore* base = base_;
-    f->writer = std::thread([f, base] {
-      f->status = base->WriteSorted(f->rows, /*sync=*/false);
-      f->written = f->status.ok();
-    });
-    return absl::OkStatus();
-  }
-  return Land();
+  return absl::OkStatus();
 }
 
 void FoldKv::Discard() {

@@ -31,27 +31,14 @@
 //
 // Transactions as KvStore says: writes are pending until Commit; Discard
 // drops them. Without write-behind, Commit makes them durable together (one
-// ingested file: atomic; in the background, once landed), and Discard reads
-// the rows a pending write changed back from the base store. With it, each
-// row's state before the transaction's first change of it is kept until Commit,
-// and Discard puts it back. ScanPrefix is correct but scans every row in memory
-// (but within Options::ordered_prefixes): it is for the occasional query, not
-// the fold.
-//
-// Background write-outs (Options::background_write_out, where the base allows
-// reads during WriteSorted: KvStore::GetsDuringWriteSorted): a write-out
-// hands its rows, sorted, to a thread of its own and returns; the owner goes
-// on folding on its core while the table file is built and ingested on the
-// other (issue 12). At most one is in flight: the next write-out, a
-// Commit(sync) or WriteOut(sync), ScanPrefix, VerifyChecksums, Land and the
-// destructor wait for it. A row that left memory while in flight is read
-// from the flight. A write-out's error (in the background or not) is
-// returned then, and its rows are kept (read from them, never taken back by
-// Discard) and written again first by the next write-out, Land or
-// ScanPrefix.
+// ingested file: atomic), and Discard reads the rows a pending write changed
+// back from the base store. With it, each row's state before the
+// transaction's first change of it is kept until Commit, and Discard puts it
+// back. ScanPrefix is correct but scans every row in memory (but within
+// Options::ordered_prefixes): it is for the occasional query, not the fold.
 //
 // Ownership: borrows `base`, which nothing else may write while the FoldKv is
-// in use. Thread-safety: none; one owner (the write-out thread is its own).
+// in use. Thread-safety: none; one owner.
 #ifndef XUEJI_LEDGER_STORAGE_FOLD_KV_H_
 #define XUEJI_LEDGER_STORAGE_FOLD_KV_H_
 
@@ -61,7 +48,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "absl/container/btree_set.h"
@@ -79,14 +65,9 @@ class FoldKv : public KvStore {
     // Keys under these prefixes are also kept in order: a ScanPrefix within
     // one of them visits only its own rows in memory, not every row.
     std::vector<std::string> ordered_prefixes;
-    // Write-outs on a thread of their own (see above), where the base allows.
-    bool background_write_out = false;
   };
   explicit FoldKv(KvStore* base, size_t cache_bytes = size_t{256} << 20);
   FoldKv(KvStore* base, const Options& options);
-  ~FoldKv() override;
-  FoldKv(const FoldKv&) = delete;
-  FoldKv& operator=(const FoldKv&) = delete;
 
   absl::StatusOr<std::optional<std::string>> Get(
       std::string_view key) const override;
@@ -102,9 +83,10 @@ class FoldKv : public KvStore {
       std::string_view key,
       std::unique_ptr<google::protobuf::MessageLite> message) override;
   // Without write-behind: writes the rows changed since the last Commit with
-  // base->WriteSorted. With it: commits in memory, then writes out as said
-  // above. Either way a write-out that fails leaves its rows committed (in
-  // memory) and unwritten, for the next write-out.
+  // base->WriteSorted; on failure they stay pending (for a retry or
+  // Discard). With it: commits in memory, then writes out as said above; a
+  // write-out that fails leaves the transaction committed (in memory) and
+  // its rows unwritten, for the next write-out.
   absl::Status Commit(bool sync) override;
   void Discard() override;
   // Bytes of the rows changed since the last Commit: each row once, or with
@@ -113,17 +95,12 @@ class FoldKv : public KvStore {
     return write_behind_ ? transaction_bytes_ : pending_bytes_;
   }
   // Write-behind: writes the committed rows not yet written with
-  // base->WriteSorted (nothing to do: OK) and waits for it. FailedPrecondition
-  // while writes are pending (Commit or Discard them first).
+  // base->WriteSorted (nothing to do: OK). FailedPrecondition while writes
+  // are pending (Commit or Discard them first).
   absl::Status WriteOut(bool sync);
-  // Waits for the write-out in flight, if any; a failed one is tried again.
-  // OK once every row handed to a write-out is in the base store.
-  absl::Status Land() const;
-  // Bytes of the rows not yet written to the base store (in flight too).
-  size_t unwritten_bytes() const {
-    return pending_bytes_ + (flight_ != nullptr ? flight_->bytes : 0);
-  }
-  absl::Status VerifyChecksums() override;
+  // Bytes of the rows not yet written to the base store.
+  size_t unwritten_bytes() const { return pending_bytes_; }
+  absl::Status VerifyChecksums() override { return base_->VerifyChecksums(); }
 
   // Rows in memory (pending or kept), and their bytes: for tests and the
   // benchmark's figures.
@@ -159,24 +136,7 @@ class FoldKv : public KvStore {
     };
     std::vector<Filter> filters_;
   };
-  // A write-out's rows, sorted and owned (the keys copied, the values moved
-  // out of rows that leave memory or keep only their message), from the
-  // moment they leave rows_ until the base holds them.
-  struct Flight {
-    std::string keys;                 // every row's key, back to back
-    std::vector<std::string> values;  // the present rows' values
-    std::vector<SortedRow> rows;      // into keys and values, in key order
-    size_t bytes = 0;                 // as pending_bytes_ counted them
-    bool sync = false;
-    absl::Status status;   // the background write's, once it is done
-    bool written = false;  // the base holds the rows
-    std::thread writer;    // joinable while written in the background
-  };
   using Rows = absl::flat_hash_map<std::string, Row>;
-  // The row `key` in the flight, if any.
-  const SortedRow* InFlight(std::string_view key) const;
-  // Joins the flight's thread; drops the flight once written.
-  void Wait() const;
   // A row into memory, or out of it (ordered_ kept in step).
   Row& Insert(std::string_view key, Row row) const;
   void Erase(Rows::iterator it) const;
@@ -204,7 +164,6 @@ class FoldKv : public KvStore {
   }
 
   KvStore* base_;
-  const bool background_;  // Options::background_write_out, where allowed
   const size_t cache_bytes_;
   const size_t write_behind_;  // Options::write_behind_bytes
   const std::vector<std::string> ordered_prefixes_;
@@ -220,8 +179,6 @@ class FoldKv : public KvStore {
   mutable Rows rows_;
   mutable size_t resident_bytes_ = 0;
   size_t pending_bytes_ = 0;
-  // mutable: Land (a const wait) drops it once written.
-  mutable std::unique_ptr<Flight> flight_;
 };
 
 }  // namespace xueji

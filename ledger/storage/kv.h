@@ -61,10 +61,6 @@ class KvStore {
   // unchanged.
   virtual absl::Status WriteSorted(const std::vector<SortedRow>& rows,
                                    bool sync);
-  // True where Get may run on one thread while WriteSorted runs on another
-  // (the store's only writer; nothing pending): FoldKv's background
-  // write-outs. RocksKv: yes. The default (and MemoryKv): no.
-  virtual bool GetsDuringWriteSorted() const { return false; }
   // Rows that hold one protobuf message (the views, projections/rows.h).
   // GetMessage parses the row at `key` into `out` (as ParseFromString:
   // cleared first; untouched when absent); PutMessage puts the message's

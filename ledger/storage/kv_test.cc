@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -545,7 +544,7 @@ class FullDiskKv : public MemoryKv {
     if (full) return absl::ResourceExhaustedError("disk full");
     return MemoryKv::WriteSorted(rows, sync);
   }
-  std::atomic<bool> full = false;
+  bool full = false;
 };
 
 // Write-behind, a write-out that fails: the transaction stays committed in
@@ -571,132 +570,6 @@ TEST_CASE("FoldKv write-behind: a write-out that fails loses nothing") {
   REQUIRE(fold.WriteOut(false).ok());
   CHECK(fold.unwritten_bytes() == 0);
   CHECK(Scan(base, "r/") == Pairs{{"r/a", "1"}});
-}
-
-// Background write-outs over RocksDB: whatever the write-out thread is
-// doing, reads agree with the model, and once landed the store holds what
-// was committed. Every Commit writes out (no write-behind, or a budget of one
-// byte); with no cache every row leaves memory and is read from the flight.
-TEST_CASE("FoldKv background write-outs: reads never miss a row in flight") {
-  const size_t write_behind = GENERATE(size_t{0}, size_t{1});
-  const size_t cache = GENERATE(size_t{0}, size_t{1} << 20);
-  CAPTURE(write_behind, cache);
-  TempDir dir;
-  auto rocks = OpenKv(dir.Sub("db"));
-  REQUIRE(rocks->GetsDuringWriteSorted());
-  rocks->Put("r/base", "from before");
-  REQUIRE(rocks->Commit(false).ok());
-  MemoryKv model;
-  model.Put("r/base", "from before");
-  REQUIRE(model.Commit(false).ok());
-  FoldKv fold(rocks.get(), FoldKv::Options{.cache_bytes = cache,
-                                           .write_behind_bytes = write_behind,
-                                           .ordered_prefixes = {"r/1"},
-                                           .background_write_out = true});
-  std::mt19937 rng(20261201);
-  auto key = [&] { return "r/" + std::to_string(rng() % 40); };
-  google::protobuf::Timestamp message;
-  int lands = 0;
-  for (int round = 0; round < 1500; ++round) {
-    const unsigned op = rng() % 16;
-    if (op < 4) {
-      const std::string k = key(), v = std::to_string(rng());
-      fold.Put(k, v);
-      model.Put(k, v);
-    } else if (op < 6) {
-      const std::string k = key();
-      message.set_seconds(static_cast<int64_t>(rng()));
-      fold.PutMessage(k, message);
-      model.PutMessage(k, message);
-    } else if (op < 7) {
-      const std::string k = rng() % 3 == 0 ? "r/base" : key();
-      fold.Delete(k);
-      model.Delete(k);
-    } else if (op < 11) {
-      const std::string k = key();
-      REQUIRE(GetOrFail(fold, k) == GetOrFail(model, k));
-    } else if (op < 13) {
-      REQUIRE(fold.Commit(false).ok());
-      REQUIRE(model.Commit(false).ok());
-      REQUIRE(fold.PendingBytes() == 0);
-    } else if (op < 14) {
-      fold.Discard();
-      model.Discard();
-    } else if (op < 15) {
-      REQUIRE(Scan(fold, "r/1") == Scan(model, "r/1"));
-    } else {
-      // Landed: the store holds what was committed, nothing pending.
-      fold.Discard();
-      model.Discard();
-      REQUIRE(fold.Land().ok());
-      REQUIRE(fold.unwritten_bytes() == 0);
-      REQUIRE(Scan(*rocks, "r/") == Scan(model, "r/"));
-      ++lands;
-    }
-  }
-  CHECK(lands > 50);
-  fold.Discard();
-  model.Discard();
-  REQUIRE(fold.Commit(false).ok());
-  REQUIRE(fold.Land().ok());
-  CHECK(Scan(*rocks, "r/") == Scan(model, "r/"));
-}
-
-// FullDiskKv, readable while it writes sorted (a lock around both), so that
-// a FoldKv over it writes out in the background.
-class LockedFullDiskKv : public FullDiskKv {
- public:
-  absl::StatusOr<std::optional<std::string>> Get(
-      std::string_view key) const override {
-    std::lock_guard<std::mutex> hold(mu_);
-    return FullDiskKv::Get(key);
-  }
-  absl::Status WriteSorted(const std::vector<SortedRow>& rows,
-                           bool sync) override {
-    std::lock_guard<std::mutex> hold(mu_);
-    return FullDiskKv::WriteSorted(rows, sync);
-  }
-  bool GetsDuringWriteSorted() const override { return true; }
-
- private:
-  mutable std::mutex mu_;
-};
-
-// A background write-out that fails: Commit has returned, so the error comes
-// with Land (or the next write-out); meanwhile the rows are read from the
-// flight, Discard does not take them back, and once the disk has room they
-// are written.
-TEST_CASE("FoldKv background write-outs: one that fails loses nothing") {
-  LockedFullDiskKv base;
-  base.Put("r/base", "from before");
-  REQUIRE(base.Commit(false).ok());
-  // No cache: every row leaves memory when handed over.
-  FoldKv fold(&base,
-              FoldKv::Options{.cache_bytes = 0, .background_write_out = true});
-  fold.Put("r/a", "1");
-  fold.Delete("r/base");
-  base.full = true;
-  REQUIRE(fold.Commit(false).ok());  // handed over
-  fold.Put("r/b", "2");
-  CHECK(GetOrFail(fold, "r/a") == "1");
-  CHECK_FALSE(GetOrFail(fold, "r/base").has_value());
-  fold.Discard();  // takes back r/b only
-  CHECK_FALSE(GetOrFail(fold, "r/b").has_value());
-  CHECK(fold.Land().code() == absl::StatusCode::kResourceExhausted);
-  CHECK(fold.unwritten_bytes() > 0);
-  CHECK(GetOrFail(fold, "r/a") == "1");
-  CHECK(fold.ScanPrefix("r/", [&](auto, auto) { return true; }).code() ==
-        absl::StatusCode::kResourceExhausted);
-  CHECK(Scan(base, "r/") == Pairs{{"r/base", "from before"}});
-  // The next write-out writes the failed one first, or fails as it did.
-  fold.Put("r/c", "3");
-  CHECK(fold.Commit(false).code() == absl::StatusCode::kResourceExhausted);
-  base.full = false;
-  REQUIRE(fold.Commit(false).ok());
-  REQUIRE(fold.Land().ok());
-  CHECK(fold.unwritten_bytes() == 0);
-  CHECK(Scan(base, "r/") == Pairs{{"r/a", "1"}, {"r/c", "3"}});
-  CHECK(Scan(fold, "r/") == Pairs{{"r/a", "1"}, {"r/c", "3"}});
 }
 
 std::unique_ptr<RocksKv> OpenWithPrefixFilter(const std::string& path,

@@ -164,9 +164,6 @@ class RocksKvImpl final : public RocksKv {
 
   absl::Status WriteSorted(const std::vector<SortedRow>& rows,
                            bool sync) override;
-  // DB::Get and IngestExternalFile are thread-safe; WriteSorted touches the
-  // overlay only when it holds pending writes.
-  bool GetsDuringWriteSorted() const override { return true; }
 
   void Discard() override {
     overlay_.clear();
@@ -339,9 +336,7 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
     return absl::FailedPreconditionError(
         absl::StrCat(path_, " is open read-only; nothing can be written"));
   }
-  if (!overlay_.empty()) {
-    if (absl::Status s = Commit(sync); !s.ok()) return s;
-  }
+  if (absl::Status s = Commit(sync); !s.ok()) return s;
   if (rows.empty()) return absl::OkStatus();
   // Written beside the store's own files (the same file system, so the
   // ingest moves it by a link), under a name RocksDB never uses; a crash
