@@ -1,27 +1,28 @@
 // LedgerState over a KvStore. Key layout (values are serialized protobuf
 // messages unless noted):
-//   r/<subject>             -> RecordState           (subject "stu:<no>")
-//   n/<student_no>          -> subject               (current and former
-//   numbers) i/<identity key>        -> subject               (the record that
-//   last held it) p/<request_id>          -> subject               (record's
-//   pending change) k/<code>                -> KindergartenState
-//   l/<kg>/<subject>        -> current student_no    (live records at kg;
-//                                                    "" in stores written
-//                                                    before: read r/)
-//   t/<kg>/<subject>        -> current student_no    (transfers in flight
-//                                                    to kg; issue 10)
-//   o/<id>                  -> OperatorState
-//   s/<prefix>              -> next sequence, decimal (L/J number prefixes)
-//   q/<request_id>          -> AnsweredRequest       (first answer of a
-//   request, and whom it answered)
-//   c/<partition, 4-byte BE>-> next offset, 8-byte BE (the checkpoint)
-//   y/<region>/<version, 4-byte BE> -> PolicySet  (policy versions)
-//   L                       -> LedgerSettings        (LedgerInitialized)
-//   K/<key id>              -> operator id           (every key registered)
-//   X/<request id>          -> ExportState           (export requests;
-//                                                    issue 10, item 5)
-//   e/<case id>             -> subject               (the record a problem
-//                                                    case is about; issue 10)
+// clang-format off
+//   r/<subject>              -> RecordState        (subject "stu:<no>")
+//   n/<student_no>           -> subject            (current and former numbers)
+//   i/<identity key>         -> subject            (the last record to hold it)
+//   p/<request_id>           -> subject            (record's pending change)
+//   k/<code>                 -> KindergartenState
+//   l/<kg>/<subject>         -> current student_no (live records at kg; "" in
+//                                                  older stores: read r/)
+//   t/<kg>/<subject>         -> current student_no (transfers in flight to kg;
+//                                                  issue 10)
+//   o/<id>                   -> OperatorState
+//   s/<prefix>               -> next sequence, decimal (L/J number prefixes)
+//   q/<request_id>           -> AnsweredRequest    (first answer of a request,
+//                                                  and whom it answered)
+//   c/<partition, 4-byte BE> -> next offset, 8-byte BE (the checkpoint)
+//   y/<region>/<version, 4-byte BE> -> PolicySet   (policy versions)
+//   L                        -> LedgerSettings     (LedgerInitialized)
+//   K/<key id>               -> operator id        (every key registered)
+//   X/<request id>           -> ExportState        (export requests; issue 10,
+//                                                  item 5)
+//   e/<case id>              -> subject            (the record a problem case
+//                                                  is about; issue 10)
+// clang-format on
 // Kindergarten codes never contain '/', so l/<kg>/ is an exact prefix.
 #include "ledger/processor/ledger_state.h"
 
