@@ -53,8 +53,10 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenSecondary(
         "cannot create a secondary directory for ", path, " under ",
         std::filesystem::temp_directory_path().string()));
   }
-  rocksdb::Options options = rocks_internal::StoreDbOptions(
-      {.prefix_filter = open.prefix_filter, .point_reads = open.point_reads});
+  rocksdb::Options options =
+      rocks_internal::StoreDbOptions({.prefix_filter = open.prefix_filter,
+                                      .point_reads = open.point_reads,
+                                      .tiered = true});
   options.max_open_files = -1;  // required by secondary instances
   // It follows a primary that may be in the middle of writing a record.
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -400,7 +402,8 @@ absl::StatusOr<std::unique_ptr<RocksKv>> RocksKv::Open(const std::string& path,
           .create_if_missing = options.create_if_missing,
           .read_only = options.read_only,
           .prefix_filter = options.prefix_filter,
-          .point_reads = options.point_reads},
+          .point_reads = options.point_reads,
+          .tiered = true},
       &torn_tail);
   if (!db.ok()) return db.status();
   std::string note;

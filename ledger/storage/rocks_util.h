@@ -47,13 +47,19 @@ struct OpenDbOptions {
   bool prefix_filter = false;
   // RocksKv::Options::point_reads (the views' table layout).
   bool point_reads = false;
+  // A store written mostly in sorted files that each span its whole key
+  // range (RocksKv: the decider state and the views, written out by FoldKv):
+  // universal (tiered) compaction, which merges such files as runs of
+  // similar size instead of rewriting all of level 1 with each batch of
+  // level 0 files (docs/benchmarks.md, session 16).
+  bool tiered = false;
 };
 
 // The one translation of OpenDbOptions into RocksDB's: the ledger's options
 // for a database (LedgerDbOptions), creating it only when `create_if_missing`
 // and not `read_only`; the WAL recovery mode of `wal`; the memtable insert
 // hint of `ascending_prefix`; the prefix extractor of `prefix_filter`; the
-// table layout of `point_reads`.
+// table layout of `point_reads`; the compaction of `tiered`.
 rocksdb::Options StoreDbOptions(const OpenDbOptions& options);
 
 // `options` with its block-based table files written in blocks of `bytes`
