@@ -56,9 +56,10 @@ class KvStore {
   // Writes `rows` (keys strictly ascending, unsigned bytes) durably together,
   // after committing any pending writes; the bulk path of FoldKv. The
   // default puts them and commits; RocksKv writes one sorted table file and
-  // ingests it (no memtable, no write-ahead log): atomic, and durable on
-  // return whatever `sync` says. ResourceExhausted on a full disk, the store
-  // unchanged.
+  // ingests it (no memtable, no write-ahead log; fewer bytes than its
+  // Options::small_write_bytes go as one synced WriteBatch instead): atomic,
+  // and durable on return whatever `sync` says. ResourceExhausted on a full
+  // disk, the store unchanged.
   virtual absl::Status WriteSorted(const std::vector<SortedRow>& rows,
                                    bool sync);
   // Rows that hold one protobuf message (the views, projections/rows.h).
@@ -151,6 +152,12 @@ class RocksKv : public KvStore {
     // with other options reads the same, its older files as they are until
     // compaction or a rebuild rewrites them.
     bool point_reads = false;
+    // A WriteSorted of fewer row bytes (keys and values) than this is one
+    // WriteBatch through the write-ahead log, synced, instead of a table
+    // file of its own: a writer that writes out often and little (the Kafka
+    // projector, written behind) would otherwise fill level 0 with tiny
+    // files, each compaction of them rewriting level 1. 0: always a file.
+    size_t small_write_bytes = 0;
   };
   static absl::StatusOr<std::unique_ptr<RocksKv>> Open(const std::string& path,
                                                        const Options& options);

@@ -724,6 +724,41 @@ std::map<std::string, std::pair<std::string, double>> TableLayouts(
 }
 
 TEST_CASE(
+    "RocksKv small_write_bytes: a small WriteSorted goes through the "
+    "write-ahead log, a large one is a table file") {
+  TempDir dir;
+  RocksKv::Options options;
+  options.small_write_bytes = 4096;
+  auto kv = RocksKv::Open(dir.Sub("db"), options);
+  REQUIRE(kv.ok());
+  // 100 rows of ~105 bytes: past the bound, one table file.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) keys.push_back("k" + std::to_string(100 + i));
+  const std::string value(100, 'v');
+  std::vector<KvStore::SortedRow> large;
+  for (const std::string& k : keys) large.push_back({k, value});
+  REQUIRE((*kv)->WriteSorted(large, false).ok());
+  CHECK(TableLayouts(dir.Sub("db")).size() == 1);
+  // Three rows (a change, a delete, a new row): under it, no new file.
+  const std::vector<KvStore::SortedRow> small = {
+      {"k101", "changed"}, {"k150", std::nullopt}, {"k300", "new"}};
+  REQUIRE((*kv)->WriteSorted(small, false).ok());
+  CHECK(TableLayouts(dir.Sub("db")).size() == 1);
+  auto check = [&](const KvStore& store) {
+    CHECK(GetOrFail(store, "k100") == value);
+    CHECK(GetOrFail(store, "k101") == "changed");
+    CHECK_FALSE(store.Get("k150")->has_value());
+    CHECK(GetOrFail(store, "k300") == "new");
+  };
+  check(**kv);
+  kv->reset();
+  // Durable: a store opened again (without the option) reads the same.
+  auto reopened = RocksKv::Open(dir.Sub("db"), RocksKv::Options{});
+  REQUIRE(reopened.ok());
+  check(**reopened);
+}
+
+TEST_CASE(
     "RocksKv point_reads: flushed and ingested table files have 4 KiB "
     "blocks, and a store written without it reads the same") {
   TempDir dir;

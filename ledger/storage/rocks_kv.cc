@@ -129,6 +129,7 @@ class RocksKvImpl final : public RocksKv {
         read_only_(read_only),
         prefix_filter_(options.prefix_filter),
         point_reads_(options.point_reads),
+        small_write_bytes_(options.small_write_bytes),
         secondary_dir_(std::move(secondary_dir)),
         recovery_note_(std::move(recovery_note)) {}
   ~RocksKvImpl() override {
@@ -166,6 +167,8 @@ class RocksKvImpl final : public RocksKv {
 
   absl::Status WriteSorted(const std::vector<SortedRow>& rows,
                            bool sync) override;
+  // WriteSorted below small_write_bytes_: one synced WriteBatch.
+  absl::Status WriteBatchOf(const std::vector<SortedRow>& rows);
 
   void Discard() override {
     overlay_.clear();
@@ -205,6 +208,7 @@ class RocksKvImpl final : public RocksKv {
   const bool read_only_;
   const bool prefix_filter_;         // RocksKv::Options::prefix_filter
   const bool point_reads_;           // RocksKv::Options::point_reads
+  const size_t small_write_bytes_;   // RocksKv::Options::small_write_bytes
   const std::string secondary_dir_;  // "" unless a secondary instance
   const std::string recovery_note_;
   std::map<std::string, std::optional<std::string>, std::less<>> overlay_;
@@ -332,6 +336,21 @@ absl::Status RocksKvImpl::Commit(bool sync) {
   return absl::OkStatus();
 }
 
+absl::Status RocksKvImpl::WriteBatchOf(const std::vector<SortedRow>& rows) {
+  rocksdb::WriteBatch batch;
+  for (const SortedRow& row : rows) {
+    const rocksdb::Slice key(row.key.data(), row.key.size());
+    rocksdb::Status s = row.value.has_value()
+                            ? batch.Put(key, rocksdb::Slice(row.value->data(),
+                                                            row.value->size()))
+                            : batch.Delete(key);
+    if (!s.ok()) return rocks_internal::FromRocks(s, path_);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;  // durable on return, as a table file would be
+  return rocks_internal::FromRocks(db_->Write(options, &batch), path_);
+}
+
 absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
                                       bool sync) {
   if (read_only_) {
@@ -340,6 +359,13 @@ absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
   }
   if (absl::Status s = Commit(sync); !s.ok()) return s;
   if (rows.empty()) return absl::OkStatus();
+  if (small_write_bytes_ > 0) {
+    size_t bytes = 0;
+    for (const SortedRow& row : rows) {
+      bytes += row.key.size() + (row.value.has_value() ? row.value->size() : 0);
+    }
+    if (bytes < small_write_bytes_) return WriteBatchOf(rows);
+  }
   // Written beside the store's own files (the same file system, so the
   // ingest moves it by a link), under a name RocksDB never uses; a crash
   // leaves it behind, and the next write with the same name replaces it.
