@@ -172,7 +172,10 @@ void Projector::Assign(Partitions* partitions) {
 
 void Projector::Unassign(Partitions* partitions) {
   if (!failed_) {
-    if (absl::Status s = CommitViews(); !s.ok() && error_.ok()) error_ = s;
+    if (absl::Status s = CommitViews(/*write_out=*/true);
+        !s.ok() && error_.ok()) {
+      error_ = s;
+    }
   }
   for (int i = 0; i < partitions->cnt; ++i) {
     // next_ and last_hash_ stay: a later assignment at the same checkpoint
@@ -295,13 +298,21 @@ absl::Status Projector::PublishGraduates() {
   return absl::OkStatus();
 }
 
-absl::Status Projector::CommitViews() {
+absl::Status Projector::CommitViews(bool write_out) {
   if (absl::Status s = PublishGraduates(); !s.ok()) return s;
   if (uncommitted_ > 0) {
     if (absl::Status s = views_.Commit(/*sync=*/false); !s.ok()) return s;
     uncommitted_ = 0;
-    offsets_dirty_ = true;
+    unwritten_ = true;
     ReportProgress();
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (unwritten_ && (write_out || options_.write_behind_bytes == 0 ||
+                     now - written_at_ >= options_.write_out_every)) {
+    if (absl::Status s = views_.WriteOut(); !s.ok()) return s;
+    unwritten_ = false;
+    written_at_ = now;
+    offsets_dirty_ = true;
   }
   if (offsets_dirty_ && !next_.empty()) {
     // For lag monitoring only; never read back.
@@ -320,7 +331,7 @@ absl::Status Projector::CommitViews() {
 absl::Status Projector::HandleError(const rd_kafka_message_t& m) {
   if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
     eof_[m.partition] = m.offset;
-    return CommitViews();
+    return CommitViews(/*write_out=*/false);
   }
   char reason[512];
   if (rd_kafka_fatal_error(rk_, reason, sizeof(reason)) !=
@@ -385,7 +396,7 @@ absl::Status Projector::Handle(const rd_kafka_message_t& m) {
   if (!status.ok()) {
     // Apply refuses a gap or an unknown payload before writing anything, so
     // what is pending is the good events before this one.
-    if (absl::IsDataLoss(status)) (void)CommitViews();
+    if (absl::IsDataLoss(status)) (void)CommitViews(/*write_out=*/true);
     return status;
   }
   next->second = m.offset + 1;
@@ -399,12 +410,19 @@ absl::Status Projector::Handle(const rd_kafka_message_t& m) {
     graduation.clear_prev_hash();
     graduations_.push_back(std::move(graduation));
   }
-  if (++uncommitted_ >= options_.commit_every) return CommitViews();
+  if (++uncommitted_ >= options_.commit_every) {
+    return CommitViews(/*write_out=*/false);
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<ProjectorResult> Projector::Loop() {
   const int poll_ms = static_cast<int>(options_.poll_interval.count());
+  if (options_.write_behind_bytes > 0) {
+    // Ended by RunProjector, once the consumer is closed.
+    views_.BeginWriteBehind(options_.write_behind_bytes);
+    written_at_ = std::chrono::steady_clock::now();
+  }
   while (true) {
     if (!error_.ok()) return error_;
     if (options_.stop && options_.stop()) break;
@@ -419,7 +437,7 @@ absl::StatusOr<ProjectorResult> Projector::Loop() {
     }
     absl::Status status;
     if (m == nullptr) {
-      status = CommitViews();
+      status = CommitViews(/*write_out=*/true);
       ReportProgress();  // idle: the lag as the watermarks move
     } else {
       std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> owned(
@@ -429,7 +447,7 @@ absl::StatusOr<ProjectorResult> Projector::Loop() {
     }
     if (!status.ok()) return status;
   }
-  if (absl::Status s = CommitViews(); !s.ok()) return s;
+  if (absl::Status s = CommitViews(/*write_out=*/true); !s.ok()) return s;
   return result_;
 }
 
@@ -447,9 +465,15 @@ std::string DefaultProjectorGroup(const std::string& topic_prefix) {
 
 absl::StatusOr<ProjectorResult> RunProjector(Views& views,
                                              const ProjectorOptions& options) {
-  projector_internal::Projector projector(views, options);
-  if (absl::Status s = projector.Start(); !s.ok()) return s;
-  return projector.Run();
+  absl::StatusOr<ProjectorResult> result;
+  {
+    projector_internal::Projector projector(views, options);
+    if (absl::Status s = projector.Start(); !s.ok()) return s;
+    result = projector.Run();
+  }  // closing the consumer commits what was applied (unless it failed)
+  // The committed rows (on an error, those before it) to the store.
+  if (absl::Status s = views.EndWriteBehind(); !s.ok() && result.ok()) return s;
+  return result;
 }
 
 }  // namespace xueji

@@ -13,6 +13,18 @@
 // canonical bytes, applied with Views::Apply. The store is committed every
 // `commit_every` events and whenever a poll comes back empty.
 //
+// Written behind (write_behind_bytes > 0, the default; issue 11): the rows
+// stay in memory, decoded (Views::BeginWriteBehind, ledger/storage/
+// fold_kv.h), and a commit ends in memory; the committed rows are written to
+// the store together, with the checkpoints they cover, once they pass
+// write_behind_bytes, when a poll comes back empty (the worker idle), at
+// least every `write_out_every`, and when the run ends (or the partitions are
+// revoked). A reader
+// beside the worker (a secondary open) sees the store as of the last
+// write-out; a kill loses only what was not written out, which the next run
+// applies again from the store's checkpoints. Offsets are committed to the
+// group only for what the store holds.
+//
 // Checks as it goes: the record decodes, the event says the partition and
 // offset it was read at, its hash matches its bytes, and its prev_hash is the
 // hash of the previous event applied from that partition in this run (the
@@ -75,6 +87,9 @@ struct ProjectorOptions {
   // up to its high watermark seen at start.
   bool until_caught_up = false;
   size_t commit_every = 1000;  // events per store commit (at most)
+  // Written behind (see the file comment); 0: each commit goes to the store.
+  size_t write_behind_bytes = size_t{32} << 20;
+  std::chrono::milliseconds write_out_every{1000};
   std::chrono::milliseconds poll_interval{200};
   // Bound on reaching the cluster and finding the topic at start.
   std::chrono::milliseconds open_timeout{30000};

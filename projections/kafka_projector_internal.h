@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -81,7 +82,10 @@ class Projector {
   absl::Status Handle(const rd_kafka_message_t& m);
   absl::Status Check(const StoredEvent& stored, int32_t partition,
                      int64_t offset) const;
-  absl::Status CommitViews();
+  // Commits the applies; writes the store when `write_out` says so (idle,
+  // a revoke, the end) or write_out_every has passed since the last
+  // write-out (only the first applies without write-behind).
+  absl::Status CommitViews(bool write_out);
   absl::Status PublishGraduates();
   void Assign(Partitions* partitions);
   void Unassign(Partitions* partitions);
@@ -103,6 +107,10 @@ class Projector {
   std::map<int32_t, int64_t> eof_;     // position at the latest partition EOF
   size_t uncommitted_ = 0;
   bool offsets_dirty_ = false;
+  // Written behind: commits not yet written to the store, and when the store
+  // was last written.
+  bool unwritten_ = false;
+  std::chrono::steady_clock::time_point written_at_;
   // publish_graduates: the producer, and the events of the uncommitted
   // applies whose records go to the graduates topic before the commit.
   std::unique_ptr<KafkaProducer> producer_;

@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<Views>> Views::Open(
   // Read a record, a document's or a subject's rows at a time: small table
   // blocks (RocksKv::Options::point_reads).
   kv_options.point_reads = true;
+  kv_options.small_write_bytes = effective.small_write_bytes;
   absl::StatusOr<std::unique_ptr<RocksKv>> kv = RocksKv::Open(dir, kv_options);
   if (!kv.ok()) return kv.status();
   return std::unique_ptr<Views>(new Views(*std::move(kv), effective));
@@ -75,9 +76,17 @@ void Views::BeginWriteBehind(size_t bytes) {
   // RequestProcessor::WriteBehind).
   write_behind_ = std::make_unique<FoldKv>(
       kv_,
-      FoldKv::Options{.cache_bytes = std::min(options_.fold_cache_bytes, bytes),
-                      .write_behind_bytes = bytes});
+      FoldKv::Options{
+          .cache_bytes = std::min(options_.fold_cache_bytes, bytes),
+          .write_behind_bytes = bytes,
+          // Checkpoints() scans only the checkpoint rows, not all in memory.
+          .ordered_prefixes = {views_internal::kCheckpointPrefix}});
   kv_ = write_behind_.get();
+}
+
+absl::Status Views::WriteOut() {
+  if (write_behind_ == nullptr) return absl::OkStatus();
+  return write_behind_->WriteOut(/*sync=*/false);
 }
 
 absl::Status Views::EndWriteBehind() {

@@ -73,6 +73,10 @@ struct ViewsOptions {
   // 12: peak memory under 1 GiB at 1M).
   size_t fold_commit_bytes = size_t{128} << 20;
   size_t fold_cache_bytes = size_t{64} << 20;
+  // RocksKv::Options::small_write_bytes: write-outs smaller than this go
+  // through the write-ahead log (the Kafka projector's, written out when
+  // idle and every second).
+  size_t small_write_bytes = 0;
 };
 
 struct CatchUpOptions {
@@ -196,6 +200,10 @@ class Views {
   // the log, which the next CatchUp mends).
   void BeginWriteBehind(size_t bytes);
   absl::Status EndWriteBehind();
+  // While written behind: writes the committed rows not yet in the store
+  // (the Kafka projector's write-out when idle or on its clock); else OK.
+  // FailedPrecondition while applies are uncommitted.
+  absl::Status WriteOut();
   // Applies one event at its partition's checkpoint: an event below it is
   // skipped (returns false), one above it is a gap (DataLoss), one with no
   // known payload is DataLoss naming partition and offset. Writes go to the
