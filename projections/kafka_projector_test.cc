@@ -128,12 +128,17 @@ int64_t Project(const Cluster& kafka, const std::string& dir,
   return result->applied;
 }
 
-std::string DigestOf(const std::string& dir) {
+// The views store at `dir` as a reader beside its writer opens it.
+std::unique_ptr<Views> Secondary(const std::string& dir) {
   ViewsOptions options;
   options.secondary = true;
   auto views = Views::Open(dir, options);
   REQUIRE(views.ok());
-  auto digest = (*views)->Digest();
+  return *std::move(views);
+}
+
+std::string DigestOf(const std::string& dir) {
+  auto digest = Secondary(dir)->Digest();
   REQUIRE(digest.ok());
   return *digest;
 }
@@ -216,11 +221,7 @@ TEST_CASE_METHOD(
 // The checkpoints' sum of the views store at `dir` as a reader beside the
 // writer sees it (a secondary open).
 int64_t StoredCheckpoints(const std::string& dir) {
-  ViewsOptions options;
-  options.secondary = true;
-  auto views = Views::Open(dir, options);
-  REQUIRE(views.ok());
-  auto checkpoints = (*views)->Checkpoints();
+  auto checkpoints = Secondary(dir)->Checkpoints();
   REQUIRE(checkpoints.ok());
   int64_t sum = 0;
   for (int64_t c : *checkpoints) sum += c;
@@ -240,6 +241,7 @@ TEST_CASE_METHOD(ProjectorTest,
   ProjectorOptions options = CaughtUpOptions(kafka, "test.behind." + views_dir);
   options.write_behind_bytes = behind ? size_t{1} << 20 : 0;
   options.write_out_every = std::chrono::hours(1);
+  options.poll_interval = std::chrono::seconds(5);  // no idle write-out
   // At each commit's report (before any write-out of that commit): what a
   // reader beside the projector sees, against what was applied.
   std::vector<std::pair<int64_t, int64_t>> seen;
@@ -252,11 +254,12 @@ TEST_CASE_METHOD(ProjectorTest,
   INFO(result.status());
   REQUIRE(result.ok());
   CHECK(result->applied == total);
-  REQUIRE_FALSE(seen.empty());
-  // The first commit: written behind, nothing in the store yet (no idle
-  // poll has come between: the events were all there); else all of it.
-  CHECK(seen[0].second == (behind ? 0 : seen[0].first));
-  for (const auto& [applied, stored] : seen) CHECK(stored <= applied);
+  REQUIRE(seen.size() >= 2);
+  // Written behind, the store holds nothing until the run ends (the events
+  // were all on the topic: no poll came back empty); else each commit.
+  for (const auto& [applied, stored] : seen) {
+    CHECK(stored == (behind ? 0 : applied));
+  }
   // Once the run ends everything is in the store, and no more.
   views->reset();
   CHECK(StoredCheckpoints(views_dir) == total);
