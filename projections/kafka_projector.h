@@ -19,11 +19,10 @@
 // the store together, with the checkpoints they cover, once they pass
 // write_behind_bytes, when a poll comes back empty (the worker idle), at
 // least every `write_out_every`, and when the run ends (or the partitions are
-// revoked). A reader
-// beside the worker (a secondary open) sees the store as of the last
-// write-out; a kill loses only what was not written out, which the next run
-// applies again from the store's checkpoints. Offsets are committed to the
-// group only for what the store holds.
+// revoked). A reader beside the worker (a secondary open) sees the store as
+// of the last write-out; a kill loses only what was not written out, which
+// the next run applies again from the store's checkpoints. Offsets are
+// committed to the group only for what the store holds.
 //
 // Checks as it goes: the record decodes, the event says the partition and
 // offset it was read at, its hash matches its bytes, and its prev_hash is the

@@ -82,9 +82,10 @@ class Projector {
   absl::Status Handle(const rd_kafka_message_t& m);
   absl::Status Check(const StoredEvent& stored, int32_t partition,
                      int64_t offset) const;
-  // Commits the applies; writes the store when `write_out` says so (idle,
-  // a revoke, the end) or write_out_every has passed since the last
-  // write-out (only the first applies without write-behind).
+  // Commits the applies; written behind, also writes the store out when
+  // `write_out` says so (idle, a revoke, the end) or write_out_every has
+  // passed since the last write-out. Without write-behind every commit
+  // writes the store.
   absl::Status CommitViews(bool write_out);
   absl::Status PublishGraduates();
   void Assign(Partitions* partitions);
