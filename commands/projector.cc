@@ -64,7 +64,7 @@ int RunProjectorCommand(const GlobalOptions& g, const ProjectorFlags& flags) {
   }
   ViewsOptions views_options;
   views_options.offset_gaps_allowed = true;  // transaction markers
-  // Written behind, written out when idle and every second
+  // Written behind, written out when idle and at least every 5 s
   // (kafka_projector.h): the small write-outs through the write-ahead log.
   views_options.small_write_bytes = size_t{1} << 20;
   auto views = Views::Open(g.views_dir, views_options);

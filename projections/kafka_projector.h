@@ -88,7 +88,7 @@ struct ProjectorOptions {
   size_t commit_every = 1000;  // events per store commit (at most)
   // Written behind (see the file comment); 0: each commit goes to the store.
   size_t write_behind_bytes = size_t{32} << 20;
-  std::chrono::milliseconds write_out_every{1000};
+  std::chrono::milliseconds write_out_every{5000};
   std::chrono::milliseconds poll_interval{200};
   // Bound on reaching the cluster and finding the topic at start.
   std::chrono::milliseconds open_timeout{30000};

@@ -75,7 +75,7 @@ struct ViewsOptions {
   size_t fold_cache_bytes = size_t{64} << 20;
   // RocksKv::Options::small_write_bytes: write-outs smaller than this go
   // through the write-ahead log (the Kafka projector's, written out when
-  // idle and every second).
+  // idle and every few seconds).
   size_t small_write_bytes = 0;
 };
 
