@@ -337,18 +337,17 @@ absl::Status RocksKvImpl::Commit(bool sync) {
 }
 
 absl::Status RocksKvImpl::WriteBatchOf(const std::vector<SortedRow>& rows) {
-  rocksdb::WriteBatch batch;
+  // Through the overlay (empty: WriteSorted committed it first) and Commit's
+  // one WriteBatch, synced: durable on return, as a table file would be. A
+  // failure leaves the store and the overlay as they were.
   for (const SortedRow& row : rows) {
-    const rocksdb::Slice key(row.key.data(), row.key.size());
-    rocksdb::Status s = row.value.has_value()
-                            ? batch.Put(key, rocksdb::Slice(row.value->data(),
-                                                            row.value->size()))
-                            : batch.Delete(key);
-    if (!s.ok()) return rocks_internal::FromRocks(s, path_);
+    Set(row.key, row.value.has_value()
+                     ? std::optional<std::string>(std::string(*row.value))
+                     : std::nullopt);
   }
-  rocksdb::WriteOptions options;
-  options.sync = true;  // durable on return, as a table file would be
-  return rocks_internal::FromRocks(db_->Write(options, &batch), path_);
+  absl::Status written = Commit(/*sync=*/true);
+  if (!written.ok()) Discard();
+  return written;
 }
 
 absl::Status RocksKvImpl::WriteSorted(const std::vector<SortedRow>& rows,
